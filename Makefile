@@ -1,0 +1,44 @@
+# Thin front door: the real build is CMake. See README.md.
+#   make        install missing packages, build build/chargepointd and build/cpctl
+#   make test   every test tier CI runs (unit under ASan+UBSan, end-to-end, interop)
+#   make demo   a central system on loopback and a charging session to watch
+#   make bench  benchmarks, table printed and written to docs/benchmarks.md
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+
+.PHONY: all deps build asan test unit e2e interop demo bench clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCP_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+unit: asan
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+e2e: build
+	@./scripts/test-e2e.sh $(BUILD)
+
+interop: build
+	@./scripts/test-interop.sh $(BUILD)
+
+test: unit e2e interop
+
+demo: build
+	@./scripts/demo.sh $(BUILD)
+
+bench: build
+	@./scripts/bench.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,372 @@
+/* config_store.c — see config_store.h. SQLite style: every return code is
+ * checked, every failure is logged with sqlite3_errmsg and reported to the
+ * caller; a failed write transaction is rolled back.
+ */
+#include "actors/config/config_store.h"
+
+#include <assert.h>
+#include <mbedtls/sha256.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "supervisor/log.h"
+#include "supervisor/store.h"
+
+#define COMPONENT "config"
+
+struct _config_store_t {
+    sqlite3 *db;                   //  borrowed
+    const cp_options_t *opts;      //  borrowed
+    sqlite3_stmt *select;
+    sqlite3_stmt *upsert;
+};
+
+static const char s_schema[] =
+    "CREATE TABLE IF NOT EXISTS config ("
+    "  key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    //  Bookkeeping that is not an OCPP key (the last command-line password).
+    "CREATE TABLE IF NOT EXISTS config_meta ("
+    "  name TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
+static int
+s_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt)
+{
+    int rc = sqlite3_prepare_v2(db, sql, -1, stmt, NULL);
+    if (rc != SQLITE_OK) {
+        cp_error(COMPONENT, "prepare '%s': %s", sql, sqlite3_errmsg(db));
+        *stmt = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+//  Run a prepared write statement to completion and reset it.
+static int
+s_step_done(sqlite3 *db, sqlite3_stmt *stmt, const char *what)
+{
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    if (rc != SQLITE_DONE) {
+        cp_error(COMPONENT, "%s: %s", what, sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_bind_text(sqlite3 *db, sqlite3_stmt *stmt, int index, const char *text)
+{
+    if (sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+        cp_error(COMPONENT, "bind: %s", sqlite3_errmsg(db));
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+s_rollback(sqlite3 *db)
+{
+    //  After some errors SQLite has already rolled back; that is fine.
+    if (!sqlite3_get_autocommit(db))
+        cp_store_exec(db, "ROLLBACK");
+}
+
+//  Insert seeds from the config file where no row exists yet.
+static int
+s_seed(config_store_t *self, sqlite3_stmt *insert)
+{
+    for (int i = 0; i < self->opts->seed_count; i++) {
+        const cp_seed_key_t *seed = &self->opts->seed[i];
+        const config_key_def_t *def = config_keys_find(seed->key);
+        char canonical[CONFIG_VALUE_MAX + 1];
+        char reason[CONFIG_REASON_MAX + 1];
+        config_status_t status = config_keys_validate(def, seed->value, self->opts,
+                                                      canonical, sizeof(canonical),
+                                                      reason, sizeof(reason));
+        if (status != CONFIG_ACCEPTED && status != CONFIG_REBOOT_REQUIRED) {
+            //  The reason never holds a secret value (config_keys.h).
+            cp_warn(COMPONENT, "config file key %s skipped: %s", seed->key, reason);
+            continue;
+        }
+        if (s_bind_text(self->db, insert, 1, def->name) != 0
+        ||  s_bind_text(self->db, insert, 2, canonical) != 0
+        ||  s_step_done(self->db, insert, "seed") != 0)
+            return -1;
+        if (sqlite3_changes(self->db) > 0)
+            cp_info(COMPONENT, "seeded %s from the config file", def->name);
+    }
+    return 0;
+}
+
+static void
+s_sha256_hex(const char *text, char out[65])
+{
+    //  Prefixed, so the marker cannot be matched against a plain SHA-256
+    //  table of common passwords built for other systems.
+    static const char prefix[] = "chargepointd-cli-password\n";
+    unsigned char digest[32] = { 0 };
+    mbedtls_sha256_context ctx;
+    mbedtls_sha256_init(&ctx);
+    if (mbedtls_sha256_starts_ret(&ctx, 0) != 0
+    ||  mbedtls_sha256_update_ret(&ctx, (const unsigned char *) prefix, sizeof(prefix) - 1) != 0
+    ||  mbedtls_sha256_update_ret(&ctx, (const unsigned char *) text, strlen(text)) != 0
+    ||  mbedtls_sha256_finish_ret(&ctx, digest) != 0)
+        //  Cannot happen with the software implementation; an all-zero
+        //  marker only means the password is applied again next start.
+        memset(digest, 0, sizeof(digest));
+    mbedtls_sha256_free(&ctx);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+}
+
+//  Apply the command-line password if it is new (see config_store.h).
+static int
+s_apply_password(config_store_t *self)
+{
+    const cp_options_t *opts = self->opts;
+    if (!opts->password_given)
+        return 0;
+    char hash[65];
+    s_sha256_hex(opts->password, hash);
+
+    sqlite3_stmt *select = NULL, *upsert_meta = NULL;
+    int result = -1;
+    if (s_prepare(self->db, "SELECT value FROM config_meta WHERE name = 'cli_password'",
+                  &select) != 0
+    ||  s_prepare(self->db, "INSERT INTO config_meta (name, value) VALUES ('cli_password', ?1) "
+                            "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                  &upsert_meta) != 0)
+        goto done;
+    int rc = sqlite3_step(select);
+    bool same = false;
+    if (rc == SQLITE_ROW) {
+        const unsigned char *last = sqlite3_column_text(select, 0);
+        same = last && strcmp((const char *) last, hash) == 0;
+    }
+    else
+    if (rc != SQLITE_DONE) {
+        cp_error(COMPONENT, "read password marker: %s", sqlite3_errmsg(self->db));
+        goto done;
+    }
+    if (same) {
+        result = 0;
+        goto done;
+    }
+    if (!config_keys_authorization_key_ok(opts->password))
+        //  Still applied: refusing the operator's own password would only
+        //  keep the charger off its CSMS. The CSMS can set a proper one.
+        cp_warn(COMPONENT, "the --password value is not 16..40 printable characters "
+                           "(security whitepaper 7.2); using it anyway");
+    if (s_bind_text(self->db, self->upsert, 1, "AuthorizationKey") != 0
+    ||  s_bind_text(self->db, self->upsert, 2, opts->password) != 0
+    ||  s_step_done(self->db, self->upsert, "write AuthorizationKey") != 0
+    ||  s_bind_text(self->db, upsert_meta, 1, hash) != 0
+    ||  s_step_done(self->db, upsert_meta, "write password marker") != 0)
+        goto done;
+    cp_info(COMPONENT, "AuthorizationKey set from the command line / environment");
+    result = 0;
+done:
+    sqlite3_finalize(select);
+    sqlite3_finalize(upsert_meta);
+    return result;
+}
+
+config_store_t *
+config_store_new(sqlite3 *db, const cp_options_t *opts)
+{
+    assert(db);
+    assert(opts);
+    config_store_t *self = calloc(1, sizeof(*self));
+    if (!self) {
+        cp_error(COMPONENT, "out of memory");
+        return NULL;
+    }
+    self->db = db;
+    self->opts = opts;
+
+    //  IMMEDIATE takes the write lock first, so two connections starting
+    //  together seed one after the other (busy_timeout waits) instead of
+    //  both failing to upgrade a read lock.
+    sqlite3_stmt *insert = NULL;
+    if (cp_store_exec(db, "BEGIN IMMEDIATE") != 0)
+        goto failed;
+    if (cp_store_exec(db, s_schema) != 0
+    ||  s_prepare(db, "SELECT value FROM config WHERE key = ?1", &self->select) != 0
+    ||  s_prepare(db, "INSERT INTO config (key, value) VALUES (?1, ?2) "
+                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                  &self->upsert) != 0
+    ||  s_prepare(db, "INSERT OR IGNORE INTO config (key, value) VALUES (?1, ?2)", &insert) != 0
+    ||  s_seed(self, insert) != 0
+    ||  s_apply_password(self) != 0
+    ||  cp_store_exec(db, "COMMIT") != 0) {
+        s_rollback(db);
+        goto failed;
+    }
+    sqlite3_finalize(insert);
+    return self;
+
+failed:
+    sqlite3_finalize(insert);
+    config_store_destroy(&self);
+    return NULL;
+}
+
+void
+config_store_destroy(config_store_t **self_p)
+{
+    assert(self_p);
+    config_store_t *self = *self_p;
+    if (self) {
+        sqlite3_finalize(self->select);
+        sqlite3_finalize(self->upsert);
+        free(self);
+        *self_p = NULL;
+    }
+}
+
+const cp_options_t *
+config_store_options(config_store_t *self)
+{
+    assert(self);
+    return self->opts;
+}
+
+//  The stored row of a read-write key: 1 found (copied), 0 absent, -1 error.
+static int
+s_lookup(config_store_t *self, const config_key_def_t *def, char *buf, size_t size)
+{
+    if (s_bind_text(self->db, self->select, 1, def->name) != 0)
+        return -1;
+    int rc = sqlite3_step(self->select);
+    int found = 0;
+    if (rc == SQLITE_ROW) {
+        const unsigned char *text = sqlite3_column_text(self->select, 0);
+        if (text) {
+            snprintf(buf, size, "%s", (const char *) text);
+            found = 1;
+        }
+        else
+        if (sqlite3_errcode(self->db) == SQLITE_NOMEM) {
+            cp_error(COMPONENT, "read %s: out of memory", def->name);
+            found = -1;
+        }
+    }
+    else
+    if (rc != SQLITE_DONE) {
+        cp_error(COMPONENT, "read %s: %s", def->name, sqlite3_errmsg(self->db));
+        found = -1;
+    }
+    sqlite3_reset(self->select);
+    sqlite3_clear_bindings(self->select);
+    return found;
+}
+
+int
+config_store_get(config_store_t *self, const char *key, char *buf, size_t size)
+{
+    assert(self);
+    assert(buf && size > 0);
+    buf[0] = '\0';
+    const config_key_def_t *def = config_keys_find(key);
+    if (!def)
+        return CONFIG_STORE_UNKNOWN;
+    if (!def->readonly) {
+        int found = s_lookup(self, def, buf, size);
+        if (found < 0) {
+            buf[0] = '\0';
+            return CONFIG_STORE_ERROR;
+        }
+        if (found > 0)
+            return CONFIG_STORE_OK;
+    }
+    config_keys_default(def, self->opts, buf, size);
+    return CONFIG_STORE_OK;
+}
+
+int
+config_store_has(config_store_t *self, const char *key, bool *present)
+{
+    assert(self);
+    assert(present);
+    *present = false;
+    const config_key_def_t *def = config_keys_find(key);
+    if (!def)
+        return CONFIG_STORE_UNKNOWN;
+    if (def->readonly)
+        return CONFIG_STORE_OK;
+    char value[CONFIG_VALUE_MAX + 1];
+    int found = s_lookup(self, def, value, sizeof(value));
+    if (found < 0)
+        return CONFIG_STORE_ERROR;
+    *present = found > 0;
+    return CONFIG_STORE_OK;
+}
+
+//  Read a typed key: validate what is stored with the key's own rules,
+//  falling back to the default if it no longer passes them.
+static int
+s_get_typed(config_store_t *self, const char *key, config_type_t type, char *canonical,
+            size_t size)
+{
+    const config_key_def_t *def = config_keys_find(key);
+    if (!def || def->type != type)
+        return CONFIG_STORE_UNKNOWN;
+    char raw[CONFIG_VALUE_MAX + 1];
+    int rc = config_store_get(self, def->name, raw, sizeof(raw));
+    if (rc != CONFIG_STORE_OK)
+        return rc;
+    //  Validate as if writable: read-only keys are derived, so they pass.
+    config_key_def_t writable = *def;
+    writable.readonly = false;
+    writable.reboot_required = false;
+    char reason[CONFIG_REASON_MAX + 1];
+    if (config_keys_validate(&writable, raw, self->opts, canonical, size, reason,
+                             sizeof(reason)) != CONFIG_ACCEPTED) {
+        cp_warn(COMPONENT, "stored %s is invalid (%s); using the default", def->name, reason);
+        config_keys_default(def, self->opts, canonical, size);
+    }
+    return CONFIG_STORE_OK;
+}
+
+int64_t
+config_store_get_int(config_store_t *self, const char *key, int64_t fallback)
+{
+    assert(self);
+    char text[32];
+    if (s_get_typed(self, key, CONFIG_TYPE_INT, text, sizeof(text)) != CONFIG_STORE_OK)
+        return fallback;
+    return strtoll(text, NULL, 10);
+}
+
+bool
+config_store_get_bool(config_store_t *self, const char *key, bool fallback)
+{
+    assert(self);
+    char text[8];
+    if (s_get_typed(self, key, CONFIG_TYPE_BOOL, text, sizeof(text)) != CONFIG_STORE_OK)
+        return fallback;
+    return strcmp(text, "true") == 0;
+}
+
+int
+config_store_set(config_store_t *self, const char *key, const char *canonical_value)
+{
+    assert(self);
+    assert(canonical_value);
+    const config_key_def_t *def = config_keys_find(key);
+    if (!def || def->readonly)
+        return CONFIG_STORE_UNKNOWN;
+    if (cp_store_exec(self->db, "BEGIN IMMEDIATE") != 0)
+        return CONFIG_STORE_ERROR;
+    if (s_bind_text(self->db, self->upsert, 1, def->name) != 0
+    ||  s_bind_text(self->db, self->upsert, 2, canonical_value) != 0
+    ||  s_step_done(self->db, self->upsert, "write") != 0
+    ||  cp_store_exec(self->db, "COMMIT") != 0) {
+        s_rollback(self->db);
+        return CONFIG_STORE_ERROR;
+    }
+    return CONFIG_STORE_OK;
+}

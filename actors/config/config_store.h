@@ -1,0 +1,75 @@
+/* config_store.h — the persisted OCPP configuration, readable by any actor.
+ *
+ * One table, config(key TEXT PRIMARY KEY, value TEXT NOT NULL), in the
+ * controller's SQLite store. Only read-write keys live in it, in canonical
+ * form (see config_keys.h); read-only keys are derived from the start-up
+ * options every time, and a key without a row reads as its default.
+ *
+ * The config actor owns the writes. Any other actor may open a
+ * config_store on its OWN connection (cp_store_open) to read its keys,
+ * e.g. to rebuild state after a restart, and listen to "config.changed"
+ * to learn about later changes:
+ *
+ *     config_store_t *config = config_store_new(db, options);
+ *     int64_t interval = config_store_get_int(config, "MeterValueSampleInterval", 60);
+ *
+ * config_store_new is idempotent and safe from several connections at
+ * once: it creates the tables if missing and seeds under one write
+ * transaction, inserting only rows that are absent.
+ *
+ * Seeding (interface.md): keys from the config file fill the store on
+ * first start; afterwards the store wins. An unknown, read-only or invalid
+ * seed is logged and skipped.
+ *
+ * The --password / CHARGEPOINTD_PASSWORD value is the operator's local
+ * setting (like the password field of the vendor's OCPP settings form),
+ * so it is written to AuthorizationKey at start even when a row exists —
+ * but only when it differs from the password the command line applied
+ * last time (a SHA-256 of it is kept in config_meta). Otherwise a CSMS
+ * that rotated the key with ChangeConfiguration (whitepaper A01) would
+ * see the charger fall back to the old password at the next power cycle
+ * and lock itself out, because A01.FR.03 makes the CSMS drop the old one.
+ */
+#ifndef CP_ACTORS_CONFIG_STORE_H
+#define CP_ACTORS_CONFIG_STORE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "actors/config/config_keys.h"
+#include "supervisor/options.h"
+
+//  Results of every config_store call.
+#define CONFIG_STORE_OK        0
+#define CONFIG_STORE_ERROR    -1    //  SQLite failed (already logged)
+#define CONFIG_STORE_UNKNOWN  -2    //  no such key, or not of the asked type
+
+typedef struct _config_store_t config_store_t;
+
+//  db is borrowed (the caller closes it after destroying the store); opts
+//  is borrowed and must outlive the store. NULL on a SQLite error (logged).
+config_store_t *config_store_new(sqlite3 *db, const cp_options_t *opts);
+void config_store_destroy(config_store_t **self_p);
+
+//  The value of a key (any accessibility, secrets included: the gateway
+//  needs AuthorizationKey): the stored row, else the default. buf gets ""
+//  on failure; a value longer than size is truncated.
+int config_store_get(config_store_t *self, const char *key, char *buf, size_t size);
+//  Typed readers for actors that want a number, not an error path: the
+//  value, or fallback if the key is unknown, not of that type, or the
+//  store failed (logged). A stored value that no longer passes the key's
+//  rules (a hand-edited database) reads as the key's default, with a
+//  warning. Use config_store_get for the error code.
+int64_t config_store_get_int(config_store_t *self, const char *key, int64_t fallback);
+bool config_store_get_bool(config_store_t *self, const char *key, bool fallback);
+//  True if the store holds a row for key (not just a default).
+int config_store_has(config_store_t *self, const char *key, bool *present);
+
+//  Persist an already validated, canonical value of a read-write key in
+//  its own transaction. UNKNOWN for an unknown or read-only key.
+int config_store_set(config_store_t *self, const char *key, const char *canonical_value);
+
+const cp_options_t *config_store_options(config_store_t *self);
+
+#endif

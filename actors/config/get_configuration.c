@@ -1,0 +1,122 @@
+/* get_configuration.c — see get_configuration.h.
+ *
+ * Decisions the spec leaves open:
+ *   - Write-only keys (AuthorizationKey) are listed without "value", both
+ *     in the full list and when asked for by name (config_keys.c says why).
+ *   - Keys are CiString50: matched case-insensitively, answered in the
+ *     table's spelling; unknown keys are echoed exactly as asked.
+ *   - More keys than GetConfigurationMaxKeys: 5.8 lets us limit the
+ *     number but says nothing about the answer. Answering a truncated list
+ *     would leave some keys in neither configurationKey nor unknownKey,
+ *     which a CSMS could read as "the charger lost them"; so the request
+ *     is refused as a whole with OccurenceConstraintViolation (OCPP-J 4.2:
+ *     "at least one of the fields violates occurence constraints").
+ *     GetConfigurationMaxKeys is larger than the table, so a CSMS asking
+ *     for every key it knows by name never meets this.
+ */
+#include "actors/config/get_configuration.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+//  Append {key, readonly[, value]} for def; 0, or -1 store/memory failure.
+static int
+s_append_key(config_store_t *store, const config_key_def_t *def, json_t *list)
+{
+    json_t *entry = json_object();
+    if (!entry)
+        return -1;
+    int rc = json_object_set_new(entry, "key", json_string(def->name))
+           | json_object_set_new(entry, "readonly", json_boolean(def->readonly));
+    if (rc == 0 && !def->write_only) {
+        char value[CONFIG_VALUE_MAX + 1];
+        if (config_store_get(store, def->name, value, sizeof(value)) != CONFIG_STORE_OK)
+            rc = -1;
+        else
+            rc = json_object_set_new(entry, "value", json_string(value));
+    }
+    if (rc != 0 || json_array_append_new(list, entry) != 0) {
+        if (rc != 0)
+            json_decref(entry);
+        return -1;
+    }
+    return 0;
+}
+
+int
+get_configuration_handle(config_store_t *store, const char *request_json,
+                         char **response_json,
+                         char *error_code, size_t error_code_size,
+                         char *error_description, size_t error_description_size)
+{
+    assert(store);
+    assert(request_json);
+    assert(response_json);
+    *response_json = NULL;
+    snprintf(error_code, error_code_size, "%s", "");
+    snprintf(error_description, error_description_size, "%s", "");
+
+    json_error_t parse_error;
+    json_t *request = json_loads(request_json, 0, &parse_error);
+    if (!json_is_object(request)) {
+        json_decref(request);
+        snprintf(error_code, error_code_size, "FormationViolation");
+        snprintf(error_description, error_description_size, "payload is not a JSON object");
+        return -1;
+    }
+    json_t *keys = json_object_get(request, "key");
+    size_t asked = json_is_array(keys) ? json_array_size(keys) : 0;
+
+    //  Read-only and derived: this never touches the database.
+    int64_t max_keys = config_store_get_int(store, "GetConfigurationMaxKeys", 0);
+    if (asked > 0 && (int64_t) asked > max_keys) {
+        json_decref(request);
+        snprintf(error_code, error_code_size, "OccurenceConstraintViolation");
+        snprintf(error_description, error_description_size,
+                 "at most %" PRId64 " keys per request (GetConfigurationMaxKeys)", max_keys);
+        return -1;
+    }
+
+    json_t *response = json_object();
+    json_t *known = json_array();
+    json_t *unknown = json_array();
+    bool failed = !response || !known || !unknown;
+    if (!failed && asked == 0) {
+        //  5.8: no (or an empty) key list → every key.
+        for (size_t i = 0; !failed && i < config_keys_count(); i++)
+            failed = s_append_key(store, config_keys_at(i), known) != 0;
+    }
+    for (size_t i = 0; !failed && i < asked; i++) {
+        const char *name = json_string_value(json_array_get(keys, i));
+        const config_key_def_t *def = config_keys_find(name);
+        if (def)
+            failed = s_append_key(store, def, known) != 0;
+        else
+        if (name)
+            failed = json_array_append_new(unknown, json_string(name)) != 0;
+    }
+    if (!failed) {
+        //  Both fields are optional; leave out an empty unknownKey.
+        failed = json_object_set(response, "configurationKey", known) != 0
+              || (json_array_size(unknown) > 0
+                  && json_object_set(response, "unknownKey", unknown) != 0);
+    }
+    if (!failed) {
+        *response_json = json_dumps(response, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        failed = *response_json == NULL;
+    }
+    json_decref(known);
+    json_decref(unknown);
+    json_decref(response);
+    json_decref(request);
+    if (failed) {
+        snprintf(error_code, error_code_size, "InternalError");
+        snprintf(error_description, error_description_size,
+                 "configuration store unavailable");
+        return -1;
+    }
+    return 0;
+}

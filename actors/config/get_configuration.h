@@ -1,0 +1,22 @@
+/* get_configuration.h — OCPP 1.6 GetConfiguration (5.8, 6.23/6.24), one
+ * operation per file as in MicroOcpp / libocpp: model in, model out, no
+ * transport. The gateway has already checked the request against the
+ * official schema.
+ */
+#ifndef CP_ACTORS_CONFIG_GET_CONFIGURATION_H
+#define CP_ACTORS_CONFIG_GET_CONFIGURATION_H
+
+#include <stddef.h>
+#include "actors/config/config_store.h"
+
+//  Answer a GetConfiguration.req. Returns 0 with *response_json a
+//  malloc'd GetConfiguration.conf (free()). Returns -1 with an OCPP-J
+//  error code (and a description) when there is no conf to give:
+//    "OccurenceConstraintViolation"  more keys than GetConfigurationMaxKeys
+//    "InternalError"                 the store failed
+//    "FormationViolation"            the payload is not JSON (gateway bug)
+int get_configuration_handle(config_store_t *store, const char *request_json,
+                             char **response_json,
+                             char *error_code, size_t error_code_size,
+                             char *error_description, size_t error_description_size);
+#endif

@@ -1,0 +1,255 @@
+/* hw_actor.c — the shell of the hw actor (see hw_actor.h).
+ *
+ * Carries out what the core (hw_core.c) decides: reads the driver on a
+ * 250 ms timer and publishes what the core says is worth publishing,
+ * turns validated hw_command requests into driver calls, and answers
+ * snapshot requests so that a restarted subscriber catches up on levels
+ * instead of hoping it saw every edge. Nothing here polls faster than the
+ * timer: between ticks the actor sleeps in zloop.
+ */
+#include "actors/hw/hw_actor.h"
+
+#include <assert.h>
+#include <string.h>
+#include "actors/hw/hw_core.h"
+#include "hw/hw.h"
+#include "supervisor/log.h"
+#include "supervisor/shell.h"
+
+#define HW_LOG "hw"
+
+typedef struct {
+    cp_shell_t *shell;
+    hw_driver_t *hw;            //  borrowed from the supervisor
+    cp_clock_t *clock;          //  borrowed
+    hw_core_t *core;
+    int connectors;
+    //  A failing read is logged when it starts failing and when it
+    //  recovers, not four times a second.
+    bool read_failing[HW_MAX_CONNECTORS];
+} hw_actor_t;
+
+//  Read one connector; 0, or -1 (logged once per failure streak).
+static int
+s_read(hw_actor_t *self, int connector, hw_connector_state_t *state)
+{
+    bool *failing = &self->read_failing[connector - 1];
+    if (self->hw->ops->read(self->hw, connector, state) != 0) {
+        if (!*failing)
+            cp_error(HW_LOG, "connector %d: the driver cannot read the hardware", connector);
+        *failing = true;
+        return -1;
+    }
+    if (*failing)
+        cp_info(HW_LOG, "connector %d: the driver reads the hardware again", connector);
+    *failing = false;
+    //  The driver fills the number too, but trust our loop index.
+    state->connector = connector;
+    return 0;
+}
+
+static void
+s_state_msg(const hw_connector_state_t *state, cp_msg_t *msg)
+{
+    memset(msg, 0, sizeof(*msg));
+    msg->type = CP_MSG_HW_CONNECTOR;
+    hw_core_state_to_msg(state, &msg->u.hw_connector);
+}
+
+//  Publish connector n if the core says so, or always when forced (after a
+//  command changed it). Returns 0 when nothing failed.
+static int
+s_publish_connector(hw_actor_t *self, int connector, bool force)
+{
+    hw_connector_state_t state;
+    if (s_read(self, connector, &state) != 0)
+        return -1;
+    int64_t now = cp_clock_mono_ms(self->clock);
+    if (!force && hw_core_decide(self->core, &state, now) == HW_PUBLISH_NONE)
+        return 0;
+    cp_msg_t msg;
+    s_state_msg(&state, &msg);
+    char topic[32];
+    hw_core_topic(connector, topic, sizeof(topic));
+    if (cp_shell_publish(self->shell, topic, &msg) != 0) {
+        //  Not recorded as published: the next tick tries again.
+        cp_warn(HW_LOG, "cannot publish %s", topic);
+        return -1;
+    }
+    hw_core_published(self->core, &state, now);
+    return 0;
+}
+
+static int
+s_on_tick(zloop_t *loop, int timer_id, void *arg)
+{
+    hw_actor_t *self = arg;
+    for (int n = 1; n <= self->connectors; n++)
+        s_publish_connector(self, n, false);
+    return 0;
+}
+
+static void
+s_reply(hw_actor_t *self, const cp_bus_envelope_t *env, bool ok, const char *reason)
+{
+    if (cp_shell_reply_status(self->shell, env, ok, reason) != 0)
+        cp_warn(HW_LOG, "cannot reply to %s", env->peer);
+}
+
+//  Carry out a validated action. 0, or -1 with reason.
+static int
+s_execute(hw_actor_t *self, const hw_action_t *action, char *reason, size_t reason_size)
+{
+    hw_driver_t *hw = self->hw;
+    int rc = -1;
+    switch (action->kind) {
+        case HW_ACTION_SIMULATE:
+            rc = hw->ops->simulate(hw, action->connector, action->command,
+                                   action->arg[0] ? action->arg : NULL, reason, reason_size);
+            if (rc != 0 && reason[0] == '\0')
+                snprintf(reason, reason_size, "the driver refused %s", action->command);
+            break;
+        case HW_ACTION_CONTACTOR:
+            rc = hw->ops->set_contactor(hw, action->connector, action->flag);
+            if (rc != 0)
+                snprintf(reason, reason_size, "the driver cannot %s the contactor",
+                         action->flag ? "close" : "open");
+            break;
+        case HW_ACTION_LOCK:
+            rc = hw->ops->set_lock(hw, action->connector, action->flag);
+            if (rc != 0)
+                snprintf(reason, reason_size, "the driver cannot %s the connector",
+                         action->flag ? "lock" : "unlock");
+            break;
+        case HW_ACTION_OFFER:
+            rc = hw->ops->set_offered_current(hw, action->connector, action->amps);
+            if (rc != 0)
+                snprintf(reason, reason_size, "the driver cannot offer %.1f A", action->amps);
+            break;
+        case HW_ACTION_TOKEN: {
+            cp_msg_t msg;
+            memset(&msg, 0, sizeof(msg));
+            msg.type = CP_MSG_HW_TOKEN;
+            cp_msg_set_str(msg.u.hw_token.source, action->source);
+            cp_msg_set_str(msg.u.hw_token.token, action->token);
+            rc = cp_shell_publish(self->shell, "hw.token", &msg);
+            if (rc != 0)
+                snprintf(reason, reason_size, "cannot publish the token");
+            break;
+        }
+    }
+    return rc;
+}
+
+static void
+s_on_command(hw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_hw_command_t *command)
+{
+    char reason[200] = "";
+    hw_action_t action;
+    if (hw_core_parse_command(command, self->connectors, &action, reason, sizeof(reason)) != 0) {
+        cp_warn(HW_LOG, "refused %s from %s: %s", command->command, env->peer, reason);
+        s_reply(self, env, false, reason);
+        return;
+    }
+    if (s_execute(self, &action, reason, sizeof(reason)) != 0) {
+        cp_warn(HW_LOG, "%s from %s failed: %s", command->command, env->peer, reason);
+        s_reply(self, env, false, reason);
+        return;
+    }
+    if (action.kind == HW_ACTION_TOKEN) {
+        //  A PIN is a secret: its value never reaches a log.
+        if (strcmp(action.source, "pin") == 0)
+            cp_info(HW_LOG, "pin entered");
+        else
+            cp_info(HW_LOG, "%s token presented: %s", action.source, action.token);
+    }
+    else {
+        if (action.kind == HW_ACTION_SIMULATE)
+            cp_info(HW_LOG, "connector %d: %s%s%s", action.connector, action.command,
+                    action.arg[0] ? " " : "", action.arg);
+        else
+            cp_info(HW_LOG, "connector %d: %s %g", action.connector, command->command,
+                    command->value);
+        //  Subscribers see the effect now, not up to a tick later.
+        s_publish_connector(self, action.connector, true);
+    }
+    s_reply(self, env, true, "");
+}
+
+static void
+s_on_snapshot(hw_actor_t *self, const cp_bus_envelope_t *env)
+{
+    for (int n = 1; n <= self->connectors; n++) {
+        hw_connector_state_t state;
+        if (s_read(self, n, &state) != 0) {
+            char reason[64];
+            snprintf(reason, sizeof(reason), "cannot read connector %d", n);
+            s_reply(self, env, false, reason);
+            return;
+        }
+        cp_msg_t msg;
+        s_state_msg(&state, &msg);
+        if (cp_shell_reply(self->shell, env, &msg, false) != 0) {
+            cp_warn(HW_LOG, "cannot send the snapshot to %s", env->peer);
+            return;
+        }
+    }
+    s_reply(self, env, true, "");
+}
+
+static void
+s_on_message(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, void *ctx)
+{
+    hw_actor_t *self = ctx;
+    //  We subscribe to nothing and request nothing: only requests matter.
+    if (env->kind != CP_BUS_REQUEST || !msg)
+        return;
+    if (msg->type == CP_MSG_HW_COMMAND)
+        s_on_command(self, env, &msg->u.hw_command);
+    else
+    if (msg->type == CP_MSG_SNAPSHOT_REQUEST)
+        s_on_snapshot(self, env);
+    else {
+        char reason[80];
+        snprintf(reason, sizeof(reason), "hw does not handle %s", cp_msg_type_name(msg->type));
+        s_reply(self, env, false, reason);
+    }
+}
+
+void
+hw_actor(zsock_t *pipe, void *args)
+{
+    cp_actor_args_t *actor_args = args;
+    assert(pipe && actor_args && actor_args->hw && actor_args->clock);
+    hw_actor_t self = {
+        .hw = actor_args->hw,
+        .clock = actor_args->clock,
+    };
+    self.connectors = self.hw->ops->connector_count(self.hw);
+    self.core = hw_core_new(self.connectors);
+    if (!self.core) {
+        cp_error(HW_LOG, "cannot start: the driver reports %d connectors (1..%d)",
+                 self.connectors, HW_MAX_CONNECTORS);
+        return;
+    }
+    self.shell = cp_shell_new(pipe, actor_args);
+    if (!self.shell) {
+        cp_error(HW_LOG, "cannot start: no bus");
+        hw_core_destroy(&self.core);
+        return;
+    }
+    cp_shell_set_handler(self.shell, s_on_message, &self);
+    if (zloop_timer(cp_shell_loop(self.shell), HW_CORE_TICK_MS, 0, s_on_tick, &self) < 0) {
+        cp_error(HW_LOG, "cannot start: no timer");
+        cp_shell_destroy(&self.shell);
+        hw_core_destroy(&self.core);
+        return;
+    }
+    //  Announce every connector at once (the core says FIRST for each), so
+    //  that subscribers already listening need not ask for a snapshot.
+    for (int n = 1; n <= self.connectors; n++)
+        s_publish_connector(&self, n, false);
+    cp_shell_run(self.shell);
+    cp_shell_destroy(&self.shell);
+    hw_core_destroy(&self.core);
+}

@@ -1,0 +1,569 @@
+/* ocpp_actor.c — the thin shell of the ocpp actor (see ocpp_actor.h).
+ *
+ * Inbound path, in the order the OCPP-J spec implies:
+ *   frame → ocppj_parse (framing: FormationViolation / ProtocolError)
+ *         → unknown action: NotImplemented
+ *         → schema_set_validate (Occurence/Type/Property/Formation)
+ *         → routes: owner actor, else NotSupported / NotImplemented
+ *         → ocpp_inbound request to the owner; its reply is validated
+ *           against the Response schema before it leaves, so a bug in an
+ *           actor becomes an InternalError, never an invalid frame.
+ * Registration survives a restart of this actor within one process run
+ * (table ocpp_session, keyed by the run id); a new process boots afresh.
+ */
+#include "actors/ocpp/ocpp_actor.h"
+
+#include <assert.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <string.h>
+#include "actors/config/config_store.h"
+#include "actors/ocpp/ocpp_core.h"
+#include "actors/ocpp/routes.h"
+#include "gateway/ocppj.h"
+#include "gateway/schema.h"
+#include "gateway/wsclient.h"
+#include "supervisor/log.h"
+#include "supervisor/shell.h"
+#include "supervisor/store.h"
+
+#define INBOUND_MAX 16
+#define INBOUND_TIMEOUT_MS 10000
+#define MAX_FRAME (64 * 1024)
+
+typedef struct {
+    uint64_t corr;
+    char id[OCPPJ_MAX_ID + 1];
+    char action[64];
+    int64_t deadline;
+} inbound_t;
+
+typedef struct {
+    cp_shell_t *shell;
+    const cp_options_t *options;
+    cp_clock_t *clock;
+    sqlite3 *db;
+    config_store_t *config;
+    schema_set_t *schemas;
+    ocpp_core_t *core;
+    wsclient_t *ws;
+    zsock_t *ws_events;
+    char password[128];
+    int timer_id;
+    inbound_t inbound[INBOUND_MAX];
+} ocpp_actor_t;
+
+static int64_t s_now(ocpp_actor_t *self) { return cp_clock_mono_ms(self->clock); }
+
+static int64_t
+s_config_int(ocpp_actor_t *self, const char *key, int64_t fallback)
+{
+    return config_store_get_int(self->config, key, fallback);
+}
+
+//  --------------------------------------------------------------------------
+//  Effects of the core
+
+static int
+s_fx_send(void *ctx, const char *text)
+{
+    ocpp_actor_t *self = ctx;
+    cp_debug("ocpp", "→ %s", text);
+    return self->ws ? wsclient_send(self->ws, text, strlen(text)) : -1;
+}
+
+static void
+s_fx_complete(void *ctx, const char *requester, uint64_t corr, const char *outcome, const char *payload,
+              const char *error_code, const char *error_description)
+{
+    ocpp_actor_t *self = ctx;
+    cp_bus_envelope_t env = { .kind = CP_BUS_REQUEST, .corr = corr };
+    snprintf(env.peer, sizeof(env.peer), "%s", requester);
+    cp_msg_t *msg = cp_msg_new(CP_MSG_OCPP_RESULT);
+    cp_msg_set_str(msg->u.ocpp_result.outcome, outcome);
+    cp_msg_set_text(&msg->u.ocpp_result.payload, payload);
+    cp_msg_set_str(msg->u.ocpp_result.error_code, error_code ? error_code : "");
+    cp_msg_set_str(msg->u.ocpp_result.error_description, error_description ? error_description : "");
+    cp_shell_reply(self->shell, &env, msg, true);
+    cp_msg_destroy(&msg);
+}
+
+static void
+s_persist_session(ocpp_actor_t *self)
+{
+    sqlite3_stmt *stmt = NULL;
+    const char *sql = "INSERT OR REPLACE INTO ocpp_session (id, run_id, registration, interval, boot_count)"
+                      " VALUES (1, ?, ?, ?, ?)";
+    if (sqlite3_prepare_v2(self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+        cp_error("ocpp", "cannot persist session: %s", sqlite3_errmsg(self->db));
+        return;
+    }
+    sqlite3_bind_text(stmt, 1, self->options->run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, ocpp_reg_name(ocpp_core_registration(self->core)), -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 3, ocpp_core_heartbeat_interval(self->core));
+    sqlite3_bind_int64(stmt, 4, ocpp_core_boot_count(self->core));
+    if (sqlite3_step(stmt) != SQLITE_DONE)
+        cp_error("ocpp", "cannot persist session: %s", sqlite3_errmsg(self->db));
+    sqlite3_finalize(stmt);
+}
+
+static cp_msg_t *
+s_state_msg(ocpp_actor_t *self)
+{
+    cp_msg_t *msg = cp_msg_new(CP_MSG_OCPP_STATE);
+    cp_msg_ocpp_state_t *st = &msg->u.ocpp_state;
+    cp_msg_set_str(st->connection, self->options->csms_url[0]
+                   ? ocpp_conn_name(ocpp_core_connection(self->core)) : "disabled");
+    cp_msg_set_str(st->registration, ocpp_reg_name(ocpp_core_registration(self->core)));
+    st->heartbeat_interval = ocpp_core_heartbeat_interval(self->core);
+    st->boot_count = ocpp_core_boot_count(self->core);
+    cp_msg_set_str(st->last_error, ocpp_core_last_error(self->core));
+    return msg;
+}
+
+static void
+s_fx_state_changed(void *ctx)
+{
+    ocpp_actor_t *self = ctx;
+    cp_msg_t *msg = s_state_msg(self);
+    cp_shell_publish(self->shell, "ocpp.state", msg);
+    cp_msg_destroy(&msg);
+    if (self->db)
+        s_persist_session(self);
+}
+
+static void
+s_fx_set_wall_clock(void *ctx, int64_t wall_ms)
+{
+    ocpp_actor_t *self = ctx;
+    cp_clock_set_wall_ms(self->clock, wall_ms);
+}
+
+static void
+s_fx_interval_accepted(void *ctx, int seconds)
+{
+    ocpp_actor_t *self = ctx;
+    cp_msg_t *msg = cp_msg_new(CP_MSG_CONFIG_SET);
+    cp_msg_set_str(msg->u.config_set.key, "HeartbeatInterval");
+    snprintf(msg->u.config_set.value, sizeof(msg->u.config_set.value), "%d", seconds);
+    cp_msg_set_str(msg->u.config_set.origin, "ocpp");
+    cp_shell_request(self->shell, "config", msg);
+    cp_msg_destroy(&msg);
+}
+
+//  --------------------------------------------------------------------------
+//  Timer: one one-shot zloop timer re-armed at the core's next deadline.
+
+static int s_on_timer(zloop_t *loop, int timer_id, void *arg);
+
+static void
+s_rearm(ocpp_actor_t *self)
+{
+    zloop_t *loop = cp_shell_loop(self->shell);
+    if (self->timer_id > 0)
+        zloop_timer_end(loop, self->timer_id);
+    int64_t now = s_now(self);
+    int64_t next = ocpp_core_next_deadline(self->core);
+    for (int i = 0; i < INBOUND_MAX; i++)
+        if (self->inbound[i].corr && self->inbound[i].deadline < next)
+            next = self->inbound[i].deadline;
+    self->timer_id = 0;
+    if (next == INT64_MAX)
+        return;
+    int64_t delay = next - now;
+    if (delay < 1)
+        delay = 1;
+    if (delay > 3600000)
+        delay = 3600000;
+    self->timer_id = zloop_timer(loop, (size_t) delay, 1, s_on_timer, self);
+}
+
+static void
+s_send_error(ocpp_actor_t *self, const char *id, ocppj_error_t code, const char *why)
+{
+    char *text = ocppj_encode_error(id, code, why, NULL);
+    if (text) {
+        cp_info("ocpp", "CALLERROR %s for %s: %s", ocppj_error_name(code), id, why);
+        s_fx_send(self, text);
+        free(text);
+    }
+}
+
+static int
+s_on_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    ocpp_actor_t *self = arg;
+    self->timer_id = 0;
+    int64_t now = s_now(self);
+    ocpp_core_tick(self->core, now);
+    for (int i = 0; i < INBOUND_MAX; i++) {
+        inbound_t *in = &self->inbound[i];
+        if (in->corr && now >= in->deadline) {
+            s_send_error(self, in->id, OCPPJ_INTERNAL_ERROR, "handler did not answer in time");
+            memset(in, 0, sizeof(*in));
+        }
+    }
+    s_rearm(self);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Inbound frames
+
+static void
+s_dispatch_call(ocpp_actor_t *self, ocppj_frame_t *frame)
+{
+    char why[256] = "";
+    if (ocpp_core_registration(self->core) == OCPP_REG_REJECTED) {
+        //  Spec 4.2.1: while Rejected the charge point SHALL NOT respond.
+        cp_info("ocpp", "ignoring %s while registration is Rejected", frame->action);
+        return;
+    }
+    if (!ocppj_action_known(frame->action)) {
+        snprintf(why, sizeof(why), "unknown action '%.60s'", frame->action);
+        s_send_error(self, frame->id, OCPPJ_NOT_IMPLEMENTED, why);
+        return;
+    }
+    ocppj_error_t rc = schema_set_validate(self->schemas, frame->action, frame->payload, why, sizeof(why));
+    if (rc != OCPPJ_OK) {
+        s_send_error(self, frame->id, rc, why);
+        return;
+    }
+    const char *owner = ocpp_route_owner(frame->action);
+    if (!owner) {
+        bool unsupported = ocpp_route_unsupported(frame->action);
+        snprintf(why, sizeof(why), "%s is %s by this charge point", frame->action,
+                 unsupported ? "not supported" : "not implemented yet");
+        s_send_error(self, frame->id, unsupported ? OCPPJ_NOT_SUPPORTED : OCPPJ_NOT_IMPLEMENTED, why);
+        return;
+    }
+    inbound_t *slot = NULL;
+    for (int i = 0; i < INBOUND_MAX && !slot; i++)
+        if (self->inbound[i].corr == 0)
+            slot = &self->inbound[i];
+    if (!slot) {
+        s_send_error(self, frame->id, OCPPJ_INTERNAL_ERROR, "too many requests in progress");
+        return;
+    }
+    char *payload = json_dumps(frame->payload, JSON_COMPACT);
+    cp_msg_t *msg = cp_msg_new(CP_MSG_OCPP_INBOUND);
+    cp_msg_set_str(msg->u.ocpp_inbound.action, frame->action);
+    cp_msg_set_text(&msg->u.ocpp_inbound.payload, payload);
+    free(payload);
+    uint64_t corr = cp_shell_request(self->shell, owner, msg);
+    cp_msg_destroy(&msg);
+    if (!corr) {
+        s_send_error(self, frame->id, OCPPJ_INTERNAL_ERROR, "cannot reach the handler");
+        return;
+    }
+    slot->corr = corr;
+    snprintf(slot->id, sizeof(slot->id), "%s", frame->id);
+    snprintf(slot->action, sizeof(slot->action), "%s", frame->action);
+    slot->deadline = s_now(self) + INBOUND_TIMEOUT_MS;
+}
+
+static void
+s_on_result(ocpp_actor_t *self, ocppj_frame_t *frame)
+{
+    int64_t now = s_now(self);
+    const char *action = ocpp_core_inflight_action(self->core, frame->id);
+    if (!action) {
+        cp_warn("ocpp", "ignoring a late or unknown %s for id %s",
+                frame->type == OCPPJ_CALLRESULT ? "CALLRESULT" : "CALLERROR", frame->id);
+        return;
+    }
+    if (frame->type == OCPPJ_CALLERROR) {
+        ocpp_core_on_result(self->core, now, frame->id, NULL, frame->error_code, frame->error_description);
+        return;
+    }
+    char schema[80], why[256] = "";
+    snprintf(schema, sizeof(schema), "%sResponse", action);
+    ocppj_error_t rc = schema_set_validate(self->schemas, schema, frame->payload, why, sizeof(why));
+    if (rc != OCPPJ_OK) {
+        cp_warn("ocpp", "invalid %s from the central system: %s", schema, why);
+        ocpp_core_on_result(self->core, now, frame->id, NULL, ocppj_error_name(rc), why);
+        return;
+    }
+    ocpp_core_on_result(self->core, now, frame->id, frame->payload, NULL, NULL);
+}
+
+static void
+s_on_frame(ocpp_actor_t *self, const char *text, size_t len, size_t max_len)
+{
+    ocppj_frame_t frame;
+    memset(&frame, 0, sizeof(frame));
+    char id[OCPPJ_MAX_ID + 1] = "", why[256] = "";
+    ocppj_error_t rc = ocppj_parse(text, len, max_len, &frame, id, why, sizeof(why));
+    if (rc != OCPPJ_OK) {
+        if (id[0] && ocpp_core_registration(self->core) != OCPP_REG_REJECTED)
+            s_send_error(self, id, rc, why);
+        else
+        if ((frame.type == OCPPJ_CALLRESULT || frame.type == OCPPJ_CALLERROR) && frame.id[0]
+            && ocpp_core_inflight_action(self->core, frame.id))
+            ocpp_core_on_result(self->core, s_now(self), frame.id, NULL, ocppj_error_name(rc), why);
+        else
+            cp_warn("ocpp", "dropped a malformed frame: %s", why);
+    }
+    else
+    if (frame.type == OCPPJ_CALL)
+        s_dispatch_call(self, &frame);
+    else
+        s_on_result(self, &frame);
+    ocppj_frame_clear(&frame);
+}
+
+static int
+s_on_ws_event(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    ocpp_actor_t *self = arg;
+    zmsg_t *msg = zmsg_recv(sock);
+    if (!msg)
+        return 0;
+    char *event = zmsg_popstr(msg);
+    zframe_t *data = zmsg_pop(msg);
+    int64_t now = s_now(self);
+    const char *detail = "";
+    char detail_buf[256] = "";
+    if (data) {
+        snprintf(detail_buf, sizeof(detail_buf), "%.*s", (int) zframe_size(data), (char *) zframe_data(data));
+        detail = detail_buf;
+    }
+    if (!event)
+        ;
+    else
+    if (streq(event, "frame") && data) {
+        cp_debug("ocpp", "← %.*s", (int) (zframe_size(data) > 2000 ? 2000 : zframe_size(data)),
+                 (char *) zframe_data(data));
+        s_on_frame(self, (const char *) zframe_data(data), zframe_size(data), MAX_FRAME);
+    }
+    else
+    if (streq(event, "toolarge")) {
+        //  Only the head of the message is left: parse it under a tiny
+        //  limit so the parser takes its oversize path and recovers the id.
+        cp_warn("ocpp", "inbound message larger than %d bytes refused", MAX_FRAME);
+        if (data)
+            s_on_frame(self, (const char *) zframe_data(data), zframe_size(data), 1);
+    }
+    else
+    if (streq(event, "connecting")) {
+        cp_info("ocpp", "connecting to %s", detail);
+        ocpp_core_connecting(self->core, now);
+    }
+    else
+    if (streq(event, "connected")) {
+        cp_info("ocpp", "connected");
+        ocpp_core_connected(self->core, now);
+    }
+    else
+    if (streq(event, "disconnected")) {
+        cp_warn("ocpp", "disconnected: %s", detail);
+        ocpp_core_disconnected(self->core, now, detail);
+    }
+    else
+    if (streq(event, "error")) {
+        cp_warn("ocpp", "connection error: %s", detail);
+        ocpp_core_connect_failed(self->core, now, detail);
+    }
+    zstr_free(&event);
+    zframe_destroy(&data);
+    zmsg_destroy(&msg);
+    s_rearm(self);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Bus
+
+static void
+s_on_inbound_reply(ocpp_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_t *msg)
+{
+    inbound_t *in = NULL;
+    for (int i = 0; i < INBOUND_MAX && !in; i++)
+        if (self->inbound[i].corr == env->corr)
+            in = &self->inbound[i];
+    if (!in)
+        return;                     //  answered already (timed out)
+    if (env->kind == CP_BUS_UNREACHABLE || !msg || msg->type != CP_MSG_OCPP_INBOUND_REPLY)
+        s_send_error(self, in->id, OCPPJ_INTERNAL_ERROR, "handler not available");
+    else
+    if (msg->u.ocpp_inbound_reply.error_code[0]) {
+        ocppj_error_t code = OCPPJ_INTERNAL_ERROR;
+        ocppj_error_from_name(msg->u.ocpp_inbound_reply.error_code, &code);
+        s_send_error(self, in->id, code, msg->u.ocpp_inbound_reply.error_description);
+    }
+    else {
+        json_error_t jerr;
+        const char *text = msg->u.ocpp_inbound_reply.payload ? msg->u.ocpp_inbound_reply.payload : "{}";
+        json_t *payload = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+        char schema[80], why[256] = "";
+        snprintf(schema, sizeof(schema), "%sResponse", in->action);
+        if (!payload || schema_set_validate(self->schemas, schema, payload, why, sizeof(why)) != OCPPJ_OK) {
+            cp_error("ocpp", "handler produced an invalid %s (%s): answering InternalError", schema,
+                     payload ? why : jerr.text);
+            s_send_error(self, in->id, OCPPJ_INTERNAL_ERROR, "internal error building the response");
+        }
+        else {
+            char *out = ocppj_encode_result(in->id, payload);
+            if (out)
+                s_fx_send(self, out);
+            free(out);
+        }
+        json_decref(payload);
+    }
+    memset(in, 0, sizeof(*in));
+}
+
+static void
+s_apply_ws_config(ocpp_actor_t *self, bool reconfigure)
+{
+    if (!self->options->csms_url[0])
+        return;
+    //  main seeded the store (flag/env password included) before any actor
+    //  started; from then on the store is the truth.
+    self->password[0] = '\0';
+    config_store_get(self->config, "AuthorizationKey", self->password, sizeof(self->password));
+    wsclient_config_t cfg = {
+        .url = self->options->csms_url,
+        .identity = self->options->id,
+        .password = self->password,
+        .ca_file = self->options->ca_file[0] ? self->options->ca_file : NULL,
+        .ping_interval_s = (int) s_config_int(self, "WebSocketPingInterval", 60),
+        .backoff_min_ms = 1000,
+        .backoff_max_ms = 30000,
+        .max_frame = MAX_FRAME,
+        .events_endpoint = NULL,
+    };
+    char endpoint[64];
+    snprintf(endpoint, sizeof(endpoint), "inproc://ocpp-ws-%p", (void *) self);
+    cfg.events_endpoint = endpoint;
+    if (reconfigure && self->ws)
+        wsclient_reconfigure(self->ws, &cfg);
+    else
+        self->ws = wsclient_new(&cfg);
+    if (!self->ws)
+        cp_error("ocpp", "cannot start the WebSocket client for %s", self->options->id);
+}
+
+static void
+s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, void *ctx)
+{
+    ocpp_actor_t *self = ctx;
+    int64_t now = s_now(self);
+    if (env->kind == CP_BUS_REPLY || env->kind == CP_BUS_UNREACHABLE) {
+        if (!msg || msg->type == CP_MSG_OCPP_INBOUND_REPLY || env->kind == CP_BUS_UNREACHABLE)
+            s_on_inbound_reply(self, env, msg);
+    }
+    else
+    if (env->kind == CP_BUS_REQUEST && msg->type == CP_MSG_OCPP_CALL) {
+        char reason[200];
+        if (ocpp_core_submit(self->core, now, env->peer, env->corr, msg->u.ocpp_call.action,
+                             msg->u.ocpp_call.payload, reason, sizeof(reason)) != 0)
+            s_fx_complete(self, env->peer, env->corr, "rejected", NULL, "", reason);
+    }
+    else
+    if (env->kind == CP_BUS_REQUEST && msg->type == CP_MSG_SNAPSHOT_REQUEST) {
+        cp_msg_t *state = s_state_msg(self);
+        cp_shell_reply(shell, env, state, false);
+        cp_msg_destroy(&state);
+        cp_shell_reply_status(shell, env, true, "");
+    }
+    else
+    if (env->kind == CP_BUS_REQUEST)
+        cp_shell_reply_status(shell, env, false, "ocpp: unsupported request");
+    else
+    if (env->kind == CP_BUS_EVENT && msg->type == CP_MSG_CONFIG_CHANGED) {
+        const char *key = msg->u.config_changed.key;
+        if (streq(key, "HeartbeatInterval"))
+            ocpp_core_set_heartbeat_interval(self->core, now, (int) s_config_int(self, key, 0));
+        else
+        if (streq(key, "WebSocketPingInterval") || streq(key, "AuthorizationKey"))
+            s_apply_ws_config(self, true);
+    }
+    s_rearm(self);
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+s_restore_session(ocpp_actor_t *self)
+{
+    cp_store_exec(self->db, "CREATE TABLE IF NOT EXISTS ocpp_session (id INTEGER PRIMARY KEY CHECK (id = 1),"
+                            " run_id TEXT NOT NULL, registration TEXT NOT NULL,"
+                            " interval INTEGER NOT NULL, boot_count INTEGER NOT NULL)");
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(self->db, "SELECT run_id, registration, interval, boot_count FROM ocpp_session"
+                           " WHERE id = 1", -1, &stmt, NULL) != SQLITE_OK)
+        return;
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *run_id = (const char *) sqlite3_column_text(stmt, 0);
+        const char *reg = (const char *) sqlite3_column_text(stmt, 1);
+        if (run_id && reg && streq(run_id, self->options->run_id) && streq(reg, "Accepted")) {
+            ocpp_core_restore(self->core, OCPP_REG_ACCEPTED, sqlite3_column_int(stmt, 2),
+                              sqlite3_column_int64(stmt, 3));
+            cp_info("ocpp", "restarted: registration Accepted earlier in this run is kept");
+        }
+    }
+    sqlite3_finalize(stmt);
+}
+
+void
+ocpp_actor(zsock_t *pipe, void *args)
+{
+    cp_actor_args_t *actor_args = args;
+    ocpp_actor_t self_;
+    ocpp_actor_t *self = &self_;
+    memset(self, 0, sizeof(*self));
+    self->options = actor_args->options;
+    self->clock = actor_args->clock;
+    char err[256];
+    self->shell = cp_shell_new(pipe, actor_args);
+    self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
+    self->config = self->db ? config_store_new(self->db, self->options) : NULL;
+    self->schemas = schema_set_new();
+    if (!self->shell || !self->db || !self->config || !self->schemas) {
+        cp_error("ocpp", "cannot start: %s", self->db ? "no config store or schemas" : err);
+        goto done;
+    }
+    ocpp_core_config_t core_config = {
+        .vendor = self->options->vendor, .model = self->options->model,
+        .serial = self->options->serial, .firmware = self->options->firmware,
+        .call_timeout_ms = 30000,
+        .heartbeat_interval_s = (int) s_config_int(self, "HeartbeatInterval", 300),
+        .boot_retry_s = 30,
+        .id_prefix = self->options->run_id,
+    };
+    ocpp_core_effects_t effects = {
+        .send = s_fx_send, .complete = s_fx_complete, .state_changed = s_fx_state_changed,
+        .set_wall_clock = s_fx_set_wall_clock, .interval_accepted = s_fx_interval_accepted,
+    };
+    self->core = ocpp_core_new(&core_config, &effects, self);
+    if (!self->core)
+        goto done;
+    s_restore_session(self);
+    cp_shell_set_handler(self->shell, s_handler, self);
+    cp_bus_subscribe(cp_shell_bus(self->shell), "config.changed");
+    if (self->options->csms_url[0]) {
+        self->ws_events = zsock_new(ZMQ_PAIR);
+        char endpoint[64];
+        snprintf(endpoint, sizeof(endpoint), "inproc://ocpp-ws-%p", (void *) self);
+        if (!self->ws_events || zsock_bind(self->ws_events, "%s", endpoint) != 0) {
+            cp_error("ocpp", "cannot bind %s", endpoint);
+            goto done;
+        }
+        zloop_reader(cp_shell_loop(self->shell), self->ws_events, s_on_ws_event, self);
+        s_apply_ws_config(self, false);
+        if (!self->ws)
+            goto done;
+    }
+    s_fx_state_changed(self);
+    s_rearm(self);
+    cp_shell_run(self->shell);
+done:
+    wsclient_destroy(&self->ws);
+    zsock_destroy(&self->ws_events);
+    ocpp_core_destroy(&self->core);
+    schema_set_destroy(&self->schemas);
+    config_store_destroy(&self->config);
+    cp_store_close(&self->db);
+    cp_shell_destroy(&self->shell);
+}

@@ -1,0 +1,89 @@
+/* ocpp_core.h — the pure core of the ocpp actor: registration, heartbeat
+ * and the outbound CALL queue of OCPP 1.6-J, with no sockets and no clock.
+ *
+ * The shell feeds it connection events, results from the central system,
+ * CALLs submitted by other actors and the current monotonic time; the core
+ * answers through the effects table (send this text, complete that
+ * request, state changed, set the wall clock). Rules it enforces (spec
+ * 4.2, 4.6, OCPP-J 4.1.1):
+ *   - nothing but BootNotification before Accepted; Pending and Rejected
+ *     are retried after the returned interval;
+ *   - at most one charge-point CALL in flight, each with a deadline;
+ *   - Heartbeat every interval once Accepted (sent even when other traffic
+ *     flows: simpler to reason about, and it carries the clock);
+ *   - results that match no CALL in flight are ignored (and logged).
+ */
+#ifndef CP_ACTORS_OCPP_CORE_H
+#define CP_ACTORS_OCPP_CORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define OCPP_QUEUE_MAX 64
+
+typedef enum { OCPP_CONN_DISABLED, OCPP_CONN_CONNECTING, OCPP_CONN_CONNECTED, OCPP_CONN_ERROR } ocpp_conn_t;
+typedef enum { OCPP_REG_NONE, OCPP_REG_PENDING, OCPP_REG_ACCEPTED, OCPP_REG_REJECTED } ocpp_reg_t;
+
+typedef struct {
+    //  write one OCPP-J text frame to the central system; 0 if accepted
+    int (*send)(void *ctx, const char *text);
+    //  a submitted CALL is done: outcome result|error|timeout|rejected
+    void (*complete)(void *ctx, const char *requester, uint64_t corr, const char *outcome,
+                     const char *payload, const char *error_code, const char *error_description);
+    //  connection / registration / interval changed
+    void (*state_changed)(void *ctx);
+    //  the central system told us the time (BootNotification, Heartbeat)
+    void (*set_wall_clock)(void *ctx, int64_t wall_ms);
+    //  accepted heartbeat interval, to persist as HeartbeatInterval
+    void (*interval_accepted)(void *ctx, int seconds);
+} ocpp_core_effects_t;
+
+typedef struct {
+    const char *vendor, *model, *serial, *firmware;
+    int call_timeout_ms;           //  response timeout of one CALL
+    int heartbeat_interval_s;      //  until the central system says otherwise
+    int boot_retry_s;              //  retry when BootNotification fails / interval 0
+    const char *id_prefix;         //  makes unique ids unique across restarts
+} ocpp_core_config_t;
+
+typedef struct _ocpp_core_t ocpp_core_t;
+
+ocpp_core_t *ocpp_core_new(const ocpp_core_config_t *config, const ocpp_core_effects_t *effects, void *ctx);
+void ocpp_core_destroy(ocpp_core_t **self_p);
+
+//  After an actor restart: registration survives within one process run.
+void ocpp_core_restore(ocpp_core_t *self, ocpp_reg_t registration, int interval_s, int64_t boot_count);
+
+void ocpp_core_connecting(ocpp_core_t *self, int64_t now);
+void ocpp_core_connected(ocpp_core_t *self, int64_t now);
+void ocpp_core_disconnected(ocpp_core_t *self, int64_t now, const char *reason);
+void ocpp_core_connect_failed(ocpp_core_t *self, int64_t now, const char *reason);
+
+//  Submit a CALL for the central system. Returns 0 if queued; -1 if
+//  refused now (offline, not registered, queue full), reason filled.
+int ocpp_core_submit(ocpp_core_t *self, int64_t now, const char *requester, uint64_t corr,
+                     const char *action, const char *payload, char *reason, size_t reason_size);
+
+//  Action of the CALL in flight with this unique id, or NULL.
+const char *ocpp_core_inflight_action(const ocpp_core_t *self, const char *id);
+//  A CALLRESULT (payload != NULL) or CALLERROR for unique id. Returns
+//  -1 when no CALL with that id is in flight (late or unknown).
+int ocpp_core_on_result(ocpp_core_t *self, int64_t now, const char *id, const json_t *payload,
+                        const char *error_code, const char *error_description);
+
+//  Timeouts, heartbeat, boot retry, queue pumping. Call at or after
+//  ocpp_core_next_deadline.
+void ocpp_core_tick(ocpp_core_t *self, int64_t now);
+int64_t ocpp_core_next_deadline(const ocpp_core_t *self);
+
+void ocpp_core_set_heartbeat_interval(ocpp_core_t *self, int64_t now, int seconds);
+
+ocpp_conn_t ocpp_core_connection(const ocpp_core_t *self);
+ocpp_reg_t ocpp_core_registration(const ocpp_core_t *self);
+int ocpp_core_heartbeat_interval(const ocpp_core_t *self);
+int64_t ocpp_core_boot_count(const ocpp_core_t *self);
+const char *ocpp_core_last_error(const ocpp_core_t *self);
+const char *ocpp_conn_name(ocpp_conn_t conn);
+const char *ocpp_reg_name(ocpp_reg_t reg);
+#endif

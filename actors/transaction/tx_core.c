@@ -1,0 +1,137 @@
+/* tx_core.c — see tx_core.h. */
+#include "actors/transaction/tx_core.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    tx_status_t current;
+    tx_status_t reported;
+    bool reported_valid;           //  the CSMS acknowledged `reported`
+} connector_t;
+
+struct _tx_core_t {
+    int connectors;
+    connector_t conn[HW_MAX_CONNECTORS + 1];   //  [0] = the charge point
+    bool online;
+    int inflight;                  //  connector being reported, or -1
+};
+
+void
+tx_core_derive(bool plugged, const char *fault, tx_status_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    snprintf(out->error_code, sizeof(out->error_code), "NoError");
+    if (fault && *fault && strcmp(fault, "none") != 0) {
+        snprintf(out->status, sizeof(out->status), "Faulted");
+        if (strcmp(fault, "rcd") == 0 || strcmp(fault, "ground") == 0)
+            snprintf(out->error_code, sizeof(out->error_code), "GroundFailure");
+        else if (strcmp(fault, "overcurrent") == 0)
+            snprintf(out->error_code, sizeof(out->error_code), "OverCurrentFailure");
+        else if (strcmp(fault, "overtemp") == 0)
+            snprintf(out->error_code, sizeof(out->error_code), "HighTemperature");
+        else {
+            snprintf(out->error_code, sizeof(out->error_code), "OtherError");
+            snprintf(out->vendor_error_code, sizeof(out->vendor_error_code), "%s", fault);
+        }
+        return;
+    }
+    snprintf(out->status, sizeof(out->status), "%s", plugged ? "Preparing" : "Available");
+}
+
+tx_core_t *
+tx_core_new(int connectors)
+{
+    assert(connectors >= 1 && connectors <= HW_MAX_CONNECTORS);
+    tx_core_t *self = calloc(1, sizeof(tx_core_t));
+    if (!self)
+        return NULL;
+    self->connectors = connectors;
+    self->inflight = -1;
+    for (int n = 0; n <= connectors; n++)
+        tx_core_derive(false, "none", &self->conn[n].current);
+    return self;
+}
+
+void
+tx_core_destroy(tx_core_t **self_p)
+{
+    assert(self_p);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+int tx_core_connectors(const tx_core_t *self) { return self->connectors; }
+bool tx_core_online(const tx_core_t *self) { return self->online; }
+
+static bool
+s_same(const tx_status_t *a, const tx_status_t *b)
+{
+    return strcmp(a->status, b->status) == 0 && strcmp(a->error_code, b->error_code) == 0
+        && strcmp(a->vendor_error_code, b->vendor_error_code) == 0;
+}
+
+bool
+tx_core_on_hw(tx_core_t *self, int connector, bool plugged, const char *fault)
+{
+    assert(self);
+    if (connector < 1 || connector > self->connectors)
+        return false;
+    tx_status_t next;
+    tx_core_derive(plugged, fault, &next);
+    if (s_same(&next, &self->conn[connector].current))
+        return false;
+    self->conn[connector].current = next;
+    return true;
+}
+
+void
+tx_core_on_online(tx_core_t *self, bool online)
+{
+    assert(self);
+    if (online && !self->online)
+        for (int n = 0; n <= self->connectors; n++)
+            self->conn[n].reported_valid = false;
+    self->online = online;
+    if (!online)
+        self->inflight = -1;
+}
+
+int
+tx_core_next_report(tx_core_t *self, tx_status_t *status)
+{
+    assert(self && status);
+    if (!self->online || self->inflight >= 0)
+        return -1;
+    for (int n = 0; n <= self->connectors; n++) {
+        connector_t *c = &self->conn[n];
+        if (!c->reported_valid || !s_same(&c->reported, &c->current)) {
+            self->inflight = n;
+            *status = c->current;
+            return n;
+        }
+    }
+    return -1;
+}
+
+void
+tx_core_report_done(tx_core_t *self, int connector, const tx_status_t *status, bool ok)
+{
+    assert(self && status);
+    if (connector != self->inflight)
+        return;
+    self->inflight = -1;
+    if (ok) {
+        self->conn[connector].reported = *status;
+        self->conn[connector].reported_valid = true;
+    }
+}
+
+const tx_status_t *
+tx_core_status(const tx_core_t *self, int connector)
+{
+    assert(self && connector >= 0 && connector <= self->connectors);
+    return &self->conn[connector].current;
+}

@@ -1,0 +1,18 @@
+# Turns gateway/schemas/*.json into a C table {name, text}. Run by the build;
+# the text is emitted as a hex byte list so no quoting can go wrong.
+file(GLOB files ${DIR}/*.json)
+list(SORT files)
+set(body "/* Generated from gateway/schemas by cmake/embed_schemas.cmake. Do not edit. */\n#include <stddef.h>\n#include \"gateway/schema_blobs.h\"\n\n")
+set(table "const cp_schema_blob_t cp_schema_blobs[] = {\n")
+set(i 0)
+foreach(f ${files})
+  get_filename_component(name ${f} NAME_WE)
+  file(READ ${f} hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+  string(APPEND body "static const char s_blob_${i}[] = {${hex}0x00};\n")
+  string(APPEND table "    {\"${name}\", s_blob_${i}},\n")
+  math(EXPR i "${i}+1")
+endforeach()
+string(APPEND table "};\nconst size_t cp_schema_blob_count = ${i};\n")
+file(WRITE ${OUT}.tmp "${body}\n${table}")
+file(RENAME ${OUT}.tmp ${OUT})

@@ -1,0 +1,1186 @@
+/*  =========================================================================
+    wsclient - the WebSocket client that carries OCPP-J text frames
+
+    Why this file exists: see wsclient.h. How it works:
+
+    - One private thread owns an lws context and the only connection (wsi).
+      Everything lws-related happens on that thread: callbacks, timers (lws
+      "sul"), writes. The thread blocks in lws_service(); other threads
+      never touch lws except lws_cancel_service(), which is documented as
+      thread-safe and makes lws deliver LWS_CALLBACK_EVENT_WAIT_CANCELLED on
+      the service thread.
+    - The shared part of the object (send queue, connected flag, pending
+      configuration, stop flag, the context pointer) is guarded by one
+      mutex. The context pointer is published under the mutex and cleared
+      before the context is destroyed, so the API never wakes a dead one.
+    - A new configuration rebuilds the whole lws context: TLS settings (CA
+      file) live in the context's vhost, and rebuilding is the one path that
+      is sure to drop every trace of the old settings.
+    - Reconnects are lws_sul timers on the service thread, delayed by
+      wsclient_backoff_ms(); nothing sleeps or polls.
+    - Pings: lws' validity timer (lws_retry_bo_t.secs_since_valid_ping /
+      _hangup) sends PINGs and hangs up when no PONG proves the link alive.
+    =========================================================================
+*/
+
+#define _GNU_SOURCE             //  strcasestr, explicit_bzero
+#include "gateway/wsclient.h"
+
+#include <czmq.h>
+#include <libwebsockets.h>
+#include <mbedtls/base64.h>
+
+#include <assert.h>
+#include <ctype.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define WSCLIENT_DEFAULT_BACKOFF_MIN_MS 1000
+#define WSCLIENT_DEFAULT_BACKOFF_MAX_MS 60000
+#define WSCLIENT_DEFAULT_MAX_FRAME      (64 * 1024)
+//  An event the owner does not read within this time is dropped, so a
+//  stuck owner cannot freeze the lws thread (pings, shutdown) forever.
+#define WSCLIENT_EVENT_SNDTIMEO_MS      5000
+//  Longest reason string carried by "error" / "disconnected" events.
+#define WSCLIENT_REASON_MAX             200
+
+//  Owned copy of the configuration (strings duplicated).
+typedef struct {
+    char *url;
+    char *identity;
+    char *password;
+    char *ca_file;
+    char *events_endpoint;
+    int ping_interval_s;
+    unsigned backoff_min_ms;
+    unsigned backoff_max_ms;
+    size_t max_frame;
+    //  Derived from url + identity by s_config_set
+    char scheme [8];
+    char host [256];
+    int port;
+    char path [1024];           //  base path + encoded identity
+    char host_header [300];     //  "host[:port]" with IPv6 brackets
+    bool tls;
+} s_config_t;
+
+//  One queued outbound text message.
+typedef struct s_outmsg_t {
+    struct s_outmsg_t *next;
+    size_t len;
+    unsigned char buf [];       //  LWS_PRE bytes of headroom, then text
+} s_outmsg_t;
+
+struct _wsclient_t {
+    //  --- Shared between API threads and the service thread (mutex) ---
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;            //  wakes a thread waiting without lws
+    struct lws_context *context;    //  NULL while none is alive
+    bool stop;                      //  destroy requested
+    s_config_t *pending;            //  reconfigure requested
+    bool disconnect_requested;      //  wsclient_disconnect_for_test
+    bool connected;                 //  handshake done, link up
+    s_outmsg_t *queue_head;
+    s_outmsg_t *queue_tail;
+
+    //  --- Service thread only ---
+    pthread_t thread;
+    s_config_t config;
+    char *auth_header;              //  "Basic ...", secret: wiped on free
+    zsock_t *events;                //  our end of the owner's PAIR
+    struct lws *wsi;                //  the one connection, or NULL
+    lws_sorted_usec_list_t sul_retry;
+    bool retry_scheduled;
+    bool immediate_retry;           //  next attempt without delay
+    bool tearing_down;              //  lws_context_destroy is running
+    bool stopping;                  //  ... because of wsclient_destroy
+    unsigned attempt;               //  failed attempts since last success
+    lws_retry_bo_t idle_policy;     //  ping / hangup seconds for lws
+    int64_t last_valid_us;          //  last proof the link is alive
+    char fail_reason [WSCLIENT_REASON_MAX];
+    bool closing_by_us;
+    bool peer_closed;
+    int peer_close_code;
+    //  Inbound message reassembly
+    unsigned char *rx_buf;
+    size_t rx_len;
+    size_t rx_cap;
+    bool rx_active;                 //  inside a message
+    bool rx_binary;
+    bool rx_toolarge;
+    unsigned char rx_head [WSCLIENT_TOOLARGE_HEAD];
+    size_t rx_head_len;
+};
+
+
+//  --------------------------------------------------------------------------
+//  Pure helpers
+
+static bool
+s_is_unreserved (unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+        || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+int
+wsclient_parse_url (const char *url, char *scheme, char *host, int *port, char *path)
+{
+    assert (scheme && host && port && path);
+    if (!url)
+        return -1;
+    const char *sep = strstr (url, "://");
+    if (!sep)
+        return -1;
+    size_t scheme_len = (size_t) (sep - url);
+    bool tls;
+    if (scheme_len == 2 && strncasecmp (url, "ws", 2) == 0)
+        tls = false;
+    else
+    if (scheme_len == 3 && strncasecmp (url, "wss", 3) == 0)
+        tls = true;
+    else
+        return -1;
+
+    const char *auth = sep + 3;
+    size_t auth_len = strcspn (auth, "/?#");
+    const char *rest = auth + auth_len;
+    if (auth_len == 0 || memchr (auth, '@', auth_len))
+        return -1;              //  no host, or user info (secrets in URLs leak)
+
+    //  Host: bracketed IPv6 literal or a name / IPv4 address
+    const char *host_start, *host_end, *after;
+    const char *auth_end = auth + auth_len;
+    if (*auth == '[') {
+        host_start = auth + 1;
+        host_end = memchr (host_start, ']', (size_t) (auth_end - host_start));
+        if (!host_end || host_end == host_start)
+            return -1;
+        for (const char *c = host_start; c < host_end; c++)
+            if (!(isxdigit ((unsigned char) *c) || *c == ':' || *c == '.'))
+                return -1;
+        after = host_end + 1;
+    }
+    else {
+        host_start = auth;
+        host_end = host_start;
+        while (host_end < auth_end && *host_end != ':')
+            host_end++;
+        if (host_end == host_start)
+            return -1;
+        for (const char *c = host_start; c < host_end; c++)
+            if (!(isalnum ((unsigned char) *c) || *c == '-' || *c == '.' || *c == '_'))
+                return -1;
+        after = host_end;
+    }
+    size_t host_len = (size_t) (host_end - host_start);
+    if (host_len >= 256)
+        return -1;
+
+    //  Port: optional ":digits" in 1..65535
+    int port_value = tls ? 443 : 80;
+    if (after < auth_end) {
+        if (*after != ':' || after + 1 == auth_end)
+            return -1;
+        long value = 0;
+        for (const char *c = after + 1; c < auth_end; c++) {
+            if (!isdigit ((unsigned char) *c))
+                return -1;
+            value = value * 10 + (*c - '0');
+            if (value > 65535)
+                return -1;
+        }
+        if (value == 0)
+            return -1;
+        port_value = (int) value;
+    }
+
+    //  Path: the rest; query and fragment are refused because the identity
+    //  has to be the last path segment
+    if (*rest == '?' || *rest == '#' || strpbrk (rest, "?#"))
+        return -1;
+    size_t path_len = strlen (rest);
+    if (path_len >= 512)
+        return -1;
+    for (const char *c = rest; *c; c++)
+        if ((unsigned char) *c <= ' ' || (unsigned char) *c >= 0x7f)
+            return -1;
+
+    strcpy (scheme, tls ? "wss" : "ws");
+    memcpy (host, host_start, host_len);
+    host [host_len] = '\0';
+    *port = port_value;
+    if (path_len == 0)
+        strcpy (path, "/");
+    else
+        memcpy (path, rest, path_len + 1);
+    return 0;
+}
+
+int
+wsclient_build_path (const char *base_path, const char *identity, char *out, size_t out_size)
+{
+    assert (out);
+    if (!identity || !*identity || out_size == 0)
+        return -1;
+    if (!base_path || !*base_path)
+        base_path = "/";
+    static const char hex [] = "0123456789ABCDEF";
+    size_t pos = 0;
+    //  Leading slash guaranteed; trailing slash added only when missing
+    if (*base_path != '/') {
+        if (pos + 1 >= out_size)
+            return -1;
+        out [pos++] = '/';
+    }
+    size_t base_len = strlen (base_path);
+    if (pos + base_len >= out_size)
+        return -1;
+    memcpy (out + pos, base_path, base_len);
+    pos += base_len;
+    if (out [pos - 1] != '/') {
+        if (pos + 1 >= out_size)
+            return -1;
+        out [pos++] = '/';
+    }
+    for (const unsigned char *c = (const unsigned char *) identity; *c; c++) {
+        if (s_is_unreserved (*c)) {
+            if (pos + 1 >= out_size)
+                return -1;
+            out [pos++] = (char) *c;
+        }
+        else {
+            if (pos + 3 >= out_size)
+                return -1;
+            out [pos++] = '%';
+            out [pos++] = hex [*c >> 4];
+            out [pos++] = hex [*c & 0x0f];
+        }
+    }
+    out [pos] = '\0';
+    return 0;
+}
+
+unsigned
+wsclient_backoff_ms (unsigned attempt, unsigned min_ms, unsigned max_ms, uint32_t random32)
+{
+    if (min_ms == 0)
+        min_ms = 1;
+    if (max_ms < min_ms)
+        max_ms = min_ms;
+    //  Double step by step so a large attempt count cannot overflow
+    unsigned base = min_ms;
+    for (unsigned i = 0; i < attempt && base < max_ms; i++)
+        base = base > max_ms / 2 ? max_ms : base * 2;
+    if (base > max_ms)
+        base = max_ms;
+    unsigned half = base / 2;
+    unsigned span = base - half;        //  random part, 0..span inclusive
+    return half + (unsigned) (random32 % ((uint64_t) span + 1));
+}
+
+
+//  --------------------------------------------------------------------------
+//  Configuration copies
+
+static void
+s_config_clear (s_config_t *config)
+{
+    free (config->url);
+    free (config->identity);
+    if (config->password) {
+        //  Wipe the secret before it returns to the allocator
+        explicit_bzero (config->password, strlen (config->password));
+        free (config->password);
+    }
+    free (config->ca_file);
+    free (config->events_endpoint);
+    memset (config, 0, sizeof (*config));
+}
+
+static char *
+s_strdup_or_null (const char *s, bool *failed)
+{
+    if (!s)
+        return NULL;
+    char *copy = strdup (s);
+    if (!copy)
+        *failed = true;
+    return copy;
+}
+
+//  Validate cfg and fill config. Returns 0, or -1 with errno set.
+static int
+s_config_set (s_config_t *config, const wsclient_config_t *cfg)
+{
+    memset (config, 0, sizeof (*config));
+    char base_path [512];
+    if (!cfg->url || !cfg->identity || !*cfg->identity
+    ||  wsclient_parse_url (cfg->url, config->scheme, config->host, &config->port, base_path) != 0
+    ||  wsclient_build_path (base_path, cfg->identity, config->path, sizeof (config->path)) != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    config->tls = strcmp (config->scheme, "wss") == 0;
+    bool ipv6 = strchr (config->host, ':') != NULL;
+    bool default_port = config->port == (config->tls ? 443 : 80);
+    if (default_port)
+        snprintf (config->host_header, sizeof (config->host_header),
+                  ipv6 ? "[%s]" : "%s", config->host);
+    else
+        snprintf (config->host_header, sizeof (config->host_header),
+                  ipv6 ? "[%s]:%d" : "%s:%d", config->host, config->port);
+
+    bool failed = false;
+    config->url = s_strdup_or_null (cfg->url, &failed);
+    config->identity = s_strdup_or_null (cfg->identity, &failed);
+    config->password = (cfg->password && *cfg->password)
+                     ? s_strdup_or_null (cfg->password, &failed) : NULL;
+    config->ca_file = (cfg->ca_file && *cfg->ca_file)
+                    ? s_strdup_or_null (cfg->ca_file, &failed) : NULL;
+    config->events_endpoint = s_strdup_or_null (cfg->events_endpoint, &failed);
+    if (failed) {
+        s_config_clear (config);
+        errno = ENOMEM;
+        return -1;
+    }
+    config->ping_interval_s = cfg->ping_interval_s > 0 ? cfg->ping_interval_s : 0;
+    if (config->ping_interval_s > 30000)
+        config->ping_interval_s = 30000;    //  lws keeps seconds in 16 bits
+    config->backoff_min_ms = cfg->backoff_min_ms > 0
+                           ? (unsigned) cfg->backoff_min_ms : WSCLIENT_DEFAULT_BACKOFF_MIN_MS;
+    config->backoff_max_ms = cfg->backoff_max_ms > 0
+                           ? (unsigned) cfg->backoff_max_ms : WSCLIENT_DEFAULT_BACKOFF_MAX_MS;
+    if (config->backoff_max_ms < config->backoff_min_ms)
+        config->backoff_max_ms = config->backoff_min_ms;
+    config->max_frame = cfg->max_frame ? cfg->max_frame : WSCLIENT_DEFAULT_MAX_FRAME;
+    return 0;
+}
+
+//  "Basic base64(identity:password)" (OCPP 1.6 security profiles 1 and 2),
+//  or NULL when there is no password. Returns -1 on failure.
+static int
+s_build_auth_header (const s_config_t *config, char **header_p)
+{
+    *header_p = NULL;
+    if (!config->password)
+        return 0;
+    size_t plain_len = strlen (config->identity) + 1 + strlen (config->password);
+    char *plain = malloc (plain_len + 1);
+    if (!plain)
+        return -1;
+    snprintf (plain, plain_len + 1, "%s:%s", config->identity, config->password);
+    size_t b64_size = 4 * ((plain_len + 2) / 3) + 1;
+    char *header = malloc (6 + b64_size);
+    int rc = -1;
+    if (header) {
+        memcpy (header, "Basic ", 6);
+        size_t written = 0;
+        if (mbedtls_base64_encode ((unsigned char *) header + 6, b64_size, &written,
+                                   (const unsigned char *) plain, plain_len) == 0) {
+            header [6 + written] = '\0';
+            *header_p = header;
+            rc = 0;
+        }
+        else
+            free (header);
+    }
+    explicit_bzero (plain, plain_len);
+    free (plain);
+    return rc;
+}
+
+static void
+s_free_auth_header (char **header_p)
+{
+    if (*header_p) {
+        explicit_bzero (*header_p, strlen (*header_p));
+        free (*header_p);
+        *header_p = NULL;
+    }
+}
+
+
+//  --------------------------------------------------------------------------
+//  Events to the owner (service thread only)
+
+static void
+s_emit (wsclient_t *self, const char *name, const void *data, size_t size, bool has_data)
+{
+    if (!self->events)
+        return;
+    zmsg_t *msg = zmsg_new ();
+    if (!msg)
+        return;
+    if (zmsg_addstr (msg, name) != 0
+    ||  (has_data && zmsg_addmem (msg, data, size) != 0)) {
+        zmsg_destroy (&msg);
+        return;
+    }
+    if (zmsg_send (&msg, self->events) != 0) {
+        fprintf (stderr, "wsclient: owner not reading, dropped \"%s\" event\n", name);
+        zmsg_destroy (&msg);
+    }
+}
+
+static void
+s_emit_str (wsclient_t *self, const char *name, const char *text)
+{
+    if (text)
+        s_emit (self, name, text, strlen (text), true);
+    else
+        s_emit (self, name, NULL, 0, false);
+}
+
+
+//  --------------------------------------------------------------------------
+//  Send queue (mutex held by caller)
+
+static void
+s_queue_clear_locked (wsclient_t *self)
+{
+    while (self->queue_head) {
+        s_outmsg_t *next = self->queue_head->next;
+        free (self->queue_head);
+        self->queue_head = next;
+    }
+    self->queue_tail = NULL;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Connection management (service thread only)
+
+static void s_connect (wsclient_t *self);
+
+static void
+s_sul_retry_cb (lws_sorted_usec_list_t *sul)
+{
+    wsclient_t *self = lws_container_of (sul, wsclient_t, sul_retry);
+    self->retry_scheduled = false;
+    s_connect (self);
+}
+
+static void
+s_schedule_retry (wsclient_t *self)
+{
+    if (self->tearing_down || self->retry_scheduled || !self->context)
+        return;
+    unsigned delay_ms = 1;
+    if (!self->immediate_retry) {
+        uint32_t random32 = 0;
+        if (lws_get_random (self->context, &random32, sizeof (random32)) != sizeof (random32))
+            random32 = (uint32_t) time (NULL) ^ (uint32_t) (uintptr_t) self;
+        delay_ms = wsclient_backoff_ms (self->attempt, self->config.backoff_min_ms,
+                                        self->config.backoff_max_ms, random32);
+        if (self->attempt < 64)
+            self->attempt++;
+    }
+    self->immediate_retry = false;
+    self->retry_scheduled = true;
+    lws_sul_schedule (self->context, 0, &self->sul_retry, s_sul_retry_cb,
+                      (lws_usec_t) delay_ms * LWS_US_PER_MS);
+}
+
+static void
+s_rx_reset (wsclient_t *self)
+{
+    self->rx_len = 0;
+    self->rx_active = false;
+    self->rx_binary = false;
+    self->rx_toolarge = false;
+    self->rx_head_len = 0;
+}
+
+static void
+s_connect (wsclient_t *self)
+{
+    char target [1400];
+    snprintf (target, sizeof (target), "%s://%s%s",
+              self->config.scheme, self->config.host_header, self->config.path);
+    s_emit_str (self, "connecting", target);
+
+    self->fail_reason [0] = '\0';
+    self->closing_by_us = false;
+    self->peer_closed = false;
+    self->peer_close_code = 0;
+    s_rx_reset (self);
+
+    struct lws_client_connect_info info;
+    memset (&info, 0, sizeof (info));
+    info.context = self->context;
+    info.address = self->config.host;
+    info.port = self->config.port;
+    info.ssl_connection = self->config.tls ? LCCSCF_USE_SSL : 0;
+    info.path = self->config.path;
+    info.host = self->config.host_header;
+    info.origin = self->config.host_header;
+    info.protocol = WSCLIENT_SUBPROTOCOL;
+    info.local_protocol_name = WSCLIENT_SUBPROTOCOL;
+    info.retry_and_idle_policy = &self->idle_policy;
+    info.pwsi = &self->wsi;
+
+    self->wsi = NULL;
+    if (!lws_client_connect_via_info (&info)) {
+        //  lws may already have reported the failure through
+        //  CLIENT_CONNECTION_ERROR (which schedules the retry); if not,
+        //  report and retry here
+        self->wsi = NULL;
+        if (!self->retry_scheduled) {
+            s_emit_str (self, "error", "connect failed");
+            fprintf (stderr, "wsclient: connect to %s failed\n", target);
+            s_schedule_retry (self);
+        }
+    }
+}
+
+//  Turn what lws tells us about a failed attempt into one short reason.
+static void
+s_failure_reason (wsclient_t *self, struct lws *wsi, const char *in, size_t len,
+                  char *reason, size_t size)
+{
+    char detail [160] = "";
+    if (in && len) {
+        size_t n = len < sizeof (detail) - 1 ? len : sizeof (detail) - 1;
+        memcpy (detail, in, n);
+        detail [n] = '\0';
+        //  lws strings sometimes end with a newline
+        while (n && (detail [n - 1] == '\n' || detail [n - 1] == '\r' || detail [n - 1] == ' '))
+            detail [--n] = '\0';
+    }
+    unsigned status = wsi ? lws_http_client_http_response (wsi) : 0;
+    if (self->fail_reason [0])
+        snprintf (reason, size, "%s", self->fail_reason);
+    else
+    if (status && status != 101)
+        snprintf (reason, size, "HTTP %u%s%s", status, detail [0] ? ": " : "", detail);
+    else
+    if (strstr (detail, "Cannot match protocol") || strstr (detail, "PROTOCOL"))
+        snprintf (reason, size, "subprotocol: server did not accept %s (%s)",
+                  WSCLIENT_SUBPROTOCOL, detail);
+    else
+    if (strcasestr (detail, "cert") || strcasestr (detail, "verify")
+    ||  strcasestr (detail, "x509"))
+        snprintf (reason, size, "TLS: certificate verify failed (%s)", detail);
+    else
+    if (strcasestr (detail, "ssl") || strcasestr (detail, "tls"))
+        snprintf (reason, size, "TLS: %s", detail);
+    else
+    if (strcasestr (detail, "refused") || strstr (detail, "Unable to connect")
+    ||  strstr (detail, "connect failed"))
+        //  lws 4.1 says "Unable to connect" when every address of the host
+        //  refused or could not be reached; errno is gone by now
+        snprintf (reason, size, "connection refused or unreachable (%s)", detail);
+    else
+        snprintf (reason, size, "%s", detail [0] ? detail : "connection failed");
+}
+
+static void
+s_on_receive (wsclient_t *self, struct lws *wsi, const unsigned char *data, size_t len)
+{
+    if (!self->rx_active) {
+        s_rx_reset (self);
+        self->rx_active = true;
+        self->rx_binary = lws_frame_is_binary (wsi) != 0;
+    }
+    if (!self->rx_binary && !self->rx_toolarge) {
+        if (self->rx_len + len > self->config.max_frame) {
+            //  Keep only the head for the "toolarge" report; drop the rest
+            self->rx_toolarge = true;
+            size_t take = self->rx_len < WSCLIENT_TOOLARGE_HEAD ? self->rx_len : WSCLIENT_TOOLARGE_HEAD;
+            memcpy (self->rx_head, self->rx_buf, take);
+            size_t more = WSCLIENT_TOOLARGE_HEAD - take;
+            if (more > len)
+                more = len;
+            memcpy (self->rx_head + take, data, more);
+            self->rx_head_len = take + more;
+        }
+        else {
+            if (self->rx_len + len + 1 > self->rx_cap) {
+                size_t cap = self->rx_cap ? self->rx_cap : 4096;
+                while (cap < self->rx_len + len + 1)
+                    cap *= 2;
+                unsigned char *grown = realloc (self->rx_buf, cap);
+                if (!grown) {
+                    //  Out of memory: treat like an oversized message
+                    self->rx_toolarge = true;
+                    self->rx_head_len = self->rx_len < WSCLIENT_TOOLARGE_HEAD
+                                      ? self->rx_len : WSCLIENT_TOOLARGE_HEAD;
+                    memcpy (self->rx_head, self->rx_buf, self->rx_head_len);
+                }
+                else {
+                    self->rx_buf = grown;
+                    self->rx_cap = cap;
+                }
+            }
+            if (!self->rx_toolarge) {
+                memcpy (self->rx_buf + self->rx_len, data, len);
+                self->rx_len += len;
+            }
+        }
+    }
+    if (!lws_is_final_fragment (wsi))
+        return;
+
+    if (self->rx_binary) {
+        s_emit_str (self, "error", "binary frame ignored");
+        fprintf (stderr, "wsclient: binary message ignored\n");
+    }
+    else
+    if (self->rx_toolarge) {
+        s_emit (self, "toolarge", self->rx_head, self->rx_head_len, true);
+        fprintf (stderr, "wsclient: inbound message above %zu bytes dropped\n",
+                 self->config.max_frame);
+    }
+    else
+        s_emit (self, "frame", self->rx_buf, self->rx_len, true);
+    s_rx_reset (self);
+    //  Traffic from the server is as good as a pong for liveness
+    self->last_valid_us = lws_now_usecs ();
+}
+
+//  Seconds without proof of life before lws hangs up: one interval for the
+//  ping to be sent, then as long again (at least 2 s) for the pong.
+static unsigned
+s_hangup_secs (const s_config_t *config)
+{
+    unsigned ping = (unsigned) config->ping_interval_s;
+    return ping + (ping > 2 ? ping : 2);
+}
+
+//  Record why OpenSSL refused the server certificate. lws only logs the
+//  reason and then reports a generic "SSL err"; the owner needs the real
+//  one ("unable to get local issuer certificate", "hostname mismatch").
+//  This file does not link OpenSSL itself (lws owns that dependency), so
+//  the two reporting functions are looked up in the libcrypto lws loaded.
+static void
+s_note_cert_failure (wsclient_t *self, void *x509_store_ctx)
+{
+    if (self->fail_reason [0])
+        return;                 //  keep the first (deepest) reason
+    const char *detail = NULL;
+#if !defined(LWS_WITH_MBEDTLS)
+    int (*get_error) (void *) = NULL;
+    const char *(*error_string) (long) = NULL;
+    //  POSIX allows converting dlsym's void * to a function pointer
+    *(void **) &get_error = dlsym (RTLD_DEFAULT, "X509_STORE_CTX_get_error");
+    *(void **) &error_string = dlsym (RTLD_DEFAULT, "X509_verify_cert_error_string");
+    if (x509_store_ctx && get_error && error_string)
+        detail = error_string (get_error (x509_store_ctx));
+#endif
+    snprintf (self->fail_reason, sizeof (self->fail_reason),
+              "TLS: certificate verify failed%s%s", detail ? ": " : "", detail ? detail : "");
+}
+
+static int
+s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+    if (!wsi)
+        return 0;
+    struct lws_context *context = lws_get_context (wsi);
+    wsclient_t *self = context ? (wsclient_t *) lws_context_user (context) : NULL;
+    if (!self)
+        return lws_callback_http_dummy (wsi, reason, user, in, len);
+
+    switch (reason) {
+        case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+            //  len is OpenSSL's preverify_ok; we never overrule a failure
+            if (len == 0)
+                s_note_cert_failure (self, user);
+            break;
+
+        case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+            if (self->auth_header) {
+                unsigned char **p = (unsigned char **) in;
+                unsigned char *end = (*p) + len;
+                if (lws_add_http_header_by_token (wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
+                        (const unsigned char *) self->auth_header,
+                        (int) strlen (self->auth_header), p, end)) {
+                    snprintf (self->fail_reason, sizeof (self->fail_reason),
+                              "handshake headers do not fit");
+                    return -1;
+                }
+            }
+            break;
+
+        case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH: {
+            //  lws accepts a 101 without Sec-WebSocket-Protocol; OCPP-J
+            //  requires the server to select ocpp1.6, so check it here
+            char selected [64] = "";
+            if (lws_hdr_copy (wsi, selected, sizeof (selected), WSI_TOKEN_PROTOCOL) < 0)
+                selected [0] = '\0';
+            if (strcmp (selected, WSCLIENT_SUBPROTOCOL) != 0) {
+                snprintf (self->fail_reason, sizeof (self->fail_reason),
+                          "subprotocol: server selected \"%s\", need %s",
+                          selected, WSCLIENT_SUBPROTOCOL);
+                return 1;
+            }
+            break;
+        }
+        case LWS_CALLBACK_CLIENT_ESTABLISHED: {
+            if (wsi != self->wsi)
+                self->wsi = wsi;
+            self->attempt = 0;
+            self->last_valid_us = lws_now_usecs ();
+            pthread_mutex_lock (&self->mutex);
+            self->connected = true;
+            bool have_queue = self->queue_head != NULL;
+            pthread_mutex_unlock (&self->mutex);
+            fprintf (stderr, "wsclient: connected\n");
+            s_emit_str (self, "connected", NULL);
+            if (have_queue)
+                lws_callback_on_writable (wsi);
+            break;
+        }
+
+        case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
+            if (self->wsi && wsi != self->wsi)
+                break;              //  not ours (cannot happen: one wsi)
+            char why [WSCLIENT_REASON_MAX + 64];
+            s_failure_reason (self, wsi, (const char *) in, len, why, sizeof (why));
+            self->wsi = NULL;
+            if (self->tearing_down)
+                break;
+            fprintf (stderr, "wsclient: connection attempt failed: %s\n", why);
+            s_emit_str (self, "error", why);
+            s_schedule_retry (self);
+            break;
+        }
+        case LWS_CALLBACK_CLIENT_RECEIVE:
+            if (wsi == self->wsi)
+                s_on_receive (self, wsi, (const unsigned char *) in, len);
+            break;
+
+        case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+            self->last_valid_us = lws_now_usecs ();
+            break;
+
+        case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+            self->peer_closed = true;
+            if (in && len >= 2) {
+                const unsigned char *code = (const unsigned char *) in;
+                self->peer_close_code = (code [0] << 8) | code [1];
+            }
+            break;
+
+        case LWS_CALLBACK_CLIENT_WRITEABLE: {
+            if (wsi != self->wsi)
+                break;
+            pthread_mutex_lock (&self->mutex);
+            bool drop = self->disconnect_requested;
+            self->disconnect_requested = false;
+            s_outmsg_t *msg = drop ? NULL : self->queue_head;
+            if (msg) {
+                self->queue_head = msg->next;
+                if (!self->queue_head)
+                    self->queue_tail = NULL;
+            }
+            bool more = self->queue_head != NULL;
+            pthread_mutex_unlock (&self->mutex);
+            if (drop) {
+                self->closing_by_us = true;
+                lws_close_reason (wsi, LWS_CLOSE_STATUS_GOINGAWAY, NULL, 0);
+                return -1;
+            }
+            if (msg) {
+                int written = lws_write (wsi, msg->buf + LWS_PRE, msg->len, LWS_WRITE_TEXT);
+                free (msg);
+                if (written < 0) {
+                    fprintf (stderr, "wsclient: write failed, dropping connection\n");
+                    return -1;
+                }
+            }
+            if (more)
+                lws_callback_on_writable (wsi);
+            break;
+        }
+        case LWS_CALLBACK_CLIENT_CLOSED: {
+            if (wsi != self->wsi)
+                break;
+            self->wsi = NULL;
+            pthread_mutex_lock (&self->mutex);
+            self->connected = false;
+            self->disconnect_requested = false;
+            //  Unsent messages belong to the dead session: the OCPP layer
+            //  times them out and must not see them on the next session
+            s_queue_clear_locked (self);
+            pthread_mutex_unlock (&self->mutex);
+            s_rx_reset (self);
+
+            char why [WSCLIENT_REASON_MAX];
+            int64_t silent_s = (lws_now_usecs () - self->last_valid_us) / LWS_US_PER_SEC;
+            if (self->stopping)
+                break;              //  owner is going away: stay silent
+            if (self->tearing_down)
+                snprintf (why, sizeof (why), "reconfigured");
+            else
+            if (self->closing_by_us)
+                snprintf (why, sizeof (why), "closed by client");
+            else
+            if (self->peer_closed)
+                snprintf (why, sizeof (why), "server closed (code %d)", self->peer_close_code);
+            else
+            if (self->config.ping_interval_s > 0
+            &&  silent_s + 1 >= (int64_t) s_hangup_secs (&self->config))
+                snprintf (why, sizeof (why), "missed pong");
+            else
+                snprintf (why, sizeof (why), "connection lost");
+            fprintf (stderr, "wsclient: disconnected: %s\n", why);
+            s_emit_str (self, "disconnected", why);
+            s_schedule_retry (self);
+            break;
+        }
+        case LWS_CALLBACK_EVENT_WAIT_CANCELLED: {
+            //  An API call woke us: flush the queue or drop the link
+            pthread_mutex_lock (&self->mutex);
+            if (!self->wsi) {
+                //  Nothing to drop; do not let the request hit the next link
+                self->disconnect_requested = false;
+                pthread_mutex_unlock (&self->mutex);
+                break;
+            }
+            bool wanted = self->connected
+                       && (self->queue_head || self->disconnect_requested);
+            bool kill_attempt = !self->connected && self->disconnect_requested;
+            if (kill_attempt)
+                self->disconnect_requested = false;
+            pthread_mutex_unlock (&self->mutex);
+            if (wanted)
+                lws_callback_on_writable (self->wsi);
+            else
+            if (kill_attempt) {
+                self->closing_by_us = true;
+                lws_set_timeout (self->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+            }
+            break;
+        }
+        default:
+            break;
+    }
+    return 0;
+}
+
+static const struct lws_protocols s_protocols [] = {
+    { WSCLIENT_SUBPROTOCOL, s_callback, 0, 0, 0, NULL, 0 },
+    { NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+
+//  --------------------------------------------------------------------------
+//  Service thread
+
+static struct lws_context *
+s_context_new (wsclient_t *self)
+{
+    struct lws_context_creation_info info;
+    memset (&info, 0, sizeof (info));
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.protocols = s_protocols;
+    info.user = self;
+    info.gid = -1;
+    info.uid = -1;
+    if (self->config.tls) {
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.client_ssl_ca_filepath = self->config.ca_file;
+    }
+    //  Ping / hangup policy for the connection (see s_hangup_secs)
+    memset (&self->idle_policy, 0, sizeof (self->idle_policy));
+    if (self->config.ping_interval_s > 0) {
+        self->idle_policy.secs_since_valid_ping = (uint16_t) self->config.ping_interval_s;
+        self->idle_policy.secs_since_valid_hangup = (uint16_t) s_hangup_secs (&self->config);
+    }
+    info.retry_and_idle_policy = &self->idle_policy;
+    return lws_create_context (&info);
+}
+
+static bool
+s_stop_requested (wsclient_t *self)
+{
+    pthread_mutex_lock (&self->mutex);
+    bool stop = self->stop;
+    pthread_mutex_unlock (&self->mutex);
+    return stop;
+}
+
+static bool
+s_should_leave (wsclient_t *self)
+{
+    pthread_mutex_lock (&self->mutex);
+    bool leave = self->stop || self->pending;
+    pthread_mutex_unlock (&self->mutex);
+    return leave;
+}
+
+//  Wait up to ms on the condition variable, waking early on stop or a new
+//  configuration. Used only when no lws context could be created.
+static void
+s_wait_without_lws (wsclient_t *self, unsigned ms)
+{
+    struct timespec deadline;
+    clock_gettime (CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += ms / 1000;
+    deadline.tv_nsec += (long) (ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock (&self->mutex);
+    while (!self->stop && !self->pending)
+        if (pthread_cond_timedwait (&self->cond, &self->mutex, &deadline) == ETIMEDOUT)
+            break;
+    pthread_mutex_unlock (&self->mutex);
+}
+
+static void *
+s_thread (void *args)
+{
+    wsclient_t *self = (wsclient_t *) args;
+    self->events = zsock_new (ZMQ_PAIR);
+    if (self->events) {
+        zsock_set_sndtimeo (self->events, WSCLIENT_EVENT_SNDTIMEO_MS);
+        if (zsock_connect (self->events, "%s", self->config.events_endpoint) != 0) {
+            fprintf (stderr, "wsclient: cannot connect events socket\n");
+            zsock_destroy (&self->events);
+        }
+    }
+    else
+        fprintf (stderr, "wsclient: cannot create events socket\n");
+
+    while (true) {
+        //  Take a new configuration, if any, before each context
+        pthread_mutex_lock (&self->mutex);
+        bool stop = self->stop;
+        s_config_t *pending = self->pending;
+        self->pending = NULL;
+        pthread_mutex_unlock (&self->mutex);
+        if (stop) {
+            if (pending) {
+                s_config_clear (pending);
+                free (pending);
+            }
+            break;
+        }
+        if (pending) {
+            char *endpoint = self->config.events_endpoint;
+            self->config.events_endpoint = NULL;
+            s_config_clear (&self->config);
+            self->config = *pending;
+            free (self->config.events_endpoint);
+            self->config.events_endpoint = endpoint;
+            free (pending);
+            self->attempt = 0;
+        }
+        s_free_auth_header (&self->auth_header);
+        if (s_build_auth_header (&self->config, &self->auth_header) != 0) {
+            s_emit_str (self, "error", "out of memory");
+            s_wait_without_lws (self, self->config.backoff_max_ms);
+            continue;
+        }
+
+        struct lws_context *context = s_context_new (self);
+        if (!context) {
+            //  Typically an unreadable CA file: nothing lws can retry
+            s_emit_str (self, "error", self->config.tls
+                        ? "TLS: cannot set up client context (CA file?)"
+                        : "cannot create lws context");
+            fprintf (stderr, "wsclient: lws context creation failed\n");
+            uint32_t random32 = (uint32_t) time (NULL);
+            unsigned delay = wsclient_backoff_ms (self->attempt, self->config.backoff_min_ms,
+                                                  self->config.backoff_max_ms, random32);
+            if (self->attempt < 64)
+                self->attempt++;
+            s_wait_without_lws (self, delay);
+            continue;
+        }
+        pthread_mutex_lock (&self->mutex);
+        self->context = context;
+        pthread_mutex_unlock (&self->mutex);
+
+        self->retry_scheduled = false;
+        self->immediate_retry = false;
+        s_connect (self);
+        while (!s_should_leave (self))
+            if (lws_service (context, 0) < 0)
+                break;
+
+        pthread_mutex_lock (&self->mutex);
+        self->context = NULL;
+        self->connected = false;
+        s_queue_clear_locked (self);
+        pthread_mutex_unlock (&self->mutex);
+        //  Destroying the context closes the connection; callbacks that
+        //  run meanwhile must not schedule retries on the dying context
+        self->tearing_down = true;
+        self->stopping = s_stop_requested (self);
+        lws_sul_cancel (&self->sul_retry);
+        self->retry_scheduled = false;
+        lws_context_destroy (context);
+        self->tearing_down = false;
+        self->wsi = NULL;
+    }
+    s_free_auth_header (&self->auth_header);
+    zsock_destroy (&self->events);
+    return NULL;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Public API
+
+wsclient_t *
+wsclient_new (const wsclient_config_t *cfg)
+{
+    if (!cfg || !cfg->events_endpoint || !*cfg->events_endpoint) {
+        errno = EINVAL;
+        return NULL;
+    }
+    wsclient_t *self = calloc (1, sizeof (wsclient_t));
+    if (!self) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (s_config_set (&self->config, cfg) != 0) {
+        int saved = errno;
+        free (self);
+        errno = saved;
+        return NULL;
+    }
+    //  Errors only: lws must not spam the charger's log
+    lws_set_log_level (LLL_ERR, NULL);
+
+    pthread_condattr_t condattr;
+    if (pthread_mutex_init (&self->mutex, NULL) != 0)
+        goto fail_mutex;
+    if (pthread_condattr_init (&condattr) != 0)
+        goto fail_cond;
+    int rc = pthread_cond_init (&self->cond, &condattr);
+    pthread_condattr_destroy (&condattr);
+    if (rc != 0)
+        goto fail_cond;
+    if (pthread_create (&self->thread, NULL, s_thread, self) != 0)
+        goto fail_thread;
+    return self;
+
+fail_thread:
+    pthread_cond_destroy (&self->cond);
+fail_cond:
+    pthread_mutex_destroy (&self->mutex);
+fail_mutex:
+    s_config_clear (&self->config);
+    free (self);
+    errno = EAGAIN;
+    return NULL;
+}
+
+//  Wake the service thread wherever it waits (mutex held by caller).
+static void
+s_wake_locked (wsclient_t *self)
+{
+    if (self->context)
+        lws_cancel_service (self->context);
+    pthread_cond_signal (&self->cond);
+}
+
+void
+wsclient_destroy (wsclient_t **self_p)
+{
+    assert (self_p);
+    wsclient_t *self = *self_p;
+    if (!self)
+        return;
+    pthread_mutex_lock (&self->mutex);
+    self->stop = true;
+    s_wake_locked (self);
+    pthread_mutex_unlock (&self->mutex);
+    pthread_join (self->thread, NULL);
+
+    s_queue_clear_locked (self);
+    if (self->pending) {
+        s_config_clear (self->pending);
+        free (self->pending);
+    }
+    s_config_clear (&self->config);
+    free (self->rx_buf);
+    pthread_cond_destroy (&self->cond);
+    pthread_mutex_destroy (&self->mutex);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+wsclient_send (wsclient_t *self, const char *text, size_t len)
+{
+    assert (self);
+    assert (text || len == 0);
+    s_outmsg_t *msg = malloc (sizeof (s_outmsg_t) + LWS_PRE + len);
+    if (!msg)
+        return -1;
+    msg->next = NULL;
+    msg->len = len;
+    if (len)
+        memcpy (msg->buf + LWS_PRE, text, len);
+
+    pthread_mutex_lock (&self->mutex);
+    if (!self->connected || !self->context || self->stop) {
+        pthread_mutex_unlock (&self->mutex);
+        free (msg);
+        return -1;
+    }
+    if (self->queue_tail)
+        self->queue_tail->next = msg;
+    else
+        self->queue_head = msg;
+    self->queue_tail = msg;
+    s_wake_locked (self);
+    pthread_mutex_unlock (&self->mutex);
+    return 0;
+}
+
+int
+wsclient_reconfigure (wsclient_t *self, const wsclient_config_t *cfg)
+{
+    assert (self);
+    if (!cfg) {
+        errno = EINVAL;
+        return -1;
+    }
+    s_config_t *config = calloc (1, sizeof (s_config_t));
+    if (!config) {
+        errno = ENOMEM;
+        return -1;
+    }
+    //  The events socket is kept; its endpoint is not part of the change
+    wsclient_config_t copy = *cfg;
+    copy.events_endpoint = NULL;
+    if (s_config_set (config, &copy) != 0) {
+        int saved = errno;
+        free (config);
+        errno = saved;
+        return -1;
+    }
+    pthread_mutex_lock (&self->mutex);
+    if (self->pending) {
+        s_config_clear (self->pending);
+        free (self->pending);
+    }
+    self->pending = config;
+    s_wake_locked (self);
+    pthread_mutex_unlock (&self->mutex);
+    return 0;
+}
+
+void
+wsclient_disconnect_for_test (wsclient_t *self)
+{
+    assert (self);
+    pthread_mutex_lock (&self->mutex);
+    self->disconnect_requested = true;
+    s_wake_locked (self);
+    pthread_mutex_unlock (&self->mutex);
+}

@@ -1,0 +1,114 @@
+/*  =========================================================================
+    wsclient - the WebSocket client that carries OCPP-J text frames
+
+    Why this exists: OCPP 1.6-J runs over one long-lived WebSocket from the
+    charge point to the Central System. libwebsockets (lws) has its own event
+    loop, which does not fit into a ZeroMQ actor's poller, so wsclient runs
+    lws in a private thread and turns everything that happens on the wire
+    into messages on a ZMQ_PAIR socket the owning actor has bound. The owner
+    writes through a small thread-safe API (wsclient_send) that queues the
+    text and wakes the lws thread with lws_cancel_service; nothing polls.
+
+    The thread never gives up: a failed attempt or a dropped link is
+    reported, then retried with exponential back-off and jitter.
+
+    Events sent on the PAIR socket (multipart string frames):
+        "connecting",   url            target URL (never contains a secret)
+        "connected"                    handshake done, subprotocol ocpp1.6
+        "frame",        text           one complete inbound text message
+        "toolarge",     first_200      inbound message > max_frame, dropped
+        "disconnected", reason         established link ended; will retry
+        "error",        reason         attempt failed / protocol problem;
+                                       ("HTTP 401", "TLS: certificate ...",
+                                       "connection refused", "subprotocol ...",
+                                       "binary frame ignored")
+    =========================================================================
+*/
+
+#ifndef WSCLIENT_H_INCLUDED
+#define WSCLIENT_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+//  The WebSocket subprotocol we offer and insist on.
+#define WSCLIENT_SUBPROTOCOL "ocpp1.6"
+//  How many bytes of an oversized message the "toolarge" event carries.
+#define WSCLIENT_TOOLARGE_HEAD 200
+
+typedef struct {
+    const char *url;            //  "ws://host[:port][/path]" or "wss://..."; identity appended
+    const char *identity;       //  Charge Point Identity (percent-encoded into the path)
+    const char *password;       //  AuthorizationKey; NULL/"" = no Authorization header
+    const char *ca_file;        //  PEM CA bundle for wss; NULL = system CA store
+    int ping_interval_s;        //  WebSocketPingInterval; 0 disables pings
+    int backoff_min_ms;         //  first reconnect delay; <= 0 means 1000
+    int backoff_max_ms;         //  reconnect delay cap; <= 0 means 60000
+    size_t max_frame;           //  largest inbound message; 0 means 64 KiB
+    const char *events_endpoint;//  inproc:// endpoint the owner bound a ZMQ_PAIR on
+} wsclient_config_t;
+
+typedef struct _wsclient_t wsclient_t;
+
+//  Copy cfg, validate it and start the service thread, which connects at
+//  once. Returns NULL with errno EINVAL on a malformed URL, an unsupported
+//  scheme, a missing identity or endpoint; ENOMEM/other errno on failure.
+wsclient_t *
+    wsclient_new (const wsclient_config_t *cfg);
+
+//  Stop the thread (closing the connection), join it and free everything.
+//  Nulls the caller's pointer; safe on NULL.
+void
+    wsclient_destroy (wsclient_t **self_p);
+
+//  Queue one text message (copied) for sending in order. Thread-safe.
+//  Returns 0 when queued, -1 when not connected (caller retries later).
+int
+    wsclient_send (wsclient_t *self, const char *text, size_t len);
+
+//  Replace the settings (URL, password, CA, ping, back-off, ...): the
+//  current connection is closed and a new one is attempted at once with
+//  the back-off reset. cfg->events_endpoint is ignored (the socket stays).
+//  Returns 0, or -1 with errno EINVAL when cfg is invalid (nothing changes).
+int
+    wsclient_reconfigure (wsclient_t *self, const wsclient_config_t *cfg);
+
+//  Drop the current connection as if the network failed (reported as
+//  "disconnected", "closed by client") and reconnect with back-off.
+void
+    wsclient_disconnect_for_test (wsclient_t *self);
+
+//  --- Pure helpers (unit-tested) ------------------------------------------
+
+//  Split a ws:// or wss:// URL. scheme gets "ws"/"wss" (8 bytes), host the
+//  host without IPv6 brackets (256), port the explicit or default port
+//  (80/443), path the path or "/" (512). User info, query and fragment are
+//  refused (a secret in the URL would leak into logs, and the identity must
+//  be the last path segment). Returns 0, or -1 when malformed.
+int
+    wsclient_parse_url (const char *url, char *scheme, char *host, int *port, char *path);
+
+//  base_path + "/" + percent-encoded identity (RFC 3986 unreserved kept),
+//  never doubling the slash: "/ocpp" + "CP 1" -> "/ocpp/CP%201".
+//  Returns 0, or -1 when identity is empty or out is too small.
+int
+    wsclient_build_path (const char *base_path, const char *identity, char *out, size_t out_size);
+
+//  Reconnect delay for the given attempt (0 = first retry).
+//      base  = min(max_ms, min_ms * 2^attempt)
+//      delay = base/2 + random32 % (base - base/2 + 1)      ("equal jitter")
+//  So delay is in [base/2, base]: never above max_ms, never below min_ms/2,
+//  and reconnecting chargers spread out instead of stampeding the CSMS.
+//  min_ms 0 is treated as 1; max_ms below min_ms is raised to min_ms.
+unsigned
+    wsclient_backoff_ms (unsigned attempt, unsigned min_ms, unsigned max_ms, uint32_t random32);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

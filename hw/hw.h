@@ -1,0 +1,57 @@
+/* hw.h — the hardware interface every driver implements.
+ *
+ * The physical charger outlives every actor, so a driver is created by
+ * main and handed to the hw actor, which is the only actor that drives it
+ * (the safety actor will get a direct, minimal path to open contactors).
+ * All calls are thread-safe: a restarted hw actor may overlap briefly with
+ * the thread it replaces. Drivers: hw/sim (a complete simulated charger and
+ * EV); real boards later behind the same table.
+ */
+#ifndef CP_HW_HW_H
+#define CP_HW_HW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HW_MAX_CONNECTORS 8
+
+typedef struct {
+    int connector;                 //  1-based
+    bool plugged;                  //  cable connected to the car
+    char pilot;                    //  'A'..'F' (IEC 61851-1)
+    bool ev_requesting;            //  the EV asks for energy (pilot C)
+    bool contactor_closed;
+    bool locked;                   //  connector lock engaged
+    double energy_wh;              //  meter register, monotonically increasing
+    double power_w;
+    double current_a;              //  per phase
+    double voltage_v;
+    double offered_a;              //  what the pilot PWM offers the car now
+    double temperature_c;
+    char fault[17];                //  "none" | "rcd" | "ground" | "overcurrent" | "overtemp"
+} hw_connector_state_t;
+
+typedef struct _hw_driver_t hw_driver_t;
+
+typedef struct {
+    int (*connector_count)(hw_driver_t *self);
+    int (*read)(hw_driver_t *self, int connector, hw_connector_state_t *out);
+    int (*set_contactor)(hw_driver_t *self, int connector, bool closed);
+    int (*set_lock)(hw_driver_t *self, int connector, bool locked);
+    int (*set_offered_current)(hw_driver_t *self, int connector, double amps);
+    //  Simulation and test drive: plug, unplug, ev_charge, ev_pause, fault
+    //  (arg = kind or "clear"). Returns 0, or -1 with reason filled.
+    int (*simulate)(hw_driver_t *self, int connector, const char *command, const char *arg,
+                    char *reason, size_t reason_size);
+    void (*destroy)(hw_driver_t *self);
+} hw_driver_ops_t;
+
+struct _hw_driver_t {
+    const hw_driver_ops_t *ops;
+    void *impl;
+};
+
+//  Destroys through ops->destroy and nulls the pointer.
+void hw_driver_destroy(hw_driver_t **self_p);
+#endif

@@ -1,0 +1,361 @@
+/* sim.c — the simulated charger and EV (see sim.h for the model).
+ *
+ * Physical quantities are derived, never stored: current, power, pilot
+ * and temperature are computed from the inputs (plug, EV request,
+ * contactor, offer, fault) whenever they are needed, so they cannot drift
+ * out of step with those inputs. The only integrated quantity is energy:
+ * the power is constant between two input changes, so before any input
+ * changes, and on every read, the meter adds power × elapsed time at the
+ * power that held during that interval. This makes the meter exact
+ * however irregularly it is read.
+ */
+#include "hw/sim/sim.h"
+
+#include <assert.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum {
+    SIM_FAULT_NONE = 0,
+    SIM_FAULT_RCD,
+    SIM_FAULT_GROUND,
+    SIM_FAULT_OVERCURRENT,
+    SIM_FAULT_OVERTEMP
+} sim_fault_t;
+
+static const char *const s_fault_names[] = {
+    [SIM_FAULT_NONE] = "none",
+    [SIM_FAULT_RCD] = "rcd",
+    [SIM_FAULT_GROUND] = "ground",
+    [SIM_FAULT_OVERCURRENT] = "overcurrent",
+    [SIM_FAULT_OVERTEMP] = "overtemp",
+};
+
+typedef struct {
+    //  Inputs: what the car, the cable and the controller did.
+    bool plugged;
+    bool ev_requesting;
+    bool contactor_closed;
+    bool locked;
+    double offered_a;
+    sim_fault_t fault;
+    //  The meter: energy up to meter_ms.
+    double energy_wh;
+    int64_t meter_ms;
+} sim_connector_t;
+
+typedef struct {
+    hw_driver_t driver;            //  handed out; driver.impl points back here
+    pthread_mutex_t mutex;
+    cp_clock_t *clock;             //  borrowed
+    int count;
+    sim_connector_t connectors[HW_MAX_CONNECTORS];
+} sim_t;
+
+//  --------------------------------------------------------------------------
+//  The model (callers hold the mutex)
+
+static char
+s_pilot(const sim_connector_t *c)
+{
+    //  The EVSE drives -12 V on any fault, whether or not a car is there.
+    if (c->fault != SIM_FAULT_NONE)
+        return 'F';
+    if (!c->plugged)
+        return 'A';
+    return c->ev_requesting ? 'C' : 'B';
+}
+
+//  Per-phase current the EV draws. An overcurrent fault is the EV
+//  misbehaving: it keeps drawing (past its offer) although the pilot shows
+//  F, until the controller opens the contactor. Any other fault stops it.
+static double
+s_current(const sim_connector_t *c)
+{
+    bool draws = c->contactor_closed && c->plugged && c->ev_requesting
+              && c->offered_a >= HW_SIM_MIN_CHARGE_A;
+    if (!draws)
+        return 0.0;
+    if (c->fault == SIM_FAULT_OVERCURRENT)
+        return c->offered_a + HW_SIM_OVERCURRENT_A;
+    if (c->fault != SIM_FAULT_NONE)
+        return 0.0;
+    return fmin(c->offered_a, HW_SIM_EV_MAX_A);
+}
+
+static double
+s_power(const sim_connector_t *c)
+{
+    return s_current(c) * HW_SIM_VOLTAGE_V * HW_SIM_PHASES;
+}
+
+//  Bring the meter up to now at the power that held since the last update.
+//  Must run before any input changes, or the new power would be charged
+//  for time that passed under the old one.
+static void
+s_meter_update(sim_t *self, sim_connector_t *c)
+{
+    int64_t now = cp_clock_mono_ms(self->clock);
+    int64_t elapsed = now - c->meter_ms;
+    //  A monotonic clock never goes back; if one did, count nothing rather
+    //  than make the register decrease.
+    if (elapsed > 0)
+        c->energy_wh += s_power(c) * (double) elapsed / 3600000.0;
+    c->meter_ms = now;
+}
+
+static void
+s_fill(const sim_connector_t *c, int connector, hw_connector_state_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->connector = connector;
+    out->plugged = c->plugged;
+    out->pilot = s_pilot(c);
+    out->ev_requesting = c->plugged && c->ev_requesting;
+    out->contactor_closed = c->contactor_closed;
+    out->locked = c->locked;
+    out->energy_wh = c->energy_wh;
+    out->current_a = s_current(c);
+    out->power_w = s_power(c);
+    out->voltage_v = HW_SIM_VOLTAGE_V;
+    out->offered_a = c->offered_a;
+    out->temperature_c = c->fault == SIM_FAULT_OVERTEMP
+                       ? HW_SIM_OVERTEMP_C
+                       : HW_SIM_AMBIENT_C + out->current_a * HW_SIM_HEAT_C_PER_A;
+    snprintf(out->fault, sizeof(out->fault), "%s", s_fault_names[c->fault]);
+}
+
+static bool
+s_eq(const char *a, const char *b)
+{
+    return strcmp(a, b) == 0;
+}
+
+static void
+s_reason(char *reason, size_t reason_size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+s_reason(char *reason, size_t reason_size, const char *fmt, ...)
+{
+    if (!reason || reason_size == 0)
+        return;
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(reason, reason_size, fmt, args);
+    va_end(args);
+}
+
+//  Connector n (1-based), or NULL if the charger has no such connector.
+static sim_connector_t *
+s_connector(sim_t *self, int connector)
+{
+    if (connector < 1 || connector > self->count)
+        return NULL;
+    return &self->connectors[connector - 1];
+}
+
+//  --------------------------------------------------------------------------
+//  The ops table
+
+static int
+s_connector_count(hw_driver_t *driver)
+{
+    assert(driver && driver->impl);
+    sim_t *self = driver->impl;
+    return self->count;     //  immutable after hw_sim_new: no lock needed
+}
+
+static int
+s_read(hw_driver_t *driver, int connector, hw_connector_state_t *out)
+{
+    assert(driver && driver->impl && out);
+    sim_t *self = driver->impl;
+    pthread_mutex_lock(&self->mutex);
+    sim_connector_t *c = s_connector(self, connector);
+    if (c) {
+        s_meter_update(self, c);
+        s_fill(c, connector, out);
+    }
+    pthread_mutex_unlock(&self->mutex);
+    return c ? 0 : -1;
+}
+
+static int
+s_set_contactor(hw_driver_t *driver, int connector, bool closed)
+{
+    assert(driver && driver->impl);
+    sim_t *self = driver->impl;
+    pthread_mutex_lock(&self->mutex);
+    sim_connector_t *c = s_connector(self, connector);
+    if (c) {
+        s_meter_update(self, c);
+        c->contactor_closed = closed;
+    }
+    pthread_mutex_unlock(&self->mutex);
+    return c ? 0 : -1;
+}
+
+static int
+s_set_lock(hw_driver_t *driver, int connector, bool locked)
+{
+    assert(driver && driver->impl);
+    sim_t *self = driver->impl;
+    pthread_mutex_lock(&self->mutex);
+    sim_connector_t *c = s_connector(self, connector);
+    if (c)
+        c->locked = locked;     //  the lock does not affect power
+    pthread_mutex_unlock(&self->mutex);
+    return c ? 0 : -1;
+}
+
+static int
+s_set_offered_current(hw_driver_t *driver, int connector, double amps)
+{
+    assert(driver && driver->impl);
+    sim_t *self = driver->impl;
+    //  NaN would poison every comparison of the model; refuse it outright.
+    if (isnan(amps))
+        return -1;
+    pthread_mutex_lock(&self->mutex);
+    sim_connector_t *c = s_connector(self, connector);
+    if (c) {
+        s_meter_update(self, c);
+        //  The pilot PWM can only express 0..80 A, like the real hardware.
+        c->offered_a = fmax(0.0, fmin(amps, HW_SIM_MAX_OFFER_A));
+    }
+    pthread_mutex_unlock(&self->mutex);
+    return c ? 0 : -1;
+}
+
+//  One simulate command on connector c (mutex held). 0, or -1 with reason.
+static int
+s_simulate_locked(sim_t *self, sim_connector_t *c, int connector, const char *command,
+                  const char *arg, char *reason, size_t reason_size)
+{
+    s_meter_update(self, c);
+    if (s_eq(command, "plug")) {
+        if (c->plugged) {
+            s_reason(reason, reason_size, "connector %d: already plugged", connector);
+            return -1;
+        }
+        //  A car that was just plugged in has not asked for energy yet: B.
+        c->plugged = true;
+        c->ev_requesting = false;
+        return 0;
+    }
+    if (s_eq(command, "unplug")) {
+        if (!c->plugged) {
+            s_reason(reason, reason_size, "connector %d: not plugged", connector);
+            return -1;
+        }
+        c->plugged = false;
+        c->ev_requesting = false;
+        return 0;
+    }
+    if (s_eq(command, "ev_charge") || s_eq(command, "ev_pause")) {
+        if (!c->plugged) {
+            s_reason(reason, reason_size, "connector %d: no EV plugged in", connector);
+            return -1;
+        }
+        //  Idempotent, like a car repeating its request.
+        c->ev_requesting = s_eq(command, "ev_charge");
+        return 0;
+    }
+    if (s_eq(command, "fault")) {
+        if (!arg || !*arg) {
+            s_reason(reason, reason_size,
+                     "fault needs a kind: rcd|ground|overcurrent|overtemp|clear");
+            return -1;
+        }
+        if (s_eq(arg, "clear")) {
+            c->fault = SIM_FAULT_NONE;
+            return 0;
+        }
+        for (size_t i = SIM_FAULT_NONE + 1; i < sizeof(s_fault_names) / sizeof(s_fault_names[0]); i++)
+            if (s_eq(arg, s_fault_names[i])) {
+                //  One fault at a time: the latest injection replaces any other.
+                c->fault = (sim_fault_t) i;
+                return 0;
+            }
+        s_reason(reason, reason_size,
+                 "unknown fault '%.32s' (rcd|ground|overcurrent|overtemp|clear)", arg);
+        return -1;
+    }
+    s_reason(reason, reason_size,
+             "unknown command '%.32s' (plug|unplug|ev_charge|ev_pause|fault)", command);
+    return -1;
+}
+
+static int
+s_simulate(hw_driver_t *driver, int connector, const char *command, const char *arg,
+           char *reason, size_t reason_size)
+{
+    assert(driver && driver->impl);
+    sim_t *self = driver->impl;
+    s_reason(reason, reason_size, "%s", "");
+    if (!command || !*command) {
+        s_reason(reason, reason_size, "no command given");
+        return -1;
+    }
+    pthread_mutex_lock(&self->mutex);
+    sim_connector_t *c = s_connector(self, connector);
+    int rc = -1;
+    if (c)
+        rc = s_simulate_locked(self, c, connector, command, arg, reason, reason_size);
+    else
+        s_reason(reason, reason_size, "unknown connector %d (this charger has %d)",
+                 connector, self->count);
+    pthread_mutex_unlock(&self->mutex);
+    return rc;
+}
+
+static void
+s_destroy(hw_driver_t *driver)
+{
+    assert(driver && driver->impl);
+    sim_t *self = driver->impl;
+    pthread_mutex_destroy(&self->mutex);
+    free(self);
+}
+
+static const hw_driver_ops_t s_ops = {
+    .connector_count = s_connector_count,
+    .read = s_read,
+    .set_contactor = s_set_contactor,
+    .set_lock = s_set_lock,
+    .set_offered_current = s_set_offered_current,
+    .simulate = s_simulate,
+    .destroy = s_destroy,
+};
+
+//  --------------------------------------------------------------------------
+
+hw_driver_t *
+hw_sim_new(int connectors, cp_clock_t *clock)
+{
+    assert(clock);
+    if (connectors < 1 || connectors > HW_MAX_CONNECTORS)
+        return NULL;
+    sim_t *self = calloc(1, sizeof(sim_t));
+    if (!self)
+        return NULL;
+    if (pthread_mutex_init(&self->mutex, NULL) != 0) {
+        free(self);
+        return NULL;
+    }
+    self->clock = clock;
+    self->count = connectors;
+    int64_t now = cp_clock_mono_ms(clock);
+    for (int i = 0; i < connectors; i++) {
+        self->connectors[i].offered_a = HW_SIM_DEFAULT_OFFER_A;
+        self->connectors[i].meter_ms = now;
+    }
+    self->driver.ops = &s_ops;
+    self->driver.impl = self;
+    return &self->driver;
+}

@@ -1,0 +1,51 @@
+/* sim.h — a complete simulated charger with an EV behind each connector.
+ *
+ * The simulator is the driver chargepointd runs on by default (--hw sim)
+ * and the one every test drives, so it behaves like the hardware the
+ * controller will meet, not like a stub:
+ *   - control pilot per IEC 61851-1: A no vehicle, B vehicle connected,
+ *     C vehicle requests energy, F EVSE fault (-12 V, driven whenever a
+ *     fault is active); D and E are never produced;
+ *   - an EV model (32 A max, 3 phases, 230 V) that draws
+ *     min(offered, 32 A) per phase only while the contactor is closed, the
+ *     pilot is C, the offer is at least the 6 A minimum of IEC 61851-1
+ *     and no fault is active;
+ *   - an energy meter that integrates power over the clock's monotonic
+ *     time, so tests on a virtual clock charge for an hour in microseconds;
+ *   - injectable faults: rcd, ground, overcurrent (the EV then draws its
+ *     offer + 10 A, which is what the safety logic must catch), overtemp
+ *     (the connector reads 90 °C); "clear" removes the active fault.
+ * What the controller decides (contactor, lock, offer) the simulator only
+ * carries out and reports: unplugging with the contactor closed is allowed
+ * and merely drops the power to zero, as it would on a real charger.
+ *
+ * Thread-safe: every op takes the simulator's mutex, because a restarted
+ * hw actor may overlap with the thread it replaces (see hw.h).
+ */
+#ifndef CP_HW_SIM_SIM_H
+#define CP_HW_SIM_SIM_H
+
+#include "hw/hw.h"
+#include "supervisor/clock.h"
+
+//  EV and grid model constants, public so that tests and docs agree with
+//  the simulator instead of repeating magic numbers.
+#define HW_SIM_EV_MAX_A         32.0
+#define HW_SIM_PHASES           3
+#define HW_SIM_VOLTAGE_V        230.0
+#define HW_SIM_DEFAULT_OFFER_A  32.0
+#define HW_SIM_MAX_OFFER_A      80.0
+#define HW_SIM_MIN_CHARGE_A     6.0     //  IEC 61851-1: below this, no charging
+#define HW_SIM_OVERCURRENT_A    10.0    //  excess drawn under an overcurrent fault
+#define HW_SIM_AMBIENT_C        25.0
+#define HW_SIM_HEAT_C_PER_A     0.3
+#define HW_SIM_OVERTEMP_C       90.0
+
+//  Create a simulated charger with 1..HW_MAX_CONNECTORS connectors, all
+//  unplugged, contactors open, unlocked, offering 32 A, meters at 0 Wh.
+//  The clock is borrowed and must outlive the driver. Returns NULL if the
+//  connector count is out of range or memory runs out. Destroy with
+//  hw_driver_destroy.
+hw_driver_t *hw_sim_new(int connectors, cp_clock_t *clock);
+
+#endif

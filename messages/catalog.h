@@ -1,0 +1,161 @@
+/* catalog.h — every internal message of chargepointd, declared once.
+ *
+ * Each message is an X-macro field list F(KIND, name, size). From this one
+ * list msg.h derives the C structs, and msg.c the msgpack encoder, decoder
+ * and validation: adding a message means adding two lines here and nothing
+ * else. Kinds:
+ *   I64  int64_t            F64  double            BOOL  bool
+ *   STR  char[size + 1], NUL-terminated, at most size bytes on the wire
+ *   TEXT heap char * (may be NULL), at most CP_MSG_TEXT_MAX bytes
+ *
+ * Payloads of OCPP operations travel as TEXT holding JSON that the gateway
+ * has already validated against the official schema; the actor that owns
+ * the operation (one file per operation) turns it into its own model. That
+ * keeps this catalog flat and the schemas the single source of truth for
+ * OCPP shapes (see docs/architecture.md).
+ */
+#ifndef CP_MESSAGES_CATALOG_H
+#define CP_MESSAGES_CATALOG_H
+
+/* hw → all (event "hw.connector.<n>"): level-triggered state of one
+ * connector; published on every change and on a snapshot request. */
+#define CP_MSG_HW_CONNECTOR(F)          \
+    F(I64, connector, 0)                \
+    F(BOOL, plugged, 0)                 \
+    F(STR, pilot, 1)                    \
+    F(BOOL, ev_requesting, 0)           \
+    F(BOOL, contactor_closed, 0)        \
+    F(BOOL, locked, 0)                  \
+    F(F64, energy_wh, 0)                \
+    F(F64, power_w, 0)                  \
+    F(F64, current_a, 0)                \
+    F(F64, voltage_v, 0)                \
+    F(F64, offered_a, 0)                \
+    F(F64, temperature_c, 0)            \
+    F(STR, fault, 16)
+
+/* anyone → hw (request): drive the hardware or the simulated EV.
+ * command: plug unplug ev_charge ev_pause fault contactor lock offer
+ * rfid swipe pin; arg/value carry its operand. Reply: reply. */
+#define CP_MSG_HW_COMMAND(F)            \
+    F(I64, connector, 0)                \
+    F(STR, command, 16)                 \
+    F(STR, arg, 64)                     \
+    F(F64, value, 0)
+
+/* hw → all (event "hw.token"): an identifier presented to the charger.
+ * source: rfid (raw UID hex) | card (formatted idTag) | pin. */
+#define CP_MSG_HW_TOKEN(F)              \
+    F(STR, source, 8)                   \
+    F(STR, token, 64)
+
+/* generic reply to a request that only succeeds or fails */
+#define CP_MSG_REPLY(F)                 \
+    F(BOOL, ok, 0)                      \
+    F(I64, code, 0)                     \
+    F(STR, reason, 200)
+
+/* anyone → any actor (request): reply with your level-triggered state as
+ * partial replies, then a final reply. Used by a (re)started actor. */
+#define CP_MSG_SNAPSHOT_REQUEST(F)      \
+    F(STR, scope, 32)
+
+/* ocpp → all (event "ocpp.state"): connection and registration state.
+ * boot_count increases on each BootNotification Accepted, so that
+ * subscribers know to re-announce (e.g. StatusNotification). */
+#define CP_MSG_OCPP_STATE(F)            \
+    F(STR, connection, 12)              \
+    F(STR, registration, 10)            \
+    F(I64, heartbeat_interval, 0)       \
+    F(I64, boot_count, 0)               \
+    F(STR, last_error, 120)
+
+/* actor → ocpp (request): send a CALL to the central system. Reply:
+ * ocpp_result. */
+#define CP_MSG_OCPP_CALL(F)             \
+    F(STR, action, 40)                  \
+    F(TEXT, payload, 0)
+
+/* outcome: result | error | timeout | rejected (not sent: not registered,
+ * queue full, shutting down). */
+#define CP_MSG_OCPP_RESULT(F)           \
+    F(STR, outcome, 12)                 \
+    F(TEXT, payload, 0)                 \
+    F(STR, error_code, 40)              \
+    F(STR, error_description, 255)
+
+/* ocpp → owning actor (request): a validated CALL from the central
+ * system. Reply: ocpp_inbound_reply. */
+#define CP_MSG_OCPP_INBOUND(F)          \
+    F(STR, action, 40)                  \
+    F(TEXT, payload, 0)
+
+/* error_code empty → CALLRESULT with payload; else CALLERROR. */
+#define CP_MSG_OCPP_INBOUND_REPLY(F)    \
+    F(TEXT, payload, 0)                 \
+    F(STR, error_code, 40)              \
+    F(STR, error_description, 255)
+
+/* anyone → config (request): read keys; key "" = all. Reply:
+ * config_values with a JSON array of {key, value, readonly}; secrets
+ * (AuthorizationKey) never appear with their value. */
+#define CP_MSG_CONFIG_GET(F)            \
+    F(STR, key, 50)
+
+#define CP_MSG_CONFIG_VALUES(F)         \
+    F(TEXT, json, 0)
+
+/* anyone → config (request): change a key. origin: ocpp | local.
+ * Reply: config_set_reply with the ChangeConfiguration status
+ * (Accepted | Rejected | RebootRequired | NotSupported) and a reason. */
+#define CP_MSG_CONFIG_SET(F)            \
+    F(STR, key, 50)                     \
+    F(STR, value, 500)                  \
+    F(STR, origin, 8)
+
+#define CP_MSG_CONFIG_SET_REPLY(F)      \
+    F(STR, status, 16)                  \
+    F(STR, reason, 200)
+
+/* config → all (event "config.changed"): a key has a new persisted
+ * value. Secret keys carry an empty value: readers take it from the
+ * store. */
+#define CP_MSG_CONFIG_CHANGED(F)        \
+    F(STR, key, 50)                     \
+    F(STR, value, 500)
+
+/* transaction → all (event "tx.connector.<n>"): the OCPP view of one
+ * connector (ChargePointStatus) and its transaction, if any. */
+#define CP_MSG_TX_CONNECTOR(F)          \
+    F(I64, connector, 0)                \
+    F(STR, status, 16)                  \
+    F(STR, error_code, 32)              \
+    F(STR, vendor_error_code, 50)       \
+    F(STR, info, 50)                    \
+    F(BOOL, tx_active, 0)               \
+    F(I64, tx_id, 0)                    \
+    F(BOOL, tx_confirmed, 0)            \
+    F(STR, id_tag, 20)                  \
+    F(I64, meter_start, 0)              \
+    F(STR, started_at, 32)
+
+/* The catalog: M(ENUM_SUFFIX, name, FIELDS) */
+#define CP_MESSAGE_CATALOG(M)                                   \
+    M(HW_CONNECTOR, hw_connector, CP_MSG_HW_CONNECTOR)          \
+    M(HW_COMMAND, hw_command, CP_MSG_HW_COMMAND)                \
+    M(HW_TOKEN, hw_token, CP_MSG_HW_TOKEN)                      \
+    M(REPLY, reply, CP_MSG_REPLY)                               \
+    M(SNAPSHOT_REQUEST, snapshot_request, CP_MSG_SNAPSHOT_REQUEST) \
+    M(OCPP_STATE, ocpp_state, CP_MSG_OCPP_STATE)                \
+    M(OCPP_CALL, ocpp_call, CP_MSG_OCPP_CALL)                   \
+    M(OCPP_RESULT, ocpp_result, CP_MSG_OCPP_RESULT)             \
+    M(OCPP_INBOUND, ocpp_inbound, CP_MSG_OCPP_INBOUND)          \
+    M(OCPP_INBOUND_REPLY, ocpp_inbound_reply, CP_MSG_OCPP_INBOUND_REPLY) \
+    M(CONFIG_GET, config_get, CP_MSG_CONFIG_GET)                \
+    M(CONFIG_VALUES, config_values, CP_MSG_CONFIG_VALUES)       \
+    M(CONFIG_SET, config_set, CP_MSG_CONFIG_SET)                \
+    M(CONFIG_SET_REPLY, config_set_reply, CP_MSG_CONFIG_SET_REPLY) \
+    M(CONFIG_CHANGED, config_changed, CP_MSG_CONFIG_CHANGED)    \
+    M(TX_CONNECTOR, tx_connector, CP_MSG_TX_CONNECTOR)
+
+#endif

@@ -1,0 +1,17 @@
+/* actors.c — the actor table (see actors.h). Order matters at start:
+ * config first (others read its store), hw before the actors that react
+ * to hardware, ocpp last so that everything it dispatches to is up. */
+#include "supervisor/actors.h"
+
+#include "actors/config/config_actor.h"
+#include "actors/hw/hw_actor.h"
+#include "actors/ocpp/ocpp_actor.h"
+#include "actors/transaction/transaction_actor.h"
+
+const cp_actor_def_t cp_actor_defs[] = {
+    { "config", config_actor },
+    { "hw", hw_actor },
+    { "transaction", transaction_actor },
+    { "ocpp", ocpp_actor },
+};
+const int cp_actor_def_count = (int) (sizeof(cp_actor_defs) / sizeof(cp_actor_defs[0]));

@@ -1,0 +1,74 @@
+/* bus.h — how an actor talks to the rest of the controller.
+ *
+ * Two channels, both owned by the supervisor so they outlive any actor:
+ *   events    PUB → XSUB/XPUB proxy → SUB, frames [topic][msgpack]
+ *   requests  DEALER (identity = actor name) → ROUTER broker → DEALER,
+ *             frames [to][kind][corr][msgpack], rewritten by the broker
+ *             into [from][kind][corr][msgpack] for the receiver.
+ * kind: 'Q' request, 'P' partial reply (more follow), 'R' final reply,
+ * 'X' the broker could not route the request (destination not running).
+ * Endpoints are configuration: inproc:// in one process, ipc:// or tcp://
+ * across processes, with no code change.
+ */
+#ifndef CP_SUPERVISOR_BUS_H
+#define CP_SUPERVISOR_BUS_H
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "messages/msg.h"
+
+#define CP_BUS_ENDPOINT_MAX 256
+#define CP_BUS_NAME_MAX 32
+
+typedef struct {
+    char pub[CP_BUS_ENDPOINT_MAX];   //  proxy XSUB side: publishers connect
+    char sub[CP_BUS_ENDPOINT_MAX];   //  proxy XPUB side: subscribers connect
+    char req[CP_BUS_ENDPOINT_MAX];   //  ROUTER broker
+} cp_bus_endpoints_t;
+
+typedef enum {
+    CP_BUS_EVENT = 'E',
+    CP_BUS_REQUEST = 'Q',
+    CP_BUS_PARTIAL = 'P',
+    CP_BUS_REPLY = 'R',
+    CP_BUS_UNREACHABLE = 'X'
+} cp_bus_kind_t;
+
+typedef struct {
+    cp_bus_kind_t kind;
+    char topic[64];                  //  events
+    char peer[CP_BUS_NAME_MAX];      //  requests/replies: the other actor
+    uint64_t corr;                   //  correlation id of request and replies
+} cp_bus_envelope_t;
+
+typedef struct _cp_bus_t cp_bus_t;
+
+//  Fill endpoints with defaults under a prefix: "inproc://cp" gives
+//  inproc://cp-pub, -sub, -req; "ipc:///dir/bus" gives ipc:///dir/bus-pub...
+void cp_bus_endpoints_init(cp_bus_endpoints_t *ep, const char *prefix);
+
+cp_bus_t *cp_bus_new(const cp_bus_endpoints_t *ep, const char *name);
+void cp_bus_destroy(cp_bus_t **self_p);
+const char *cp_bus_name(const cp_bus_t *self);
+
+int cp_bus_subscribe(cp_bus_t *self, const char *prefix);
+int cp_bus_publish(cp_bus_t *self, const char *topic, const cp_msg_t *msg);
+//  Send a request; returns its correlation id (never 0), or 0 on failure.
+uint64_t cp_bus_request(cp_bus_t *self, const char *to, const cp_msg_t *msg);
+//  Answer a request: partial (more follow) or final.
+int cp_bus_reply(cp_bus_t *self, const cp_bus_envelope_t *request, const cp_msg_t *msg, bool final);
+
+//  The two sockets to poll for input.
+zsock_t *cp_bus_events(cp_bus_t *self);
+zsock_t *cp_bus_requests(cp_bus_t *self);
+//  Receive from one of them. Returns the message (NULL for an unreachable
+//  notice, in which case env->kind is CP_BUS_UNREACHABLE, or on a message
+//  that failed to decode: it is counted and dropped, *dropped set true).
+cp_msg_t *cp_bus_recv(cp_bus_t *self, zsock_t *which, cp_bus_envelope_t *env, bool *dropped);
+uint64_t cp_bus_dropped(const cp_bus_t *self);
+
+//  ---- Owned by the supervisor: proxy + broker as one zactor ----
+//  args: const cp_bus_endpoints_t * (copied before the actor signals).
+void cp_bus_broker_actor(zsock_t *pipe, void *args);
+#endif

@@ -1,0 +1,147 @@
+/* chargepointd.c — main: parse options, take the state dir, check the
+ * durable store, create the hardware driver and run the supervisor.
+ *
+ * Exit codes: 0 clean shutdown (SIGTERM/SIGINT); 1 escalation by the
+ * supervisor (restart intensity exceeded, actor stuck) — systemd's
+ * Restart=always brings the controller back from the durable store;
+ * 2 bad usage or configuration, state dir in use, corrupt store.
+ */
+#include <czmq.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "actors/config/config_store.h"
+#include "hw/sim/sim.h"
+#include "supervisor/clock.h"
+#include "supervisor/log.h"
+#include "supervisor/options.h"
+#include "supervisor/store.h"
+#include "supervisor/supervisor.h"
+
+static int
+s_mkdirs(const char *path)
+{
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    }
+    if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+//  One controller per state dir: an exclusive lock held for the process
+//  lifetime (released by the kernel even after kill -9).
+static int
+s_lock_state_dir(const char *dir, char *err, size_t err_size)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        snprintf(err, err_size, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(err, err_size, "state dir %s is in use by another chargepointd (lock %s held)", dir, path);
+        close(fd);
+        return -1;
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof(pid), "%d\n", (int) getpid());
+    if (ftruncate(fd, 0) != 0 || write(fd, pid, (size_t) len) != len)
+        cp_warn("main", "cannot record pid in %s", path);
+    return fd;
+}
+
+int
+main(int argc, char **argv)
+{
+    static cp_options_t options;    //  lives for the whole process
+    char err[600] = "";
+    int rc = cp_options_parse(&options, argc, argv, err, sizeof(err));
+    if (rc == 1)
+        return 0;
+    if (rc != 0) {
+        fprintf(stderr, "chargepointd: %s\n%s", err, cp_options_usage());
+        return 2;
+    }
+    if (options.split) {
+        fprintf(stderr, "chargepointd: --split (one process per actor) is not available in this version; "
+                        "run without it (actors then share one process)\n");
+        return 2;
+    }
+    cp_log_set_level((cp_log_level_t) options.log_level);
+    snprintf(options.run_id, sizeof(options.run_id), "%x%x", (unsigned) getpid(), (unsigned) time(NULL));
+    if (s_mkdirs(options.state_dir) != 0) {
+        fprintf(stderr, "chargepointd: cannot create state dir %s: %s\n", options.state_dir, strerror(errno));
+        return 2;
+    }
+    int lock_fd = s_lock_state_dir(options.state_dir, err, sizeof(err));
+    if (lock_fd < 0) {
+        fprintf(stderr, "chargepointd: %s\n", err);
+        return 2;
+    }
+    if (cp_store_check(options.state_dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "chargepointd: %s\n", err);
+        close(lock_fd);
+        return 2;
+    }
+    //  Seed the configuration store (config file keys on first start, the
+    //  start-up password) before any actor reads it.
+    sqlite3 *db = cp_store_open(options.state_dir, err, sizeof(err));
+    config_store_t *config = db ? config_store_new(db, &options) : NULL;
+    if (!config) {
+        fprintf(stderr, "chargepointd: cannot initialise the configuration store%s%s\n", db ? "" : ": ",
+                db ? "" : err);
+        cp_store_close(&db);
+        close(lock_fd);
+        return 2;
+    }
+    config_store_destroy(&config);
+    cp_store_close(&db);
+    //  czmq installs the SIGINT/SIGTERM handler that sets zsys_interrupted.
+    zsys_init();
+    cp_clock_t *clock = cp_clock_new_system();
+    hw_driver_t *hw = hw_sim_new(options.connectors, clock);
+    if (!clock || !hw) {
+        fprintf(stderr, "chargepointd: cannot create the hardware driver\n");
+        return 2;
+    }
+    char url[512] = "(disabled)";
+    if (options.csms_url[0])
+        cp_log_redact_url(options.csms_url, url, sizeof(url));
+    cp_info("main", "chargepointd %s starting: id=%s csms=%s connectors=%d state=%s",
+            CP_VERSION, options.id[0] ? options.id : "-", url, options.connectors, options.state_dir);
+    cp_supervisor_t *supervisor = cp_supervisor_new(&options, clock, hw, err, sizeof(err));
+    if (!supervisor) {
+        fprintf(stderr, "chargepointd: %s\n", err);
+        hw_driver_destroy(&hw);
+        cp_clock_destroy(&clock);
+        return 2;
+    }
+    rc = cp_supervisor_run(supervisor);
+    if (rc != 0) {
+        //  Escalation: an actor thread may be stuck and cannot be joined.
+        //  Everything that matters is already committed to the store.
+        cp_error("main", "escalating: exit %d for a clean restart", rc);
+        _exit(rc);
+    }
+    cp_supervisor_destroy(&supervisor);
+    hw_driver_destroy(&hw);
+    cp_clock_destroy(&clock);
+    cp_info("main", "stopped (exit %d)", rc);
+    close(lock_fd);
+    zsys_shutdown();
+    return rc;
+}

@@ -1,0 +1,166 @@
+/* clock.c — see clock.h. */
+#include "supervisor/clock.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct _cp_clock_t {
+    bool virtual_;
+    _Atomic int64_t mono_ms;        //  virtual only
+    _Atomic int64_t wall_ms;        //  virtual only
+    _Atomic int64_t wall_offset_ms; //  system only
+};
+
+cp_clock_t *
+cp_clock_new_system(void)
+{
+    return calloc(1, sizeof(cp_clock_t));
+}
+
+cp_clock_t *
+cp_clock_new_virtual(int64_t mono_ms, int64_t wall_ms)
+{
+    cp_clock_t *self = calloc(1, sizeof(cp_clock_t));
+    if (self) {
+        self->virtual_ = true;
+        self->mono_ms = mono_ms;
+        self->wall_ms = wall_ms;
+    }
+    return self;
+}
+
+void
+cp_clock_destroy(cp_clock_t **self_p)
+{
+    assert(self_p);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+static int64_t
+s_read(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+cp_clock_mono_ms(const cp_clock_t *self)
+{
+    assert(self);
+    return self->virtual_ ? atomic_load(&self->mono_ms) : s_read(CLOCK_MONOTONIC);
+}
+
+int64_t
+cp_clock_wall_ms(const cp_clock_t *self)
+{
+    assert(self);
+    if (self->virtual_)
+        return atomic_load(&self->wall_ms);
+    return s_read(CLOCK_REALTIME) + atomic_load(&self->wall_offset_ms);
+}
+
+void
+cp_clock_set_wall_ms(cp_clock_t *self, int64_t wall_ms)
+{
+    assert(self);
+    if (self->virtual_)
+        atomic_store(&self->wall_ms, wall_ms);
+    else
+        atomic_store(&self->wall_offset_ms, wall_ms - s_read(CLOCK_REALTIME));
+}
+
+void
+cp_clock_advance(cp_clock_t *self, int64_t ms)
+{
+    assert(self && self->virtual_ && ms >= 0);
+    atomic_fetch_add(&self->mono_ms, ms);
+    atomic_fetch_add(&self->wall_ms, ms);
+}
+
+void
+cp_clock_format(int64_t wall_ms, char *out, size_t out_size)
+{
+    time_t secs = (time_t) (wall_ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    snprintf(out, out_size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             (int) (wall_ms % 1000));
+}
+
+static int
+s_digits(const char **p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (!isdigit((unsigned char) **p))
+            return -1;
+        v = v * 10 + (**p - '0');
+    }
+    return v;
+}
+
+int
+cp_clock_parse(const char *text, int64_t *wall_ms)
+{
+    if (!text)
+        return -1;
+    const char *p = text;
+    struct tm tm = { 0 };
+    int year = s_digits(&p, 4);
+    if (year < 0 || *p++ != '-') return -1;
+    int mon = s_digits(&p, 2);
+    if (mon < 1 || mon > 12 || *p++ != '-') return -1;
+    int day = s_digits(&p, 2);
+    if (day < 1 || day > 31 || (*p != 'T' && *p != 't' && *p != ' ')) return -1;
+    p++;
+    int hour = s_digits(&p, 2);
+    if (hour < 0 || hour > 23 || *p++ != ':') return -1;
+    int min = s_digits(&p, 2);
+    if (min < 0 || min > 59 || *p++ != ':') return -1;
+    int sec = s_digits(&p, 2);
+    if (sec < 0 || sec > 60) return -1;
+    int ms = 0;
+    if (*p == '.') {
+        p++;
+        int scale = 100, any = 0;
+        while (isdigit((unsigned char) *p)) {
+            ms += (*p - '0') * scale;
+            scale /= 10;
+            p++;
+            any = 1;
+        }
+        if (!any) return -1;
+    }
+    int offset_min = 0;
+    if (*p == 'Z' || *p == 'z')
+        p++;
+    else if (*p == '+' || *p == '-') {
+        int sign = *p++ == '-' ? -1 : 1;
+        int oh = s_digits(&p, 2);
+        if (oh < 0 || *p++ != ':') return -1;
+        int om = s_digits(&p, 2);
+        if (om < 0) return -1;
+        offset_min = sign * (oh * 60 + om);
+    }
+    else
+        return -1;
+    if (*p != '\0')
+        return -1;
+    tm.tm_year = year - 1900;
+    tm.tm_mon = mon - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = min;
+    tm.tm_sec = sec;
+    time_t t = timegm(&tm);
+    *wall_ms = ((int64_t) t - (int64_t) offset_min * 60) * 1000 + ms;
+    return 0;
+}

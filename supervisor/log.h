@@ -1,0 +1,26 @@
+/* log.h — one line per event on stderr: time, level, component, text.
+ *
+ * The level is process-wide and set once by main before any actor starts
+ * (the one piece of global state; reading it is lock-free). Secrets never
+ * reach these calls: callers log identities and URLs, never passwords or
+ * Authorization headers (see cp_log_redact_url for URLs with userinfo).
+ */
+#ifndef CP_SUPERVISOR_LOG_H
+#define CP_SUPERVISOR_LOG_H
+#include <stddef.h>
+
+typedef enum { CP_LOG_ERROR = 0, CP_LOG_WARN, CP_LOG_INFO, CP_LOG_DEBUG } cp_log_level_t;
+
+void cp_log_set_level(cp_log_level_t level);
+cp_log_level_t cp_log_get_level(void);
+int  cp_log_parse_level(const char *name, cp_log_level_t *level);   // 0 ok, -1 unknown
+void cp_log(cp_log_level_t level, const char *component, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+//  Copy url into out with any "user:password@" part replaced by "***@".
+void cp_log_redact_url(const char *url, char *out, size_t out_size);
+
+#define cp_error(c, ...) cp_log(CP_LOG_ERROR, (c), __VA_ARGS__)
+#define cp_warn(c, ...)  cp_log(CP_LOG_WARN, (c), __VA_ARGS__)
+#define cp_info(c, ...)  cp_log(CP_LOG_INFO, (c), __VA_ARGS__)
+#define cp_debug(c, ...) do { if (cp_log_get_level() >= CP_LOG_DEBUG) cp_log(CP_LOG_DEBUG, (c), __VA_ARGS__); } while (0)
+#endif

@@ -1,0 +1,54 @@
+/* options.h — the controller's start-up options: command line, then the
+ * config file, then defaults. Read-only once the supervisor starts; every
+ * actor gets a const pointer.
+ */
+#ifndef CP_SUPERVISOR_OPTIONS_H
+#define CP_SUPERVISOR_OPTIONS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CP_OPT_MAX_SEED_KEYS 64
+
+typedef struct {
+    char key[51];
+    char value[501];
+} cp_seed_key_t;
+
+typedef struct {
+    char config_file[PATH_MAX];
+    char csms_url[512];            //  "" → OCPP disabled (stand-alone)
+    char id[64];                   //  Charge Point Identity
+    char password[128];            //  AuthorizationKey from --password / env; "" = none given
+    bool password_given;
+    char ca_file[PATH_MAX];
+    char state_dir[PATH_MAX];
+    char control[PATH_MAX + 16];   //  cpctl endpoint
+    char bus_prefix[256];          //  e.g. inproc://cp or ipc:///state/bus
+    int connectors;                //  1..8
+    char http[64];                 //  "[ADDR:]PORT" or "off"
+    char hw[16];                   //  "sim"
+    bool split;
+    char run_id[40];               //  unique per process start (set by main)
+    int log_level;                 //  cp_log_level_t
+    //  identity reported in BootNotification
+    char vendor[21];
+    char model[21];
+    char serial[26];
+    char firmware[51];
+    //  supervision
+    int restart_intensity;         //  N restarts ...
+    int restart_period_s;          //  ... in T seconds, then escalate
+    int liveness_ms;               //  an actor silent this long is hung
+    //  OCPP configuration keys from the config file (seed the store once)
+    cp_seed_key_t seed[CP_OPT_MAX_SEED_KEYS];
+    int seed_count;
+} cp_options_t;
+
+//  Result: 0 run; 1 done (help/version printed); 2 usage/config error
+//  (message in err, one line).
+int cp_options_parse(cp_options_t *self, int argc, char **argv, char *err, size_t err_size);
+void cp_options_defaults(cp_options_t *self);
+const char *cp_options_usage(void);
+#endif

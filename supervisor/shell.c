@@ -1,0 +1,158 @@
+/* shell.c — see shell.h. */
+#include "supervisor/shell.h"
+
+#include <assert.h>
+#include "supervisor/log.h"
+
+struct _cp_shell_t {
+    zsock_t *pipe;                 //  to the supervisor (not owned)
+    cp_actor_args_t *args;
+    cp_bus_t *bus;
+    zloop_t *loop;
+    cp_shell_handler_fn *handler;
+    void *ctx;
+    int exit_code;
+};
+
+static int
+s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    cp_shell_t *self = arg;
+    char *cmd = zstr_recv(pipe);
+    if (!cmd)
+        return -1;
+    int rc = 0;
+    if (streq(cmd, "$TERM")) {
+        atomic_store(&self->args->terminated, true);
+        self->exit_code = 0;
+        rc = -1;
+    }
+    else
+    if (streq(cmd, "$PING"))
+        zstr_send(pipe, "$PONG");
+    else
+    if (streq(cmd, "$KILL")) {
+        cp_warn(self->args->name, "killed by fault injection");
+        self->exit_code = -1;
+        rc = -1;
+    }
+    else
+    if (streq(cmd, "$HANG")) {
+        //  Fault injection: stop serving everything, like a deadlock would,
+        //  until the supervisor gives up on us.
+        cp_warn(self->args->name, "hanging by fault injection");
+        while (!atomic_load(&self->args->abandon))
+            zclock_sleep(10);
+        self->exit_code = -1;
+        rc = -1;
+    }
+    zstr_free(&cmd);
+    return rc;
+}
+
+static int
+s_on_bus(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    cp_shell_t *self = arg;
+    cp_bus_envelope_t env;
+    bool dropped = false;
+    cp_msg_t *msg = cp_bus_recv(self->bus, sock, &env, &dropped);
+    if (dropped)
+        return 0;
+    if ((msg || env.kind == CP_BUS_UNREACHABLE) && self->handler)
+        self->handler(self, &env, msg, self->ctx);
+    cp_msg_destroy(&msg);
+    return 0;
+}
+
+cp_shell_t *
+cp_shell_new(zsock_t *pipe, cp_actor_args_t *args)
+{
+    assert(pipe && args);
+    cp_shell_t *self = calloc(1, sizeof(cp_shell_t));
+    if (!self)
+        return NULL;
+    self->pipe = pipe;
+    self->args = args;
+    self->bus = cp_bus_new(&args->bus, args->name);
+    self->loop = zloop_new();
+    if (!self->bus || !self->loop) {
+        cp_shell_destroy(&self);
+        return NULL;
+    }
+    //  The supervisor, not SIGINT, decides when an actor stops.
+    zloop_ignore_interrupts(self->loop);
+    zloop_reader(self->loop, pipe, s_on_pipe, self);
+    zloop_reader(self->loop, cp_bus_events(self->bus), s_on_bus, self);
+    zloop_reader(self->loop, cp_bus_requests(self->bus), s_on_bus, self);
+    return self;
+}
+
+void
+cp_shell_destroy(cp_shell_t **self_p)
+{
+    assert(self_p);
+    cp_shell_t *self = *self_p;
+    if (!self)
+        return;
+    zloop_destroy(&self->loop);
+    cp_bus_destroy(&self->bus);
+    free(self);
+    *self_p = NULL;
+}
+
+void
+cp_shell_set_handler(cp_shell_t *self, cp_shell_handler_fn *handler, void *ctx)
+{
+    assert(self);
+    self->handler = handler;
+    self->ctx = ctx;
+}
+
+zloop_t *cp_shell_loop(cp_shell_t *self) { return self->loop; }
+cp_bus_t *cp_shell_bus(cp_shell_t *self) { return self->bus; }
+cp_actor_args_t *cp_shell_args(cp_shell_t *self) { return self->args; }
+const cp_options_t *cp_shell_options(cp_shell_t *self) { return self->args->options; }
+cp_clock_t *cp_shell_clock(cp_shell_t *self) { return self->args->clock; }
+const char *cp_shell_name(cp_shell_t *self) { return self->args->name; }
+
+int
+cp_shell_run(cp_shell_t *self)
+{
+    assert(self);
+    self->exit_code = -1;
+    zloop_start(self->loop);
+    return self->exit_code;
+}
+
+int
+cp_shell_publish(cp_shell_t *self, const char *topic, const cp_msg_t *msg)
+{
+    return cp_bus_publish(self->bus, topic, msg);
+}
+
+uint64_t
+cp_shell_request(cp_shell_t *self, const char *to, const cp_msg_t *msg)
+{
+    return cp_bus_request(self->bus, to, msg);
+}
+
+int
+cp_shell_reply(cp_shell_t *self, const cp_bus_envelope_t *request, const cp_msg_t *msg, bool final)
+{
+    return cp_bus_reply(self->bus, request, msg, final);
+}
+
+int
+cp_shell_reply_status(cp_shell_t *self, const cp_bus_envelope_t *request, bool ok, const char *reason)
+{
+    cp_msg_t *msg = cp_msg_new(CP_MSG_REPLY);
+    if (!msg)
+        return -1;
+    msg->u.reply.ok = ok;
+    msg->u.reply.code = ok ? 0 : 1;
+    cp_msg_set_str(msg->u.reply.reason, reason ? reason : "");
+    int rc = cp_bus_reply(self->bus, request, msg, true);
+    cp_msg_destroy(&msg);
+    return rc;
+}

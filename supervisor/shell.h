@@ -1,0 +1,63 @@
+/* shell.h — the thin ZeroMQ shell every actor runs in.
+ *
+ * An actor is `void name_actor(zsock_t *pipe, void *args)` where args is a
+ * cp_actor_args_t. The supervisor's shim has already signalled readiness
+ * (so a failing start shows up as a death to restart, never a hang), so the
+ * actor only builds its shell, registers its handler and extra timers or
+ * readers on the shell's zloop, and calls cp_shell_run. The shell owns:
+ *   - the bus connection (events + requests), decoding into cp_msg_t;
+ *   - the supervisor pipe protocol: $TERM (clean stop), $PING → $PONG
+ *     (liveness), $KILL (fault injection: leave as if crashed), $HANG
+ *     (fault injection: stop answering until the supervisor abandons us).
+ * The actor's pure core never sees any of this.
+ */
+#ifndef CP_SUPERVISOR_SHELL_H
+#define CP_SUPERVISOR_SHELL_H
+
+#include <czmq.h>
+#include <stdatomic.h>
+#include "supervisor/bus.h"
+#include "supervisor/clock.h"
+#include "supervisor/options.h"
+
+struct _hw_driver_t;
+
+typedef struct {
+    char name[CP_BUS_NAME_MAX];
+    cp_bus_endpoints_t bus;
+    const cp_options_t *options;   //  read-only after start
+    cp_clock_t *clock;             //  shared, thread-safe
+    struct _hw_driver_t *hw;       //  the hardware (only the hw actor drives it)
+    atomic_bool abandon;           //  supervisor → actor: give up an injected hang
+    atomic_bool terminated;        //  shell → supervisor: left on $TERM
+} cp_actor_args_t;
+
+typedef struct _cp_shell_t cp_shell_t;
+
+//  Called for every decoded bus message. msg is borrowed: the shell frees
+//  it after the call. For an unreachable notice msg is NULL and env->kind
+//  is CP_BUS_UNREACHABLE (env->corr is the failed request).
+typedef void (cp_shell_handler_fn)(cp_shell_t *shell, const cp_bus_envelope_t *env,
+                                   const cp_msg_t *msg, void *ctx);
+
+cp_shell_t *cp_shell_new(zsock_t *pipe, cp_actor_args_t *args);
+void cp_shell_destroy(cp_shell_t **self_p);
+void cp_shell_set_handler(cp_shell_t *self, cp_shell_handler_fn *handler, void *ctx);
+
+zloop_t *cp_shell_loop(cp_shell_t *self);
+cp_bus_t *cp_shell_bus(cp_shell_t *self);
+cp_actor_args_t *cp_shell_args(cp_shell_t *self);
+const cp_options_t *cp_shell_options(cp_shell_t *self);
+cp_clock_t *cp_shell_clock(cp_shell_t *self);
+const char *cp_shell_name(cp_shell_t *self);
+
+//  Runs the loop until $TERM (returns 0) or a fault injection (returns -1).
+int cp_shell_run(cp_shell_t *self);
+
+//  Convenience: publish / request / reply through the shell's bus.
+int cp_shell_publish(cp_shell_t *self, const char *topic, const cp_msg_t *msg);
+uint64_t cp_shell_request(cp_shell_t *self, const char *to, const cp_msg_t *msg);
+int cp_shell_reply(cp_shell_t *self, const cp_bus_envelope_t *request, const cp_msg_t *msg, bool final);
+//  Final generic reply {ok, code, reason}.
+int cp_shell_reply_status(cp_shell_t *self, const cp_bus_envelope_t *request, bool ok, const char *reason);
+#endif

@@ -1,0 +1,92 @@
+/* store.c — see store.h. */
+#include "supervisor/store.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "supervisor/log.h"
+
+sqlite3 *
+cp_store_open(const char *state_dir, char *err, size_t err_size)
+{
+    assert(state_dir);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", state_dir, CP_STORE_FILE);
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                             | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, err_size, "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    if (cp_store_exec(db, "PRAGMA journal_mode=WAL") != 0
+    ||  cp_store_exec(db, "PRAGMA synchronous=FULL") != 0
+    ||  cp_store_exec(db, "PRAGMA foreign_keys=ON") != 0) {
+        snprintf(err, err_size, "cannot configure %s: %s", path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+void
+cp_store_close(sqlite3 **db_p)
+{
+    assert(db_p);
+    if (*db_p)
+        sqlite3_close(*db_p);
+    *db_p = NULL;
+}
+
+int
+cp_store_exec(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        cp_error("store", "%s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_check_row(void *arg, int columns, char **values, char **names)
+{
+    (void) names;
+    char *first = arg;
+    if (columns > 0 && values[0] && first[0] == '\0')
+        snprintf(first, 256, "%s", values[0]);
+    return 0;
+}
+
+int
+cp_store_check(const char *state_dir, char *err, size_t err_size)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", state_dir, CP_STORE_FILE);
+    if (access(path, F_OK) != 0)
+        return 0;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        snprintf(err, err_size, "state database %s cannot be opened: %s", path,
+                 db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return -1;
+    }
+    char first[256] = "";
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, "PRAGMA quick_check", s_check_row, first, &msg);
+    sqlite3_close(db);
+    if (rc != SQLITE_OK || strcmp(first, "ok") != 0) {
+        snprintf(err, err_size, "state database %s is corrupt (%s); see README \"Recovering a corrupt state database\"",
+                 path, msg ? msg : first);
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}

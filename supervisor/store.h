@@ -1,0 +1,24 @@
+/* store.h — the durable store: one SQLite database in the state dir.
+ *
+ * Every actor opens its own connection (SQLite connections are not shared
+ * between threads) and owns its own tables. WAL + synchronous=FULL: a
+ * committed row survives kill -9 and power loss. A database that fails its
+ * integrity check makes the controller refuse to start (see README:
+ * recovery) instead of silently resetting billing data.
+ */
+#ifndef CP_SUPERVISOR_STORE_H
+#define CP_SUPERVISOR_STORE_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+#define CP_STORE_FILE "chargepointd.db"
+
+//  Open (creating if needed) the database in state_dir. NULL + err on failure.
+sqlite3 *cp_store_open(const char *state_dir, char *err, size_t err_size);
+void cp_store_close(sqlite3 **db_p);
+//  Run quick_check; 0 if healthy (or absent), -1 with err otherwise.
+int cp_store_check(const char *state_dir, char *err, size_t err_size);
+//  Execute SQL without results; -1 and logs on failure.
+int cp_store_exec(sqlite3 *db, const char *sql);
+#endif

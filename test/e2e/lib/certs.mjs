@@ -1,0 +1,51 @@
+// certs.mjs — a throw-away certificate authority and a server certificate for 127.0.0.1.
+//
+// Why it exists: the wss:// tests need a central system whose certificate chains to a CA
+// that chargepointd is told to trust (--ca-file), and nothing may come from outside this
+// machine, so the tests make their own with the `openssl` CLI in a temporary directory.
+
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+function openssl(args, cwd) {
+  try {
+    execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    throw new Error(`openssl ${args.join(' ')} failed: ${err.stderr?.toString() || err.message}`);
+  }
+}
+
+// Returns { dir, caFile, caCert, keyFile, certFile, serverKey, serverCert, remove() };
+// *File are paths, caCert/serverKey/serverCert the PEM contents.
+export function makeCerts({ commonName = '127.0.0.1' } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cp-certs-'));
+  fs.writeFileSync(path.join(dir, 'server.ext'), [
+    'basicConstraints = critical, CA:FALSE',
+    'keyUsage = critical, digitalSignature, keyEncipherment',
+    'extendedKeyUsage = serverAuth',
+    'subjectAltName = IP:127.0.0.1, DNS:localhost',
+    '',
+  ].join('\n'));
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem',
+    '-days', '2', '-subj', '/CN=chargepointd test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE',
+    '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr',
+    '-subj', `/CN=${commonName}`], dir);
+  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key',
+    '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext'], dir);
+
+  const read = (name) => fs.readFileSync(path.join(dir, name), 'utf8');
+  return {
+    dir,
+    caFile: path.join(dir, 'ca.pem'),
+    keyFile: path.join(dir, 'server.key'),
+    certFile: path.join(dir, 'server.pem'),
+    caCert: read('ca.pem'),
+    serverKey: read('server.key'),
+    serverCert: read('server.pem'),
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}

@@ -1,0 +1,167 @@
+// session.test.mjs — interoperability with an independent OCPP 1.6-J implementation.
+//
+// Why it exists: our own test CSMS (tools/csms) was written by us and shares our reading of
+// the spec. ocpp-rpc in strictMode validates every frame in both directions against the
+// official OCPP 1.6 JSON schemas, so a schema-invalid request or response from chargepointd
+// makes the exchange fail here: schema drift cannot hide. One controller serves the file.
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import ocppRpc from 'ocpp-rpc';
+import { Controller } from '../e2e/lib/controller.mjs';
+
+const { RPCServer } = ocppRpc;
+const ID_TAG = 'TAG0001';
+
+describe('interop with ocpp-rpc (strict schema validation)', () => {
+  let server;
+  let port;
+  let cp;
+  let client = null;              // the RPCServerClient for chargepointd
+  const calls = [];               // {method, params, t} received from the charge point
+  const validationFailures = [];  // strictValidationFailure events, either direction
+  const badMessages = [];         // non-conforming RPC frames
+  let nextTransactionId = 1000;
+
+  // Wait (bounded) for a call from the charge point matching `predicate`, after index `since`.
+  async function waitForCall(description, predicate, timeoutMs = 20000, since = 0) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const found = calls.slice(since).find((c) => predicate(c));
+      if (found) return found;
+      await sleep(50);
+    }
+    throw new Error(`no ${description} from chargepointd within ${timeoutMs} ms; calls seen since #${since}: ${
+      JSON.stringify(calls.slice(since).map((c) => [c.method, c.params]))}\nvalidation failures: ${
+      JSON.stringify(validationFailures)}`);
+  }
+
+  function assertNoValidationFailures() {
+    assert.deepEqual(validationFailures, [], 'every frame conforms to the OCPP 1.6 schemas');
+    assert.deepEqual(badMessages, [], 'every frame is a well-formed OCPP-J message');
+  }
+
+  // Call the charge point; strict mode rejects if either the request or its answer is invalid.
+  async function callCp(method, params) {
+    assert.ok(client, 'chargepointd is connected');
+    try {
+      return await client.call(method, params, { callTimeoutMs: 15000 });
+    } catch (err) {
+      throw new Error(`${method} ${JSON.stringify(params)} failed: ${err.rpcErrorCode ?? ''} ${err.message}\n`
+        + `validation failures: ${JSON.stringify(validationFailures)}`);
+    }
+  }
+
+  async function cpctlOk(...args) {
+    const r = await cp.cpctl(...args);
+    assert.equal(r.code, 0, `cpctl ${args.join(' ')}: ${r.stderr}`);
+  }
+
+  before(async () => {
+    server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true, callTimeoutMs: 15000 });
+    server.on('client', (c) => {
+      client = c;
+      c.on('strictValidationFailure', (e) => validationFailures.push({
+        method: e.method, outbound: e.outbound, isCall: e.isCall, error: e.error?.message, params: e.params, result: e.result,
+      }));
+      c.on('badMessage', (e) => badMessages.push({ message: e.buffer?.toString(), error: e.error?.message }));
+      c.on('close', () => { if (client === c) client = null; });
+      const record = (method, params) => calls.push({ method, params, t: Date.now() });
+      const now = () => new Date().toISOString();
+      c.handle('BootNotification', ({ params }) => {
+        record('BootNotification', params);
+        return { status: 'Accepted', currentTime: now(), interval: 300 };
+      });
+      c.handle('Heartbeat', ({ params }) => { record('Heartbeat', params); return { currentTime: now() }; });
+      c.handle('StatusNotification', ({ params }) => { record('StatusNotification', params); return {}; });
+      c.handle('Authorize', ({ params }) => { record('Authorize', params); return { idTagInfo: { status: 'Accepted' } }; });
+      c.handle('StartTransaction', ({ params }) => {
+        record('StartTransaction', params);
+        return { transactionId: nextTransactionId++, idTagInfo: { status: 'Accepted' } };
+      });
+      c.handle('MeterValues', ({ params }) => { record('MeterValues', params); return {}; });
+      c.handle('StopTransaction', ({ params }) => { record('StopTransaction', params); return { idTagInfo: { status: 'Accepted' } }; });
+      c.handle(({ method, params }) => {
+        record(method, params);
+        throw ocppRpc.createRPCError('NotImplemented', `${method} is not handled by this test`);
+      });
+    });
+    const httpServer = await server.listen(0, '127.0.0.1');
+    port = httpServer.address().port;
+    cp = await Controller.start({ csmsUrl: `ws://127.0.0.1:${port}/ocpp`, name: 'interop-session' });
+  });
+
+  after(async () => {
+    await cp?.close();
+    await server?.close({ force: true });
+  });
+
+  test('BootNotification accepted, StatusNotification for every connector', async () => {
+    const boot = await waitForCall('BootNotification', (c) => c.method === 'BootNotification');
+    assert.ok(boot.params.chargePointVendor && boot.params.chargePointModel);
+    await waitForCall('StatusNotification for connector 0', (c) => c.method === 'StatusNotification' && c.params.connectorId === 0);
+    await waitForCall('StatusNotification Available for connector 1',
+      (c) => c.method === 'StatusNotification' && c.params.connectorId === 1 && c.params.status === 'Available');
+    await cp.waitStatus((s) => s.ocpp.connection === 'connected' && s.ocpp.registration === 'Accepted', 20000,
+      'connected and Accepted');
+    assertNoValidationFailures();
+  });
+
+  test('GetConfiguration answers conform to the schema', async () => {
+    const all = await callCp('GetConfiguration', {});
+    assert.ok(all.configurationKey.some((k) => k.key === 'HeartbeatInterval'));
+    const some = await callCp('GetConfiguration', { key: ['HeartbeatInterval', 'NoSuchKeyAtAll'] });
+    assert.deepEqual(some.configurationKey.map((k) => k.key), ['HeartbeatInterval']);
+    assert.deepEqual(some.unknownKey, ['NoSuchKeyAtAll']);
+    assertNoValidationFailures();
+  });
+
+  test('ChangeConfiguration answers conform to the schema', async () => {
+    assert.equal((await callCp('ChangeConfiguration', { key: 'HeartbeatInterval', value: '120' })).status, 'Accepted');
+    assert.equal((await callCp('ChangeConfiguration', { key: 'HeartbeatInterval', value: 'abc' })).status, 'Rejected');
+    assert.equal((await callCp('ChangeConfiguration', { key: 'NoSuchKeyAtAll', value: '1' })).status, 'NotSupported');
+    const check = await callCp('GetConfiguration', { key: ['HeartbeatInterval'] });
+    assert.equal(check.configurationKey[0].value, '120');
+    assertNoValidationFailures();
+  });
+
+  test('TriggerMessage StatusNotification is accepted and sent', async () => {
+    const since = calls.length;
+    const r = await callCp('TriggerMessage', { requestedMessage: 'StatusNotification', connectorId: 1 });
+    assert.equal(r.status, 'Accepted');
+    await waitForCall('triggered StatusNotification', (c) => c.method === 'StatusNotification' && c.params.connectorId === 1,
+      20000, since);
+    assertNoValidationFailures();
+  });
+
+  test('a charging session: Start, MeterValues, Stop all conform to the schema', async () => {
+    assert.equal((await callCp('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '1' })).status, 'Accepted');
+    const since = calls.length;
+    await cpctlOk('plug', '1');
+    await cpctlOk('swipe', ID_TAG);
+    await cpctlOk('ev', '1', 'charge');
+
+    const start = await waitForCall('StartTransaction', (c) => c.method === 'StartTransaction', 20000, since);
+    assert.equal(start.params.connectorId, 1);
+    assert.equal(start.params.idTag, ID_TAG);
+    assert.ok(Number.isInteger(start.params.meterStart));
+    const status = await cp.waitStatus((s) => s.connectors[0].transaction?.id != null, 20000, 'transaction confirmed');
+    const txId = status.connectors[0].transaction.id;
+    await waitForCall('StatusNotification Charging', (c) => c.method === 'StatusNotification'
+      && c.params.connectorId === 1 && c.params.status === 'Charging', 20000, since);
+    await waitForCall('MeterValues for the transaction', (c) => c.method === 'MeterValues'
+      && c.params.transactionId === txId, 20000, since);
+
+    const beforeStop = calls.length;
+    await cpctlOk('swipe', ID_TAG);
+    const stop = await waitForCall('StopTransaction', (c) => c.method === 'StopTransaction', 20000, beforeStop);
+    assert.equal(stop.params.transactionId, txId);
+    assert.ok(stop.params.meterStop >= start.params.meterStart);
+    await cpctlOk('unplug', '1');
+    await waitForCall('StatusNotification Available', (c) => c.method === 'StatusNotification'
+      && c.params.connectorId === 1 && c.params.status === 'Available', 20000, beforeStop);
+    await cp.waitStatus((s) => s.connectors[0].transaction === null, 20000, 'no transaction');
+    assertNoValidationFailures();
+  });
+});
