@@ -22,9 +22,13 @@ export function artifactName(t, fileUrl) {
 export async function startPair(t, fileUrl, { csms: csmsOptions = {}, cp: cpOptions = {} } = {}) {
   const csms = new Csms(csmsOptions);
   await csms.start();
-  t.after(() => csms.stop());
-  const cp = await Controller.start({ csmsUrl: csms.url, name: artifactName(t, fileUrl), ...cpOptions });
-  t.after(() => cp.close());
+  let cp = null;
+  // One hook, so the controller always goes before its central system.
+  t.after(async () => {
+    await cp?.close();
+    await csms.stop();
+  });
+  cp = await Controller.start({ csmsUrl: csms.url, name: artifactName(t, fileUrl), ...cpOptions });
   return { csms, cp };
 }
 

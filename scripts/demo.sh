@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# demo.sh — `make demo`: a central system on loopback (tools/csms, printing
+# every frame), chargepointd on simulated hardware connecting to it, and a
+# scripted walk through what the controller does, narrated step by step.
+set -euo pipefail
+BUILD=$(cd "${1:-build}" && pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+( cd test && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; else npm install --no-audit --no-fund --silent; fi ) >/dev/null
+
+STATE=$(mktemp -d /tmp/chargepointd-demo.XXXXXX)
+PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+CSMS_PID=""; CP_PID=""
+cleanup() {
+  [ -n "$CP_PID" ] && kill "$CP_PID" 2>/dev/null && wait "$CP_PID" 2>/dev/null || true
+  [ -n "$CSMS_PID" ] && kill "$CSMS_PID" 2>/dev/null && wait "$CSMS_PID" 2>/dev/null || true
+  rm -rf "$STATE"
+}
+trap cleanup EXIT
+
+say() { printf '\n\033[1;36m== %s\033[0m\n' "$*"; }
+cpctl() { "$BUILD/cpctl" --state-dir "$STATE" "$@"; }
+
+say "central system listening on ws://127.0.0.1:$PORT/ocpp (frames are printed as they flow)"
+node tools/csms/csms.mjs --port "$PORT" --interval 5 &
+CSMS_PID=$!
+sleep 0.5
+
+say "chargepointd starts on simulated hardware: 2 connectors, identity DEMO-CP-01"
+"$BUILD/chargepointd" --csms "ws://127.0.0.1:$PORT/ocpp" --id DEMO-CP-01 --connectors 2 \
+  --state-dir "$STATE" --log-level warn &
+CP_PID=$!
+
+for _ in $(seq 1 50); do
+  cpctl status 2>/dev/null | grep -q '"registration": "Accepted"' && break
+  sleep 0.2
+done
+say "registered: BootNotification Accepted, StatusNotification for connectors 0, 1 and 2"
+sleep 1
+cpctl status
+
+say "the driver plugs the EV into connector 1: Preparing"
+cpctl plug 1
+sleep 1.5
+say "the driver unplugs: Available again"
+cpctl unplug 1
+sleep 1.5
+
+say "a fault on connector 2 (residual current): Faulted / GroundFailure, then cleared"
+cpctl fault 2 rcd
+sleep 1.5
+cpctl fault 2 clear
+sleep 1.5
+
+say "fault injection: the transaction actor is killed and restarted by the supervisor"
+cpctl actor kill transaction
+sleep 1.5
+cpctl actor list
+
+say "heartbeats keep flowing every 5 s; the central system can read the configuration"
+sleep 6
+cpctl config get HeartbeatInterval
+
+say "final status"
+cpctl status
+say "demo done"
