@@ -81,7 +81,7 @@ cp_shell_new(zsock_t *pipe, cp_actor_args_t *args)
         return NULL;
     }
     //  The supervisor, not SIGINT, decides when an actor stops.
-    zloop_ignore_interrupts(self->loop);
+    zloop_set_nonstop(self->loop, true);
     zloop_reader(self->loop, pipe, s_on_pipe, self);
     zloop_reader(self->loop, cp_bus_events(self->bus), s_on_bus, self);
     zloop_reader(self->loop, cp_bus_requests(self->bus), s_on_bus, self);

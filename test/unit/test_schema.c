@@ -338,7 +338,7 @@ static void
 test_start_stop_transaction(void **state)
 {
     const schema_set_t *set = *state;
-    const char *fmt = "{\"connectorId\":1,\"idTag\":\"T\",\"meterStart\":0,\"timestamp\":\"%s\"}";
+#define START_FMT "{\"connectorId\":1,\"idTag\":\"T\",\"meterStart\":0,\"timestamp\":\"%s\"}"
     static const struct {
         const char *timestamp;
         ocppj_error_t code;
@@ -360,7 +360,7 @@ test_start_stop_transaction(void **state)
     };
     char text[200];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        snprintf(text, sizeof text, fmt, cases[i].timestamp);
+        snprintf(text, sizeof text, START_FMT, cases[i].timestamp);
         check(set, "StartTransaction", text, cases[i].code, cases[i].code ? "timestamp: not an RFC 3339" : NULL);
     }
     check(set, "StartTransaction", "{\"connectorId\":1,\"idTag\":\"T\",\"meterStart\":1.5,\"timestamp\":\"2026-11-26T10:00:00Z\"}",
@@ -373,19 +373,18 @@ test_start_stop_transaction(void **state)
     check(set, "StartTransactionResponse", "{\"idTagInfo\":{},\"transactionId\":42}", OCCURENCE,
           "idTagInfo.status: missing");
 
-    /* Errata 2.1 / 2.x: "reason" is optional, both Celsius spellings pass. */
-    const char *stop_fmt = "{\"transactionId\":42,\"meterStop\":1000,\"timestamp\":\"2026-11-26T11:00:00Z\","
-                           "\"transactionData\":[{\"timestamp\":\"2026-11-26T11:00:00Z\",\"sampledValue\":"
-                           "[{\"value\":\"21.5\",\"measurand\":\"Temperature\",\"unit\":\"%s\"}]}]}";
-    snprintf(text, sizeof text * 0 + 0, "%s", "");
+    /* Errata 2.1 and the "reason" erratum: reason is optional, both Celsius spellings pass. */
+#define STOP_FMT "{\"transactionId\":42,\"meterStop\":1000,\"timestamp\":\"2026-11-26T11:00:00Z\"," \
+                           "\"transactionData\":[{\"timestamp\":\"2026-11-26T11:00:00Z\",\"sampledValue\":" \
+                           "[{\"value\":\"21.5\",\"measurand\":\"Temperature\",\"unit\":\"%s\"}]}]}"
     char stop[400];
-    snprintf(stop, sizeof stop, stop_fmt, "Celsius");
+    snprintf(stop, sizeof stop, STOP_FMT, "Celsius");
     check(set, "StopTransaction", stop, OK, NULL);
-    snprintf(stop, sizeof stop, stop_fmt, "Celcius");
+    snprintf(stop, sizeof stop, STOP_FMT, "Celcius");
     check(set, "StopTransaction", stop, OK, NULL);
-    snprintf(stop, sizeof stop, stop_fmt, "Kelvin");
+    snprintf(stop, sizeof stop, STOP_FMT, "K");
     check(set, "StopTransaction", stop, OK, NULL);
-    snprintf(stop, sizeof stop, stop_fmt, "Rankine");
+    snprintf(stop, sizeof stop, STOP_FMT, "Rankine");
     check(set, "StopTransaction", stop, PROPERTY, "transactionData[0].sampledValue[0].unit: not one of");
 }
 
@@ -404,7 +403,8 @@ test_meter_values_format_property(void **state)
           "[{\"value\":\"1\",\"format\":\"date-time\"}]}]}",
           PROPERTY, "meterValue[0].sampledValue[0].format: not one of");
     check(set, "MeterValues", "{\"connectorId\":1,\"meterValue\":[{\"timestamp\":\"2026-11-26T10:00:00Z\","
-          "\"sampledValue\":[]}]}", OK, NULL);
+          "\"sampledValue\":[]}]}", PROPERTY, "meterValue[0].sampledValue: fewer than 1 items");
+    check(set, "MeterValues", "{\"connectorId\":1,\"meterValue\":[]}", PROPERTY, "meterValue: fewer than 1 items");
 }
 
 static void
@@ -441,13 +441,13 @@ test_security_extension_refs(void **state)
     check(set, "SignedUpdateFirmwareResponse", "{\"status\":\"InvalidCertificate\"}", OK, NULL);
     check(set, "SignedUpdateFirmwareResponse", "{\"status\":\"Broken\"}", PROPERTY, "status: not one of");
 
-    const char *hash = "{\"hashAlgorithm\":\"%s\",\"issuerNameHash\":\"a\",\"issuerKeyHash\":\"b\",\"serialNumber\":\"c\"}";
+#define HASH_FMT "{\"hashAlgorithm\":\"%s\",\"issuerNameHash\":\"a\",\"issuerKeyHash\":\"b\",\"serialNumber\":\"c\"}"
     char item[200];
     char text[400];
-    snprintf(item, sizeof item, hash, "SHA256");
+    snprintf(item, sizeof item, HASH_FMT, "SHA256");
     snprintf(text, sizeof text, "{\"status\":\"Accepted\",\"certificateHashData\":[%s]}", item);
     check(set, "GetInstalledCertificateIdsResponse", text, OK, NULL);
-    snprintf(item, sizeof item, hash, "MD5");
+    snprintf(item, sizeof item, HASH_FMT, "MD5");
     snprintf(text, sizeof text, "{\"status\":\"Accepted\",\"certificateHashData\":[%s]}", item);
     check(set, "GetInstalledCertificateIdsResponse", text, PROPERTY, "certificateHashData[0].hashAlgorithm: not one of");
     check(set, "GetInstalledCertificateIdsResponse", "{\"status\":\"Accepted\",\"certificateHashData\":[]}", PROPERTY,
