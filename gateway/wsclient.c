@@ -641,8 +641,6 @@ s_on_receive (wsclient_t *self, struct lws *wsi, const unsigned char *data, size
     else
         s_emit (self, "frame", self->rx_buf, self->rx_len, true);
     s_rx_reset (self);
-    //  Traffic from the server is as good as a pong for liveness
-    self->last_valid_us = lws_now_usecs ();
 }
 
 //  Seconds without proof of life before lws hangs up: one interval for the
@@ -758,6 +756,8 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
             break;
 
         case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+            //  Mirrors lws' validity timer, which only a PONG resets, so a
+            //  close after the hangup period can be named "missed pong"
             self->last_valid_us = lws_now_usecs ();
             break;
 

@@ -111,10 +111,9 @@ s_on_config_get(config_actor_t *self, const cp_bus_envelope_t *env, const cp_msg
     char *json = NULL;
     int rc = config_values_json(self->store, req->key, &json);
     if (rc != CONFIG_STORE_OK) {
-        char reason[120];
-        snprintf(reason, sizeof(reason), rc == CONFIG_STORE_UNKNOWN
-                 ? "unknown configuration key %.50s" : "configuration store unavailable%.0s",
-                 req->key);
+        char reason[120] = "configuration store unavailable";
+        if (rc == CONFIG_STORE_UNKNOWN)
+            snprintf(reason, sizeof(reason), "unknown configuration key %.50s", req->key);
         cp_shell_reply_status(self->shell, env, false, reason);
         return;
     }

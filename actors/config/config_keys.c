@@ -401,7 +401,10 @@ static config_status_t
 s_validate_csl(const config_key_def_t *def, const char *value, const cp_options_t *opts,
                char *canonical, size_t canonical_size, char *reason, size_t reason_size)
 {
-    int64_t max_items = 1;     //  5.3: "a safe value of 1 (one) item"
+    //  5.3's "safe value of 1 (one) item" is what a CSMS assumes without a
+    //  ...MaxLength key; every writable list here has one, so a list
+    //  without (read-only, derived) is bounded only by its length.
+    int64_t max_items = INT64_MAX;
     if (def->max_items_key) {
         const config_key_def_t *max_def = config_keys_find(def->max_items_key);
         assert(max_def);       //  a table error, caught by the unit tests
@@ -455,7 +458,7 @@ s_validate_csl(const config_key_def_t *def, const char *value, const cp_options_
         }
         if (++items > max_items) {
             snprintf(reason, reason_size, "%s: at most %lld items (%s)", def->name,
-                     (long long) max_items, def->max_items_key ? def->max_items_key : "5.3");
+                     (long long) max_items, def->max_items_key);
             return CONFIG_REJECTED;
         }
         char item[CONFIG_VALUE_MAX + 1];

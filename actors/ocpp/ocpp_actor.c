@@ -506,6 +506,24 @@ s_restore_session(ocpp_actor_t *self)
     sqlite3_finalize(stmt);
 }
 
+static int64_t
+s_next_incarnation(ocpp_actor_t *self)
+{
+    int64_t n = 0;
+    sqlite3_stmt *stmt = NULL;
+    if (cp_store_exec(self->db, "CREATE TABLE IF NOT EXISTS ocpp_incarnation"
+                                " (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)") == 0
+    &&  sqlite3_prepare_v2(self->db, "INSERT INTO ocpp_incarnation VALUES (1, 1)"
+                           " ON CONFLICT (id) DO UPDATE SET n = n + 1 RETURNING n", -1, &stmt, NULL) == SQLITE_OK
+    &&  sqlite3_step(stmt) == SQLITE_ROW)
+        n = sqlite3_column_int64(stmt, 0);
+    else
+        cp_error("ocpp", "cannot advance the incarnation counter: %s", sqlite3_errmsg(self->db));
+    sqlite3_finalize(stmt);
+    //  Fall back to the clock so ids stay unique even if the store failed.
+    return n > 0 ? n : cp_clock_wall_ms(self->clock);
+}
+
 void
 ocpp_actor(zsock_t *pipe, void *args)
 {
@@ -524,13 +542,17 @@ ocpp_actor(zsock_t *pipe, void *args)
         cp_error("ocpp", "cannot start: %s", self->db ? "no config store or schemas" : err);
         goto done;
     }
+    //  Unique ids across restarts of this actor and of the process: a
+    //  durable incarnation number prefixes the per-incarnation counter.
+    char id_prefix[22];
+    snprintf(id_prefix, sizeof(id_prefix), "%llx", (unsigned long long) s_next_incarnation(self));
     ocpp_core_config_t core_config = {
         .vendor = self->options->vendor, .model = self->options->model,
         .serial = self->options->serial, .firmware = self->options->firmware,
         .call_timeout_ms = 30000,
         .heartbeat_interval_s = (int) s_config_int(self, "HeartbeatInterval", 300),
         .boot_retry_s = 30,
-        .id_prefix = self->options->run_id,
+        .id_prefix = id_prefix,
     };
     ocpp_core_effects_t effects = {
         .send = s_fx_send, .complete = s_fx_complete, .state_changed = s_fx_state_changed,

@@ -19,7 +19,7 @@ typedef struct {
 
 struct _ocpp_core_t {
     ocpp_core_config_t config;
-    char vendor[21], model[21], serial[26], firmware[51], id_prefix[16];
+    char vendor[21], model[21], serial[26], firmware[51], id_prefix[22];
     ocpp_core_effects_t fx;
     void *ctx;
     ocpp_conn_t conn;
@@ -200,7 +200,9 @@ s_pump(ocpp_core_t *self, int64_t now)
         s_send_internal(self, now, "Heartbeat", strdup("{}"));
         return;
     }
-    if (self->count > 0) {
+    //  a call that cannot be encoded is rejected without going in flight:
+    //  move on to the next one rather than stall until the next deadline
+    while (!self->busy && self->count > 0) {
         call_t *call = &self->queue[self->head];
         self->head = (self->head + 1) % OCPP_QUEUE_MAX;
         self->count--;

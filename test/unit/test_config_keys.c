@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 #include "actors/config/config_keys.h"
 
@@ -53,6 +54,12 @@ test_table_is_sane(void **state)
             assert_true(max->readonly);
             assert_int_equal(max->type, CONFIG_TYPE_INT);
         }
+        //  Every writable list is bounded by a ...MaxLength key (5.3).
+        if (def->type == CONFIG_TYPE_CSL && !def->readonly)
+            assert_non_null(def->max_items_key);
+        //  Only the write-only key is secret, and it is writable.
+        if (def->write_only)
+            assert_false(def->readonly);
         //  Nothing needs a reboot in this controller (config_keys.c).
         assert_false(def->reboot_required);
     }

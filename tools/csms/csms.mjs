@@ -375,7 +375,7 @@ export class Csms {
         action = this._actionById.get(`${dir === 'in' ? 'out' : 'in'}:${msg[1]}`) ?? null;
       }
     }
-    const frame = { dir, t: Date.now(), raw, msg, identity: client.identity, action };
+    const frame = { dir, t: Date.now(), hr: process.hrtime.bigint(), raw, msg, identity: client.identity, action };
     this.frames.push(frame);
     if (this.logLine) this._log(this._describe(frame));
     return frame;

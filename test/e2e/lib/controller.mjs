@@ -100,7 +100,12 @@ export class Controller {
   //   readyTimeoutMs  bound on waiting for `cpctl status`
   static async start(options = {}) {
     const cp = new Controller(options);
-    await cp._spawn();
+    try {
+      await cp._spawn();
+    } catch (err) {
+      await cp.close();  // never leave a process or a temporary state dir behind
+      throw err;
+    }
     return cp;
   }
 

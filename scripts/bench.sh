@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# bench.sh BUILD_DIR — `make bench`: runs the benchmarks and writes the table to
+# docs/benchmarks.md (and stdout). Benchmarks measure; they never fail the build.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="$(cd "${1:-build}" && pwd)"
+cd "$root/test" && { [ -d node_modules ] || npm install --no-audit --no-fund --loglevel=error >/dev/null; }
+cd "$root"
+out=docs/benchmarks.md
+{
+  echo "# Benchmarks"
+  echo
+  echo "Produced by \`make bench\` on $(date -u +%Y-%m-%d) ($(nproc) cores, $(uname -m), shared machine)."
+  echo
+  echo "## Foundation: start-up, idle CPU, memory (bench/foundation.mjs)"
+  echo
+  node bench/foundation.mjs "$build"
+  for b in "$build"/bench_*; do
+    [ -x "$b" ] || continue
+    echo
+    echo "## $(basename "$b")"
+    echo
+    "$b"
+  done
+} | tee "$out.tmp"
+mv "$out.tmp" "$out"

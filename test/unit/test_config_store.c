@@ -1,0 +1,357 @@
+/* test_config_store.c — persistence of configuration keys: seeding on
+ * first start only, the store winning afterwards, the command-line
+ * password, typed readers, several connections, close/reopen.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "actors/config/config_store.h"
+#include "supervisor/log.h"
+#include "supervisor/store.h"
+
+typedef struct {
+    char dir[64];
+    cp_options_t opts;
+    sqlite3 *db;
+    config_store_t *store;
+} fixture_t;
+
+static void
+s_remove_dir(const char *dir)
+{
+    static const char *const files[] = { "", "-wal", "-shm", "-journal" };
+    char path[256];
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s%s", dir, CP_STORE_FILE, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+static void
+s_add_seed(cp_options_t *opts, const char *key, const char *value)
+{
+    assert_true(opts->seed_count < CP_OPT_MAX_SEED_KEYS);
+    cp_seed_key_t *seed = &opts->seed[opts->seed_count++];
+    snprintf(seed->key, sizeof(seed->key), "%s", key);
+    snprintf(seed->value, sizeof(seed->value), "%s", value);
+}
+
+static void
+s_open(fixture_t *f)
+{
+    char err[256];
+    f->db = cp_store_open(f->dir, err, sizeof(err));
+    assert_non_null(f->db);
+    f->store = config_store_new(f->db, &f->opts);
+    assert_non_null(f->store);
+}
+
+static void
+s_close(fixture_t *f)
+{
+    config_store_destroy(&f->store);
+    assert_null(f->store);
+    cp_store_close(&f->db);
+}
+
+static int
+setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof(fixture_t));
+    assert_non_null(f);
+    snprintf(f->dir, sizeof(f->dir), "/tmp/test_config_store.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    f->opts.connectors = 2;
+    snprintf(f->opts.state_dir, sizeof(f->opts.state_dir), "%s", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    fixture_t *f = *state;
+    s_close(f);
+    s_remove_dir(f->dir);
+    free(f);
+    return 0;
+}
+
+static const char *
+s_get(fixture_t *f, const char *key)
+{
+    static char value[CONFIG_VALUE_MAX + 1];
+    assert_int_equal(config_store_get(f->store, key, value, sizeof(value)), CONFIG_STORE_OK);
+    return value;
+}
+
+static void
+test_defaults_and_derived(void **state)
+{
+    fixture_t *f = *state;
+    s_open(f);
+    assert_string_equal(s_get(f, "HeartbeatInterval"), "300");
+    assert_string_equal(s_get(f, "NumberOfConnectors"), "2");
+    assert_string_equal(s_get(f, "MeterValuesSampledData"), "Energy.Active.Import.Register");
+    assert_string_equal(s_get(f, "AuthorizationKey"), "");
+    //  Case-insensitive lookup.
+    assert_string_equal(s_get(f, "numberofconnectors"), "2");
+    char value[16] = "x";
+    assert_int_equal(config_store_get(f->store, "Nope", value, sizeof(value)),
+                     CONFIG_STORE_UNKNOWN);
+    assert_string_equal(value, "");
+    bool present = true;
+    assert_int_equal(config_store_has(f->store, "HeartbeatInterval", &present), CONFIG_STORE_OK);
+    assert_false(present);
+    assert_int_equal(config_store_has(f->store, "Nope", &present), CONFIG_STORE_UNKNOWN);
+    //  Truncation into a small buffer is safe.
+    char tiny[4];
+    assert_int_equal(config_store_get(f->store, "MeterValuesSampledData", tiny, sizeof(tiny)),
+                     CONFIG_STORE_OK);
+    assert_string_equal(tiny, "Ene");
+}
+
+static void
+test_typed_readers(void **state)
+{
+    fixture_t *f = *state;
+    s_open(f);
+    assert_int_equal(config_store_get_int(f->store, "HeartbeatInterval", -1), 300);
+    assert_int_equal(config_store_get_int(f->store, "NumberOfConnectors", -1), 2);
+    assert_true(config_store_get_bool(f->store, "LocalAuthorizeOffline", false));
+    assert_false(config_store_get_bool(f->store, "LocalPreAuthorize", true));
+    //  Unknown key or wrong type → fallback.
+    assert_int_equal(config_store_get_int(f->store, "Nope", -7), -7);
+    assert_int_equal(config_store_get_int(f->store, "LocalPreAuthorize", -7), -7);
+    assert_true(config_store_get_bool(f->store, "HeartbeatInterval", true));
+    assert_int_equal(config_store_set(f->store, "HeartbeatInterval", "42"), CONFIG_STORE_OK);
+    assert_int_equal(config_store_get_int(f->store, "heartbeatinterval", -1), 42);
+    assert_int_equal(config_store_set(f->store, "LocalPreAuthorize", "true"), CONFIG_STORE_OK);
+    assert_true(config_store_get_bool(f->store, "LocalPreAuthorize", false));
+    //  A hand-edited bad value reads as the default.
+    assert_int_equal(cp_store_exec(f->db, "UPDATE config SET value = 'abc' "
+                                          "WHERE key = 'HeartbeatInterval'"), 0);
+    assert_int_equal(config_store_get_int(f->store, "HeartbeatInterval", -1), 300);
+}
+
+static void
+test_set_rules(void **state)
+{
+    fixture_t *f = *state;
+    s_open(f);
+    assert_int_equal(config_store_set(f->store, "NumberOfConnectors", "5"), CONFIG_STORE_UNKNOWN);
+    assert_int_equal(config_store_set(f->store, "Nope", "5"), CONFIG_STORE_UNKNOWN);
+    //  Stored under the table's spelling whatever the caller's case.
+    assert_int_equal(config_store_set(f->store, "heartbeatINTERVAL", "77"), CONFIG_STORE_OK);
+    bool present = false;
+    assert_int_equal(config_store_has(f->store, "HeartbeatInterval", &present), CONFIG_STORE_OK);
+    assert_true(present);
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(f->db, "SELECT key FROM config WHERE value = '77'", -1,
+                                        &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_string_equal((const char *) sqlite3_column_text(stmt, 0), "HeartbeatInterval");
+    sqlite3_finalize(stmt);
+}
+
+static void
+test_seed_first_start_only(void **state)
+{
+    fixture_t *f = *state;
+    s_add_seed(&f->opts, "HeartbeatInterval", "120");
+    s_add_seed(&f->opts, "localpreauthorize", "TRUE");        //  canonicalized
+    s_add_seed(&f->opts, "MeterValuesSampledData", "Voltage, SoC");
+    s_add_seed(&f->opts, "NoSuchKey", "1");                   //  skipped
+    s_add_seed(&f->opts, "NumberOfConnectors", "7");          //  read-only: skipped
+    s_add_seed(&f->opts, "ConnectionTimeOut", "-3");          //  invalid: skipped
+    s_open(f);
+    assert_string_equal(s_get(f, "HeartbeatInterval"), "120");
+    assert_string_equal(s_get(f, "LocalPreAuthorize"), "true");
+    assert_string_equal(s_get(f, "MeterValuesSampledData"), "Voltage,SoC");
+    assert_string_equal(s_get(f, "NumberOfConnectors"), "2");
+    assert_string_equal(s_get(f, "ConnectionTimeOut"), "60");
+
+    //  Changed at run time (ChangeConfiguration or cpctl) ...
+    assert_int_equal(config_store_set(f->store, "HeartbeatInterval", "900"), CONFIG_STORE_OK);
+    s_close(f);
+    //  ... and the config file is edited too: the store wins.
+    f->opts.seed_count = 0;
+    s_add_seed(&f->opts, "HeartbeatInterval", "30");
+    s_add_seed(&f->opts, "ResetRetries", "4");                //  new key: seeded now
+    s_open(f);
+    assert_string_equal(s_get(f, "HeartbeatInterval"), "900");
+    assert_string_equal(s_get(f, "ResetRetries"), "4");
+    assert_string_equal(s_get(f, "LocalPreAuthorize"), "true");
+}
+
+static void
+test_persistence_across_reopen(void **state)
+{
+    fixture_t *f = *state;
+    s_open(f);
+    assert_int_equal(config_store_set(f->store, "MeterValueSampleInterval", "15"), CONFIG_STORE_OK);
+    assert_int_equal(config_store_set(f->store, "StopTxnSampledData", ""), CONFIG_STORE_OK);
+    s_close(f);
+    s_open(f);
+    assert_string_equal(s_get(f, "MeterValueSampleInterval"), "15");
+    assert_string_equal(s_get(f, "StopTxnSampledData"), "");
+    bool present = false;
+    assert_int_equal(config_store_has(f->store, "StopTxnSampledData", &present), CONFIG_STORE_OK);
+    assert_true(present);
+}
+
+static void
+test_password_from_command_line(void **state)
+{
+    fixture_t *f = *state;
+    f->opts.password_given = true;
+    snprintf(f->opts.password, sizeof(f->opts.password), "0123456789abcdef0123");
+    s_open(f);
+    assert_string_equal(s_get(f, "AuthorizationKey"), "0123456789abcdef0123");
+    //  The CSMS rotates the key (whitepaper A01) ...
+    assert_int_equal(config_store_set(f->store, "AuthorizationKey",
+                                      "ffffffffffffffffffffffffffffffffffffffff"), CONFIG_STORE_OK);
+    s_close(f);
+    //  ... a restart with the same --password keeps the rotated key, or
+    //  the charger would lock itself out (A01.FR.03) ...
+    s_open(f);
+    assert_string_equal(s_get(f, "AuthorizationKey"), "ffffffffffffffffffffffffffffffffffffffff");
+    s_close(f);
+    //  ... while a new --password from the operator applies.
+    snprintf(f->opts.password, sizeof(f->opts.password), "new-operator-password");
+    s_open(f);
+    assert_string_equal(s_get(f, "AuthorizationKey"), "new-operator-password");
+    s_close(f);
+    //  No password given: the store keeps what it has.
+    f->opts.password_given = false;
+    f->opts.password[0] = '\0';
+    s_open(f);
+    assert_string_equal(s_get(f, "AuthorizationKey"), "new-operator-password");
+    //  The password marker is not the password.
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(f->db, "SELECT value FROM config_meta", -1, &stmt, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    const char *marker = (const char *) sqlite3_column_text(stmt, 0);
+    assert_int_equal(strlen(marker), 64);
+    assert_null(strstr(marker, "new-operator-password"));
+    sqlite3_finalize(stmt);
+}
+
+static void
+test_short_password_still_applies(void **state)
+{
+    fixture_t *f = *state;
+    f->opts.password_given = true;
+    snprintf(f->opts.password, sizeof(f->opts.password), "short");
+    s_open(f);
+    assert_string_equal(s_get(f, "AuthorizationKey"), "short");
+}
+
+//  config_store_new from several connections at once (every actor opens
+//  its own): all succeed and the seed lands once.
+typedef struct {
+    fixture_t *f;
+    int ok;
+} worker_t;
+
+static void *
+s_worker(void *arg)
+{
+    worker_t *w = arg;
+    char err[256];
+    for (int i = 0; i < 10; i++) {
+        sqlite3 *db = cp_store_open(w->f->dir, err, sizeof(err));
+        config_store_t *store = db ? config_store_new(db, &w->f->opts) : NULL;
+        char value[16] = "";
+        if (store && config_store_get(store, "HeartbeatInterval", value, sizeof(value)) == 0
+        &&  strcmp(value, "120") == 0)
+            w->ok++;
+        config_store_destroy(&store);
+        cp_store_close(&db);
+    }
+    return NULL;
+}
+
+static void
+test_several_connections(void **state)
+{
+    fixture_t *f = *state;
+    s_add_seed(&f->opts, "HeartbeatInterval", "120");
+    f->opts.password_given = true;
+    snprintf(f->opts.password, sizeof(f->opts.password), "0123456789abcdef0123");
+    pthread_t threads[4];
+    worker_t workers[4];
+    for (int i = 0; i < 4; i++) {
+        workers[i] = (worker_t) { f, 0 };
+        assert_int_equal(pthread_create(&threads[i], NULL, s_worker, &workers[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(workers[i].ok, 10);
+    }
+    s_open(f);
+    assert_string_equal(s_get(f, "AuthorizationKey"), "0123456789abcdef0123");
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(f->db, "SELECT count(*) FROM config", -1, &stmt, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(stmt, 0), 2);
+    sqlite3_finalize(stmt);
+}
+
+static void
+test_store_errors(void **state)
+{
+    fixture_t *f = *state;
+    s_open(f);
+    //  Another connection holds the write lock past the busy timeout.
+    char err[256];
+    sqlite3 *other = cp_store_open(f->dir, err, sizeof(err));
+    assert_non_null(other);
+    sqlite3_busy_timeout(f->db, 50);
+    assert_int_equal(cp_store_exec(other, "BEGIN IMMEDIATE"), 0);
+    assert_int_equal(config_store_set(f->store, "HeartbeatInterval", "5"), CONFIG_STORE_ERROR);
+    //  A new store on a locked database fails cleanly too.
+    assert_null(config_store_new(f->db, &f->opts));
+    assert_int_equal(cp_store_exec(other, "ROLLBACK"), 0);
+    cp_store_close(&other);
+    //  And works again once the lock is gone.
+    assert_int_equal(config_store_set(f->store, "HeartbeatInterval", "5"), CONFIG_STORE_OK);
+    assert_string_equal(s_get(f, "HeartbeatInterval"), "5");
+    //  A broken table: reads fail with ERROR, not garbage.
+    assert_int_equal(cp_store_exec(f->db, "DROP TABLE config"), 0);
+    char value[16] = "x";
+    assert_int_equal(config_store_get(f->store, "HeartbeatInterval", value, sizeof(value)),
+                     CONFIG_STORE_ERROR);
+    assert_string_equal(value, "");
+    assert_int_equal(config_store_get_int(f->store, "HeartbeatInterval", -9), -9);
+    //  Read-only keys need no table.
+    assert_int_equal(config_store_get_int(f->store, "NumberOfConnectors", -9), 2);
+}
+
+int
+main(void)
+{
+    cp_log_set_level(CP_LOG_ERROR);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_defaults_and_derived, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_typed_readers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seed_first_start_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_persistence_across_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_password_from_command_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_short_password_still_applies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_several_connections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_errors, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
