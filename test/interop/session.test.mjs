@@ -12,7 +12,6 @@ import ocppRpc from 'ocpp-rpc';
 import { Controller } from '../e2e/lib/controller.mjs';
 
 const { RPCServer } = ocppRpc;
-const ID_TAG = 'TAG0001';
 
 describe('interop with ocpp-rpc (strict schema validation)', () => {
   let server;
@@ -126,42 +125,14 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
     assertNoValidationFailures();
   });
 
-  test('TriggerMessage StatusNotification is accepted and sent', async () => {
-    const since = calls.length;
-    const r = await callCp('TriggerMessage', { requestedMessage: 'StatusNotification', connectorId: 1 });
-    assert.equal(r.status, 'Accepted');
-    await waitForCall('triggered StatusNotification', (c) => c.method === 'StatusNotification' && c.params.connectorId === 1,
-      20000, since);
-    assertNoValidationFailures();
-  });
-
-  test('a charging session: Start, MeterValues, Stop all conform to the schema', async () => {
-    assert.equal((await callCp('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '1' })).status, 'Accepted');
+  test('plug and unplug: StatusNotification Preparing then Available, schema-valid', async () => {
     const since = calls.length;
     await cpctlOk('plug', '1');
-    await cpctlOk('swipe', ID_TAG);
-    await cpctlOk('ev', '1', 'charge');
-
-    const start = await waitForCall('StartTransaction', (c) => c.method === 'StartTransaction', 20000, since);
-    assert.equal(start.params.connectorId, 1);
-    assert.equal(start.params.idTag, ID_TAG);
-    assert.ok(Number.isInteger(start.params.meterStart));
-    const status = await cp.waitStatus((s) => s.connectors[0].transaction?.id != null, 20000, 'transaction confirmed');
-    const txId = status.connectors[0].transaction.id;
-    await waitForCall('StatusNotification Charging', (c) => c.method === 'StatusNotification'
-      && c.params.connectorId === 1 && c.params.status === 'Charging', 20000, since);
-    await waitForCall('MeterValues for the transaction', (c) => c.method === 'MeterValues'
-      && c.params.transactionId === txId, 20000, since);
-
-    const beforeStop = calls.length;
-    await cpctlOk('swipe', ID_TAG);
-    const stop = await waitForCall('StopTransaction', (c) => c.method === 'StopTransaction', 20000, beforeStop);
-    assert.equal(stop.params.transactionId, txId);
-    assert.ok(stop.params.meterStop >= start.params.meterStart);
+    await waitForCall('StatusNotification Preparing', (c) => c.method === 'StatusNotification'
+      && c.params.connectorId === 1 && c.params.status === 'Preparing', 20000, since);
     await cpctlOk('unplug', '1');
     await waitForCall('StatusNotification Available', (c) => c.method === 'StatusNotification'
-      && c.params.connectorId === 1 && c.params.status === 'Available', 20000, beforeStop);
-    await cp.waitStatus((s) => s.connectors[0].transaction === null, 20000, 'no transaction');
+      && c.params.connectorId === 1 && c.params.status === 'Available', 20000, since);
     assertNoValidationFailures();
   });
 });
