@@ -45,15 +45,19 @@ s_mkdirs(const char *path)
 static int
 s_lock_state_dir(const char *dir, char *err, size_t err_size)
 {
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/lock", dir);
+    char path[PATH_MAX + 8];
+    if (snprintf(path, sizeof(path), "%s/lock", dir) >= (int) sizeof(path)) {
+        snprintf(err, err_size, "state dir path too long");
+        return -1;
+    }
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0) {
-        snprintf(err, err_size, "cannot open %s: %s", path, strerror(errno));
+        snprintf(err, err_size, "cannot open %.300s: %s", path, strerror(errno));
         return -1;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        snprintf(err, err_size, "state dir %s is in use by another chargepointd (lock %s held)", dir, path);
+        snprintf(err, err_size, "state dir %.250s is in use by another chargepointd (lock %.250s/lock held)",
+                 dir, dir);
         close(fd);
         return -1;
     }
@@ -68,7 +72,7 @@ int
 main(int argc, char **argv)
 {
     static cp_options_t options;    //  lives for the whole process
-    char err[600] = "";
+    char err[1024] = "";
     int rc = cp_options_parse(&options, argc, argv, err, sizeof(err));
     if (rc == 1)
         return 0;

@@ -87,12 +87,15 @@ cp_clock_advance(cp_clock_t *self, int64_t ms)
 void
 cp_clock_format(int64_t wall_ms, char *out, size_t out_size)
 {
-    time_t secs = (time_t) (wall_ms / 1000);
+    //  Floor, not truncate: -1 ms is 23:59:59.999 of the day before.
+    int64_t ms = wall_ms % 1000;
+    if (ms < 0)
+        ms += 1000;
+    time_t secs = (time_t) ((wall_ms - ms) / 1000);
     struct tm tm;
     gmtime_r(&secs, &tm);
     snprintf(out, out_size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (int) (wall_ms % 1000));
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) ms);
 }
 
 static int
@@ -119,7 +122,11 @@ cp_clock_parse(const char *text, int64_t *wall_ms)
     int mon = s_digits(&p, 2);
     if (mon < 1 || mon > 12 || *p++ != '-') return -1;
     int day = s_digits(&p, 2);
-    if (day < 1 || day > 31 || (*p != 'T' && *p != 't' && *p != ' ')) return -1;
+    //  A day the month does not have is refused, not normalized by timegm.
+    static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (day < 1 || day > mdays[mon - 1] + (mon == 2 && leap)
+    ||  (*p != 'T' && *p != 't' && *p != ' ')) return -1;
     p++;
     int hour = s_digits(&p, 2);
     if (hour < 0 || hour > 23 || *p++ != ':') return -1;
@@ -145,9 +152,9 @@ cp_clock_parse(const char *text, int64_t *wall_ms)
     else if (*p == '+' || *p == '-') {
         int sign = *p++ == '-' ? -1 : 1;
         int oh = s_digits(&p, 2);
-        if (oh < 0 || *p++ != ':') return -1;
+        if (oh < 0 || oh > 23 || *p++ != ':') return -1;
         int om = s_digits(&p, 2);
-        if (om < 0) return -1;
+        if (om < 0 || om > 59) return -1;
         offset_min = sign * (oh * 60 + om);
     }
     else
