@@ -420,7 +420,12 @@ s_actor_setup(void **state)
     bench_t *b = calloc(1, sizeof(bench_t));
     assert_non_null(b);
     s_fixture_init(&b->f);
-    cp_bus_endpoints_init(&b->ep, "inproc://test-config");
+    //  A fresh endpoint per fixture: an inproc name is released
+    //  asynchronously after its socket closes, so rebinding may fail.
+    static int fixture_count = 0;
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "inproc://test-config-%d", ++fixture_count);
+    cp_bus_endpoints_init(&b->ep, prefix);
     b->broker = zactor_new(cp_bus_broker_actor, &b->ep);
     assert_non_null(b->broker);
     b->clock = cp_clock_new_system();

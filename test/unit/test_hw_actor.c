@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <czmq.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -380,7 +381,11 @@ s_actor_setup(void **state)
 {
     bench_t *b = calloc(1, sizeof(bench_t));
     assert_non_null(b);
-    cp_bus_endpoints_init(&b->ep, "inproc://test-hw");
+    //  A fresh endpoint per test: an inproc name is released asynchronously
+    //  when the previous broker closes, so rebinding it at once may fail.
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "inproc://test-hw-%" PRId64, zclock_usecs());
+    cp_bus_endpoints_init(&b->ep, prefix);
     b->broker = zactor_new(cp_bus_broker_actor, &b->ep);
     assert_non_null(b->broker);
     b->clock = cp_clock_new_system();
