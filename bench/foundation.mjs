@@ -43,7 +43,6 @@ const csms = new Csms({ port: 0, bootInterval: 300 });
 await csms.start();
 const boots = [];
 for (let i = 0; i < runs; i++) {
-  if (process.env.BENCH_DEBUG) console.error("run", i);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cpd-bench-'));
   const seen = csms.frames.length;
   let bootAt = null;

@@ -51,7 +51,7 @@ typedef struct {
     hw_action_kind_t kind;
     int connector;              //  1-based; 0 for tokens (one reader per charger)
     char command[17];           //  the simulate command (SIMULATE only)
-    char arg[65];               //  simulate operand (fault kind) or "" 
+    char arg[65];               //  simulate operand (fault kind) or ""
     bool flag;                  //  CONTACTOR, LOCK
     double amps;                //  OFFER
     const char *source;         //  TOKEN: "card" | "rfid" | "pin" (static string)

@@ -11,6 +11,7 @@
  * Registration survives a restart of this actor within one process run
  * (table ocpp_session, keyed by the run id); a new process boots afresh.
  */
+#define _GNU_SOURCE             //  memmem
 #include "actors/ocpp/ocpp_actor.h"
 
 #include <assert.h>
@@ -30,6 +31,7 @@
 #define INBOUND_MAX 16
 #define INBOUND_TIMEOUT_MS 10000
 #define MAX_FRAME (64 * 1024)
+#define RECONFIGURE_DELAY_MS 500
 
 typedef struct {
     uint64_t corr;
@@ -50,6 +52,7 @@ typedef struct {
     zsock_t *ws_events;
     char password[128];
     int timer_id;
+    int reconfigure_timer;         //  settings changed: reconnect when idle
     inbound_t inbound[INBOUND_MAX];
 } ocpp_actor_t;
 
@@ -64,11 +67,26 @@ s_config_int(ocpp_actor_t *self, const char *key, int64_t fallback)
 //  --------------------------------------------------------------------------
 //  Effects of the core
 
+//  Frame logging at debug level. A frame that names a secret key
+//  (ChangeConfiguration of AuthorizationKey) is cut before the key, so a
+//  secret never reaches the log whatever the central system sends.
+static void
+s_log_frame(const char *arrow, const char *text, size_t len)
+{
+    if (cp_log_get_level() < CP_LOG_DEBUG)
+        return;
+    const char *secret = memmem(text, len, "AuthorizationKey", 16);
+    if (secret)
+        cp_debug("ocpp", "%s %.*s… (rest redacted: secret)", arrow, (int) (secret - text), text);
+    else
+        cp_debug("ocpp", "%s %.*s", arrow, (int) (len > 2000 ? 2000 : len), text);
+}
+
 static int
 s_fx_send(void *ctx, const char *text)
 {
     ocpp_actor_t *self = ctx;
-    cp_debug("ocpp", "→ %s", text);
+    s_log_frame("→", text, strlen(text));
     return self->ws ? wsclient_send(self->ws, text, strlen(text)) : -1;
 }
 
@@ -332,8 +350,7 @@ s_on_ws_event(zloop_t *loop, zsock_t *sock, void *arg)
         ;
     else
     if (streq(event, "frame") && data) {
-        cp_debug("ocpp", "← %.*s", (int) (zframe_size(data) > 2000 ? 2000 : zframe_size(data)),
-                 (char *) zframe_data(data));
+        s_log_frame("←", (const char *) zframe_data(data), zframe_size(data));
         s_on_frame(self, (const char *) zframe_data(data), zframe_size(data), MAX_FRAME);
     }
     else
@@ -444,6 +461,25 @@ s_apply_ws_config(ocpp_actor_t *self, bool reconfigure)
         cp_error("ocpp", "cannot start the WebSocket client for %s", self->options->id);
 }
 
+//  New connection settings (AuthorizationKey, ping interval) apply by
+//  reconnecting — but only once the answers in progress, such as the
+//  ChangeConfiguration.conf that carried the new key, have been written:
+//  the old connection must deliver them first.
+static int
+s_on_reconfigure(zloop_t *loop, int timer_id, void *arg)
+{
+    ocpp_actor_t *self = arg;
+    self->reconfigure_timer = 0;
+    for (int i = 0; i < INBOUND_MAX; i++)
+        if (self->inbound[i].corr) {
+            self->reconfigure_timer = zloop_timer(loop, RECONFIGURE_DELAY_MS, 1, s_on_reconfigure, self);
+            return 0;
+        }
+    cp_info("ocpp", "connection settings changed: reconnecting");
+    s_apply_ws_config(self, true);
+    return 0;
+}
+
 static void
 s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, void *ctx)
 {
@@ -476,8 +512,9 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         if (streq(key, "HeartbeatInterval"))
             ocpp_core_set_heartbeat_interval(self->core, now, (int) s_config_int(self, key, 0));
         else
-        if (streq(key, "WebSocketPingInterval") || streq(key, "AuthorizationKey"))
-            s_apply_ws_config(self, true);
+        if ((streq(key, "WebSocketPingInterval") || streq(key, "AuthorizationKey")) && !self->reconfigure_timer)
+            self->reconfigure_timer = zloop_timer(cp_shell_loop(shell), RECONFIGURE_DELAY_MS, 1,
+                                                  s_on_reconfigure, self);
     }
     s_rearm(self);
 }
