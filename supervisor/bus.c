@@ -7,6 +7,7 @@
 #include "supervisor/bus.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <string.h>
 #include "supervisor/log.h"
 
@@ -45,6 +46,8 @@ cp_bus_new(const cp_bus_endpoints_t *ep, const char *name)
     zsock_set_rcvhwm(self->sub, 10000);
     zsock_set_identity(self->dealer, name);
     zsock_set_linger(self->dealer, 0);
+    //  Never block an actor forever on a bus that is going away.
+    zsock_set_sndtimeo(self->dealer, 2000);
     zsock_set_linger(self->pub, 100);
     //  Random start so correlation ids from a restarted actor don't collide
     //  with replies still in flight to its previous incarnation.
@@ -238,10 +241,16 @@ cp_bus_broker_actor(zsock_t *pipe, void *args)
         return;
     }
     zpoller_t *poller = zpoller_new(pipe, xsub, xpub, router, NULL);
+    //  SIGTERM is the supervisor's business: the bus must keep running
+    //  while the actors shut down, or their last replies would block.
+    zpoller_set_nonstop(poller, true);
     while (true) {
         void *which = zpoller_wait(poller, -1);
-        if (!which)
-            break;                              //  interrupted
+        if (!which) {
+            if (zmq_errno() == ETERM)
+                break;                          //  context terminated
+            continue;                           //  EINTR from a signal
+        }
         if (which == pipe) {
             char *cmd = zstr_recv(pipe);
             bool term = !cmd || streq(cmd, "$TERM");
