@@ -137,7 +137,27 @@
     F(BOOL, tx_confirmed, 0)            \
     F(STR, id_tag, 20)                  \
     F(I64, meter_start, 0)              \
-    F(STR, started_at, 32)
+    F(STR, started_at, 32)              \
+    F(I64, tx_local, 0)
+
+/* metering → transaction (request): meter values of a running transaction,
+ * committed to the durable outbox before the reply. kind: "periodic" (a
+ * MeterValues.req of the transaction: sampled or clock-aligned) or
+ * "stopdata" (kept for StopTransaction's transactionData). payload: JSON
+ * array of MeterValue objects {timestamp, sampledValue: [...]}. Reply:
+ * reply (ok once durable). */
+#define CP_MSG_TX_METER(F)              \
+    F(I64, connector, 0)                \
+    F(I64, tx_local, 0)                 \
+    F(STR, kind, 12)                    \
+    F(TEXT, payload, 0)
+
+/* ocpp → owner (request): TriggerMessage asked for this message now.
+ * message: the requestedMessage; connector: 0..N, or -1 when absent.
+ * Reply: reply (ok = will be sent). */
+#define CP_MSG_TRIGGER(F)               \
+    F(STR, message, 40)                 \
+    F(I64, connector, 0)
 
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */
 #define CP_MESSAGE_CATALOG(M)                                   \
@@ -156,6 +176,8 @@
     M(CONFIG_SET, config_set, CP_MSG_CONFIG_SET)                \
     M(CONFIG_SET_REPLY, config_set_reply, CP_MSG_CONFIG_SET_REPLY) \
     M(CONFIG_CHANGED, config_changed, CP_MSG_CONFIG_CHANGED)    \
-    M(TX_CONNECTOR, tx_connector, CP_MSG_TX_CONNECTOR)
+    M(TX_CONNECTOR, tx_connector, CP_MSG_TX_CONNECTOR)          \
+    M(TX_METER, tx_meter, CP_MSG_TX_METER)                      \
+    M(TRIGGER, trigger, CP_MSG_TRIGGER)
 
 #endif
