@@ -159,6 +159,12 @@
     F(STR, message, 40)                 \
     F(I64, connector, 0)
 
+/* transaction → supervisor (request): carry out a Reset after the
+ * central system got its answer. type: Soft (restart every actor) or Hard
+ * (restart the process). Reply: reply. */
+#define CP_MSG_SYSTEM_RESET(F)          \
+    F(STR, type, 8)
+
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */
 #define CP_MESSAGE_CATALOG(M)                                   \
     M(HW_CONNECTOR, hw_connector, CP_MSG_HW_CONNECTOR)          \
@@ -178,6 +184,7 @@
     M(CONFIG_CHANGED, config_changed, CP_MSG_CONFIG_CHANGED)    \
     M(TX_CONNECTOR, tx_connector, CP_MSG_TX_CONNECTOR)          \
     M(TX_METER, tx_meter, CP_MSG_TX_METER)                      \
-    M(TRIGGER, trigger, CP_MSG_TRIGGER)
+    M(TRIGGER, trigger, CP_MSG_TRIGGER)                         \
+    M(SYSTEM_RESET, system_reset, CP_MSG_SYSTEM_RESET)
 
 #endif

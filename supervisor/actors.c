@@ -5,6 +5,7 @@
 
 #include "actors/config/config_actor.h"
 #include "actors/hw/hw_actor.h"
+#include "actors/metering/metering_actor.h"
 #include "actors/ocpp/ocpp_actor.h"
 #include "actors/transaction/transaction_actor.h"
 
@@ -12,6 +13,7 @@ const cp_actor_def_t cp_actor_defs[] = {
     { "config", config_actor },
     { "hw", hw_actor },
     { "transaction", transaction_actor },
+    { "metering", metering_actor },
     { "ocpp", ocpp_actor },
 };
 const int cp_actor_def_count = (int) (sizeof(cp_actor_defs) / sizeof(cp_actor_defs[0]));

@@ -135,6 +135,19 @@ main(int argc, char **argv)
         return 2;
     }
     rc = cp_supervisor_run(supervisor);
+    if (rc == CP_EXIT_HARD_RESET) {
+        //  Hard Reset: stop everything cleanly, then become a new process
+        //  with the same command line (the state dir lock is O_CLOEXEC).
+        cp_supervisor_destroy(&supervisor);
+        hw_driver_destroy(&hw);
+        cp_clock_destroy(&clock);
+        close(lock_fd);
+        zsys_shutdown();
+        cp_info("main", "Hard reset: re-executing");
+        execv("/proc/self/exe", argv);
+        fprintf(stderr, "chargepointd: Hard reset failed to re-execute: %s\n", strerror(errno));
+        return 1;
+    }
     if (rc != 0) {
         //  Escalation: an actor thread may be stuck and cannot be joined.
         //  Everything that matters is already committed to the store.

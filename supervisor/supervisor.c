@@ -29,6 +29,7 @@
 #define RESTART_RING 64
 #define CPCTL_TIMEOUT_MS 3000
 #define HANG_GRACE_MS 2000
+#define RESET_DELAY_MS 1500
 
 typedef enum { ACTOR_RUNNING, ACTOR_HUNG, ACTOR_STOPPED } actor_state_t;
 
@@ -77,6 +78,8 @@ struct _cp_supervisor_t {
     cp_msg_t *hw_conn[HW_MAX_CONNECTORS + 1];
     cp_msg_t *tx_conn[HW_MAX_CONNECTORS + 1];
     int64_t next_tick;
+    char reset_type[16];           //  Reset requested by the central system
+    int64_t reset_at;
     int exit_code;
     bool stopping;
 };
@@ -594,8 +597,19 @@ s_on_bus(cp_supervisor_t *self, zsock_t *sock)
     if (env.kind == CP_BUS_REPLY || env.kind == CP_BUS_UNREACHABLE)
         s_on_reply(self, &env, msg);
     else
+    if (env.kind == CP_BUS_REQUEST && msg && msg->type == CP_MSG_SYSTEM_RESET) {
+        //  Leave time for the Reset.conf (and the queued stops) to go out.
+        snprintf(self->reset_type, sizeof(self->reset_type), "%s", msg->u.system_reset.type);
+        self->reset_at = cp_clock_mono_ms(self->clock) + RESET_DELAY_MS;
+        cp_info("supervisor", "%s reset in %d ms", self->reset_type, RESET_DELAY_MS);
+        cp_msg_t *reply = cp_msg_new(CP_MSG_REPLY);
+        reply->u.reply.ok = true;
+        cp_bus_reply(self->bus, &env, reply, true);
+        cp_msg_destroy(&reply);
+    }
+    else
     if (env.kind == CP_BUS_REQUEST && msg) {
-        //  Nobody addresses the supervisor yet: refuse rather than ignore.
+        //  Nothing else addresses the supervisor: refuse rather than ignore.
         cp_msg_t *reply = cp_msg_new(CP_MSG_REPLY);
         cp_msg_set_str(reply->u.reply.reason, "supervisor takes no requests");
         cp_bus_reply(self->bus, &env, reply, true);
@@ -714,6 +728,29 @@ cp_supervisor_run(cp_supervisor_t *self)
                 }
         }
         now = cp_clock_mono_ms(self->clock);
+        if (self->reset_at && now >= self->reset_at) {
+            self->reset_at = 0;
+            if (streq(self->reset_type, "Hard")) {
+                cp_info("supervisor", "Hard reset: restarting the process");
+                self->exit_code = CP_EXIT_HARD_RESET;
+                break;
+            }
+            //  Soft reset: every actor stops cleanly and starts again from
+            //  the durable store, in start order.
+            cp_info("supervisor", "Soft reset: restarting every actor");
+            for (int i = 0; i < self->actor_count; i++) {
+                actor_slot_t *slot = &self->actors[i];
+                if (slot->state == ACTOR_HUNG)
+                    continue;
+                s_actor_reap(self, slot);
+                if (s_actor_start(self, slot) != 0) {
+                    self->exit_code = 1;
+                    self->stopping = true;
+                }
+            }
+            for (int i = 0; i < self->actor_count; i++)
+                s_request_snapshot(self, self->actors[i].def->name);
+        }
         if (now >= self->next_tick) {
             self->next_tick = now + 1000;
             s_liveness_tick(self);

@@ -7,6 +7,11 @@
 static const struct { const char *action; const char *owner; } s_routes[] = {
     { "GetConfiguration", "config" },
     { "ChangeConfiguration", "config" },
+    { "RemoteStartTransaction", "transaction" },
+    { "RemoteStopTransaction", "transaction" },
+    { "UnlockConnector", "transaction" },
+    { "ChangeAvailability", "transaction" },
+    { "Reset", "transaction" },
 };
 
 //  The 1.6 security whitepaper's certificate and signed-firmware

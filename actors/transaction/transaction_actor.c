@@ -1,72 +1,165 @@
-/* transaction_actor.c — the thin shell around tx_core (see
- * transaction_actor.h). On (re)start it asks hw and ocpp for snapshots, so
- * it rebuilds from current state, never from events it may have missed. */
+/* transaction_actor.c — the shell of the transaction actor: charging
+ * sessions (session.c), connector statuses (tx_core.c) and the durable
+ * outbox of transaction-related messages (outbox.c).
+ *
+ * Durability, in the order things happen:
+ *   start: row in `transactions` (start_queued = 0) → StartTransaction in
+ *          the outbox → start_queued = 1 → contactor closes. A row still at
+ *          start_queued = 0 after a crash never reached the outbox: the
+ *          central system cannot know it, no energy flowed, it is dropped.
+ *   meter: the last energy reading of an open transaction is saved every
+ *          METER_SAVE_WH or METER_SAVE_MS (flash wear vs. what PowerLoss
+ *          can lose).
+ *   stop:  row → 'stopping' (meter_stop, reason, time) at once; the
+ *          StopTransaction, with its transactionData, is queued after
+ *          STOP_SETTLE_MS so the metering actor's Transaction.End sample
+ *          makes it in; 'stopping' rows found at start are queued at once.
+ *   recovery: an 'active' row of an earlier process run is a transaction
+ *          cut by a crash or power loss: stopped with reason PowerLoss and
+ *          meterStop = its last saved reading (docs/architecture.md).
+ *          Within the same run (only this actor restarted) it is resumed.
+ */
 #include "actors/transaction/transaction_actor.h"
 
 #include <jansson.h>
+#include <sqlite3.h>
 #include <string.h>
+#include "actors/config/config_store.h"
+#include "actors/transaction/outbox.h"
+#include "actors/transaction/session.h"
 #include "actors/transaction/tx_core.h"
+#include "actors/transaction/tx_ops.h"
 #include "supervisor/log.h"
 #include "supervisor/shell.h"
+#include "supervisor/store.h"
 
 #define REPORT_RETRY_MS 10000
+#define OUTBOX_CAPACITY 1000
+#define METER_SAVE_WH 10.0
+#define METER_SAVE_MS 30000
+#define STOP_SETTLE_MS 1000
+#define AUTH_MAX 8
+
+typedef struct {
+    uint64_t corr;
+    char id_tag[SESSION_TAG_MAX + 1];
+} auth_pending_t;
 
 typedef struct {
     cp_shell_t *shell;
+    const cp_options_t *options;
     cp_clock_t *clock;
+    sqlite3 *db;
+    config_store_t *config;
+    outbox_t *outbox;
+    session_t *session;
     tx_core_t *core;
-    uint64_t report_corr;          //  StatusNotification in flight
+    bool online;
+    //  StatusNotification in flight
+    uint64_t report_corr;
     int report_connector;
     tx_status_t report_status;
     int retry_timer;
+    //  outbox message in flight
+    uint64_t outbox_corr;
+    int64_t outbox_id;
+    char outbox_action[32];
+    int64_t outbox_tx_local;
+    int outbox_timer;
+    auth_pending_t auth[AUTH_MAX];
+    int session_timer;
+    int settle_timer;
+    double saved_wh[HW_MAX_CONNECTORS + 1];
+    int64_t saved_at[HW_MAX_CONNECTORS + 1];
 } tx_actor_t;
 
+static int64_t s_now(tx_actor_t *self) { return cp_clock_mono_ms(self->clock); }
+
 static void
-s_publish(tx_actor_t *self, int connector)
+s_wall_text(tx_actor_t *self, char *out, size_t size)
 {
-    const tx_status_t *st = tx_core_status(self->core, connector);
-    cp_msg_t *msg = cp_msg_new(CP_MSG_TX_CONNECTOR);
-    cp_msg_tx_connector_t *tc = &msg->u.tx_connector;
-    tc->connector = connector;
-    cp_msg_set_str(tc->status, st->status);
-    cp_msg_set_str(tc->error_code, st->error_code);
-    cp_msg_set_str(tc->vendor_error_code, st->vendor_error_code);
-    char topic[32];
-    snprintf(topic, sizeof(topic), "tx.connector.%d", connector);
-    cp_shell_publish(self->shell, topic, msg);
-    cp_msg_destroy(&msg);
+    cp_clock_format(cp_clock_wall_ms(self->clock), out, size);
+}
+
+static bool
+s_bool(tx_actor_t *self, const char *key, bool fallback)
+{
+    return config_store_get_bool(self->config, key, fallback);
 }
 
 static void
-s_pump(tx_actor_t *self)
+s_load_config(tx_actor_t *self, session_config_t *config)
 {
-    if (self->report_corr || self->retry_timer)
-        return;
-    tx_status_t status;
-    int n = tx_core_next_report(self->core, &status);
-    if (n < 0)
-        return;
-    json_t *p = json_object();
-    json_object_set_new(p, "connectorId", json_integer(n));
-    json_object_set_new(p, "errorCode", json_string(status.error_code));
-    json_object_set_new(p, "status", json_string(status.status));
-    char ts[40];
-    cp_clock_format(cp_clock_wall_ms(self->clock), ts, sizeof(ts));
-    json_object_set_new(p, "timestamp", json_string(ts));
-    if (status.vendor_error_code[0])
-        json_object_set_new(p, "vendorErrorCode", json_string(status.vendor_error_code));
-    char *text = json_dumps(p, JSON_COMPACT);
-    json_decref(p);
+    config->connection_timeout_s = (int) config_store_get_int(self->config, "ConnectionTimeOut", 60);
+    config->stop_on_ev_side_disconnect = s_bool(self, "StopTransactionOnEVSideDisconnect", true);
+    config->stop_on_invalid_id = s_bool(self, "StopTransactionOnInvalidId", true);
+}
+
+//  --------------------------------------------------------------------------
+//  Publishing and StatusNotification
+
+static void s_pump(tx_actor_t *self);
+
+static cp_msg_t *
+s_connector_msg(tx_actor_t *self, int c)
+{
+    tx_status_t st;
+    session_status(self->session, c, &st);
+    cp_msg_t *msg = cp_msg_new(CP_MSG_TX_CONNECTOR);
+    cp_msg_tx_connector_t *tc = &msg->u.tx_connector;
+    tc->connector = c;
+    cp_msg_set_str(tc->status, st.status);
+    cp_msg_set_str(tc->error_code, st.error_code);
+    cp_msg_set_str(tc->vendor_error_code, st.vendor_error_code);
+    if (c >= 1) {
+        const session_tx_t *tx = session_tx(self->session, c);
+        tc->tx_active = tx->active;
+        tc->tx_local = tx->tx_local;
+        tc->tx_id = tx->tx_id;
+        tc->tx_confirmed = tx->confirmed;
+        cp_msg_set_str(tc->id_tag, tx->id_tag);
+        tc->meter_start = tx->meter_start;
+        if (tx->active)
+            cp_clock_format(tx->started_wall_ms, tc->started_at, sizeof(tc->started_at));
+    }
+    return msg;
+}
+
+//  Recompute every connector; publish and report what changed.
+static void
+s_refresh(tx_actor_t *self, bool publish_all)
+{
+    for (int c = 0; c <= session_connectors(self->session); c++) {
+        tx_status_t st;
+        session_status(self->session, c, &st);
+        bool changed = tx_core_set_status(self->core, c, &st);
+        if (changed)
+            cp_info("transaction", "connector %d: %s%s%s", c, st.status,
+                    strcmp(st.error_code, "NoError") ? " / " : "",
+                    strcmp(st.error_code, "NoError") ? st.error_code : "");
+        if (changed || publish_all) {
+            cp_msg_t *msg = s_connector_msg(self, c);
+            char topic[32];
+            snprintf(topic, sizeof(topic), "tx.connector.%d", c);
+            cp_shell_publish(self->shell, topic, msg);
+            cp_msg_destroy(&msg);
+        }
+    }
+    s_pump(self);
+}
+
+static uint64_t
+s_ocpp_call(tx_actor_t *self, const char *action, json_t *payload)
+{
+    char *text = json_dumps(payload, JSON_COMPACT);
+    json_decref(payload);
     cp_msg_t *msg = cp_msg_new(CP_MSG_OCPP_CALL);
-    cp_msg_set_str(msg->u.ocpp_call.action, "StatusNotification");
+    cp_msg_set_str(msg->u.ocpp_call.action, action);
     cp_msg_set_text(&msg->u.ocpp_call.payload, text);
     free(text);
-    self->report_corr = cp_shell_request(self->shell, "ocpp", msg);
+    uint64_t corr = cp_shell_request(self->shell, "ocpp", msg);
     cp_msg_destroy(&msg);
-    self->report_connector = n;
-    self->report_status = status;
-    if (!self->report_corr)
-        tx_core_report_done(self->core, n, &status, false);
+    return corr;
 }
 
 static int
@@ -79,106 +172,677 @@ s_on_retry(zloop_t *loop, int timer_id, void *arg)
 }
 
 static void
-s_report_finished(tx_actor_t *self, bool ok, const char *why)
+s_report_next(tx_actor_t *self)
 {
-    tx_core_report_done(self->core, self->report_connector, &self->report_status, ok);
-    self->report_corr = 0;
-    if (!ok) {
-        cp_warn("transaction", "StatusNotification for connector %d not delivered (%s); will retry",
-                self->report_connector, why);
-        if (tx_core_online(self->core))
-            self->retry_timer = zloop_timer(cp_shell_loop(self->shell), REPORT_RETRY_MS, 1, s_on_retry, self);
+    if (self->report_corr || self->retry_timer)
+        return;
+    tx_status_t status;
+    int n = tx_core_next_report(self->core, &status);
+    if (n < 0)
+        return;
+    char ts[40];
+    s_wall_text(self, ts, sizeof(ts));
+    json_t *p = json_pack("{s:i, s:s, s:s, s:s}", "connectorId", n, "errorCode", status.error_code,
+                          "status", status.status, "timestamp", ts);
+    if (status.vendor_error_code[0])
+        json_object_set_new(p, "vendorErrorCode", json_string(status.vendor_error_code));
+    self->report_connector = n;
+    self->report_status = status;
+    self->report_corr = s_ocpp_call(self, "StatusNotification", p);
+    if (!self->report_corr)
+        tx_core_report_done(self->core, n, &status, false);
+}
+
+//  --------------------------------------------------------------------------
+//  Outbox delivery: one message at a time, only while online.
+
+static int
+s_on_outbox_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    tx_actor_t *self = arg;
+    self->outbox_timer = 0;
+    s_pump(self);
+    return 0;
+}
+
+static void
+s_outbox_next(tx_actor_t *self)
+{
+    if (!self->online || self->outbox_corr || self->outbox_timer)
+        return;
+    outbox_msg_t msg = { 0 };
+    if (outbox_peek(self->outbox, &msg) != 0)
+        return;
+    json_error_t jerr;
+    json_t *payload = json_loads(msg.payload, 0, &jerr);
+    if (!payload) {
+        cp_error("transaction", "outbox message %lld is not JSON: discarded", (long long) msg.id);
+        outbox_fail(self->outbox, msg.id, 1, 0);
+        outbox_msg_clear(&msg);
+        return;
     }
+    self->outbox_id = msg.id;
+    self->outbox_tx_local = msg.tx_local;
+    snprintf(self->outbox_action, sizeof(self->outbox_action), "%s", msg.action);
+    self->outbox_corr = s_ocpp_call(self, msg.action, payload);
+    outbox_msg_clear(&msg);
 }
 
 static void
-s_request_snapshot(tx_actor_t *self, const char *actor)
+s_outbox_result(tx_actor_t *self, const cp_msg_t *msg)
 {
-    cp_msg_t *req = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
-    cp_msg_set_str(req->u.snapshot_request.scope, "transaction");
-    cp_shell_request(self->shell, actor, req);
-    cp_msg_destroy(&req);
-}
-
-static void
-s_absorb(tx_actor_t *self, const cp_msg_t *msg)
-{
-    if (msg->type == CP_MSG_HW_CONNECTOR) {
-        const cp_msg_hw_connector_t *hw = &msg->u.hw_connector;
-        if (tx_core_on_hw(self->core, (int) hw->connector, hw->plugged, hw->fault)) {
-            cp_info("transaction", "connector %d: %s", (int) hw->connector,
-                    tx_core_status(self->core, (int) hw->connector)->status);
-            s_publish(self, (int) hw->connector);
+    self->outbox_corr = 0;
+    const char *outcome = msg && msg->type == CP_MSG_OCPP_RESULT ? msg->u.ocpp_result.outcome : "rejected";
+    if (streq(outcome, "result")) {
+        if (streq(self->outbox_action, "StartTransaction")) {
+            json_t *conf = json_loads(msg->u.ocpp_result.payload ? msg->u.ocpp_result.payload : "{}", 0, NULL);
+            json_int_t tx_id = json_integer_value(json_object_get(conf, "transactionId"));
+            const char *status = json_string_value(json_object_get(json_object_get(conf, "idTagInfo"), "status"));
+            outbox_set_transaction_id(self->outbox, self->outbox_tx_local, (int64_t) tx_id);
+            sqlite3_stmt *stmt = NULL;
+            if (sqlite3_prepare_v2(self->db, "UPDATE transactions SET csms_id = ? WHERE tx_local = ?", -1,
+                                   &stmt, NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(stmt, 1, tx_id);
+                sqlite3_bind_int64(stmt, 2, self->outbox_tx_local);
+                if (sqlite3_step(stmt) != SQLITE_DONE)
+                    cp_error("transaction", "cannot record transactionId: %s", sqlite3_errmsg(self->db));
+            }
+            sqlite3_finalize(stmt);
+            cp_info("transaction", "transaction %lld confirmed as %lld (%s)", (long long) self->outbox_tx_local,
+                    (long long) tx_id, status ? status : "?");
+            session_on_start_confirmed(self->session, s_now(self), self->outbox_tx_local, (int64_t) tx_id,
+                                       status ? status : "Accepted");
+            json_decref(conf);
         }
+        outbox_ack(self->outbox, self->outbox_id);
+        s_refresh(self, true);
+        return;
+    }
+    //  A lost connection is not a failure of the central system to process
+    //  the message: it stays at the head of the queue for the next link.
+    bool link_lost = streq(outcome, "rejected")
+        || (streq(outcome, "timeout") && msg && streq(msg->u.ocpp_result.error_description, "connection lost"));
+    if (link_lost)
+        return;
+    int attempts = (int) config_store_get_int(self->config, "TransactionMessageAttempts", 3);
+    int interval = (int) config_store_get_int(self->config, "TransactionMessageRetryInterval", 60);
+    int64_t delay = outbox_fail(self->outbox, self->outbox_id, attempts < 1 ? 1 : attempts, interval);
+    cp_warn("transaction", "%s (outbox %lld) failed: %s %s%s", self->outbox_action, (long long) self->outbox_id,
+            outcome, msg ? msg->u.ocpp_result.error_code : "", delay < 0 ? "; discarded after the last attempt" : "");
+    if (delay > 0)
+        self->outbox_timer = zloop_timer(cp_shell_loop(self->shell), (size_t) delay, 1, s_on_outbox_timer, self);
+}
+
+static void
+s_pump(tx_actor_t *self)
+{
+    s_outbox_next(self);
+    s_report_next(self);
+}
+
+//  --------------------------------------------------------------------------
+//  Session effects
+
+static void
+s_fx_authorize(void *ctx, const char *id_tag)
+{
+    tx_actor_t *self = ctx;
+    if (self->online) {
+        for (int i = 0; i < AUTH_MAX; i++)
+            if (!self->auth[i].corr) {
+                self->auth[i].corr = s_ocpp_call(self, "Authorize", json_pack("{s:s}", "idTag", id_tag));
+                snprintf(self->auth[i].id_tag, sizeof(self->auth[i].id_tag), "%s", id_tag);
+                if (self->auth[i].corr)
+                    return;
+            }
+    }
+    //  Offline: AllowOfflineTxForUnknownId (the local list and cache join
+    //  these rules with the authorization actor).
+    bool allow = s_bool(self, "AllowOfflineTxForUnknownId", false);
+    cp_info("transaction", "%s: offline, %s by AllowOfflineTxForUnknownId", id_tag, allow ? "accepted" : "refused");
+    session_on_authorized(self->session, s_now(self), id_tag, allow ? "Accepted" : "Invalid", "");
+}
+
+static int64_t
+s_fx_start(void *ctx, int connector, const char *id_tag, int64_t meter_start)
+{
+    tx_actor_t *self = ctx;
+    char ts[40];
+    int64_t wall = cp_clock_wall_ms(self->clock);
+    cp_clock_format(wall, ts, sizeof(ts));
+    sqlite3_stmt *stmt = NULL;
+    int64_t local = -1;
+    if (sqlite3_prepare_v2(self->db, "INSERT INTO transactions (connector, id_tag, meter_start, started_ms,"
+                           " run_id, last_meter_wh, state, start_queued) VALUES (?, ?, ?, ?, ?, ?, 'active', 0)",
+                           -1, &stmt, NULL) == SQLITE_OK) {
+        sqlite3_bind_int(stmt, 1, connector);
+        sqlite3_bind_text(stmt, 2, id_tag, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 3, meter_start);
+        sqlite3_bind_int64(stmt, 4, wall);
+        sqlite3_bind_text(stmt, 5, self->options->run_id, -1, SQLITE_STATIC);
+        sqlite3_bind_double(stmt, 6, (double) meter_start);
+        if (sqlite3_step(stmt) == SQLITE_DONE)
+            local = sqlite3_last_insert_rowid(self->db);
+    }
+    sqlite3_finalize(stmt);
+    if (local <= 0) {
+        cp_error("transaction", "cannot record a new transaction: %s", sqlite3_errmsg(self->db));
+        return -1;
+    }
+    json_t *p = json_pack("{s:i, s:s, s:I, s:s}", "connectorId", connector, "idTag", id_tag,
+                          "meterStart", (json_int_t) meter_start, "timestamp", ts);
+    char *text = json_dumps(p, JSON_COMPACT);
+    json_decref(p);
+    int64_t id = outbox_append(self->outbox, "StartTransaction", local, text);
+    free(text);
+    if (id <= 0)
+        return -1;
+    char sql[96];
+    snprintf(sql, sizeof(sql), "UPDATE transactions SET start_queued = 1 WHERE tx_local = %lld", (long long) local);
+    cp_store_exec(self->db, sql);
+    self->saved_wh[connector] = (double) meter_start;
+    self->saved_at[connector] = s_now(self);
+    return local;
+}
+
+static void s_queue_stops(tx_actor_t *self);
+
+static int
+s_on_settle(zloop_t *loop, int timer_id, void *arg)
+{
+    tx_actor_t *self = arg;
+    self->settle_timer = 0;
+    s_queue_stops(self);
+    s_pump(self);
+    return 0;
+}
+
+static void
+s_fx_stop(void *ctx, int connector, int64_t tx_local, const char *id_tag, int64_t meter_stop, const char *reason)
+{
+    tx_actor_t *self = ctx;
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(self->db, "UPDATE transactions SET state = 'stopping', meter_stop = ?, stop_reason = ?,"
+                           " stop_id_tag = ?, stopped_ms = ? WHERE tx_local = ?", -1, &stmt, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(stmt, 1, meter_stop);
+        sqlite3_bind_text(stmt, 2, reason, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, id_tag ? id_tag : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 4, cp_clock_wall_ms(self->clock));
+        sqlite3_bind_int64(stmt, 5, tx_local);
+        if (sqlite3_step(stmt) != SQLITE_DONE)
+            cp_error("transaction", "cannot record the stop of %lld: %s", (long long) tx_local, sqlite3_errmsg(self->db));
+    }
+    sqlite3_finalize(stmt);
+    if (!self->settle_timer)
+        self->settle_timer = zloop_timer(cp_shell_loop(self->shell), STOP_SETTLE_MS, 1, s_on_settle, self);
+}
+
+static void
+s_hw_command(tx_actor_t *self, int connector, const char *command, double value)
+{
+    cp_msg_t *msg = cp_msg_new(CP_MSG_HW_COMMAND);
+    msg->u.hw_command.connector = connector;
+    cp_msg_set_str(msg->u.hw_command.command, command);
+    msg->u.hw_command.value = value;
+    cp_shell_request(self->shell, "hw", msg);
+    cp_msg_destroy(&msg);
+}
+
+static void
+s_fx_contactor(void *ctx, int connector, bool closed)
+{
+    tx_actor_t *self = ctx;
+    s_hw_command(self, connector, "contactor", closed ? 1 : 0);
+    s_hw_command(self, connector, "lock", closed ? 1 : 0);
+}
+
+static int64_t
+s_fx_wall_ms(void *ctx)
+{
+    tx_actor_t *self = ctx;
+    return cp_clock_wall_ms(self->clock);
+}
+
+static void
+s_fx_availability(void *ctx, int connector, bool operative)
+{
+    tx_actor_t *self = ctx;
+    char sql[128];
+    snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO availability (connector, operative) VALUES (%d, %d)",
+             connector, operative ? 1 : 0);
+    cp_store_exec(self->db, sql);
+}
+
+//  Build and queue the StopTransaction of every 'stopping' transaction.
+static void
+s_queue_stops(tx_actor_t *self)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(self->db, "SELECT tx_local, meter_stop, stop_reason, stop_id_tag, stopped_ms"
+                           " FROM transactions WHERE state = 'stopping' ORDER BY tx_local", -1, &stmt, NULL) != SQLITE_OK)
+        return;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        int64_t local = sqlite3_column_int64(stmt, 0);
+        char ts[40];
+        cp_clock_format(sqlite3_column_int64(stmt, 4), ts, sizeof(ts));
+        json_t *p = json_pack("{s:I, s:s, s:s}", "meterStop", (json_int_t) sqlite3_column_int64(stmt, 1),
+                              "timestamp", ts, "reason", (const char *) sqlite3_column_text(stmt, 2));
+        const char *id_tag = (const char *) sqlite3_column_text(stmt, 3);
+        if (id_tag && *id_tag)
+            json_object_set_new(p, "idTag", json_string(id_tag));
+        //  transactionData: the StopTxn samples the metering actor sent
+        json_t *data = json_array();
+        sqlite3_stmt *q = NULL;
+        if (sqlite3_prepare_v2(self->db, "SELECT json FROM tx_stopdata WHERE tx_local = ? ORDER BY seq", -1, &q,
+                               NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(q, 1, local);
+            while (sqlite3_step(q) == SQLITE_ROW) {
+                json_t *values = json_loads((const char *) sqlite3_column_text(q, 0), 0, NULL);
+                size_t i;
+                json_t *v;
+                json_array_foreach(values, i, v)
+                    json_array_append(data, v);
+                json_decref(values);
+            }
+        }
+        sqlite3_finalize(q);
+        if (json_array_size(data) > 0)
+            json_object_set_new(p, "transactionData", data);
+        else
+            json_decref(data);
+        char *text = json_dumps(p, JSON_COMPACT);
+        json_decref(p);
+        if (outbox_append(self->outbox, "StopTransaction", local, text) > 0) {
+            char sql[160];
+            snprintf(sql, sizeof(sql), "UPDATE transactions SET state = 'stopped' WHERE tx_local = %lld;"
+                     " DELETE FROM tx_stopdata WHERE tx_local = %lld", (long long) local, (long long) local);
+            cp_store_exec(self->db, sql);
+        }
+        free(text);
+    }
+    sqlite3_finalize(stmt);
+}
+
+//  --------------------------------------------------------------------------
+//  Recovery and schema
+
+static int
+s_open_tables(tx_actor_t *self)
+{
+    return cp_store_exec(self->db,
+        "CREATE TABLE IF NOT EXISTS transactions (tx_local INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " connector INTEGER NOT NULL, id_tag TEXT NOT NULL, parent_id_tag TEXT NOT NULL DEFAULT '',"
+        " meter_start INTEGER NOT NULL, started_ms INTEGER NOT NULL, run_id TEXT NOT NULL,"
+        " last_meter_wh REAL NOT NULL, state TEXT NOT NULL, start_queued INTEGER NOT NULL,"
+        " csms_id INTEGER, meter_stop INTEGER, stop_reason TEXT, stop_id_tag TEXT, stopped_ms INTEGER);"
+        "CREATE TABLE IF NOT EXISTS tx_stopdata (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " tx_local INTEGER NOT NULL, json TEXT NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS availability (connector INTEGER PRIMARY KEY, operative INTEGER NOT NULL);");
+}
+
+static void
+s_recover(tx_actor_t *self)
+{
+    cp_store_exec(self->db, "DELETE FROM transactions WHERE state = 'active' AND start_queued = 0");
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(self->db, "SELECT tx_local, connector, id_tag, parent_id_tag, meter_start, started_ms,"
+                           " run_id, last_meter_wh, csms_id FROM transactions WHERE state = 'active'", -1, &stmt,
+                           NULL) == SQLITE_OK) {
+        while (sqlite3_step(stmt) == SQLITE_ROW) {
+            int64_t local = sqlite3_column_int64(stmt, 0);
+            int connector = sqlite3_column_int(stmt, 1);
+            const char *run_id = (const char *) sqlite3_column_text(stmt, 6);
+            if (connector < 1 || connector > session_connectors(self->session))
+                continue;
+            if (run_id && streq(run_id, self->options->run_id)) {
+                session_tx_t tx = { .active = true, .tx_local = local };
+                snprintf(tx.id_tag, sizeof(tx.id_tag), "%s", (const char *) sqlite3_column_text(stmt, 2));
+                snprintf(tx.parent_id_tag, sizeof(tx.parent_id_tag), "%s", (const char *) sqlite3_column_text(stmt, 3));
+                tx.meter_start = sqlite3_column_int64(stmt, 4);
+                tx.started_wall_ms = sqlite3_column_int64(stmt, 5);
+                if (sqlite3_column_type(stmt, 8) != SQLITE_NULL) {
+                    tx.tx_id = sqlite3_column_int64(stmt, 8);
+                    tx.confirmed = true;
+                }
+                session_restore(self->session, connector, &tx);
+                cp_info("transaction", "connector %d: transaction %lld resumed after an actor restart",
+                        connector, (long long) local);
+            }
+            else {
+                int64_t meter = (int64_t) sqlite3_column_double(stmt, 7);
+                cp_warn("transaction", "connector %d: transaction %lld was cut by a power loss or crash:"
+                        " stopping it with reason PowerLoss at %lld Wh", connector, (long long) local,
+                        (long long) meter);
+                sqlite3_stmt *up = NULL;
+                if (sqlite3_prepare_v2(self->db, "UPDATE transactions SET state = 'stopping', meter_stop = ?,"
+                                       " stop_reason = 'PowerLoss', stop_id_tag = '', stopped_ms = ? WHERE tx_local = ?",
+                                       -1, &up, NULL) == SQLITE_OK) {
+                    sqlite3_bind_int64(up, 1, meter);
+                    sqlite3_bind_int64(up, 2, cp_clock_wall_ms(self->clock));
+                    sqlite3_bind_int64(up, 3, local);
+                    sqlite3_step(up);
+                }
+                sqlite3_finalize(up);
+            }
+        }
+    }
+    sqlite3_finalize(stmt);
+    s_queue_stops(self);
+    if (sqlite3_prepare_v2(self->db, "SELECT connector, operative FROM availability", -1, &stmt, NULL) == SQLITE_OK)
+        while (sqlite3_step(stmt) == SQLITE_ROW) {
+            int c = sqlite3_column_int(stmt, 0);
+            if (c >= 0 && c <= session_connectors(self->session))
+                session_load_availability(self->session, c, sqlite3_column_int(stmt, 1) != 0);
+        }
+    sqlite3_finalize(stmt);
+}
+
+//  --------------------------------------------------------------------------
+//  Bus
+
+static void
+s_save_meter(tx_actor_t *self, int c)
+{
+    const session_tx_t *tx = session_tx(self->session, c);
+    double wh = session_hw(self->session, c)->energy_wh;
+    int64_t now = s_now(self);
+    if (!tx->active || (wh - self->saved_wh[c] < METER_SAVE_WH && now - self->saved_at[c] < METER_SAVE_MS))
+        return;
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(self->db, "UPDATE transactions SET last_meter_wh = ? WHERE tx_local = ?", -1, &stmt,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_double(stmt, 1, wh);
+        sqlite3_bind_int64(stmt, 2, tx->tx_local);
+        if (sqlite3_step(stmt) == SQLITE_DONE) {
+            self->saved_wh[c] = wh;
+            self->saved_at[c] = now;
+        }
+    }
+    sqlite3_finalize(stmt);
+}
+
+static void
+s_on_hw(tx_actor_t *self, const cp_msg_hw_connector_t *m)
+{
+    hw_connector_state_t hw = { 0 };
+    hw.connector = (int) m->connector;
+    hw.plugged = m->plugged;
+    hw.pilot = m->pilot[0] ? m->pilot[0] : 'A';
+    hw.ev_requesting = m->ev_requesting;
+    hw.contactor_closed = m->contactor_closed;
+    hw.locked = m->locked;
+    hw.energy_wh = m->energy_wh;
+    hw.power_w = m->power_w;
+    hw.current_a = m->current_a;
+    hw.voltage_v = m->voltage_v;
+    hw.offered_a = m->offered_a;
+    hw.temperature_c = m->temperature_c;
+    snprintf(hw.fault, sizeof(hw.fault), "%s", m->fault[0] ? m->fault : "none");
+    session_on_hw(self->session, s_now(self), &hw);
+    if (hw.connector >= 1 && hw.connector <= session_connectors(self->session))
+        s_save_meter(self, hw.connector);
+}
+
+static int s_on_session_timer(zloop_t *loop, int timer_id, void *arg);
+
+static void
+s_rearm_session(tx_actor_t *self)
+{
+    zloop_t *loop = cp_shell_loop(self->shell);
+    if (self->session_timer)
+        zloop_timer_end(loop, self->session_timer);
+    self->session_timer = 0;
+    int64_t next = session_next_deadline(self->session);
+    if (next == INT64_MAX)
+        return;
+    int64_t delay = next - s_now(self);
+    self->session_timer = zloop_timer(loop, (size_t) (delay < 1 ? 1 : delay), 1, s_on_session_timer, self);
+}
+
+static int
+s_on_session_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    tx_actor_t *self = arg;
+    self->session_timer = 0;
+    session_tick(self->session, s_now(self));
+    s_refresh(self, false);
+    s_rearm_session(self);
+    return 0;
+}
+
+static void
+s_on_inbound(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_inbound_t *in)
+{
+    json_t *request = json_loads(in->payload ? in->payload : "{}", 0, NULL);
+    tx_ops_ctx_t ctx = { .session = self->session, .now = s_now(self),
+                         .authorize_remote = s_bool(self, "AuthorizeRemoteTxRequests", false) };
+    json_t *response = NULL;
+    if (streq(in->action, "RemoteStartTransaction"))
+        response = remote_start_transaction(&ctx, request);
+    else if (streq(in->action, "RemoteStopTransaction"))
+        response = remote_stop_transaction(&ctx, request);
+    else if (streq(in->action, "UnlockConnector"))
+        response = unlock_connector(&ctx, request);
+    else if (streq(in->action, "ChangeAvailability"))
+        response = change_availability(&ctx, request);
+    else if (streq(in->action, "Reset"))
+        response = reset(&ctx, request);
+    cp_msg_t *reply = cp_msg_new(CP_MSG_OCPP_INBOUND_REPLY);
+    if (response) {
+        char *text = json_dumps(response, JSON_COMPACT);
+        cp_msg_set_text(&reply->u.ocpp_inbound_reply.payload, text);
+        free(text);
+        //  UnlockConnector: release the lock (a stop above already did).
+        if (streq(in->action, "UnlockConnector")
+            && streq(json_string_value(json_object_get(response, "status")), "Unlocked"))
+            s_hw_command(self, (int) json_integer_value(json_object_get(request, "connectorId")), "lock", 0);
+    }
+    else {
+        cp_msg_set_str(reply->u.ocpp_inbound_reply.error_code, "NotSupported");
+        cp_msg_set_str(reply->u.ocpp_inbound_reply.error_description, "not handled by the transaction actor");
+    }
+    cp_shell_reply(self->shell, env, reply, true);
+    cp_msg_destroy(&reply);
+    json_decref(response);
+    json_decref(request);
+    if (ctx.reset_type[0]) {
+        //  Stops are durable now; queue them, then let the supervisor reset.
+        s_queue_stops(self);
+        cp_msg_t *r = cp_msg_new(CP_MSG_SYSTEM_RESET);
+        cp_msg_set_str(r->u.system_reset.type, ctx.reset_type);
+        cp_shell_request(self->shell, "supervisor", r);
+        cp_msg_destroy(&r);
+    }
+    s_refresh(self, true);
+    s_rearm_session(self);
+}
+
+static void
+s_on_tx_meter(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_tx_meter_t *m)
+{
+    bool ok = false;
+    const char *why = "";
+    json_t *values = json_loads(m->payload ? m->payload : "", 0, NULL);
+    if (!json_is_array(values))
+        why = "payload is not a JSON array";
+    else
+    if (streq(m->kind, "periodic")) {
+        json_t *p = json_pack("{s:I, s:O}", "connectorId", (json_int_t) m->connector, "meterValue", values);
+        char *text = json_dumps(p, JSON_COMPACT);
+        ok = outbox_append(self->outbox, "MeterValues", m->tx_local, text) > 0;
+        why = ok ? "" : "outbox refused it";
+        free(text);
+        json_decref(p);
     }
     else
-    if (msg->type == CP_MSG_OCPP_STATE) {
-        const cp_msg_ocpp_state_t *os = &msg->u.ocpp_state;
-        bool online = streq(os->connection, "connected") && streq(os->registration, "Accepted");
-        if (!online && self->retry_timer) {
-            zloop_timer_end(cp_shell_loop(self->shell), self->retry_timer);
-            self->retry_timer = 0;
+    if (streq(m->kind, "stopdata")) {
+        sqlite3_stmt *stmt = NULL;
+        if (sqlite3_prepare_v2(self->db, "INSERT INTO tx_stopdata (tx_local, json) SELECT ?, ? WHERE EXISTS"
+                               " (SELECT 1 FROM transactions WHERE tx_local = ? AND state IN ('active', 'stopping'))",
+                               -1, &stmt, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(stmt, 1, m->tx_local);
+            sqlite3_bind_text(stmt, 2, m->payload, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(stmt, 3, m->tx_local);
+            ok = sqlite3_step(stmt) == SQLITE_DONE;
         }
-        tx_core_on_online(self->core, online);
+        sqlite3_finalize(stmt);
+        why = ok ? "" : "store failure";
     }
+    else
+        why = "unknown kind";
+    json_decref(values);
+    cp_shell_reply_status(self->shell, env, ok, why);
+    s_pump(self);
 }
 
 static void
 s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, void *ctx)
 {
     tx_actor_t *self = ctx;
-    if (env->kind == CP_BUS_EVENT || env->kind == CP_BUS_PARTIAL)
-        s_absorb(self, msg);
-    else
-    if ((env->kind == CP_BUS_REPLY || env->kind == CP_BUS_UNREACHABLE) && env->corr == self->report_corr
-        && self->report_corr) {
-        bool ok = msg && msg->type == CP_MSG_OCPP_RESULT && streq(msg->u.ocpp_result.outcome, "result");
-        s_report_finished(self, ok, msg && msg->type == CP_MSG_OCPP_RESULT
-                          ? msg->u.ocpp_result.outcome : "ocpp actor unreachable");
-    }
-    else
-    if (env->kind == CP_BUS_REQUEST && msg->type == CP_MSG_SNAPSHOT_REQUEST) {
-        for (int n = 0; n <= tx_core_connectors(self->core); n++) {
-            const tx_status_t *st = tx_core_status(self->core, n);
-            cp_msg_t *out = cp_msg_new(CP_MSG_TX_CONNECTOR);
-            out->u.tx_connector.connector = n;
-            cp_msg_set_str(out->u.tx_connector.status, st->status);
-            cp_msg_set_str(out->u.tx_connector.error_code, st->error_code);
-            cp_msg_set_str(out->u.tx_connector.vendor_error_code, st->vendor_error_code);
-            cp_shell_reply(shell, env, out, false);
-            cp_msg_destroy(&out);
+    if (env->kind == CP_BUS_EVENT || env->kind == CP_BUS_PARTIAL) {
+        if (!msg)
+            return;
+        if (msg->type == CP_MSG_HW_CONNECTOR)
+            s_on_hw(self, &msg->u.hw_connector);
+        else
+        if (msg->type == CP_MSG_HW_TOKEN)
+            session_on_token(self->session, s_now(self), msg->u.hw_token.token);
+        else
+        if (msg->type == CP_MSG_OCPP_STATE) {
+            const cp_msg_ocpp_state_t *os = &msg->u.ocpp_state;
+            bool online = streq(os->connection, "connected") && streq(os->registration, "Accepted");
+            if (!online && self->retry_timer) {
+                zloop_timer_end(cp_shell_loop(shell), self->retry_timer);
+                self->retry_timer = 0;
+            }
+            self->online = online;
+            tx_core_on_online(self->core, online);
         }
-        cp_shell_reply_status(shell, env, true, "");
+        else
+        if (msg->type == CP_MSG_CONFIG_CHANGED) {
+            session_config_t config;
+            s_load_config(self, &config);
+            session_set_config(self->session, &config);
+        }
     }
     else
-    if (env->kind == CP_BUS_REQUEST)
-        cp_shell_reply_status(shell, env, false, "transaction: unsupported request");
-    s_pump(self);
+    if (env->kind == CP_BUS_REPLY || env->kind == CP_BUS_UNREACHABLE) {
+        if (self->report_corr && env->corr == self->report_corr) {
+            bool ok = msg && msg->type == CP_MSG_OCPP_RESULT && streq(msg->u.ocpp_result.outcome, "result");
+            tx_core_report_done(self->core, self->report_connector, &self->report_status, ok);
+            self->report_corr = 0;
+            if (!ok && self->online)
+                self->retry_timer = zloop_timer(cp_shell_loop(shell), REPORT_RETRY_MS, 1, s_on_retry, self);
+        }
+        else
+        if (self->outbox_corr && env->corr == self->outbox_corr)
+            s_outbox_result(self, msg);
+        else
+            for (int i = 0; i < AUTH_MAX; i++)
+                if (self->auth[i].corr && self->auth[i].corr == env->corr) {
+                    self->auth[i].corr = 0;
+                    const char *status = NULL, *parent = "";
+                    json_t *conf = NULL;
+                    if (msg && msg->type == CP_MSG_OCPP_RESULT && streq(msg->u.ocpp_result.outcome, "result")) {
+                        conf = json_loads(msg->u.ocpp_result.payload ? msg->u.ocpp_result.payload : "{}", 0, NULL);
+                        json_t *info = json_object_get(conf, "idTagInfo");
+                        status = json_string_value(json_object_get(info, "status"));
+                        const char *p = json_string_value(json_object_get(info, "parentIdTag"));
+                        parent = p ? p : "";
+                    }
+                    if (status)
+                        session_on_authorized(self->session, s_now(self), self->auth[i].id_tag, status, parent);
+                    else {
+                        //  Authorize failed or timed out: the offline rules decide.
+                        bool allow = s_bool(self, "AllowOfflineTxForUnknownId", false);
+                        session_on_authorized(self->session, s_now(self), self->auth[i].id_tag,
+                                              allow ? "Accepted" : "Invalid", "");
+                    }
+                    json_decref(conf);
+                    break;
+                }
+    }
+    else
+    if (env->kind == CP_BUS_REQUEST && msg) {
+        if (msg->type == CP_MSG_SNAPSHOT_REQUEST) {
+            for (int c = 0; c <= session_connectors(self->session); c++) {
+                cp_msg_t *out = s_connector_msg(self, c);
+                cp_shell_reply(shell, env, out, false);
+                cp_msg_destroy(&out);
+            }
+            cp_shell_reply_status(shell, env, true, "");
+        }
+        else
+        if (msg->type == CP_MSG_OCPP_INBOUND)
+            s_on_inbound(self, env, &msg->u.ocpp_inbound);
+        else
+        if (msg->type == CP_MSG_TX_METER)
+            s_on_tx_meter(self, env, &msg->u.tx_meter);
+        else
+        if (msg->type == CP_MSG_TRIGGER && streq(msg->u.trigger.message, "StatusNotification")) {
+            int c = (int) msg->u.trigger.connector;
+            for (int n = 0; n <= session_connectors(self->session); n++)
+                if (c < 0 || c == n)
+                    tx_core_force_report(self->core, n);
+            cp_shell_reply_status(shell, env, true, "");
+        }
+        else
+            cp_shell_reply_status(shell, env, false, "transaction: unsupported request");
+    }
+    s_refresh(self, false);
+    s_rearm_session(self);
 }
 
 void
 transaction_actor(zsock_t *pipe, void *args)
 {
     cp_actor_args_t *actor_args = args;
-    tx_actor_t self_ = { 0 };
+    tx_actor_t self_;
     tx_actor_t *self = &self_;
+    memset(self, 0, sizeof(*self));
+    self->options = actor_args->options;
     self->clock = actor_args->clock;
+    char err[256] = "";
     self->shell = cp_shell_new(pipe, actor_args);
-    self->core = tx_core_new(actor_args->options->connectors);
-    if (!self->shell || !self->core) {
-        cp_error("transaction", "cannot start");
+    self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
+    self->config = self->db ? config_store_new(self->db, self->options) : NULL;
+    if (!self->shell || !self->db || !self->config || s_open_tables(self) != 0) {
+        cp_error("transaction", "cannot start: %s", err[0] ? err : "store not available");
         goto done;
     }
+    self->outbox = outbox_new(self->db, OUTBOX_CAPACITY);
+    self->core = tx_core_new(self->options->connectors);
+    session_config_t config;
+    s_load_config(self, &config);
+    session_effects_t effects = {
+        .authorize = s_fx_authorize, .start = s_fx_start, .stop = s_fx_stop,
+        .contactor = s_fx_contactor, .availability = s_fx_availability, .wall_ms = s_fx_wall_ms,
+    };
+    self->session = session_new(self->options->connectors, &config, &effects, self);
+    if (!self->outbox || !self->core || !self->session)
+        goto done;
+    s_recover(self);
     cp_shell_set_handler(self->shell, s_handler, self);
     cp_bus_t *bus = cp_shell_bus(self->shell);
     cp_bus_subscribe(bus, "hw.connector.");
+    cp_bus_subscribe(bus, "hw.token");
     cp_bus_subscribe(bus, "ocpp.state");
-    s_request_snapshot(self, "hw");
-    s_request_snapshot(self, "ocpp");
-    for (int n = 0; n <= actor_args->options->connectors; n++)
-        s_publish(self, n);
+    cp_bus_subscribe(bus, "config.changed");
+    //  Level-triggered rebuild: ask for the current hardware and link state.
+    const char *sources[] = { "hw", "ocpp" };
+    for (int i = 0; i < 2; i++) {
+        cp_msg_t *req = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
+        cp_msg_set_str(req->u.snapshot_request.scope, "transaction");
+        cp_shell_request(self->shell, sources[i], req);
+        cp_msg_destroy(&req);
+    }
+    s_refresh(self, true);
     cp_shell_run(self->shell);
 done:
+    session_destroy(&self->session);
     tx_core_destroy(&self->core);
+    outbox_destroy(&self->outbox);
+    config_store_destroy(&self->config);
+    cp_store_close(&self->db);
     cp_shell_destroy(&self->shell);
 }

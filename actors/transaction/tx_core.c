@@ -87,6 +87,24 @@ tx_core_on_hw(tx_core_t *self, int connector, bool plugged, const char *fault)
     return true;
 }
 
+bool
+tx_core_set_status(tx_core_t *self, int connector, const tx_status_t *status)
+{
+    assert(self && status);
+    if (connector < 0 || connector > self->connectors || s_same(status, &self->conn[connector].current))
+        return false;
+    self->conn[connector].current = *status;
+    return true;
+}
+
+void
+tx_core_force_report(tx_core_t *self, int connector)
+{
+    assert(self);
+    if (connector >= 0 && connector <= self->connectors)
+        self->conn[connector].reported_valid = false;
+}
+
 void
 tx_core_on_online(tx_core_t *self, bool online)
 {

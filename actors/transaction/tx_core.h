@@ -32,6 +32,11 @@ void tx_core_derive(bool plugged, const char *fault, tx_status_t *out);
 
 //  Hardware state of a connector (1..N). True when its status changed.
 bool tx_core_on_hw(tx_core_t *self, int connector, bool plugged, const char *fault);
+//  Set the full status of connector 0..N (computed by the session core).
+//  True when it changed.
+bool tx_core_set_status(tx_core_t *self, int connector, const tx_status_t *status);
+//  TriggerMessage StatusNotification: report connector again.
+void tx_core_force_report(tx_core_t *self, int connector);
 //  The OCPP link is usable (connected and Accepted) or not. A rising edge
 //  marks every connector, 0 included, as to be reported again.
 void tx_core_on_online(tx_core_t *self, bool online);

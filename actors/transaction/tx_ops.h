@@ -1,0 +1,27 @@
+/* tx_ops.h — the OCPP operations the transaction actor owns, one file each
+ * (remote_start_transaction.c, remote_stop_transaction.c,
+ * unlock_connector.c, change_availability.c, reset.c). Each takes the
+ * request payload (already validated against the official schema by the
+ * gateway) and returns the response payload; the effects go through the
+ * session core. */
+#ifndef CP_ACTORS_TRANSACTION_TX_OPS_H
+#define CP_ACTORS_TRANSACTION_TX_OPS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include "actors/transaction/session.h"
+
+typedef struct {
+    session_t *session;
+    int64_t now;
+    bool authorize_remote;         //  AuthorizeRemoteTxRequests
+    //  filled by reset: the reset the shell must carry out after replying
+    char reset_type[8];
+} tx_ops_ctx_t;
+
+json_t *remote_start_transaction(tx_ops_ctx_t *ctx, const json_t *request);
+json_t *remote_stop_transaction(tx_ops_ctx_t *ctx, const json_t *request);
+json_t *unlock_connector(tx_ops_ctx_t *ctx, const json_t *request);
+json_t *change_availability(tx_ops_ctx_t *ctx, const json_t *request);
+json_t *reset(tx_ops_ctx_t *ctx, const json_t *request);
+#endif
