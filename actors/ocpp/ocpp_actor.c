@@ -21,6 +21,7 @@
 #include "actors/config/config_store.h"
 #include "actors/ocpp/ocpp_core.h"
 #include "actors/ocpp/routes.h"
+#include "actors/ocpp/trigger_message.h"
 #include "gateway/ocppj.h"
 #include "gateway/schema.h"
 #include "gateway/wsclient.h"
@@ -95,6 +96,8 @@ s_fx_complete(void *ctx, const char *requester, uint64_t corr, const char *outco
               const char *error_code, const char *error_description)
 {
     ocpp_actor_t *self = ctx;
+    if (corr == 0)
+        return;                     //  the ocpp actor's own call (TriggerMessage)
     cp_bus_envelope_t env = { .kind = CP_BUS_REQUEST, .corr = corr };
     snprintf(env.peer, sizeof(env.peer), "%s", requester);
     cp_msg_t *msg = cp_msg_new(CP_MSG_OCPP_RESULT);
@@ -229,6 +232,70 @@ s_on_timer(zloop_t *loop, int timer_id, void *arg)
 //  Inbound frames
 
 static void
+s_tr_boot(void *ctx)
+{
+    ocpp_actor_t *self = ctx;
+    ocpp_core_trigger_boot(self->core, s_now(self));
+}
+
+static void
+s_tr_heartbeat(void *ctx)
+{
+    ocpp_actor_t *self = ctx;
+    ocpp_core_trigger_heartbeat(self->core, s_now(self));
+}
+
+static void
+s_tr_forward(void *ctx, const char *actor, const char *message, int connector)
+{
+    ocpp_actor_t *self = ctx;
+    cp_msg_t *msg = cp_msg_new(CP_MSG_TRIGGER);
+    cp_msg_set_str(msg->u.trigger.message, message);
+    msg->u.trigger.connector = connector;
+    cp_shell_request(self->shell, actor, msg);
+    cp_msg_destroy(&msg);
+}
+
+static void
+s_tr_call(void *ctx, const char *action, json_t *payload)
+{
+    ocpp_actor_t *self = ctx;
+    char *text = json_dumps(payload, JSON_COMPACT);
+    json_decref(payload);
+    char reason[200];
+    if (ocpp_core_submit(self->core, s_now(self), "ocpp", 0, action, text, reason, sizeof(reason)) != 0)
+        cp_info("ocpp", "triggered %s not sent: %s", action, reason);
+    free(text);
+}
+
+//  Operations the ocpp actor answers itself: the answer leaves first, then
+//  whatever it asked for (spec 5.17).
+static void
+s_answer_locally(ocpp_actor_t *self, ocppj_frame_t *frame)
+{
+    trigger_deferred_t deferred = { 0 };
+    json_t *response = streq(frame->action, "TriggerMessage")
+        ? trigger_message(frame->payload, self->options->connectors, &deferred)
+        : data_transfer(frame->payload);
+    char schema[80], why[256] = "";
+    snprintf(schema, sizeof(schema), "%sResponse", frame->action);
+    if (!response || schema_set_validate(self->schemas, schema, response, why, sizeof(why)) != OCPPJ_OK) {
+        cp_error("ocpp", "invalid %s built (%s)", schema, why);
+        s_send_error(self, frame->id, OCPPJ_INTERNAL_ERROR, "internal error building the response");
+        json_decref(response);
+        return;
+    }
+    char *out = ocppj_encode_result(frame->id, response);
+    if (out)
+        s_fx_send(self, out);
+    free(out);
+    json_decref(response);
+    trigger_effects_t fx = { .boot = s_tr_boot, .heartbeat = s_tr_heartbeat, .forward = s_tr_forward,
+                             .call = s_tr_call };
+    trigger_message_run(&deferred, &fx, self);
+}
+
+static void
 s_dispatch_call(ocpp_actor_t *self, ocppj_frame_t *frame)
 {
     char why[256] = "";
@@ -245,6 +312,10 @@ s_dispatch_call(ocpp_actor_t *self, ocppj_frame_t *frame)
     ocppj_error_t rc = schema_set_validate(self->schemas, frame->action, frame->payload, why, sizeof(why));
     if (rc != OCPPJ_OK) {
         s_send_error(self, frame->id, rc, why);
+        return;
+    }
+    if (streq(frame->action, "TriggerMessage") || streq(frame->action, "DataTransfer")) {
+        s_answer_locally(self, frame);
         return;
     }
     const char *owner = ocpp_route_owner(frame->action);

@@ -36,6 +36,7 @@ struct _ocpp_core_t {
     char inflight_id[40];
     int64_t inflight_deadline;
     uint64_t next_id;
+    bool boot_requested;           //  TriggerMessage BootNotification
 };
 
 const char *
@@ -191,6 +192,11 @@ s_pump(ocpp_core_t *self, int64_t now)
 {
     if (self->busy || self->conn != OCPP_CONN_CONNECTED)
         return;
+    if (self->boot_requested) {
+        self->boot_requested = false;
+        s_send_internal(self, now, "BootNotification", s_boot_payload(self));
+        return;
+    }
     if (self->reg != OCPP_REG_ACCEPTED) {
         if (now >= self->boot_next)
             s_send_internal(self, now, "BootNotification", s_boot_payload(self));
@@ -408,6 +414,24 @@ ocpp_core_next_deadline(const ocpp_core_t *self)
     if (self->conn == OCPP_CONN_CONNECTED)
         next = self->reg == OCPP_REG_ACCEPTED ? self->heartbeat_next : self->boot_next;
     return next;
+}
+
+void
+ocpp_core_trigger_boot(ocpp_core_t *self, int64_t now)
+{
+    assert(self);
+    self->boot_requested = true;
+    s_pump(self, now);
+}
+
+void
+ocpp_core_trigger_heartbeat(ocpp_core_t *self, int64_t now)
+{
+    assert(self);
+    if (self->reg == OCPP_REG_ACCEPTED) {
+        self->heartbeat_next = now;
+        s_pump(self, now);
+    }
 }
 
 void

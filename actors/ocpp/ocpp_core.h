@@ -77,6 +77,10 @@ int ocpp_core_on_result(ocpp_core_t *self, int64_t now, const char *id, const js
 void ocpp_core_tick(ocpp_core_t *self, int64_t now);
 int64_t ocpp_core_next_deadline(const ocpp_core_t *self);
 
+//  TriggerMessage: send a BootNotification / Heartbeat as soon as possible.
+void ocpp_core_trigger_boot(ocpp_core_t *self, int64_t now);
+void ocpp_core_trigger_heartbeat(ocpp_core_t *self, int64_t now);
+
 void ocpp_core_set_heartbeat_interval(ocpp_core_t *self, int64_t now, int seconds);
 
 ocpp_conn_t ocpp_core_connection(const ocpp_core_t *self);

@@ -1,0 +1,53 @@
+/* trigger_message.c — TriggerMessage (spec 5.17): Accepted for every
+ * message this charge point can send on request, Rejected for a connector
+ * it does not have. The requested message goes out after the answer:
+ * BootNotification and Heartbeat from the ocpp core itself,
+ * StatusNotification from the transaction actor, MeterValues from the
+ * metering actor; Diagnostics- and FirmwareStatusNotification report Idle,
+ * which is the truth while no upload or update runs. */
+#include "actors/ocpp/trigger_message.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const s_supported[] = {
+    "BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification",
+    "Heartbeat", "MeterValues", "StatusNotification",
+};
+
+json_t *
+trigger_message(const json_t *request, int connectors, trigger_deferred_t *deferred)
+{
+    memset(deferred, 0, sizeof(*deferred));
+    const char *message = json_string_value(json_object_get(request, "requestedMessage"));
+    json_t *connector = json_object_get(request, "connectorId");
+    int n = connector ? (int) json_integer_value(connector) : -1;
+    if (connector && (n < 0 || n > connectors))
+        return json_pack("{s:s}", "status", "Rejected");
+    for (size_t i = 0; message && i < sizeof(s_supported) / sizeof(s_supported[0]); i++)
+        if (strcmp(message, s_supported[i]) == 0) {
+            snprintf(deferred->message, sizeof(deferred->message), "%s", message);
+            deferred->connector = n;
+            deferred->valid = 1;
+            return json_pack("{s:s}", "status", "Accepted");
+        }
+    return json_pack("{s:s}", "status", "NotImplemented");
+}
+
+void
+trigger_message_run(const trigger_deferred_t *deferred, const trigger_effects_t *fx, void *ctx)
+{
+    if (!deferred->valid)
+        return;
+    const char *m = deferred->message;
+    if (strcmp(m, "BootNotification") == 0)
+        fx->boot(ctx);
+    else if (strcmp(m, "Heartbeat") == 0)
+        fx->heartbeat(ctx);
+    else if (strcmp(m, "StatusNotification") == 0)
+        fx->forward(ctx, "transaction", m, deferred->connector);
+    else if (strcmp(m, "MeterValues") == 0)
+        fx->forward(ctx, "metering", m, deferred->connector);
+    else
+        fx->call(ctx, m, json_pack("{s:s}", "status", "Idle"));
+}

@@ -1,0 +1,30 @@
+/* trigger_message.h — TriggerMessage (spec 5.17) and DataTransfer from the
+ * central system (spec 5.6), the two operations the ocpp actor answers
+ * itself. One file each: trigger_message.c, data_transfer.c. */
+#ifndef CP_ACTORS_OCPP_TRIGGER_MESSAGE_H
+#define CP_ACTORS_OCPP_TRIGGER_MESSAGE_H
+
+#include <jansson.h>
+
+typedef struct {
+    void (*boot)(void *ctx);                         //  send BootNotification now
+    void (*heartbeat)(void *ctx);                    //  send Heartbeat now
+    //  ask actor to send message for connector (-1 = all / not given)
+    void (*forward)(void *ctx, const char *actor, const char *message, int connector);
+    //  send a CALL with this payload (Diagnostics/FirmwareStatusNotification)
+    void (*call)(void *ctx, const char *action, json_t *payload);
+} trigger_effects_t;
+
+//  Returns the response; the effects run after the caller has sent it
+//  (the spec wants the answer first), so they are collected in *deferred.
+typedef struct {
+    char message[40];
+    int connector;
+    int valid;
+} trigger_deferred_t;
+
+json_t *trigger_message(const json_t *request, int connectors, trigger_deferred_t *deferred);
+void trigger_message_run(const trigger_deferred_t *deferred, const trigger_effects_t *fx, void *ctx);
+
+json_t *data_transfer(const json_t *request);
+#endif
