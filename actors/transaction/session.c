@@ -49,7 +49,8 @@ session_t *
 session_new(int connectors, const session_config_t *config, const session_effects_t *effects, void *ctx)
 {
     assert(connectors >= 1 && connectors <= HW_MAX_CONNECTORS && config && effects);
-    assert(effects->authorize && effects->start && effects->stop && effects->contactor && effects->availability);
+    assert(effects->authorize && effects->start && effects->stop && effects->contactor && effects->availability
+           && effects->lock);
     session_t *self = calloc(1, sizeof(session_t));
     if (!self)
         return NULL;
@@ -119,6 +120,7 @@ s_start(session_t *self, int64_t now, int c, const char *id_tag, const char *par
     self->waiting.active = false;
     cp_info("transaction", "connector %d: transaction %lld started for %s (meter %lld Wh)", c,
             (long long) local, id_tag, (long long) meter);
+    self->fx.lock(self->ctx, c, true);
     self->fx.contactor(self->ctx, c, true);
 }
 
@@ -132,6 +134,7 @@ s_stop(session_t *self, int c, const char *id_tag, const char *reason)
         meter = conn->tx.meter_start;
     self->fx.contactor(self->ctx, c, false);
     self->fx.stop(self->ctx, c, conn->tx.tx_local, id_tag, meter, reason);
+    self->fx.lock(self->ctx, c, false);     //  the driver may take the cable
     cp_info("transaction", "connector %d: transaction %lld stopped (%s, meter %lld Wh)", c,
             (long long) conn->tx.tx_local, reason, (long long) meter);
     memset(&conn->tx, 0, sizeof(conn->tx));
@@ -280,16 +283,21 @@ session_on_hw(session_t *self, int64_t now, const hw_connector_state_t *hw)
             && s_startable(self, c))
             s_start(self, now, c, self->waiting.id_tag, self->waiting.parent_id_tag);
         else
-        if (conn->tx.active && !conn->tx.suspended_invalid)
-            self->fx.contactor(self->ctx, c, true);     //  replugged: resume
+        if (conn->tx.active && !conn->tx.suspended_invalid) {
+            self->fx.lock(self->ctx, c, true);          //  replugged: resume
+            self->fx.contactor(self->ctx, c, true);
+        }
     }
     if (!hw->plugged && prev.plugged) {
         conn->finishing = false;
         if (conn->tx.active) {
             if (self->config.stop_on_ev_side_disconnect)
                 s_stop(self, c, "", "EVDisconnected");
-            else
+            else {
                 self->fx.contactor(self->ctx, c, false);  //  never live on an open socket
+                if (self->config.unlock_on_ev_side_disconnect)
+                    self->fx.lock(self->ctx, c, false);
+            }
         }
     }
 }

@@ -36,6 +36,8 @@ typedef struct {
     void (*stop)(void *ctx, int connector, int64_t tx_local, const char *id_tag, int64_t meter_stop,
                  const char *reason);
     void (*contactor)(void *ctx, int connector, bool closed);
+    //  Engage or release the connector's cable lock.
+    void (*lock)(void *ctx, int connector, bool locked);
     //  Wall-clock time now (ms since the epoch), for the start timestamp.
     int64_t (*wall_ms)(void *ctx);
     //  Persist a connector's availability (Operative / Inoperative).
@@ -46,6 +48,7 @@ typedef struct {
     int connection_timeout_s;               //  ConnectionTimeOut
     bool stop_on_ev_side_disconnect;        //  StopTransactionOnEVSideDisconnect
     bool stop_on_invalid_id;                //  StopTransactionOnInvalidId
+    bool unlock_on_ev_side_disconnect;      //  UnlockConnectorOnEVSideDisconnect
 } session_config_t;
 
 typedef struct {

@@ -69,6 +69,12 @@ typedef struct {
     auth_pending_t auth[AUTH_MAX];
     int session_timer;
     int settle_timer;
+    //  configuration, re-read on config.changed
+    int64_t min_status_ms;
+    int tx_attempts;
+    int tx_retry_s;
+    bool allow_offline_unknown;
+    bool authorize_remote;
     double saved_wh[HW_MAX_CONNECTORS + 1];
     int64_t saved_at[HW_MAX_CONNECTORS + 1];
 } tx_actor_t;
@@ -90,9 +96,15 @@ s_bool(tx_actor_t *self, const char *key, bool fallback)
 static void
 s_load_config(tx_actor_t *self, session_config_t *config)
 {
+    self->min_status_ms = 1000 * config_store_get_int(self->config, "MinimumStatusDuration", 0);
+    self->tx_attempts = (int) config_store_get_int(self->config, "TransactionMessageAttempts", 3);
+    self->tx_retry_s = (int) config_store_get_int(self->config, "TransactionMessageRetryInterval", 60);
+    self->allow_offline_unknown = s_bool(self, "AllowOfflineTxForUnknownId", false);
+    self->authorize_remote = s_bool(self, "AuthorizeRemoteTxRequests", true);
     config->connection_timeout_s = (int) config_store_get_int(self->config, "ConnectionTimeOut", 60);
     config->stop_on_ev_side_disconnect = s_bool(self, "StopTransactionOnEVSideDisconnect", true);
     config->stop_on_invalid_id = s_bool(self, "StopTransactionOnInvalidId", true);
+    config->unlock_on_ev_side_disconnect = s_bool(self, "UnlockConnectorOnEVSideDisconnect", true);
 }
 
 //  --------------------------------------------------------------------------
@@ -132,7 +144,7 @@ s_refresh(tx_actor_t *self, bool publish_all)
     for (int c = 0; c <= session_connectors(self->session); c++) {
         tx_status_t st;
         session_status(self->session, c, &st);
-        bool changed = tx_core_set_status(self->core, c, &st);
+        bool changed = tx_core_set_status_at(self->core, c, &st, s_now(self));
         if (changed)
             cp_info("transaction", "connector %d: %s%s%s", c, st.status,
                     strcmp(st.error_code, "NoError") ? " / " : "",
@@ -177,9 +189,17 @@ s_report_next(tx_actor_t *self)
     if (self->report_corr || self->retry_timer)
         return;
     tx_status_t status;
-    int n = tx_core_next_report(self->core, &status);
-    if (n < 0)
+    int64_t wake_at;
+    tx_core_set_min_duration(self->core, self->min_status_ms);
+    int n = tx_core_next_report_at(self->core, s_now(self), &status, &wake_at);
+    if (n < 0) {
+        if (wake_at != INT64_MAX) {
+            int64_t delay = wake_at - s_now(self);
+            self->retry_timer = zloop_timer(cp_shell_loop(self->shell), (size_t) (delay < 1 ? 1 : delay), 1,
+                                            s_on_retry, self);
+        }
         return;
+    }
     char ts[40];
     s_wall_text(self, ts, sizeof(ts));
     json_t *p = json_pack("{s:i, s:s, s:s, s:s}", "connectorId", n, "errorCode", status.error_code,
@@ -264,8 +284,8 @@ s_outbox_result(tx_actor_t *self, const cp_msg_t *msg)
         || (streq(outcome, "timeout") && msg && streq(msg->u.ocpp_result.error_description, "connection lost"));
     if (link_lost)
         return;
-    int attempts = (int) config_store_get_int(self->config, "TransactionMessageAttempts", 3);
-    int interval = (int) config_store_get_int(self->config, "TransactionMessageRetryInterval", 60);
+    int attempts = self->tx_attempts;
+    int interval = self->tx_retry_s;
     int64_t delay = outbox_fail(self->outbox, self->outbox_id, attempts < 1 ? 1 : attempts, interval);
     cp_warn("transaction", "%s (outbox %lld) failed: %s %s%s", self->outbox_action, (long long) self->outbox_id,
             outcome, msg ? msg->u.ocpp_result.error_code : "", delay < 0 ? "; discarded after the last attempt" : "");
@@ -298,7 +318,7 @@ s_fx_authorize(void *ctx, const char *id_tag)
     }
     //  Offline: AllowOfflineTxForUnknownId (the local list and cache join
     //  these rules with the authorization actor).
-    bool allow = s_bool(self, "AllowOfflineTxForUnknownId", false);
+    bool allow = self->allow_offline_unknown;
     cp_info("transaction", "%s: offline, %s by AllowOfflineTxForUnknownId", id_tag, allow ? "accepted" : "refused");
     session_on_authorized(self->session, s_now(self), id_tag, allow ? "Accepted" : "Invalid", "");
 }
@@ -393,7 +413,13 @@ s_fx_contactor(void *ctx, int connector, bool closed)
 {
     tx_actor_t *self = ctx;
     s_hw_command(self, connector, "contactor", closed ? 1 : 0);
-    s_hw_command(self, connector, "lock", closed ? 1 : 0);
+}
+
+static void
+s_fx_lock(void *ctx, int connector, bool locked)
+{
+    tx_actor_t *self = ctx;
+    s_hw_command(self, connector, "lock", locked ? 1 : 0);
 }
 
 static int64_t
@@ -474,7 +500,8 @@ s_open_tables(tx_actor_t *self)
         " connector INTEGER NOT NULL, id_tag TEXT NOT NULL, parent_id_tag TEXT NOT NULL DEFAULT '',"
         " meter_start INTEGER NOT NULL, started_ms INTEGER NOT NULL, run_id TEXT NOT NULL,"
         " last_meter_wh REAL NOT NULL, state TEXT NOT NULL, start_queued INTEGER NOT NULL,"
-        " csms_id INTEGER, meter_stop INTEGER, stop_reason TEXT, stop_id_tag TEXT, stopped_ms INTEGER);"
+        " csms_id INTEGER, meter_stop INTEGER, stop_reason TEXT, stop_id_tag TEXT, stopped_ms INTEGER,"
+        " clean_shutdown INTEGER NOT NULL DEFAULT 0);"
         "CREATE TABLE IF NOT EXISTS tx_stopdata (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
         " tx_local INTEGER NOT NULL, json TEXT NOT NULL);"
         "CREATE TABLE IF NOT EXISTS availability (connector INTEGER PRIMARY KEY, operative INTEGER NOT NULL);");
@@ -486,7 +513,7 @@ s_recover(tx_actor_t *self)
     cp_store_exec(self->db, "DELETE FROM transactions WHERE state = 'active' AND start_queued = 0");
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(self->db, "SELECT tx_local, connector, id_tag, parent_id_tag, meter_start, started_ms,"
-                           " run_id, last_meter_wh, csms_id FROM transactions WHERE state = 'active'", -1, &stmt,
+                           " run_id, last_meter_wh, csms_id, clean_shutdown FROM transactions WHERE state = 'active'", -1, &stmt,
                            NULL) == SQLITE_OK) {
         while (sqlite3_step(stmt) == SQLITE_ROW) {
             int64_t local = sqlite3_column_int64(stmt, 0);
@@ -505,21 +532,29 @@ s_recover(tx_actor_t *self)
                     tx.confirmed = true;
                 }
                 session_restore(self->session, connector, &tx);
+                char sql[96];
+                snprintf(sql, sizeof(sql), "UPDATE transactions SET clean_shutdown = 0 WHERE tx_local = %lld",
+                         (long long) local);
+                cp_store_exec(self->db, sql);
                 cp_info("transaction", "connector %d: transaction %lld resumed after an actor restart",
                         connector, (long long) local);
             }
             else {
+                //  A clean shutdown (SIGTERM) marked it: the charger was
+                //  rebooted. Otherwise the process died: power loss or crash.
+                const char *reason = sqlite3_column_int(stmt, 9) ? "Reboot" : "PowerLoss";
                 int64_t meter = (int64_t) sqlite3_column_double(stmt, 7);
-                cp_warn("transaction", "connector %d: transaction %lld was cut by a power loss or crash:"
-                        " stopping it with reason PowerLoss at %lld Wh", connector, (long long) local,
+                cp_warn("transaction", "connector %d: transaction %lld did not survive the restart:"
+                        " stopping it with reason %s at %lld Wh", connector, (long long) local, reason,
                         (long long) meter);
                 sqlite3_stmt *up = NULL;
                 if (sqlite3_prepare_v2(self->db, "UPDATE transactions SET state = 'stopping', meter_stop = ?,"
-                                       " stop_reason = 'PowerLoss', stop_id_tag = '', stopped_ms = ? WHERE tx_local = ?",
+                                       " stop_reason = ?, stop_id_tag = '', stopped_ms = ? WHERE tx_local = ?",
                                        -1, &up, NULL) == SQLITE_OK) {
                     sqlite3_bind_int64(up, 1, meter);
-                    sqlite3_bind_int64(up, 2, cp_clock_wall_ms(self->clock));
-                    sqlite3_bind_int64(up, 3, local);
+                    sqlite3_bind_text(up, 2, reason, -1, SQLITE_STATIC);
+                    sqlite3_bind_int64(up, 3, cp_clock_wall_ms(self->clock));
+                    sqlite3_bind_int64(up, 4, local);
                     sqlite3_step(up);
                 }
                 sqlite3_finalize(up);
@@ -615,7 +650,7 @@ s_on_inbound(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_i
 {
     json_t *request = json_loads(in->payload ? in->payload : "{}", 0, NULL);
     tx_ops_ctx_t ctx = { .session = self->session, .now = s_now(self),
-                         .authorize_remote = s_bool(self, "AuthorizeRemoteTxRequests", false) };
+                         .authorize_remote = self->authorize_remote };
     json_t *response = NULL;
     if (streq(in->action, "RemoteStartTransaction"))
         response = remote_start_transaction(&ctx, request);
@@ -715,6 +750,22 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
                 zloop_timer_end(cp_shell_loop(shell), self->retry_timer);
                 self->retry_timer = 0;
             }
+            if (self->online && !online) {
+                //  Answers to calls in flight may never come (the link or the
+                //  ocpp actor went away): the outbox message stays queued for
+                //  the next link, the status is reported again on the next
+                //  online edge, and pending authorizations fall back to the
+                //  offline rules. A late answer finds no corr and is ignored.
+                self->outbox_corr = 0;
+                self->report_corr = 0;
+                for (int i = 0; i < AUTH_MAX; i++)
+                    if (self->auth[i].corr) {
+                        self->auth[i].corr = 0;
+                        bool allow = self->allow_offline_unknown;
+                        session_on_authorized(self->session, s_now(self), self->auth[i].id_tag,
+                                              allow ? "Accepted" : "Invalid", "");
+                    }
+            }
             self->online = online;
             tx_core_on_online(self->core, online);
         }
@@ -754,7 +805,7 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
                         session_on_authorized(self->session, s_now(self), self->auth[i].id_tag, status, parent);
                     else {
                         //  Authorize failed or timed out: the offline rules decide.
-                        bool allow = s_bool(self, "AllowOfflineTxForUnknownId", false);
+                        bool allow = self->allow_offline_unknown;
                         session_on_authorized(self->session, s_now(self), self->auth[i].id_tag,
                                               allow ? "Accepted" : "Invalid", "");
                     }
@@ -816,7 +867,7 @@ transaction_actor(zsock_t *pipe, void *args)
     s_load_config(self, &config);
     session_effects_t effects = {
         .authorize = s_fx_authorize, .start = s_fx_start, .stop = s_fx_stop,
-        .contactor = s_fx_contactor, .availability = s_fx_availability, .wall_ms = s_fx_wall_ms,
+        .contactor = s_fx_contactor, .lock = s_fx_lock, .availability = s_fx_availability, .wall_ms = s_fx_wall_ms,
     };
     self->session = session_new(self->options->connectors, &config, &effects, self);
     if (!self->outbox || !self->core || !self->session)
@@ -837,7 +888,17 @@ transaction_actor(zsock_t *pipe, void *args)
         cp_msg_destroy(&req);
     }
     s_refresh(self, true);
-    cp_shell_run(self->shell);
+    if (cp_shell_run(self->shell) == 0) {
+        //  Asked to stop (SIGTERM or a reset): save the latest readings and
+        //  mark open transactions, so that a next process knows the stop
+        //  was a reboot and not a power loss.
+        for (int c = 1; c <= session_connectors(self->session); c++) {
+            self->saved_at[c] = 0;
+            self->saved_wh[c] = -1e9;
+            s_save_meter(self, c);
+        }
+        cp_store_exec(self->db, "UPDATE transactions SET clean_shutdown = 1 WHERE state = 'active'");
+    }
 done:
     session_destroy(&self->session);
     tx_core_destroy(&self->core);

@@ -10,6 +10,7 @@ typedef struct {
     tx_status_t current;
     tx_status_t reported;
     bool reported_valid;           //  the CSMS acknowledged `reported`
+    int64_t current_since;         //  when `current` became the status
 } connector_t;
 
 struct _tx_core_t {
@@ -17,6 +18,7 @@ struct _tx_core_t {
     connector_t conn[HW_MAX_CONNECTORS + 1];   //  [0] = the charge point
     bool online;
     int inflight;                  //  connector being reported, or -1
+    int64_t min_duration_ms;
 };
 
 void
@@ -95,6 +97,48 @@ tx_core_set_status(tx_core_t *self, int connector, const tx_status_t *status)
         return false;
     self->conn[connector].current = *status;
     return true;
+}
+
+void
+tx_core_set_min_duration(tx_core_t *self, int64_t ms)
+{
+    assert(self);
+    self->min_duration_ms = ms > 0 ? ms : 0;
+}
+
+bool
+tx_core_set_status_at(tx_core_t *self, int connector, const tx_status_t *status, int64_t now)
+{
+    if (!tx_core_set_status(self, connector, status))
+        return false;
+    self->conn[connector].current_since = now;
+    return true;
+}
+
+int
+tx_core_next_report_at(tx_core_t *self, int64_t now, tx_status_t *status, int64_t *wake_at)
+{
+    assert(self && status && wake_at);
+    *wake_at = INT64_MAX;
+    if (!self->online || self->inflight >= 0)
+        return -1;
+    for (int n = 0; n <= self->connectors; n++) {
+        connector_t *c = &self->conn[n];
+        if (c->reported_valid && s_same(&c->reported, &c->current))
+            continue;
+        //  A re-synchronisation (nothing acknowledged yet) goes at once; a
+        //  change waits until it has lasted the minimum duration.
+        int64_t due = c->reported_valid ? c->current_since + self->min_duration_ms : now;
+        if (now < due) {
+            if (due < *wake_at)
+                *wake_at = due;
+            continue;
+        }
+        self->inflight = n;
+        *status = c->current;
+        return n;
+    }
+    return -1;
 }
 
 void

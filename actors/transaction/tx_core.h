@@ -35,6 +35,14 @@ bool tx_core_on_hw(tx_core_t *self, int connector, bool plugged, const char *fau
 //  Set the full status of connector 0..N (computed by the session core).
 //  True when it changed.
 bool tx_core_set_status(tx_core_t *self, int connector, const tx_status_t *status);
+//  MinimumStatusDuration (spec 9.1.20): a new status is reported only once
+//  it has lasted this long, so short-lived ones are never sent. 0 = off.
+void tx_core_set_min_duration(tx_core_t *self, int64_t ms);
+//  tx_core_set_status with the time of the change.
+bool tx_core_set_status_at(tx_core_t *self, int connector, const tx_status_t *status, int64_t now);
+//  tx_core_next_report honouring the minimum duration; when something
+//  waits for it, *wake_at is when to ask again (else INT64_MAX).
+int tx_core_next_report_at(tx_core_t *self, int64_t now, tx_status_t *status, int64_t *wake_at);
 //  TriggerMessage StatusNotification: report connector again.
 void tx_core_force_report(tx_core_t *self, int connector);
 //  The OCPP link is usable (connected and Accepted) or not. A rising edge
