@@ -113,6 +113,18 @@ main(int argc, char **argv)
         return 2;
     }
     config_store_destroy(&config);
+    //  The simulated meter's register, as the controller last persisted it
+    //  (real meters keep theirs in non-volatile memory).
+    double registers[HW_MAX_CONNECTORS + 1] = { 0 };
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT connector, MAX(MAX(last_meter_wh, COALESCE(meter_stop, 0)))"
+                           " FROM transactions GROUP BY connector", -1, &stmt, NULL) == SQLITE_OK)
+        while (sqlite3_step(stmt) == SQLITE_ROW) {
+            int c = sqlite3_column_int(stmt, 0);
+            if (c >= 1 && c <= HW_MAX_CONNECTORS)
+                registers[c] = sqlite3_column_double(stmt, 1);
+        }
+    sqlite3_finalize(stmt);            //  no table yet on a first start: nothing to restore
     cp_store_close(&db);
     //  czmq installs the SIGINT/SIGTERM handler that sets zsys_interrupted.
     zsys_init();
@@ -122,6 +134,8 @@ main(int argc, char **argv)
         fprintf(stderr, "chargepointd: cannot create the hardware driver\n");
         return 2;
     }
+    for (int c = 1; c <= options.connectors; c++)
+        hw_sim_set_register(hw, c, registers[c]);
     char url[512] = "(disabled)";
     if (options.csms_url[0])
         cp_log_redact_url(options.csms_url, url, sizeof(url));

@@ -359,3 +359,21 @@ hw_sim_new(int connectors, cp_clock_t *clock)
     self->driver.impl = self;
     return &self->driver;
 }
+
+int
+hw_sim_set_register(hw_driver_t *driver, int connector, double energy_wh)
+{
+    assert(driver && driver->impl);
+    sim_t *self = driver->impl;
+    if (!(energy_wh >= 0))
+        return -1;
+    pthread_mutex_lock(&self->mutex);
+    sim_connector_t *c = s_connector(self, connector);
+    if (c) {
+        s_meter_update(self, c);
+        if (energy_wh > c->energy_wh)
+            c->energy_wh = energy_wh;       //  a register never runs backwards
+    }
+    pthread_mutex_unlock(&self->mutex);
+    return c ? 0 : -1;
+}

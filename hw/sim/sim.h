@@ -48,4 +48,10 @@
 //  hw_driver_destroy.
 hw_driver_t *hw_sim_new(int connectors, cp_clock_t *clock);
 
+//  A real energy meter keeps its register in non-volatile memory; the
+//  simulated one is restored at start from the last reading the controller
+//  persisted, so meter values never run backwards across restarts. Raises
+//  the register to energy_wh (never lowers it). 0, or -1 on a bad argument.
+int hw_sim_set_register(hw_driver_t *driver, int connector, double energy_wh);
+
 #endif
