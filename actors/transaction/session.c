@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "supervisor/log.h"
 
 #define PENDING_MAX 8
@@ -157,8 +158,16 @@ s_begin(session_t *self, int64_t now, const char *id_tag, const char *parent, in
         for (int c = 1; c <= self->n && !target; c++)
             if (s_startable(self, c) && self->conn[c].hw.plugged)
                 target = c;
+    if (target == 0) {
+        //  Nowhere to start, even after a plug: don't hold an authorization.
+        bool any = false;
+        for (int c = 1; c <= self->n; c++)
+            any |= s_startable(self, c);
+        if (!any)
+            target = -1;
+    }
     if (target < 0) {
-        cp_info("transaction", "%s authorized but connector %d cannot start a transaction", id_tag, hint);
+        cp_info("transaction", "%s authorized but no connector can start a transaction", id_tag);
         return;
     }
     if (target > 0 && self->conn[target].hw.plugged) {
@@ -196,12 +205,12 @@ session_on_token(session_t *self, int64_t now, const char *id_tag)
     assert(self && id_tag);
     //  The identifier that started a session stops it, no question asked.
     for (int c = 1; c <= self->n; c++)
-        if (self->conn[c].tx.active && strcmp(self->conn[c].tx.id_tag, id_tag) == 0) {
+        if (self->conn[c].tx.active && strcasecmp(self->conn[c].tx.id_tag, id_tag) == 0) {    //  IdToken: CiString (7.28)
             s_stop(self, c, id_tag, "Local");
             return;
         }
     //  Presenting the waiting identifier again cancels the authorization.
-    if (self->waiting.active && strcmp(self->waiting.id_tag, id_tag) == 0) {
+    if (self->waiting.active && strcasecmp(self->waiting.id_tag, id_tag) == 0) {
         self->waiting.active = false;
         cp_info("transaction", "%s presented again: authorization cancelled", id_tag);
         return;
@@ -227,7 +236,7 @@ session_on_authorized(session_t *self, int64_t now, const char *id_tag, const ch
     //  A member of the same group (parentIdTag) may stop the session.
     if (accepted && parent[0] && hint == 0)
         for (int c = 1; c <= self->n; c++)
-            if (self->conn[c].tx.active && strcmp(self->conn[c].tx.parent_id_tag, parent) == 0) {
+            if (self->conn[c].tx.active && strcasecmp(self->conn[c].tx.parent_id_tag, parent) == 0) {
                 s_stop(self, c, id_tag, "Local");
                 return;
             }
@@ -279,8 +288,8 @@ session_on_hw(session_t *self, int64_t now, const hw_connector_state_t *hw)
         s_stop(self, c, "", "Other");
     }
     if (hw->plugged && !prev.plugged) {
-        if (self->waiting.active && (self->waiting.connector == 0 || self->waiting.connector == c)
-            && s_startable(self, c))
+        if (self->waiting.active && now < self->waiting.deadline     //  ConnectionTimeOut, even before the tick
+            && (self->waiting.connector == 0 || self->waiting.connector == c) && s_startable(self, c))
             s_start(self, now, c, self->waiting.id_tag, self->waiting.parent_id_tag);
         else
         if (conn->tx.active && !conn->tx.suspended_invalid) {

@@ -43,6 +43,9 @@ typedef struct {
     int64_t next_local;
     bool fail_start;
     int64_t now;                    //  virtual monotonic clock, ms
+    //  Cable lock effects, kept apart from the sequence above.
+    bool locked[HW_MAX_CONNECTORS + 1];
+    int lock_calls;
     hw_connector_state_t hw[HW_MAX_CONNECTORS + 1];
 } fx_t;
 
@@ -95,6 +98,15 @@ fx_contactor(void *ctx, int connector, bool closed)
     s_record(ctx, EV_CONTACTOR, connector)->flag = closed;
 }
 
+static void
+fx_lock(void *ctx, int connector, bool locked)
+{
+    fx_t *f = ctx;
+    assert_true(connector >= 1 && connector <= HW_MAX_CONNECTORS);
+    f->locked[connector] = locked;
+    f->lock_calls++;
+}
+
 static int64_t
 fx_wall_ms(void *ctx)
 {
@@ -112,6 +124,7 @@ static const session_effects_t effects = {
     .start = fx_start,
     .stop = fx_stop,
     .contactor = fx_contactor,
+    .lock = fx_lock,
     .wall_ms = fx_wall_ms,
     .availability = fx_availability,
 };
@@ -280,6 +293,7 @@ expect_start(fx_t *f, int c, const char *tag, int64_t meter)
     assert_int_equal(tx->tx_local, local);
     assert_string_equal(tx->id_tag, tag);
     assert_int_equal(tx->meter_start, meter);
+    assert_true(f->locked[c]);                             //  cable locked for the transaction
     return local;
 }
 
@@ -304,6 +318,7 @@ expect_stop(fx_t *f, int c, int64_t local, const char *tag, int64_t meter, const
     assert_int_equal(e->meter, meter);
     assert_string_equal(e->reason, reason);
     assert_false(session_tx(f->s, c)->active);
+    assert_false(f->locked[c]);                            //  the driver may take the cable
 }
 
 static void
@@ -652,6 +667,7 @@ test_unplug_keeps_tx_without_ev_side_disconnect(void **state)
     expect_contactor(f, 1, false);
     no_more_effects(f);
     assert_true(session_tx(f->s, 1)->active);
+    assert_true(f->locked[1]);                             //  UnlockConnectorOnEVSideDisconnect false
     status_is(f, 1, "SuspendedEV");
     plug(f, 1, true);
     expect_contactor(f, 1, true);                          //  energy transfer allowed again
@@ -659,6 +675,19 @@ test_unplug_keeps_tx_without_ev_side_disconnect(void **state)
     assert_int_equal(session_tx(f->s, 1)->tx_local, local);
     ev_request(f, 1, true);
     status_is(f, 1, "Charging");
+
+    //  UnlockConnectorOnEVSideDisconnect: unlocked while away, locked again on replug.
+    cfg.unlock_on_ev_side_disconnect = true;
+    session_set_config(f->s, &cfg);
+    plug(f, 1, false);
+    expect_contactor(f, 1, false);
+    no_more_effects(f);
+    assert_false(f->locked[1]);
+    assert_true(session_tx(f->s, 1)->active);
+    plug(f, 1, true);
+    expect_contactor(f, 1, true);
+    no_more_effects(f);
+    assert_true(f->locked[1]);
 }
 
 static void
@@ -1045,6 +1074,7 @@ test_start_effect_fails(void **state)
     const ev_t *e = next_ev(f, EV_START);
     assert_int_equal(e->connector, 1);
     no_more_effects(f);                                    //  no contactor
+    assert_int_equal(f->lock_calls, 0);                    //  nor lock
     assert_false(session_tx(f->s, 1)->active);
     status_is(f, 1, "Preparing");
     //  The tag does not "stop" anything: a new presentation asks again.
@@ -1072,6 +1102,7 @@ test_restore(void **state)
     f->hw[1].energy_wh = 1500.5;
     push_hw(f, 1);
     status_is(f, 1, "Charging");
+    assert_true(f->locked[1]);
     //  A plug is not a new transaction.
     for (int i = 0; i < f->n; i++)
         assert_int_not_equal(f->ev[i].kind, EV_START);
