@@ -15,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 #include "actors/config/config_store.h"
+#include "actors/transaction/transaction_actor.h"
 #include "hw/sim/sim.h"
+#include "supervisor/actor_proc.h"
 #include "supervisor/clock.h"
 #include "supervisor/log.h"
 #include "supervisor/options.h"
@@ -80,10 +82,10 @@ main(int argc, char **argv)
         fprintf(stderr, "chargepointd: %s\n%s", err, cp_options_usage());
         return 2;
     }
-    if (options.split) {
-        fprintf(stderr, "chargepointd: --split (one process per actor) is not available in this version; "
-                        "run without it (actors then share one process)\n");
-        return 2;
+    if (options.actor[0]) {
+        //  Split mode: this process is one actor, started by the supervisor.
+        cp_log_set_level((cp_log_level_t) options.log_level);
+        return cp_proc_child_main(&options);
     }
     cp_log_set_level((cp_log_level_t) options.log_level);
     snprintf(options.run_id, sizeof(options.run_id), "%x%x", (unsigned) getpid(), (unsigned) time(NULL));
@@ -113,18 +115,6 @@ main(int argc, char **argv)
         return 2;
     }
     config_store_destroy(&config);
-    //  The simulated meter's register, as the controller last persisted it
-    //  (real meters keep theirs in non-volatile memory).
-    double registers[HW_MAX_CONNECTORS + 1] = { 0 };
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT connector, MAX(MAX(last_meter_wh, COALESCE(meter_stop, 0)))"
-                           " FROM transactions GROUP BY connector", -1, &stmt, NULL) == SQLITE_OK)
-        while (sqlite3_step(stmt) == SQLITE_ROW) {
-            int c = sqlite3_column_int(stmt, 0);
-            if (c >= 1 && c <= HW_MAX_CONNECTORS)
-                registers[c] = sqlite3_column_double(stmt, 1);
-        }
-    sqlite3_finalize(stmt);            //  no table yet on a first start: nothing to restore
     cp_store_close(&db);
     //  czmq installs the SIGINT/SIGTERM handler that sets zsys_interrupted.
     zsys_init();
@@ -134,6 +124,10 @@ main(int argc, char **argv)
         fprintf(stderr, "chargepointd: cannot create the hardware driver\n");
         return 2;
     }
+    //  The simulated meter's register, as the controller last persisted it
+    //  (real meters keep theirs in non-volatile memory).
+    double registers[HW_MAX_CONNECTORS + 1] = { 0 };
+    transaction_meter_registers(options.state_dir, registers, HW_MAX_CONNECTORS);
     for (int c = 1; c <= options.connectors; c++)
         hw_sim_set_register(hw, c, registers[c]);
     char url[512] = "(disabled)";

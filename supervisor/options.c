@@ -72,6 +72,10 @@ s_apply(cp_options_t *self, const char *name, const char *value, char *err, size
     else if (streq_(name, "state-dir")) rc = SET_STR(self->state_dir, value);
     else if (streq_(name, "control"))   rc = SET_STR(self->control, value);
     else if (streq_(name, "bus"))       rc = SET_STR(self->bus_prefix, value);
+    //  hidden: how the supervisor starts an actor process in split mode
+    else if (streq_(name, "actor"))     rc = SET_STR(self->actor, value);
+    else if (streq_(name, "pipe"))      rc = SET_STR(self->pipe, value);
+    else if (streq_(name, "run-id"))    rc = SET_STR(self->run_id, value);
     else if (streq_(name, "connectors")) {
         if (s_int(value, 1, 8, &self->connectors) != 0) {
             snprintf(err, err_size, "--connectors must be 1..8, not '%s'", value);
@@ -306,7 +310,22 @@ cp_options_parse(cp_options_t *self, int argc, char **argv, char *err, size_t er
         snprintf(err, err_size, "state dir path too long");
         return 2;
     }
-    if (!self->bus_prefix[0])
-        snprintf(self->bus_prefix, sizeof(self->bus_prefix), "inproc://cp-bus");
+    if (!self->bus_prefix[0]) {
+        //  Actors in separate processes need a bus that crosses processes.
+        if (self->split
+        &&  snprintf(self->bus_prefix, sizeof(self->bus_prefix), "ipc://%s/bus", self->state_dir)
+            >= (int) sizeof(self->bus_prefix)) {
+            snprintf(err, err_size, "state dir path too long for --split");
+            return 2;
+        }
+        if (!self->split)
+            snprintf(self->bus_prefix, sizeof(self->bus_prefix), "inproc://cp-bus");
+    }
+    if (self->split && strncmp(self->bus_prefix, "inproc://", 9) == 0) {
+        snprintf(err, err_size, "--split needs an ipc:// or tcp:// bus, not %s", self->bus_prefix);
+        return 2;
+    }
+    self->argc = argc;
+    self->argv = argv;
     return 0;
 }

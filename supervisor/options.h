@@ -30,7 +30,13 @@ typedef struct {
     char http[64];                 //  "[ADDR:]PORT" or "off"
     char hw[16];                   //  "sim"
     bool split;
-    char run_id[40];               //  unique per process start (set by main)
+    char run_id[40];               //  unique per controller start (set by main)
+    //  split mode: the controller's own command line, to start actor
+    //  processes; and, in an actor process, which actor and its pipe
+    int argc;
+    char **argv;
+    char actor[32];                //  hidden --actor NAME
+    char pipe[PATH_MAX + 32];      //  hidden --pipe ENDPOINT
     int log_level;                 //  cp_log_level_t
     //  identity reported in BootNotification
     char vendor[21];

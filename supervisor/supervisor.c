@@ -19,6 +19,7 @@
 #include <assert.h>
 #include <jansson.h>
 #include <string.h>
+#include "supervisor/actor_proc.h"
 #include "supervisor/actors.h"
 #include "supervisor/bus.h"
 #include "supervisor/log.h"
@@ -40,7 +41,8 @@ typedef struct {
 
 typedef struct {
     const cp_actor_def_t *def;
-    zactor_t *zactor;
+    zactor_t *zactor;              //  thread mode
+    cp_proc_t proc;                //  split mode
     cp_actor_args_t *args;
     shim_args_t *shim;
     actor_state_t state;
@@ -97,9 +99,27 @@ s_actor_shim(zsock_t *pipe, void *arg)
         zstr_send(pipe, "$DIED");
 }
 
+//  The socket to talk to an actor: its zactor, or its process's pipe.
+static void *
+s_pipe(const actor_slot_t *slot)
+{
+    return slot->zactor ? (void *) slot->zactor : (void *) slot->proc.pipe;
+}
+
 static int
 s_actor_start(cp_supervisor_t *self, actor_slot_t *slot)
 {
+    if (self->options->split) {
+        if (cp_proc_spawn(&slot->proc, self->options, slot->def->name) != 0)
+            return -1;
+        zpoller_add(self->poller, slot->proc.pipe);
+        slot->state = ACTOR_RUNNING;
+        slot->last_pong = cp_clock_mono_ms(self->clock);
+        slot->hung_at = 0;
+        cp_info("supervisor", "actor %s started as process %d (restarts %d)", slot->def->name,
+                (int) slot->proc.pid, slot->restarts);
+        return 0;
+    }
     slot->args = calloc(1, sizeof(cp_actor_args_t));
     slot->shim = calloc(1, sizeof(shim_args_t));
     if (!slot->args || !slot->shim)
@@ -126,6 +146,10 @@ s_actor_start(cp_supervisor_t *self, actor_slot_t *slot)
 static void
 s_actor_reap(cp_supervisor_t *self, actor_slot_t *slot)
 {
+    if (slot->proc.pipe) {
+        zpoller_remove(self->poller, slot->proc.pipe);
+        cp_proc_reap(&slot->proc, 3000);
+    }
     if (slot->zactor) {
         zpoller_remove(self->poller, slot->zactor);
         zactor_destroy(&slot->zactor);
@@ -180,7 +204,7 @@ s_actor_find(cp_supervisor_t *self, const char *name)
 static void
 s_on_actor_pipe(cp_supervisor_t *self, actor_slot_t *slot)
 {
-    zmsg_t *msg = zmsg_recv(slot->zactor);
+    zmsg_t *msg = zmsg_recv(s_pipe(slot));
     if (!msg)
         return;
     char *cmd = zmsg_popstr(msg);
@@ -199,7 +223,20 @@ s_liveness_tick(cp_supervisor_t *self)
     int64_t now = cp_clock_mono_ms(self->clock);
     for (int i = 0; i < self->actor_count; i++) {
         actor_slot_t *slot = &self->actors[i];
+        char why[64];
+        if (self->options->split && slot->state != ACTOR_STOPPED && cp_proc_exited(&slot->proc, why, sizeof(why))) {
+            s_actor_restart(self, slot, why);
+            continue;
+        }
         if (slot->state == ACTOR_RUNNING) {
+            if (now - slot->last_pong > self->options->liveness_ms && self->options->split) {
+                //  A process can be killed: no need to wait or escalate.
+                cp_warn("supervisor", "actor %s (process %d) missed its liveness deadline: killing it",
+                        slot->def->name, (int) slot->proc.pid);
+                cp_proc_kill(&slot->proc);
+                s_actor_restart(self, slot, "hung");
+            }
+            else
             if (now - slot->last_pong > self->options->liveness_ms) {
                 cp_warn("supervisor", "actor %s missed its liveness deadline (%d ms): hung",
                         slot->def->name, self->options->liveness_ms);
@@ -208,7 +245,7 @@ s_liveness_tick(cp_supervisor_t *self)
                 atomic_store(&slot->args->abandon, true);
             }
             else
-                zstr_send(slot->zactor, "$PING");
+                zstr_send(s_pipe(slot), "$PING");
         }
         else
         if (slot->state == ACTOR_HUNG && now - slot->hung_at > HANG_GRACE_MS) {
@@ -500,7 +537,10 @@ s_on_control(cp_supervisor_t *self)
             s_control_reply(self, client, 1, reason);
         }
         else {
-            zstr_send(slot->zactor, streq(argv[1], "kill") ? "$KILL" : "$HANG");
+            if (self->options->split && streq(argv[1], "kill"))
+                cp_proc_kill(&slot->proc);      //  a real crash
+            else
+                zstr_send(s_pipe(slot), streq(argv[1], "kill") ? "$KILL" : "$HANG");
             snprintf(reason, sizeof(reason), "%s: %s sent", argv[2], streq(argv[1], "kill") ? "kill" : "hang");
             s_control_reply(self, client, 0, reason);
         }
@@ -679,6 +719,11 @@ cp_supervisor_destroy(cp_supervisor_t **self_p)
             slot->zactor = NULL;
             continue;
         }
+        if (slot->proc.pipe) {
+            if (self->poller)
+                zpoller_remove(self->poller, slot->proc.pipe);
+            cp_proc_reap(&slot->proc, 3000);
+        }
         if (slot->zactor && self->poller)
             zpoller_remove(self->poller, slot->zactor);
         zactor_destroy(&slot->zactor);
@@ -722,7 +767,7 @@ cp_supervisor_run(cp_supervisor_t *self)
         else
         if (which) {
             for (int i = 0; i < self->actor_count; i++)
-                if (self->actors[i].zactor && which == (void *) self->actors[i].zactor) {
+                if (s_pipe(&self->actors[i]) && which == s_pipe(&self->actors[i])) {
                     s_on_actor_pipe(self, &self->actors[i]);
                     break;
                 }

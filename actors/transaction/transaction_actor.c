@@ -907,3 +907,21 @@ done:
     cp_store_close(&self->db);
     cp_shell_destroy(&self->shell);
 }
+
+void
+transaction_meter_registers(const char *state_dir, double *registers, int max)
+{
+    char err[256];
+    sqlite3 *db = cp_store_open(state_dir, err, sizeof(err));
+    sqlite3_stmt *stmt = NULL;
+    //  No table yet on a first start: nothing to restore.
+    if (db && sqlite3_prepare_v2(db, "SELECT connector, MAX(MAX(last_meter_wh, COALESCE(meter_stop, 0)))"
+                                 " FROM transactions GROUP BY connector", -1, &stmt, NULL) == SQLITE_OK)
+        while (sqlite3_step(stmt) == SQLITE_ROW) {
+            int c = sqlite3_column_int(stmt, 0);
+            if (c >= 1 && c <= max)
+                registers[c] = sqlite3_column_double(stmt, 1);
+        }
+    sqlite3_finalize(stmt);
+    cp_store_close(&db);
+}

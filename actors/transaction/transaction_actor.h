@@ -7,4 +7,8 @@
 #define CP_ACTORS_TRANSACTION_ACTOR_H
 #include <czmq.h>
 void transaction_actor(zsock_t *pipe, void *args);
+
+//  The last energy reading persisted per connector (registers[1..max]),
+//  for drivers whose meter cannot keep its register (the simulator).
+void transaction_meter_registers(const char *state_dir, double *registers, int max);
 #endif

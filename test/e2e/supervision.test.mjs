@@ -87,3 +87,33 @@ test('ChangeConfiguration of AuthorizationKey: accepted, reconnects with it, nev
   assert.ok(!logs.includes(newKey), 'the new AuthorizationKey never appears in the log');
   assert.ok(!logs.includes(oldKey), 'the old AuthorizationKey never appears in the log');
 });
+
+test('--split: every actor in its own process; a killed or hung actor process is restarted', async (t) => {
+  const { csms, cp } = await startPair(t, HERE, { cp: { extraArgs: ['--split'] } });
+  await waitBooted(cp);
+  await csms.waitFor(statusNotification(1, 'Available'), 10000);
+  // One process per actor besides the supervisor, each running the same program.
+  const children = fs.readFileSync(`/proc/${cp.pid}/task/${cp.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  const status = await cp.status();
+  assert.equal(children.length, status.actors.length, `one process per actor (${children.join(',')})`);
+  for (const pid of children) {
+    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    assert.ok(cmd.includes('--actor'), `child ${pid} is an actor process: ${cmd.join(' ')}`);
+  }
+  // A real crash (SIGKILL) of the transaction process: restarted, and sessions still work.
+  assert.equal((await cp.cpctl('actor', 'kill', 'transaction')).code, 0);
+  await cp.waitStatus((s) => actor(s, 'transaction')?.restarts === 1 && actor(s, 'transaction')?.state === 'running',
+    10000, 'transaction process restarted');
+  const since = csms.frames.length;
+  assert.equal((await cp.cpctl('plug', '1')).code, 0);
+  assert.equal((await cp.cpctl('swipe', 'SPLIT01')).code, 0);
+  await csms.waitFor((f) => f.dir === 'in' && f.msg?.[2] === 'StartTransaction', 10000, since);
+  // A hung process is killed and restarted by the supervisor (no escalation needed).
+  assert.equal((await cp.cpctl('actor', 'hang', 'metering')).code, 0);
+  await cp.waitStatus((s) => actor(s, 'metering')?.restarts === 1 && actor(s, 'metering')?.state === 'running',
+    15000, 'hung metering process replaced');
+  assert.equal((await cp.cpctl('swipe', 'SPLIT01')).code, 0);
+  await csms.waitFor((f) => f.dir === 'in' && f.msg?.[2] === 'StopTransaction', 10000, since);
+  assert.equal(await cp.stop(), 0, 'clean shutdown of the supervisor and its actor processes');
+  for (const pid of children) assert.ok(!fs.existsSync(`/proc/${pid}`) || fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'), `actor process ${pid} gone`);
+});
