@@ -165,6 +165,37 @@
 #define CP_MSG_SYSTEM_RESET(F)          \
     F(STR, type, 8)
 
+/* transaction → auth (request): may id_tag charge? purpose: start | stop
+ * | remote. Reply: auth_result. The auth actor applies the local list,
+ * the cache, the online/offline rules and asks the central system when
+ * they say so. */
+#define CP_MSG_AUTH_REQUEST(F)          \
+    F(STR, id_tag, 20)                  \
+    F(STR, purpose, 8)
+
+/* status: AuthorizationStatus (Accepted, Blocked, Expired, Invalid,
+ * ConcurrentTx); source: csms | list | cache | offline | free. */
+#define CP_MSG_AUTH_RESULT(F)           \
+    F(STR, id_tag, 20)                  \
+    F(STR, status, 16)                  \
+    F(STR, parent_id_tag, 20)           \
+    F(STR, source, 8)
+
+/* auth → all (event "auth.token"): an identifier presented at the charger,
+ * already formatted as an OCPP idTag (RFID byte order, PIN mapping). */
+#define CP_MSG_AUTH_TOKEN(F)            \
+    F(STR, id_tag, 20)                  \
+    F(STR, source, 8)
+
+/* transaction → auth (event "auth.idtaginfo"): an IdTagInfo the central
+ * system returned in StartTransaction.conf / StopTransaction.conf, for the
+ * authorization cache. expiry_date: ISO 8601 or "". */
+#define CP_MSG_AUTH_IDTAGINFO(F)        \
+    F(STR, id_tag, 20)                  \
+    F(STR, status, 16)                  \
+    F(STR, parent_id_tag, 20)           \
+    F(STR, expiry_date, 32)
+
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */
 #define CP_MESSAGE_CATALOG(M)                                   \
     M(HW_CONNECTOR, hw_connector, CP_MSG_HW_CONNECTOR)          \
@@ -185,6 +216,10 @@
     M(TX_CONNECTOR, tx_connector, CP_MSG_TX_CONNECTOR)          \
     M(TX_METER, tx_meter, CP_MSG_TX_METER)                      \
     M(TRIGGER, trigger, CP_MSG_TRIGGER)                         \
-    M(SYSTEM_RESET, system_reset, CP_MSG_SYSTEM_RESET)
+    M(SYSTEM_RESET, system_reset, CP_MSG_SYSTEM_RESET)          \
+    M(AUTH_REQUEST, auth_request, CP_MSG_AUTH_REQUEST)          \
+    M(AUTH_RESULT, auth_result, CP_MSG_AUTH_RESULT)             \
+    M(AUTH_TOKEN, auth_token, CP_MSG_AUTH_TOKEN)                \
+    M(AUTH_IDTAGINFO, auth_idtaginfo, CP_MSG_AUTH_IDTAGINFO)
 
 #endif

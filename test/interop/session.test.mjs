@@ -52,6 +52,8 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
     }
   }
 
+  const s0 = (s) => s.connectors[0];
+
   async function cpctlOk(...args) {
     const r = await cp.cpctl(...args);
     assert.equal(r.code, 0, `cpctl ${args.join(' ')}: ${r.stderr}`);
@@ -133,6 +135,60 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
     await cpctlOk('unplug', '1');
     await waitForCall('StatusNotification Available', (c) => c.method === 'StatusNotification'
       && c.params.connectorId === 1 && c.params.status === 'Available', 20000, since);
+    assertNoValidationFailures();
+  });
+
+  test('a whole session (plug, swipe, charge, swipe, unplug): every frame schema-valid, in order', async () => {
+    // Sampled and stop-transaction meter data on, so MeterValues and transactionData are validated too.
+    assert.equal((await callCp('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '1' })).status, 'Accepted');
+    assert.equal((await callCp('ChangeConfiguration', {
+      key: 'MeterValuesSampledData', value: 'Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage',
+    })).status, 'Accepted');
+    assert.equal((await callCp('ChangeConfiguration', { key: 'StopTxnSampledData', value: 'Energy.Active.Import.Register' })).status,
+      'Accepted');
+    const since = calls.length;
+    const isStatus = (status) => (c) => c.method === 'StatusNotification' && c.params.connectorId === 1 && c.params.status === status;
+
+    await cpctlOk('plug', '1');
+    await waitForCall('StatusNotification Preparing', isStatus('Preparing'), 20000, since);
+    await cpctlOk('swipe', 'INTEROP-TAG');
+    const start = await waitForCall('StartTransaction', (c) => c.method === 'StartTransaction', 20000, since);
+    assert.equal(start.params.idTag, 'INTEROP-TAG');
+    assert.equal(start.params.connectorId, 1);
+    await waitForCall('StatusNotification SuspendedEV', isStatus('SuspendedEV'), 20000, since);
+    await cp.waitStatus((s) => s.connectors[0].transaction?.id != null, 20000, 'transaction confirmed');
+    const txId = s0(await cp.status()).transaction.id;
+
+    await cpctlOk('ev', '1', 'charge');
+    await waitForCall('StatusNotification Charging', isStatus('Charging'), 20000, since);
+    const mv = await waitForCall('MeterValues with the transactionId',
+      (c) => c.method === 'MeterValues' && c.params.transactionId === txId, 20000, since);
+    assert.equal(mv.params.connectorId, 1);
+
+    await cpctlOk('swipe', 'INTEROP-TAG');
+    const stop = await waitForCall('StopTransaction', (c) => c.method === 'StopTransaction', 20000, since);
+    assert.equal(stop.params.transactionId, txId);
+    assert.equal(stop.params.reason, 'Local');
+    assert.equal(stop.params.idTag, 'INTEROP-TAG');
+    assert.ok(stop.params.meterStop >= start.params.meterStart);
+    assert.ok(Array.isArray(stop.params.transactionData) && stop.params.transactionData.length >= 1, 'transactionData present');
+    await cpctlOk('unplug', '1');
+    const available = await waitForCall('StatusNotification Available', isStatus('Available'), 20000, since);
+
+    const sequence = calls.slice(since, calls.indexOf(available) + 1)
+      .filter((c) => c.method !== 'Heartbeat' && c.method !== 'MeterValues')
+      .map((c) => (c.method === 'StatusNotification' ? `StatusNotification ${c.params.connectorId} ${c.params.status}` : c.method));
+    assert.deepEqual(sequence, [
+      'StatusNotification 1 Preparing',
+      'Authorize',
+      'StartTransaction',
+      'StatusNotification 1 SuspendedEV',
+      'StatusNotification 1 Charging',
+      'StatusNotification 1 Finishing',
+      'StopTransaction',
+      'StatusNotification 1 Available',
+    ]);
+    await sleep(300);
     assertNoValidationFailures();
   });
 });
