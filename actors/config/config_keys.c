@@ -27,8 +27,10 @@
  * Accepted, not RebootRequired. The flag stays in the table for a future
  * key that truly needs a restart.
  *
- * Vendor keys: none yet. A later feature (free-charging, say) adds its row
- * at the end of s_keys with profile "Vendor"; nothing else changes.
+ * Vendor keys (profile "Vendor", at the end of s_keys): RfidUidByteOrder,
+ * PinIdTagPrefix, FreeChargingEnabled, FreeChargingIdTag (the auth actor;
+ * see actors/auth/auth_actor.h). A string key may list its allowed values
+ * (CONFIG_CHECK_MEMBERS: an enumeration) and bound its length with min/max.
  */
 #include "actors/config/config_keys.h"
 
@@ -48,6 +50,8 @@ static const char *const s_measurands[] = {
     "Current.Offered", "Voltage", "Temperature", "SoC", NULL
 };
 #define MEASURAND_COUNT "7"
+
+static const char *const s_byte_orders[] = { "little-endian", "big-endian", NULL };
 
 static const char *const s_phase_rotations[] = {
     "NotApplicable", "Unknown", "RST", "RTS", "SRT", "STR", "TRS", "TSR", NULL
@@ -166,6 +170,23 @@ static const config_key_def_t s_keys[] = {
     //  config_keys_check_security_profile because they need other keys.
     { .name = "SecurityProfile", .type = CONFIG_TYPE_INT,
       .default_kind = CONFIG_DEFAULT_SECURITY_PROFILE, .min = 0, .max = 3, .profile = "Security" },
+
+    //  ---- Vendor keys (auth actor: actors/auth/auth_actor.h) ----
+    //  The seed: a Mifare UID goes into the central system's list
+    //  "little-endian, without separators". The reader reports UID0 first;
+    //  little-endian prints it reversed (UID0 last). big-endian keeps the
+    //  reader's order, for back-ends that enrolled cards that way.
+    { .name = "RfidUidByteOrder", .type = CONFIG_TYPE_STRING, .default_value = "little-endian",
+      .check = CONFIG_CHECK_MEMBERS, .allowed = s_byte_orders, .profile = "Vendor" },
+    //  A PIN from the keypad authorizes as the idTag prefix + digits
+    //  (4..8 digits; 12 + 8 fits CiString20Type).
+    { .name = "PinIdTagPrefix", .type = CONFIG_TYPE_STRING, .default_value = "",
+      .min = 0, .max = 12, .profile = "Vendor" },
+    //  The seed's AuthEnabled: no identification needed; a plug starts a
+    //  transaction with FreeChargingIdTag (an IdToken: 1..20 characters).
+    RW_BOOL("FreeChargingEnabled", "false", "Vendor"),
+    { .name = "FreeChargingIdTag", .type = CONFIG_TYPE_STRING, .default_value = "FREECHARGING",
+      .min = 1, .max = 20, .profile = "Vendor" },
 };
 
 #define KEY_COUNT (sizeof(s_keys) / sizeof(s_keys[0]))
@@ -514,6 +535,22 @@ s_validate_string(const config_key_def_t *def, const char *value,
     }
     if (strlen(value) > CONFIG_VALUE_MAX || strlen(value) >= canonical_size) {
         snprintf(reason, reason_size, "%s: value too long", def->name);
+        return CONFIG_REJECTED;
+    }
+    //  A string key with a set of allowed values is an enumeration.
+    if (def->check == CONFIG_CHECK_MEMBERS) {
+        const char *member = s_member(def->allowed, value);
+        if (!member) {
+            snprintf(reason, reason_size, "%s: '%.60s' is not supported by this charger",
+                     def->name, value);
+            return CONFIG_REJECTED;
+        }
+        value = member;
+    }
+    //  For a string key, min/max (when max > 0) bound its length.
+    if (def->max > 0 && ((int64_t) strlen(value) < def->min || (int64_t) strlen(value) > def->max)) {
+        snprintf(reason, reason_size, "%s must be %lld..%lld characters", def->name,
+                 (long long) def->min, (long long) def->max);
         return CONFIG_REJECTED;
     }
     snprintf(canonical, canonical_size, "%s", value);

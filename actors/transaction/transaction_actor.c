@@ -75,6 +75,7 @@ typedef struct {
     int tx_retry_s;
     bool allow_offline_unknown;
     bool authorize_remote;
+    bool settling[HW_MAX_CONNECTORS + 1];  //  a stop waits for its final reading
     double saved_wh[HW_MAX_CONNECTORS + 1];
     int64_t saved_at[HW_MAX_CONNECTORS + 1];
 } tx_actor_t;
@@ -393,6 +394,8 @@ s_fx_stop(void *ctx, int connector, int64_t tx_local, const char *id_tag, int64_
             cp_error("transaction", "cannot record the stop of %lld: %s", (long long) tx_local, sqlite3_errmsg(self->db));
     }
     sqlite3_finalize(stmt);
+    if (connector >= 1 && connector <= HW_MAX_CONNECTORS)
+        self->settling[connector] = true;
     if (!self->settle_timer)
         self->settle_timer = zloop_timer(cp_shell_loop(self->shell), STOP_SETTLE_MS, 1, s_on_settle, self);
 }
@@ -443,6 +446,7 @@ s_fx_availability(void *ctx, int connector, bool operative)
 static void
 s_queue_stops(tx_actor_t *self)
 {
+    memset(self->settling, 0, sizeof(self->settling));
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(self->db, "SELECT tx_local, meter_stop, stop_reason, stop_id_tag, stopped_ms"
                            " FROM transactions WHERE state = 'stopping' ORDER BY tx_local", -1, &stmt, NULL) != SQLITE_OK)
@@ -614,8 +618,22 @@ s_on_hw(tx_actor_t *self, const cp_msg_hw_connector_t *m)
     hw.temperature_c = m->temperature_c;
     snprintf(hw.fault, sizeof(hw.fault), "%s", m->fault[0] ? m->fault : "none");
     session_on_hw(self->session, s_now(self), &hw);
-    if (hw.connector >= 1 && hw.connector <= session_connectors(self->session))
+    if (hw.connector >= 1 && hw.connector <= session_connectors(self->session)) {
         s_save_meter(self, hw.connector);
+        if (self->settling[hw.connector]) {
+            //  The meter keeps counting until the contactor has really
+            //  opened: meterStop is the reading after that, not before.
+            sqlite3_stmt *stmt = NULL;
+            if (sqlite3_prepare_v2(self->db, "UPDATE transactions SET meter_stop = MAX(meter_stop, ?)"
+                                   " WHERE connector = ? AND state = 'stopping'", -1, &stmt, NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(stmt, 1, (int64_t) hw.energy_wh);
+                sqlite3_bind_int(stmt, 2, hw.connector);
+                if (sqlite3_step(stmt) != SQLITE_DONE)
+                    cp_error("transaction", "cannot update meterStop: %s", sqlite3_errmsg(self->db));
+            }
+            sqlite3_finalize(stmt);
+        }
+    }
 }
 
 static int s_on_session_timer(zloop_t *loop, int timer_id, void *arg);
