@@ -3,6 +3,7 @@
  * to hardware, ocpp last so that everything it dispatches to is up. */
 #include "supervisor/actors.h"
 
+#include "actors/auth/auth_actor.h"
 #include "actors/config/config_actor.h"
 #include "actors/hw/hw_actor.h"
 #include "actors/metering/metering_actor.h"
@@ -11,6 +12,7 @@
 
 const cp_actor_def_t cp_actor_defs[] = {
     { "config", config_actor },
+    { "auth", auth_actor },
     { "hw", hw_actor },
     { "transaction", transaction_actor },
     { "metering", metering_actor },

@@ -12,6 +12,9 @@ static const struct { const char *action; const char *owner; } s_routes[] = {
     { "UnlockConnector", "transaction" },
     { "ChangeAvailability", "transaction" },
     { "Reset", "transaction" },
+    { "SendLocalList", "auth" },
+    { "GetLocalListVersion", "auth" },
+    { "ClearCache", "auth" },
 };
 
 //  The 1.6 security whitepaper's certificate and signed-firmware

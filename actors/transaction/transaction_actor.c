@@ -76,6 +76,7 @@ typedef struct {
     bool allow_offline_unknown;
     bool authorize_remote;
     bool settling[HW_MAX_CONNECTORS + 1];  //  a stop waits for its final reading
+    bool stops_pending;            //  'stopping' rows may exist
     double saved_wh[HW_MAX_CONNECTORS + 1];
     int64_t saved_at[HW_MAX_CONNECTORS + 1];
 } tx_actor_t;
@@ -112,6 +113,7 @@ s_load_config(tx_actor_t *self, session_config_t *config)
 //  Publishing and StatusNotification
 
 static void s_pump(tx_actor_t *self);
+static void s_queue_stops(tx_actor_t *self);
 
 static cp_msg_t *
 s_connector_msg(tx_actor_t *self, int c)
@@ -297,6 +299,12 @@ s_outbox_result(tx_actor_t *self, const cp_msg_t *msg)
 static void
 s_pump(tx_actor_t *self)
 {
+    //  Safety net: a stop recorded but not queued (its settle timer lost,
+    //  or the outbox refused it once) is queued at the next occasion.
+    if (!self->settle_timer && self->stops_pending) {
+        self->stops_pending = false;
+        s_queue_stops(self);
+    }
     s_outbox_next(self);
     s_report_next(self);
 }
@@ -366,8 +374,6 @@ s_fx_start(void *ctx, int connector, const char *id_tag, int64_t meter_start)
     return local;
 }
 
-static void s_queue_stops(tx_actor_t *self);
-
 static int
 s_on_settle(zloop_t *loop, int timer_id, void *arg)
 {
@@ -396,6 +402,7 @@ s_fx_stop(void *ctx, int connector, int64_t tx_local, const char *id_tag, int64_
     sqlite3_finalize(stmt);
     if (connector >= 1 && connector <= HW_MAX_CONNECTORS)
         self->settling[connector] = true;
+    self->stops_pending = true;
     if (!self->settle_timer)
         self->settle_timer = zloop_timer(cp_shell_loop(self->shell), STOP_SETTLE_MS, 1, s_on_settle, self);
 }
@@ -482,7 +489,9 @@ s_queue_stops(tx_actor_t *self)
             json_decref(data);
         char *text = json_dumps(p, JSON_COMPACT);
         json_decref(p);
-        if (outbox_append(self->outbox, "StopTransaction", local, text) > 0) {
+        if (outbox_append(self->outbox, "StopTransaction", local, text) <= 0)
+            self->stops_pending = true;         //  try again at the next pump
+        else {
             char sql[160];
             snprintf(sql, sizeof(sql), "UPDATE transactions SET state = 'stopped' WHERE tx_local = %lld;"
                      " DELETE FROM tx_stopdata WHERE tx_local = %lld", (long long) local, (long long) local);
