@@ -28,7 +28,7 @@
 #define MAX_ACTORS 16
 #define MAX_PENDING 64
 #define RESTART_RING 64
-#define CPCTL_TIMEOUT_MS 3000
+#define CPCTL_TIMEOUT_MS 4500
 #define HANG_GRACE_MS 2000
 #define RESET_DELAY_MS 1500
 
@@ -555,6 +555,26 @@ s_on_control(cp_supervisor_t *self)
         cp_msg_destroy(&msg);
     }
     else
+    if (streq(cmd, "datatransfer") && argc >= 2 && argc <= 4) {
+        //  A vendor-specific DataTransfer.req to the central system.
+        json_t *p = json_pack("{s:s}", "vendorId", argv[1]);
+        if (argc >= 3 && argv[2][0])
+            json_object_set_new(p, "messageId", json_string(argv[2]));
+        if (argc == 4)
+            json_object_set_new(p, "data", json_string(argv[3]));
+        char *text = json_dumps(p, JSON_COMPACT);
+        json_decref(p);
+        cp_msg_t *msg = cp_msg_new(CP_MSG_OCPP_CALL);
+        cp_msg_set_str(msg->u.ocpp_call.action, "DataTransfer");
+        cp_msg_set_text(&msg->u.ocpp_call.payload, text);
+        free(text);
+        if (strlen(argv[1]) > 255 || (argc >= 3 && strlen(argv[2]) > 50))
+            s_control_reply(self, client, 1, "vendorId is at most 255 and messageId 50 characters");
+        else
+            s_forward(self, client, "ocpp", msg, PENDING_TEXT);
+        cp_msg_destroy(&msg);
+    }
+    else
     if (streq(cmd, "config") && argc == 4 && streq(argv[1], "set")) {
         cp_msg_t *msg = cp_msg_new(CP_MSG_CONFIG_SET);
         cp_msg_set_str(msg->u.config_set.origin, "local");
@@ -591,6 +611,17 @@ s_on_reply(cp_supervisor_t *self, const cp_bus_envelope_t *env, const cp_msg_t *
     else
     if (msg->type == CP_MSG_REPLY)
         s_control_reply(self, p->client, msg->u.reply.ok ? 0 : 1, msg->u.reply.reason);
+    else
+    if (msg->type == CP_MSG_OCPP_RESULT) {
+        const cp_msg_ocpp_result_t *r = &msg->u.ocpp_result;
+        if (streq(r->outcome, "result"))
+            s_control_reply(self, p->client, 0, r->payload ? r->payload : "{}");
+        else {
+            snprintf(text, sizeof(text), "%s%s%s%s%s", r->outcome, r->error_code[0] ? ": " : "", r->error_code,
+                     r->error_description[0] ? " " : "", r->error_description);
+            s_control_reply(self, p->client, 1, text);
+        }
+    }
     else
     if (msg->type == CP_MSG_CONFIG_VALUES)
         s_control_reply(self, p->client, 0, msg->u.config_values.json ? msg->u.config_values.json : "[]");

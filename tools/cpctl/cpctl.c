@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CPCTL_TIMEOUT_MS 5000
+#define CPCTL_TIMEOUT_MS 6000
 
 static const char s_usage[] =
     "usage: cpctl [--control ENDPOINT | --state-dir DIR] COMMAND [ARGS]\n"
@@ -22,7 +22,8 @@ static const char s_usage[] =
     "  pin CODE                       a PIN entered on the keypad\n"
     "  fault N rcd|ground|overcurrent|overtemp|clear\n"
     "  actor list | actor kill NAME | actor hang NAME\n"
-    "  config get [KEY] | config set KEY VALUE\n";
+    "  config get [KEY] | config set KEY VALUE\n"
+    "  datatransfer VENDORID [MESSAGEID [DATA]]   DataTransfer.req to the central system\n";
 
 static int
 s_usage_error(const char *why)
@@ -51,6 +52,8 @@ s_shape_ok(int argc, char **argv)
     if (streq(c, "actor"))
         return (argc == 2 && streq(argv[1], "list"))
             || (argc == 3 && (streq(argv[1], "kill") || streq(argv[1], "hang")));
+    if (streq(c, "datatransfer"))
+        return argc >= 2 && argc <= 4;
     if (streq(c, "config"))
         return (streq(argv[1 < argc ? 1 : 0], "get") && (argc == 2 || argc == 3))
             || (argc == 4 && streq(argv[1], "set"));
