@@ -1,13 +1,13 @@
 # Thin front door: the real build is CMake. See README.md.
 #   make        install missing packages, build build/chargepointd and build/cpctl
-#   make test   every test tier CI runs (unit under ASan+UBSan, end-to-end, interop)
+#   make test   every test tier CI runs (unit under ASan+UBSan, fuzz smoke, end-to-end, interop)
 #   make demo   a central system on loopback and a charging session to watch
 #   make bench  benchmarks, table printed and written to docs/benchmarks.md
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build asan test unit e2e interop demo bench clean
+.PHONY: all deps build asan test unit e2e interop fuzz demo bench clean
 
 all: build
 
@@ -32,7 +32,10 @@ e2e: build
 interop: build
 	@./scripts/test-interop.sh $(BUILD)
 
-test: unit e2e interop
+fuzz: build
+	@./scripts/fuzz.sh $(BUILD)
+
+test: unit fuzz e2e interop
 
 demo: build
 	@./scripts/demo.sh $(BUILD)

@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config
           libzmq3-dev libczmq-dev libmsgpack-dev libwebsockets-dev
           libmbedtls-dev libcmocka-dev libsqlite3-dev libjansson-dev
-          openssl nodejs npm)
+          openssl clang nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

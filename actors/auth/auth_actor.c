@@ -189,7 +189,7 @@ s_on_authorize_result(auth_actor_t *self, pending_t *p, const cp_bus_envelope_t 
     const cp_msg_ocpp_result_t *r = &msg->u.ocpp_result;
     if (!streq(r->outcome, "result")) {
         char why[80];
-        snprintf(why, sizeof(why), "%s %s", r->outcome, r->error_code);
+        snprintf(why, sizeof(why), "%s%s%s", r->outcome, r->error_code[0] ? " " : "", r->error_code);
         s_pending_offline(self, p, why);
         return;
     }

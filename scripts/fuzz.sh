@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# fuzz.sh BUILD_DIR [SECONDS] — builds the libFuzzer harnesses in fuzz/ with clang
+# (ASan + UBSan) and runs each for SECONDS (default 20) from its seed corpus. Part of
+# `make test` as a smoke run; run longer by hand: scripts/fuzz.sh build 600.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="$(cd "${1:-build}" && pwd)"
+seconds="${2:-${FUZZ_SECONDS:-20}}"
+cd "$root"
+if ! command -v clang >/dev/null; then
+  echo "fuzz: clang not found; installing" >&2
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get install -y -qq clang >/dev/null
+fi
+flags=(-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I.)
+out="$build/fuzz"
+mkdir -p "$out"
+clang "${flags[@]}" fuzz/fuzz_ocppj.c gateway/ocppj.c gateway/schema.c "$build/generated/ocpp_schemas.c" \
+  $(pkg-config --cflags --libs jansson) -lm -o "$out/fuzz_ocppj"
+clang "${flags[@]}" fuzz/fuzz_msg.c messages/msg.c $(pkg-config --cflags --libs msgpack) -o "$out/fuzz_msg"
+for h in fuzz_ocppj fuzz_msg; do
+  corpus="$out/corpus-$h"
+  mkdir -p "$corpus"
+  [ "$h" = fuzz_ocppj ] && cp -r fuzz/corpus/. "$corpus/" 2>/dev/null || true
+  echo "fuzz: $h for ${seconds}s"
+  "$out/$h" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "$corpus" 2>"$out/$h.log" \
+    || { tail -40 "$out/$h.log"; echo "fuzz: $h found a failure (see $out/$h.log)"; exit 1; }
+  grep -E 'stat::number_of_executed_units' "$out/$h.log" | sed "s/^/fuzz: $h /"
+done
