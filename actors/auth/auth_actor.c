@@ -400,7 +400,7 @@ s_on_tick(zloop_t *loop, int timer_id, void *arg)
             s_pending_offline(self, &self->pending[i], "unanswered");
     if (self->snapshot_retry && now >= self->snapshot_retry)
         s_ask_snapshot(self);
-    if (now - self->flushed_at >= FLUSH_MS) {
+    if (now - self->flushed_at >= FLUSH_MS || auth_cache_pending(self->cache) >= 32) {
         auth_cache_flush(self->cache, s_wall(self));
         self->flushed_at = now;
     }

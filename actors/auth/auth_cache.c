@@ -80,7 +80,7 @@ auth_cache_destroy(auth_cache_t **self_p)
 }
 
 static void
-s_touch(auth_cache_t *self, const char *id_tag, int64_t now_ms)
+s_touch(auth_cache_t *self, const char *id_tag)
 {
     int64_t used = ++self->seq;
     for (int i = 0; i < self->touches; i++)
@@ -88,13 +88,26 @@ s_touch(auth_cache_t *self, const char *id_tag, int64_t now_ms)
             self->touch[i].used = used;
             return;
         }
-    if (self->touches == TOUCH_MAX)
-        auth_cache_flush(self, now_ms);
-    if (self->touches < TOUCH_MAX) {
-        touch_t *t = &self->touch[self->touches++];
-        snprintf(t->id_tag, sizeof(t->id_tag), "%s", id_tag);
-        t->used = used;
+    touch_t *t = NULL;
+    if (self->touches < TOUCH_MAX)
+        t = &self->touch[self->touches++];
+    else {
+        //  Full until the next flush: the oldest recency is forgotten
+        //  rather than making this lookup wait for a commit.
+        t = &self->touch[0];
+        for (int i = 1; i < TOUCH_MAX; i++)
+            if (self->touch[i].used < t->used)
+                t = &self->touch[i];
     }
+    snprintf(t->id_tag, sizeof(t->id_tag), "%s", id_tag);
+    t->used = used;
+}
+
+int
+auth_cache_pending(auth_cache_t *self)
+{
+    assert(self);
+    return self->touches;
 }
 
 int
@@ -126,7 +139,7 @@ auth_cache_find(auth_cache_t *self, const char *id_tag, int64_t now_ms, auth_ent
     sqlite3_reset(self->find);
     sqlite3_clear_bindings(self->find);
     if (found == 1)
-        s_touch(self, entry->id_tag, now_ms);
+        s_touch(self, entry->id_tag);
     return found;
 }
 

@@ -22,7 +22,8 @@
  * A lookup must not wait for the disk (decisions take well under 1 ms; a
  * WAL commit with synchronous=FULL may take several): the recency a hit
  * earns is kept in memory and written by auth_cache_flush, which every
- * update runs first and the actor runs on a timer and at exit. A crash
+ * update runs first and the actor runs from its tick (once half of the 64
+ * slots are used, else every minute) and at exit. A crash
  * loses only recency, never an IdTagInfo.
  */
 #ifndef CP_ACTORS_AUTH_AUTH_CACHE_H
@@ -50,6 +51,9 @@ int auth_cache_update(auth_cache_t *self, const auth_entry_t *entry, int64_t now
 int auth_cache_clear(auth_cache_t *self);
 //  Write pending recency and mark passed expiries Expired. 0, or -1.
 int auth_cache_flush(auth_cache_t *self, int64_t now_ms);
+//  Recency entries waiting for a flush (at most 64; past that the oldest
+//  is forgotten, never waited for).
+int auth_cache_pending(auth_cache_t *self);
 //  Number of entries; -1 if the store failed.
 int64_t auth_cache_count(auth_cache_t *self);
 #endif
