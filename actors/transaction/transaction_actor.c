@@ -75,6 +75,8 @@ typedef struct {
     int tx_retry_s;
     bool allow_offline_unknown;
     bool authorize_remote;
+    bool free_charging;            //  FreeChargingEnabled (the seed's AuthEnabled mode)
+    char free_id_tag[SESSION_TAG_MAX + 1];
     bool settling[HW_MAX_CONNECTORS + 1];  //  a stop waits for its final reading
     bool stops_pending;            //  'stopping' rows may exist
     double saved_wh[HW_MAX_CONNECTORS + 1];
@@ -103,6 +105,10 @@ s_load_config(tx_actor_t *self, session_config_t *config)
     self->tx_retry_s = (int) config_store_get_int(self->config, "TransactionMessageRetryInterval", 60);
     self->allow_offline_unknown = s_bool(self, "AllowOfflineTxForUnknownId", false);
     self->authorize_remote = s_bool(self, "AuthorizeRemoteTxRequests", true);
+    self->free_charging = s_bool(self, "FreeChargingEnabled", false);
+    if (config_store_get(self->config, "FreeChargingIdTag", self->free_id_tag, sizeof(self->free_id_tag)) != 0
+        || !self->free_id_tag[0])
+        snprintf(self->free_id_tag, sizeof(self->free_id_tag), "FREECHARGING");
     config->connection_timeout_s = (int) config_store_get_int(self->config, "ConnectionTimeOut", 60);
     config->stop_on_ev_side_disconnect = s_bool(self, "StopTransactionOnEVSideDisconnect", true);
     config->stop_on_invalid_id = s_bool(self, "StopTransactionOnInvalidId", true);
@@ -251,6 +257,36 @@ s_outbox_next(tx_actor_t *self)
     outbox_msg_clear(&msg);
 }
 
+//  Every IdTagInfo the central system returns feeds the authorization
+//  cache (spec 3.4.1): published for the auth actor.
+static void
+s_publish_idtaginfo(tx_actor_t *self, int64_t tx_local, const char *column, const json_t *info)
+{
+    if (!json_is_object(info))
+        return;
+    char sql[96], id_tag[SESSION_TAG_MAX + 1] = "";
+    snprintf(sql, sizeof(sql), "SELECT %s FROM transactions WHERE tx_local = ?", column);
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(self->db, sql, -1, &stmt, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(stmt, 1, tx_local);
+        if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0))
+            snprintf(id_tag, sizeof(id_tag), "%s", (const char *) sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    const char *status = json_string_value(json_object_get(info, "status"));
+    if (!id_tag[0] || !status)
+        return;
+    cp_msg_t *msg = cp_msg_new(CP_MSG_AUTH_IDTAGINFO);
+    cp_msg_set_str(msg->u.auth_idtaginfo.id_tag, id_tag);
+    cp_msg_set_str(msg->u.auth_idtaginfo.status, status);
+    const char *parent = json_string_value(json_object_get(info, "parentIdTag"));
+    const char *expiry = json_string_value(json_object_get(info, "expiryDate"));
+    cp_msg_set_str(msg->u.auth_idtaginfo.parent_id_tag, parent ? parent : "");
+    cp_msg_set_str(msg->u.auth_idtaginfo.expiry_date, expiry ? expiry : "");
+    cp_shell_publish(self->shell, "auth.idtaginfo", msg);
+    cp_msg_destroy(&msg);
+}
+
 static void
 s_outbox_result(tx_actor_t *self, const cp_msg_t *msg)
 {
@@ -275,6 +311,13 @@ s_outbox_result(tx_actor_t *self, const cp_msg_t *msg)
                     (long long) tx_id, status ? status : "?");
             session_on_start_confirmed(self->session, s_now(self), self->outbox_tx_local, (int64_t) tx_id,
                                        status ? status : "Accepted");
+            s_publish_idtaginfo(self, self->outbox_tx_local, "id_tag", json_object_get(conf, "idTagInfo"));
+            json_decref(conf);
+        }
+        else
+        if (streq(self->outbox_action, "StopTransaction")) {
+            json_t *conf = json_loads(msg->u.ocpp_result.payload ? msg->u.ocpp_result.payload : "{}", 0, NULL);
+            s_publish_idtaginfo(self, self->outbox_tx_local, "stop_id_tag", json_object_get(conf, "idTagInfo"));
             json_decref(conf);
         }
         outbox_ack(self->outbox, self->outbox_id);
@@ -313,23 +356,33 @@ s_pump(tx_actor_t *self)
 //  Session effects
 
 static void
+s_auth_fallback(tx_actor_t *self, const char *id_tag)
+{
+    bool allow = self->allow_offline_unknown;
+    cp_warn("transaction", "%s: authorization not available, %s by AllowOfflineTxForUnknownId", id_tag,
+            allow ? "accepted" : "refused");
+    session_on_authorized(self->session, s_now(self), id_tag, allow ? "Accepted" : "Invalid", "");
+}
+
+//  Authorization is the auth actor's decision (local list, cache, online
+//  and offline rules). If it cannot be reached, the last resort is the
+//  unknown-identifier rule, so a charger never hangs on a swipe.
+static void
 s_fx_authorize(void *ctx, const char *id_tag)
 {
     tx_actor_t *self = ctx;
-    if (self->online) {
-        for (int i = 0; i < AUTH_MAX; i++)
-            if (!self->auth[i].corr) {
-                self->auth[i].corr = s_ocpp_call(self, "Authorize", json_pack("{s:s}", "idTag", id_tag));
-                snprintf(self->auth[i].id_tag, sizeof(self->auth[i].id_tag), "%s", id_tag);
-                if (self->auth[i].corr)
-                    return;
-            }
-    }
-    //  Offline: AllowOfflineTxForUnknownId (the local list and cache join
-    //  these rules with the authorization actor).
-    bool allow = self->allow_offline_unknown;
-    cp_info("transaction", "%s: offline, %s by AllowOfflineTxForUnknownId", id_tag, allow ? "accepted" : "refused");
-    session_on_authorized(self->session, s_now(self), id_tag, allow ? "Accepted" : "Invalid", "");
+    for (int i = 0; i < AUTH_MAX; i++)
+        if (!self->auth[i].corr) {
+            cp_msg_t *msg = cp_msg_new(CP_MSG_AUTH_REQUEST);
+            cp_msg_set_str(msg->u.auth_request.id_tag, id_tag);
+            cp_msg_set_str(msg->u.auth_request.purpose, "start");
+            self->auth[i].corr = cp_shell_request(self->shell, "auth", msg);
+            cp_msg_destroy(&msg);
+            snprintf(self->auth[i].id_tag, sizeof(self->auth[i].id_tag), "%s", id_tag);
+            if (self->auth[i].corr)
+                return;
+        }
+    s_auth_fallback(self, id_tag);
 }
 
 static int64_t
@@ -626,7 +679,13 @@ s_on_hw(tx_actor_t *self, const cp_msg_hw_connector_t *m)
     hw.offered_a = m->offered_a;
     hw.temperature_c = m->temperature_c;
     snprintf(hw.fault, sizeof(hw.fault), "%s", m->fault[0] ? m->fault : "none");
+    bool was_plugged = hw.connector >= 1 && hw.connector <= session_connectors(self->session)
+                    && session_hw(self->session, hw.connector)->plugged;
     session_on_hw(self->session, s_now(self), &hw);
+    //  Free charging: plugging in is the identification (the seed's
+    //  AuthEnabled mode); the auth actor answers Accepted for it.
+    if (self->free_charging && hw.plugged && !was_plugged && !session_tx(self->session, hw.connector)->active)
+        session_on_token(self->session, s_now(self), self->free_id_tag);
     if (hw.connector >= 1 && hw.connector <= session_connectors(self->session)) {
         s_save_meter(self, hw.connector);
         if (self->settling[hw.connector]) {
@@ -767,8 +826,8 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         if (msg->type == CP_MSG_HW_CONNECTOR)
             s_on_hw(self, &msg->u.hw_connector);
         else
-        if (msg->type == CP_MSG_HW_TOKEN)
-            session_on_token(self->session, s_now(self), msg->u.hw_token.token);
+        if (msg->type == CP_MSG_AUTH_TOKEN)
+            session_on_token(self->session, s_now(self), msg->u.auth_token.id_tag);
         else
         if (msg->type == CP_MSG_OCPP_STATE) {
             const cp_msg_ocpp_state_t *os = &msg->u.ocpp_state;
@@ -780,18 +839,10 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
             if (self->online && !online) {
                 //  Answers to calls in flight may never come (the link or the
                 //  ocpp actor went away): the outbox message stays queued for
-                //  the next link, the status is reported again on the next
-                //  online edge, and pending authorizations fall back to the
-                //  offline rules. A late answer finds no corr and is ignored.
+                //  the next link and the status is reported again on the next
+                //  online edge. A late answer finds no corr and is ignored.
                 self->outbox_corr = 0;
                 self->report_corr = 0;
-                for (int i = 0; i < AUTH_MAX; i++)
-                    if (self->auth[i].corr) {
-                        self->auth[i].corr = 0;
-                        bool allow = self->allow_offline_unknown;
-                        session_on_authorized(self->session, s_now(self), self->auth[i].id_tag,
-                                              allow ? "Accepted" : "Invalid", "");
-                    }
             }
             self->online = online;
             tx_core_on_online(self->core, online);
@@ -819,24 +870,11 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
             for (int i = 0; i < AUTH_MAX; i++)
                 if (self->auth[i].corr && self->auth[i].corr == env->corr) {
                     self->auth[i].corr = 0;
-                    const char *status = NULL, *parent = "";
-                    json_t *conf = NULL;
-                    if (msg && msg->type == CP_MSG_OCPP_RESULT && streq(msg->u.ocpp_result.outcome, "result")) {
-                        conf = json_loads(msg->u.ocpp_result.payload ? msg->u.ocpp_result.payload : "{}", 0, NULL);
-                        json_t *info = json_object_get(conf, "idTagInfo");
-                        status = json_string_value(json_object_get(info, "status"));
-                        const char *p = json_string_value(json_object_get(info, "parentIdTag"));
-                        parent = p ? p : "";
-                    }
-                    if (status)
-                        session_on_authorized(self->session, s_now(self), self->auth[i].id_tag, status, parent);
-                    else {
-                        //  Authorize failed or timed out: the offline rules decide.
-                        bool allow = self->allow_offline_unknown;
+                    if (msg && msg->type == CP_MSG_AUTH_RESULT)
                         session_on_authorized(self->session, s_now(self), self->auth[i].id_tag,
-                                              allow ? "Accepted" : "Invalid", "");
-                    }
-                    json_decref(conf);
+                                              msg->u.auth_result.status, msg->u.auth_result.parent_id_tag);
+                    else
+                        s_auth_fallback(self, self->auth[i].id_tag);
                     break;
                 }
     }
@@ -903,7 +941,7 @@ transaction_actor(zsock_t *pipe, void *args)
     cp_shell_set_handler(self->shell, s_handler, self);
     cp_bus_t *bus = cp_shell_bus(self->shell);
     cp_bus_subscribe(bus, "hw.connector.");
-    cp_bus_subscribe(bus, "hw.token");
+    cp_bus_subscribe(bus, "auth.token");
     cp_bus_subscribe(bus, "ocpp.state");
     cp_bus_subscribe(bus, "config.changed");
     //  Level-triggered rebuild: ask for the current hardware and link state.
