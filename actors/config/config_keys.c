@@ -16,7 +16,7 @@
  *     and SecurityProfile. CpoName and the certificate keys belong to
  *     certificate management, which this charger does not implement yet.
  * Deliberately absent: SupportedFeatureProfilesMaxLength (errata 3.80:
- * "does not have to be implemented"), ReserveConnectorZeroSupported and
+ * "does not have to be implemented") and
  * ConnectorSwitch3to1PhaseSupported (chapter 9: an optional boolean key
  * that is present announces the feature; we have neither).
  *
@@ -64,6 +64,8 @@ static const char *const s_phase_rotations[] = {
 //  Row helpers keep the table readable: one line per key.
 #define RW_BOOL(n, d, p) \
     { .name = n, .type = CONFIG_TYPE_BOOL, .default_value = d, .profile = p }
+#define R_BOOL(n, d, p) \
+    { .name = n, .type = CONFIG_TYPE_BOOL, .readonly = true, .default_value = d, .profile = p }
 #define RW_INT(n, d, lo, hi, p) \
     { .name = n, .type = CONFIG_TYPE_INT, .default_value = d, .min = lo, .max = hi, .profile = p }
 #define R_INT(n, d, p) \
@@ -128,7 +130,9 @@ static const config_key_def_t s_keys[] = {
     RW_MEASURANDS("StopTxnSampledData", "", "StopTxnSampledDataMaxLength"),
     R_INT("StopTxnSampledDataMaxLength", MEASURAND_COUNT, "Core"),
     R_CSL("SupportedFeatureProfiles",
-          "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger",
+          //  only what is implemented: SmartCharging and FirmwareManagement
+          //  join the list when their actors do
+          "Core,LocalAuthListManagement,Reservation,RemoteTrigger",
           "Core"),
     //  A message is tried at least once; more than 100 attempts is a loop.
     RW_INT("TransactionMessageAttempts", "3", 1, 100, "Core"),
@@ -143,7 +147,10 @@ static const config_key_def_t s_keys[] = {
     R_INT("LocalAuthListMaxLength", "10000", "LocalAuthListManagement"),
     R_INT("SendLocalListMaxLength", "500", "LocalAuthListManagement"),
 
-    //  ---- Reservation (9.3): only the optional ReserveConnectorZero... ----
+    //  ---- Reservation (9.3) ----
+    //  Reserving "any connector" (connector 0) is not offered: ReserveNow
+    //  for connector 0 answers Rejected, as the spec requires then.
+    R_BOOL("ReserveConnectorZeroSupported", "false", "Reservation"),
 
     //  ---- Smart Charging (9.4) ----
     R_INT("ChargeProfileMaxStackLevel", "8", "SmartCharging"),

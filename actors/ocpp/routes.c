@@ -12,6 +12,8 @@ static const struct { const char *action; const char *owner; } s_routes[] = {
     { "UnlockConnector", "transaction" },
     { "ChangeAvailability", "transaction" },
     { "Reset", "transaction" },
+    { "ReserveNow", "transaction" },
+    { "CancelReservation", "transaction" },
     { "SendLocalList", "auth" },
     { "GetLocalListVersion", "auth" },
     { "ClearCache", "auth" },

@@ -16,6 +16,8 @@ typedef struct {
     bool finishing;                //  transaction over, cable still in
     bool operative;
     bool pending_inoperative;      //  ChangeAvailability Scheduled
+    session_reservation_t resv;
+    int starting_reservation;      //  set while the start effect runs
 } connector_t;
 
 typedef struct {
@@ -51,7 +53,7 @@ session_new(int connectors, const session_config_t *config, const session_effect
 {
     assert(connectors >= 1 && connectors <= HW_MAX_CONNECTORS && config && effects);
     assert(effects->authorize && effects->start && effects->stop && effects->contactor && effects->availability
-           && effects->lock);
+           && effects->lock && effects->reservation);
     session_t *self = calloc(1, sizeof(session_t));
     if (!self)
         return NULL;
@@ -101,12 +103,43 @@ s_startable(const session_t *self, int c)
         && !conn->tx.active && !conn->finishing;
 }
 
+//  Does this identifier hold the reservation of connector c (by its own
+//  idTag or its group)?
+static bool
+s_holds(const connector_t *conn, const char *id_tag, const char *parent)
+{
+    const session_reservation_t *r = &conn->resv;
+    return r->active && ((id_tag && strcasecmp(id_tag, r->id_tag) == 0)
+                         || (parent && parent[0] && r->parent_id_tag[0] && strcasecmp(parent, r->parent_id_tag) == 0));
+}
+
+//  Startable for this identifier: a reserved connector only for its holder.
+static bool
+s_startable_for(const session_t *self, int c, const char *id_tag, const char *parent)
+{
+    return s_startable(self, c) && (!self->conn[c].resv.active || s_holds(&self->conn[c], id_tag, parent));
+}
+
+static void
+s_end_reservation(session_t *self, int c, const char *why)
+{
+    session_reservation_t *r = &self->conn[c].resv;
+    if (!r->active)
+        return;
+    cp_info("transaction", "connector %d: reservation %d ended (%s)", c, r->id, why);
+    int id = r->id;
+    memset(r, 0, sizeof(*r));
+    self->fx.reservation(self->ctx, c, id, false);
+}
+
 static void
 s_start(session_t *self, int64_t now, int c, const char *id_tag, const char *parent)
 {
     connector_t *conn = &self->conn[c];
     int64_t meter = (int64_t) conn->hw.energy_wh;
+    conn->starting_reservation = s_holds(conn, id_tag, parent) ? conn->resv.id : 0;
     int64_t local = self->fx.start(self->ctx, c, id_tag, meter);
+    conn->starting_reservation = 0;
     if (local <= 0) {
         cp_error("transaction", "connector %d: transaction for %s not started: cannot make it durable", c, id_tag);
         return;
@@ -119,6 +152,8 @@ s_start(session_t *self, int64_t now, int c, const char *id_tag, const char *par
     conn->tx.meter_start = meter;
     conn->tx.started_wall_ms = self->fx.wall_ms ? self->fx.wall_ms(self->ctx) : 0;
     self->waiting.active = false;
+    if (s_holds(conn, id_tag, parent))
+        s_end_reservation(self, c, "used");
     cp_info("transaction", "connector %d: transaction %lld started for %s (meter %lld Wh)", c,
             (long long) local, id_tag, (long long) meter);
     self->fx.lock(self->ctx, c, true);
@@ -152,17 +187,21 @@ static void
 s_begin(session_t *self, int64_t now, const char *id_tag, const char *parent, int hint)
 {
     int target = 0;
+    //  A connector reserved for this identifier is where it charges.
+    for (int c = 1; c <= self->n && hint == 0; c++)
+        if (s_holds(&self->conn[c], id_tag, parent) && s_startable(self, c))
+            hint = c;
     if (hint > 0)
-        target = s_startable(self, hint) ? hint : -1;
+        target = s_startable_for(self, hint, id_tag, parent) ? hint : -1;
     else
         for (int c = 1; c <= self->n && !target; c++)
-            if (s_startable(self, c) && self->conn[c].hw.plugged)
+            if (s_startable_for(self, c, id_tag, parent) && self->conn[c].hw.plugged)
                 target = c;
     if (target == 0) {
         //  Nowhere to start, even after a plug: don't hold an authorization.
         bool any = false;
         for (int c = 1; c <= self->n; c++)
-            any |= s_startable(self, c);
+            any |= s_startable_for(self, c, id_tag, parent);
         if (!any)
             target = -1;
     }
@@ -287,9 +326,12 @@ session_on_hw(session_t *self, int64_t now, const hw_connector_state_t *hw)
         cp_warn("transaction", "connector %d: fault %s during a transaction", c, conn->hw.fault);
         s_stop(self, c, "", "Other");
     }
+    if (s_faulted(conn))
+        s_end_reservation(self, c, "connector faulted");
     if (hw->plugged && !prev.plugged) {
         if (self->waiting.active && now < self->waiting.deadline     //  ConnectionTimeOut, even before the tick
-            && (self->waiting.connector == 0 || self->waiting.connector == c) && s_startable(self, c))
+            && (self->waiting.connector == 0 || self->waiting.connector == c)
+            && s_startable_for(self, c, self->waiting.id_tag, self->waiting.parent_id_tag))
             s_start(self, now, c, self->waiting.id_tag, self->waiting.parent_id_tag);
         else
         if (conn->tx.active && !conn->tx.suspended_invalid) {
@@ -315,6 +357,9 @@ void
 session_tick(session_t *self, int64_t now)
 {
     assert(self);
+    for (int c = 1; c <= self->n; c++)
+        if (self->conn[c].resv.active && now >= self->conn[c].resv.deadline)
+            s_end_reservation(self, c, "expired");
     if (self->waiting.active && now >= self->waiting.deadline) {
         cp_info("transaction", "%s: no cable plugged within ConnectionTimeOut: authorization dropped",
                 self->waiting.id_tag);
@@ -325,7 +370,11 @@ session_tick(session_t *self, int64_t now)
 int64_t
 session_next_deadline(const session_t *self)
 {
-    return self->waiting.active ? self->waiting.deadline : INT64_MAX;
+    int64_t next = self->waiting.active ? self->waiting.deadline : INT64_MAX;
+    for (int c = 1; c <= self->n; c++)
+        if (self->conn[c].resv.active && self->conn[c].resv.deadline < next)
+            next = self->conn[c].resv.deadline;
+    return next;
 }
 
 void
@@ -341,12 +390,18 @@ session_remote_start(session_t *self, int64_t now, int connector, const char *id
     assert(self && id_tag);
     if (connector < 0 || connector > self->n)
         return false;
+    //  A reserved connector is refused here unless the idTag itself holds
+    //  it; a group member is let through to authorization, which learns
+    //  the parentIdTag, and the start is checked again then.
     if (connector > 0 && !s_startable(self, connector))
+        return false;
+    if (connector > 0 && self->conn[connector].resv.active && !authorize_first
+        && !s_holds(&self->conn[connector], id_tag, ""))
         return false;
     if (connector == 0) {
         bool any = false;
         for (int c = 1; c <= self->n; c++)
-            any |= s_startable(self, c);
+            any |= s_startable_for(self, c, id_tag, "") || (authorize_first && s_startable(self, c));
         if (!any)
             return false;
     }
@@ -410,6 +465,8 @@ session_change_availability(session_t *self, int64_t now, int connector, bool op
             conn->operative = false;
             self->fx.availability(self->ctx, c, false);
         }
+        if (!operative && c > 0)
+            s_end_reservation(self, c, "connector unavailable");
     }
     if (!operative && self->waiting.active
         && (connector == 0 || self->waiting.connector == connector || self->n == 1))
@@ -455,6 +512,9 @@ session_status(const session_t *self, int c, tx_status_t *out)
     if (conn->finishing)
         status = "Finishing";
     else
+    if (conn->resv.active && !(self->waiting.active && self->waiting.connector == c))
+        status = "Reserved";
+    else
     if (conn->hw.plugged)
         status = "Preparing";
     else
@@ -484,4 +544,66 @@ session_operative(const session_t *self, int connector)
 {
     assert(self && connector >= 0 && connector <= self->n);
     return self->conn[connector].operative;
+}
+
+const char *
+session_reserve(session_t *self, int64_t now, int connector, int reservation_id, const char *id_tag,
+                const char *parent_id_tag, int64_t deadline)
+{
+    assert(self && id_tag);
+    if (connector < 1 || connector > self->n)
+        return "Rejected";          //  connector 0: ReserveConnectorZeroSupported is false
+    //  A known reservation id is replaced by the new request.
+    for (int c = 1; c <= self->n; c++)
+        if (self->conn[c].resv.active && self->conn[c].resv.id == reservation_id)
+            s_end_reservation(self, c, "replaced");
+    connector_t *conn = &self->conn[connector];
+    if (s_faulted(conn))
+        return "Faulted";
+    if (!conn->operative || !self->conn[0].operative)
+        return "Unavailable";
+    if (conn->tx.active || conn->finishing || conn->hw.plugged || conn->resv.active
+        || (self->waiting.active && (self->waiting.connector == connector || self->n == 1)))
+        return "Occupied";
+    conn->resv.active = true;
+    conn->resv.id = reservation_id;
+    snprintf(conn->resv.id_tag, sizeof(conn->resv.id_tag), "%s", id_tag);
+    snprintf(conn->resv.parent_id_tag, sizeof(conn->resv.parent_id_tag), "%s", parent_id_tag ? parent_id_tag : "");
+    conn->resv.deadline = deadline;
+    cp_info("transaction", "connector %d: reserved (%d) for %s", connector, reservation_id, id_tag);
+    self->fx.reservation(self->ctx, connector, reservation_id, true);
+    return "Accepted";
+}
+
+bool
+session_cancel_reservation(session_t *self, int reservation_id)
+{
+    assert(self);
+    for (int c = 1; c <= self->n; c++)
+        if (self->conn[c].resv.active && self->conn[c].resv.id == reservation_id) {
+            s_end_reservation(self, c, "cancelled");
+            return true;
+        }
+    return false;
+}
+
+void
+session_restore_reservation(session_t *self, int connector, const session_reservation_t *reservation)
+{
+    assert(self && reservation && connector >= 1 && connector <= self->n);
+    self->conn[connector].resv = *reservation;
+}
+
+const session_reservation_t *
+session_reservation(const session_t *self, int connector)
+{
+    assert(self && connector >= 1 && connector <= self->n);
+    return &self->conn[connector].resv;
+}
+
+int
+session_starting_reservation(const session_t *self, int connector)
+{
+    assert(self && connector >= 1 && connector <= self->n);
+    return self->conn[connector].starting_reservation;
 }

@@ -38,6 +38,9 @@ typedef struct {
     void (*contactor)(void *ctx, int connector, bool closed);
     //  Engage or release the connector's cable lock.
     void (*lock)(void *ctx, int connector, bool locked);
+    //  A reservation was made (active) or ended (expired, used, cancelled,
+    //  connector faulted/unavailable): persist or forget it.
+    void (*reservation)(void *ctx, int connector, int reservation_id, bool active);
     //  Wall-clock time now (ms since the epoch), for the start timestamp.
     int64_t (*wall_ms)(void *ctx);
     //  Persist a connector's availability (Operative / Inoperative).
@@ -62,6 +65,14 @@ typedef struct {
     int64_t started_wall_ms;
     bool suspended_invalid;                 //  StartTransaction.conf not Accepted, not stopped
 } session_tx_t;
+
+typedef struct {
+    bool active;
+    int id;                                 //  reservationId
+    char id_tag[SESSION_TAG_MAX + 1];
+    char parent_id_tag[SESSION_TAG_MAX + 1];
+    int64_t deadline;                       //  monotonic ms
+} session_reservation_t;
 
 typedef struct _session_t session_t;
 
@@ -97,6 +108,20 @@ int session_stop_connector(session_t *self, int64_t now, int connector, const ch
 const char *session_change_availability(session_t *self, int64_t now, int connector, bool operative);
 //  Availability loaded from the store at start (no effect emitted).
 void session_load_availability(session_t *self, int connector, bool operative);
+
+//  ReserveNow (spec 5.13): "Accepted", "Faulted", "Occupied", "Rejected"
+//  or "Unavailable". Connector 0 is Rejected (ReserveConnectorZeroSupported
+//  is false). A known reservation id is replaced.
+const char *session_reserve(session_t *self, int64_t now, int connector, int reservation_id,
+                            const char *id_tag, const char *parent_id_tag, int64_t deadline);
+//  CancelReservation: true if it existed.
+bool session_cancel_reservation(session_t *self, int reservation_id);
+//  A reservation found in the store at start (no effect emitted).
+void session_restore_reservation(session_t *self, int connector, const session_reservation_t *reservation);
+const session_reservation_t *session_reservation(const session_t *self, int connector);
+//  During the start effect: the reservation the starting transaction
+//  uses up (its id goes into StartTransaction.req), or 0.
+int session_starting_reservation(const session_t *self, int connector);
 
 //  Views ----------------------------------------------------------------
 int session_connectors(const session_t *self);

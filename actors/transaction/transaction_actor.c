@@ -413,6 +413,9 @@ s_fx_start(void *ctx, int connector, const char *id_tag, int64_t meter_start)
     }
     json_t *p = json_pack("{s:i, s:s, s:I, s:s}", "connectorId", connector, "idTag", id_tag,
                           "meterStart", (json_int_t) meter_start, "timestamp", ts);
+    int reservation = session_starting_reservation(self->session, connector);
+    if (reservation > 0)
+        json_object_set_new(p, "reservationId", json_integer(reservation));
     char *text = json_dumps(p, JSON_COMPACT);
     json_decref(p);
     int64_t id = outbox_append(self->outbox, "StartTransaction", local, text);
@@ -483,6 +486,35 @@ s_fx_lock(void *ctx, int connector, bool locked)
 {
     tx_actor_t *self = ctx;
     s_hw_command(self, connector, "lock", locked ? 1 : 0);
+}
+
+static void
+s_fx_reservation(void *ctx, int connector, int reservation_id, bool active)
+{
+    tx_actor_t *self = ctx;
+    sqlite3_stmt *stmt = NULL;
+    const session_reservation_t *r = session_reservation(self->session, connector);
+    int rc = SQLITE_ERROR;
+    if (active) {
+        if (sqlite3_prepare_v2(self->db, "INSERT OR REPLACE INTO reservations (connector, reservation_id, id_tag,"
+                               " parent_id_tag, expiry_ms) VALUES (?, ?, ?, ?, ?)", -1, &stmt, NULL) == SQLITE_OK) {
+            sqlite3_bind_int(stmt, 1, connector);
+            sqlite3_bind_int(stmt, 2, reservation_id);
+            sqlite3_bind_text(stmt, 3, r->id_tag, -1, SQLITE_STATIC);
+            sqlite3_bind_text(stmt, 4, r->parent_id_tag, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(stmt, 5, cp_clock_wall_ms(self->clock) + (r->deadline - s_now(self)));
+            rc = sqlite3_step(stmt);
+        }
+    }
+    else
+    if (sqlite3_prepare_v2(self->db, "DELETE FROM reservations WHERE reservation_id = ?", -1, &stmt, NULL)
+        == SQLITE_OK) {
+        sqlite3_bind_int(stmt, 1, reservation_id);
+        rc = sqlite3_step(stmt);
+    }
+    if (rc != SQLITE_DONE)
+        cp_error("transaction", "cannot persist reservation %d: %s", reservation_id, sqlite3_errmsg(self->db));
+    sqlite3_finalize(stmt);
 }
 
 static int64_t
@@ -570,7 +602,9 @@ s_open_tables(tx_actor_t *self)
         " clean_shutdown INTEGER NOT NULL DEFAULT 0);"
         "CREATE TABLE IF NOT EXISTS tx_stopdata (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
         " tx_local INTEGER NOT NULL, json TEXT NOT NULL);"
-        "CREATE TABLE IF NOT EXISTS availability (connector INTEGER PRIMARY KEY, operative INTEGER NOT NULL);");
+        "CREATE TABLE IF NOT EXISTS availability (connector INTEGER PRIMARY KEY, operative INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS reservations (connector INTEGER PRIMARY KEY, reservation_id INTEGER NOT NULL,"
+        " id_tag TEXT NOT NULL, parent_id_tag TEXT NOT NULL, expiry_ms INTEGER NOT NULL);");
 }
 
 static void
@@ -629,6 +663,25 @@ s_recover(tx_actor_t *self)
     }
     sqlite3_finalize(stmt);
     s_queue_stops(self);
+    //  Reservations still valid survive a restart; expired ones are gone.
+    int64_t wall = cp_clock_wall_ms(self->clock);
+    if (sqlite3_prepare_v2(self->db, "SELECT connector, reservation_id, id_tag, parent_id_tag, expiry_ms"
+                           " FROM reservations", -1, &stmt, NULL) == SQLITE_OK)
+        while (sqlite3_step(stmt) == SQLITE_ROW) {
+            int c = sqlite3_column_int(stmt, 0);
+            int64_t expiry = sqlite3_column_int64(stmt, 4);
+            if (c < 1 || c > session_connectors(self->session) || expiry <= wall)
+                continue;
+            session_reservation_t r = { .active = true, .id = sqlite3_column_int(stmt, 1),
+                                        .deadline = s_now(self) + (expiry - wall) };
+            snprintf(r.id_tag, sizeof(r.id_tag), "%s", (const char *) sqlite3_column_text(stmt, 2));
+            snprintf(r.parent_id_tag, sizeof(r.parent_id_tag), "%s", (const char *) sqlite3_column_text(stmt, 3));
+            session_restore_reservation(self->session, c, &r);
+        }
+    sqlite3_finalize(stmt);
+    char sql[96];
+    snprintf(sql, sizeof(sql), "DELETE FROM reservations WHERE expiry_ms <= %lld", (long long) wall);
+    cp_store_exec(self->db, sql);
     if (sqlite3_prepare_v2(self->db, "SELECT connector, operative FROM availability", -1, &stmt, NULL) == SQLITE_OK)
         while (sqlite3_step(stmt) == SQLITE_ROW) {
             int c = sqlite3_column_int(stmt, 0);
@@ -735,7 +788,7 @@ static void
 s_on_inbound(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_inbound_t *in)
 {
     json_t *request = json_loads(in->payload ? in->payload : "{}", 0, NULL);
-    tx_ops_ctx_t ctx = { .session = self->session, .now = s_now(self),
+    tx_ops_ctx_t ctx = { .session = self->session, .now = s_now(self), .wall_ms = cp_clock_wall_ms(self->clock),
                          .authorize_remote = self->authorize_remote };
     json_t *response = NULL;
     if (streq(in->action, "RemoteStartTransaction"))
@@ -748,6 +801,10 @@ s_on_inbound(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_i
         response = change_availability(&ctx, request);
     else if (streq(in->action, "Reset"))
         response = reset(&ctx, request);
+    else if (streq(in->action, "ReserveNow"))
+        response = reserve_now(&ctx, request);
+    else if (streq(in->action, "CancelReservation"))
+        response = cancel_reservation(&ctx, request);
     cp_msg_t *reply = cp_msg_new(CP_MSG_OCPP_INBOUND_REPLY);
     if (response) {
         char *text = json_dumps(response, JSON_COMPACT);
@@ -932,7 +989,7 @@ transaction_actor(zsock_t *pipe, void *args)
     s_load_config(self, &config);
     session_effects_t effects = {
         .authorize = s_fx_authorize, .start = s_fx_start, .stop = s_fx_stop,
-        .contactor = s_fx_contactor, .lock = s_fx_lock, .availability = s_fx_availability, .wall_ms = s_fx_wall_ms,
+        .contactor = s_fx_contactor, .lock = s_fx_lock, .reservation = s_fx_reservation, .availability = s_fx_availability, .wall_ms = s_fx_wall_ms,
     };
     self->session = session_new(self->options->connectors, &config, &effects, self);
     if (!self->outbox || !self->core || !self->session)

@@ -1,6 +1,7 @@
 /* tx_ops.h — the OCPP operations the transaction actor owns, one file each
  * (remote_start_transaction.c, remote_stop_transaction.c,
- * unlock_connector.c, change_availability.c, reset.c). Each takes the
+ * unlock_connector.c, change_availability.c, reset.c, reserve_now.c,
+ * cancel_reservation.c). Each takes the
  * request payload (already validated against the official schema by the
  * gateway) and returns the response payload; the effects go through the
  * session core. */
@@ -14,6 +15,7 @@
 typedef struct {
     session_t *session;
     int64_t now;
+    int64_t wall_ms;               //  for expiryDate
     bool authorize_remote;         //  AuthorizeRemoteTxRequests
     //  filled by reset: the reset the shell must carry out after replying
     char reset_type[8];
@@ -24,4 +26,6 @@ json_t *remote_stop_transaction(tx_ops_ctx_t *ctx, const json_t *request);
 json_t *unlock_connector(tx_ops_ctx_t *ctx, const json_t *request);
 json_t *change_availability(tx_ops_ctx_t *ctx, const json_t *request);
 json_t *reset(tx_ops_ctx_t *ctx, const json_t *request);
+json_t *reserve_now(tx_ops_ctx_t *ctx, const json_t *request);
+json_t *cancel_reservation(tx_ops_ctx_t *ctx, const json_t *request);
 #endif

@@ -95,7 +95,10 @@ test_required_keys_present(void **state)
             fail_msg("missing %s", required[i]);
     //  Deliberately absent (errata 3.80; optional booleans we cannot honour).
     assert_null(config_keys_find("SupportedFeatureProfilesMaxLength"));
-    assert_null(config_keys_find("ReserveConnectorZeroSupported"));
+    //  Reservation: connector 0 is explicitly not supported (read-only false).
+    const config_key_def_t *zero = config_keys_find("ReserveConnectorZeroSupported");
+    assert_non_null(zero);
+    assert_true(zero->readonly);
     assert_null(config_keys_find("ConnectorSwitch3to1PhaseSupported"));
     assert_null(config_keys_find("AuthEnabled"));
     assert_null(config_keys_find(NULL));
@@ -269,8 +272,7 @@ test_derived_readonly_values(void **state)
     config_keys_default(config_keys_find("NumberOfConnectors"), NULL, value, sizeof(value));
     assert_string_equal(value, "1");
     config_keys_default(config_keys_find("SupportedFeatureProfiles"), &opts, value, sizeof(value));
-    assert_string_equal(value, "Core,FirmwareManagement,LocalAuthListManagement,Reservation,"
-                               "SmartCharging,RemoteTrigger");
+    assert_string_equal(value, "Core,LocalAuthListManagement,Reservation,RemoteTrigger");
     //  SecurityProfile defaults to what the start-up options use.
     const config_key_def_t *sp = config_keys_find("SecurityProfile");
     config_keys_default(sp, &opts, value, sizeof(value));

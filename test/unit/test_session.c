@@ -46,6 +46,11 @@ typedef struct {
     //  Cable lock effects, kept apart from the sequence above.
     bool locked[HW_MAX_CONNECTORS + 1];
     int lock_calls;
+    //  Reservation effects, also kept apart: last id and state per connector.
+    int resv_id[HW_MAX_CONNECTORS + 1];
+    bool resv_active[HW_MAX_CONNECTORS + 1];
+    int resv_calls;
+    int start_reservation;          //  session_starting_reservation seen by start
     hw_connector_state_t hw[HW_MAX_CONNECTORS + 1];
 } fx_t;
 
@@ -79,7 +84,17 @@ fx_start(void *ctx, int connector, const char *id_tag, int64_t meter_start)
         return -1;
     }
     e->tx_local = ++f->next_local;
+    f->start_reservation = session_starting_reservation(f->s, connector);
     return e->tx_local;
+}
+
+static void
+fx_reservation(void *ctx, int connector, int reservation_id, bool active)
+{
+    fx_t *f = ctx;
+    f->resv_id[connector] = reservation_id;
+    f->resv_active[connector] = active;
+    f->resv_calls++;
 }
 
 static void
@@ -127,6 +142,7 @@ static const session_effects_t effects = {
     .lock = fx_lock,
     .wall_ms = fx_wall_ms,
     .availability = fx_availability,
+    .reservation = fx_reservation,
 };
 
 static fx_t *
@@ -1188,6 +1204,103 @@ test_hw_out_of_range_ignored(void **state)
     status_is(f, 1, "Available");
 }
 
+
+//  --- Reservations (spec 5.13) --------------------------------------------
+
+static void
+test_reservation_lifecycle(void **state)
+{
+    fx_t *f = *state;
+    int64_t deadline = f->now + 60000;
+    assert_string_equal(session_reserve(f->s, f->now, 1, 42, "R1", "GRP", deadline), "Accepted");
+    assert_true(f->resv_active[1]);
+    assert_int_equal(f->resv_id[1], 42);
+    status_is(f, 1, "Reserved");
+    //  A second reservation of the same connector: Occupied; connector 0
+    //  and unknown connectors: Rejected.
+    assert_string_equal(session_reserve(f->s, f->now, 1, 43, "R2", "", deadline), "Occupied");
+    assert_string_equal(session_reserve(f->s, f->now, 0, 44, "R2", "", deadline), "Rejected");
+    assert_string_equal(session_reserve(f->s, f->now, 2, 44, "R2", "", deadline), "Rejected");
+    //  Another identifier may not use the reserved connector.
+    plug(f, 1, true);
+    status_is(f, 1, "Reserved");
+    swipe(f, "OTHER");
+    expect_authorize(f, "OTHER");
+    authorized(f, "OTHER", "Accepted", NULL);
+    no_more_effects(f);
+    assert_false(session_tx(f->s, 1)->active);
+    //  The holder starts, with the reservation id, which ends it.
+    swipe(f, "R1");
+    expect_authorize(f, "R1");
+    authorized(f, "R1", "Accepted", NULL);
+    expect_start(f, 1, "R1", 0);
+    assert_int_equal(f->start_reservation, 42);
+    assert_false(f->resv_active[1]);
+    assert_false(session_reservation(f->s, 1)->active);
+}
+
+static void
+test_reservation_group_member(void **state)
+{
+    fx_t *f = *state;
+    assert_string_equal(session_reserve(f->s, f->now, 1, 7, "R1", "GRP", f->now + 60000), "Accepted");
+    plug(f, 1, true);
+    swipe(f, "MEMBER");
+    expect_authorize(f, "MEMBER");
+    authorized(f, "MEMBER", "Accepted", "GRP");
+    expect_start(f, 1, "MEMBER", 0);
+    assert_int_equal(f->start_reservation, 7);
+}
+
+static void
+test_reservation_expiry_and_cancel(void **state)
+{
+    fx_t *f = *state;
+    assert_string_equal(session_reserve(f->s, f->now, 1, 1, "R1", "", f->now + 5000), "Accepted");
+    assert_true(session_next_deadline(f->s) <= f->now + 5000);
+    advance(f, 4999);
+    session_tick(f->s, f->now);
+    assert_true(f->resv_active[1]);
+    advance(f, 1);
+    session_tick(f->s, f->now);
+    assert_false(f->resv_active[1]);
+    status_is(f, 1, "Available");
+    //  Cancel: known id → true, unknown → false.
+    assert_string_equal(session_reserve(f->s, f->now, 1, 2, "R1", "", f->now + 5000), "Accepted");
+    assert_false(session_cancel_reservation(f->s, 99));
+    assert_true(session_cancel_reservation(f->s, 2));
+    assert_false(f->resv_active[1]);
+    status_is(f, 1, "Available");
+    //  Same id again replaces the reservation (spec 5.13).
+    assert_string_equal(session_reserve(f->s, f->now, 1, 3, "R1", "", f->now + 5000), "Accepted");
+    assert_string_equal(session_reserve(f->s, f->now, 1, 3, "R9", "", f->now + 9000), "Accepted");
+    assert_string_equal(session_reservation(f->s, 1)->id_tag, "R9");
+}
+
+static void
+test_reservation_refusals(void **state)
+{
+    fx_t *f = *state;
+    int64_t d = f->now + 60000;
+    plug(f, 1, true);
+    assert_string_equal(session_reserve(f->s, f->now, 1, 1, "R1", "", d), "Occupied");
+    plug(f, 1, false);
+    assert_string_equal(session_change_availability(f->s, f->now, 1, false), "Accepted");
+    assert_string_equal(session_reserve(f->s, f->now, 1, 1, "R1", "", d), "Unavailable");
+    assert_string_equal(session_change_availability(f->s, f->now, 1, true), "Accepted");
+    f->hw[1].fault[0] = '\0';
+    snprintf(f->hw[1].fault, sizeof f->hw[1].fault, "rcd");
+    push_hw(f, 1);
+    assert_string_equal(session_reserve(f->s, f->now, 1, 1, "R1", "", d), "Faulted");
+    snprintf(f->hw[1].fault, sizeof f->hw[1].fault, "none");
+    push_hw(f, 1);
+    //  A fault ends a reservation (spec 5.13 (3)).
+    assert_string_equal(session_reserve(f->s, f->now, 1, 1, "R1", "", d), "Accepted");
+    snprintf(f->hw[1].fault, sizeof f->hw[1].fault, "ground");
+    push_hw(f, 1);
+    assert_false(f->resv_active[1]);
+}
+
 int
 main(void)
 {
@@ -1195,6 +1308,10 @@ main(void)
 #define T2(fn) cmocka_unit_test_setup_teardown(fn, setup2, teardown)
     const struct CMUnitTest tests[] = {
         T1(test_initial_state),
+        T1(test_reservation_lifecycle),
+        T1(test_reservation_group_member),
+        T1(test_reservation_expiry_and_cancel),
+        T1(test_reservation_refusals),
         T1(test_plug_then_swipe_full_cycle),
         T1(test_swipe_then_plug_within_timeout),
         T1(test_swipe_then_no_plug_times_out),
