@@ -17,6 +17,11 @@
 #ifndef CP_MESSAGES_CATALOG_H
 #define CP_MESSAGES_CATALOG_H
 
+/* Level-triggered state messages (hw_connector, ocpp_state, tx_connector)
+ * carry seq, the publisher's monotonic clock in ns when it was built: a
+ * state can reach a consumer twice — as an event and as a snapshot reply,
+ * by different paths — and the older one must not win (cp_msg_stale). */
+
 /* hw → all (event "hw.connector.<n>"): level-triggered state of one
  * connector; published on every change and on a snapshot request. */
 #define CP_MSG_HW_CONNECTOR(F)          \
@@ -32,7 +37,8 @@
     F(F64, voltage_v, 0)                \
     F(F64, offered_a, 0)                \
     F(F64, temperature_c, 0)            \
-    F(STR, fault, 16)
+    F(STR, fault, 16)                   \
+    F(I64, seq, 0)
 
 /* anyone → hw (request): drive the hardware or the simulated EV.
  * command: plug unplug ev_charge ev_pause fault contactor lock offer
@@ -68,7 +74,8 @@
     F(STR, registration, 10)            \
     F(I64, heartbeat_interval, 0)       \
     F(I64, boot_count, 0)               \
-    F(STR, last_error, 120)
+    F(STR, last_error, 120)             \
+    F(I64, seq, 0)
 
 /* actor → ocpp (request): send a CALL to the central system. Reply:
  * ocpp_result. */
@@ -138,7 +145,8 @@
     F(STR, id_tag, 20)                  \
     F(I64, meter_start, 0)              \
     F(STR, started_at, 32)              \
-    F(I64, tx_local, 0)
+    F(I64, tx_local, 0)                 \
+    F(I64, seq, 0)
 
 /* metering → transaction (request): meter values of a running transaction,
  * committed to the durable outbox before the reply. kind: "periodic" (a

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const s_names[CP_MSG_COUNT] = {
     [CP_MSG_NONE] = "?",
@@ -395,4 +396,22 @@ cp_msg_decode(const void *data, size_t size, char *why, size_t why_size)
 done:
     msgpack_unpacked_destroy(&unpacked);
     return self;
+}
+
+int64_t
+cp_msg_seq_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+bool
+cp_msg_stale(int64_t seq, int64_t *last)
+{
+    assert(last);
+    if (seq < *last)
+        return true;
+    *last = seq;
+    return false;
 }

@@ -64,6 +64,12 @@ int cp_msg_set_text(char **field, const char *text);
     cp_msg_copy_str((field), sizeof(field), (text))
 int cp_msg_copy_str(char *field, size_t size, const char *text);
 
+//  Sequence for level-triggered state: monotonic nanoseconds, increasing
+//  across threads and processes of one machine.
+int64_t cp_msg_seq_now(void);
+//  True when seq is older than *last (drop it); otherwise records it.
+bool cp_msg_stale(int64_t seq, int64_t *last);
+
 //  Encode into a malloc'd buffer. Returns 0, or -1 when a field breaks
 //  its declared limit (nothing is allocated then).
 int cp_msg_encode(const cp_msg_t *self, char **data_p, size_t *size_p);

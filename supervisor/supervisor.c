@@ -79,6 +79,7 @@ struct _cp_supervisor_t {
     cp_msg_t *ocpp_state;
     cp_msg_t *hw_conn[HW_MAX_CONNECTORS + 1];
     cp_msg_t *tx_conn[HW_MAX_CONNECTORS + 1];
+    int64_t seen_ocpp, seen_hw[HW_MAX_CONNECTORS + 1], seen_tx[HW_MAX_CONNECTORS + 1];
     int64_t next_tick;
     char reset_type[16];           //  Reset requested by the central system
     int64_t reset_at;
@@ -285,16 +286,17 @@ s_absorb_state(cp_supervisor_t *self, const cp_msg_t *msg)
     int n;
     switch (msg->type) {
     case CP_MSG_OCPP_STATE:
-        s_cache(&self->ocpp_state, msg);
+        if (!cp_msg_stale(msg->u.ocpp_state.seq, &self->seen_ocpp))
+            s_cache(&self->ocpp_state, msg);
         break;
     case CP_MSG_HW_CONNECTOR:
         n = (int) msg->u.hw_connector.connector;
-        if (n >= 1 && n <= self->options->connectors)
+        if (n >= 1 && n <= self->options->connectors && !cp_msg_stale(msg->u.hw_connector.seq, &self->seen_hw[n]))
             s_cache(&self->hw_conn[n], msg);
         break;
     case CP_MSG_TX_CONNECTOR:
         n = (int) msg->u.tx_connector.connector;
-        if (n >= 0 && n <= self->options->connectors)
+        if (n >= 0 && n <= self->options->connectors && !cp_msg_stale(msg->u.tx_connector.seq, &self->seen_tx[n]))
             s_cache(&self->tx_conn[n], msg);
         break;
     default:

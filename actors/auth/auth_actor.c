@@ -61,6 +61,7 @@ typedef struct {
     uint64_t snapshot_corr;
     int64_t snapshot_retry;         //  mono ms; 0: none due
     int64_t flushed_at;
+    int64_t seen_ocpp;             //  newest ocpp.state seq (cp_msg_stale)
 } auth_actor_t;
 
 static int64_t s_mono(auth_actor_t *self) { return cp_clock_mono_ms(self->clock); }
@@ -416,7 +417,10 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
             return;
         switch (msg->type) {
             case CP_MSG_HW_TOKEN:       s_on_token(self, &msg->u.hw_token); break;
-            case CP_MSG_OCPP_STATE:     s_on_ocpp_state(self, &msg->u.ocpp_state); break;
+            case CP_MSG_OCPP_STATE:
+                if (!cp_msg_stale(msg->u.ocpp_state.seq, &self->seen_ocpp))
+                    s_on_ocpp_state(self, &msg->u.ocpp_state);
+                break;
             case CP_MSG_AUTH_IDTAGINFO: s_on_idtaginfo(self, &msg->u.auth_idtaginfo); break;
             case CP_MSG_CONFIG_CHANGED: s_load_config(self); break;
             default: break;

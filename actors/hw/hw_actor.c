@@ -54,6 +54,7 @@ s_state_msg(const hw_connector_state_t *state, cp_msg_t *msg)
     memset(msg, 0, sizeof(*msg));
     msg->type = CP_MSG_HW_CONNECTOR;
     hw_core_state_to_msg(state, &msg->u.hw_connector);
+    msg->u.hw_connector.seq = cp_msg_seq_now();
 }
 
 //  Publish connector n if the core says so, or always when forced (after a

@@ -12,6 +12,7 @@
 #include "actors/config/config_store.h"
 #include "actors/metering/metering_core.h"
 #include "supervisor/log.h"
+#include "hw/hw.h"
 #include "supervisor/shell.h"
 #include "supervisor/store.h"
 
@@ -45,6 +46,8 @@ typedef struct {
     pending_t pending[METERING_MAX_PENDING];
     int pending_count;
     snapshot_t snapshot[2];         //  hw, transaction
+    int64_t seen_hw[HW_MAX_CONNECTORS + 1];    //  newest state seqs (cp_msg_stale)
+    int64_t seen_tx[HW_MAX_CONNECTORS + 1];
 } metering_actor_t;
 
 static int64_t s_mono(metering_actor_t *self) { return cp_clock_mono_ms(self->clock); }
@@ -289,11 +292,17 @@ s_rearm(metering_actor_t *self)
 static void
 s_absorb(metering_actor_t *self, const cp_msg_t *msg)
 {
-    if (msg->type == CP_MSG_HW_CONNECTOR)
-        metering_core_on_hw(self->core, &msg->u.hw_connector);
+    if (msg->type == CP_MSG_HW_CONNECTOR) {
+        int c = (int) msg->u.hw_connector.connector;
+        if (c >= 0 && c <= HW_MAX_CONNECTORS && !cp_msg_stale(msg->u.hw_connector.seq, &self->seen_hw[c]))
+            metering_core_on_hw(self->core, &msg->u.hw_connector);
+    }
     else
-    if (msg->type == CP_MSG_TX_CONNECTOR)
-        metering_core_on_tx(self->core, &msg->u.tx_connector, s_mono(self), s_wall(self));
+    if (msg->type == CP_MSG_TX_CONNECTOR) {
+        int c = (int) msg->u.tx_connector.connector;
+        if (c >= 0 && c <= HW_MAX_CONNECTORS && !cp_msg_stale(msg->u.tx_connector.seq, &self->seen_tx[c]))
+            metering_core_on_tx(self->core, &msg->u.tx_connector, s_mono(self), s_wall(self));
+    }
     else
     if (msg->type == CP_MSG_CONFIG_CHANGED && s_is_metering_key(msg->u.config_changed.key))
         s_read_config(self);

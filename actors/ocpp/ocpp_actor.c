@@ -76,9 +76,14 @@ s_log_frame(const char *arrow, const char *text, size_t len)
 {
     if (cp_log_get_level() < CP_LOG_DEBUG)
         return;
-    const char *secret = memmem(text, len, "AuthorizationKey", 16);
-    if (secret)
-        cp_debug("ocpp", "%s %.*s… (rest redacted: secret)", arrow, (int) (secret - text), text);
+    //  Configuration changes may carry a secret under any spelling or JSON
+    //  escape of its key name: their payload is never logged.
+    const char *change = memmem(text, len, "ChangeConfiguration", 19);
+    char head[64];
+    snprintf(head, sizeof(head), "%.*s", (int) (len < sizeof(head) - 1 ? len : sizeof(head) - 1), text);
+    if (change || strcasestr(head, "authorizationkey"))
+        cp_debug("ocpp", "%s %.*s… (payload not logged: may hold a secret)", arrow,
+                 (int) (change ? change - text + 20 : 0), text);
     else
         cp_debug("ocpp", "%s %.*s", arrow, (int) (len > 2000 ? 2000 : len), text);
 }
@@ -139,6 +144,7 @@ s_state_msg(ocpp_actor_t *self)
     st->heartbeat_interval = ocpp_core_heartbeat_interval(self->core);
     st->boot_count = ocpp_core_boot_count(self->core);
     cp_msg_set_str(st->last_error, ocpp_core_last_error(self->core));
+    st->seq = cp_msg_seq_now();
     return msg;
 }
 
@@ -275,7 +281,8 @@ s_answer_locally(ocpp_actor_t *self, ocppj_frame_t *frame)
 {
     trigger_deferred_t deferred = { 0 };
     json_t *response = streq(frame->action, "TriggerMessage")
-        ? trigger_message(frame->payload, self->options->connectors, &deferred)
+        ? trigger_message(frame->payload, self->options->connectors,
+                          ocpp_core_registration(self->core) == OCPP_REG_ACCEPTED, &deferred)
         : data_transfer(frame->payload);
     char schema[80], why[256] = "";
     snprintf(schema, sizeof(schema), "%sResponse", frame->action);

@@ -281,6 +281,24 @@ ocpp_core_submit(ocpp_core_t *self, int64_t now, const char *requester, uint64_t
                  ocpp_reg_name(self->reg));
         return -1;
     }
+    //  The same CALL from the same requester already waiting or in flight
+    //  (a restarted actor resending its outbox head): follow that one
+    //  instead of sending it twice; its answer goes to the new request.
+    const char *text = payload ? payload : "{}";
+    if (self->busy && !self->inflight.internal && strcmp(self->inflight.requester, requester) == 0
+        && strcmp(self->inflight.action, action) == 0 && self->inflight.payload
+        && strcmp(self->inflight.payload, text) == 0) {
+        self->inflight.corr = corr;
+        return 0;
+    }
+    for (int i = 0; i < self->count; i++) {
+        call_t *queued = &self->queue[(self->head + i) % OCPP_QUEUE_MAX];
+        if (strcmp(queued->requester, requester) == 0 && strcmp(queued->action, action) == 0
+            && strcmp(queued->payload, text) == 0) {
+            queued->corr = corr;
+            return 0;
+        }
+    }
     if (self->count >= OCPP_QUEUE_MAX) {
         snprintf(reason, reason_size, "outbound queue full");
         return -1;
@@ -326,6 +344,10 @@ s_boot_result(ocpp_core_t *self, int64_t now, const json_t *payload)
     }
     const char *status = json_string_value(json_object_get(payload, "status"));
     json_int_t interval = json_integer_value(json_object_get(payload, "interval"));
+    //  A day at most: a huge value must not wrap into a negative interval
+    //  (a Heartbeat or BootNotification flood).
+    if (interval > 86400)
+        interval = 86400;
     s_take_time(self, payload);
     if (status && strcmp(status, "Accepted") == 0) {
         self->reg = OCPP_REG_ACCEPTED;
@@ -340,6 +362,9 @@ s_boot_result(ocpp_core_t *self, int64_t now, const json_t *payload)
     }
     else {
         self->reg = status && strcmp(status, "Pending") == 0 ? OCPP_REG_PENDING : OCPP_REG_REJECTED;
+        //  Nothing queued may go out later under a registration that no
+        //  longer holds; requesters resend from their own state.
+        s_fail_all(self, "rejected", "registration is no longer Accepted");
         int wait = interval > 0 ? (int) interval : self->config.boot_retry_s;
         self->boot_next = now + (int64_t) wait * 1000;
         cp_info("ocpp", "registration %s: next BootNotification in %d s", ocpp_reg_name(self->reg), wait);

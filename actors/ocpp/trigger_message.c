@@ -16,18 +16,20 @@ static const char *const s_supported[] = {
 };
 
 json_t *
-trigger_message(const json_t *request, int connectors, trigger_deferred_t *deferred)
+trigger_message(const json_t *request, int connectors, bool registered, trigger_deferred_t *deferred)
 {
     memset(deferred, 0, sizeof(*deferred));
     const char *message = json_string_value(json_object_get(request, "requestedMessage"));
     json_t *connector = json_object_get(request, "connectorId");
-    int n = connector ? (int) json_integer_value(connector) : -1;
+    json_int_t n = connector ? json_integer_value(connector) : -1;
     if (connector && (n < 0 || n > connectors))
+        return json_pack("{s:s}", "status", "Rejected");
+    if (!registered && message && strcmp(message, "BootNotification") != 0)
         return json_pack("{s:s}", "status", "Rejected");
     for (size_t i = 0; message && i < sizeof(s_supported) / sizeof(s_supported[0]); i++)
         if (strcmp(message, s_supported[i]) == 0) {
             snprintf(deferred->message, sizeof(deferred->message), "%s", message);
-            deferred->connector = n;
+            deferred->connector = (int) n;
             deferred->valid = 1;
             return json_pack("{s:s}", "status", "Accepted");
         }

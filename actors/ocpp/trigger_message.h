@@ -5,6 +5,7 @@
 #define CP_ACTORS_OCPP_TRIGGER_MESSAGE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 typedef struct {
     void (*boot)(void *ctx);                         //  send BootNotification now
@@ -23,7 +24,10 @@ typedef struct {
     int valid;
 } trigger_deferred_t;
 
-json_t *trigger_message(const json_t *request, int connectors, trigger_deferred_t *deferred);
+//  registered: BootNotification was Accepted. Before that only a
+//  BootNotification can be triggered (the rest would be refused by the
+//  registration rules), so the others are answered Rejected.
+json_t *trigger_message(const json_t *request, int connectors, bool registered, trigger_deferred_t *deferred);
 void trigger_message_run(const trigger_deferred_t *deferred, const trigger_effects_t *fx, void *ctx);
 
 json_t *data_transfer(const json_t *request);

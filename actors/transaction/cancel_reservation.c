@@ -6,7 +6,7 @@
 json_t *
 cancel_reservation(tx_ops_ctx_t *ctx, const json_t *request)
 {
-    int id = (int) json_integer_value(json_object_get(request, "reservationId"));
-    bool ok = session_cancel_reservation(ctx->session, id);
+    json_int_t id = json_integer_value(json_object_get(request, "reservationId"));
+    bool ok = id >= INT32_MIN && id <= INT32_MAX && session_cancel_reservation(ctx->session, (int) id);
     return json_pack("{s:s}", "status", ok ? "Accepted" : "Rejected");
 }

@@ -10,7 +10,7 @@
 json_t *
 change_availability(tx_ops_ctx_t *ctx, const json_t *request)
 {
-    int n = (int) json_integer_value(json_object_get(request, "connectorId"));
+    int n = tx_ops_connector(json_object_get(request, "connectorId"));
     const char *type = json_string_value(json_object_get(request, "type"));
     bool operative = type && strcmp(type, "Operative") == 0;
     const char *status = session_change_availability(ctx->session, ctx->now, n, operative);

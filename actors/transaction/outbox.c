@@ -627,3 +627,20 @@ outbox_count(outbox_t *self)
     int64_t n = s_count(self);
     return n < 0 ? 0 : (size_t) n;
 }
+
+int
+outbox_knows(outbox_t *self, int64_t tx_local)
+{
+    assert(self);
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(self->db, "SELECT 1 FROM tx_outbox WHERE tx_local = ?1"
+                           " UNION ALL SELECT 1 FROM tx_outbox_ids WHERE tx_local = ?1 LIMIT 1",
+                           -1, &stmt, NULL) != SQLITE_OK) {
+        cp_error("outbox", "knows: %s", sqlite3_errmsg(self->db));
+        return -1;
+    }
+    sqlite3_bind_int64(stmt, 1, tx_local);
+    int rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}

@@ -141,4 +141,8 @@ int64_t outbox_fail(outbox_t *self, int64_t id, int max_attempts, int retry_inte
 
 //  Queued messages; 0 on a SQLite error (logged).
 size_t outbox_count(outbox_t *self);
+//  Does the outbox know tx_local (a message queued, or its CSMS id)? For
+//  recovery: such a transaction reached the outbox, so the central system
+//  will or did hear of it. 1 yes, 0 no, -1 error.
+int outbox_knows(outbox_t *self, int64_t tx_local);
 #endif

@@ -13,7 +13,7 @@ remote_start_transaction(tx_ops_ctx_t *ctx, const json_t *request)
 {
     const char *id_tag = json_string_value(json_object_get(request, "idTag"));
     json_t *connector = json_object_get(request, "connectorId");
-    int n = connector ? (int) json_integer_value(connector) : 0;
+    int n = connector ? tx_ops_connector(connector) : 0;
     bool ok = false;
     if (json_object_get(request, "chargingProfile"))
         cp_warn("transaction", "RemoteStartTransaction with a chargingProfile rejected: smart charging is not available");

@@ -10,15 +10,16 @@
 json_t *
 reserve_now(tx_ops_ctx_t *ctx, const json_t *request)
 {
-    int connector = (int) json_integer_value(json_object_get(request, "connectorId"));
-    int id = (int) json_integer_value(json_object_get(request, "reservationId"));
+    int connector = tx_ops_connector(json_object_get(request, "connectorId"));
+    json_int_t id = json_integer_value(json_object_get(request, "reservationId"));
     const char *id_tag = json_string_value(json_object_get(request, "idTag"));
     const char *parent = json_string_value(json_object_get(request, "parentIdTag"));
     int64_t expiry = 0;
     const char *status = "Rejected";
-    if (cp_clock_parse(json_string_value(json_object_get(request, "expiryDate")), &expiry) == 0
+    if (id >= INT32_MIN && id <= INT32_MAX
+        && cp_clock_parse(json_string_value(json_object_get(request, "expiryDate")), &expiry) == 0
         && expiry > ctx->wall_ms)
-        status = session_reserve(ctx->session, ctx->now, connector, id, id_tag, parent ? parent : "",
+        status = session_reserve(ctx->session, ctx->now, connector, (int) id, id_tag, parent ? parent : "",
                                  ctx->now + (expiry - ctx->wall_ms));
     return json_pack("{s:s}", "status", status);
 }

@@ -79,6 +79,8 @@ typedef struct {
     char free_id_tag[SESSION_TAG_MAX + 1];
     bool settling[HW_MAX_CONNECTORS + 1];  //  a stop waits for its final reading
     bool stops_pending;            //  'stopping' rows may exist
+    int64_t seen_hw[HW_MAX_CONNECTORS + 1];   //  newest state seq seen (cp_msg_stale)
+    int64_t seen_ocpp;
     double saved_wh[HW_MAX_CONNECTORS + 1];
     int64_t saved_at[HW_MAX_CONNECTORS + 1];
 } tx_actor_t;
@@ -129,6 +131,7 @@ s_connector_msg(tx_actor_t *self, int c)
     cp_msg_t *msg = cp_msg_new(CP_MSG_TX_CONNECTOR);
     cp_msg_tx_connector_t *tc = &msg->u.tx_connector;
     tc->connector = c;
+    tc->seq = cp_msg_seq_now();
     cp_msg_set_str(tc->status, st.status);
     cp_msg_set_str(tc->error_code, st.error_code);
     cp_msg_set_str(tc->vendor_error_code, st.vendor_error_code);
@@ -297,7 +300,18 @@ s_outbox_result(tx_actor_t *self, const cp_msg_t *msg)
             json_t *conf = json_loads(msg->u.ocpp_result.payload ? msg->u.ocpp_result.payload : "{}", 0, NULL);
             json_int_t tx_id = json_integer_value(json_object_get(conf, "transactionId"));
             const char *status = json_string_value(json_object_get(json_object_get(conf, "idTagInfo"), "status"));
-            outbox_set_transaction_id(self->outbox, self->outbox_tx_local, (int64_t) tx_id);
+            //  Without the mapping, later messages of this transaction could
+            //  never carry its id: keep trying before acknowledging.
+            int tries = 0;
+            while (outbox_set_transaction_id(self->outbox, self->outbox_tx_local, (int64_t) tx_id) != 0 && ++tries < 3)
+                cp_error("transaction", "cannot record transactionId %lld (attempt %d)", (long long) tx_id, tries);
+            if (tries >= 3) {
+                cp_error("transaction", "transactionId %lld not recorded: StartTransaction stays queued",
+                         (long long) tx_id);
+                json_decref(conf);
+                self->outbox_timer = zloop_timer(cp_shell_loop(self->shell), 5000, 1, s_on_outbox_timer, self);
+                return;
+            }
             sqlite3_stmt *stmt = NULL;
             if (sqlite3_prepare_v2(self->db, "UPDATE transactions SET csms_id = ? WHERE tx_local = ?", -1,
                                    &stmt, NULL) == SQLITE_OK) {
@@ -320,7 +334,9 @@ s_outbox_result(tx_actor_t *self, const cp_msg_t *msg)
             s_publish_idtaginfo(self, self->outbox_tx_local, "stop_id_tag", json_object_get(conf, "idTagInfo"));
             json_decref(conf);
         }
-        outbox_ack(self->outbox, self->outbox_id);
+        if (outbox_ack(self->outbox, self->outbox_id) < 0)
+            cp_error("transaction", "cannot remove delivered %s %lld from the outbox: it may be sent again",
+                     self->outbox_action, (long long) self->outbox_id);
         s_refresh(self, true);
         return;
     }
@@ -610,7 +626,22 @@ s_open_tables(tx_actor_t *self)
 static void
 s_recover(tx_actor_t *self)
 {
-    cp_store_exec(self->db, "DELETE FROM transactions WHERE state = 'active' AND start_queued = 0");
+    //  start_queued = 0: the process died between recording the transaction
+    //  and marking its StartTransaction queued. If the outbox has it, the
+    //  central system will hear of it: keep it (and stop it below); if not,
+    //  nobody knows it and no energy flowed: forget it.
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(self->db, "SELECT tx_local FROM transactions WHERE state = 'active' AND start_queued = 0",
+                           -1, &q, NULL) == SQLITE_OK)
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            int64_t local = sqlite3_column_int64(q, 0);
+            char sql[128];
+            snprintf(sql, sizeof(sql), outbox_knows(self->outbox, local) == 1
+                     ? "UPDATE transactions SET start_queued = 1 WHERE tx_local = %lld"
+                     : "DELETE FROM transactions WHERE tx_local = %lld", (long long) local);
+            cp_store_exec(self->db, sql);
+        }
+    sqlite3_finalize(q);
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(self->db, "SELECT tx_local, connector, id_tag, parent_id_tag, meter_start, started_ms,"
                            " run_id, last_meter_wh, csms_id, clean_shutdown FROM transactions WHERE state = 'active'", -1, &stmt,
@@ -813,7 +844,7 @@ s_on_inbound(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_i
         //  UnlockConnector: release the lock (a stop above already did).
         if (streq(in->action, "UnlockConnector")
             && streq(json_string_value(json_object_get(response, "status")), "Unlocked"))
-            s_hw_command(self, (int) json_integer_value(json_object_get(request, "connectorId")), "lock", 0);
+            s_hw_command(self, tx_ops_connector(json_object_get(request, "connectorId")), "lock", 0);
     }
     else {
         cp_msg_set_str(reply->u.ocpp_inbound_reply.error_code, "NotSupported");
@@ -835,6 +866,21 @@ s_on_inbound(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_i
     s_rearm_session(self);
 }
 
+//  Is the transaction still open (active, or stopped but not yet queued)?
+static bool
+s_tx_open(tx_actor_t *self, int64_t tx_local)
+{
+    sqlite3_stmt *stmt = NULL;
+    bool open = false;
+    if (sqlite3_prepare_v2(self->db, "SELECT 1 FROM transactions WHERE tx_local = ? AND state IN"
+                           " ('active', 'stopping')", -1, &stmt, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(stmt, 1, tx_local);
+        open = sqlite3_step(stmt) == SQLITE_ROW;
+    }
+    sqlite3_finalize(stmt);
+    return open;
+}
+
 static void
 s_on_tx_meter(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_tx_meter_t *m)
 {
@@ -843,6 +889,13 @@ s_on_tx_meter(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_tx_me
     json_t *values = json_loads(m->payload ? m->payload : "", 0, NULL);
     if (!json_is_array(values))
         why = "payload is not a JSON array";
+    else
+    if (streq(m->kind, "periodic") && !s_tx_open(self, m->tx_local)) {
+        //  Its StopTransaction is queued already: a MeterValues after it
+        //  would break the chronological order (spec 3.7).
+        ok = true;
+        why = "transaction already stopped: sample dropped";
+    }
     else
     if (streq(m->kind, "periodic")) {
         json_t *p = json_pack("{s:I, s:O}", "connectorId", (json_int_t) m->connector, "meterValue", values);
@@ -880,13 +933,16 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
     if (env->kind == CP_BUS_EVENT || env->kind == CP_BUS_PARTIAL) {
         if (!msg)
             return;
-        if (msg->type == CP_MSG_HW_CONNECTOR)
-            s_on_hw(self, &msg->u.hw_connector);
+        if (msg->type == CP_MSG_HW_CONNECTOR) {
+            int c = (int) msg->u.hw_connector.connector;
+            if (c >= 1 && c <= HW_MAX_CONNECTORS && !cp_msg_stale(msg->u.hw_connector.seq, &self->seen_hw[c]))
+                s_on_hw(self, &msg->u.hw_connector);
+        }
         else
         if (msg->type == CP_MSG_AUTH_TOKEN)
             session_on_token(self->session, s_now(self), msg->u.auth_token.id_tag);
         else
-        if (msg->type == CP_MSG_OCPP_STATE) {
+        if (msg->type == CP_MSG_OCPP_STATE && !cp_msg_stale(msg->u.ocpp_state.seq, &self->seen_ocpp)) {
             const cp_msg_ocpp_state_t *os = &msg->u.ocpp_state;
             bool online = streq(os->connection, "connected") && streq(os->registration, "Accepted");
             if (!online && self->retry_timer) {
@@ -915,9 +971,15 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
     if (env->kind == CP_BUS_REPLY || env->kind == CP_BUS_UNREACHABLE) {
         if (self->report_corr && env->corr == self->report_corr) {
             bool ok = msg && msg->type == CP_MSG_OCPP_RESULT && streq(msg->u.ocpp_result.outcome, "result");
-            tx_core_report_done(self->core, self->report_connector, &self->report_status, ok);
+            //  A CALLERROR is the central system refusing this status: retrying
+            //  it would block every other connector's report behind it.
+            bool refused = msg && msg->type == CP_MSG_OCPP_RESULT && streq(msg->u.ocpp_result.outcome, "error");
+            if (refused)
+                cp_warn("transaction", "StatusNotification for connector %d refused (%s): not retried",
+                        self->report_connector, msg->u.ocpp_result.error_code);
+            tx_core_report_done(self->core, self->report_connector, &self->report_status, ok || refused);
             self->report_corr = 0;
-            if (!ok && self->online)
+            if (!ok && !refused && self->online)
                 self->retry_timer = zloop_timer(cp_shell_loop(shell), REPORT_RETRY_MS, 1, s_on_retry, self);
         }
         else

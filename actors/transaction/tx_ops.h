@@ -21,6 +21,16 @@ typedef struct {
     char reset_type[8];
 } tx_ops_ctx_t;
 
+//  A connectorId from the wire, range-checked before it becomes an int
+//  (4294967297 must not wrap to connector 1): the value, or -1 when out of
+//  0..HW_MAX_CONNECTORS.
+static inline int
+tx_ops_connector(const json_t *value)
+{
+    json_int_t n = json_integer_value(value);
+    return n >= 0 && n <= HW_MAX_CONNECTORS ? (int) n : -1;
+}
+
 json_t *remote_start_transaction(tx_ops_ctx_t *ctx, const json_t *request);
 json_t *remote_stop_transaction(tx_ops_ctx_t *ctx, const json_t *request);
 json_t *unlock_connector(tx_ops_ctx_t *ctx, const json_t *request);

@@ -8,7 +8,7 @@
 json_t *
 unlock_connector(tx_ops_ctx_t *ctx, const json_t *request)
 {
-    int n = (int) json_integer_value(json_object_get(request, "connectorId"));
+    int n = tx_ops_connector(json_object_get(request, "connectorId"));
     if (n < 1 || n > session_connectors(ctx->session))
         return json_pack("{s:s}", "status", "NotSupported");
     session_stop_connector(ctx->session, ctx->now, n, "UnlockCommand");

@@ -215,6 +215,26 @@ test('SendLocalList Full then Differential, version rules, bad updates untouched
   assert.equal(await listVersion(csms), 2, 'the list version is durable across the reconnect');
 });
 
+test('LocalAuthListEnabled false: GetLocalListVersion -1, SendLocalList NotSupported, the stored list kept', async (t) => {
+  const { csms, cp } = await bootedPair(t);
+  assert.deepEqual(await call(csms, 'SendLocalList', {
+    listVersion: 4, updateType: 'Full', localAuthorizationList: [entry('TAG-KEPT', 'Accepted')],
+  }), { status: 'Accepted' });
+  assert.deepEqual(await call(csms, 'ChangeConfiguration', { key: 'LocalAuthListEnabled', value: 'false' }), { status: 'Accepted' });
+  assert.equal(await listVersion(csms), -1, 'a disabled list reports -1');
+  assert.deepEqual(await call(csms, 'SendLocalList', {
+    listVersion: 5, updateType: 'Full', localAuthorizationList: [],
+  }), { status: 'NotSupported' });
+  assert.deepEqual(await call(csms, 'ChangeConfiguration', { key: 'LocalAuthListEnabled', value: 'true' }), { status: 'Accepted' });
+  assert.equal(await listVersion(csms), 4, 'the stored list was left untouched');
+  // An empty Full update empties the list: version 0 (5.10).
+  assert.deepEqual(await call(csms, 'SendLocalList', {
+    listVersion: 5, updateType: 'Full', localAuthorizationList: [],
+  }), { status: 'Accepted' });
+  assert.equal(await listVersion(csms), 0, 'an emptied list reports 0');
+  assert.deepEqual(await call(csms, 'ClearCache', {}), { status: 'Accepted' });
+});
+
 test('LocalPreAuthorize true: a tag Accepted in the local list starts online without Authorize.req', async (t) => {
   const { csms, cp } = await bootedPair(t);
   const r = await call(csms, 'SendLocalList', {
@@ -222,6 +242,9 @@ test('LocalPreAuthorize true: a tag Accepted in the local list starts online wit
   });
   assert.deepEqual(r, { status: 'Accepted' });
   await setConfig(cp, 'LocalPreAuthorize', 'true');
+  await cp.restart();  // the list and the key are durable
+  await waitBooted(cp, 60000);
+  assert.equal(await listVersion(csms), 7, 'the list survives a restart');
   const since = csms.mark();
   const from = cp.logs().length;
   const start = await startOnline(csms, cp, 'TAG-PRE', since);
@@ -266,6 +289,7 @@ test('cache: learnt online (expiryDate honoured) authorizes offline; an expired 
   while (Date.now() <= Date.parse(shortExpiry) + 500) await sleep(200);
 
   await takeOffline(csms, cp);
+  await cp.restart();  // the cache is durable
   since = csms.mark();
   await cp.cpctlOk('plug', '1');
   await cp.waitStatus((s) => connector(s, 1).plugged === true, 10000, 'plugged');
@@ -324,7 +348,9 @@ test('Authorize unanswered (timeout): the offline rules decide — unknown tag a
   assert.deepEqual(auth.msg[3], { idTag: 'TAG-SILENT' });
   // MessageTimeout 3 s (+ the controller's own slack): bounded well above that.
   await waitDecision(cp, from, 'TAG-SILENT', 'Accepted', 'offline', 30000);
-  const start = await csms.waitFor('StartTransaction', 30000, since);
+  // The StartTransaction may queue behind the unanswered Authorize (one CALL in flight, OCPP-J
+  // 4.1.1) until the link layer gives up on it: bounded above the 30 s default.
+  const start = await csms.waitFor('StartTransaction', 45000, since);
   assert.equal(start.msg[3].idTag, 'TAG-SILENT');
   await cp.waitStatus((s) => tx(s)?.idTag === 'TAG-SILENT' && connector(s, 1).contactor === true, 20000,
     'transaction started after the Authorize timed out');

@@ -191,4 +191,27 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
     await sleep(300);
     assertNoValidationFailures();
   });
+
+  test('Local Authorization List and cache management: SendLocalList, GetLocalListVersion, ClearCache schema-valid', async () => {
+    assert.equal((await callCp('GetLocalListVersion', {})).listVersion, 0, 'an empty list reports 0');
+    const info = { status: 'Accepted', expiryDate: new Date(Date.now() + 86400000).toISOString(), parentIdTag: 'INTEROP-FLEET' };
+    assert.deepEqual(await callCp('SendLocalList', {
+      listVersion: 1, updateType: 'Full',
+      localAuthorizationList: [{ idTag: 'INTEROP-A', idTagInfo: info }, { idTag: 'INTEROP-B', idTagInfo: { status: 'Blocked' } }],
+    }), { status: 'Accepted' });
+    assert.deepEqual(await callCp('GetLocalListVersion', {}), { listVersion: 1 });
+    assert.deepEqual(await callCp('SendLocalList', {
+      listVersion: 2, updateType: 'Differential',
+      localAuthorizationList: [{ idTag: 'INTEROP-C', idTagInfo: { status: 'Accepted' } }, { idTag: 'INTEROP-A' }],
+    }), { status: 'Accepted' });
+    assert.deepEqual(await callCp('SendLocalList', { listVersion: 2, updateType: 'Differential' }), { status: 'VersionMismatch' });
+    assert.deepEqual(await callCp('SendLocalList', {
+      listVersion: 3, updateType: 'Full',
+      localAuthorizationList: [{ idTag: 'INTEROP-D', idTagInfo: { status: 'Accepted' } }, { idTag: 'INTEROP-D', idTagInfo: { status: 'Accepted' } }],
+    }), { status: 'Failed' });
+    assert.deepEqual(await callCp('GetLocalListVersion', {}), { listVersion: 2 });
+    assert.deepEqual(await callCp('ClearCache', {}), { status: 'Accepted' });
+    await sleep(300);
+    assertNoValidationFailures();
+  });
 });
