@@ -281,17 +281,21 @@ ocpp_core_submit(ocpp_core_t *self, int64_t now, const char *requester, uint64_t
                  ocpp_reg_name(self->reg));
         return -1;
     }
-    //  The same CALL from the same requester already waiting or in flight
-    //  (a restarted actor resending its outbox head): follow that one
-    //  instead of sending it twice; its answer goes to the new request.
+    //  The same transaction-related CALL from the same requester already
+    //  waiting or in flight (a restarted transaction actor resending its
+    //  outbox head): follow that one instead of sending it twice; its answer
+    //  goes to the new request. Only these actions: their payloads are
+    //  unique (timestamps), so equal text means the same message.
     const char *text = payload ? payload : "{}";
-    if (self->busy && !self->inflight.internal && strcmp(self->inflight.requester, requester) == 0
+    bool tx_related = strcmp(action, "StartTransaction") == 0 || strcmp(action, "StopTransaction") == 0
+                   || strcmp(action, "MeterValues") == 0;
+    if (tx_related && self->busy && !self->inflight.internal && strcmp(self->inflight.requester, requester) == 0
         && strcmp(self->inflight.action, action) == 0 && self->inflight.payload
         && strcmp(self->inflight.payload, text) == 0) {
         self->inflight.corr = corr;
         return 0;
     }
-    for (int i = 0; i < self->count; i++) {
+    for (int i = 0; tx_related && i < self->count; i++) {
         call_t *queued = &self->queue[(self->head + i) % OCPP_QUEUE_MAX];
         if (strcmp(queued->requester, requester) == 0 && strcmp(queued->action, action) == 0
             && strcmp(queued->payload, text) == 0) {

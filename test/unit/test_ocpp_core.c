@@ -942,11 +942,49 @@ test_invalid_payload_does_not_stall_queue(void **state)
     assert_int_equal(ocpp_core_next_deadline(f->core), 200 + CALL_TIMEOUT_MS);
 }
 
+
+//  A restarted transaction actor resends its outbox head: the core follows
+//  the CALL already in flight (answer to the new request), never sends it twice.
+static void
+test_transaction_resend_deduplicated(void **state)
+{
+    fixture_t *f = *state;
+    register_accepted(f, 0, 600);
+    const char *start = "{\"connectorId\":1,\"idTag\":\"A\",\"meterStart\":0,\"timestamp\":\"2026-11-26T10:00:00Z\"}";
+    assert_int_equal(submit(f, 10, "transaction", 1, "StartTransaction", start), 0);
+    int sent = f->rec.nsent;
+    char id[OCPPJ_MAX_ID + 1];
+    expect_last_call(&f->rec, "StartTransaction", id);
+    assert_int_equal(submit(f, 20, "transaction", 2, "StartTransaction", start), 0);
+    assert_int_equal(f->rec.nsent, sent);                  //  not sent again
+    assert_int_equal(result(f, 30, id, "{\"transactionId\":7,\"idTagInfo\":{\"status\":\"Accepted\"}}"), 0);
+    assert_int_equal(f->rec.ndone, 1);
+    assert_int_equal(f->rec.done[0].corr, 2);             //  the new incarnation gets the answer
+}
+
+//  An interval beyond a day is clamped, never wrapped into a negative one.
+static void
+test_huge_interval_clamped(void **state)
+{
+    fixture_t *f = *state;
+    ocpp_core_connected(f->core, 0);
+    char id[OCPPJ_MAX_ID + 1];
+    expect_last_call(&f->rec, "BootNotification", id);
+    assert_int_equal(result(f, 0, id, "{\"status\":\"Accepted\",\"currentTime\":\"2026-11-26T10:00:00Z\","
+                                      "\"interval\":2147483648}"), 0);
+    assert_int_equal(ocpp_core_heartbeat_interval(f->core), 86400);
+    int sent = f->rec.nsent;
+    ocpp_core_tick(f->core, 1000);
+    assert_int_equal(f->rec.nsent, sent);                 //  no Heartbeat flood
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_boot_is_first_frame, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transaction_resend_deduplicated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_huge_interval_clamped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_boot_accepted_then_heartbeat, setup, teardown),
         cmocka_unit_test_setup_teardown(test_boot_pending_retried_after_interval, setup, teardown),
         cmocka_unit_test_setup_teardown(test_boot_rejected_retried_after_interval, setup, teardown),
