@@ -31,6 +31,7 @@
 #define CPCTL_TIMEOUT_MS 4500
 #define HANG_GRACE_MS 2000
 #define RESET_DELAY_MS 1500
+#define STOP_GRACE_MS 3000
 
 typedef enum { ACTOR_RUNNING, ACTOR_HUNG, ACTOR_STOPPED } actor_state_t;
 
@@ -46,6 +47,7 @@ typedef struct {
     cp_actor_args_t *args;
     shim_args_t *shim;
     actor_state_t state;
+    bool exited;                   //  $BYE or $DIED seen: joining cannot block
     int restarts;
     int64_t last_pong;
     int64_t hung_at;
@@ -96,8 +98,9 @@ s_actor_shim(zsock_t *pipe, void *arg)
     shim_args_t *shim = arg;
     zsock_signal(pipe, 0);
     shim->main(pipe, shim->args);
-    if (!atomic_load(&shim->args->terminated))
-        zstr_send(pipe, "$DIED");
+    //  Tell the supervisor the actor has left, whichever way: it then knows
+    //  that joining the thread (zactor_destroy) cannot block.
+    zstr_send(pipe, atomic_load(&shim->args->terminated) ? "$BYE" : "$DIED");
 }
 
 //  The socket to talk to an actor: its zactor, or its process's pipe.
@@ -132,6 +135,7 @@ s_actor_start(cp_supervisor_t *self, actor_slot_t *slot)
     slot->args->hw = self->hw;
     slot->shim->main = slot->def->main;
     slot->shim->args = slot->args;
+    slot->exited = false;
     slot->zactor = zactor_new(s_actor_shim, slot->shim);
     if (!slot->zactor)
         return -1;
@@ -143,8 +147,36 @@ s_actor_start(cp_supervisor_t *self, actor_slot_t *slot)
     return 0;
 }
 
+//  Ask a thread actor to stop and wait, bounded, until it has left.
+static bool
+s_actor_stop_bounded(cp_supervisor_t *self, actor_slot_t *slot)
+{
+    if (slot->exited)
+        return true;
+    if (slot->state == ACTOR_HUNG)
+        atomic_store(&slot->args->abandon, true);
+    zstr_send(slot->zactor, "$TERM");
+    zpoller_t *poller = zpoller_new(slot->zactor, NULL);
+    zpoller_set_nonstop(poller, true);      //  we are often here because of SIGTERM
+    int64_t deadline = cp_clock_mono_ms(self->clock) + STOP_GRACE_MS;
+    while (!slot->exited) {
+        int64_t left = deadline - cp_clock_mono_ms(self->clock);
+        if (left <= 0)
+            break;
+        if (!zpoller_wait(poller, (int) left))
+            continue;                       //  a signal, or the deadline (checked above)
+        char *cmd = zstr_recv(slot->zactor);
+        if (cmd && (streq(cmd, "$BYE") || streq(cmd, "$DIED")))
+            slot->exited = true;
+        zstr_free(&cmd);
+    }
+    zpoller_destroy(&poller);
+    return slot->exited;
+}
+
 //  Joins the actor thread (it has returned or is returning) and frees.
-static void
+//  False when the actor could not be stopped (escalation is under way).
+static bool
 s_actor_reap(cp_supervisor_t *self, actor_slot_t *slot)
 {
     if (slot->proc.pipe) {
@@ -153,6 +185,18 @@ s_actor_reap(cp_supervisor_t *self, actor_slot_t *slot)
     }
     if (slot->zactor) {
         zpoller_remove(self->poller, slot->zactor);
+        if (!s_actor_stop_bounded(self, slot)) {
+            //  Stuck in a real deadlock: its thread cannot be joined or its
+            //  memory freed. Escalate; the durable store has what matters.
+            cp_error("supervisor", "actor %s does not stop: escalating (exit 1)", slot->def->name);
+            self->exit_code = 1;
+            self->stopping = true;
+            slot->zactor = NULL;
+            slot->args = NULL;
+            slot->shim = NULL;
+            slot->state = ACTOR_STOPPED;
+            return false;
+        }
         zactor_destroy(&slot->zactor);
     }
     free(slot->args);
@@ -160,6 +204,7 @@ s_actor_reap(cp_supervisor_t *self, actor_slot_t *slot)
     slot->args = NULL;
     slot->shim = NULL;
     slot->state = ACTOR_STOPPED;
+    return true;
 }
 
 static void s_request_snapshot(cp_supervisor_t *self, const char *actor);
@@ -169,7 +214,8 @@ static void
 s_actor_restart(cp_supervisor_t *self, actor_slot_t *slot, const char *why)
 {
     cp_warn("supervisor", "actor %s %s; restarting", slot->def->name, why);
-    s_actor_reap(self, slot);
+    if (!s_actor_reap(self, slot))
+        return;                     //  escalating
     int64_t now = cp_clock_mono_ms(self->clock);
     int recent = 0;
     for (int i = 0; i < RESTART_RING; i++)
@@ -209,11 +255,23 @@ s_on_actor_pipe(cp_supervisor_t *self, actor_slot_t *slot)
     if (!msg)
         return;
     char *cmd = zmsg_popstr(msg);
-    if (cmd && streq(cmd, "$PONG"))
+    if (cmd && streq(cmd, "$PONG")) {
         slot->last_pong = cp_clock_mono_ms(self->clock);
+        if (slot->state == ACTOR_HUNG && !self->options->split) {
+            //  It was only slow: it answers again, so it is not stuck.
+            cp_warn("supervisor", "actor %s answers again after a stall", slot->def->name);
+            slot->state = ACTOR_RUNNING;
+            atomic_store(&slot->args->abandon, false);
+        }
+    }
     else
-    if (cmd && streq(cmd, "$DIED"))
+    if (cmd && streq(cmd, "$DIED")) {
+        slot->exited = true;
         s_actor_restart(self, slot, "died");
+    }
+    else
+    if (cmd && streq(cmd, "$BYE"))
+        slot->exited = true;
     zstr_free(&cmd);
     zmsg_destroy(&msg);
 }
@@ -745,23 +803,18 @@ cp_supervisor_destroy(cp_supervisor_t **self_p)
     if (!self)
         return;
     //  Stop in reverse start order: ocpp first, so nothing new arrives.
+    bool stuck = false;
     for (int i = self->actor_count - 1; i >= 0; i--) {
         actor_slot_t *slot = &self->actors[i];
-        if (slot->state == ACTOR_HUNG) {
-            //  cannot be joined; leave it (we are exiting)
-            slot->zactor = NULL;
+        if (slot->state == ACTOR_STOPPED && !slot->zactor && !slot->proc.pipe)
             continue;
-        }
-        if (slot->proc.pipe) {
-            if (self->poller)
-                zpoller_remove(self->poller, slot->proc.pipe);
-            cp_proc_reap(&slot->proc, 3000);
-        }
-        if (slot->zactor && self->poller)
-            zpoller_remove(self->poller, slot->zactor);
-        zactor_destroy(&slot->zactor);
-        free(slot->args);
-        free(slot->shim);
+        stuck |= !s_actor_reap(self, slot);
+    }
+    if (stuck) {
+        //  A thread that cannot be joined keeps sockets open: the ZeroMQ
+        //  context would never terminate. Leave now; the store is durable.
+        cp_error("supervisor", "an actor did not stop: exiting without cleanup");
+        _exit(1);
     }
     for (int i = 0; i < MAX_PENDING; i++)
         if (self->pending[i].corr)
@@ -820,7 +873,8 @@ cp_supervisor_run(cp_supervisor_t *self)
                 actor_slot_t *slot = &self->actors[i];
                 if (slot->state == ACTOR_HUNG)
                     continue;
-                s_actor_reap(self, slot);
+                if (!s_actor_reap(self, slot))
+                    break;          //  escalating
                 if (s_actor_start(self, slot) != 0) {
                     self->exit_code = 1;
                     self->stopping = true;
