@@ -590,6 +590,9 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         if (streq(key, "HeartbeatInterval"))
             ocpp_core_set_heartbeat_interval(self->core, now, (int) s_config_int(self, key, 0));
         else
+        if (streq(key, "MessageTimeout"))
+            ocpp_core_set_call_timeout(self->core, 1000 * (int) s_config_int(self, key, 30));
+        else
         if ((streq(key, "WebSocketPingInterval") || streq(key, "AuthorizationKey")) && !self->reconfigure_timer)
             self->reconfigure_timer = zloop_timer(cp_shell_loop(shell), RECONFIGURE_DELAY_MS, 1,
                                                   s_on_reconfigure, self);
@@ -664,7 +667,7 @@ ocpp_actor(zsock_t *pipe, void *args)
     ocpp_core_config_t core_config = {
         .vendor = self->options->vendor, .model = self->options->model,
         .serial = self->options->serial, .firmware = self->options->firmware,
-        .call_timeout_ms = 30000,
+        .call_timeout_ms = 1000 * (int) s_config_int(self, "MessageTimeout", 30),
         .heartbeat_interval_s = (int) s_config_int(self, "HeartbeatInterval", 300),
         .boot_retry_s = 30,
         .id_prefix = id_prefix,

@@ -480,3 +480,11 @@ ocpp_reg_t ocpp_core_registration(const ocpp_core_t *self) { return self->reg; }
 int ocpp_core_heartbeat_interval(const ocpp_core_t *self) { return self->interval_s; }
 int64_t ocpp_core_boot_count(const ocpp_core_t *self) { return self->boot_count; }
 const char *ocpp_core_last_error(const ocpp_core_t *self) { return self->last_error; }
+
+void
+ocpp_core_set_call_timeout(ocpp_core_t *self, int ms)
+{
+    assert(self);
+    if (ms > 0)
+        self->config.call_timeout_ms = ms;
+}

@@ -82,6 +82,8 @@ void ocpp_core_trigger_boot(ocpp_core_t *self, int64_t now);
 void ocpp_core_trigger_heartbeat(ocpp_core_t *self, int64_t now);
 
 void ocpp_core_set_heartbeat_interval(ocpp_core_t *self, int64_t now, int seconds);
+//  MessageTimeout: the response timeout of CALLs sent from now on.
+void ocpp_core_set_call_timeout(ocpp_core_t *self, int ms);
 
 ocpp_conn_t ocpp_core_connection(const ocpp_core_t *self);
 ocpp_reg_t ocpp_core_registration(const ocpp_core_t *self);
