@@ -115,7 +115,9 @@ cp_bus_publish(cp_bus_t *self, const char *topic, const cp_msg_t *msg)
     zmsg_t *out = zmsg_new();
     zmsg_addstr(out, topic);
     zmsg_append(out, &body);
-    return zmsg_send(&out, self->pub);
+    int rc = zmsg_send(&out, self->pub);
+    zmsg_destroy(&out);             //  still ours if the send failed
+    return rc;
 }
 
 static int
@@ -131,7 +133,9 @@ s_send_addressed(cp_bus_t *self, const char *to, char kind, uint64_t corr, const
     zmsg_addmem(out, &kind, 1);
     zmsg_addmem(out, &corr, sizeof(corr));
     zmsg_append(out, &body);
-    return zmsg_send(&out, self->dealer);
+    int rc = zmsg_send(&out, self->dealer);
+    zmsg_destroy(&out);             //  still ours if the send failed
+    return rc;
 }
 
 uint64_t
@@ -226,6 +230,8 @@ cp_bus_broker_actor(zsock_t *pipe, void *args)
     assert(xsub && xpub && router);
     zsock_set_router_mandatory(router, 1);
     zsock_set_router_handover(router, 1);
+    //  Never block the broker on one peer's full queue: fail that send.
+    zsock_set_sndtimeo(router, 0);
     zsock_set_sndhwm(xpub, 10000);
     zsock_set_linger(router, 0);
     int rc = 0;
@@ -253,7 +259,7 @@ cp_bus_broker_actor(zsock_t *pipe, void *args)
         }
         if (which == pipe) {
             char *cmd = zstr_recv(pipe);
-            bool term = !cmd || streq(cmd, "$TERM");
+            bool term = cmd && streq(cmd, "$TERM");     //  NULL: interrupted, not asked
             zstr_free(&cmd);
             if (term)
                 break;
@@ -263,6 +269,7 @@ cp_bus_broker_actor(zsock_t *pipe, void *args)
             zmsg_t *msg = zmsg_recv(which);
             if (msg)
                 zmsg_send(&msg, which == xsub ? xpub : xsub);
+            zmsg_destroy(&msg);
         }
         else
         if (which == router) {
@@ -281,7 +288,7 @@ cp_bus_broker_actor(zsock_t *pipe, void *args)
             zframe_t *corr = zframe_dup(zmsg_next(msg));
             zframe_t *sender = zframe_dup(from);
             zframe_t *dest = zframe_dup(to);
-            //  [to][from][kind][corr][body]; zmsg_send destroys msg either way
+            //  [to][from][kind][corr][body]; destroyed below if not sent
             zmsg_prepend(msg, &from);
             zmsg_prepend(msg, &to);
             if (zmsg_send(&msg, router) != 0 && k == CP_BUS_REQUEST) {

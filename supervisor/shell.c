@@ -20,7 +20,7 @@ s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
     cp_shell_t *self = arg;
     char *cmd = zstr_recv(pipe);
     if (!cmd)
-        return -1;
+        return 0;                   //  interrupted by a signal: not a command
     int rc = 0;
     if (streq(cmd, "$TERM")) {
         atomic_store(&self->args->terminated, true);

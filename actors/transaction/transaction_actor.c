@@ -79,6 +79,8 @@ typedef struct {
     char free_id_tag[SESSION_TAG_MAX + 1];
     bool settling[HW_MAX_CONNECTORS + 1];  //  a stop waits for its final reading
     bool stops_pending;            //  'stopping' rows may exist
+    bool contactor_want[HW_MAX_CONNECTORS + 1];     //  what the session asked for
+    int64_t contactor_asked_at[HW_MAX_CONNECTORS + 1];
     int64_t seen_hw[HW_MAX_CONNECTORS + 1];   //  newest state seq seen (cp_msg_stale)
     int64_t seen_ocpp;
     double saved_wh[HW_MAX_CONNECTORS + 1];
@@ -495,6 +497,10 @@ s_fx_contactor(void *ctx, int connector, bool closed)
 {
     tx_actor_t *self = ctx;
     s_hw_command(self, connector, "contactor", closed ? 1 : 0);
+    if (connector >= 1 && connector <= HW_MAX_CONNECTORS) {
+        self->contactor_want[connector] = closed;
+        self->contactor_asked_at[connector] = s_now(self);
+    }
 }
 
 static void
@@ -771,6 +777,17 @@ s_on_hw(tx_actor_t *self, const cp_msg_hw_connector_t *m)
     if (self->free_charging && hw.plugged && !was_plugged && !session_tx(self->session, hw.connector)->active)
         session_on_token(self->session, s_now(self), self->free_id_tag);
     if (hw.connector >= 1 && hw.connector <= session_connectors(self->session)) {
+        //  The command may have been lost (hw restarting): the hardware
+        //  must end up as the session wants it, above all open.
+        int c = hw.connector;
+        //  Only what this incarnation asked for: after a restart the session
+        //  has not commanded anything yet.
+        if (self->contactor_asked_at[c] > 0 && hw.contactor_closed != self->contactor_want[c]
+            && s_now(self) - self->contactor_asked_at[c] > 2000) {
+            cp_warn("transaction", "connector %d: contactor is %s, expected %s: commanding again", c,
+                    hw.contactor_closed ? "closed" : "open", self->contactor_want[c] ? "closed" : "open");
+            s_fx_contactor(self, c, self->contactor_want[c]);
+        }
         s_save_meter(self, hw.connector);
         if (self->settling[hw.connector]) {
             //  The meter keeps counting until the contactor has really
