@@ -48,6 +48,8 @@ typedef struct {
     shim_args_t *shim;
     actor_state_t state;
     bool exited;                   //  $BYE or $DIED seen: joining cannot block
+    uint64_t snapshot_corr;        //  status snapshot asked of this actor
+    int snapshot_tries;            //  left: a new actor may not be on the bus yet
     int restarts;
     int64_t last_pong;
     int64_t hung_at;
@@ -369,8 +371,32 @@ s_request_snapshot(cp_supervisor_t *self, const char *actor)
         return;
     cp_msg_t *req = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
     cp_msg_set_str(req->u.snapshot_request.scope, "status");
-    cp_bus_request(self->bus, actor, req);
+    uint64_t corr = cp_bus_request(self->bus, actor, req);
     cp_msg_destroy(&req);
+    actor_slot_t *slot = s_actor_find(self, actor);
+    if (slot) {
+        if (slot->snapshot_corr == 0 || slot->snapshot_tries <= 0)
+            slot->snapshot_tries = 5;
+        slot->snapshot_corr = corr;
+    }
+}
+
+//  A snapshot request reached an actor before it joined the bus: ask again
+//  at the next tick, a few times, so status never stays stale.
+static bool
+s_snapshot_reply(cp_supervisor_t *self, const cp_bus_envelope_t *env)
+{
+    for (int i = 0; i < self->actor_count; i++) {
+        actor_slot_t *slot = &self->actors[i];
+        if (slot->snapshot_corr && slot->snapshot_corr == env->corr) {
+            if (env->kind == CP_BUS_UNREACHABLE && --slot->snapshot_tries > 0)
+                slot->snapshot_corr = UINT64_MAX;           //  retry at the next tick
+            else
+                slot->snapshot_corr = 0;
+            return true;
+        }
+    }
+    return false;
 }
 
 static json_t *
@@ -725,8 +751,10 @@ s_on_bus(cp_supervisor_t *self, zsock_t *sock)
             s_absorb_state(self, msg);
     }
     else
-    if (env.kind == CP_BUS_REPLY || env.kind == CP_BUS_UNREACHABLE)
-        s_on_reply(self, &env, msg);
+    if (env.kind == CP_BUS_REPLY || env.kind == CP_BUS_UNREACHABLE) {
+        if (!s_snapshot_reply(self, &env))
+            s_on_reply(self, &env, msg);
+    }
     else
     if (env.kind == CP_BUS_REQUEST && msg && msg->type == CP_MSG_SYSTEM_RESET) {
         //  Leave time for the Reset.conf (and the queued stops) to go out.
@@ -887,6 +915,9 @@ cp_supervisor_run(cp_supervisor_t *self)
             self->next_tick = now + 1000;
             s_liveness_tick(self);
             s_pending_expire(self);
+            for (int i = 0; i < self->actor_count; i++)
+                if (self->actors[i].snapshot_corr == UINT64_MAX)
+                    s_request_snapshot(self, self->actors[i].def->name);
         }
         //  An actor abandoned after an injected hang comes back as $DIED.
     }
