@@ -327,6 +327,47 @@ test_max_connectors(void **state)
     tx_core_destroy(&core);
 }
 
+
+//  MinimumStatusDuration: a change is reported only once it has lasted the
+//  minimum; a status that is gone before that is never sent; a
+//  re-synchronisation (online edge) is not delayed.
+static void
+test_minimum_status_duration(void **state)
+{
+    tx_core_t *core = *state;
+    tx_core_set_min_duration(core, 5000);
+    tx_core_on_online(core, true);
+    tx_status_t st, available, preparing, finishing;
+    int64_t wake;
+    tx_core_derive(false, "none", &available);
+    tx_core_derive(true, "none", &preparing);
+    finishing = preparing;
+    snprintf(finishing.status, sizeof(finishing.status), "Finishing");
+    //  The online edge reports everything at once.
+    for (int n = 0; n <= CONNECTORS; n++) {
+        assert_int_equal(tx_core_next_report_at(core, 0, &st, &wake), n);
+        tx_core_report_done(core, n, &st, true);
+    }
+    //  Connector 1 goes Preparing at t=1000: not before t=6000.
+    assert_true(tx_core_set_status_at(core, 1, &preparing, 1000));
+    assert_int_equal(tx_core_next_report_at(core, 3000, &st, &wake), -1);
+    assert_int_equal(wake, 6000);
+    assert_int_equal(tx_core_next_report_at(core, 6000, &st, &wake), 1);
+    assert_string_equal(st.status, "Preparing");
+    tx_core_report_done(core, 1, &st, true);
+    //  Finishing for 2 s then Available: Finishing is never reported.
+    assert_true(tx_core_set_status_at(core, 1, &finishing, 10000));
+    assert_int_equal(tx_core_next_report_at(core, 11000, &st, &wake), -1);
+    assert_true(tx_core_set_status_at(core, 1, &available, 12000));
+    assert_int_equal(tx_core_next_report_at(core, 16999, &st, &wake), -1);
+    assert_int_equal(wake, 17000);
+    assert_int_equal(tx_core_next_report_at(core, 17000, &st, &wake), 1);
+    assert_string_equal(st.status, "Available");
+    tx_core_report_done(core, 1, &st, true);
+    assert_int_equal(tx_core_next_report_at(core, 20000, &st, &wake), -1);
+    assert_true(wake == INT64_MAX);
+}
+
 int
 main(void)
 {
@@ -334,6 +375,7 @@ main(void)
         cmocka_unit_test(test_derive),
         cmocka_unit_test(test_derive_overwrites_output),
         cmocka_unit_test_setup_teardown(test_initial_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_minimum_status_duration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nothing_reported_while_offline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_online_reports_all_in_order_one_at_a_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_while_online_reported, setup, teardown),
