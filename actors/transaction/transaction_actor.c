@@ -151,6 +151,23 @@ s_connector_msg(tx_actor_t *self, int c)
     return msg;
 }
 
+static void s_fx_lock(void *ctx, int connector, bool locked);
+
+//  The seed's flow: the charger stays locked while nobody may use it
+//  (Available, Reserved, Unavailable) and unlocks for an authorized user
+//  (Preparing) — unless free charging makes plugging in enough. During a
+//  transaction the session holds the cable locked and releases it at the
+//  stop (Finishing).
+static void
+s_charger_lock(tx_actor_t *self, int c, const tx_status_t *st)
+{
+    if (streq(st->status, "Available") || streq(st->status, "Reserved") || streq(st->status, "Unavailable"))
+        s_fx_lock(self, c, !self->free_charging);
+    else
+    if (streq(st->status, "Preparing"))
+        s_fx_lock(self, c, false);
+}
+
 //  Recompute every connector; publish and report what changed.
 static void
 s_refresh(tx_actor_t *self, bool publish_all)
@@ -163,6 +180,8 @@ s_refresh(tx_actor_t *self, bool publish_all)
             cp_info("transaction", "connector %d: %s%s%s", c, st.status,
                     strcmp(st.error_code, "NoError") ? " / " : "",
                     strcmp(st.error_code, "NoError") ? st.error_code : "");
+        if ((changed || publish_all) && c >= 1)
+            s_charger_lock(self, c, &st);
         if (changed || publish_all) {
             cp_msg_t *msg = s_connector_msg(self, c);
             char topic[32];
@@ -982,6 +1001,8 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
             session_config_t config;
             s_load_config(self, &config);
             session_set_config(self->session, &config);
+            if (streq(msg->u.config_changed.key, "FreeChargingEnabled"))
+                s_refresh(self, true);      //  lock or unlock idle connectors
         }
     }
     else

@@ -75,3 +75,27 @@ test('a reservation survives a restart; faulted and unavailable connectors are r
   assert.equal((await csms.call('ChangeAvailability', { connectorId: 1, type: 'Inoperative' })).result.status, 'Accepted');
   assert.equal((await csms.call('ReserveNow', { connectorId: 1, expiryDate: inSeconds(60), idTag: 'U', reservationId: 33 })).result.status, 'Unavailable');
 });
+
+test('seed flow: locked while Available, unlocked for the authorized user, cable held during the session', async (t) => {
+  const { cp } = await bootedPair(t);
+  const lockOf = async () => connector(await cp.status(), 1).locked;
+  await cp.waitStatus((s) => connector(s, 1).locked === true, 10000, 'charger locked while Available');
+  await cp.cpctlOk('swipe', 'SEED01');
+  await cp.waitStatus((s) => connector(s, 1).status === 'Preparing' && connector(s, 1).locked === false, 10000,
+    'unlocked for the authorized user');
+  await cp.cpctlOk('plug', '1');
+  await cp.waitStatus((s) => connector(s, 1).transaction && connector(s, 1).locked === true, 10000,
+    'cable locked during the transaction');
+  await cp.cpctlOk('ev', '1', 'charge');
+  await cp.waitStatus((s) => connector(s, 1).status === 'Charging', 10000, 'Charging');
+  await cp.cpctlOk('swipe', 'SEED01');
+  await cp.waitStatus((s) => connector(s, 1).status === 'Finishing' && connector(s, 1).locked === false, 10000,
+    'the same card stops and releases the cable');
+  await cp.cpctlOk('unplug', '1');
+  await cp.waitStatus((s) => connector(s, 1).status === 'Available' && connector(s, 1).locked === true, 10000,
+    'locked again once Available');
+  // Free charging: nothing to unlock.
+  await cp.cpctlOk('config', 'set', 'FreeChargingEnabled', 'true');
+  await cp.waitStatus((s) => connector(s, 1).locked === false, 10000, 'free charging leaves the charger unlocked');
+  assert.equal(await lockOf(), false);
+});
