@@ -204,6 +204,17 @@
     F(STR, parent_id_tag, 20)           \
     F(STR, expiry_date, 32)
 
+/* smartcharging → all (event "sc.limit.<n>"): the current limit that
+ * applies to connector n now (the minimum of the OCPP composite schedule
+ * and the local limits), and when it next changes (wall ms, 0 = never).
+ * The hw actor turns it into the pilot's offered current. */
+#define CP_MSG_SC_LIMIT(F)              \
+    F(I64, connector, 0)                \
+    F(F64, limit_a, 0)                  \
+    F(I64, next_change_ms, 0)           \
+    F(STR, source, 16)                  \
+    F(I64, seq, 0)
+
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */
 #define CP_MESSAGE_CATALOG(M)                                   \
     M(HW_CONNECTOR, hw_connector, CP_MSG_HW_CONNECTOR)          \
@@ -228,6 +239,7 @@
     M(AUTH_REQUEST, auth_request, CP_MSG_AUTH_REQUEST)          \
     M(AUTH_RESULT, auth_result, CP_MSG_AUTH_RESULT)             \
     M(AUTH_TOKEN, auth_token, CP_MSG_AUTH_TOKEN)                \
-    M(AUTH_IDTAGINFO, auth_idtaginfo, CP_MSG_AUTH_IDTAGINFO)
+    M(AUTH_IDTAGINFO, auth_idtaginfo, CP_MSG_AUTH_IDTAGINFO)    \
+    M(SC_LIMIT, sc_limit, CP_MSG_SC_LIMIT)
 
 #endif
