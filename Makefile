@@ -27,10 +27,10 @@ unit: asan
 	  ctest --output-on-failure -j $(JOBS)
 
 e2e: build
-	@./scripts/test-e2e.sh $(BUILD)
+	@./scripts/test-node.sh e2e $(BUILD)
 
 interop: build
-	@./scripts/test-interop.sh $(BUILD)
+	@./scripts/test-node.sh interop $(BUILD)
 
 fuzz: build
 	@./scripts/fuzz.sh $(BUILD)

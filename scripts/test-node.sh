@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# test-node.sh SUITE BUILD_DIR — runs the node:test suite in test/SUITE (e2e: the real
+# chargepointd and cpctl against the scripted loopback CSMS in tools/csms; interop: against
+# the independent ocpp-rpc central system in strictMode). Installs the tests' npm packages in
+# test/ when missing or stale (idempotent, quiet), then runs every test/SUITE/*.test.mjs one
+# file at a time (tests start processes). Controller logs: test/artifacts/<test>/.
+set -euo pipefail
+suite="${1:?usage: test-node.sh e2e|interop BUILD_DIR}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${2:-build}"
+case "$build" in /*) ;; *) build="$root/$build" ;; esac
+
+# npm packages: reinstall only when node_modules is missing or older than the manifest.
+(
+  cd "$root/test"
+  stamp=node_modules/.package-lock.json
+  if [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || { [ -f package-lock.json ] && [ package-lock.json -nt "$stamp" ]; }; then
+    if [ -f package-lock.json ]; then cmd=ci; else cmd=install; fi
+    npm "$cmd" --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+)
+
+for bin in chargepointd cpctl; do
+  [ -x "$build/$bin" ] || echo "test-$suite: warning: $build/$bin is missing; tests that need it will fail" >&2
+done
+
+cd "$root"
+mapfile -t files < <(find "test/$suite" -maxdepth 1 -name '*.test.mjs' | sort)
+[ ${#files[@]} -gt 0 ] || { echo "test-$suite: no test files in test/$suite" >&2; exit 1; }
+CP_BUILD="$build" exec node --test --test-concurrency=1 "${files[@]}"
