@@ -29,7 +29,11 @@ typedef struct {
     double voltage_v;
     double offered_a;              //  what the pilot PWM offers the car now
     double temperature_c;
-    char fault[17];                //  "none" | "rcd" | "ground" | "overcurrent" | "overtemp"
+    char fault[17];                //  "none" | "rcd" | "ground" | "overcurrent" | "overtemp" | "welding"
+    //  safety interlock (see safety_* below)
+    bool permitted;                //  the safety path allows the contactor to close
+    double safety_cap_a;           //  current cap from the safety path (derating); 0 = none
+    double voltage_after_open_v;   //  voltage measured on the load side (welding check)
 } hw_connector_state_t;
 
 typedef struct _hw_driver_t hw_driver_t;
@@ -44,6 +48,15 @@ typedef struct {
     //  (arg = kind or "clear"). Returns 0, or -1 with reason filled.
     int (*simulate)(hw_driver_t *self, int connector, const char *command, const char *arg,
                     char *reason, size_t reason_size);
+    //  The fail-safe path, used only by the safety actor. The driver keeps
+    //  every contactor open unless the safety path feeds its watchdog at
+    //  least every timeout_ms AND permits that connector: a dead or hung
+    //  safety actor (or bus) therefore opens the contactors by itself.
+    //  feed: arms/refreshes the watchdog. permit: allow or forbid closing
+    //  connector's contactor (forbidding opens it at once), with a current
+    //  cap (0 = none) the offered current never exceeds (derating).
+    int (*safety_feed)(hw_driver_t *self, int timeout_ms);
+    int (*safety_permit)(hw_driver_t *self, int connector, bool permitted, double cap_a);
     void (*destroy)(hw_driver_t *self);
 } hw_driver_ops_t;
 

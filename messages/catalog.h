@@ -215,6 +215,21 @@
     F(STR, source, 16)                  \
     F(I64, seq, 0)
 
+/* safety → all (event "safety.connector.<n>"): the safety verdict for
+ * one connector. tripped: the contactor was opened for a hazard;
+ * error_code: ChargePointErrorCode (GroundFailure, OverCurrentFailure,
+ * HighTemperature, PowerSwitchFailure, OtherError) with vendor_error;
+ * stop_reason: StopTransaction reason for a running transaction;
+ * derate_a: a current cap in force (over-temperature), 0 = none. */
+#define CP_MSG_SAFETY_STATE(F)          \
+    F(I64, connector, 0)                \
+    F(BOOL, tripped, 0)                 \
+    F(STR, error_code, 32)              \
+    F(STR, vendor_error, 50)            \
+    F(STR, stop_reason, 16)             \
+    F(F64, derate_a, 0)                 \
+    F(I64, seq, 0)
+
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */
 #define CP_MESSAGE_CATALOG(M)                                   \
     M(HW_CONNECTOR, hw_connector, CP_MSG_HW_CONNECTOR)          \
@@ -240,6 +255,7 @@
     M(AUTH_RESULT, auth_result, CP_MSG_AUTH_RESULT)             \
     M(AUTH_TOKEN, auth_token, CP_MSG_AUTH_TOKEN)                \
     M(AUTH_IDTAGINFO, auth_idtaginfo, CP_MSG_AUTH_IDTAGINFO)    \
-    M(SC_LIMIT, sc_limit, CP_MSG_SC_LIMIT)
+    M(SC_LIMIT, sc_limit, CP_MSG_SC_LIMIT)                      \
+    M(SAFETY_STATE, safety_state, CP_MSG_SAFETY_STATE)
 
 #endif
