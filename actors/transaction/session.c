@@ -18,6 +18,12 @@ typedef struct {
     bool pending_inoperative;      //  ChangeAvailability Scheduled
     session_reservation_t resv;
     int starting_reservation;      //  set while the start effect runs
+    struct {
+        bool tripped;
+        char error_code[32];
+        char vendor_error[50];          //  fits tx_status_t.vendor_error_code
+    } safety;
+    int64_t fault_stop_due;        //  hardware fault without a safety verdict yet
 } connector_t;
 
 typedef struct {
@@ -89,9 +95,15 @@ session_set_config(session_t *self, const session_config_t *config)
 int session_connectors(const session_t *self) { return self->n; }
 
 static bool
-s_faulted(const connector_t *c)
+s_hw_faulted(const connector_t *c)
 {
     return c->hw.fault[0] && strcmp(c->hw.fault, "none") != 0;
+}
+
+static bool
+s_faulted(const connector_t *c)
+{
+    return c->safety.tripped || s_hw_faulted(c);
 }
 
 //  Can a new transaction start on connector c now?
@@ -174,6 +186,7 @@ s_stop(session_t *self, int c, const char *id_tag, const char *reason)
     cp_info("transaction", "connector %d: transaction %lld stopped (%s, meter %lld Wh)", c,
             (long long) conn->tx.tx_local, reason, (long long) meter);
     memset(&conn->tx, 0, sizeof(conn->tx));
+    conn->fault_stop_due = 0;
     conn->finishing = conn->hw.plugged;
     if (conn->pending_inoperative) {
         conn->pending_inoperative = false;
@@ -322,9 +335,11 @@ session_on_hw(session_t *self, int64_t now, const hw_connector_state_t *hw)
     hw_connector_state_t prev = conn->hw;
     conn->hw = *hw;
     bool was_faulted = prev.fault[0] && strcmp(prev.fault, "none") != 0;
-    if (s_faulted(conn) && !was_faulted && conn->tx.active) {
+    if (s_hw_faulted(conn) && !was_faulted && conn->tx.active && !conn->fault_stop_due) {
+        //  The safety actor decides how a hazard ends the transaction; if
+        //  its verdict does not come, stop anyway after a grace period.
         cp_warn("transaction", "connector %d: fault %s during a transaction", c, conn->hw.fault);
-        s_stop(self, c, "", "Other");
+        conn->fault_stop_due = now + SESSION_FAULT_GRACE_MS;
     }
     if (s_faulted(conn))
         s_end_reservation(self, c, "connector faulted");
@@ -354,9 +369,40 @@ session_on_hw(session_t *self, int64_t now, const hw_connector_state_t *hw)
 }
 
 void
+session_on_safety(session_t *self, int64_t now, int connector, bool tripped, const char *error_code,
+                  const char *vendor_error, const char *stop_reason)
+{
+    assert(self);
+    if (connector < 1 || connector > self->n)
+        return;
+    connector_t *conn = &self->conn[connector];
+    bool was = conn->safety.tripped;
+    conn->safety.tripped = tripped;
+    snprintf(conn->safety.error_code, sizeof(conn->safety.error_code), "%s",
+             tripped && error_code && *error_code ? error_code : "OtherError");
+    snprintf(conn->safety.vendor_error, sizeof(conn->safety.vendor_error), "%.49s", vendor_error ? vendor_error : "");
+    if (tripped && !was)
+        cp_warn("transaction", "connector %d: safety trip (%s)", connector, conn->safety.error_code);
+    if (tripped && conn->tx.active) {
+        conn->fault_stop_due = 0;
+        s_stop(self, connector, "", stop_reason && *stop_reason ? stop_reason : "Other");
+    }
+    if (tripped)
+        s_end_reservation(self, connector, "safety trip");
+}
+
+void
 session_tick(session_t *self, int64_t now)
 {
     assert(self);
+    for (int c = 1; c <= self->n; c++) {
+        connector_t *conn = &self->conn[c];
+        if (conn->fault_stop_due && now >= conn->fault_stop_due) {
+            conn->fault_stop_due = 0;
+            if (conn->tx.active && s_faulted(conn))
+                s_stop(self, c, "", "Other");
+        }
+    }
     for (int c = 1; c <= self->n; c++)
         if (self->conn[c].resv.active && now >= self->conn[c].resv.deadline)
             s_end_reservation(self, c, "expired");
@@ -371,6 +417,9 @@ int64_t
 session_next_deadline(const session_t *self)
 {
     int64_t next = self->waiting.active ? self->waiting.deadline : INT64_MAX;
+    for (int c = 1; c <= self->n; c++)
+        if (self->conn[c].fault_stop_due && self->conn[c].fault_stop_due < next)
+            next = self->conn[c].fault_stop_due;
     for (int c = 1; c <= self->n; c++)
         if (self->conn[c].resv.active && self->conn[c].resv.deadline < next)
             next = self->conn[c].resv.deadline;
@@ -493,6 +542,12 @@ session_status(const session_t *self, int c, tx_status_t *out)
         return;
     }
     tx_core_derive(conn->hw.plugged, conn->hw.fault, out);
+    if (conn->safety.tripped) {
+        snprintf(out->status, sizeof(out->status), "Faulted");
+        snprintf(out->error_code, sizeof(out->error_code), "%s", conn->safety.error_code);
+        memcpy(out->vendor_error_code, conn->safety.vendor_error, sizeof(conn->safety.vendor_error));
+        return;
+    }
     if (s_faulted(conn))
         return;
     const char *status;

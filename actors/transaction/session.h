@@ -90,6 +90,15 @@ void session_on_authorized(session_t *self, int64_t now, const char *id_tag, con
 //  StartTransaction.conf for a transaction: its CSMS id and idTagInfo status.
 void session_on_start_confirmed(session_t *self, int64_t now, int64_t tx_local, int64_t tx_id,
                                 const char *status);
+//  The safety actor's verdict for a connector. A trip stops the running
+//  transaction with stop_reason and makes the connector Faulted with
+//  error_code / vendor_error until the safety actor clears it. A hardware
+//  fault seen without a safety verdict stops the transaction after
+//  SESSION_FAULT_GRACE_MS with reason Other (the safety actor may be
+//  restarting; the hardware interlock has opened the contactor anyway).
+#define SESSION_FAULT_GRACE_MS 2000
+void session_on_safety(session_t *self, int64_t now, int connector, bool tripped, const char *error_code,
+                       const char *vendor_error, const char *stop_reason);
 void session_tick(session_t *self, int64_t now);
 int64_t session_next_deadline(const session_t *self);
 

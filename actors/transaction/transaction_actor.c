@@ -81,7 +81,8 @@ typedef struct {
     bool stops_pending;            //  'stopping' rows may exist
     bool contactor_want[HW_MAX_CONNECTORS + 1];     //  what the session asked for
     int64_t contactor_asked_at[HW_MAX_CONNECTORS + 1];
-    int64_t seen_hw[HW_MAX_CONNECTORS + 1];   //  newest state seq seen (cp_msg_stale)
+    int64_t seen_hw[HW_MAX_CONNECTORS + 1];
+    int64_t seen_safety[HW_MAX_CONNECTORS + 1];   //  newest state seq seen (cp_msg_stale)
     int64_t seen_ocpp;
     double saved_wh[HW_MAX_CONNECTORS + 1];
     int64_t saved_at[HW_MAX_CONNECTORS + 1];
@@ -975,6 +976,14 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
                 s_on_hw(self, &msg->u.hw_connector);
         }
         else
+        if (msg->type == CP_MSG_SAFETY_STATE) {
+            const cp_msg_safety_state_t *ss = &msg->u.safety_state;
+            int c = (int) ss->connector;
+            if (c >= 1 && c <= HW_MAX_CONNECTORS && !cp_msg_stale(ss->seq, &self->seen_safety[c]))
+                session_on_safety(self->session, s_now(self), c, ss->tripped, ss->error_code, ss->vendor_error,
+                                  ss->stop_reason);
+        }
+        else
         if (msg->type == CP_MSG_AUTH_TOKEN)
             session_on_token(self->session, s_now(self), msg->u.auth_token.id_tag);
         else
@@ -1099,11 +1108,12 @@ transaction_actor(zsock_t *pipe, void *args)
     cp_bus_t *bus = cp_shell_bus(self->shell);
     cp_bus_subscribe(bus, "hw.connector.");
     cp_bus_subscribe(bus, "auth.token");
+    cp_bus_subscribe(bus, "safety.connector.");
     cp_bus_subscribe(bus, "ocpp.state");
     cp_bus_subscribe(bus, "config.changed");
     //  Level-triggered rebuild: ask for the current hardware and link state.
-    const char *sources[] = { "hw", "ocpp" };
-    for (int i = 0; i < 2; i++) {
+    const char *sources[] = { "hw", "ocpp", "safety" };
+    for (int i = 0; i < 3; i++) {
         cp_msg_t *req = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
         cp_msg_set_str(req->u.snapshot_request.scope, "transaction");
         cp_shell_request(self->shell, sources[i], req);

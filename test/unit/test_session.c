@@ -721,6 +721,13 @@ test_fault_during_tx(void **state)
         ev_request(f, 1, true);
         energy(f, 1, 100.0 * (double) (i + 1) + 42.7);
         fault(f, 1, cases[i].fault);
+        no_more_effects(f);                 //  waiting for the safety actor's verdict
+        expect_status(f, 1, "Faulted", cases[i].code);
+        advance(f, SESSION_FAULT_GRACE_MS - 1);
+        session_tick(f->s, f->now);
+        no_more_effects(f);
+        advance(f, 1);
+        session_tick(f->s, f->now);         //  none came: stop anyway
         expect_stop(f, 1, local, NULL, 100 * (int64_t) (i + 1) + 42, "Other");
         no_more_effects(f);
         expect_status(f, 1, "Faulted", cases[i].code);
@@ -1301,6 +1308,43 @@ test_reservation_refusals(void **state)
     assert_false(f->resv_active[1]);
 }
 
+//  A safety trip stops the transaction with the safety actor's reason and
+//  shows its error code; clearing it makes the connector usable again.
+static void
+test_safety_trip(void **state)
+{
+    fx_t *f = *state;
+    energy(f, 1, 500);
+    int64_t local = start_tx(f, 1, "TAG", NULL);
+    ev_request(f, 1, true);
+    session_on_safety(f->s, f->now, 1, true, "GroundFailure", "rcd 6mA DC", "EmergencyStop");
+    expect_stop(f, 1, local, NULL, 500, "EmergencyStop");
+    no_more_effects(f);
+    tx_status_t st;
+    session_status(f->s, 1, &st);
+    assert_string_equal(st.status, "Faulted");
+    assert_string_equal(st.error_code, "GroundFailure");
+    assert_string_equal(st.vendor_error_code, "rcd 6mA DC");
+    //  The hardware fault that follows is not a second stop.
+    fault(f, 1, "rcd");
+    advance(f, SESSION_FAULT_GRACE_MS + 1);
+    session_tick(f->s, f->now);
+    no_more_effects(f);
+    //  Not startable while tripped.
+    swipe(f, "OTHER");
+    expect_authorize(f, "OTHER");
+    authorized(f, "OTHER", "Accepted", NULL);
+    no_more_effects(f);
+    fault(f, 1, "none");
+    session_on_safety(f->s, f->now, 1, false, "", "", "");
+    status_is(f, 1, "Finishing");
+    plug(f, 1, false);
+    status_is(f, 1, "Available");
+    //  A verdict for a connector the charger lacks is ignored.
+    session_on_safety(f->s, f->now, 7, true, "GroundFailure", "", "Other");
+    no_more_effects(f);
+}
+
 int
 main(void)
 {
@@ -1326,6 +1370,7 @@ main(void)
         T1(test_unplug_stops_on_ev_side_disconnect),
         T1(test_unplug_keeps_tx_without_ev_side_disconnect),
         T1(test_fault_during_tx),
+        T1(test_safety_trip),
         T1(test_faulted_connector_not_startable),
         T1(test_low_offered_current_suspends),
         T2(test_remote_start_rules),
