@@ -8,6 +8,7 @@
 #include "actors/hw/hw_actor.h"
 #include "actors/metering/metering_actor.h"
 #include "actors/ocpp/ocpp_actor.h"
+#include "actors/smartcharging/smartcharging_actor.h"
 #include "actors/transaction/transaction_actor.h"
 
 const cp_actor_def_t cp_actor_defs[] = {
@@ -15,6 +16,7 @@ const cp_actor_def_t cp_actor_defs[] = {
     { "auth", auth_actor },
     { "hw", hw_actor },
     { "transaction", transaction_actor },
+    { "smartcharging", smartcharging_actor },
     { "metering", metering_actor },
     { "ocpp", ocpp_actor },
 };

@@ -17,6 +17,9 @@ static const struct { const char *action; const char *owner; } s_routes[] = {
     { "SendLocalList", "auth" },
     { "GetLocalListVersion", "auth" },
     { "ClearCache", "auth" },
+    { "SetChargingProfile", "smartcharging" },
+    { "ClearChargingProfile", "smartcharging" },
+    { "GetCompositeSchedule", "smartcharging" },
 };
 
 //  The 1.6 security whitepaper's certificate and signed-firmware

@@ -1,0 +1,464 @@
+/* smartcharging_actor.c — the thin shell around the smart-charging model
+ * (see smartcharging_actor.h). Everything that decides is pure
+ * (profile.c, composite.c, the operation files); this file only feeds
+ * them with bus events, the clock and the store, and carries out what they
+ * decide.
+ */
+#include "actors/smartcharging/smartcharging_actor.h"
+
+#include <math.h>
+#include <string.h>
+#include "actors/config/config_store.h"
+#include "actors/smartcharging/composite.h"
+#include "actors/smartcharging/profile_store.h"
+#include "actors/smartcharging/sc_ops.h"
+#include "hw/hw.h"
+#include "supervisor/log.h"
+#include "supervisor/shell.h"
+#include "supervisor/store.h"
+
+#define LOG "smartcharging"
+
+typedef struct {
+    double limit_a;             //  published / offered now
+    int64_t next_change_ms;
+    bool is_default;
+    bool published;
+    double offered_a;           //  acknowledged by hw; NAN = not yet
+    uint64_t offer_corr;        //  in flight
+    double offer_pending_a;
+    int64_t offer_retry_mono;   //  0 = none
+} s_conn_t;
+
+typedef struct {
+    cp_shell_t *shell;
+    cp_clock_t *clock;
+    const cp_options_t *options;
+    sqlite3 *db;
+    config_store_t *config;
+    sc_store_t *store;
+    sc_ops_ctx_t ctx;
+    int connectors;
+    int timer;
+    int64_t seen_tx[SC_MAX_CONNECTORS + 1];
+    bool tx_known[SC_MAX_CONNECTORS + 1];   //  a state of the connector arrived since start
+    s_conn_t conn[SC_MAX_CONNECTORS + 1];
+    uint64_t snapshot_corr;
+    int64_t snapshot_retry_mono;
+} sc_actor_t;
+
+static int64_t s_mono(sc_actor_t *self) { return cp_clock_mono_ms(self->clock); }
+static int64_t s_wall(sc_actor_t *self) { return cp_clock_wall_ms(self->clock); }
+
+//  --------------------------------------------------------------------------
+//  Configuration (9.4)
+
+static void
+s_read_config(sc_actor_t *self)
+{
+    sc_rules_t *r = &self->ctx.rules;
+    r->connectors = self->connectors;
+    r->max_stack_level = (int) config_store_get_int(self->config, "ChargeProfileMaxStackLevel", 8);
+    r->max_periods = (int) config_store_get_int(self->config, "ChargingScheduleMaxPeriods", 48);
+    self->ctx.max_installed = (int) config_store_get_int(self->config, "MaxChargingProfilesInstalled", 32);
+    char units[64] = "";
+    config_store_get(self->config, "ChargingScheduleAllowedChargingRateUnit", units, sizeof(units));
+    r->allow_a = strstr(units, "Current") != NULL;
+    r->allow_w = strstr(units, "Power") != NULL;
+    if (!r->allow_a && !r->allow_w)
+        r->allow_a = true;      //  a hand-edited store: the pilot's own unit
+}
+
+static bool
+s_is_sc_key(const char *key)
+{
+    return streq(key, "ChargeProfileMaxStackLevel") || streq(key, "ChargingScheduleMaxPeriods")
+        || streq(key, "MaxChargingProfilesInstalled")
+        || streq(key, "ChargingScheduleAllowedChargingRateUnit");
+}
+
+//  --------------------------------------------------------------------------
+//  Limits
+
+static void s_rearm(sc_actor_t *self);
+
+static void
+s_offer_send(sc_actor_t *self, int c)
+{
+    s_conn_t *conn = &self->conn[c];
+    cp_msg_t *msg = cp_msg_new(CP_MSG_HW_COMMAND);
+    if (msg) {
+        msg->u.hw_command.connector = c;
+        cp_msg_set_str(msg->u.hw_command.command, "offer");
+        msg->u.hw_command.value = conn->limit_a;
+        conn->offer_corr = cp_shell_request(self->shell, "hw", msg);
+        conn->offer_pending_a = conn->limit_a;
+        cp_msg_destroy(&msg);
+    }
+    conn->offer_retry_mono = conn->offer_corr ? 0 : s_mono(self) + SC_ACTOR_RETRY_MS;
+}
+
+static void
+s_publish(sc_actor_t *self, int c)
+{
+    s_conn_t *conn = &self->conn[c];
+    cp_msg_t *msg = cp_msg_new(CP_MSG_SC_LIMIT);
+    if (!msg)
+        return;
+    msg->u.sc_limit.connector = c;
+    msg->u.sc_limit.limit_a = conn->limit_a;
+    msg->u.sc_limit.next_change_ms = conn->next_change_ms;
+    cp_msg_set_str(msg->u.sc_limit.source, conn->is_default ? "default" : "ocpp");
+    msg->u.sc_limit.seq = cp_msg_seq_now();
+    char topic[32];
+    snprintf(topic, sizeof(topic), "sc.limit.%d", c);
+    cp_shell_publish(self->shell, topic, msg);
+    cp_msg_destroy(&msg);
+}
+
+//  limit now and next change (wall ms, 0 = none) of one composite mode
+static double
+s_now(sc_actor_t *self, int connector, sc_mode_t mode, int64_t start, int64_t *next, bool *is_default)
+{
+    sc_composite_req_t req;
+    sc_ops_composite_req(&self->ctx, &req, connector, start, SC_ACTOR_HORIZON_S, SC_UNIT_A);
+    req.mode = mode;
+    sc_slot_t out[2];
+    int n = sc_composite(&req, out, 2, NULL);
+    if (n < 1) {
+        cp_error(LOG, "cannot compute the limit of connector %d: offering the default", connector);
+        *is_default = true;
+        return SC_ACTOR_DEFAULT_LIMIT_A;
+    }
+    if (n == 2 && (*next == 0 || start + out[1].start_s * 1000 < *next))
+        *next = start + out[1].start_s * 1000;
+    *is_default = *is_default && out[0].is_default;
+    return out[0].limit;
+}
+
+static void
+s_recompute(sc_actor_t *self)
+{
+    int64_t now = s_wall(self);
+    int64_t start = now - ((now % 1000) + 1000) % 1000;
+    self->ctx.now_ms = now;
+    int64_t next = 0;
+    bool cp_default = true;
+    double cap = s_now(self, 0, SC_MODE_CP_MAX, start, &next, &cp_default);
+    double own[SC_MAX_CONNECTORS + 1], want[SC_MAX_CONNECTORS], share[SC_MAX_CONNECTORS];
+    bool own_default[SC_MAX_CONNECTORS + 1];
+    int active[SC_MAX_CONNECTORS], n_active = 0;
+    for (int c = 1; c <= self->connectors; c++) {
+        own_default[c] = true;
+        own[c] = s_now(self, c, SC_MODE_OWN, start, &next, &own_default[c]);
+        if (self->ctx.tx[c].active) {
+            active[n_active] = c;
+            want[n_active++] = own[c];
+        }
+    }
+    sc_share(cap, want, n_active, share);
+    for (int c = 1; c <= self->connectors; c++) {
+        double limit = own[c] < cap ? own[c] : cap;
+        for (int i = 0; i < n_active; i++)
+            if (active[i] == c)
+                limit = share[i];
+        limit = sc_round_limit(limit);
+        bool is_default = own_default[c] && (cp_default || own[c] <= cap) && limit == own[c];
+        s_conn_t *conn = &self->conn[c];
+        bool changed = !conn->published || conn->limit_a != limit || conn->next_change_ms != next
+                    || conn->is_default != is_default;
+        conn->limit_a = limit;
+        conn->next_change_ms = next;
+        conn->is_default = is_default;
+        if (changed) {
+            if (!conn->published || conn->limit_a != conn->offered_a)
+                cp_info(LOG, "connector %d: limit %.1f A (%s)", c, limit, is_default ? "default" : "ocpp");
+            conn->published = true;
+            s_publish(self, c);
+        }
+        //  one offer in flight at a time; a newer limit follows its answer
+        if (!conn->offer_corr && !conn->offer_retry_mono && conn->offered_a != limit)
+            s_offer_send(self, c);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Transactions
+
+static void
+s_on_tx(sc_actor_t *self, const cp_msg_tx_connector_t *tx)
+{
+    int c = (int) tx->connector;
+    if (c < 1 || c > self->connectors || cp_msg_stale(tx->seq, &self->seen_tx[c]))
+        return;
+    sc_tx_view_t *view = &self->ctx.tx[c];
+    bool was_active = view->active;
+    int64_t was_local = self->ctx.tx_local[c];
+    view->active = tx->tx_active;
+    view->confirmed = tx->tx_active && tx->tx_confirmed;
+    view->tx_id = tx->tx_active ? tx->tx_id : 0;
+    self->ctx.tx_local[c] = tx->tx_active ? tx->tx_local : 0;
+    if (tx->tx_active) {
+        int64_t started = 0;
+        if (cp_clock_parse(tx->started_at, &started) != 0)
+            started = s_wall(self);
+        self->ctx.tx_start_ms[c] = started;
+    }
+    else
+        self->ctx.tx_start_ms[c] = 0;
+    if (!self->tx_known[c] || was_active != view->active || was_local != self->ctx.tx_local[c]) {
+        //  3.13.1: a TxProfile ends with its transaction (also one that
+        //  ended while this actor was down: the first state decides)
+        self->tx_known[c] = true;
+        int n = sc_store_end_tx(self->store, c, self->ctx.tx_local[c]);
+        if (n > 0)
+            cp_info(LOG, "connector %d: %d TxProfile(s) removed with their transaction", c, n);
+    }
+}
+
+static void
+s_snapshot_send(sc_actor_t *self)
+{
+    cp_msg_t *req = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
+    if (req) {
+        cp_msg_set_str(req->u.snapshot_request.scope, "smartcharging");
+        self->snapshot_corr = cp_shell_request(self->shell, "transaction", req);
+        cp_msg_destroy(&req);
+    }
+    self->snapshot_retry_mono = self->snapshot_corr ? 0 : s_mono(self) + SC_ACTOR_RETRY_MS;
+}
+
+//  --------------------------------------------------------------------------
+//  OCPP operations
+
+static void
+s_on_inbound(sc_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_inbound_t *in)
+{
+    json_t *request = json_loads(in->payload ? in->payload : "{}", 0, NULL);
+    self->ctx.now_ms = s_wall(self);
+    self->ctx.changed = false;
+    self->ctx.error_code[0] = '\0';
+    json_t *response = NULL;
+    bool known = true;
+    if (!request)
+        snprintf(self->ctx.error_code, sizeof(self->ctx.error_code), "FormationViolation");
+    else
+    if (streq(in->action, "SetChargingProfile"))
+        response = set_charging_profile(&self->ctx, request);
+    else
+    if (streq(in->action, "ClearChargingProfile"))
+        response = clear_charging_profile(&self->ctx, request);
+    else
+    if (streq(in->action, "GetCompositeSchedule"))
+        response = get_composite_schedule(&self->ctx, request);
+    else
+        known = false;
+    cp_msg_t *reply = cp_msg_new(CP_MSG_OCPP_INBOUND_REPLY);
+    if (!reply) {
+        json_decref(response);
+        json_decref(request);
+        cp_shell_reply_status(self->shell, env, false, "out of memory");
+        return;
+    }
+    cp_msg_ocpp_inbound_reply_t *out = &reply->u.ocpp_inbound_reply;
+    char *text = response ? json_dumps(response, JSON_COMPACT) : NULL;
+    if (text && cp_msg_set_text(&out->payload, text) == 0)
+        cp_info(LOG, "%s → %s%s%s", in->action, text, self->ctx.reason[0] ? ": " : "", self->ctx.reason);
+    else
+    if (!known) {
+        cp_msg_set_str(out->error_code, "NotSupported");
+        cp_msg_set_str(out->error_description, "not handled by the smartcharging actor");
+    }
+    else
+    if (self->ctx.error_code[0]) {
+        cp_msg_set_str(out->error_code, self->ctx.error_code);
+        cp_msg_set_str(out->error_description, self->ctx.reason);
+        cp_info(LOG, "%s → CALLERROR %s: %s", in->action, self->ctx.error_code, self->ctx.reason);
+    }
+    else {
+        cp_msg_set_str(out->error_code, "InternalError");
+        cp_msg_set_str(out->error_description, "cannot build the response");
+    }
+    free(text);
+    cp_shell_reply(self->shell, env, reply, true);
+    cp_msg_destroy(&reply);
+    json_decref(response);
+    json_decref(request);
+}
+
+static void
+s_on_snapshot_request(sc_actor_t *self, const cp_bus_envelope_t *env)
+{
+    for (int c = 1; c <= self->connectors; c++) {
+        s_conn_t *conn = &self->conn[c];
+        cp_msg_t *msg = cp_msg_new(CP_MSG_SC_LIMIT);
+        if (!msg)
+            break;
+        msg->u.sc_limit.connector = c;
+        msg->u.sc_limit.limit_a = conn->limit_a;
+        msg->u.sc_limit.next_change_ms = conn->next_change_ms;
+        cp_msg_set_str(msg->u.sc_limit.source, conn->is_default ? "default" : "ocpp");
+        msg->u.sc_limit.seq = cp_msg_seq_now();
+        cp_shell_reply(self->shell, env, msg, false);
+        cp_msg_destroy(&msg);
+    }
+    cp_shell_reply_status(self->shell, env, true, "");
+}
+
+//  A reply or unreachable notice: an offer, or the transaction snapshot.
+static void
+s_on_answer(sc_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_t *msg)
+{
+    if (self->snapshot_corr && env->corr == self->snapshot_corr) {
+        if (env->kind == CP_BUS_PARTIAL) {
+            if (msg && msg->type == CP_MSG_TX_CONNECTOR)
+                s_on_tx(self, &msg->u.tx_connector);
+            return;
+        }
+        self->snapshot_corr = 0;
+        if (env->kind == CP_BUS_UNREACHABLE || (msg && msg->type == CP_MSG_REPLY && !msg->u.reply.ok))
+            self->snapshot_retry_mono = s_mono(self) + SC_ACTOR_RETRY_MS;
+        return;
+    }
+    for (int c = 1; c <= self->connectors; c++) {
+        s_conn_t *conn = &self->conn[c];
+        if (!conn->offer_corr || conn->offer_corr != env->corr || env->kind == CP_BUS_PARTIAL)
+            continue;
+        conn->offer_corr = 0;
+        if (env->kind == CP_BUS_REPLY && msg && msg->type == CP_MSG_REPLY && msg->u.reply.ok)
+            conn->offered_a = conn->offer_pending_a;
+        else {
+            cp_warn(LOG, "hw did not take the offer of %.1f A on connector %d (%s); retrying", conn->offer_pending_a,
+                    c, env->kind == CP_BUS_UNREACHABLE ? "unreachable"
+                     : msg && msg->type == CP_MSG_REPLY ? msg->u.reply.reason : "bad reply");
+            conn->offer_retry_mono = s_mono(self) + SC_ACTOR_RETRY_MS;
+        }
+        return;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  The timer: the next schedule boundary, or a retry
+
+static int
+s_on_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    sc_actor_t *self = arg;
+    self->timer = 0;
+    int64_t now = s_mono(self);
+    if (self->snapshot_retry_mono && self->snapshot_retry_mono <= now)
+        s_snapshot_send(self);
+    for (int c = 1; c <= self->connectors; c++)
+        if (self->conn[c].offer_retry_mono && self->conn[c].offer_retry_mono <= now)
+            self->conn[c].offer_retry_mono = 0;     //  s_recompute sends it again
+    s_recompute(self);
+    s_rearm(self);
+    return 0;
+}
+
+static void
+s_rearm(sc_actor_t *self)
+{
+    zloop_t *loop = cp_shell_loop(self->shell);
+    if (self->timer) {
+        zloop_timer_end(loop, self->timer);
+        self->timer = 0;
+    }
+    int64_t now_mono = s_mono(self), now_wall = s_wall(self);
+    int64_t delay = SC_ACTOR_MAX_SLEEP_MS;
+    for (int c = 1; c <= self->connectors; c++) {
+        s_conn_t *conn = &self->conn[c];
+        if (conn->next_change_ms && conn->next_change_ms - now_wall < delay)
+            delay = conn->next_change_ms - now_wall;
+        if (conn->offer_retry_mono && conn->offer_retry_mono - now_mono < delay)
+            delay = conn->offer_retry_mono - now_mono;
+    }
+    if (self->snapshot_retry_mono && self->snapshot_retry_mono - now_mono < delay)
+        delay = self->snapshot_retry_mono - now_mono;
+    if (delay < 1)
+        delay = 1;
+    self->timer = zloop_timer(loop, (size_t) delay, 1, s_on_timer, self);
+    if (self->timer < 0) {
+        cp_error(LOG, "cannot arm a timer: limits change late until the next event");
+        self->timer = 0;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Bus
+
+static void
+s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, void *ctx)
+{
+    sc_actor_t *self = ctx;
+    if (env->kind == CP_BUS_EVENT) {
+        if (msg && msg->type == CP_MSG_TX_CONNECTOR)
+            s_on_tx(self, &msg->u.tx_connector);
+        else
+        if (msg && msg->type == CP_MSG_CONFIG_CHANGED && s_is_sc_key(msg->u.config_changed.key))
+            s_read_config(self);
+    }
+    else
+    if (env->kind == CP_BUS_REQUEST) {
+        if (msg->type == CP_MSG_OCPP_INBOUND)
+            s_on_inbound(self, env, &msg->u.ocpp_inbound);
+        else
+        if (msg->type == CP_MSG_SNAPSHOT_REQUEST)
+            s_on_snapshot_request(self, env);
+        else
+            cp_shell_reply_status(shell, env, false, "smartcharging: unsupported request");
+    }
+    else
+        s_on_answer(self, env, msg);
+    s_recompute(self);
+    s_rearm(self);
+}
+
+void
+smartcharging_actor(zsock_t *pipe, void *args)
+{
+    cp_actor_args_t *actor_args = args;
+    sc_actor_t *self = calloc(1, sizeof(sc_actor_t));
+    if (!self) {
+        cp_error(LOG, "cannot start: out of memory");
+        return;
+    }
+    self->clock = actor_args->clock;
+    self->options = actor_args->options;
+    self->connectors = self->options->connectors;
+    if (self->connectors < 1)
+        self->connectors = 1;
+    if (self->connectors > SC_MAX_CONNECTORS)
+        self->connectors = SC_MAX_CONNECTORS;
+    for (int c = 0; c <= SC_MAX_CONNECTORS; c++)
+        self->conn[c].offered_a = NAN;
+    self->ctx.voltage_v = SC_DEFAULT_VOLTAGE_V;
+    self->ctx.phases = SC_ACTOR_PHASES;
+    self->ctx.default_limit_a = SC_ACTOR_DEFAULT_LIMIT_A;
+    char err[256] = "";
+    self->shell = cp_shell_new(pipe, actor_args);
+    self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
+    self->config = self->db ? config_store_new(self->db, self->options) : NULL;
+    self->store = self->db ? sc_store_new(self->db) : NULL;
+    if (!self->shell || !self->db || !self->config || !self->store) {
+        cp_error(LOG, "cannot start: %s", self->db ? "no bus, config store or profile store" : err);
+        goto done;
+    }
+    self->ctx.store = self->store;
+    s_read_config(self);
+    cp_info(LOG, "%d charging profile(s) installed", sc_store_count(self->store));
+    cp_shell_set_handler(self->shell, s_handler, self);
+    cp_bus_t *bus = cp_shell_bus(self->shell);
+    cp_bus_subscribe(bus, "tx.connector.");
+    cp_bus_subscribe(bus, "config.changed");
+    s_snapshot_send(self);
+    s_recompute(self);
+    s_rearm(self);
+    cp_shell_run(self->shell);
+done:
+    sc_store_destroy(&self->store);
+    config_store_destroy(&self->config);
+    cp_store_close(&self->db);
+    cp_shell_destroy(&self->shell);
+    free(self);
+}
