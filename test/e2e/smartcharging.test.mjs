@@ -1,0 +1,94 @@
+// smartcharging.test.mjs — the Smart Charging profile end to end (OCPP 1.6 §3.13, §5.5
+// ClearChargingProfile, §5.7 GetCompositeSchedule, §5.16 SetChargingProfile).
+//
+// Why it exists: a charging profile only matters if the car actually draws less. These tests
+// install profiles from the central system and watch the current the pilot offers (limitA) and
+// the power the simulated EV draws follow them, across a schedule boundary, and back when the
+// profile is cleared.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPair, waitBooted, statusNotification, connector } from './lib/harness.mjs';
+
+const HERE = import.meta.url;
+
+async function bootedPair(t) {
+  const { csms, cp } = await startPair(t, HERE, { csms: { bootInterval: 300 } });
+  await waitBooted(cp);
+  await csms.waitFor(statusNotification(1, 'Available'), 20000);
+  return { csms, cp };
+}
+
+const c1 = (s) => connector(s, 1);
+
+function txDefault(id, periods, startSchedule = new Date(Date.now() - 1000).toISOString()) {
+  return {
+    connectorId: 1,
+    csChargingProfiles: {
+      chargingProfileId: id, stackLevel: 1, chargingProfilePurpose: 'TxDefaultProfile',
+      chargingProfileKind: 'Absolute',
+      chargingSchedule: { startSchedule, chargingRateUnit: 'A', chargingSchedulePeriod: periods },
+    },
+  };
+}
+
+test('TxDefaultProfile: the offered current and the EV follow the schedule, GetCompositeSchedule matches, Clear restores', async (t) => {
+  const { csms, cp } = await bootedPair(t);
+  // 10 A now, 16 A four seconds from now.
+  const set = await csms.call('SetChargingProfile', txDefault(1, [{ startPeriod: 0, limit: 10 }, { startPeriod: 5, limit: 16 }]));
+  assert.equal(set.result.status, 'Accepted');
+  await cp.cpctlOk('plug', '1');
+  await cp.cpctlOk('swipe', 'SC01');
+  await cp.cpctlOk('ev', '1', 'charge');
+  let s = await cp.waitStatus((x) => c1(x).status === 'Charging' && c1(x).limitA === 10, 15000, 'charging at 10 A');
+  assert.ok(Math.abs(c1(s).powerW - 10 * 3 * 230) < 300, `power follows 10 A: ${c1(s).powerW} W`);
+  const comp = await csms.call('GetCompositeSchedule', { connectorId: 1, duration: 60, chargingRateUnit: 'A' });
+  assert.equal(comp.result.status, 'Accepted');
+  const periods = comp.result.chargingSchedule.chargingSchedulePeriod;
+  assert.equal(periods[0].limit, 10);
+  assert.ok(periods.some((p) => p.limit === 16), `the 16 A period is in the composite: ${JSON.stringify(periods)}`);
+  s = await cp.waitStatus((x) => c1(x).limitA === 16, 15000, 'the schedule boundary raises the offer to 16 A');
+  await cp.waitStatus((x) => Math.abs(c1(x).powerW - 16 * 3 * 230) < 300, 10000, 'the EV follows 16 A');
+  const clear = await csms.call('ClearChargingProfile', { id: 1 });
+  assert.equal(clear.result.status, 'Accepted');
+  await cp.waitStatus((x) => c1(x).limitA === 32, 10000, 'back to the default 32 A');
+  assert.equal((await csms.call('ClearChargingProfile', { id: 1 })).result.status, 'Unknown');
+});
+
+test('TxProfile: Rejected without a transaction, applied to the running one, removed at its end', async (t) => {
+  const { csms, cp } = await bootedPair(t);
+  const txProfile = (transactionId) => ({
+    connectorId: 1,
+    csChargingProfiles: {
+      chargingProfileId: 7, stackLevel: 2, chargingProfilePurpose: 'TxProfile', chargingProfileKind: 'Relative',
+      ...(transactionId ? { transactionId } : {}),
+      chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 8 }] },
+    },
+  });
+  assert.equal((await csms.call('SetChargingProfile', txProfile())).result.status, 'Rejected');
+  await cp.cpctlOk('plug', '1');
+  await cp.cpctlOk('swipe', 'SC02');
+  const s = await cp.waitStatus((x) => c1(x).transaction?.id != null, 15000, 'transaction confirmed');
+  assert.equal((await csms.call('SetChargingProfile', txProfile(c1(s).transaction.id))).result.status, 'Accepted');
+  await cp.waitStatus((x) => c1(x).limitA === 8, 10000, 'the TxProfile limits the offer to 8 A');
+  await cp.cpctlOk('swipe', 'SC02');
+  await cp.waitStatus((x) => c1(x).transaction === null && c1(x).limitA === 32, 10000, 'TxProfile gone with its transaction');
+});
+
+test('bad profiles are Rejected and nothing is stored', async (t) => {
+  const { csms, cp } = await bootedPair(t);
+  const unsorted = await csms.call('SetChargingProfile', txDefault(2, [{ startPeriod: 0, limit: 10 }, { startPeriod: 0, limit: 12 }]));
+  assert.equal(unsorted.result.status, 'Rejected');
+  const maxOnConnector = await csms.call('SetChargingProfile', {
+    connectorId: 1,
+    csChargingProfiles: { chargingProfileId: 3, stackLevel: 0, chargingProfilePurpose: 'ChargePointMaxProfile',
+      chargingProfileKind: 'Absolute', chargingSchedule: { startSchedule: new Date().toISOString(),
+        chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 10 }] } },
+  });
+  assert.equal(maxOnConnector.result.status, 'Rejected');
+  const tooHigh = await csms.call('SetChargingProfile', { ...txDefault(4, [{ startPeriod: 0, limit: 10 }]),
+    csChargingProfiles: { ...txDefault(4, [{ startPeriod: 0, limit: 10 }]).csChargingProfiles, stackLevel: 99 } });
+  assert.equal(tooHigh.result.status, 'Rejected');
+  assert.equal((await csms.call('ClearChargingProfile', {})).result.status, 'Unknown', 'nothing was stored');
+  assert.equal(c1(await cp.status()).limitA, 32);
+});
