@@ -114,6 +114,19 @@ cp_proc_reap(cp_proc_t *self, int grace_ms)
     zsock_destroy(&self->pipe);
 }
 
+typedef struct {
+    zactor_fn *main;
+    cp_actor_args_t args;
+} embedded_t;
+
+static void
+s_embedded_shim(zsock_t *pipe, void *arg)
+{
+    embedded_t *embedded = arg;
+    zsock_signal(pipe, 0);
+    embedded->main(pipe, &embedded->args);
+}
+
 int
 cp_proc_child_main(const cp_options_t *options)
 {
@@ -147,7 +160,26 @@ cp_proc_child_main(const cp_options_t *options)
     args->clock = clock;
     args->hw = hw;
     cp_info("main", "actor %s running in process %d", def->name, (int) getpid());
+    //  The fail-safe path talks to the hardware directly, so in split mode
+    //  the safety actor runs as a thread of the process that owns the
+    //  driver: the hw process. If it dies there, the driver's watchdog
+    //  opens the contactors; a restart of the hw process restarts it.
+    zactor_t *safety = NULL;
+    embedded_t *embedded = NULL;
+    if (streq(def->name, "hw"))
+        for (int i = 0; i < cp_actor_def_count; i++)
+            if (streq(cp_actor_defs[i].name, "safety") && (embedded = calloc(1, sizeof(embedded_t)))) {
+                embedded->main = cp_actor_defs[i].main;
+                snprintf(embedded->args.name, sizeof(embedded->args.name), "safety");
+                embedded->args.bus = args->bus;
+                embedded->args.options = options;
+                embedded->args.clock = clock;
+                embedded->args.hw = hw;
+                safety = zactor_new(s_embedded_shim, embedded);
+            }
     def->main(pipe, args);
+    zactor_destroy(&safety);
+    free(embedded);
     bool clean = atomic_load(&args->terminated);
     if (!clean)
         zstr_send(pipe, "$DIED");

@@ -810,6 +810,9 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
     cp_bus_subscribe(self->bus, "tx.connector.");
     self->poller = zpoller_new(self->control, cp_bus_events(self->bus), cp_bus_requests(self->bus), NULL);
     for (int i = 0; i < cp_actor_def_count && i < MAX_ACTORS; i++) {
+        //  Split mode: safety is a thread of the hw process (actor_proc.c).
+        if (options->split && streq(cp_actor_defs[i].name, "safety"))
+            continue;
         actor_slot_t *slot = &self->actors[self->actor_count++];
         slot->def = &cp_actor_defs[i];
         if (s_actor_start(self, slot) != 0) {

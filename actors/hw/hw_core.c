@@ -285,9 +285,9 @@ hw_core_parse_command(const cp_msg_hw_command_t *command, int connectors, hw_act
         if (strcmp(cmd, "fault") == 0) {
             if (strcmp(arg, "rcd") != 0 && strcmp(arg, "ground") != 0
             &&  strcmp(arg, "overcurrent") != 0 && strcmp(arg, "overtemp") != 0
-            &&  strcmp(arg, "clear") != 0) {
+            &&  strcmp(arg, "welding") != 0 && strcmp(arg, "clear") != 0) {
                 s_reason(reason, reason_size,
-                         "unknown fault '%s' (rcd|ground|overcurrent|overtemp|clear)", arg);
+                         "unknown fault '%s' (rcd|ground|overcurrent|overtemp|welding|clear)", arg);
                 return -1;
             }
             snprintf(out->arg, sizeof(out->arg), "%s", arg);

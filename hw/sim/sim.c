@@ -8,6 +8,15 @@
  * changes, and on every read, the meter adds power × elapsed time at the
  * power that held during that interval. This makes the meter exact
  * however irregularly it is read.
+ *
+ * The safety interlock (hw.h safety_feed / safety_permit) is enforced at
+ * the top of every op, under the mutex, against the clock: a watchdog
+ * that expired between two calls opens the contactors as of its expiry
+ * instant (the meter stops counting there), so it does not matter how
+ * late the next caller comes. A real board does this in hardware (a
+ * timer that drops the contactor coil supply); the simulator does it
+ * lazily, which is observably the same because nobody can see the
+ * contactor without calling the driver.
  */
 #include "hw/sim/sim.h"
 
@@ -24,7 +33,8 @@ typedef enum {
     SIM_FAULT_RCD,
     SIM_FAULT_GROUND,
     SIM_FAULT_OVERCURRENT,
-    SIM_FAULT_OVERTEMP
+    SIM_FAULT_OVERTEMP,
+    SIM_FAULT_WELDING
 } sim_fault_t;
 
 static const char *const s_fault_names[] = {
@@ -33,16 +43,23 @@ static const char *const s_fault_names[] = {
     [SIM_FAULT_GROUND] = "ground",
     [SIM_FAULT_OVERCURRENT] = "overcurrent",
     [SIM_FAULT_OVERTEMP] = "overtemp",
+    [SIM_FAULT_WELDING] = "welding",
 };
+
+#define SIM_FAULT_KINDS "rcd|ground|overcurrent|overtemp|welding|clear"
 
 typedef struct {
     //  Inputs: what the car, the cable and the controller did.
     bool plugged;
     bool ev_requesting;
-    bool contactor_closed;
+    bool contactor_closed;         //  what the controller commanded
+    bool welded;                   //  the contacts are stuck closed (welding fault)
     bool locked;
-    double offered_a;
+    double requested_a;            //  the offer the controller asked for
     sim_fault_t fault;
+    //  The safety path: permission to close and the derating cap.
+    bool permitted;
+    double cap_a;                  //  0 = none
     //  The meter: energy up to meter_ms.
     double energy_wh;
     int64_t meter_ms;
@@ -54,6 +71,10 @@ typedef struct {
     cp_clock_t *clock;             //  borrowed
     int count;
     sim_connector_t connectors[HW_MAX_CONNECTORS];
+    //  The safety watchdog: never armed at power-on (fail-safe).
+    bool armed;
+    int64_t fed_ms;
+    int timeout_ms;
 } sim_t;
 
 //  --------------------------------------------------------------------------
@@ -70,21 +91,30 @@ s_pilot(const sim_connector_t *c)
     return c->ev_requesting ? 'C' : 'B';
 }
 
+//  What the pilot offers: the controller's request, capped by the safety
+//  path's derating.
+static double
+s_offered(const sim_connector_t *c)
+{
+    return c->cap_a > 0 ? fmin(c->requested_a, c->cap_a) : c->requested_a;
+}
+
 //  Per-phase current the EV draws. An overcurrent fault is the EV
 //  misbehaving: it keeps drawing (past its offer) although the pilot shows
 //  F, until the controller opens the contactor. Any other fault stops it.
 static double
 s_current(const sim_connector_t *c)
 {
+    double offered = s_offered(c);
     bool draws = c->contactor_closed && c->plugged && c->ev_requesting
-              && c->offered_a >= HW_SIM_MIN_CHARGE_A;
+              && offered >= HW_SIM_MIN_CHARGE_A;
     if (!draws)
         return 0.0;
     if (c->fault == SIM_FAULT_OVERCURRENT)
-        return c->offered_a + HW_SIM_OVERCURRENT_A;
+        return offered + HW_SIM_OVERCURRENT_A;
     if (c->fault != SIM_FAULT_NONE)
         return 0.0;
-    return fmin(c->offered_a, HW_SIM_EV_MAX_A);
+    return fmin(offered, HW_SIM_EV_MAX_A);
 }
 
 static double
@@ -97,15 +127,63 @@ s_power(const sim_connector_t *c)
 //  Must run before any input changes, or the new power would be charged
 //  for time that passed under the old one.
 static void
-s_meter_update(sim_t *self, sim_connector_t *c)
+s_meter_update_to(sim_connector_t *c, int64_t now)
 {
-    int64_t now = cp_clock_mono_ms(self->clock);
     int64_t elapsed = now - c->meter_ms;
     //  A monotonic clock never goes back; if one did, count nothing rather
     //  than make the register decrease.
     if (elapsed > 0)
         c->energy_wh += s_power(c) * (double) elapsed / 3600000.0;
-    c->meter_ms = now;
+    if (now > c->meter_ms)
+        c->meter_ms = now;
+}
+
+static void
+s_meter_update(sim_t *self, sim_connector_t *c)
+{
+    s_meter_update_to(c, cp_clock_mono_ms(self->clock));
+}
+
+//  The controller (or the safety path) opens the contactor. A welding
+//  fault keeps the contacts of a closed contactor stuck together.
+static void
+s_open(sim_connector_t *c)
+{
+    if (c->contactor_closed && c->fault == SIM_FAULT_WELDING)
+        c->welded = true;
+    c->contactor_closed = false;
+}
+
+//  The interlock (mutex held; run first in every op). An expired watchdog
+//  disarms, forgets every permission and opens every contactor as of the
+//  expiry instant; a connector without permission is never closed.
+static void
+s_enforce(sim_t *self)
+{
+    int64_t now = cp_clock_mono_ms(self->clock);
+    bool expired = self->armed && !hw_sim_watchdog_ok(true, self->fed_ms, self->timeout_ms, now);
+    int64_t expiry = self->fed_ms + self->timeout_ms;
+    for (int i = 0; i < self->count; i++) {
+        sim_connector_t *c = &self->connectors[i];
+        if (expired) {
+            //  Energy stopped when the watchdog ran out, not when we noticed.
+            if (c->contactor_closed)
+                s_meter_update_to(c, expiry);
+            c->permitted = false;
+        }
+        if (c->contactor_closed && (!self->armed || !c->permitted)) {
+            s_meter_update_to(c, expired ? expiry : now);
+            s_open(c);
+        }
+    }
+    if (expired)
+        self->armed = false;
+}
+
+static bool
+s_may_close(const sim_t *self, const sim_connector_t *c)
+{
+    return self->armed && c->permitted;
 }
 
 static void
@@ -122,11 +200,15 @@ s_fill(const sim_connector_t *c, int connector, hw_connector_state_t *out)
     out->current_a = s_current(c);
     out->power_w = s_power(c);
     out->voltage_v = HW_SIM_VOLTAGE_V;
-    out->offered_a = c->offered_a;
+    out->offered_a = s_offered(c);
     out->temperature_c = c->fault == SIM_FAULT_OVERTEMP
                        ? HW_SIM_OVERTEMP_C
                        : HW_SIM_AMBIENT_C + out->current_a * HW_SIM_HEAT_C_PER_A;
     snprintf(out->fault, sizeof(out->fault), "%s", s_fault_names[c->fault]);
+    out->permitted = c->permitted;
+    out->safety_cap_a = c->cap_a;
+    //  The load side is live whenever the contacts touch, commanded or not.
+    out->voltage_after_open_v = c->contactor_closed || c->welded ? HW_SIM_VOLTAGE_V : 0.0;
 }
 
 static bool
@@ -176,6 +258,7 @@ s_read(hw_driver_t *driver, int connector, hw_connector_state_t *out)
     assert(driver && driver->impl && out);
     sim_t *self = driver->impl;
     pthread_mutex_lock(&self->mutex);
+    s_enforce(self);
     sim_connector_t *c = s_connector(self, connector);
     if (c) {
         s_meter_update(self, c);
@@ -191,13 +274,21 @@ s_set_contactor(hw_driver_t *driver, int connector, bool closed)
     assert(driver && driver->impl);
     sim_t *self = driver->impl;
     pthread_mutex_lock(&self->mutex);
+    s_enforce(self);
     sim_connector_t *c = s_connector(self, connector);
-    if (c) {
+    int rc = -1;
+    if (c && (!closed || s_may_close(self, c))) {
         s_meter_update(self, c);
-        c->contactor_closed = closed;
+        if (closed)
+            c->contactor_closed = true;
+        else
+            s_open(c);
+        rc = 0;
     }
+    //  Closing without the safety path's approval is refused: the
+    //  contactor stays open.
     pthread_mutex_unlock(&self->mutex);
-    return c ? 0 : -1;
+    return rc;
 }
 
 static int
@@ -206,6 +297,7 @@ s_set_lock(hw_driver_t *driver, int connector, bool locked)
     assert(driver && driver->impl);
     sim_t *self = driver->impl;
     pthread_mutex_lock(&self->mutex);
+    s_enforce(self);
     sim_connector_t *c = s_connector(self, connector);
     if (c)
         c->locked = locked;     //  the lock does not affect power
@@ -222,11 +314,12 @@ s_set_offered_current(hw_driver_t *driver, int connector, double amps)
     if (isnan(amps))
         return -1;
     pthread_mutex_lock(&self->mutex);
+    s_enforce(self);
     sim_connector_t *c = s_connector(self, connector);
     if (c) {
         s_meter_update(self, c);
         //  The pilot PWM can only express 0..80 A, like the real hardware.
-        c->offered_a = fmax(0.0, fmin(amps, HW_SIM_MAX_OFFER_A));
+        c->requested_a = fmax(0.0, fmin(amps, HW_SIM_MAX_OFFER_A));
     }
     pthread_mutex_unlock(&self->mutex);
     return c ? 0 : -1;
@@ -269,21 +362,26 @@ s_simulate_locked(sim_t *self, sim_connector_t *c, int connector, const char *co
     if (s_eq(command, "fault")) {
         if (!arg || !*arg) {
             s_reason(reason, reason_size,
-                     "fault needs a kind: rcd|ground|overcurrent|overtemp|clear");
+                     "fault needs a kind: " SIM_FAULT_KINDS);
             return -1;
         }
         if (s_eq(arg, "clear")) {
+            //  Clearing a welding fault frees the contacts: they follow
+            //  the command again.
             c->fault = SIM_FAULT_NONE;
+            c->welded = false;
             return 0;
         }
         for (size_t i = SIM_FAULT_NONE + 1; i < sizeof(s_fault_names) / sizeof(s_fault_names[0]); i++)
             if (s_eq(arg, s_fault_names[i])) {
                 //  One fault at a time: the latest injection replaces any other.
                 c->fault = (sim_fault_t) i;
+                if (c->fault != SIM_FAULT_WELDING)
+                    c->welded = false;
                 return 0;
             }
         s_reason(reason, reason_size,
-                 "unknown fault '%.32s' (rcd|ground|overcurrent|overtemp|clear)", arg);
+                 "unknown fault '%.32s' (" SIM_FAULT_KINDS ")", arg);
         return -1;
     }
     s_reason(reason, reason_size,
@@ -303,6 +401,7 @@ s_simulate(hw_driver_t *driver, int connector, const char *command, const char *
         return -1;
     }
     pthread_mutex_lock(&self->mutex);
+    s_enforce(self);
     sim_connector_t *c = s_connector(self, connector);
     int rc = -1;
     if (c)
@@ -310,6 +409,48 @@ s_simulate(hw_driver_t *driver, int connector, const char *command, const char *
     else
         s_reason(reason, reason_size, "unknown connector %d (this charger has %d)",
                  connector, self->count);
+    pthread_mutex_unlock(&self->mutex);
+    return rc;
+}
+
+static int
+s_safety_feed(hw_driver_t *driver, int timeout_ms)
+{
+    assert(driver && driver->impl);
+    sim_t *self = driver->impl;
+    if (timeout_ms < HW_SIM_WATCHDOG_MIN_MS || timeout_ms > HW_SIM_WATCHDOG_MAX_MS)
+        return -1;
+    pthread_mutex_lock(&self->mutex);
+    //  A late feed rescues nothing: an expiry it comes after has already
+    //  opened the contactors and withdrawn every permission.
+    s_enforce(self);
+    self->armed = true;
+    self->fed_ms = cp_clock_mono_ms(self->clock);
+    self->timeout_ms = timeout_ms;
+    pthread_mutex_unlock(&self->mutex);
+    return 0;
+}
+
+static int
+s_safety_permit(hw_driver_t *driver, int connector, bool permitted, double cap_a)
+{
+    assert(driver && driver->impl);
+    sim_t *self = driver->impl;
+    if (!(cap_a >= 0 && cap_a <= HW_SIM_MAX_OFFER_A))
+        return -1;                          //  NaN, negative or absurd
+    pthread_mutex_lock(&self->mutex);
+    s_enforce(self);
+    sim_connector_t *c = s_connector(self, connector);
+    int rc = -1;
+    //  Forbidding always works; permitting needs a live watchdog, so that
+    //  a permission can never outlive the safety path that gave it.
+    if (c && (!permitted || self->armed)) {
+        s_meter_update(self, c);
+        c->permitted = permitted;
+        c->cap_a = cap_a;
+        rc = 0;
+    }
+    s_enforce(self);                        //  a withdrawal opens at once
     pthread_mutex_unlock(&self->mutex);
     return rc;
 }
@@ -330,6 +471,8 @@ static const hw_driver_ops_t s_ops = {
     .set_lock = s_set_lock,
     .set_offered_current = s_set_offered_current,
     .simulate = s_simulate,
+    .safety_feed = s_safety_feed,
+    .safety_permit = s_safety_permit,
     .destroy = s_destroy,
 };
 
@@ -352,7 +495,7 @@ hw_sim_new(int connectors, cp_clock_t *clock)
     self->count = connectors;
     int64_t now = cp_clock_mono_ms(clock);
     for (int i = 0; i < connectors; i++) {
-        self->connectors[i].offered_a = HW_SIM_DEFAULT_OFFER_A;
+        self->connectors[i].requested_a = HW_SIM_DEFAULT_OFFER_A;
         self->connectors[i].meter_ms = now;
     }
     self->driver.ops = &s_ops;
@@ -368,6 +511,7 @@ hw_sim_set_register(hw_driver_t *driver, int connector, double energy_wh)
     if (!(energy_wh >= 0))
         return -1;
     pthread_mutex_lock(&self->mutex);
+    s_enforce(self);
     sim_connector_t *c = s_connector(self, connector);
     if (c) {
         s_meter_update(self, c);
@@ -376,4 +520,10 @@ hw_sim_set_register(hw_driver_t *driver, int connector, double energy_wh)
     }
     pthread_mutex_unlock(&self->mutex);
     return c ? 0 : -1;
+}
+
+bool
+hw_sim_watchdog_ok(bool armed, int64_t fed_ms, int timeout_ms, int64_t now_ms)
+{
+    return armed && now_ms - fed_ms <= (int64_t) timeout_ms;
 }

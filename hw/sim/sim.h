@@ -14,7 +14,19 @@
  *     time, so tests on a virtual clock charge for an hour in microseconds;
  *   - injectable faults: rcd, ground, overcurrent (the EV then draws its
  *     offer + 10 A, which is what the safety logic must catch), overtemp
- *     (the connector reads 90 °C); "clear" removes the active fault.
+ *     (the connector reads 90 °C), welding (the contacts of a closed
+ *     contactor stay stuck together when it is opened: the contactor
+ *     reads open but voltage_after_open_v reads 230 V); "clear" removes
+ *     the active fault (and frees welded contacts);
+ *   - the fail-safe safety interlock of hw.h: from power-on every
+ *     contactor is open and set_contactor(true) is refused (-1) unless the
+ *     safety watchdog was fed within its timeout (safety_feed) AND the
+ *     connector is permitted (safety_permit). When the watchdog expires,
+ *     every contactor opens as of the expiry instant and every permission
+ *     is forgotten (a restarted safety path must re-approve); a withdrawn
+ *     permission opens the contactor at once. The offer the EV sees is
+ *     min(requested offer, safety cap when > 0). Expiry is checked on
+ *     every driver call, and the hw actor reads every 250 ms.
  * What the controller decides (contactor, lock, offer) the simulator only
  * carries out and reports: unplugging with the contactor closed is allowed
  * and merely drops the power to zero, as it would on a real charger.
@@ -40,6 +52,8 @@
 #define HW_SIM_AMBIENT_C        25.0
 #define HW_SIM_HEAT_C_PER_A     0.3
 #define HW_SIM_OVERTEMP_C       90.0
+#define HW_SIM_WATCHDOG_MIN_MS  10      //  safety_feed timeout range
+#define HW_SIM_WATCHDOG_MAX_MS  10000
 
 //  Create a simulated charger with 1..HW_MAX_CONNECTORS connectors, all
 //  unplugged, contactors open, unlocked, offering 32 A, meters at 0 Wh.
@@ -53,5 +67,11 @@ hw_driver_t *hw_sim_new(int connectors, cp_clock_t *clock);
 //  persisted, so meter values never run backwards across restarts. Raises
 //  the register to energy_wh (never lowers it). 0, or -1 on a bad argument.
 int hw_sim_set_register(hw_driver_t *driver, int connector, double energy_wh);
+
+//  The watchdog rule, pure: may contactors be closed at now_ms, given the
+//  watchdog was armed (fed at least once since power-on or the last
+//  expiry) and last fed at fed_ms with timeout_ms? True iff armed and
+//  now_ms - fed_ms <= timeout_ms.
+bool hw_sim_watchdog_ok(bool armed, int64_t fed_ms, int timeout_ms, int64_t now_ms);
 
 #endif

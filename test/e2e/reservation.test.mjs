@@ -72,6 +72,8 @@ test('a reservation survives a restart; faulted and unavailable connectors are r
   await cp.waitStatus((s) => connector(s, 1).status === 'Faulted', 10000, 'Faulted');
   assert.equal((await csms.call('ReserveNow', { connectorId: 1, expiryDate: inSeconds(60), idTag: 'F', reservationId: 32 })).result.status, 'Faulted');
   await cp.cpctlOk('fault', '1', 'clear');
+  // A residual-current trip lifts only after the fault clears AND the cable was out (none here).
+  await cp.waitStatus((s) => connector(s, 1).status !== 'Faulted', 10000, 'fault cleared');
   assert.equal((await csms.call('ChangeAvailability', { connectorId: 1, type: 'Inoperative' })).result.status, 'Accepted');
   assert.equal((await csms.call('ReserveNow', { connectorId: 1, expiryDate: inSeconds(60), idTag: 'U', reservationId: 33 })).result.status, 'Unavailable');
 });

@@ -108,6 +108,10 @@ test('--split: every actor in its own process; a killed or hung actor process is
   assert.equal((await cp.cpctl('plug', '1')).code, 0);
   assert.equal((await cp.cpctl('swipe', 'SPLIT01')).code, 0);
   await csms.waitFor((f) => f.dir === 'in' && f.msg?.[2] === 'StartTransaction', 10000, since);
+  // Energy flows: the safety path (a thread of the hw process) approves the contactor.
+  assert.equal((await cp.cpctl('ev', '1', 'charge')).code, 0);
+  await cp.waitStatus((s) => s.connectors[0].powerW > 0 && s.connectors[0].contactor === true, 15000,
+    'charging in split mode');
   // A hung process is killed and restarted by the supervisor (no escalation needed).
   assert.equal((await cp.cpctl('actor', 'hang', 'metering')).code, 0);
   await cp.waitStatus((s) => actor(s, 'metering')?.restarts === 1 && actor(s, 'metering')?.state === 'running',

@@ -622,6 +622,9 @@ test_actor_energy_flows(void **state)
     s_command_ok(b, 1, "plug", NULL, 0);
     s_command_ok(b, 1, "ev_charge", NULL, 0);
     s_command_ok(b, 1, "offer", NULL, 16);
+    //  The safety path approves connector 1 (the interlock: test_sim_safety.c).
+    assert_int_equal(b->hw->ops->safety_feed(b->hw, HW_SIM_WATCHDOG_MAX_MS), 0);
+    assert_int_equal(b->hw->ops->safety_permit(b->hw, 1, true, 0), 0);
     s_command_ok(b, 1, "contactor", NULL, 1);
     cp_msg_t *event = s_wait_event(b, "hw.connector.1", s_closed);
     assert_true(event->u.hw_connector.current_a == 16.0);

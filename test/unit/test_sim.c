@@ -34,8 +34,27 @@ s_setup(void **state)
     assert_non_null(f->clock);
     f->hw = hw_sim_new(2, f->clock);
     assert_non_null(f->hw);
+    //  These tests are about the model, not the interlock (that is
+    //  test_sim_safety.c): a healthy safety path approves both connectors
+    //  and keeps feeding the watchdog while time passes (s_advance).
+    assert_int_equal(f->hw->ops->safety_feed(f->hw, 600), 0);
+    assert_int_equal(f->hw->ops->safety_permit(f->hw, 1, true, 0), 0);
+    assert_int_equal(f->hw->ops->safety_permit(f->hw, 2, true, 0), 0);
     *state = f;
     return 0;
+}
+
+//  Let ms pass with the safety path alive (fed every 500 ms at most).
+static void
+s_advance(fixture_t *f, int64_t ms)
+{
+    while (ms > 0) {
+        int64_t step = ms < 500 ? ms : 500;
+        assert_int_equal(f->hw->ops->safety_feed(f->hw, 600), 0);
+        cp_clock_advance(f->clock, step);
+        ms -= step;
+    }
+    assert_int_equal(f->hw->ops->safety_feed(f->hw, 600), 0);
 }
 
 static int
@@ -206,7 +225,7 @@ test_charge_one_hour(void **state)
     assert_true(st.current_a == 16.0);
     assert_true(st.power_w == 16.0 * 230.0 * 3);
     assert_true(fabs(st.temperature_c - (25.0 + 16 * 0.3)) < 1e-9);
-    cp_clock_advance(f->clock, HOUR_MS);
+    s_advance(f, HOUR_MS);
     st = s_read(f, 1);
     assert_true(fabs(st.energy_wh - 11040.0) <= 0.5);
     //  Only the charging connector's meter moved.
@@ -223,14 +242,14 @@ test_energy_exact_however_read(void **state)
     s_start_charging(f, 1);
     double last = 0;
     for (int i = 0; i < 1800; i++) {
-        cp_clock_advance(f->clock, 1000);
+        s_advance(f, 1000);
         double now = s_read(f, 1).energy_wh;
         assert_true(now >= last);
         last = now;
     }
     assert_true(fabs(last - 5520.0) <= 0.5);
     assert_int_equal(f->hw->ops->set_offered_current(f->hw, 1, 32), 0);
-    cp_clock_advance(f->clock, HOUR_MS / 2);
+    s_advance(f, HOUR_MS / 2);
     assert_true(fabs(s_read(f, 1).energy_wh - (5520.0 + 11040.0)) <= 0.5);
 }
 
@@ -263,7 +282,7 @@ test_below_six_amps_no_current(void **state)
     assert_int_equal(st.pilot, 'C');
     assert_true(st.current_a == 0.0);
     assert_true(st.power_w == 0.0);
-    cp_clock_advance(f->clock, HOUR_MS);
+    s_advance(f, HOUR_MS);
     assert_true(s_read(f, 1).energy_wh == 0.0);
     assert_int_equal(f->hw->ops->set_offered_current(f->hw, 1, 6), 0);
     assert_true(s_read(f, 1).current_a == 6.0);
@@ -295,7 +314,7 @@ test_unplug_with_contactor_closed(void **state)
 {
     fixture_t *f = *state;
     s_start_charging(f, 1);
-    cp_clock_advance(f->clock, 60 * 1000);
+    s_advance(f, 60 * 1000);
     double before = s_read(f, 1).energy_wh;
     assert_true(before > 0);
     assert_int_equal(s_sim(f, 1, "unplug", NULL), 0);
@@ -303,7 +322,7 @@ test_unplug_with_contactor_closed(void **state)
     assert_true(st.power_w == 0.0);
     assert_true(st.contactor_closed);       //  the controller's business
     assert_int_equal(st.pilot, 'A');
-    cp_clock_advance(f->clock, HOUR_MS);
+    s_advance(f, HOUR_MS);
     assert_true(s_read(f, 1).energy_wh == before);
 }
 
@@ -322,7 +341,7 @@ static void
 test_faults_and_clear(void **state)
 {
     fixture_t *f = *state;
-    const char *kinds[] = { "rcd", "ground", "overtemp" };
+    const char *kinds[] = { "rcd", "ground", "overtemp", "welding" };
     s_start_charging(f, 1);
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         assert_int_equal(s_sim(f, 1, "fault", kinds[i]), 0);
@@ -369,7 +388,7 @@ test_overcurrent(void **state)
     assert_true(st.current_a == 26.0);
     assert_true(st.power_w == 26.0 * 230.0 * 3);
     //  Energy still flows through the meter until the contactor opens.
-    cp_clock_advance(f->clock, HOUR_MS);
+    s_advance(f, HOUR_MS);
     assert_true(fabs(s_read(f, 1).energy_wh - 26.0 * 690.0) <= 0.5);
     assert_int_equal(f->hw->ops->set_contactor(f->hw, 1, false), 0);
     assert_true(s_read(f, 1).current_a == 0.0);
@@ -386,7 +405,7 @@ test_energy_monotonic(void **state)
     double last = 0;
     const char *steps[] = { "ev_pause", "ev_charge", "unplug", "plug", "ev_charge" };
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-        cp_clock_advance(f->clock, 10 * 60 * 1000);
+        s_advance(f, 10 * 60 * 1000);
         double before = s_read(f, 1).energy_wh;
         assert_true(before >= last);
         assert_int_equal(s_sim(f, 1, steps[i], NULL), 0);
@@ -429,7 +448,7 @@ test_threads(void **state)
         assert_int_equal(pthread_create(&threads[i], NULL, s_worker, &w), 0);
     double last = 0;
     for (int i = 0; i < 2000; i++) {
-        cp_clock_advance(f->clock, 10);
+        s_advance(f, 10);
         double now = s_read(f, 1).energy_wh;
         assert_true(now >= last);
         last = now;

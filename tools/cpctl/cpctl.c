@@ -20,7 +20,7 @@ static const char s_usage[] =
     "  swipe IDTAG                    an identifier presented at the reader\n"
     "  rfid UIDHEX                    raw card UID bytes as read\n"
     "  pin CODE                       a PIN entered on the keypad\n"
-    "  fault N rcd|ground|overcurrent|overtemp|clear\n"
+    "  fault N rcd|ground|overcurrent|overtemp|welding|clear\n"
     "  actor list | actor kill NAME | actor hang NAME\n"
     "  config get [KEY] | config set KEY VALUE\n"
     "  datatransfer VENDORID [MESSAGEID [DATA]]   DataTransfer.req to the central system\n";
@@ -48,7 +48,7 @@ s_shape_ok(int argc, char **argv)
     if (streq(c, "swipe") || streq(c, "rfid") || streq(c, "pin")) return argc == 2;
     if (streq(c, "fault"))
         return argc == 3 && (streq(argv[2], "rcd") || streq(argv[2], "ground") || streq(argv[2], "overcurrent")
-                             || streq(argv[2], "overtemp") || streq(argv[2], "clear"));
+                             || streq(argv[2], "overtemp") || streq(argv[2], "welding") || streq(argv[2], "clear"));
     if (streq(c, "actor"))
         return (argc == 2 && streq(argv[1], "list"))
             || (argc == 3 && (streq(argv[1], "kill") || streq(argv[1], "hang")));

@@ -1,0 +1,232 @@
+/* safety_actor.c — the shell of the safety actor (see safety_actor.h).
+ *
+ * One zloop timer does all the work, in an order that matters: feed the
+ * watchdog first (we are alive), then for each connector read → decide →
+ * permit/forbid on the driver → publish. The driver call comes before the
+ * bus on purpose: a trip must open the contactor even if the bus is slow,
+ * full or gone. Publishing is level-triggered (on change and every
+ * SAFETY_REFRESH_MS) so a consumer that missed an edge catches up.
+ */
+#include "actors/safety/safety_actor.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+#include "actors/safety/safety_core.h"
+#include "hw/hw.h"
+#include "messages/msg.h"
+#include "supervisor/log.h"
+#include "supervisor/shell.h"
+
+#define SAFETY_LOG "safety"
+
+typedef struct {
+    cp_shell_t *shell;
+    hw_driver_t *hw;            //  borrowed from the supervisor
+    cp_clock_t *clock;          //  borrowed
+    safety_core_t *core;
+    int connectors;
+    bool feed_failing;
+    bool permit_failing[HW_MAX_CONNECTORS];
+    bool publish_due[HW_MAX_CONNECTORS];    //  changed, not yet published
+    int64_t published_ms[HW_MAX_CONNECTORS];
+} safety_t;
+
+void
+safety_topic(int connector, char *out, size_t out_size)
+{
+    snprintf(out, out_size, "safety.connector.%d", connector);
+}
+
+static void
+s_state_msg(const safety_verdict_t *v, cp_msg_t *msg)
+{
+    memset(msg, 0, sizeof(*msg));
+    msg->type = CP_MSG_SAFETY_STATE;
+    cp_msg_safety_state_t *s = &msg->u.safety_state;
+    s->connector = v->connector;
+    s->tripped = v->tripped;
+    cp_msg_set_str(s->error_code, v->error_code);
+    cp_msg_set_str(s->vendor_error, v->vendor_error);
+    cp_msg_set_str(s->stop_reason, v->stop_reason);
+    s->derate_a = v->derate_a;
+    s->seq = cp_msg_seq_now();
+}
+
+static void
+s_log_change(const safety_verdict_t *before, const safety_verdict_t *after, bool first)
+{
+    int n = after->connector;
+    if (after->tripped && (!before->tripped || before->cause != after->cause))
+        cp_error(SAFETY_LOG, "connector %d: TRIP %s (%s, %s): contactor forbidden", n,
+                 after->error_code, after->vendor_error, safety_cause_name(after->cause));
+    else
+    if (after->locked_out && !before->locked_out)
+        cp_warn(SAFETY_LOG, "connector %d: locked out: no automatic re-approval left this hour", n);
+    else
+    if (!after->tripped && (before->tripped || first))
+        cp_info(SAFETY_LOG, "connector %d: %s", n, first ? "approved" : "recovered: approved again");
+    if (after->derate_a != before->derate_a) {
+        if (after->derate_a > 0)
+            cp_warn(SAFETY_LOG, "connector %d: over-temperature: derated to %.0f A", n, after->derate_a);
+        else
+            cp_info(SAFETY_LOG, "connector %d: temperature back to normal: derating lifted", n);
+    }
+}
+
+static void
+s_publish(safety_t *self, int n, const safety_verdict_t *v, int64_t now)
+{
+    cp_msg_t msg;
+    s_state_msg(v, &msg);
+    char topic[40];
+    safety_topic(n, topic, sizeof(topic));
+    if (cp_shell_publish(self->shell, topic, &msg) != 0) {
+        //  Still due: the next tick tries again. The contactor does not
+        //  wait for this (the driver was already told).
+        cp_warn(SAFETY_LOG, "cannot publish %s", topic);
+        self->publish_due[n - 1] = true;
+        return;
+    }
+    self->publish_due[n - 1] = false;
+    self->published_ms[n - 1] = now;
+}
+
+//  Evaluate connector n and carry out the verdict on the driver.
+static void
+s_check_connector(safety_t *self, int n, int64_t now)
+{
+    hw_connector_state_t state;
+    bool readable = self->hw->ops->read(self->hw, n, &state) == 0;
+    safety_verdict_t before;
+    safety_core_verdict(self->core, n, &before);
+    bool first = self->published_ms[n - 1] == 0 && !self->publish_due[n - 1];
+    if (readable && before.permit && !state.permitted && !self->permit_failing[n - 1])
+        cp_warn(SAFETY_LOG, "connector %d: the hw layer withdrew our permission (watchdog "
+                "expired: was this actor stalled?); approving again", n);
+    safety_verdict_t v;
+    bool changed = safety_core_evaluate(self->core, n, readable ? &state : NULL, now, &v);
+    //  Always re-assert: the hw layer forgets permissions when its
+    //  watchdog expires, and re-asserting a forbid costs nothing.
+    bool *failing = &self->permit_failing[n - 1];
+    if (self->hw->ops->safety_permit(self->hw, n, v.permit, v.cap_a) != 0) {
+        if (!*failing)
+            cp_error(SAFETY_LOG, "connector %d: the driver refuses %s", n,
+                     v.permit ? "the permission" : "the withdrawal");
+        *failing = true;
+    }
+    else
+        *failing = false;
+    if (changed) {
+        s_log_change(&before, &v, first);
+        self->publish_due[n - 1] = true;
+    }
+    if (self->publish_due[n - 1] || now - self->published_ms[n - 1] >= SAFETY_REFRESH_MS)
+        s_publish(self, n, &v, now);
+}
+
+static void
+s_feed(safety_t *self)
+{
+    if (self->hw->ops->safety_feed(self->hw, SAFETY_WATCHDOG_MS) != 0) {
+        if (!self->feed_failing)
+            cp_error(SAFETY_LOG, "the driver refuses the watchdog feed: contactors stay open");
+        self->feed_failing = true;
+    }
+    else {
+        if (self->feed_failing)
+            cp_info(SAFETY_LOG, "the driver accepts the watchdog feed again");
+        self->feed_failing = false;
+    }
+}
+
+static int
+s_on_tick(zloop_t *loop, int timer_id, void *arg)
+{
+    safety_t *self = arg;
+    s_feed(self);
+    int64_t now = cp_clock_mono_ms(self->clock);
+    for (int n = 1; n <= self->connectors; n++)
+        s_check_connector(self, n, now);
+    return 0;
+}
+
+static void
+s_on_snapshot(safety_t *self, const cp_bus_envelope_t *env)
+{
+    for (int n = 1; n <= self->connectors; n++) {
+        safety_verdict_t v;
+        safety_core_verdict(self->core, n, &v);
+        cp_msg_t msg;
+        s_state_msg(&v, &msg);
+        if (cp_shell_reply(self->shell, env, &msg, false) != 0) {
+            cp_warn(SAFETY_LOG, "cannot send the snapshot to %s", env->peer);
+            return;
+        }
+    }
+    if (cp_shell_reply_status(self->shell, env, true, "") != 0)
+        cp_warn(SAFETY_LOG, "cannot reply to %s", env->peer);
+}
+
+static void
+s_on_message(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, void *ctx)
+{
+    safety_t *self = ctx;
+    if (env->kind != CP_BUS_REQUEST || !msg)
+        return;
+    if (msg->type == CP_MSG_SNAPSHOT_REQUEST)
+        s_on_snapshot(self, env);
+    else {
+        char reason[80];
+        snprintf(reason, sizeof(reason), "safety does not handle %s", cp_msg_type_name(msg->type));
+        if (cp_shell_reply_status(self->shell, env, false, reason) != 0)
+            cp_warn(SAFETY_LOG, "cannot reply to %s", env->peer);
+    }
+}
+
+void
+safety_actor(zsock_t *pipe, void *args)
+{
+    cp_actor_args_t *actor_args = args;
+    assert(pipe && actor_args && actor_args->hw && actor_args->clock);
+    safety_t self = {
+        .hw = actor_args->hw,
+        .clock = actor_args->clock,
+    };
+    self.connectors = self.hw->ops->connector_count(self.hw);
+    //  Whatever happens next, nothing closes on a permission given before
+    //  we (re)started: the time nobody supervised is unknown.
+    for (int n = 1; n <= self.connectors && n <= HW_MAX_CONNECTORS; n++)
+        self.hw->ops->safety_permit(self.hw, n, false, 0);
+    self.core = safety_core_new(self.connectors);
+    if (!self.core) {
+        cp_error(SAFETY_LOG, "cannot start: the driver reports %d connectors (1..%d)",
+                 self.connectors, HW_MAX_CONNECTORS);
+        return;
+    }
+    self.shell = cp_shell_new(pipe, actor_args);
+    if (!self.shell) {
+        //  Without a bus we could still protect, but the supervisor must
+        //  know: leave (the watchdog keeps everything open meanwhile).
+        cp_error(SAFETY_LOG, "cannot start: no bus");
+        safety_core_destroy(&self.core);
+        return;
+    }
+    cp_shell_set_handler(self.shell, s_on_message, &self);
+    if (zloop_timer(cp_shell_loop(self.shell), SAFETY_TICK_MS, 0, s_on_tick, &self) < 0) {
+        cp_error(SAFETY_LOG, "cannot start: no timer");
+        cp_shell_destroy(&self.shell);
+        safety_core_destroy(&self.core);
+        return;
+    }
+    //  First look at once: re-approve what is safe, announce every verdict.
+    s_on_tick(NULL, 0, &self);
+    //  A clean stop ($TERM) forbids everything: nobody supervises any more.
+    //  An injected kill leaves like a crash would: the hw watchdog and the
+    //  next start take care of it.
+    if (cp_shell_run(self.shell) == 0)
+        for (int n = 1; n <= self.connectors; n++)
+            self.hw->ops->safety_permit(self.hw, n, false, 0);
+    cp_shell_destroy(&self.shell);
+    safety_core_destroy(&self.core);
+}
