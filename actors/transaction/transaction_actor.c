@@ -24,6 +24,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <strings.h>
 #include "actors/config/config_store.h"
 #include "actors/transaction/outbox.h"
 #include "actors/transaction/session.h"
@@ -82,7 +83,18 @@ typedef struct {
     bool contactor_want[HW_MAX_CONNECTORS + 1];     //  what the session asked for
     int64_t contactor_asked_at[HW_MAX_CONNECTORS + 1];
     int64_t seen_hw[HW_MAX_CONNECTORS + 1];
-    int64_t seen_safety[HW_MAX_CONNECTORS + 1];   //  newest state seq seen (cp_msg_stale)
+    int64_t seen_safety[HW_MAX_CONNECTORS + 1];
+    //  RemoteStartTransaction's chargingProfile, waiting for its transaction
+    struct {
+        json_t *profile;
+        char id_tag[SESSION_TAG_MAX + 1];
+        int connector;             //  0 = wherever it starts
+    } remote;
+    //  TxProfiles to install with the smartcharging actor, per connector
+    json_t *tx_profile[HW_MAX_CONNECTORS + 1];
+    int tx_profile_tries[HW_MAX_CONNECTORS + 1];
+    uint64_t tx_profile_corr[HW_MAX_CONNECTORS + 1];
+    int tx_profile_timer;   //  newest state seq seen (cp_msg_stale)
     int64_t seen_ocpp;
     double saved_wh[HW_MAX_CONNECTORS + 1];
     int64_t saved_at[HW_MAX_CONNECTORS + 1];
@@ -423,6 +435,62 @@ s_fx_authorize(void *ctx, const char *id_tag)
     s_auth_fallback(self, id_tag);
 }
 
+//  Install pending TxProfiles with the smartcharging actor. It learns of
+//  the transaction from the tx.connector event, which may arrive after our
+//  request: a Rejected install is tried again a few times.
+static int
+s_on_tx_profile_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    tx_actor_t *self = arg;
+    self->tx_profile_timer = 0;
+    for (int c = 1; c <= HW_MAX_CONNECTORS; c++) {
+        if (!self->tx_profile[c] || self->tx_profile_corr[c])
+            continue;
+        json_t *payload = json_pack("{s:i, s:O}", "connectorId", c, "csChargingProfiles", self->tx_profile[c]);
+        char *text = json_dumps(payload, JSON_COMPACT);
+        json_decref(payload);
+        cp_msg_t *msg = cp_msg_new(CP_MSG_OCPP_INBOUND);
+        cp_msg_set_str(msg->u.ocpp_inbound.action, "SetChargingProfile");
+        cp_msg_set_text(&msg->u.ocpp_inbound.payload, text);
+        free(text);
+        self->tx_profile_corr[c] = cp_shell_request(self->shell, "smartcharging", msg);
+        cp_msg_destroy(&msg);
+        self->tx_profile_tries[c]++;
+    }
+    return 0;
+}
+
+static void
+s_arm_tx_profile(tx_actor_t *self)
+{
+    if (!self->tx_profile_timer)
+        self->tx_profile_timer = zloop_timer(cp_shell_loop(self->shell), 300, 1, s_on_tx_profile_timer, self);
+}
+
+static void
+s_tx_profile_reply(tx_actor_t *self, int c, const cp_msg_t *msg)
+{
+    self->tx_profile_corr[c] = 0;
+    json_t *conf = msg && msg->type == CP_MSG_OCPP_INBOUND_REPLY && msg->u.ocpp_inbound_reply.payload
+                 ? json_loads(msg->u.ocpp_inbound_reply.payload, 0, NULL) : NULL;
+    const char *status = json_string_value(json_object_get(conf, "status"));
+    if (status && streq(status, "Accepted")) {
+        cp_info("transaction", "connector %d: the remote start's TxProfile is installed", c);
+        json_decref(self->tx_profile[c]);
+        self->tx_profile[c] = NULL;
+    }
+    else
+    if (self->tx_profile_tries[c] >= 5) {
+        cp_warn("transaction", "connector %d: the remote start's TxProfile was not accepted (%s): dropped",
+                c, status ? status : "no answer");
+        json_decref(self->tx_profile[c]);
+        self->tx_profile[c] = NULL;
+    }
+    else
+        s_arm_tx_profile(self);
+    json_decref(conf);
+}
+
 static int64_t
 s_fx_start(void *ctx, int connector, const char *id_tag, int64_t meter_start)
 {
@@ -463,6 +531,15 @@ s_fx_start(void *ctx, int connector, const char *id_tag, int64_t meter_start)
     char sql[96];
     snprintf(sql, sizeof(sql), "UPDATE transactions SET start_queued = 1 WHERE tx_local = %lld", (long long) local);
     cp_store_exec(self->db, sql);
+    if (self->remote.profile && strcasecmp(self->remote.id_tag, id_tag) == 0
+        && (self->remote.connector == 0 || self->remote.connector == connector)) {
+        //  The remote start's TxProfile belongs to this transaction.
+        json_decref(self->tx_profile[connector]);
+        self->tx_profile[connector] = self->remote.profile;
+        self->tx_profile_tries[connector] = 0;
+        self->remote.profile = NULL;
+        s_arm_tx_profile(self);
+    }
     self->saved_wh[connector] = (double) meter_start;
     self->saved_at[connector] = s_now(self);
     return local;
@@ -889,6 +966,14 @@ s_on_inbound(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_i
     }
     cp_shell_reply(self->shell, env, reply, true);
     cp_msg_destroy(&reply);
+    if (ctx.remote_profile) {
+        json_decref(self->remote.profile);
+        self->remote.profile = ctx.remote_profile;
+        snprintf(self->remote.id_tag, sizeof(self->remote.id_tag), "%s",
+                 json_string_value(json_object_get(request, "idTag")));
+        json_t *cid = json_object_get(request, "connectorId");
+        self->remote.connector = cid ? tx_ops_connector(cid) : 0;
+    }
     json_decref(response);
     json_decref(request);
     if (ctx.reset_type[0]) {
@@ -963,6 +1048,15 @@ s_on_tx_meter(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_tx_me
     s_pump(self);
 }
 
+static int
+s_tx_profile_corr(tx_actor_t *self, uint64_t corr)
+{
+    for (int c = 1; c <= HW_MAX_CONNECTORS && corr; c++)
+        if (self->tx_profile_corr[c] == corr)
+            return c;
+    return 0;
+}
+
 static void
 s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, void *ctx)
 {
@@ -1032,6 +1126,9 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         else
         if (self->outbox_corr && env->corr == self->outbox_corr)
             s_outbox_result(self, msg);
+        else
+        if (s_tx_profile_corr(self, env->corr) > 0)
+            s_tx_profile_reply(self, s_tx_profile_corr(self, env->corr), msg);
         else
             for (int i = 0; i < AUTH_MAX; i++)
                 if (self->auth[i].corr && self->auth[i].corr == env->corr) {
@@ -1132,6 +1229,9 @@ transaction_actor(zsock_t *pipe, void *args)
         cp_store_exec(self->db, "UPDATE transactions SET clean_shutdown = 1 WHERE state = 'active'");
     }
 done:
+    json_decref(self->remote.profile);
+    for (int c = 0; c <= HW_MAX_CONNECTORS; c++)
+        json_decref(self->tx_profile[c]);
     session_destroy(&self->session);
     tx_core_destroy(&self->core);
     outbox_destroy(&self->outbox);

@@ -19,6 +19,9 @@ typedef struct {
     bool authorize_remote;         //  AuthorizeRemoteTxRequests
     //  filled by reset: the reset the shell must carry out after replying
     char reset_type[8];
+    //  filled by remote_start_transaction: a TxProfile for the transaction
+    //  it will start (the caller owns the reference)
+    json_t *remote_profile;
 } tx_ops_ctx_t;
 
 //  A connectorId from the wire, range-checked before it becomes an int

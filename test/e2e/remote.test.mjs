@@ -116,7 +116,7 @@ test('RemoteStartTransaction without connectorId, then plug: the transaction sta
   await cp.waitStatus((s) => tx(s)?.idTag === 'APP-USER-3', 20000, 'transaction for APP-USER-3');
 });
 
-test('RemoteStartTransaction with a chargingProfile: Rejected (no smart charging yet), nothing started', async (t) => {
+test('RemoteStartTransaction with a chargingProfile that is not a TxProfile: Rejected, nothing started', async (t) => {
   const { csms, cp } = await bootedPair(t);
   await cp.cpctlOk('config', 'set', 'AuthorizeRemoteTxRequests', 'false');
   const since = csms.mark();
@@ -126,7 +126,7 @@ test('RemoteStartTransaction with a chargingProfile: Rejected (no smart charging
     connectorId: 1,
     idTag: 'APP-PROFILE',
     chargingProfile: {
-      chargingProfileId: 1, stackLevel: 0, chargingProfilePurpose: 'TxProfile', chargingProfileKind: 'Relative',
+      chargingProfileId: 1, stackLevel: 0, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Relative',
       chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }] },
     },
   });

@@ -92,3 +92,23 @@ test('bad profiles are Rejected and nothing is stored', async (t) => {
   assert.equal((await csms.call('ClearChargingProfile', {})).result.status, 'Unknown', 'nothing was stored');
   assert.equal(c1(await cp.status()).limitA, 32);
 });
+
+test('RemoteStartTransaction with a chargingProfile: it becomes the TxProfile of the started transaction', async (t) => {
+  const { csms, cp } = await bootedPair(t);
+  const profile = {
+    chargingProfileId: 21, stackLevel: 1, chargingProfilePurpose: 'TxProfile', chargingProfileKind: 'Relative',
+    chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 12 }] },
+  };
+  // A profile of another purpose is refused (spec 5.16.2), nothing starts.
+  const wrong = await csms.call('RemoteStartTransaction', { connectorId: 1, idTag: 'RS1',
+    chargingProfile: { ...profile, chargingProfilePurpose: 'TxDefaultProfile' } });
+  assert.equal(wrong.result.status, 'Rejected');
+  await cp.cpctlOk('config', 'set', 'AuthorizeRemoteTxRequests', 'false');
+  const ok = await csms.call('RemoteStartTransaction', { connectorId: 1, idTag: 'RS1', chargingProfile: profile });
+  assert.equal(ok.result.status, 'Accepted');
+  await cp.cpctlOk('plug', '1');
+  await cp.waitStatus((x) => c1(x).transaction !== null && c1(x).limitA === 12, 15000,
+    'the transaction runs under its 12 A TxProfile');
+  const comp = await csms.call('GetCompositeSchedule', { connectorId: 1, duration: 60, chargingRateUnit: 'A' });
+  assert.equal(comp.result.chargingSchedule.chargingSchedulePeriod[0].limit, 12);
+});
