@@ -39,6 +39,7 @@
 #define METER_SAVE_WH 10.0
 #define METER_SAVE_MS 30000
 #define STOP_SETTLE_MS 1000
+#define RECOVER_MAX 64             //  open transactions handled at start (one per connector in practice)
 #define AUTH_MAX 8
 
 typedef struct {
@@ -658,19 +659,34 @@ static void
 s_queue_stops(tx_actor_t *self)
 {
     memset(self->settling, 0, sizeof(self->settling));
+    //  Read every stopping row first, then write (see s_recover on why).
+    typedef struct { int64_t local, meter_stop, stopped_ms; char reason[17], id_tag[SESSION_TAG_MAX + 1]; } stop_t;
+    stop_t stops[RECOVER_MAX];
+    int n = 0;
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(self->db, "SELECT tx_local, meter_stop, stop_reason, stop_id_tag, stopped_ms"
-                           " FROM transactions WHERE state = 'stopping' ORDER BY tx_local", -1, &stmt, NULL) != SQLITE_OK)
+                           " FROM transactions WHERE state = 'stopping' ORDER BY tx_local", -1, &stmt, NULL) != SQLITE_OK) {
+        self->stops_pending = true;
         return;
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-        int64_t local = sqlite3_column_int64(stmt, 0);
+    }
+    while (n < RECOVER_MAX && sqlite3_step(stmt) == SQLITE_ROW) {
+        stop_t *s = &stops[n++];
+        s->local = sqlite3_column_int64(stmt, 0);
+        s->meter_stop = sqlite3_column_int64(stmt, 1);
+        snprintf(s->reason, sizeof(s->reason), "%s", (const char *) sqlite3_column_text(stmt, 2));
+        const char *tag = (const char *) sqlite3_column_text(stmt, 3);
+        snprintf(s->id_tag, sizeof(s->id_tag), "%s", tag ? tag : "");
+        s->stopped_ms = sqlite3_column_int64(stmt, 4);
+    }
+    sqlite3_finalize(stmt);
+    for (int k = 0; k < n; k++) {
+        int64_t local = stops[k].local;
         char ts[40];
-        cp_clock_format(sqlite3_column_int64(stmt, 4), ts, sizeof(ts));
-        json_t *p = json_pack("{s:I, s:s, s:s}", "meterStop", (json_int_t) sqlite3_column_int64(stmt, 1),
-                              "timestamp", ts, "reason", (const char *) sqlite3_column_text(stmt, 2));
-        const char *id_tag = (const char *) sqlite3_column_text(stmt, 3);
-        if (id_tag && *id_tag)
-            json_object_set_new(p, "idTag", json_string(id_tag));
+        cp_clock_format(stops[k].stopped_ms, ts, sizeof(ts));
+        json_t *p = json_pack("{s:I, s:s, s:s}", "meterStop", (json_int_t) stops[k].meter_stop,
+                              "timestamp", ts, "reason", stops[k].reason);
+        if (stops[k].id_tag[0])
+            json_object_set_new(p, "idTag", json_string(stops[k].id_tag));
         //  transactionData: the StopTxn samples the metering actor sent
         json_t *data = json_array();
         sqlite3_stmt *q = NULL;
@@ -699,11 +715,11 @@ s_queue_stops(tx_actor_t *self)
             char sql[160];
             snprintf(sql, sizeof(sql), "UPDATE transactions SET state = 'stopped' WHERE tx_local = %lld;"
                      " DELETE FROM tx_stopdata WHERE tx_local = %lld", (long long) local, (long long) local);
-            cp_store_exec(self->db, sql);
+            if (cp_store_exec(self->db, sql) != 0)
+                cp_error("transaction", "StopTransaction of %lld queued but not marked", (long long) local);
         }
         free(text);
     }
-    sqlite3_finalize(stmt);
 }
 
 //  --------------------------------------------------------------------------
@@ -733,18 +749,27 @@ s_recover(tx_actor_t *self)
     //  and marking its StartTransaction queued. If the outbox has it, the
     //  central system will hear of it: keep it (and stop it below); if not,
     //  nobody knows it and no energy flowed: forget it.
+    //  Rows are read first and written after the read has finished: a write
+    //  under an open read of this connection fails with SQLITE_BUSY_SNAPSHOT
+    //  whenever another actor committed in between (they all start now).
+    int64_t unqueued[RECOVER_MAX];
+    int n_unqueued = 0;
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(self->db, "SELECT tx_local FROM transactions WHERE state = 'active' AND start_queued = 0",
                            -1, &q, NULL) == SQLITE_OK)
-        while (sqlite3_step(q) == SQLITE_ROW) {
-            int64_t local = sqlite3_column_int64(q, 0);
-            char sql[128];
-            snprintf(sql, sizeof(sql), outbox_knows(self->outbox, local) == 1
-                     ? "UPDATE transactions SET start_queued = 1 WHERE tx_local = %lld"
-                     : "DELETE FROM transactions WHERE tx_local = %lld", (long long) local);
-            cp_store_exec(self->db, sql);
-        }
+        while (n_unqueued < RECOVER_MAX && sqlite3_step(q) == SQLITE_ROW)
+            unqueued[n_unqueued++] = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
+    for (int i = 0; i < n_unqueued; i++) {
+        char sql[128];
+        snprintf(sql, sizeof(sql), outbox_knows(self->outbox, unqueued[i]) == 1
+                 ? "UPDATE transactions SET start_queued = 1 WHERE tx_local = %lld"
+                 : "DELETE FROM transactions WHERE tx_local = %lld", (long long) unqueued[i]);
+        cp_store_exec(self->db, sql);
+    }
+    typedef struct { int64_t local, meter; int connector; bool clean; } cut_t;
+    cut_t cut[RECOVER_MAX];
+    int n_cut = 0;
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(self->db, "SELECT tx_local, connector, id_tag, parent_id_tag, meter_start, started_ms,"
                            " run_id, last_meter_wh, csms_id, clean_shutdown FROM transactions WHERE state = 'active'", -1, &stmt,
@@ -766,36 +791,50 @@ s_recover(tx_actor_t *self)
                     tx.confirmed = true;
                 }
                 session_restore(self->session, connector, &tx);
-                char sql[96];
-                snprintf(sql, sizeof(sql), "UPDATE transactions SET clean_shutdown = 0 WHERE tx_local = %lld",
-                         (long long) local);
-                cp_store_exec(self->db, sql);
                 cp_info("transaction", "connector %d: transaction %lld resumed after an actor restart",
                         connector, (long long) local);
             }
-            else {
-                //  A clean shutdown (SIGTERM) marked it: the charger was
-                //  rebooted. Otherwise the process died: power loss or crash.
-                const char *reason = sqlite3_column_int(stmt, 9) ? "Reboot" : "PowerLoss";
-                int64_t meter = (int64_t) sqlite3_column_double(stmt, 7);
-                cp_warn("transaction", "connector %d: transaction %lld did not survive the restart:"
-                        " stopping it with reason %s at %lld Wh", connector, (long long) local, reason,
-                        (long long) meter);
-                sqlite3_stmt *up = NULL;
-                if (sqlite3_prepare_v2(self->db, "UPDATE transactions SET state = 'stopping', meter_stop = ?,"
-                                       " stop_reason = ?, stop_id_tag = '', stopped_ms = ? WHERE tx_local = ?",
-                                       -1, &up, NULL) == SQLITE_OK) {
-                    sqlite3_bind_int64(up, 1, meter);
-                    sqlite3_bind_text(up, 2, reason, -1, SQLITE_STATIC);
-                    sqlite3_bind_int64(up, 3, cp_clock_wall_ms(self->clock));
-                    sqlite3_bind_int64(up, 4, local);
-                    sqlite3_step(up);
-                }
-                sqlite3_finalize(up);
-            }
+            //  Written below, once the read is over. A resumed transaction
+            //  (connector -1 here) only gets its shutdown mark reset.
+            bool resumed = run_id && streq(run_id, self->options->run_id);
+            if (n_cut < RECOVER_MAX)
+                cut[n_cut++] = (cut_t) { .local = local, .connector = resumed ? -1 : connector,
+                                         .meter = (int64_t) sqlite3_column_double(stmt, 7),
+                                         .clean = sqlite3_column_int(stmt, 9) != 0 };
         }
     }
     sqlite3_finalize(stmt);
+    for (int i = 0; i < n_cut; i++) {
+        char sql[96];
+        if (cut[i].connector < 0) {
+            snprintf(sql, sizeof(sql), "UPDATE transactions SET clean_shutdown = 0 WHERE tx_local = %lld",
+                     (long long) cut[i].local);
+            cp_store_exec(self->db, sql);
+            continue;
+        }
+        //  A clean shutdown (SIGTERM) marked it: the charger was rebooted.
+        //  Otherwise the process died: power loss or crash.
+        const char *reason = cut[i].clean ? "Reboot" : "PowerLoss";
+        cp_warn("transaction", "connector %d: transaction %lld did not survive the restart:"
+                " stopping it with reason %s at %lld Wh", cut[i].connector, (long long) cut[i].local, reason,
+                (long long) cut[i].meter);
+        sqlite3_stmt *up = NULL;
+        int rc = SQLITE_ERROR;
+        if (sqlite3_prepare_v2(self->db, "UPDATE transactions SET state = 'stopping', meter_stop = ?,"
+                               " stop_reason = ?, stop_id_tag = '', stopped_ms = ? WHERE tx_local = ?",
+                               -1, &up, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(up, 1, cut[i].meter);
+            sqlite3_bind_text(up, 2, reason, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(up, 3, cp_clock_wall_ms(self->clock));
+            sqlite3_bind_int64(up, 4, cut[i].local);
+            rc = sqlite3_step(up);
+        }
+        if (rc != SQLITE_DONE)
+            cp_error("transaction", "cannot record the stop of %lld: %s", (long long) cut[i].local,
+                     sqlite3_errmsg(self->db));
+        sqlite3_finalize(up);
+    }
+    self->stops_pending = true;
     s_queue_stops(self);
     //  Reservations still valid survive a restart; expired ones are gone.
     int64_t wall = cp_clock_wall_ms(self->clock);
