@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh — `make demo`: a central system on loopback (tools/csms, printing
 # every frame), chargepointd on simulated hardware connecting to it, and a
-# scripted walk through what the controller does, narrated step by step.
+# scripted walk through what the controller does, narrated step by step:
+# registration, a whole charging session, a fault, an actor crash.
 set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,10 +41,22 @@ say "registered: BootNotification Accepted, StatusNotification for connectors 0,
 sleep 1
 cpctl status
 
-say "the driver plugs the EV into connector 1: Preparing"
+say "a charging session on connector 1: plug, present a card, the car charges (MeterValues every 2 s)"
+cpctl config set MeterValueSampleInterval 2 >/dev/null
+cpctl config set StopTxnSampledData Energy.Active.Import.Register >/dev/null
 cpctl plug 1
-sleep 1.5
-say "the driver unplugs: Available again"
+sleep 1
+cpctl swipe DEMO-CARD-1
+sleep 1
+cpctl ev 1 charge
+for _ in 1 2 3; do
+  sleep 2
+  cpctl status | grep -E '"(status|energyWh|powerW|limitA)"' | head -4 | tr -s ' ' | paste -sd' '
+done
+
+say "the same card stops the session (StopTransaction with its meter values), the driver unplugs"
+cpctl swipe DEMO-CARD-1
+sleep 2
 cpctl unplug 1
 sleep 1.5
 
