@@ -230,6 +230,18 @@
     F(F64, derate_a, 0)                 \
     F(I64, seq, 0)
 
+/* hmi → all (event "hmi.connector.<n>"): what the halo and the display
+ * of connector n show (see actors/hmi/hmi_core.h for the mapping).
+ * halo: off|white|blue|green|yellow|red|purple|cyan; pattern:
+ * steady|pulse|blink; display: the text line. Published on change and
+ * as partial replies to a snapshot request. */
+#define CP_MSG_HMI_STATE(F)             \
+    F(I64, connector, 0)                \
+    F(STR, halo, 16)                    \
+    F(STR, pattern, 12)                 \
+    F(STR, display, 64)                 \
+    F(I64, seq, 0)
+
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */
 #define CP_MESSAGE_CATALOG(M)                                   \
     M(HW_CONNECTOR, hw_connector, CP_MSG_HW_CONNECTOR)          \
@@ -256,6 +268,7 @@
     M(AUTH_TOKEN, auth_token, CP_MSG_AUTH_TOKEN)                \
     M(AUTH_IDTAGINFO, auth_idtaginfo, CP_MSG_AUTH_IDTAGINFO)    \
     M(SC_LIMIT, sc_limit, CP_MSG_SC_LIMIT)                      \
-    M(SAFETY_STATE, safety_state, CP_MSG_SAFETY_STATE)
+    M(SAFETY_STATE, safety_state, CP_MSG_SAFETY_STATE)          \
+    M(HMI_STATE, hmi_state, CP_MSG_HMI_STATE)
 
 #endif

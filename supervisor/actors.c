@@ -6,6 +6,7 @@
 
 #include "actors/auth/auth_actor.h"
 #include "actors/config/config_actor.h"
+#include "actors/hmi/hmi_actor.h"
 #include "actors/hw/hw_actor.h"
 #include "actors/metering/metering_actor.h"
 #include "actors/ocpp/ocpp_actor.h"
@@ -23,6 +24,7 @@ const cp_actor_def_t cp_actor_defs[] = {
     { "transaction", transaction_actor },
     { "smartcharging", smartcharging_actor },
     { "metering", metering_actor },
+    { "hmi", hmi_actor },
     { "ocpp", ocpp_actor },
 };
 const int cp_actor_def_count = (int) (sizeof(cp_actor_defs) / sizeof(cp_actor_defs[0]));

@@ -83,7 +83,9 @@ struct _cp_supervisor_t {
     cp_msg_t *ocpp_state;
     cp_msg_t *hw_conn[HW_MAX_CONNECTORS + 1];
     cp_msg_t *tx_conn[HW_MAX_CONNECTORS + 1];
+    cp_msg_t *hmi_conn[HW_MAX_CONNECTORS + 1];
     int64_t seen_ocpp, seen_hw[HW_MAX_CONNECTORS + 1], seen_tx[HW_MAX_CONNECTORS + 1];
+    int64_t seen_hmi[HW_MAX_CONNECTORS + 1];
     int64_t next_tick;
     char reset_type[16];           //  Reset requested by the central system
     int64_t reset_at;
@@ -354,6 +356,11 @@ s_absorb_state(cp_supervisor_t *self, const cp_msg_t *msg)
         if (n >= 1 && n <= self->options->connectors && !cp_msg_stale(msg->u.hw_connector.seq, &self->seen_hw[n]))
             s_cache(&self->hw_conn[n], msg);
         break;
+    case CP_MSG_HMI_STATE:
+        n = (int) msg->u.hmi_state.connector;
+        if (n >= 1 && n <= self->options->connectors && !cp_msg_stale(msg->u.hmi_state.seq, &self->seen_hmi[n]))
+            s_cache(&self->hmi_conn[n], msg);
+        break;
     case CP_MSG_TX_CONNECTOR:
         n = (int) msg->u.tx_connector.connector;
         if (n >= 0 && n <= self->options->connectors && !cp_msg_stale(msg->u.tx_connector.seq, &self->seen_tx[n]))
@@ -367,7 +374,7 @@ s_absorb_state(cp_supervisor_t *self, const cp_msg_t *msg)
 static void
 s_request_snapshot(cp_supervisor_t *self, const char *actor)
 {
-    if (!streq(actor, "hw") && !streq(actor, "transaction") && !streq(actor, "ocpp"))
+    if (!streq(actor, "hw") && !streq(actor, "transaction") && !streq(actor, "ocpp") && !streq(actor, "hmi"))
         return;
     cp_msg_t *req = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
     cp_msg_set_str(req->u.snapshot_request.scope, "status");
@@ -447,6 +454,11 @@ s_status_json(cp_supervisor_t *self)
         json_object_set_new(c, "locked", json_boolean(hw && hw->locked));
         json_object_set_new(c, "fault", json_string(hw ? hw->fault : "none"));
         json_object_set_new(c, "temperatureC", json_real(hw ? hw->temperature_c : 0.0));
+        //  What the driver sees on the charger (halo and display, the seed's HMI).
+        const cp_msg_hmi_state_t *hmi = self->hmi_conn[n] ? &self->hmi_conn[n]->u.hmi_state : NULL;
+        if (hmi)
+            json_object_set_new(c, "hmi", json_pack("{s:s, s:s, s:s}", "halo", hmi->halo, "pattern", hmi->pattern,
+                                                    "display", hmi->display));
         json_array_append_new(connectors, c);
     }
     json_object_set_new(root, "connectors", connectors);
@@ -808,6 +820,7 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
     cp_bus_subscribe(self->bus, "ocpp.state");
     cp_bus_subscribe(self->bus, "hw.connector.");
     cp_bus_subscribe(self->bus, "tx.connector.");
+    cp_bus_subscribe(self->bus, "hmi.connector.");
     self->poller = zpoller_new(self->control, cp_bus_events(self->bus), cp_bus_requests(self->bus), NULL);
     for (int i = 0; i < cp_actor_def_count && i < MAX_ACTORS; i++) {
         //  Split mode: safety is a thread of the hw process (actor_proc.c).
@@ -854,6 +867,7 @@ cp_supervisor_destroy(cp_supervisor_t **self_p)
     for (int n = 0; n <= HW_MAX_CONNECTORS; n++) {
         cp_msg_destroy(&self->hw_conn[n]);
         cp_msg_destroy(&self->tx_conn[n]);
+        cp_msg_destroy(&self->hmi_conn[n]);
     }
     zpoller_destroy(&self->poller);
     cp_bus_destroy(&self->bus);

@@ -89,15 +89,20 @@ test('seed flow: locked while Available, unlocked for the authorized user, cable
   await cp.waitStatus((s) => connector(s, 1).transaction && connector(s, 1).locked === true, 10000,
     'cable locked during the transaction');
   await cp.cpctlOk('ev', '1', 'charge');
-  await cp.waitStatus((s) => connector(s, 1).status === 'Charging', 10000, 'Charging');
+  await cp.waitStatus((s) => connector(s, 1).status === 'Charging' && connector(s, 1).hmi?.halo === 'green', 10000,
+    'Charging, green halo');
   await cp.cpctlOk('swipe', 'SEED01');
   await cp.waitStatus((s) => connector(s, 1).status === 'Finishing' && connector(s, 1).locked === false, 10000,
     'the same card stops and releases the cable');
   await cp.cpctlOk('unplug', '1');
   await cp.waitStatus((s) => connector(s, 1).status === 'Available' && connector(s, 1).locked === true, 10000,
     'locked again once Available');
-  // Free charging: nothing to unlock.
+  // The HMI says so: white "locked" halo while Available.
+  await cp.waitStatus((s) => connector(s, 1).hmi?.halo === 'white' && /Locked/.test(connector(s, 1).hmi.display),
+    10000, 'HMI: locked, present card');
+  // Free charging: nothing to unlock, and the halo is yellow while Available (the seed's AuthEnabled).
   await cp.cpctlOk('config', 'set', 'FreeChargingEnabled', 'true');
   await cp.waitStatus((s) => connector(s, 1).locked === false, 10000, 'free charging leaves the charger unlocked');
   assert.equal(await lockOf(), false);
+  await cp.waitStatus((s) => connector(s, 1).hmi?.halo === 'yellow', 10000, 'HMI: yellow halo under free charging');
 });

@@ -1,0 +1,259 @@
+/* hmi_actor.c — the thin shell around hmi_core (see hmi_actor.h). It feeds
+ * the core with bus states, configuration and time, and publishes each
+ * connector's view when it changes. One zloop timer, re-armed after every
+ * event at the earliest of the core's next deadline and a snapshot retry.
+ */
+#include "actors/hmi/hmi_actor.h"
+
+#include <string.h>
+#include "actors/config/config_store.h"
+#include "actors/hmi/hmi_core.h"
+#include "supervisor/log.h"
+#include "supervisor/shell.h"
+#include "supervisor/store.h"
+
+#define LOG "hmi"
+#define SNAPSHOTS 3
+
+//  A snapshot request to one actor, retried while it is unreachable.
+typedef struct {
+    const char *actor;
+    uint64_t corr;
+    int64_t retry_mono;             //  0: none due
+} snapshot_t;
+
+typedef struct {
+    cp_shell_t *shell;
+    cp_clock_t *clock;
+    const cp_options_t *options;
+    sqlite3 *db;
+    config_store_t *config;
+    hmi_core_t *core;
+    int timer;                      //  zloop timer id; 0 = none armed
+    snapshot_t snapshot[SNAPSHOTS]; //  transaction, hw, ocpp
+    int64_t seen_ocpp;              //  newest state seqs (cp_msg_stale)
+    int64_t seen_hw[HMI_MAX_CONNECTORS + 1];
+    int64_t seen_tx[HMI_MAX_CONNECTORS + 1];
+    hmi_view_t shown[HMI_MAX_CONNECTORS + 1];
+    bool published[HMI_MAX_CONNECTORS + 1];
+} hmi_actor_t;
+
+static int64_t s_mono(hmi_actor_t *self) { return cp_clock_mono_ms(self->clock); }
+
+static void
+s_state_msg(hmi_actor_t *self, int n, cp_msg_t *msg)
+{
+    memset(msg, 0, sizeof(*msg));
+    msg->type = CP_MSG_HMI_STATE;
+    msg->u.hmi_state.connector = n;
+    cp_msg_set_str(msg->u.hmi_state.halo, self->shown[n].halo);
+    cp_msg_set_str(msg->u.hmi_state.pattern, self->shown[n].pattern);
+    cp_msg_set_str(msg->u.hmi_state.display, self->shown[n].display);
+    msg->u.hmi_state.seq = cp_msg_seq_now();
+}
+
+//  Recompute every view; publish those that changed.
+static void
+s_refresh(hmi_actor_t *self)
+{
+    int64_t now = s_mono(self);
+    for (int n = 1; n <= hmi_core_connectors(self->core); n++) {
+        hmi_view_t view;
+        if (hmi_core_view(self->core, n, now, &view) != 0)
+            continue;
+        if (self->published[n] && memcmp(&view, &self->shown[n], sizeof(view)) == 0)
+            continue;
+        self->shown[n] = view;
+        self->published[n] = true;
+        cp_msg_t msg;
+        s_state_msg(self, n, &msg);
+        char topic[32];
+        snprintf(topic, sizeof(topic), "hmi.connector.%d", n);
+        if (cp_shell_publish(self->shell, topic, &msg) != 0)
+            cp_warn(LOG, "cannot publish %s", topic);
+        cp_debug(LOG, "connector %d: %s %s \"%s\"", n, view.halo, view.pattern, view.display);
+    }
+}
+
+static void
+s_read_config(hmi_actor_t *self)
+{
+    hmi_core_set_free_charging(self->core,
+                               config_store_get_bool(self->config, "FreeChargingEnabled", false));
+}
+
+static void
+s_snapshot_send(hmi_actor_t *self, snapshot_t *snap)
+{
+    cp_msg_t *req = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
+    if (req) {
+        cp_msg_set_str(req->u.snapshot_request.scope, "hmi");
+        snap->corr = cp_shell_request(self->shell, snap->actor, req);
+        cp_msg_destroy(&req);
+    }
+    snap->retry_mono = snap->corr ? 0 : s_mono(self) + HMI_RETRY_MS;
+}
+
+static void s_rearm(hmi_actor_t *self);
+
+static int
+s_on_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    hmi_actor_t *self = arg;
+    self->timer = 0;
+    int64_t now = s_mono(self);
+    for (int i = 0; i < SNAPSHOTS; i++)
+        if (self->snapshot[i].retry_mono && self->snapshot[i].retry_mono <= now)
+            s_snapshot_send(self, &self->snapshot[i]);
+    hmi_core_tick(self->core, now);
+    s_refresh(self);
+    s_rearm(self);
+    return 0;
+}
+
+static void
+s_rearm(hmi_actor_t *self)
+{
+    zloop_t *loop = cp_shell_loop(self->shell);
+    if (self->timer) {
+        zloop_timer_end(loop, self->timer);
+        self->timer = 0;
+    }
+    int64_t now = s_mono(self);
+    int64_t delay = hmi_core_next_delay(self->core, now);
+    for (int i = 0; i < SNAPSHOTS; i++)
+        if (self->snapshot[i].retry_mono) {
+            int64_t d = self->snapshot[i].retry_mono > now ? self->snapshot[i].retry_mono - now : 0;
+            if (delay < 0 || d < delay)
+                delay = d;
+        }
+    if (delay < 0)
+        return;
+    if (delay < 1)
+        delay = 1;
+    self->timer = zloop_timer(loop, (size_t) delay, 1, s_on_timer, self);
+    if (self->timer < 0) {
+        cp_error(LOG, "cannot arm a timer: the display is late until the next event");
+        self->timer = 0;
+    }
+}
+
+static void
+s_absorb(hmi_actor_t *self, const cp_msg_t *msg)
+{
+    int64_t now = s_mono(self);
+    int max = hmi_core_connectors(self->core);
+    if (msg->type == CP_MSG_OCPP_STATE) {
+        if (!cp_msg_stale(msg->u.ocpp_state.seq, &self->seen_ocpp))
+            hmi_core_set_ocpp(self->core, msg->u.ocpp_state.connection, msg->u.ocpp_state.registration);
+    }
+    else
+    if (msg->type == CP_MSG_TX_CONNECTOR) {
+        int c = (int) msg->u.tx_connector.connector;
+        if (c >= 1 && c <= max && !cp_msg_stale(msg->u.tx_connector.seq, &self->seen_tx[c]))
+            hmi_core_on_tx(self->core, &msg->u.tx_connector, now);
+    }
+    else
+    if (msg->type == CP_MSG_HW_CONNECTOR) {
+        int c = (int) msg->u.hw_connector.connector;
+        if (c >= 1 && c <= max && !cp_msg_stale(msg->u.hw_connector.seq, &self->seen_hw[c]))
+            hmi_core_on_hw(self->core, &msg->u.hw_connector);
+    }
+    else
+    if (msg->type == CP_MSG_AUTH_TOKEN)
+        hmi_core_on_token(self->core, msg->u.auth_token.id_tag, now);
+    else
+    if (msg->type == CP_MSG_CONFIG_CHANGED && streq(msg->u.config_changed.key, "FreeChargingEnabled"))
+        s_read_config(self);
+}
+
+static void
+s_on_snapshot(hmi_actor_t *self, const cp_bus_envelope_t *env)
+{
+    s_refresh(self);
+    for (int n = 1; n <= hmi_core_connectors(self->core); n++) {
+        cp_msg_t msg;
+        s_state_msg(self, n, &msg);
+        if (cp_shell_reply(self->shell, env, &msg, false) != 0) {
+            cp_warn(LOG, "cannot send the snapshot to %s", env->peer);
+            return;
+        }
+    }
+    cp_shell_reply_status(self->shell, env, true, "");
+}
+
+static void
+s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, void *ctx)
+{
+    hmi_actor_t *self = ctx;
+    if (env->kind == CP_BUS_EVENT || env->kind == CP_BUS_PARTIAL) {
+        if (msg)
+            s_absorb(self, msg);
+    }
+    else
+    if (env->kind == CP_BUS_REQUEST) {
+        if (msg->type == CP_MSG_SNAPSHOT_REQUEST)
+            s_on_snapshot(self, env);
+        else
+            cp_shell_reply_status(shell, env, false, "hmi: unsupported request");
+    }
+    else
+        for (int i = 0; i < SNAPSHOTS; i++)
+            if (self->snapshot[i].corr && self->snapshot[i].corr == env->corr) {
+                self->snapshot[i].corr = 0;
+                if (env->kind == CP_BUS_UNREACHABLE
+                    || (msg && msg->type == CP_MSG_REPLY && !msg->u.reply.ok))
+                    self->snapshot[i].retry_mono = s_mono(self) + HMI_RETRY_MS;
+            }
+    s_refresh(self);
+    s_rearm(self);
+}
+
+void
+hmi_actor(zsock_t *pipe, void *args)
+{
+    cp_actor_args_t *actor_args = args;
+    hmi_actor_t *self = calloc(1, sizeof(hmi_actor_t));
+    if (!self) {
+        cp_error(LOG, "cannot start: out of memory");
+        return;
+    }
+    self->clock = actor_args->clock;
+    self->options = actor_args->options;
+    self->snapshot[0].actor = "transaction";
+    self->snapshot[1].actor = "hw";
+    self->snapshot[2].actor = "ocpp";
+    char err[256] = "";
+    int connectors = self->options->connectors;
+    if (connectors > HMI_MAX_CONNECTORS)
+        connectors = HMI_MAX_CONNECTORS;
+    self->shell = cp_shell_new(pipe, actor_args);
+    self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
+    self->config = self->db ? config_store_new(self->db, self->options) : NULL;
+    self->core = hmi_core_new(connectors);
+    if (!self->shell || !self->db || !self->config || !self->core) {
+        cp_error(LOG, "cannot start: %s", self->db ? "no bus, config store or core" : err);
+        goto done;
+    }
+    cp_shell_set_handler(self->shell, s_handler, self);
+    cp_bus_t *bus = cp_shell_bus(self->shell);
+    cp_bus_subscribe(bus, "ocpp.state");
+    cp_bus_subscribe(bus, "tx.connector.");
+    cp_bus_subscribe(bus, "hw.connector.");
+    cp_bus_subscribe(bus, "auth.token");
+    cp_bus_subscribe(bus, "config.changed");
+    s_read_config(self);
+    for (int i = 0; i < SNAPSHOTS; i++)
+        s_snapshot_send(self, &self->snapshot[i]);
+    s_refresh(self);
+    s_rearm(self);
+    cp_shell_run(self->shell);
+done:
+    hmi_core_destroy(&self->core);
+    config_store_destroy(&self->config);
+    cp_store_close(&self->db);
+    cp_shell_destroy(&self->shell);
+    free(self);
+}
