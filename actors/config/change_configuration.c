@@ -57,6 +57,13 @@ change_configuration_apply(config_store_t *store, const char *key, const char *v
                                           change->reason, sizeof(change->reason));
     if (change->status != CONFIG_ACCEPTED && change->status != CONFIG_REBOOT_REQUIRED)
         return 0;
+    if (from_csms && change->def->local_only) {
+        change->status = CONFIG_REJECTED;
+        change->value[0] = '\0';
+        snprintf(change->reason, sizeof(change->reason),
+                 "%s is a local setting of the charger (cpctl or the status page)", change->def->name);
+        return 0;
+    }
     if (strcmp(change->def->name, "SecurityProfile") == 0) {
         if (s_check_security_profile(store, from_csms, change) != 0)
             goto store_failed;

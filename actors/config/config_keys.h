@@ -59,6 +59,9 @@ typedef struct {
     config_type_t type;
     bool readonly;             //  "R" accessibility: never stored, always derived
     bool write_only;           //  "W" (whitepaper): value never leaves the charger
+    bool local_only;           //  the owner's/installer's setting: the CSMS reads it
+                               //  (as readonly) but only cpctl and the status page
+                               //  change it (the seed keeps these under OCPP)
     bool reboot_required;      //  a change takes effect only after a reboot
     config_default_t default_kind;
     const char *default_value; //  CONFIG_DEFAULT_CONST

@@ -30,7 +30,7 @@ s_append_key(config_store_t *store, const config_key_def_t *def, json_t *list)
     if (!entry)
         return -1;
     int rc = json_object_set_new(entry, "key", json_string(def->name))
-           | json_object_set_new(entry, "readonly", json_boolean(def->readonly));
+           | json_object_set_new(entry, "readonly", json_boolean(def->readonly || def->local_only));
     if (rc == 0 && !def->write_only) {
         char value[CONFIG_VALUE_MAX + 1];
         if (config_store_get(store, def->name, value, sizeof(value)) != CONFIG_STORE_OK)
