@@ -34,6 +34,8 @@
  */
 #include "actors/config/config_keys.h"
 
+#include "actors/smartcharging/local_limits.h"
+
 #include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -74,6 +76,13 @@ static const char *const s_phase_rotations[] = {
 #define RW_MEASURANDS(n, d, maxkey) \
     { .name = n, .type = CONFIG_TYPE_CSL, .default_value = d, .check = CONFIG_CHECK_MEMBERS, \
       .allowed = s_measurands, .max_items_key = maxkey, .profile = "Core" }
+//  Local settings (local_only): the CSMS reads them, the owner sets them.
+#define LOCAL_INT(n, d, lo, hi) \
+    { .name = n, .type = CONFIG_TYPE_INT, .local_only = true, .default_value = d, \
+      .min = lo, .max = hi, .profile = "Vendor" }
+#define LOCAL_BOOL(n, d) \
+    { .name = n, .type = CONFIG_TYPE_BOOL, .local_only = true, .default_value = d, \
+      .profile = "Vendor" }
 #define R_CSL(n, d, p) \
     { .name = n, .type = CONFIG_TYPE_CSL, .readonly = true, .default_value = d, .profile = p }
 
@@ -95,7 +104,7 @@ static const config_key_def_t s_keys[] = {
       .default_kind = CONFIG_DEFAULT_CONNECTORS_PLUS_1, .min = 0, .max = INT64_MAX,
       .profile = "Core" },
     //  ≥ the number of keys, so any set of known keys fits in one request.
-    R_INT("GetConfigurationMaxKeys", "64", "Core"),
+    R_INT("GetConfigurationMaxKeys", "100", "Core"),
     //  0 = no heartbeat of our own (the BootNotification interval rules).
     RW_INT("HeartbeatInterval", "300", 0, DAY_S, "Core"),
     RW_INT("LightIntensity", "100", 0, 100, "Core"),
@@ -194,6 +203,23 @@ static const config_key_def_t s_keys[] = {
     RW_BOOL("FreeChargingEnabled", "false", "Vendor"),
     { .name = "FreeChargingIdTag", .type = CONFIG_TYPE_STRING, .default_value = "FREECHARGING",
       .min = 1, .max = 20, .profile = "Vendor" },
+
+    //  ---- Local limits (smartcharging actor: local_limits.h), local_only ----
+    //  The seed keeps the current limit, power sharing, Power Boost and
+    //  charging schedules in the owner's hands under OCPP: the CSMS sees
+    //  them (readonly) and its profiles apply on top, never above them.
+    //  What the charger's supply carries, all connectors together.
+    LOCAL_INT("InstallationMaxCurrent", "32", 6, 80),
+    //  The owner's limit per connector; 0 = none (1..5 pause charging).
+    LOCAL_INT("LocalCurrentLimit", "0", 0, 80),
+    LOCAL_BOOL("PowerBoostEnabled", "false"),
+    //  The household main fuse, amperes per phase.
+    LOCAL_INT("PowerBoostMainFuse", "40", 6, 630),
+    //  "[Mo-Fr ]HH:MM-HH:MM=AMPS;…" in local time (LocalTimeOffset).
+    { .name = "LocalChargingSchedule", .type = CONFIG_TYPE_STRING, .local_only = true,
+      .default_value = "", .check = CONFIG_CHECK_LOCAL_SCHEDULE, .profile = "Vendor" },
+    //  Local time = UTC + this many minutes (UTC-12 … UTC+14).
+    LOCAL_INT("LocalTimeOffset", "0", -720, 840),
 };
 
 #define KEY_COUNT (sizeof(s_keys) / sizeof(s_keys[0]))
@@ -543,6 +569,14 @@ s_validate_string(const config_key_def_t *def, const char *value,
     if (strlen(value) > CONFIG_VALUE_MAX || strlen(value) >= canonical_size) {
         snprintf(reason, reason_size, "%s: value too long", def->name);
         return CONFIG_REJECTED;
+    }
+    if (def->check == CONFIG_CHECK_LOCAL_SCHEDULE) {
+        sc_local_schedule_t schedule;
+        char why[160];
+        if (sc_local_schedule_parse(value, &schedule, why, sizeof(why)) != 0) {
+            snprintf(reason, reason_size, "%s: %s", def->name, why);
+            return CONFIG_REJECTED;
+        }
     }
     //  A string key with a set of allowed values is an enumeration.
     if (def->check == CONFIG_CHECK_MEMBERS) {

@@ -51,7 +51,8 @@ typedef enum {
     CONFIG_CHECK_NONE = 0,
     CONFIG_CHECK_MEMBERS,              //  each CSL item is one of `allowed`
     CONFIG_CHECK_PHASE_ROTATION,       //  CSL of [N.]rotation, N ≤ connectors
-    CONFIG_CHECK_AUTHORIZATION_KEY     //  security whitepaper 7.2
+    CONFIG_CHECK_AUTHORIZATION_KEY,    //  security whitepaper 7.2
+    CONFIG_CHECK_LOCAL_SCHEDULE        //  actors/smartcharging/local_limits.h grammar
 } config_check_t;
 
 typedef struct {
