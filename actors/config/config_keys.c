@@ -16,9 +16,10 @@
  *     and SecurityProfile. CpoName and the certificate keys belong to
  *     certificate management, which this charger does not implement yet.
  * Deliberately absent: SupportedFeatureProfilesMaxLength (errata 3.80:
- * "does not have to be implemented") and
- * ConnectorSwitch3to1PhaseSupported (chapter 9: an optional boolean key
- * that is present announces the feature; we have neither).
+ * "does not have to be implemented"). ConnectorSwitch3to1PhaseSupported
+ * is present and false: the contactors switch all three phases together,
+ * so a profile's numberPhases is used for A <-> W conversion only and the
+ * CSMS learns that it cannot make a car switch to one phase.
  *
  * RebootRequired: no key here needs one. Every actor reads its keys from
  * the store when it needs them and listens to "config.changed", so a change
@@ -163,6 +164,7 @@ static const config_key_def_t s_keys[] = {
 
     //  ---- Smart Charging (9.4) ----
     R_INT("ChargeProfileMaxStackLevel", "8", "SmartCharging"),
+    R_BOOL("ConnectorSwitch3to1PhaseSupported", "false", "SmartCharging"),
     //  The pilot offers amperes; a schedule in W would need a voltage
     //  guess, so only 'Current' (errata 3.86: ChargingRateUnit A).
     R_CSL("ChargingScheduleAllowedChargingRateUnit", "Current", "SmartCharging"),
