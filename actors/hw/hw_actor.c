@@ -84,6 +84,17 @@ s_publish_connector(hw_actor_t *self, int connector, bool force, double *current
     return 0;
 }
 
+static void
+s_grid_msg(const hw_grid_state_t *grid, double charger_a, cp_msg_t *msg)
+{
+    memset(msg, 0, sizeof(*msg));
+    msg->type = CP_MSG_HW_GRID;
+    msg->u.hw_grid.ok = grid->ok;
+    msg->u.hw_grid.current_a = grid->current_a;
+    msg->u.hw_grid.charger_a = charger_a;
+    msg->u.hw_grid.seq = cp_msg_seq_now();
+}
+
 //  The grid meter, read in the same tick as the connectors so that the
 //  charger's own share of the reading (charger_a) matches it.
 static void
@@ -96,12 +107,7 @@ s_publish_grid(hw_actor_t *self, double charger_a, bool force)
     if (!force && !hw_core_grid_decide(self->core, &grid, now))
         return;
     cp_msg_t msg;
-    memset(&msg, 0, sizeof(msg));
-    msg.type = CP_MSG_HW_GRID;
-    msg.u.hw_grid.ok = grid.ok;
-    msg.u.hw_grid.current_a = grid.current_a;
-    msg.u.hw_grid.charger_a = charger_a;
-    msg.u.hw_grid.seq = cp_msg_seq_now();
+    s_grid_msg(&grid, charger_a, &msg);
     if (cp_shell_publish(self->shell, "hw.grid", &msg) != 0) {
         cp_warn(HW_LOG, "cannot publish hw.grid");
         return;
@@ -229,6 +235,7 @@ s_on_command(hw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_hw_com
 static void
 s_on_snapshot(hw_actor_t *self, const cp_bus_envelope_t *env)
 {
+    double charger_a = 0;
     for (int n = 1; n <= self->connectors; n++) {
         hw_connector_state_t state;
         if (s_read(self, n, &state) != 0) {
@@ -237,8 +244,19 @@ s_on_snapshot(hw_actor_t *self, const cp_bus_envelope_t *env)
             s_reply(self, env, false, reason);
             return;
         }
+        charger_a += state.current_a;
         cp_msg_t msg;
         s_state_msg(&state, &msg);
+        if (cp_shell_reply(self->shell, env, &msg, false) != 0) {
+            cp_warn(HW_LOG, "cannot send the snapshot to %s", env->peer);
+            return;
+        }
+    }
+    //  The grid meter too, when there is one (Power Boost starts from it).
+    hw_grid_state_t grid;
+    if (self->hw->ops->read_grid && self->hw->ops->read_grid(self->hw, &grid) == 0) {
+        cp_msg_t msg;
+        s_grid_msg(&grid, charger_a, &msg);
         if (cp_shell_reply(self->shell, env, &msg, false) != 0) {
             cp_warn(HW_LOG, "cannot send the snapshot to %s", env->peer);
             return;

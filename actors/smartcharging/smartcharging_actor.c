@@ -44,8 +44,6 @@ typedef struct {
     int64_t seen_tx[SC_MAX_CONNECTORS + 1];
     bool tx_known[SC_MAX_CONNECTORS + 1];   //  a state of the connector arrived since start
     s_conn_t conn[SC_MAX_CONNECTORS + 1];
-    uint64_t snapshot_corr;
-    int64_t snapshot_retry_mono;
     //  the owner's and installer's limits, and the grid meter (Power Boost)
     sc_local_config_t local;
     sc_grid_view_t grid;
@@ -253,18 +251,6 @@ s_on_tx(sc_actor_t *self, const cp_msg_tx_connector_t *tx)
     }
 }
 
-static void
-s_snapshot_send(sc_actor_t *self)
-{
-    cp_msg_t *req = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
-    if (req) {
-        cp_msg_set_str(req->u.snapshot_request.scope, "smartcharging");
-        self->snapshot_corr = cp_shell_request(self->shell, "transaction", req);
-        cp_msg_destroy(&req);
-    }
-    self->snapshot_retry_mono = self->snapshot_corr ? 0 : s_mono(self) + SC_ACTOR_RETRY_MS;
-}
-
 //  --------------------------------------------------------------------------
 //  OCPP operations
 
@@ -342,24 +328,13 @@ s_on_snapshot_request(sc_actor_t *self, const cp_bus_envelope_t *env)
     cp_shell_reply_status(self->shell, env, true, "");
 }
 
-//  A reply or unreachable notice: an offer, or the transaction snapshot.
+//  A reply or unreachable notice: the answer to an offer.
 static void
 s_on_answer(sc_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_t *msg)
 {
-    if (self->snapshot_corr && env->corr == self->snapshot_corr) {
-        if (env->kind == CP_BUS_PARTIAL) {
-            if (msg && msg->type == CP_MSG_TX_CONNECTOR)
-                s_on_tx(self, &msg->u.tx_connector);
-            return;
-        }
-        self->snapshot_corr = 0;
-        if (env->kind == CP_BUS_UNREACHABLE || (msg && msg->type == CP_MSG_REPLY && !msg->u.reply.ok))
-            self->snapshot_retry_mono = s_mono(self) + SC_ACTOR_RETRY_MS;
-        return;
-    }
     for (int c = 1; c <= self->connectors; c++) {
         s_conn_t *conn = &self->conn[c];
-        if (!conn->offer_corr || conn->offer_corr != env->corr || env->kind == CP_BUS_PARTIAL)
+        if (!conn->offer_corr || conn->offer_corr != env->corr)
             continue;
         conn->offer_corr = 0;
         if (env->kind == CP_BUS_REPLY && msg && msg->type == CP_MSG_REPLY && msg->u.reply.ok)
@@ -383,8 +358,6 @@ s_on_timer(zloop_t *loop, int timer_id, void *arg)
     sc_actor_t *self = arg;
     self->timer = 0;
     int64_t now = s_mono(self);
-    if (self->snapshot_retry_mono && self->snapshot_retry_mono <= now)
-        s_snapshot_send(self);
     for (int c = 1; c <= self->connectors; c++)
         if (self->conn[c].offer_retry_mono && self->conn[c].offer_retry_mono <= now)
             self->conn[c].offer_retry_mono = 0;     //  s_recompute sends it again
@@ -410,8 +383,6 @@ s_rearm(sc_actor_t *self)
         if (conn->offer_retry_mono && conn->offer_retry_mono - now_mono < delay)
             delay = conn->offer_retry_mono - now_mono;
     }
-    if (self->snapshot_retry_mono && self->snapshot_retry_mono - now_mono < delay)
-        delay = self->snapshot_retry_mono - now_mono;
     //  Power Boost notices a silent meter by the absence of readings.
     if (self->local.power_boost && self->grid.fresh) {
         int64_t stale = self->grid_at_mono + SC_POWER_BOOST_STALE_MS - now_mono;
@@ -434,7 +405,8 @@ static void
 s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, void *ctx)
 {
     sc_actor_t *self = ctx;
-    if (env->kind == CP_BUS_EVENT) {
+    //  snapshot replies (cp_shell_snapshot) are levels like events
+    if (env->kind == CP_BUS_EVENT || env->kind == CP_BUS_PARTIAL) {
         if (msg && msg->type == CP_MSG_TX_CONNECTOR)
             s_on_tx(self, &msg->u.tx_connector);
         else
@@ -498,7 +470,8 @@ smartcharging_actor(zsock_t *pipe, void *args)
     cp_bus_subscribe(bus, "tx.connector.");
     cp_bus_subscribe(bus, "config.changed");
     cp_bus_subscribe(bus, "hw.grid");
-    s_snapshot_send(self);
+    cp_shell_snapshot(self->shell, "transaction", "smartcharging");
+    cp_shell_snapshot(self->shell, "hw", "smartcharging");      //  the grid meter
     s_recompute(self);
     s_rearm(self);
     cp_shell_run(self->shell);

@@ -1248,13 +1248,10 @@ transaction_actor(zsock_t *pipe, void *args)
     cp_bus_subscribe(bus, "ocpp.state");
     cp_bus_subscribe(bus, "config.changed");
     //  Level-triggered rebuild: ask for the current hardware and link state.
-    const char *sources[] = { "hw", "ocpp", "safety" };
-    for (int i = 0; i < 3; i++) {
-        cp_msg_t *req = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
-        cp_msg_set_str(req->u.snapshot_request.scope, "transaction");
-        cp_shell_request(self->shell, sources[i], req);
-        cp_msg_destroy(&req);
-    }
+    //  (retried by the shell while one of them is restarting)
+    cp_shell_snapshot(self->shell, "hw", "transaction");
+    cp_shell_snapshot(self->shell, "ocpp", "transaction");
+    cp_shell_snapshot(self->shell, "safety", "transaction");
     s_refresh(self, true);
     if (cp_shell_run(self->shell) == 0) {
         //  Asked to stop (SIGTERM or a reset): save the latest readings and
