@@ -12,6 +12,12 @@ hw_pilot_duty_pct(double amps)
         amps = HW_PILOT_MAX_A;
     if (amps <= HW_PILOT_LOW_MAX_A)
         return amps / 0.6;
+    //  The high range's formula gives at most 85 % up to 52.5 A, which a
+    //  car reads in the LOW range (52 A → 84.8 % → 50.9 A): nothing decodes
+    //  to (51, 52.5] A. Offer 51 A there — the most a car can be told
+    //  without being told more — so a higher offer never yields less.
+    if (amps <= HW_PILOT_HIGH_FROM_A)
+        return HW_PILOT_LOW_MAX_A / 0.6;
     return amps / 2.5 + 64.0;
 }
 

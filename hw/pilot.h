@@ -9,7 +9,11 @@
  *
  *   current offered        duty cycle
  *   6 A ≤ I ≤ 51 A         D = I / 0.6            (10 % … 85 %)
- *   51 A < I ≤ 80 A        D = I / 2.5 + 64       (85 % … 96 %)
+ *   51 A < I ≤ 80 A        D = I / 2.5 + 64       (85 % … 96 %); but
+ *                          up to 52.5 A that is ≤ 85 %, which the EV
+ *                          reads in the low range, so (51, 52.5] A is
+ *                          offered as 51 A (85 %): never more than asked,
+ *                          and a higher offer never yields less
  *   I < 6 A                no PWM: the oscillator is off (100 %, state
  *                          B1/C1) and the EV must not draw — the pause the
  *                          controller reports as SuspendedEVSE
@@ -23,6 +27,7 @@
 
 #define HW_PILOT_MIN_A        6.0     //  lowest current a PWM can offer
 #define HW_PILOT_LOW_MAX_A    51.0    //  end of the low range
+#define HW_PILOT_HIGH_FROM_A  52.5    //  the high range is readable above this
 #define HW_PILOT_MAX_A        80.0    //  end of the high range
 #define HW_PILOT_OFF_PCT      100.0   //  oscillator off: no current offered
 

@@ -67,6 +67,12 @@
     F(STR, source, 8)                   \
     F(STR, token, 64)
 
+/* hw → all (event "hw.key"): one key pressed on the keypad: '0'..'9',
+ * 'C' (clear / cancel) or '#' (submit). The hmi actor assembles the PIN
+ * (showing one * per digit) and presents it to hw as a "pin" token. */
+#define CP_MSG_HW_KEY(F)                \
+    F(STR, key, 1)
+
 /* generic reply to a request that only succeeds or fails */
 #define CP_MSG_REPLY(F)                 \
     F(BOOL, ok, 0)                      \
@@ -261,6 +267,7 @@
 #define CP_MESSAGE_CATALOG(M)                                   \
     M(HW_CONNECTOR, hw_connector, CP_MSG_HW_CONNECTOR)          \
     M(HW_GRID, hw_grid, CP_MSG_HW_GRID)                         \
+    M(HW_KEY, hw_key, CP_MSG_HW_KEY)                            \
     M(HW_COMMAND, hw_command, CP_MSG_HW_COMMAND)                \
     M(HW_TOKEN, hw_token, CP_MSG_HW_TOKEN)                      \
     M(REPLY, reply, CP_MSG_REPLY)                               \

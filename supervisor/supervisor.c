@@ -636,6 +636,9 @@ s_on_control(cp_supervisor_t *self)
     if ((streq(cmd, "swipe") || streq(cmd, "rfid") || streq(cmd, "pin")) && argc == 2)
         s_hw_command(self, client, 0, cmd, argv[1]);
     else
+    if (streq(cmd, "key") && argc == 2)         //  keypad presses
+        s_hw_command(self, client, 0, cmd, argv[1]);
+    else
     if (streq(cmd, "grid") && argc == 2)        //  the simulated household meter
         s_hw_command(self, client, 0, cmd, argv[1]);
     else

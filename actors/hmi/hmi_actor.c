@@ -109,6 +109,25 @@ s_rearm(hmi_actor_t *self)
     }
 }
 
+//  A keypad key: the core assembles the PIN; a submitted one goes to hw,
+//  which presents it at the reader like a card ("pin" token). The digits
+//  never reach a log.
+static void
+s_on_key(hmi_actor_t *self, char key, int64_t now)
+{
+    char pin[HMI_PIN_MAX + 1] = "";
+    if (hmi_core_key(self->core, key, now, pin, sizeof(pin)) != 1)
+        return;
+    cp_msg_t *req = cp_msg_new(CP_MSG_HW_COMMAND);
+    if (req && cp_msg_set_str(req->u.hw_command.command, "pin") == 0
+        && cp_msg_set_str(req->u.hw_command.arg, pin) == 0 && cp_shell_request(self->shell, "hw", req))
+        cp_info(LOG, "PIN entered on the keypad: presented");
+    else
+        cp_warn(LOG, "PIN entered on the keypad could not be presented");
+    cp_msg_destroy(&req);
+    memset(pin, 0, sizeof(pin));
+}
+
 static void
 s_absorb(hmi_actor_t *self, const cp_msg_t *msg)
 {
@@ -133,6 +152,9 @@ s_absorb(hmi_actor_t *self, const cp_msg_t *msg)
     else
     if (msg->type == CP_MSG_AUTH_TOKEN)
         hmi_core_on_token(self->core, msg->u.auth_token.id_tag, now);
+    else
+    if (msg->type == CP_MSG_HW_KEY)
+        s_on_key(self, msg->u.hw_key.key[0], now);
     else
     if (msg->type == CP_MSG_CONFIG_CHANGED && streq(msg->u.config_changed.key, "FreeChargingEnabled"))
         s_read_config(self);
@@ -201,6 +223,7 @@ hmi_actor(zsock_t *pipe, void *args)
     cp_bus_subscribe(bus, "tx.connector.");
     cp_bus_subscribe(bus, "hw.connector.");
     cp_bus_subscribe(bus, "auth.token");
+    cp_bus_subscribe(bus, "hw.key");
     cp_bus_subscribe(bus, "config.changed");
     s_read_config(self);
     //  Level-triggered rebuild from the actors that own the state.

@@ -179,6 +179,18 @@ s_execute(hw_actor_t *self, const hw_action_t *action, char *reason, size_t reas
             if (rc != 0)
                 snprintf(reason, reason_size, "the driver cannot offer %.1f A", action->amps);
             break;
+        case HW_ACTION_KEYS:
+            rc = 0;
+            for (const char *key = action->token; *key && rc == 0; key++) {
+                cp_msg_t msg;
+                memset(&msg, 0, sizeof(msg));
+                msg.type = CP_MSG_HW_KEY;
+                msg.u.hw_key.key[0] = *key;
+                rc = cp_shell_publish(self->shell, "hw.key", &msg);
+            }
+            if (rc != 0)
+                snprintf(reason, reason_size, "cannot publish the key presses");
+            break;
         case HW_ACTION_TOKEN: {
             cp_msg_t msg;
             memset(&msg, 0, sizeof(msg));
@@ -209,6 +221,10 @@ s_on_command(hw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_hw_com
         s_reply(self, env, false, reason);
         return;
     }
+    if (action.kind == HW_ACTION_KEYS)
+        //  Digits of a PIN are secrets: count them, never log them.
+        cp_info(HW_LOG, "%zu keypad key(s) pressed", strlen(action.token));
+    else
     if (action.kind == HW_ACTION_TOKEN) {
         //  A PIN is a secret: its value never reaches a log.
         if (strcmp(action.source, "pin") == 0)

@@ -288,6 +288,22 @@ hw_core_parse_command(const cp_msg_hw_command_t *command, int connectors, hw_act
         return rc;
     }
 
+    //  Keypad presses, in order: digits, 'C' (clear), '#' (submit).
+    if (strcmp(cmd, "key") == 0) {
+        size_t len = strlen(arg);
+        bool valid = len >= 1 && len <= HW_CORE_KEYS_MAX;
+        for (size_t i = 0; valid && i < len; i++)
+            valid = (arg[i] >= '0' && arg[i] <= '9') || arg[i] == 'C' || arg[i] == '#';
+        if (!valid) {
+            s_reason(reason, reason_size, "key takes 1..%d keypad keys: 0-9, C (clear), # (submit)",
+                     HW_CORE_KEYS_MAX);
+            return -1;
+        }
+        out->kind = HW_ACTION_KEYS;
+        snprintf(out->token, sizeof(out->token), "%s", arg);
+        return 0;
+    }
+
     //  The household grid meter of the simulator: connector 0, the
     //  driver validates the operand (a load in A, off, on).
     if (strcmp(cmd, "grid") == 0) {
@@ -310,7 +326,7 @@ hw_core_parse_command(const cp_msg_hw_command_t *command, int connectors, hw_act
     if (!known) {
         s_reason(reason, reason_size,
                  "unknown hw command '%s' (plug unplug ev_charge ev_pause fault contactor "
-                 "lock offer swipe rfid pin grid)", cmd);
+                 "lock offer swipe rfid pin key grid)", cmd);
         return -1;
     }
     if (s_check_connector(command->connector, connectors, reason, reason_size) != 0)

@@ -30,6 +30,7 @@
 #define HW_CORE_IDTAG_MAX       20      //  OCPP idToken is CiString20Type
 #define HW_CORE_PIN_MIN         4
 #define HW_CORE_PIN_MAX         8
+#define HW_CORE_KEYS_MAX        16      //  keys in one "key" command
 
 //  Why a state is to be published (or not).
 typedef enum {
@@ -46,7 +47,8 @@ typedef enum {
     HW_ACTION_CONTACTOR,        //  flag = closed
     HW_ACTION_LOCK,             //  flag = locked
     HW_ACTION_OFFER,            //  amps
-    HW_ACTION_TOKEN             //  source + token → event hw.token
+    HW_ACTION_TOKEN,            //  source + token → event hw.token
+    HW_ACTION_KEYS              //  token = keys pressed in order → one event hw.key each
 } hw_action_kind_t;
 
 typedef struct {

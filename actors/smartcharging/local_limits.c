@@ -173,6 +173,7 @@ sc_local_schedule_parse(const char *text, sc_local_schedule_t *out, char *reason
         index++;
         if (out->count == SC_LOCAL_MAX_WINDOWS) {
             s_reason(reason, reason_size, "at most %d windows", SC_LOCAL_MAX_WINDOWS);
+            out->count = 0;                 //  a refused schedule is no schedule
             return -1;
         }
         if (last == p || s_parse_window(p, (size_t) (last - p), &out->window[out->count]) != 0) {
@@ -245,10 +246,12 @@ sc_local_schedule_at(const sc_local_schedule_t *schedule, int64_t local_ms, int6
 //  --------------------------------------------------------------------------
 //  The local limits now
 
+//  The smaller limit wins; on a tie the source earlier in sc_source_t is
+//  named (the Central System's before the owner's, as the header says).
 static void
 s_take(double *limit, sc_source_t *source, double candidate, sc_source_t candidate_source)
 {
-    if (candidate < *limit) {
+    if (candidate < *limit || (candidate == *limit && candidate_source < *source)) {
         *limit = candidate;
         *source = candidate_source;
     }
@@ -353,8 +356,10 @@ sc_limits_combine(const sc_limits_in_t *in, double *limit_a, sc_source_t *source
         for (int i = 0; i < n; i++)
             want[i] = limit_a[order[i]];
         sc_share_min(total, want, n, SC_LOCAL_MIN_CHARGE_A, share);
+        //  compared on the 0.1 A grid the offer is rounded to: a share a
+        //  float error below the want is the want
         for (int i = 0; i < n; i++)
-            if (share[i] < want[i]) {
+            if (sc_round_limit(share[i]) < sc_round_limit(want[i])) {
                 limit_a[order[i]] = share[i];
                 source[order[i]] = SC_SOURCE_SHARING;
             }

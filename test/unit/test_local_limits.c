@@ -187,14 +187,9 @@ test_parse_refuses(void **state)
     char reason[200] = "";
     assert_int_equal(sc_local_schedule_parse(text, &s, reason, sizeof(reason)), -1);
     assert_non_null(strstr(reason, "at most 16 windows"));
-#ifdef CP_KNOWN_BUGS
-    //  KNOWN BUG (reported): on this refusal, and only this one, the parser
-    //  leaves the first 16 windows in *out (count 16) instead of none, so
-    //  smartcharging_actor.c s_read_config, which parses a hand-edited store
-    //  straight into its live config and logs "no local schedule", applies
-    //  16 windows. Every other refusal leaves count 0 (s_refused checks it).
+    //  A refused schedule is no schedule, on this refusal as on every other
+    //  (the actor parses a hand-edited store straight into its live config).
     assert_int_equal(s.count, 0);
-#endif
 
     //  A refusal without a reason buffer is still a refusal.
     assert_int_equal(sc_local_schedule_parse("10:00-11:00=5", &s, NULL, 0), -1);
@@ -735,19 +730,13 @@ test_combine_single(void **state)
     s_expect(&in, 1, 3, SC_SOURCE_INSTALLATION);
 }
 
-//  KNOWN BUG (reported, not fixed here): on a tie between the local
-//  per-connector limit (owner/schedule) and the OCPP ChargePointMaxProfile
-//  the source named is the local one, although the header says "on a tie
-//  the earlier one is named" (OCPP comes before OWNER). own 32 default,
-//  ChargePointMaxProfile 16 A, owner limit 16 A → 16 A "owner", expected
-//  "ocpp". Likewise owner 10 = installation 10 names "owner", not
-//  "installation". Build with -DCP_KNOWN_BUGS to run it.
+//  On a tie between the local per-connector limit (owner/schedule) and
+//  the OCPP ChargePointMaxProfile the earlier source is named (OCPP comes
+//  before OWNER): own 32 default, ChargePointMaxProfile 16 A, owner limit
+//  16 A → 16 A "ocpp"; owner 10 = installation 10 → "installation".
 static void
 test_combine_tie_local_connector_vs_cp_cap(void **state)
 {
-#ifndef CP_KNOWN_BUGS
-    skip();
-#endif
     sc_limits_in_t in = s_in(1);
     in.cp_cap_a = 16;
     in.cp_source = SC_SOURCE_OCPP;
@@ -826,14 +815,10 @@ test_combine_property_single(void **state)
                 ocpp_equal = ocpp_equal || (i < 2);
             }
         assert_true(named);
-        //  ... and on a tie, the OCPP or default one. The one exception is
-        //  the known bug above: the local connector limit, below the own
-        //  OCPP limit, tying with the ChargePointMaxProfile.
+        //  ... and on a tie, the OCPP or default one.
         if (equal > 1)
             ties++;
-        bool bug = in.local.connector_a < in.own_a[1] && fabs(in.local.connector_a - got) <= EPS
-                && fabs(in.cp_cap_a - got) <= EPS;
-        if (ocpp_equal && !bug)
+        if (ocpp_equal)
             assert_true(s_is_ocpp(src));
         cases++;
     }
@@ -946,19 +931,12 @@ test_combine_sharing(void **state)
     assert_true(r.limit[1] == SC_LOCAL_MAX_A && r.limit[2] == SC_LOCAL_MAX_A);
 }
 
-//  KNOWN BUG (reported, not fixed here): sc_limits_combine names a share
-//  "sharing" by comparing the unrounded water-filling share with the want,
-//  so a share a rounding error below the want (12.2 - 6.0 =
-//  6.199999999999999 < 6.2) is named "sharing" although the connector is
-//  then offered its full 6.2 A. ChargePointMaxProfile 12.2 A, TxProfiles
-//  6.0 A and 6.2 A, both charging: connector 2 gets 6.2 A "sharing",
-//  expected "ocpp". Build with -DCP_KNOWN_BUGS to run it.
+//  A share a float error below the want (12.2 - 6.0 = 6.199999999999999
+//  < 6.2) is the want on the 0.1 A grid: not "sharing". CP max 12.2 A,
+//  TxProfiles 6.0 A and 6.2 A, both charging: connector 2 gets 6.2 A "ocpp".
 static void
 test_combine_sharing_rounding_names_sharing(void **state)
 {
-#ifndef CP_KNOWN_BUGS
-    skip();
-#endif
     sc_limits_in_t in = s_in(2);
     in.cp_cap_a = 12.2;
     in.cp_source = SC_SOURCE_OCPP;
@@ -978,7 +956,7 @@ static void
 test_combine_property_multi(void **state)
 {
     rng_t r = { 0xc0ffeeULL };
-    int shared = 0, paused = 0, misnamed = 0;
+    int shared = 0, paused = 0;
     for (int round = 0; round < 10000; round++) {
         int n = 2 + s_below(&r, SC_MAX_CONNECTORS - 1);
         sc_limits_in_t in = s_in(n);
@@ -1013,11 +991,8 @@ test_combine_property_multi(void **state)
                 paused += got == 0;
             }
             else
-            if (res.source[c] == SC_SOURCE_SHARING)
-                //  KNOWN BUG (test_combine_sharing_rounding_names_sharing):
-                //  a share a rounding error below the solo limit, offered
-                //  as the full solo limit, is named "sharing".
-                misnamed++;
+                //  offered its solo limit: not held back by sharing
+                assert_int_not_equal(res.source[c], SC_SOURCE_SHARING);
             //  A later session charges only if every earlier one does as
             //  far as it can (its solo limit, or at least 6 A).
             if (got > 0)
@@ -1032,7 +1007,6 @@ test_combine_property_multi(void **state)
     }
     assert_true(shared > 1000);
     assert_true(paused > 100);
-    (void) misnamed;
 }
 
 static void

@@ -43,8 +43,12 @@ test_encode_table(void **state)
         { 16.0, 80.0 / 3.0 },               //  26.67 %
         { 32.0, 160.0 / 3.0 },              //  53.33 %
         { 51.0, 85.0 },
+        //  (51, 52.5] A: nothing decodes there; offered as 51 A (85 %)
+        { 51.1, 85.0 },
+        { 52.0, 85.0 },
+        { 52.5, 85.0 },
         //  high range: D = I / 2.5 + 64
-        { 52.0, 84.8 },
+        { 52.6, 85.04 },
         { 63.0, 89.2 },
         { 80.0, 96.0 },
         //  above the pilot's range: offered as 80 A
@@ -111,16 +115,12 @@ test_off_means_no_current(void **state)
         assert_true(hw_pilot_current_a(hw_pilot_duty_pct(below[i])) == 0.0);
 }
 
-//  Every offer on the controller's 0.1 A grid reaches the car unchanged.
-//
-//  Except, by the standard itself, 51.1 … 52.5 A: the EVSE table encodes
-//  51 A < I ≤ 80 A as I / 2.5 + 64, which for I ≤ 52.5 A is ≤ 85 %, a duty
-//  cycle the EV table reads in the LOW range (D × 0.6): 52 A → 84.8 % →
-//  50.88 A. No duty cycle at all decodes to a current in (51, 52.5] A, so
-//  no encoding could make those round-trip. What must hold there is that
-//  the car never draws more than offered. (A monotonic encoding would
-//  clamp that band to 85 % = 51 A; today 51.1 A decodes to 50.66 A, less
-//  than an offer of 51.0 A gets.)
+//  Every offer on the controller's 0.1 A grid reaches the car unchanged —
+//  except, by the standard itself, 51.1 … 52.5 A: the EVSE formula for
+//  51 A < I ≤ 80 A (I / 2.5 + 64) is ≤ 85 % up to 52.5 A, which the EV table
+//  reads in the LOW range, so no duty cycle decodes to (51, 52.5] A. Those
+//  offers are made as 51 A: never more than asked, and never less than a
+//  lower offer gets.
 static void
 test_round_trip(void **state)
 {
@@ -130,11 +130,8 @@ test_round_trip(void **state)
         double duty = hw_pilot_duty_pct(amps);
         double back = hw_pilot_current_a(duty);
         assert_true(duty >= 10.0 - EPS && duty <= 96.0 + EPS);
-        if (amps > HW_PILOT_LOW_MAX_A && amps <= 52.5 + EPS) {
-            //  the standard's gap: never more than offered (the lowest it
-            //  decodes to is 50.66 A, for 51.1 A)
-            assert_true(back <= amps + EPS);
-            assert_true(back >= 50.6);
+        if (amps > HW_PILOT_LOW_MAX_A && amps <= HW_PILOT_HIGH_FROM_A + EPS) {
+            s_check_close("the gap is offered as 51 A", amps, back, HW_PILOT_LOW_MAX_A);
             gap++;
             continue;
         }
@@ -145,8 +142,9 @@ test_round_trip(void **state)
     assert_int_equal(gap, 15);
 }
 
-//  Outside the gap the encoding is strictly increasing: a higher offer is
-//  a longer duty cycle, so a car can never be offered less by asking more.
+//  Monotonic: a higher offer never gives a shorter duty cycle, so a car can
+//  never be offered less by asking more (strictly increasing outside the
+//  51 A plateau).
 static void
 test_encode_monotonic(void **state)
 {
@@ -154,12 +152,10 @@ test_encode_monotonic(void **state)
     for (int tenths = 61; tenths <= 800; tenths++) {
         double amps = tenths / 10.0;
         double duty = hw_pilot_duty_pct(amps);
-        if (amps > HW_PILOT_LOW_MAX_A && amps <= 52.5 + EPS) {
-            //  84.44 … 85 %: below the 85 % of 51 A (the standard's table)
-            assert_true(duty < 85.0 + EPS);
-            continue;
-        }
-        assert_true(duty > last);
+        if (amps > HW_PILOT_LOW_MAX_A && amps <= HW_PILOT_HIGH_FROM_A + EPS)
+            assert_true(fabs(duty - 85.0) <= EPS);
+        else
+            assert_true(duty > last);
         last = duty;
     }
 }
