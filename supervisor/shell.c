@@ -218,6 +218,27 @@ cp_shell_reply(cp_shell_t *self, const cp_bus_envelope_t *request, const cp_msg_
     return cp_bus_reply(self->bus, request, msg, final);
 }
 
+void
+cp_shell_rearm(cp_shell_t *self, int *timer_id, int64_t delay_ms, zloop_timer_fn *fn, void *arg,
+               const char *late)
+{
+    assert(self && timer_id && fn);
+    if (*timer_id > 0)
+        zloop_timer_end(self->loop, *timer_id);
+    *timer_id = 0;
+    if (delay_ms < 0)
+        return;
+    if (delay_ms < 1)
+        delay_ms = 1;                       //  a due deadline must not spin the loop
+    if (delay_ms > CP_SHELL_MAX_SLEEP_MS)
+        delay_ms = CP_SHELL_MAX_SLEEP_MS;
+    *timer_id = zloop_timer(self->loop, (size_t) delay_ms, 1, fn, arg);
+    if (*timer_id < 0) {
+        cp_error(self->args->name, "cannot arm a timer: %s until the next event", late ? late : "work is late");
+        *timer_id = 0;
+    }
+}
+
 int
 cp_shell_snapshot(cp_shell_t *self, const char *actor, const char *scope)
 {

@@ -91,22 +91,8 @@ s_on_timer(zloop_t *loop, int timer_id, void *arg)
 static void
 s_rearm(hmi_actor_t *self)
 {
-    zloop_t *loop = cp_shell_loop(self->shell);
-    if (self->timer) {
-        zloop_timer_end(loop, self->timer);
-        self->timer = 0;
-    }
-    int64_t now = s_mono(self);
-    int64_t delay = hmi_core_next_delay(self->core, now);
-    if (delay < 0)
-        return;
-    if (delay < 1)
-        delay = 1;
-    self->timer = zloop_timer(loop, (size_t) delay, 1, s_on_timer, self);
-    if (self->timer < 0) {
-        cp_error(LOG, "cannot arm a timer: the display is late until the next event");
-        self->timer = 0;
-    }
+    cp_shell_rearm(self->shell, &self->timer, hmi_core_next_delay(self->core, s_mono(self)), s_on_timer,
+                   self, "the display is late");
 }
 
 //  A keypad key: the core assembles the PIN; a submitted one goes to hw,

@@ -228,11 +228,6 @@ s_on_timer(zloop_t *loop, int timer_id, void *arg)
 static void
 s_rearm(metering_actor_t *self)
 {
-    zloop_t *loop = cp_shell_loop(self->shell);
-    if (self->timer) {
-        zloop_timer_end(loop, self->timer);
-        self->timer = 0;
-    }
     int64_t now = s_mono(self);
     int64_t delay = metering_core_next_delay(self->core, now, s_wall(self));
     for (int i = 0; i < self->pending_count; i++) {
@@ -240,17 +235,7 @@ s_rearm(metering_actor_t *self)
         if (delay < 0 || d < delay)
             delay = d;
     }
-    if (delay < 0)
-        return;
-    //  zloop takes a size_t delay; a day is the longest wait we need, and
-    //  1 ms keeps a due timer from spinning the loop.
-    if (delay < 1)
-        delay = 1;
-    self->timer = zloop_timer(loop, (size_t) delay, 1, s_on_timer, self);
-    if (self->timer < 0) {
-        cp_error(LOG, "cannot arm a timer: samples are late until the next event");
-        self->timer = 0;
-    }
+    cp_shell_rearm(self->shell, &self->timer, delay, s_on_timer, self, "samples are late");
 }
 
 //  --------------------------------------------------------------------------

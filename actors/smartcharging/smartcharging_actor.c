@@ -369,11 +369,6 @@ s_on_timer(zloop_t *loop, int timer_id, void *arg)
 static void
 s_rearm(sc_actor_t *self)
 {
-    zloop_t *loop = cp_shell_loop(self->shell);
-    if (self->timer) {
-        zloop_timer_end(loop, self->timer);
-        self->timer = 0;
-    }
     int64_t now_mono = s_mono(self), now_wall = s_wall(self);
     int64_t delay = SC_ACTOR_MAX_SLEEP_MS;
     for (int c = 1; c <= self->connectors; c++) {
@@ -389,13 +384,7 @@ s_rearm(sc_actor_t *self)
         if (stale < delay)
             delay = stale;
     }
-    if (delay < 1)
-        delay = 1;
-    self->timer = zloop_timer(loop, (size_t) delay, 1, s_on_timer, self);
-    if (self->timer < 0) {
-        cp_error(LOG, "cannot arm a timer: limits change late until the next event");
-        self->timer = 0;
-    }
+    cp_shell_rearm(self->shell, &self->timer, delay, s_on_timer, self, "limits change late");
 }
 
 //  --------------------------------------------------------------------------

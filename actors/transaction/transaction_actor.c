@@ -946,15 +946,9 @@ static int s_on_session_timer(zloop_t *loop, int timer_id, void *arg);
 static void
 s_rearm_session(tx_actor_t *self)
 {
-    zloop_t *loop = cp_shell_loop(self->shell);
-    if (self->session_timer)
-        zloop_timer_end(loop, self->session_timer);
-    self->session_timer = 0;
     int64_t next = session_next_deadline(self->session);
-    if (next == INT64_MAX)
-        return;
-    int64_t delay = next - s_now(self);
-    self->session_timer = zloop_timer(loop, (size_t) (delay < 1 ? 1 : delay), 1, s_on_session_timer, self);
+    cp_shell_rearm(self->shell, &self->session_timer, next == INT64_MAX ? -1 : next - s_now(self),
+                   s_on_session_timer, self, "session deadlines are late");
 }
 
 static int
