@@ -214,4 +214,85 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
     await sleep(300);
     assertNoValidationFailures();
   });
+
+  test('Smart Charging, Reservation, Remote Trigger and remote control: every request and answer schema-valid', async () => {
+    const since = calls.length;
+    const startSchedule = new Date(Date.now() - 1000).toISOString();
+    const txDefault = {
+      connectorId: 1,
+      csChargingProfiles: {
+        chargingProfileId: 501, stackLevel: 1, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute',
+        chargingSchedule: { startSchedule, chargingRateUnit: 'A', duration: 3600,
+          chargingSchedulePeriod: [{ startPeriod: 0, limit: 16, numberPhases: 3 }, { startPeriod: 1800, limit: 10.5 }] },
+      },
+    };
+    assert.deepEqual(await callCp('SetChargingProfile', txDefault), { status: 'Accepted' });
+    const cpMax = {
+      connectorId: 0,
+      csChargingProfiles: {
+        chargingProfileId: 502, stackLevel: 0, chargingProfilePurpose: 'ChargePointMaxProfile', chargingProfileKind: 'Recurring',
+        recurrencyKind: 'Daily',
+        chargingSchedule: { startSchedule, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 24 }] },
+      },
+    };
+    assert.deepEqual(await callCp('SetChargingProfile', cpMax), { status: 'Accepted' });
+    // A TxProfile without a transaction, a unit this charger does not allow: Rejected, schema-valid.
+    assert.deepEqual(await callCp('SetChargingProfile', { connectorId: 1, csChargingProfiles: {
+      ...txDefault.csChargingProfiles, chargingProfileId: 503, chargingProfilePurpose: 'TxProfile' } }), { status: 'Rejected' });
+    for (const [connectorId, unit] of [[1, 'A'], [0, 'A'], [1, undefined]]) {
+      const comp = await callCp('GetCompositeSchedule', { connectorId, duration: 7200, ...(unit ? { chargingRateUnit: unit } : {}) });
+      assert.equal(comp.status, 'Accepted');
+      assert.equal(comp.connectorId, connectorId);
+      assert.ok(comp.chargingSchedule.chargingSchedulePeriod.length >= 1);
+    }
+    const one = await callCp('GetCompositeSchedule', { connectorId: 1, duration: 7200, chargingRateUnit: 'A' });
+    assert.deepEqual(one.chargingSchedule.chargingSchedulePeriod.slice(0, 2).map((p) => p.limit), [16, 10.5]);
+    assert.deepEqual(await callCp('GetCompositeSchedule', { connectorId: 9, duration: 60 }), { status: 'Rejected' });
+    assert.deepEqual(await callCp('ClearChargingProfile', { id: 501 }), { status: 'Accepted' });
+    assert.deepEqual(await callCp('ClearChargingProfile', { chargingProfilePurpose: 'ChargePointMaxProfile' }), { status: 'Accepted' });
+    assert.deepEqual(await callCp('ClearChargingProfile', { id: 501 }), { status: 'Unknown' });
+
+    // Reservation: reserve, refuse a second, cancel.
+    const expiryDate = new Date(Date.now() + 600000).toISOString();
+    assert.deepEqual(await callCp('ReserveNow', { connectorId: 1, expiryDate, idTag: 'INTEROP-RES', reservationId: 77 }),
+      { status: 'Accepted' });
+    assert.deepEqual(await callCp('ReserveNow', { connectorId: 0, expiryDate, idTag: 'INTEROP-RES', reservationId: 78 }),
+      { status: 'Rejected' });
+    assert.deepEqual(await callCp('CancelReservation', { reservationId: 77 }), { status: 'Accepted' });
+    assert.deepEqual(await callCp('CancelReservation', { reservationId: 77 }), { status: 'Rejected' });
+
+    // Remote Trigger: each message the charger can send on request.
+    for (const requestedMessage of ['BootNotification', 'Heartbeat', 'StatusNotification', 'MeterValues']) {
+      const answer = await callCp('TriggerMessage', { requestedMessage, ...(requestedMessage === 'MeterValues' ? { connectorId: 1 } : {}) });
+      assert.equal(answer.status, 'Accepted', requestedMessage);
+    }
+    await waitForCall('triggered MeterValues', (c) => c.method === 'MeterValues' && c.params.connectorId === 1, 20000, since);
+
+    // Remote start with a TxProfile, then remote stop; unlock; availability.
+    await cpctlOk('plug', '1');
+    const txProfile = { chargingProfileId: 504, stackLevel: 2, chargingProfilePurpose: 'TxProfile', chargingProfileKind: 'Relative',
+      chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 12 }] } };
+    assert.deepEqual(await callCp('RemoteStartTransaction', { connectorId: 1, idTag: 'INTEROP-REMOTE', chargingProfile: txProfile }),
+      { status: 'Accepted' });
+    const start = await waitForCall('StartTransaction', (c) => c.method === 'StartTransaction'
+      && c.params.idTag === 'INTEROP-REMOTE', 20000, since);
+    await cp.waitStatus((s) => s0(s).transaction?.id != null && s0(s).limitA === 12, 20000, 'remote transaction under its 12 A TxProfile');
+    const txId = s0(await cp.status()).transaction.id;
+    assert.ok(start.params.meterStart >= 0);
+    assert.deepEqual(await callCp('RemoteStopTransaction', { transactionId: txId + 1000 }), { status: 'Rejected' });
+    assert.deepEqual(await callCp('RemoteStopTransaction', { transactionId: txId }), { status: 'Accepted' });
+    const stop = await waitForCall('StopTransaction', (c) => c.method === 'StopTransaction' && c.params.transactionId === txId,
+      20000, since);
+    assert.equal(stop.params.reason, 'Remote');
+    assert.deepEqual(await callCp('UnlockConnector', { connectorId: 1 }), { status: 'Unlocked' });
+    await cpctlOk('unplug', '1');
+    await waitForCall('StatusNotification Available', (c) => c.method === 'StatusNotification' && c.params.connectorId === 1
+      && c.params.status === 'Available', 20000, calls.indexOf(stop));
+    assert.deepEqual(await callCp('ChangeAvailability', { connectorId: 1, type: 'Inoperative' }), { status: 'Accepted' });
+    assert.deepEqual(await callCp('ChangeAvailability', { connectorId: 1, type: 'Operative' }), { status: 'Accepted' });
+    const dt = await callCp('DataTransfer', { vendorId: 'com.example.unknown', messageId: 'x', data: 'y' });
+    assert.equal(dt.status, 'UnknownVendorId');
+    await sleep(300);
+    assertNoValidationFailures();
+  });
 });
