@@ -655,11 +655,15 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         if (streq(key, "MessageTimeout"))
             ocpp_core_set_call_timeout(self->core, 1000 * (int) s_config_int(self, key, 30));
         else
-        if ((streq(key, "WebSocketPingInterval") || streq(key, "AuthorizationKey") || streq(key, "OcppEnabled")
-             || streq(key, "CentralSystemUrl") || streq(key, "ChargePointIdentity"))
-        &&  !self->reconfigure_timer)
+        if (streq(key, "WebSocketPingInterval") || streq(key, "AuthorizationKey") || streq(key, "OcppEnabled")
+        ||  streq(key, "CentralSystemUrl") || streq(key, "ChargePointIdentity")) {
+            //  Counted from the last change: the status page saves its form
+            //  as several keys, applied by one reconnect.
+            if (self->reconfigure_timer)
+                zloop_timer_end(cp_shell_loop(shell), self->reconfigure_timer);
             self->reconfigure_timer = zloop_timer(cp_shell_loop(shell), RECONFIGURE_DELAY_MS, 1,
                                                   s_on_reconfigure, self);
+        }
     }
     s_rearm(self);
 }
