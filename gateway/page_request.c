@@ -167,7 +167,7 @@ s_settings(json_t *root, page_request_t *out, char *reason, size_t reason_size)
         return s_refuse(reason, reason_size, "'enabled' must be true or false");
     if (!json_is_true(json_object_get(root, "accept")))
         return s_refuse(reason, reason_size, "please accept the terms and conditions to save");
-    const char *url, *identity, *password;
+    const char *url = "", *identity = "", *password = "";
     if (s_string(root, "url", &url, reason, reason_size) != 0
     ||  s_string(root, "identity", &identity, reason, reason_size) != 0
     ||  s_string(root, "password", &password, reason, reason_size) != 0)
