@@ -28,6 +28,7 @@ typedef struct {
     double current_a;              //  per phase
     double voltage_v;
     double offered_a;              //  what the pilot PWM offers the car now
+    double duty_pct;               //  its duty cycle (hw/pilot.h; 100 = no PWM)
     double temperature_c;
     char fault[17];                //  "none" | "rcd" | "ground" | "overcurrent" | "overtemp" | "welding"
     //  safety interlock (see safety_* below)
@@ -35,6 +36,14 @@ typedef struct {
     double safety_cap_a;           //  current cap from the safety path (derating); 0 = none
     double voltage_after_open_v;   //  voltage measured on the load side (welding check)
 } hw_connector_state_t;
+
+//  The household grid meter at the installation's connection point (the
+//  seed's Power Boost): the highest phase current flowing through the
+//  main fuse, the charger's own draw included.
+typedef struct {
+    bool ok;                       //  false: the meter does not answer
+    double current_a;              //  highest phase, amperes
+} hw_grid_state_t;
 
 typedef struct _hw_driver_t hw_driver_t;
 
@@ -44,8 +53,14 @@ typedef struct {
     int (*set_contactor)(hw_driver_t *self, int connector, bool closed);
     int (*set_lock)(hw_driver_t *self, int connector, bool locked);
     int (*set_offered_current)(hw_driver_t *self, int connector, double amps);
+    //  The grid meter, if the installation has one: 0 with *out filled
+    //  (out->ok false when the meter is installed but silent), -1 when
+    //  there is none. NULL op: no grid meter support in this driver.
+    int (*read_grid)(hw_driver_t *self, hw_grid_state_t *out);
     //  Simulation and test drive: plug, unplug, ev_charge, ev_pause, fault
-    //  (arg = kind or "clear"). Returns 0, or -1 with reason filled.
+    //  (arg = kind or "clear"); on connector 0, grid (arg = the household
+    //  load in A, "off" = the meter falls silent, "on").
+    //  Returns 0, or -1 with reason filled.
     int (*simulate)(hw_driver_t *self, int connector, const char *command, const char *arg,
                     char *reason, size_t reason_size);
     //  The fail-safe path, used only by the safety actor. The driver keeps

@@ -36,8 +36,20 @@
     F(F64, current_a, 0)                \
     F(F64, voltage_v, 0)                \
     F(F64, offered_a, 0)                \
+    F(F64, duty_pct, 0)                 \
     F(F64, temperature_c, 0)            \
     F(STR, fault, 16)                   \
+    F(I64, seq, 0)
+
+/* hw → all (event "hw.grid"): the household grid meter (Power Boost):
+ * ok false when it does not answer; current_a the highest phase current
+ * through the main fuse, charger_a the charger's own per-phase current
+ * read in the same instant (so the household's share is the difference).
+ * Published on change and every 2 s; absent when no meter is installed. */
+#define CP_MSG_HW_GRID(F)               \
+    F(BOOL, ok, 0)                      \
+    F(F64, current_a, 0)                \
+    F(F64, charger_a, 0)                \
     F(I64, seq, 0)
 
 /* anyone → hw (request): drive the hardware or the simulated EV.
@@ -54,6 +66,12 @@
 #define CP_MSG_HW_TOKEN(F)              \
     F(STR, source, 8)                   \
     F(STR, token, 64)
+
+/* hw → all (event "hw.key"): one key pressed on the keypad: '0'..'9',
+ * 'C' (clear / cancel) or '#' (submit). The hmi actor assembles the PIN
+ * (showing one * per digit) and presents it to hw as a "pin" token. */
+#define CP_MSG_HW_KEY(F)                \
+    F(STR, key, 1)
 
 /* generic reply to a request that only succeeds or fails */
 #define CP_MSG_REPLY(F)                 \
@@ -206,8 +224,11 @@
 
 /* smartcharging → all (event "sc.limit.<n>"): the current limit that
  * applies to connector n now (the minimum of the OCPP composite schedule
- * and the local limits), and when it next changes (wall ms, 0 = never).
- * The hw actor turns it into the pilot's offered current. */
+ * and the local limits), and when it next changes (wall ms, 0 = never);
+ * source names what holds it there (local_limits.h sc_source_name:
+ * default ocpp installation owner schedule powerboost sharing). The
+ * smartcharging actor also offers it to hw, which encodes it as the
+ * pilot's duty cycle. */
 #define CP_MSG_SC_LIMIT(F)              \
     F(I64, connector, 0)                \
     F(F64, limit_a, 0)                  \
@@ -245,6 +266,8 @@
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */
 #define CP_MESSAGE_CATALOG(M)                                   \
     M(HW_CONNECTOR, hw_connector, CP_MSG_HW_CONNECTOR)          \
+    M(HW_GRID, hw_grid, CP_MSG_HW_GRID)                         \
+    M(HW_KEY, hw_key, CP_MSG_HW_KEY)                            \
     M(HW_COMMAND, hw_command, CP_MSG_HW_COMMAND)                \
     M(HW_TOKEN, hw_token, CP_MSG_HW_TOKEN)                      \
     M(REPLY, reply, CP_MSG_REPLY)                               \

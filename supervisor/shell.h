@@ -58,6 +58,25 @@ int cp_shell_run(cp_shell_t *self);
 int cp_shell_publish(cp_shell_t *self, const char *topic, const cp_msg_t *msg);
 uint64_t cp_shell_request(cp_shell_t *self, const char *to, const cp_msg_t *msg);
 int cp_shell_reply(cp_shell_t *self, const cp_bus_envelope_t *request, const cp_msg_t *msg, bool final);
+//  Re-arm one one-shot deadline of the actor: the timer in *timer_id (0 =
+//  none) is cancelled and, unless delay_ms < 0, a new one fires fn(arg)
+//  after delay_ms, clamped to 1 ms .. CP_SHELL_MAX_SLEEP_MS (a longer wait
+//  simply re-arms then). Actors compute their earliest deadline and call
+//  this after every event: they sleep exactly until something is due.
+//  A timer that cannot be armed is logged with `late` (what will be late).
+#define CP_SHELL_MAX_SLEEP_MS (3600 * 1000)
+void cp_shell_rearm(cp_shell_t *self, int *timer_id, int64_t delay_ms, zloop_timer_fn *fn, void *arg,
+                    const char *late);
+
+//  Ask `actor` for a snapshot of its levels (scope: who asks). Its partial
+//  replies reach the handler as CP_BUS_PARTIAL messages, like events; the
+//  shell consumes the final reply and, while the actor is unreachable (it
+//  is restarting) or refuses, asks again every CP_SHELL_SNAPSHOT_RETRY_MS.
+//  This is how a restarted actor rebuilds from state, never from lost
+//  events. 0, or -1 when CP_SHELL_SNAPSHOTS are already in progress.
+#define CP_SHELL_SNAPSHOTS          4
+#define CP_SHELL_SNAPSHOT_RETRY_MS  1000
+int cp_shell_snapshot(cp_shell_t *self, const char *actor, const char *scope);
 //  Final generic reply {ok, code, reason}.
 int cp_shell_reply_status(cp_shell_t *self, const cp_bus_envelope_t *request, bool ok, const char *reason);
 #endif

@@ -18,6 +18,7 @@
 
 #include <assert.h>
 #include <jansson.h>
+#include <math.h>
 #include <string.h>
 #include "actors/config/ocpp_settings.h"
 #include "supervisor/actor_proc.h"
@@ -86,6 +87,9 @@ struct _cp_supervisor_t {
     cp_msg_t *hw_conn[HW_MAX_CONNECTORS + 1];
     cp_msg_t *tx_conn[HW_MAX_CONNECTORS + 1];
     cp_msg_t *hmi_conn[HW_MAX_CONNECTORS + 1];
+    cp_msg_t *sc_limit[HW_MAX_CONNECTORS + 1];
+    cp_msg_t *grid;                //  the grid meter (Power Boost); NULL: none
+    int64_t seen_sc[HW_MAX_CONNECTORS + 1], seen_grid;
     int64_t seen_ocpp, seen_hw[HW_MAX_CONNECTORS + 1], seen_tx[HW_MAX_CONNECTORS + 1];
     int64_t seen_hmi[HW_MAX_CONNECTORS + 1];
     int64_t next_tick;
@@ -365,6 +369,15 @@ s_absorb_state(cp_supervisor_t *self, const cp_msg_t *msg)
         if (n >= 1 && n <= self->options->connectors && !cp_msg_stale(msg->u.hmi_state.seq, &self->seen_hmi[n]))
             s_cache(&self->hmi_conn[n], msg);
         break;
+    case CP_MSG_SC_LIMIT:
+        n = (int) msg->u.sc_limit.connector;
+        if (n >= 1 && n <= self->options->connectors && !cp_msg_stale(msg->u.sc_limit.seq, &self->seen_sc[n]))
+            s_cache(&self->sc_limit[n], msg);
+        break;
+    case CP_MSG_HW_GRID:
+        if (!cp_msg_stale(msg->u.hw_grid.seq, &self->seen_grid))
+            s_cache(&self->grid, msg);
+        break;
     case CP_MSG_TX_CONNECTOR:
         n = (int) msg->u.tx_connector.connector;
         if (n >= 0 && n <= self->options->connectors && !cp_msg_stale(msg->u.tx_connector.seq, &self->seen_tx[n]))
@@ -378,7 +391,8 @@ s_absorb_state(cp_supervisor_t *self, const cp_msg_t *msg)
 static void
 s_request_snapshot(cp_supervisor_t *self, const char *actor)
 {
-    if (!streq(actor, "hw") && !streq(actor, "transaction") && !streq(actor, "ocpp") && !streq(actor, "hmi"))
+    if (!streq(actor, "hw") && !streq(actor, "transaction") && !streq(actor, "ocpp") && !streq(actor, "hmi")
+    &&  !streq(actor, "smartcharging"))
         return;
     cp_msg_t *req = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
     cp_msg_set_str(req->u.snapshot_request.scope, "status");
@@ -462,6 +476,12 @@ s_status_json(cp_supervisor_t *self)
         json_object_set_new(c, "energyWh", json_integer(hw ? (json_int_t) hw->energy_wh : 0));
         json_object_set_new(c, "powerW", json_integer(hw ? (json_int_t) (hw->power_w + 0.5) : 0));
         json_object_set_new(c, "limitA", json_real(hw ? hw->offered_a : 0.0));
+        //  The pilot's PWM duty cycle for it (IEC 61851-1; 100 = no PWM),
+        //  and which limit holds it there (local_limits.h).
+        json_object_set_new(c, "dutyPct", json_real(hw ? round(hw->duty_pct * 10.0) / 10.0 : 100.0));
+        const cp_msg_sc_limit_t *sc = self->sc_limit[n] ? &self->sc_limit[n]->u.sc_limit : NULL;
+        if (sc)
+            json_object_set_new(c, "limitSource", json_string(sc->source));
         json_object_set_new(c, "pilot", json_string(hw ? hw->pilot : "A"));
         json_object_set_new(c, "contactor", json_boolean(hw && hw->contactor_closed));
         json_object_set_new(c, "locked", json_boolean(hw && hw->locked));
@@ -475,6 +495,13 @@ s_status_json(cp_supervisor_t *self)
         json_array_append_new(connectors, c);
     }
     json_object_set_new(root, "connectors", connectors);
+    //  The household grid meter, when the installation has one.
+    if (self->grid) {
+        const cp_msg_hw_grid_t *g = &self->grid->u.hw_grid;
+        json_object_set_new(root, "grid", json_pack("{s:b, s:f, s:f}", "ok", g->ok,
+                                                    "currentA", round(g->current_a * 10.0) / 10.0,
+                                                    "chargerA", round(g->charger_a * 10.0) / 10.0));
+    }
 
     json_t *actors = json_array();
     for (int i = 0; i < self->actor_count; i++) {
@@ -620,6 +647,12 @@ s_on_control(cp_supervisor_t *self)
     }
     else
     if ((streq(cmd, "swipe") || streq(cmd, "rfid") || streq(cmd, "pin")) && argc == 2)
+        s_hw_command(self, client, 0, cmd, argv[1]);
+    else
+    if (streq(cmd, "key") && argc == 2)         //  keypad presses
+        s_hw_command(self, client, 0, cmd, argv[1]);
+    else
+    if (streq(cmd, "grid") && argc == 2)        //  the simulated household meter
         s_hw_command(self, client, 0, cmd, argv[1]);
     else
     if (streq(cmd, "actor") && argc == 2 && streq(argv[1], "list")) {
@@ -840,6 +873,8 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
     cp_bus_subscribe(self->bus, "hw.connector.");
     cp_bus_subscribe(self->bus, "tx.connector.");
     cp_bus_subscribe(self->bus, "hmi.connector.");
+    cp_bus_subscribe(self->bus, "sc.limit.");
+    cp_bus_subscribe(self->bus, "hw.grid");
     self->poller = zpoller_new(self->control, cp_bus_events(self->bus), cp_bus_requests(self->bus), NULL);
     for (int i = 0; i < cp_actor_def_count && i < MAX_ACTORS; i++) {
         //  Split mode: safety is a thread of the hw process (actor_proc.c).
@@ -887,7 +922,9 @@ cp_supervisor_destroy(cp_supervisor_t **self_p)
         cp_msg_destroy(&self->hw_conn[n]);
         cp_msg_destroy(&self->tx_conn[n]);
         cp_msg_destroy(&self->hmi_conn[n]);
+        cp_msg_destroy(&self->sc_limit[n]);
     }
+    cp_msg_destroy(&self->grid);
     config_store_destroy(&self->config);
     cp_store_close(&self->db);
     zpoller_destroy(&self->poller);

@@ -26,7 +26,6 @@
 #define WAITERS_MAX 8               //  requests waiting for one of them
 #define TICK_MS 500
 #define FLUSH_MS 60000              //  cache recency written at least this often
-#define SNAPSHOT_RETRY_MS 1000
 #define DEADLINE_SLACK_MS 5000      //  past MessageTimeout: the ocpp actor is gone
 
 typedef struct {
@@ -58,8 +57,6 @@ typedef struct {
     int64_t message_timeout_ms;
     id_format_config_t format;
     pending_t pending[PENDING_MAX];
-    uint64_t snapshot_corr;
-    int64_t snapshot_retry;         //  mono ms; 0: none due
     int64_t flushed_at;
     int64_t seen_ocpp;             //  newest ocpp.state seq (cp_msg_stale)
 } auth_actor_t;
@@ -376,20 +373,7 @@ s_on_inbound(auth_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp
 }
 
 //  --------------------------------------------------------------------------
-//  Snapshot of the link, the tick, the handler
-
-static void
-s_ask_snapshot(auth_actor_t *self)
-{
-    cp_msg_t *req = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
-    self->snapshot_corr = 0;
-    if (req) {
-        cp_msg_set_str(req->u.snapshot_request.scope, "auth");
-        self->snapshot_corr = cp_shell_request(self->shell, "ocpp", req);
-        cp_msg_destroy(&req);
-    }
-    self->snapshot_retry = self->snapshot_corr ? 0 : s_mono(self) + SNAPSHOT_RETRY_MS;
-}
+//  The tick and the handler
 
 static int
 s_on_tick(zloop_t *loop, int timer_id, void *arg)
@@ -399,8 +383,6 @@ s_on_tick(zloop_t *loop, int timer_id, void *arg)
     for (int i = 0; i < PENDING_MAX; i++)
         if (self->pending[i].corr && now >= self->pending[i].deadline)
             s_pending_offline(self, &self->pending[i], "unanswered");
-    if (self->snapshot_retry && now >= self->snapshot_retry)
-        s_ask_snapshot(self);
     if (now - self->flushed_at >= FLUSH_MS || auth_cache_pending(self->cache) >= 32) {
         auth_cache_flush(self->cache, s_wall(self));
         self->flushed_at = now;
@@ -428,12 +410,6 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         return;
     }
     if (env->kind == CP_BUS_REPLY || env->kind == CP_BUS_UNREACHABLE) {
-        if (self->snapshot_corr && env->corr == self->snapshot_corr) {
-            self->snapshot_corr = 0;
-            if (env->kind == CP_BUS_UNREACHABLE)
-                self->snapshot_retry = s_mono(self) + SNAPSHOT_RETRY_MS;
-            return;
-        }
         for (int i = 0; i < PENDING_MAX; i++)
             if (self->pending[i].corr && self->pending[i].corr == env->corr) {
                 s_on_authorize_result(self, &self->pending[i], env, msg);
@@ -493,7 +469,7 @@ auth_actor(zsock_t *pipe, void *args)
     cp_bus_subscribe(bus, "config.changed");
     self->flushed_at = s_mono(self);
     zloop_timer(cp_shell_loop(self->shell), TICK_MS, 0, s_on_tick, self);
-    s_ask_snapshot(self);
+    cp_shell_snapshot(self->shell, "ocpp", "auth");     //  the link state
     cp_shell_run(self->shell);
     auth_cache_flush(self->cache, s_wall(self));
 done:

@@ -16,9 +16,10 @@
  *     and SecurityProfile. CpoName and the certificate keys belong to
  *     certificate management, which this charger does not implement yet.
  * Deliberately absent: SupportedFeatureProfilesMaxLength (errata 3.80:
- * "does not have to be implemented") and
- * ConnectorSwitch3to1PhaseSupported (chapter 9: an optional boolean key
- * that is present announces the feature; we have neither).
+ * "does not have to be implemented"). ConnectorSwitch3to1PhaseSupported
+ * is present and false: the contactors switch all three phases together,
+ * so a profile's numberPhases is used for A <-> W conversion only and the
+ * CSMS learns that it cannot make a car switch to one phase.
  *
  * RebootRequired: no key here needs one. Every actor reads its keys from
  * the store when it needs them and listens to "config.changed", so a change
@@ -36,6 +37,8 @@
  * to the start-up options.
  */
 #include "actors/config/config_keys.h"
+
+#include "actors/smartcharging/local_limits.h"
 
 #include <assert.h>
 #include "actors/config/ocpp_settings.h"
@@ -79,6 +82,13 @@ static const char *const s_phase_rotations[] = {
 #define RW_MEASURANDS(n, d, maxkey) \
     { .name = n, .type = CONFIG_TYPE_CSL, .default_value = d, .check = CONFIG_CHECK_MEMBERS, \
       .allowed = s_measurands, .max_items_key = maxkey, .profile = "Core" }
+//  Local settings (local_only): the CSMS reads them, the owner sets them.
+#define LOCAL_INT(n, d, lo, hi) \
+    { .name = n, .type = CONFIG_TYPE_INT, .local_only = true, .default_value = d, \
+      .min = lo, .max = hi, .profile = "Vendor" }
+#define LOCAL_BOOL(n, d) \
+    { .name = n, .type = CONFIG_TYPE_BOOL, .local_only = true, .default_value = d, \
+      .profile = "Vendor" }
 #define R_CSL(n, d, p) \
     { .name = n, .type = CONFIG_TYPE_CSL, .readonly = true, .default_value = d, .profile = p }
 
@@ -100,7 +110,7 @@ static const config_key_def_t s_keys[] = {
       .default_kind = CONFIG_DEFAULT_CONNECTORS_PLUS_1, .min = 0, .max = INT64_MAX,
       .profile = "Core" },
     //  ≥ the number of keys, so any set of known keys fits in one request.
-    R_INT("GetConfigurationMaxKeys", "64", "Core"),
+    R_INT("GetConfigurationMaxKeys", "100", "Core"),
     //  0 = no heartbeat of our own (the BootNotification interval rules).
     RW_INT("HeartbeatInterval", "300", 0, DAY_S, "Core"),
     RW_INT("LightIntensity", "100", 0, 100, "Core"),
@@ -159,6 +169,7 @@ static const config_key_def_t s_keys[] = {
 
     //  ---- Smart Charging (9.4) ----
     R_INT("ChargeProfileMaxStackLevel", "8", "SmartCharging"),
+    R_BOOL("ConnectorSwitch3to1PhaseSupported", "false", "SmartCharging"),
     //  The pilot offers amperes; a schedule in W would need a voltage
     //  guess, so only 'Current' (errata 3.86: ChargingRateUnit A).
     R_CSL("ChargingScheduleAllowedChargingRateUnit", "Current", "SmartCharging"),
@@ -199,6 +210,23 @@ static const config_key_def_t s_keys[] = {
     RW_BOOL("FreeChargingEnabled", "false", "Vendor"),
     { .name = "FreeChargingIdTag", .type = CONFIG_TYPE_STRING, .default_value = "FREECHARGING",
       .min = 1, .max = 20, .profile = "Vendor" },
+
+    //  ---- Local limits (smartcharging actor: local_limits.h), local_only ----
+    //  The seed keeps the current limit, power sharing, Power Boost and
+    //  charging schedules in the owner's hands under OCPP: the CSMS sees
+    //  them (readonly) and its profiles apply on top, never above them.
+    //  What the charger's supply carries, all connectors together.
+    LOCAL_INT("InstallationMaxCurrent", "32", 6, 80),
+    //  The owner's limit per connector; 0 = none (1..5 pause charging).
+    LOCAL_INT("LocalCurrentLimit", "0", 0, 80),
+    LOCAL_BOOL("PowerBoostEnabled", "false"),
+    //  The household main fuse, amperes per phase.
+    LOCAL_INT("PowerBoostMainFuse", "40", 6, 630),
+    //  "[Mo-Fr ]HH:MM-HH:MM=AMPS;…" in local time (LocalTimeOffset).
+    { .name = "LocalChargingSchedule", .type = CONFIG_TYPE_STRING, .local_only = true,
+      .default_value = "", .check = CONFIG_CHECK_LOCAL_SCHEDULE, .profile = "Vendor" },
+    //  Local time = UTC + this many minutes (UTC-12 … UTC+14).
+    LOCAL_INT("LocalTimeOffset", "0", -720, 840),
 
     //  ---- Vendor keys: the seed's OCPP settings (actors/config/ocpp_settings.h) ----
     //  The owner's choice of central system: the CSMS may read them, only
@@ -573,6 +601,15 @@ s_validate_string(const config_key_def_t *def, const char *value,
         snprintf(reason, reason_size, "%s: value too long", def->name);
         return CONFIG_REJECTED;
     }
+    if (def->check == CONFIG_CHECK_LOCAL_SCHEDULE) {
+        sc_local_schedule_t schedule;
+        char why[160];
+        if (sc_local_schedule_parse(value, &schedule, why, sizeof(why)) != 0) {
+            snprintf(reason, reason_size, "%s: %s", def->name, why);
+            return CONFIG_REJECTED;
+        }
+    }
+
     if (def->check == CONFIG_CHECK_CSMS_URL && !ocpp_settings_url_ok(value, reason, reason_size))
         return CONFIG_REJECTED;
     if (def->check == CONFIG_CHECK_IDENTITY && !ocpp_settings_identity_ok(value, reason, reason_size))

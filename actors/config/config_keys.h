@@ -55,6 +55,7 @@ typedef enum {
     CONFIG_CHECK_MEMBERS,              //  each CSL item is one of `allowed`
     CONFIG_CHECK_PHASE_ROTATION,       //  CSL of [N.]rotation, N ≤ connectors
     CONFIG_CHECK_AUTHORIZATION_KEY,    //  security whitepaper 7.2
+    CONFIG_CHECK_LOCAL_SCHEDULE,       //  actors/smartcharging/local_limits.h grammar
     CONFIG_CHECK_CSMS_URL,             //  ocpp_settings_url_ok
     CONFIG_CHECK_IDENTITY              //  ocpp_settings_identity_ok
 } config_check_t;

@@ -1,7 +1,7 @@
 /* hmi_actor.c — the thin shell around hmi_core (see hmi_actor.h). It feeds
  * the core with bus states, configuration and time, and publishes each
  * connector's view when it changes. One zloop timer, re-armed after every
- * event at the earliest of the core's next deadline and a snapshot retry.
+ * event at the core's next deadline (snapshots retry in the shell).
  */
 #include "actors/hmi/hmi_actor.h"
 
@@ -13,14 +13,6 @@
 #include "supervisor/store.h"
 
 #define LOG "hmi"
-#define SNAPSHOTS 3
-
-//  A snapshot request to one actor, retried while it is unreachable.
-typedef struct {
-    const char *actor;
-    uint64_t corr;
-    int64_t retry_mono;             //  0: none due
-} snapshot_t;
 
 typedef struct {
     cp_shell_t *shell;
@@ -30,7 +22,6 @@ typedef struct {
     config_store_t *config;
     hmi_core_t *core;
     int timer;                      //  zloop timer id; 0 = none armed
-    snapshot_t snapshot[SNAPSHOTS]; //  transaction, hw, ocpp
     int64_t seen_ocpp;              //  newest state seqs (cp_msg_stale)
     int64_t seen_hw[HMI_MAX_CONNECTORS + 1];
     int64_t seen_tx[HMI_MAX_CONNECTORS + 1];
@@ -82,18 +73,6 @@ s_read_config(hmi_actor_t *self)
                                config_store_get_bool(self->config, "FreeChargingEnabled", false));
 }
 
-static void
-s_snapshot_send(hmi_actor_t *self, snapshot_t *snap)
-{
-    cp_msg_t *req = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
-    if (req) {
-        cp_msg_set_str(req->u.snapshot_request.scope, "hmi");
-        snap->corr = cp_shell_request(self->shell, snap->actor, req);
-        cp_msg_destroy(&req);
-    }
-    snap->retry_mono = snap->corr ? 0 : s_mono(self) + HMI_RETRY_MS;
-}
-
 static void s_rearm(hmi_actor_t *self);
 
 static int
@@ -103,11 +82,7 @@ s_on_timer(zloop_t *loop, int timer_id, void *arg)
     (void) timer_id;
     hmi_actor_t *self = arg;
     self->timer = 0;
-    int64_t now = s_mono(self);
-    for (int i = 0; i < SNAPSHOTS; i++)
-        if (self->snapshot[i].retry_mono && self->snapshot[i].retry_mono <= now)
-            s_snapshot_send(self, &self->snapshot[i]);
-    hmi_core_tick(self->core, now);
+    hmi_core_tick(self->core, s_mono(self));
     s_refresh(self);
     s_rearm(self);
     return 0;
@@ -116,28 +91,27 @@ s_on_timer(zloop_t *loop, int timer_id, void *arg)
 static void
 s_rearm(hmi_actor_t *self)
 {
-    zloop_t *loop = cp_shell_loop(self->shell);
-    if (self->timer) {
-        zloop_timer_end(loop, self->timer);
-        self->timer = 0;
-    }
-    int64_t now = s_mono(self);
-    int64_t delay = hmi_core_next_delay(self->core, now);
-    for (int i = 0; i < SNAPSHOTS; i++)
-        if (self->snapshot[i].retry_mono) {
-            int64_t d = self->snapshot[i].retry_mono > now ? self->snapshot[i].retry_mono - now : 0;
-            if (delay < 0 || d < delay)
-                delay = d;
-        }
-    if (delay < 0)
+    cp_shell_rearm(self->shell, &self->timer, hmi_core_next_delay(self->core, s_mono(self)), s_on_timer,
+                   self, "the display is late");
+}
+
+//  A keypad key: the core assembles the PIN; a submitted one goes to hw,
+//  which presents it at the reader like a card ("pin" token). The digits
+//  never reach a log.
+static void
+s_on_key(hmi_actor_t *self, char key, int64_t now)
+{
+    char pin[HMI_PIN_MAX + 1] = "";
+    if (hmi_core_key(self->core, key, now, pin, sizeof(pin)) != 1)
         return;
-    if (delay < 1)
-        delay = 1;
-    self->timer = zloop_timer(loop, (size_t) delay, 1, s_on_timer, self);
-    if (self->timer < 0) {
-        cp_error(LOG, "cannot arm a timer: the display is late until the next event");
-        self->timer = 0;
-    }
+    cp_msg_t *req = cp_msg_new(CP_MSG_HW_COMMAND);
+    if (req && cp_msg_set_str(req->u.hw_command.command, "pin") == 0
+        && cp_msg_set_str(req->u.hw_command.arg, pin) == 0 && cp_shell_request(self->shell, "hw", req))
+        cp_info(LOG, "PIN entered on the keypad: presented");
+    else
+        cp_warn(LOG, "PIN entered on the keypad could not be presented");
+    cp_msg_destroy(&req);
+    memset(pin, 0, sizeof(pin));
 }
 
 static void
@@ -164,6 +138,9 @@ s_absorb(hmi_actor_t *self, const cp_msg_t *msg)
     else
     if (msg->type == CP_MSG_AUTH_TOKEN)
         hmi_core_on_token(self->core, msg->u.auth_token.id_tag, now);
+    else
+    if (msg->type == CP_MSG_HW_KEY)
+        s_on_key(self, msg->u.hw_key.key[0], now);
     else
     if (msg->type == CP_MSG_CONFIG_CHANGED && streq(msg->u.config_changed.key, "FreeChargingEnabled"))
         s_read_config(self);
@@ -199,14 +176,6 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         else
             cp_shell_reply_status(shell, env, false, "hmi: unsupported request");
     }
-    else
-        for (int i = 0; i < SNAPSHOTS; i++)
-            if (self->snapshot[i].corr && self->snapshot[i].corr == env->corr) {
-                self->snapshot[i].corr = 0;
-                if (env->kind == CP_BUS_UNREACHABLE
-                    || (msg && msg->type == CP_MSG_REPLY && !msg->u.reply.ok))
-                    self->snapshot[i].retry_mono = s_mono(self) + HMI_RETRY_MS;
-            }
     s_refresh(self);
     s_rearm(self);
 }
@@ -222,9 +191,6 @@ hmi_actor(zsock_t *pipe, void *args)
     }
     self->clock = actor_args->clock;
     self->options = actor_args->options;
-    self->snapshot[0].actor = "transaction";
-    self->snapshot[1].actor = "hw";
-    self->snapshot[2].actor = "ocpp";
     char err[256] = "";
     int connectors = self->options->connectors;
     if (connectors > HMI_MAX_CONNECTORS)
@@ -243,10 +209,13 @@ hmi_actor(zsock_t *pipe, void *args)
     cp_bus_subscribe(bus, "tx.connector.");
     cp_bus_subscribe(bus, "hw.connector.");
     cp_bus_subscribe(bus, "auth.token");
+    cp_bus_subscribe(bus, "hw.key");
     cp_bus_subscribe(bus, "config.changed");
     s_read_config(self);
-    for (int i = 0; i < SNAPSHOTS; i++)
-        s_snapshot_send(self, &self->snapshot[i]);
+    //  Level-triggered rebuild from the actors that own the state.
+    cp_shell_snapshot(self->shell, "transaction", "hmi");
+    cp_shell_snapshot(self->shell, "hw", "hmi");
+    cp_shell_snapshot(self->shell, "ocpp", "hmi");
     s_refresh(self);
     s_rearm(self);
     cp_shell_run(self->shell);

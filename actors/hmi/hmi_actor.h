@@ -13,7 +13,7 @@
  * Answers:  snapshot_request → one partial hmi_state per connector, then
  *           a final ok reply.
  * On (re)start: snapshot_request to "transaction", "hw" and "ocpp",
- * retried every HMI_RETRY_MS while one is unreachable or refuses.
+ * retried by the shell (cp_shell_snapshot) while one is unreachable or refuses.
  * Keypad: hmi_core supports PIN entry, but no key source exists on the
  * bus yet (the simulated hw already emits hw.token source "pin").
  */
@@ -21,7 +21,6 @@
 #define CP_ACTORS_HMI_ACTOR_H
 #include <czmq.h>
 
-#define HMI_RETRY_MS 1000
 
 void hmi_actor(zsock_t *pipe, void *args);
 #endif

@@ -27,6 +27,7 @@ typedef struct {
     //  A failing read is logged when it starts failing and when it
     //  recovers, not four times a second.
     bool read_failing[HW_MAX_CONNECTORS];
+    bool grid_silent_logged;
 } hw_actor_t;
 
 //  Read one connector; 0, or -1 (logged once per failure streak).
@@ -60,11 +61,13 @@ s_state_msg(const hw_connector_state_t *state, cp_msg_t *msg)
 //  Publish connector n if the core says so, or always when forced (after a
 //  command changed it). Returns 0 when nothing failed.
 static int
-s_publish_connector(hw_actor_t *self, int connector, bool force)
+s_publish_connector(hw_actor_t *self, int connector, bool force, double *current_a)
 {
     hw_connector_state_t state;
     if (s_read(self, connector, &state) != 0)
         return -1;
+    if (current_a)
+        *current_a = state.current_a;
     int64_t now = cp_clock_mono_ms(self->clock);
     if (!force && hw_core_decide(self->core, &state, now) == HW_PUBLISH_NONE)
         return 0;
@@ -81,12 +84,61 @@ s_publish_connector(hw_actor_t *self, int connector, bool force)
     return 0;
 }
 
+static void
+s_grid_msg(const hw_grid_state_t *grid, double charger_a, cp_msg_t *msg)
+{
+    memset(msg, 0, sizeof(*msg));
+    msg->type = CP_MSG_HW_GRID;
+    msg->u.hw_grid.ok = grid->ok;
+    msg->u.hw_grid.current_a = grid->current_a;
+    msg->u.hw_grid.charger_a = charger_a;
+    msg->u.hw_grid.seq = cp_msg_seq_now();
+}
+
+//  The grid meter, read in the same tick as the connectors so that the
+//  charger's own share of the reading (charger_a) matches it.
+static void
+s_publish_grid(hw_actor_t *self, double charger_a, bool force)
+{
+    hw_grid_state_t grid;
+    if (!self->hw->ops->read_grid || self->hw->ops->read_grid(self->hw, &grid) != 0)
+        return;                             //  no grid meter installed
+    int64_t now = cp_clock_mono_ms(self->clock);
+    if (!force && !hw_core_grid_decide(self->core, &grid, now))
+        return;
+    cp_msg_t msg;
+    s_grid_msg(&grid, charger_a, &msg);
+    if (cp_shell_publish(self->shell, "hw.grid", &msg) != 0) {
+        cp_warn(HW_LOG, "cannot publish hw.grid");
+        return;
+    }
+    if (!grid.ok && (!self->grid_silent_logged))
+        cp_warn(HW_LOG, "the grid meter does not answer");
+    else
+    if (grid.ok && self->grid_silent_logged)
+        cp_info(HW_LOG, "the grid meter answers again");
+    self->grid_silent_logged = !grid.ok;
+    hw_core_grid_published(self->core, &grid, now);
+}
+
+//  Read and publish every connector, then the grid meter with the sum of
+//  the connectors' per-phase currents.
+static void
+s_publish_all(hw_actor_t *self, bool force_grid)
+{
+    double charger_a = 0;
+    for (int n = 1; n <= self->connectors; n++) {
+        double current = 0;
+        if (s_publish_connector(self, n, false, &current) == 0)
+            charger_a += current;
+    }
+    s_publish_grid(self, charger_a, force_grid);
+}
+
 static int
 s_on_tick(zloop_t *loop, int timer_id, void *arg)
 {
-    hw_actor_t *self = arg;
-    for (int n = 1; n <= self->connectors; n++)
-        s_publish_connector(self, n, false);
+    s_publish_all(arg, false);
     return 0;
 }
 
@@ -127,6 +179,18 @@ s_execute(hw_actor_t *self, const hw_action_t *action, char *reason, size_t reas
             if (rc != 0)
                 snprintf(reason, reason_size, "the driver cannot offer %.1f A", action->amps);
             break;
+        case HW_ACTION_KEYS:
+            rc = 0;
+            for (const char *key = action->token; *key && rc == 0; key++) {
+                cp_msg_t msg;
+                memset(&msg, 0, sizeof(msg));
+                msg.type = CP_MSG_HW_KEY;
+                msg.u.hw_key.key[0] = *key;
+                rc = cp_shell_publish(self->shell, "hw.key", &msg);
+            }
+            if (rc != 0)
+                snprintf(reason, reason_size, "cannot publish the key presses");
+            break;
         case HW_ACTION_TOKEN: {
             cp_msg_t msg;
             memset(&msg, 0, sizeof(msg));
@@ -157,6 +221,10 @@ s_on_command(hw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_hw_com
         s_reply(self, env, false, reason);
         return;
     }
+    if (action.kind == HW_ACTION_KEYS)
+        //  Digits of a PIN are secrets: count them, never log them.
+        cp_info(HW_LOG, "%zu keypad key(s) pressed", strlen(action.token));
+    else
     if (action.kind == HW_ACTION_TOKEN) {
         //  A PIN is a secret: its value never reaches a log.
         if (strcmp(action.source, "pin") == 0)
@@ -172,7 +240,10 @@ s_on_command(hw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_hw_com
             cp_info(HW_LOG, "connector %d: %s %g", action.connector, command->command,
                     command->value);
         //  Subscribers see the effect now, not up to a tick later.
-        s_publish_connector(self, action.connector, true);
+        if (action.connector == 0)
+            s_publish_all(self, true);
+        else
+            s_publish_connector(self, action.connector, true, NULL);
     }
     s_reply(self, env, true, "");
 }
@@ -180,6 +251,7 @@ s_on_command(hw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_hw_com
 static void
 s_on_snapshot(hw_actor_t *self, const cp_bus_envelope_t *env)
 {
+    double charger_a = 0;
     for (int n = 1; n <= self->connectors; n++) {
         hw_connector_state_t state;
         if (s_read(self, n, &state) != 0) {
@@ -188,8 +260,19 @@ s_on_snapshot(hw_actor_t *self, const cp_bus_envelope_t *env)
             s_reply(self, env, false, reason);
             return;
         }
+        charger_a += state.current_a;
         cp_msg_t msg;
         s_state_msg(&state, &msg);
+        if (cp_shell_reply(self->shell, env, &msg, false) != 0) {
+            cp_warn(HW_LOG, "cannot send the snapshot to %s", env->peer);
+            return;
+        }
+    }
+    //  The grid meter too, when there is one (Power Boost starts from it).
+    hw_grid_state_t grid;
+    if (self->hw->ops->read_grid && self->hw->ops->read_grid(self->hw, &grid) == 0) {
+        cp_msg_t msg;
+        s_grid_msg(&grid, charger_a, &msg);
         if (cp_shell_reply(self->shell, env, &msg, false) != 0) {
             cp_warn(HW_LOG, "cannot send the snapshot to %s", env->peer);
             return;
@@ -248,8 +331,7 @@ hw_actor(zsock_t *pipe, void *args)
     }
     //  Announce every connector at once (the core says FIRST for each), so
     //  that subscribers already listening need not ask for a snapshot.
-    for (int n = 1; n <= self.connectors; n++)
-        s_publish_connector(&self, n, false);
+    s_publish_all(&self, true);
     cp_shell_run(self.shell);
     cp_shell_destroy(&self.shell);
     hw_core_destroy(&self.core);

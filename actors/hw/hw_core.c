@@ -22,6 +22,7 @@
 #define HW_CORE_BAND_VOLTAGE_V  2.0
 #define HW_CORE_BAND_TEMP_C     0.5
 #define HW_CORE_BAND_OFFER_A    0.05
+#define HW_CORE_BAND_GRID_A     0.2
 
 typedef struct {
     bool valid;                 //  published at least once
@@ -32,6 +33,10 @@ typedef struct {
 struct _hw_core_t {
     int connectors;
     hw_core_last_t last[HW_MAX_CONNECTORS];
+    //  the grid meter, as last published
+    bool grid_valid;
+    hw_grid_state_t grid;
+    int64_t grid_at_ms;
 };
 
 hw_core_t *
@@ -128,6 +133,25 @@ hw_core_reset(hw_core_t *self)
 {
     assert(self);
     memset(self->last, 0, sizeof(self->last));
+    self->grid_valid = false;
+}
+
+bool
+hw_core_grid_decide(const hw_core_t *self, const hw_grid_state_t *grid, int64_t now_ms)
+{
+    assert(self && grid);
+    return !self->grid_valid || grid->ok != self->grid.ok
+        || s_differs(grid->current_a, self->grid.current_a, HW_CORE_BAND_GRID_A)
+        || s_due(now_ms - self->grid_at_ms, HW_CORE_GRID_REFRESH_MS);
+}
+
+void
+hw_core_grid_published(hw_core_t *self, const hw_grid_state_t *grid, int64_t now_ms)
+{
+    assert(self && grid);
+    self->grid_valid = true;
+    self->grid = *grid;
+    self->grid_at_ms = now_ms;
 }
 
 //  --------------------------------------------------------------------------
@@ -264,6 +288,36 @@ hw_core_parse_command(const cp_msg_hw_command_t *command, int connectors, hw_act
         return rc;
     }
 
+    //  Keypad presses, in order: digits, 'C' (clear), '#' (submit).
+    if (strcmp(cmd, "key") == 0) {
+        size_t len = strlen(arg);
+        bool valid = len >= 1 && len <= HW_CORE_KEYS_MAX;
+        for (size_t i = 0; valid && i < len; i++)
+            valid = (arg[i] >= '0' && arg[i] <= '9') || arg[i] == 'C' || arg[i] == '#';
+        if (!valid) {
+            s_reason(reason, reason_size, "key takes 1..%d keypad keys: 0-9, C (clear), # (submit)",
+                     HW_CORE_KEYS_MAX);
+            return -1;
+        }
+        out->kind = HW_ACTION_KEYS;
+        snprintf(out->token, sizeof(out->token), "%s", arg);
+        return 0;
+    }
+
+    //  The household grid meter of the simulator: connector 0, the
+    //  driver validates the operand (a load in A, off, on).
+    if (strcmp(cmd, "grid") == 0) {
+        if (command->connector != 0 || !arg[0]) {
+            s_reason(reason, reason_size, "grid takes connector 0 and a household load in A, off or on");
+            return -1;
+        }
+        out->kind = HW_ACTION_SIMULATE;
+        out->connector = 0;
+        snprintf(out->command, sizeof(out->command), "%s", cmd);
+        snprintf(out->arg, sizeof(out->arg), "%s", arg);
+        return 0;
+    }
+
     bool simulate = strcmp(cmd, "plug") == 0 || strcmp(cmd, "unplug") == 0
                  || strcmp(cmd, "ev_charge") == 0 || strcmp(cmd, "ev_pause") == 0
                  || strcmp(cmd, "fault") == 0;
@@ -272,7 +326,7 @@ hw_core_parse_command(const cp_msg_hw_command_t *command, int connectors, hw_act
     if (!known) {
         s_reason(reason, reason_size,
                  "unknown hw command '%s' (plug unplug ev_charge ev_pause fault contactor "
-                 "lock offer swipe rfid pin)", cmd);
+                 "lock offer swipe rfid pin key grid)", cmd);
         return -1;
     }
     if (s_check_connector(command->connector, connectors, reason, reason_size) != 0)
@@ -332,6 +386,7 @@ hw_core_state_to_msg(const hw_connector_state_t *state, cp_msg_hw_connector_t *o
     out->current_a = state->current_a;
     out->voltage_v = state->voltage_v;
     out->offered_a = state->offered_a;
+    out->duty_pct = state->duty_pct;
     out->temperature_c = state->temperature_c;
     //  The driver's fault is a fixed buffer: copy at most its size, and
     //  say "none" rather than "" so that subscribers never guess.

@@ -4,6 +4,7 @@
  * the bus and keeps a 250 ms timer. Everything it has to *decide* lives
  * here, free of sockets, clocks and drivers, so that it is tested with
  * plain values:
+ *   - when the grid meter's reading is worth publishing;
  *   - when a connector's state is worth publishing (first sight, a change
  *     of anything but the energy register, at least once a second while
  *     power flows so the energy seen by others keeps moving, and a
@@ -25,9 +26,11 @@
 #define HW_CORE_TICK_MS         250     //  how often the shell reads the driver
 #define HW_CORE_ENERGY_MS       1000    //  max interval between events while power flows
 #define HW_CORE_REFRESH_MS      10000   //  max interval between events, always
+#define HW_CORE_GRID_REFRESH_MS 2000    //  max interval between grid meter events
 #define HW_CORE_IDTAG_MAX       20      //  OCPP idToken is CiString20Type
 #define HW_CORE_PIN_MIN         4
 #define HW_CORE_PIN_MAX         8
+#define HW_CORE_KEYS_MAX        16      //  keys in one "key" command
 
 //  Why a state is to be published (or not).
 typedef enum {
@@ -44,7 +47,8 @@ typedef enum {
     HW_ACTION_CONTACTOR,        //  flag = closed
     HW_ACTION_LOCK,             //  flag = locked
     HW_ACTION_OFFER,            //  amps
-    HW_ACTION_TOKEN             //  source + token → event hw.token
+    HW_ACTION_TOKEN,            //  source + token → event hw.token
+    HW_ACTION_KEYS              //  token = keys pressed in order → one event hw.key each
 } hw_action_kind_t;
 
 typedef struct {
@@ -74,6 +78,13 @@ hw_publish_t hw_core_decide(const hw_core_t *self, const hw_connector_state_t *s
 void hw_core_published(hw_core_t *self, const hw_connector_state_t *state, int64_t now_ms);
 //  Forget everything published, so that the next decide says FIRST.
 void hw_core_reset(hw_core_t *self);
+
+//  The grid meter (hw.grid): publish on first sight, when it falls silent
+//  or answers again, when the current moves by more than a small band, and
+//  every HW_CORE_GRID_REFRESH_MS (Power Boost treats a silence of a few
+//  refreshes as a lost meter).
+bool hw_core_grid_decide(const hw_core_t *self, const hw_grid_state_t *grid, int64_t now_ms);
+void hw_core_grid_published(hw_core_t *self, const hw_grid_state_t *grid, int64_t now_ms);
 
 //  True when two states differ in anything the bus cares about except the
 //  energy register (measured values compare within a small dead band so a

@@ -4,7 +4,7 @@
  * requests (kept until the transaction actor acknowledged them, because
  * they are billing data) and fire-and-forget MeterValues calls. One zloop
  * timer, re-armed after every event at the earliest of: the core's next
- * due sample, a tx_meter retry, a snapshot retry. Nothing polls.
+ * due sample, a tx_meter retry (snapshots retry in the shell). Nothing polls.
  */
 #include "actors/metering/metering_actor.h"
 
@@ -28,13 +28,6 @@ typedef struct {
     char *payload;
 } pending_t;
 
-//  A snapshot request to one actor, retried while it is unreachable.
-typedef struct {
-    const char *actor;
-    uint64_t corr;
-    int64_t retry_mono;             //  0: none due
-} snapshot_t;
-
 typedef struct {
     cp_shell_t *shell;
     cp_clock_t *clock;
@@ -45,7 +38,6 @@ typedef struct {
     int timer;                      //  zloop timer id; 0 = none armed
     pending_t pending[METERING_MAX_PENDING];
     int pending_count;
-    snapshot_t snapshot[2];         //  hw, transaction
     int64_t seen_hw[HW_MAX_CONNECTORS + 1];    //  newest state seqs (cp_msg_stale)
     int64_t seen_tx[HW_MAX_CONNECTORS + 1];
 } metering_actor_t;
@@ -218,21 +210,6 @@ s_emit(void *ctx, const metering_out_t *out)
 }
 
 //  --------------------------------------------------------------------------
-//  Snapshots
-
-static void
-s_snapshot_send(metering_actor_t *self, snapshot_t *snap)
-{
-    cp_msg_t *req = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
-    if (req) {
-        cp_msg_set_str(req->u.snapshot_request.scope, "metering");
-        snap->corr = cp_shell_request(self->shell, snap->actor, req);
-        cp_msg_destroy(&req);
-    }
-    snap->retry_mono = snap->corr ? 0 : s_mono(self) + METERING_RETRY_MS;
-}
-
-//  --------------------------------------------------------------------------
 //  The timer
 
 static void s_rearm(metering_actor_t *self);
@@ -242,11 +219,7 @@ s_on_timer(zloop_t *loop, int timer_id, void *arg)
 {
     metering_actor_t *self = arg;
     self->timer = 0;
-    int64_t now = s_mono(self);
-    for (int i = 0; i < 2; i++)
-        if (self->snapshot[i].retry_mono && self->snapshot[i].retry_mono <= now)
-            s_snapshot_send(self, &self->snapshot[i]);
-    metering_core_tick(self->core, now, s_wall(self));
+    metering_core_tick(self->core, s_mono(self), s_wall(self));
     s_pending_due(self);
     s_rearm(self);
     return 0;
@@ -255,11 +228,6 @@ s_on_timer(zloop_t *loop, int timer_id, void *arg)
 static void
 s_rearm(metering_actor_t *self)
 {
-    zloop_t *loop = cp_shell_loop(self->shell);
-    if (self->timer) {
-        zloop_timer_end(loop, self->timer);
-        self->timer = 0;
-    }
     int64_t now = s_mono(self);
     int64_t delay = metering_core_next_delay(self->core, now, s_wall(self));
     for (int i = 0; i < self->pending_count; i++) {
@@ -267,23 +235,7 @@ s_rearm(metering_actor_t *self)
         if (delay < 0 || d < delay)
             delay = d;
     }
-    for (int i = 0; i < 2; i++)
-        if (self->snapshot[i].retry_mono) {
-            int64_t d = self->snapshot[i].retry_mono > now ? self->snapshot[i].retry_mono - now : 0;
-            if (delay < 0 || d < delay)
-                delay = d;
-        }
-    if (delay < 0)
-        return;
-    //  zloop takes a size_t delay; a day is the longest wait we need, and
-    //  1 ms keeps a due timer from spinning the loop.
-    if (delay < 1)
-        delay = 1;
-    self->timer = zloop_timer(loop, (size_t) delay, 1, s_on_timer, self);
-    if (self->timer < 0) {
-        cp_error(LOG, "cannot arm a timer: samples are late until the next event");
-        self->timer = 0;
-    }
+    cp_shell_rearm(self->shell, &self->timer, delay, s_on_timer, self, "samples are late");
 }
 
 //  --------------------------------------------------------------------------
@@ -342,16 +294,7 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
     }
     else
     if (!s_pending_answered(self, env, msg)) {
-        bool snapshot = false;
-        for (int i = 0; i < 2; i++)
-            if (self->snapshot[i].corr && self->snapshot[i].corr == env->corr) {
-                snapshot = true;
-                self->snapshot[i].corr = 0;
-                if (env->kind == CP_BUS_UNREACHABLE
-                    || (msg && msg->type == CP_MSG_REPLY && !msg->u.reply.ok))
-                    self->snapshot[i].retry_mono = s_mono(self) + METERING_RETRY_MS;
-            }
-        if (!snapshot && msg && msg->type == CP_MSG_OCPP_RESULT
+        if (msg && msg->type == CP_MSG_OCPP_RESULT
             && !streq(msg->u.ocpp_result.outcome, "result"))
             //  Not transaction data: an offline charger simply has no
             //  idle or triggered reading to offer later.
@@ -371,8 +314,6 @@ metering_actor(zsock_t *pipe, void *args)
     }
     self->clock = actor_args->clock;
     self->options = actor_args->options;
-    self->snapshot[0].actor = "hw";
-    self->snapshot[1].actor = "transaction";
     char err[256] = "";
     self->shell = cp_shell_new(pipe, actor_args);
     self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
@@ -388,8 +329,9 @@ metering_actor(zsock_t *pipe, void *args)
     cp_bus_subscribe(bus, "tx.connector.");
     cp_bus_subscribe(bus, "config.changed");
     s_read_config(self);
-    for (int i = 0; i < 2; i++)
-        s_snapshot_send(self, &self->snapshot[i]);
+    //  Level-triggered rebuild from the actors that own the state.
+    cp_shell_snapshot(self->shell, "hw", "metering");
+    cp_shell_snapshot(self->shell, "transaction", "metering");
     s_rearm(self);
     cp_shell_run(self->shell);
 done:

@@ -194,23 +194,12 @@ static int s_on_timer(zloop_t *loop, int timer_id, void *arg);
 static void
 s_rearm(ocpp_actor_t *self)
 {
-    zloop_t *loop = cp_shell_loop(self->shell);
-    if (self->timer_id > 0)
-        zloop_timer_end(loop, self->timer_id);
-    int64_t now = s_now(self);
     int64_t next = ocpp_core_next_deadline(self->core);
     for (int i = 0; i < INBOUND_MAX; i++)
         if (self->inbound[i].corr && self->inbound[i].deadline < next)
             next = self->inbound[i].deadline;
-    self->timer_id = 0;
-    if (next == INT64_MAX)
-        return;
-    int64_t delay = next - now;
-    if (delay < 1)
-        delay = 1;
-    if (delay > 3600000)
-        delay = 3600000;
-    self->timer_id = zloop_timer(loop, (size_t) delay, 1, s_on_timer, self);
+    cp_shell_rearm(self->shell, &self->timer_id, next == INT64_MAX ? -1 : next - s_now(self), s_on_timer,
+                   self, "OCPP deadlines are late");
 }
 
 static void

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "actors/config/config_store.h"
 #include "actors/smartcharging/composite.h"
+#include "actors/smartcharging/local_limits.h"
 #include "actors/smartcharging/profile_store.h"
 #include "actors/smartcharging/sc_ops.h"
 #include "hw/hw.h"
@@ -22,7 +23,7 @@
 typedef struct {
     double limit_a;             //  published / offered now
     int64_t next_change_ms;
-    bool is_default;
+    sc_source_t source;         //  what holds it there
     bool published;
     double offered_a;           //  acknowledged by hw; NAN = not yet
     uint64_t offer_corr;        //  in flight
@@ -43,8 +44,11 @@ typedef struct {
     int64_t seen_tx[SC_MAX_CONNECTORS + 1];
     bool tx_known[SC_MAX_CONNECTORS + 1];   //  a state of the connector arrived since start
     s_conn_t conn[SC_MAX_CONNECTORS + 1];
-    uint64_t snapshot_corr;
-    int64_t snapshot_retry_mono;
+    //  the owner's and installer's limits, and the grid meter (Power Boost)
+    sc_local_config_t local;
+    sc_grid_view_t grid;
+    int64_t grid_at_mono;       //  0 = no reading yet
+    int64_t seen_grid;
 } sc_actor_t;
 
 static int64_t s_mono(sc_actor_t *self) { return cp_clock_mono_ms(self->clock); }
@@ -67,6 +71,19 @@ s_read_config(sc_actor_t *self)
     r->allow_w = strstr(units, "Power") != NULL;
     if (!r->allow_a && !r->allow_w)
         r->allow_a = true;      //  a hand-edited store: the pilot's own unit
+
+    //  Local limits (local_limits.h); the store validated every value.
+    sc_local_config_t *local = &self->local;
+    local->installation_max_a = (double) config_store_get_int(self->config, "InstallationMaxCurrent", 32);
+    local->owner_limit_a = (double) config_store_get_int(self->config, "LocalCurrentLimit", 0);
+    local->power_boost = config_store_get_bool(self->config, "PowerBoostEnabled", false);
+    local->main_fuse_a = (double) config_store_get_int(self->config, "PowerBoostMainFuse", 40);
+    local->utc_offset_min = (int) config_store_get_int(self->config, "LocalTimeOffset", 0);
+    char schedule[CONFIG_VALUE_MAX + 1] = "";
+    char why[160];
+    config_store_get(self->config, "LocalChargingSchedule", schedule, sizeof(schedule));
+    if (sc_local_schedule_parse(schedule, &local->schedule, why, sizeof(why)) != 0)
+        cp_error(LOG, "stored LocalChargingSchedule is invalid (%s): no local schedule", why);
 }
 
 static bool
@@ -74,7 +91,10 @@ s_is_sc_key(const char *key)
 {
     return streq(key, "ChargeProfileMaxStackLevel") || streq(key, "ChargingScheduleMaxPeriods")
         || streq(key, "MaxChargingProfilesInstalled")
-        || streq(key, "ChargingScheduleAllowedChargingRateUnit");
+        || streq(key, "ChargingScheduleAllowedChargingRateUnit")
+        || streq(key, "InstallationMaxCurrent") || streq(key, "LocalCurrentLimit")
+        || streq(key, "PowerBoostEnabled") || streq(key, "PowerBoostMainFuse")
+        || streq(key, "LocalChargingSchedule") || streq(key, "LocalTimeOffset");
 }
 
 //  --------------------------------------------------------------------------
@@ -108,7 +128,7 @@ s_publish(sc_actor_t *self, int c)
     msg->u.sc_limit.connector = c;
     msg->u.sc_limit.limit_a = conn->limit_a;
     msg->u.sc_limit.next_change_ms = conn->next_change_ms;
-    cp_msg_set_str(msg->u.sc_limit.source, conn->is_default ? "default" : "ocpp");
+    cp_msg_set_str(msg->u.sc_limit.source, sc_source_name(conn->source));
     msg->u.sc_limit.seq = cp_msg_seq_now();
     char topic[32];
     snprintf(topic, sizeof(topic), "sc.limit.%d", c);
@@ -116,9 +136,10 @@ s_publish(sc_actor_t *self, int c)
     cp_msg_destroy(&msg);
 }
 
-//  limit now and next change (wall ms, 0 = none) of one composite mode
+//  limit now and next change (wall ms, 0 = none) of one composite mode;
+//  *source: DEFAULT when no profile applies, else OCPP
 static double
-s_now(sc_actor_t *self, int connector, sc_mode_t mode, int64_t start, int64_t *next, bool *is_default)
+s_now(sc_actor_t *self, int connector, sc_mode_t mode, int64_t start, int64_t *next, sc_source_t *source)
 {
     sc_composite_req_t req;
     sc_ops_composite_req(&self->ctx, &req, connector, start, SC_ACTOR_HORIZON_S, SC_UNIT_A);
@@ -127,12 +148,12 @@ s_now(sc_actor_t *self, int connector, sc_mode_t mode, int64_t start, int64_t *n
     int n = sc_composite(&req, out, 2, NULL);
     if (n < 1) {
         cp_error(LOG, "cannot compute the limit of connector %d: offering the default", connector);
-        *is_default = true;
+        *source = SC_SOURCE_DEFAULT;
         return SC_ACTOR_DEFAULT_LIMIT_A;
     }
     if (n == 2 && (*next == 0 || start + out[1].start_s * 1000 < *next))
         *next = start + out[1].start_s * 1000;
-    *is_default = *is_default && out[0].is_default;
+    *source = out[0].is_default ? SC_SOURCE_DEFAULT : SC_SOURCE_OCPP;
     return out[0].limit;
 }
 
@@ -143,43 +164,57 @@ s_recompute(sc_actor_t *self)
     int64_t start = now - ((now % 1000) + 1000) % 1000;
     self->ctx.now_ms = now;
     int64_t next = 0;
-    bool cp_default = true;
-    double cap = s_now(self, 0, SC_MODE_CP_MAX, start, &next, &cp_default);
-    double own[SC_MAX_CONNECTORS + 1], want[SC_MAX_CONNECTORS], share[SC_MAX_CONNECTORS];
-    bool own_default[SC_MAX_CONNECTORS + 1];
-    int active[SC_MAX_CONNECTORS], n_active = 0;
+    sc_limits_in_t in;
+    memset(&in, 0, sizeof(in));
+    in.connectors = self->connectors;
+    in.cp_cap_a = s_now(self, 0, SC_MODE_CP_MAX, start, &next, &in.cp_source);
     for (int c = 1; c <= self->connectors; c++) {
-        own_default[c] = true;
-        own[c] = s_now(self, c, SC_MODE_OWN, start, &next, &own_default[c]);
-        if (self->ctx.tx[c].active) {
-            active[n_active] = c;
-            want[n_active++] = own[c];
-        }
+        in.own_a[c] = s_now(self, c, SC_MODE_OWN, start, &next, &in.own_source[c]);
+        in.active[c] = self->ctx.tx[c].active;
+        in.started_ms[c] = self->ctx.tx_start_ms[c];
     }
-    sc_share(cap, want, n_active, share);
+    self->grid.fresh = self->grid_at_mono
+                    && s_mono(self) - self->grid_at_mono < SC_POWER_BOOST_STALE_MS;
+    sc_local_limits(&self->local, &self->grid, now, &in.local);
+    if (in.local.next_wall_ms && (next == 0 || in.local.next_wall_ms < next))
+        next = in.local.next_wall_ms;
+    double limit[SC_MAX_CONNECTORS + 1];
+    sc_source_t source[SC_MAX_CONNECTORS + 1];
+    sc_limits_combine(&in, limit, source);
     for (int c = 1; c <= self->connectors; c++) {
-        double limit = own[c] < cap ? own[c] : cap;
-        for (int i = 0; i < n_active; i++)
-            if (active[i] == c)
-                limit = share[i];
-        limit = sc_round_limit(limit);
-        bool is_default = own_default[c] && (cp_default || own[c] <= cap) && limit == own[c];
         s_conn_t *conn = &self->conn[c];
-        bool changed = !conn->published || conn->limit_a != limit || conn->next_change_ms != next
-                    || conn->is_default != is_default;
-        conn->limit_a = limit;
+        bool changed = !conn->published || conn->limit_a != limit[c] || conn->next_change_ms != next
+                    || conn->source != source[c];
+        bool new_limit = !conn->published || conn->limit_a != limit[c] || conn->source != source[c];
+        conn->limit_a = limit[c];
         conn->next_change_ms = next;
-        conn->is_default = is_default;
+        conn->source = source[c];
         if (changed) {
-            if (!conn->published || conn->limit_a != conn->offered_a)
-                cp_info(LOG, "connector %d: limit %.1f A (%s)", c, limit, is_default ? "default" : "ocpp");
+            if (new_limit)
+                cp_info(LOG, "connector %d: limit %.1f A (%s)", c, limit[c], sc_source_name(source[c]));
             conn->published = true;
             s_publish(self, c);
         }
         //  one offer in flight at a time; a newer limit follows its answer
-        if (!conn->offer_corr && !conn->offer_retry_mono && conn->offered_a != limit)
+        if (!conn->offer_corr && !conn->offer_retry_mono && conn->offered_a != limit[c])
             s_offer_send(self, c);
     }
+}
+
+//  The grid meter (Power Boost).
+static void
+s_on_grid(sc_actor_t *self, const cp_msg_hw_grid_t *grid)
+{
+    if (cp_msg_stale(grid->seq, &self->seen_grid))
+        return;
+    bool was_ok = self->grid.ok || !self->grid_at_mono;
+    self->grid.ok = grid->ok;
+    self->grid.grid_a = grid->current_a;
+    self->grid.charger_a = grid->charger_a;
+    self->grid_at_mono = s_mono(self);
+    if (self->local.power_boost && was_ok && !grid->ok)
+        cp_warn(LOG, "Power Boost: the grid meter does not answer; offering %.0f A in total",
+                SC_POWER_BOOST_FALLBACK_A);
 }
 
 //  --------------------------------------------------------------------------
@@ -214,18 +249,6 @@ s_on_tx(sc_actor_t *self, const cp_msg_tx_connector_t *tx)
         if (n > 0)
             cp_info(LOG, "connector %d: %d TxProfile(s) removed with their transaction", c, n);
     }
-}
-
-static void
-s_snapshot_send(sc_actor_t *self)
-{
-    cp_msg_t *req = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
-    if (req) {
-        cp_msg_set_str(req->u.snapshot_request.scope, "smartcharging");
-        self->snapshot_corr = cp_shell_request(self->shell, "transaction", req);
-        cp_msg_destroy(&req);
-    }
-    self->snapshot_retry_mono = self->snapshot_corr ? 0 : s_mono(self) + SC_ACTOR_RETRY_MS;
 }
 
 //  --------------------------------------------------------------------------
@@ -297,7 +320,7 @@ s_on_snapshot_request(sc_actor_t *self, const cp_bus_envelope_t *env)
         msg->u.sc_limit.connector = c;
         msg->u.sc_limit.limit_a = conn->limit_a;
         msg->u.sc_limit.next_change_ms = conn->next_change_ms;
-        cp_msg_set_str(msg->u.sc_limit.source, conn->is_default ? "default" : "ocpp");
+        cp_msg_set_str(msg->u.sc_limit.source, sc_source_name(conn->source));
         msg->u.sc_limit.seq = cp_msg_seq_now();
         cp_shell_reply(self->shell, env, msg, false);
         cp_msg_destroy(&msg);
@@ -305,24 +328,13 @@ s_on_snapshot_request(sc_actor_t *self, const cp_bus_envelope_t *env)
     cp_shell_reply_status(self->shell, env, true, "");
 }
 
-//  A reply or unreachable notice: an offer, or the transaction snapshot.
+//  A reply or unreachable notice: the answer to an offer.
 static void
 s_on_answer(sc_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_t *msg)
 {
-    if (self->snapshot_corr && env->corr == self->snapshot_corr) {
-        if (env->kind == CP_BUS_PARTIAL) {
-            if (msg && msg->type == CP_MSG_TX_CONNECTOR)
-                s_on_tx(self, &msg->u.tx_connector);
-            return;
-        }
-        self->snapshot_corr = 0;
-        if (env->kind == CP_BUS_UNREACHABLE || (msg && msg->type == CP_MSG_REPLY && !msg->u.reply.ok))
-            self->snapshot_retry_mono = s_mono(self) + SC_ACTOR_RETRY_MS;
-        return;
-    }
     for (int c = 1; c <= self->connectors; c++) {
         s_conn_t *conn = &self->conn[c];
-        if (!conn->offer_corr || conn->offer_corr != env->corr || env->kind == CP_BUS_PARTIAL)
+        if (!conn->offer_corr || conn->offer_corr != env->corr)
             continue;
         conn->offer_corr = 0;
         if (env->kind == CP_BUS_REPLY && msg && msg->type == CP_MSG_REPLY && msg->u.reply.ok)
@@ -346,8 +358,6 @@ s_on_timer(zloop_t *loop, int timer_id, void *arg)
     sc_actor_t *self = arg;
     self->timer = 0;
     int64_t now = s_mono(self);
-    if (self->snapshot_retry_mono && self->snapshot_retry_mono <= now)
-        s_snapshot_send(self);
     for (int c = 1; c <= self->connectors; c++)
         if (self->conn[c].offer_retry_mono && self->conn[c].offer_retry_mono <= now)
             self->conn[c].offer_retry_mono = 0;     //  s_recompute sends it again
@@ -359,11 +369,6 @@ s_on_timer(zloop_t *loop, int timer_id, void *arg)
 static void
 s_rearm(sc_actor_t *self)
 {
-    zloop_t *loop = cp_shell_loop(self->shell);
-    if (self->timer) {
-        zloop_timer_end(loop, self->timer);
-        self->timer = 0;
-    }
     int64_t now_mono = s_mono(self), now_wall = s_wall(self);
     int64_t delay = SC_ACTOR_MAX_SLEEP_MS;
     for (int c = 1; c <= self->connectors; c++) {
@@ -373,15 +378,13 @@ s_rearm(sc_actor_t *self)
         if (conn->offer_retry_mono && conn->offer_retry_mono - now_mono < delay)
             delay = conn->offer_retry_mono - now_mono;
     }
-    if (self->snapshot_retry_mono && self->snapshot_retry_mono - now_mono < delay)
-        delay = self->snapshot_retry_mono - now_mono;
-    if (delay < 1)
-        delay = 1;
-    self->timer = zloop_timer(loop, (size_t) delay, 1, s_on_timer, self);
-    if (self->timer < 0) {
-        cp_error(LOG, "cannot arm a timer: limits change late until the next event");
-        self->timer = 0;
+    //  Power Boost notices a silent meter by the absence of readings.
+    if (self->local.power_boost && self->grid.fresh) {
+        int64_t stale = self->grid_at_mono + SC_POWER_BOOST_STALE_MS - now_mono;
+        if (stale < delay)
+            delay = stale;
     }
+    cp_shell_rearm(self->shell, &self->timer, delay, s_on_timer, self, "limits change late");
 }
 
 //  --------------------------------------------------------------------------
@@ -391,9 +394,13 @@ static void
 s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, void *ctx)
 {
     sc_actor_t *self = ctx;
-    if (env->kind == CP_BUS_EVENT) {
+    //  snapshot replies (cp_shell_snapshot) are levels like events
+    if (env->kind == CP_BUS_EVENT || env->kind == CP_BUS_PARTIAL) {
         if (msg && msg->type == CP_MSG_TX_CONNECTOR)
             s_on_tx(self, &msg->u.tx_connector);
+        else
+        if (msg && msg->type == CP_MSG_HW_GRID)
+            s_on_grid(self, &msg->u.hw_grid);
         else
         if (msg && msg->type == CP_MSG_CONFIG_CHANGED && s_is_sc_key(msg->u.config_changed.key))
             s_read_config(self);
@@ -451,7 +458,9 @@ smartcharging_actor(zsock_t *pipe, void *args)
     cp_bus_t *bus = cp_shell_bus(self->shell);
     cp_bus_subscribe(bus, "tx.connector.");
     cp_bus_subscribe(bus, "config.changed");
-    s_snapshot_send(self);
+    cp_bus_subscribe(bus, "hw.grid");
+    cp_shell_snapshot(self->shell, "transaction", "smartcharging");
+    cp_shell_snapshot(self->shell, "hw", "smartcharging");      //  the grid meter
     s_recompute(self);
     s_rearm(self);
     cp_shell_run(self->shell);

@@ -29,7 +29,7 @@
 
 #define SC_ACTOR_DEFAULT_LIMIT_A  32.0
 #define SC_ACTOR_PHASES           3
-#define SC_ACTOR_RETRY_MS         1000          //  hw / snapshot retry
+#define SC_ACTOR_RETRY_MS         1000          //  offer retry
 #define SC_ACTOR_HORIZON_S        (8 * 86400)   //  look-ahead for the next change
 //  Longest the timer sleeps even when nothing is scheduled: a guard against
 //  the wall clock being set (cp_clock_set_wall_ms), not a poll.

@@ -946,15 +946,9 @@ static int s_on_session_timer(zloop_t *loop, int timer_id, void *arg);
 static void
 s_rearm_session(tx_actor_t *self)
 {
-    zloop_t *loop = cp_shell_loop(self->shell);
-    if (self->session_timer)
-        zloop_timer_end(loop, self->session_timer);
-    self->session_timer = 0;
     int64_t next = session_next_deadline(self->session);
-    if (next == INT64_MAX)
-        return;
-    int64_t delay = next - s_now(self);
-    self->session_timer = zloop_timer(loop, (size_t) (delay < 1 ? 1 : delay), 1, s_on_session_timer, self);
+    cp_shell_rearm(self->shell, &self->session_timer, next == INT64_MAX ? -1 : next - s_now(self),
+                   s_on_session_timer, self, "session deadlines are late");
 }
 
 static int
@@ -1248,13 +1242,10 @@ transaction_actor(zsock_t *pipe, void *args)
     cp_bus_subscribe(bus, "ocpp.state");
     cp_bus_subscribe(bus, "config.changed");
     //  Level-triggered rebuild: ask for the current hardware and link state.
-    const char *sources[] = { "hw", "ocpp", "safety" };
-    for (int i = 0; i < 3; i++) {
-        cp_msg_t *req = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
-        cp_msg_set_str(req->u.snapshot_request.scope, "transaction");
-        cp_shell_request(self->shell, sources[i], req);
-        cp_msg_destroy(&req);
-    }
+    //  (retried by the shell while one of them is restarting)
+    cp_shell_snapshot(self->shell, "hw", "transaction");
+    cp_shell_snapshot(self->shell, "ocpp", "transaction");
+    cp_shell_snapshot(self->shell, "safety", "transaction");
     s_refresh(self, true);
     if (cp_shell_run(self->shell) == 0) {
         //  Asked to stop (SIGTERM or a reset): save the latest readings and

@@ -20,6 +20,8 @@
  */
 #include "hw/sim/sim.h"
 
+#include "hw/pilot.h"
+
 #include <assert.h>
 #include <math.h>
 #include <pthread.h>
@@ -75,6 +77,9 @@ typedef struct {
     bool armed;
     int64_t fed_ms;
     int timeout_ms;
+    //  The household behind the grid meter (Power Boost).
+    double house_load_a;           //  per phase, without the charger
+    bool grid_silent;              //  the meter stopped answering
 } sim_t;
 
 //  --------------------------------------------------------------------------
@@ -99,22 +104,31 @@ s_offered(const sim_connector_t *c)
     return c->cap_a > 0 ? fmin(c->requested_a, c->cap_a) : c->requested_a;
 }
 
-//  Per-phase current the EV draws. An overcurrent fault is the EV
-//  misbehaving: it keeps drawing (past its offer) although the pilot shows
-//  F, until the controller opens the contactor. Any other fault stops it.
+//  The pilot's duty cycle for that offer (IEC 61851-1; 100 % = no PWM).
+static double
+s_duty(const sim_connector_t *c)
+{
+    return hw_pilot_duty_pct(s_offered(c));
+}
+
+//  Per-phase current the EV draws: what it decodes from the duty cycle
+//  (to the 10 mA its charger controls), up to its own maximum. An
+//  overcurrent fault is the EV misbehaving: it keeps drawing (past its
+//  offer) although the pilot shows F, until the controller opens the
+//  contactor. Any other fault stops it.
 static double
 s_current(const sim_connector_t *c)
 {
-    double offered = s_offered(c);
+    double allowed = round(hw_pilot_current_a(s_duty(c)) * 100.0) / 100.0;
     bool draws = c->contactor_closed && c->plugged && c->ev_requesting
-              && offered >= HW_SIM_MIN_CHARGE_A;
+              && allowed >= HW_SIM_MIN_CHARGE_A;
     if (!draws)
         return 0.0;
     if (c->fault == SIM_FAULT_OVERCURRENT)
-        return offered + HW_SIM_OVERCURRENT_A;
+        return allowed + HW_SIM_OVERCURRENT_A;
     if (c->fault != SIM_FAULT_NONE)
         return 0.0;
-    return fmin(offered, HW_SIM_EV_MAX_A);
+    return fmin(allowed, HW_SIM_EV_MAX_A);
 }
 
 static double
@@ -201,6 +215,7 @@ s_fill(const sim_connector_t *c, int connector, hw_connector_state_t *out)
     out->power_w = s_power(c);
     out->voltage_v = HW_SIM_VOLTAGE_V;
     out->offered_a = s_offered(c);
+    out->duty_pct = s_duty(c);
     out->temperature_c = c->fault == SIM_FAULT_OVERTEMP
                        ? HW_SIM_OVERTEMP_C
                        : HW_SIM_AMBIENT_C + out->current_a * HW_SIM_HEAT_C_PER_A;
@@ -385,8 +400,51 @@ s_simulate_locked(sim_t *self, sim_connector_t *c, int connector, const char *co
         return -1;
     }
     s_reason(reason, reason_size,
-             "unknown command '%.32s' (plug|unplug|ev_charge|ev_pause|fault)", command);
+             "unknown command '%.32s' (plug|unplug|ev_charge|ev_pause|fault; grid on connector 0)", command);
     return -1;
+}
+
+//  The household: "grid LOAD_A" sets what the house draws per phase
+//  besides the charger, "off" silences the meter, "on" revives it.
+static int
+s_simulate_grid(sim_t *self, const char *arg, char *reason, size_t reason_size)
+{
+    if (arg && s_eq(arg, "off")) {
+        self->grid_silent = true;
+        return 0;
+    }
+    if (arg && s_eq(arg, "on")) {
+        self->grid_silent = false;
+        return 0;
+    }
+    char *end = NULL;
+    double load = arg ? strtod(arg, &end) : NAN;
+    if (!arg || !*arg || end == arg || *end || !(load >= 0 && load <= HW_SIM_MAX_HOUSE_A)) {
+        s_reason(reason, reason_size, "grid takes the household load in A (0..%.0f), off or on",
+                 HW_SIM_MAX_HOUSE_A);
+        return -1;
+    }
+    self->house_load_a = load;
+    return 0;
+}
+
+static int
+s_read_grid(hw_driver_t *driver, hw_grid_state_t *out)
+{
+    assert(driver && driver->impl && out);
+    sim_t *self = driver->impl;
+    pthread_mutex_lock(&self->mutex);
+    s_enforce(self);
+    memset(out, 0, sizeof(*out));
+    out->ok = !self->grid_silent;
+    //  Balanced three-phase EVs: every phase carries the house load plus
+    //  each connector's per-phase current.
+    double current = self->house_load_a;
+    for (int i = 0; i < self->count; i++)
+        current += s_current(&self->connectors[i]);
+    out->current_a = out->ok ? current : 0.0;
+    pthread_mutex_unlock(&self->mutex);
+    return 0;
 }
 
 static int
@@ -404,6 +462,9 @@ s_simulate(hw_driver_t *driver, int connector, const char *command, const char *
     s_enforce(self);
     sim_connector_t *c = s_connector(self, connector);
     int rc = -1;
+    if (connector == 0 && s_eq(command, "grid"))
+        rc = s_simulate_grid(self, arg, reason, reason_size);
+    else
     if (c)
         rc = s_simulate_locked(self, c, connector, command, arg, reason, reason_size);
     else
@@ -470,6 +531,7 @@ static const hw_driver_ops_t s_ops = {
     .set_contactor = s_set_contactor,
     .set_lock = s_set_lock,
     .set_offered_current = s_set_offered_current,
+    .read_grid = s_read_grid,
     .simulate = s_simulate,
     .safety_feed = s_safety_feed,
     .safety_permit = s_safety_permit,

@@ -6,10 +6,14 @@
  *   - control pilot per IEC 61851-1: A no vehicle, B vehicle connected,
  *     C vehicle requests energy, F EVSE fault (-12 V, driven whenever a
  *     fault is active); D and E are never produced;
- *   - an EV model (32 A max, 3 phases, 230 V) that draws
- *     min(offered, 32 A) per phase only while the contactor is closed, the
- *     pilot is C, the offer is at least the 6 A minimum of IEC 61851-1
- *     and no fault is active;
+ *   - the offer encoded as the pilot's duty cycle (hw/pilot.h), and an EV
+ *     model (32 A max, 3 phases, 230 V) that decodes the duty cycle and
+ *     draws min(decoded, 32 A) per phase only while the contactor is
+ *     closed, the pilot is C, the PWM offers at least the 6 A minimum of
+ *     IEC 61851-1 and no fault is active;
+ *   - a household grid meter (connector 0, simulate "grid"): it reads the
+ *     house load plus every connector's per-phase current, and can fall
+ *     silent ("off") like a meter whose bus wire broke;
  *   - an energy meter that integrates power over the clock's monotonic
  *     time, so tests on a virtual clock charge for an hour in microseconds;
  *   - injectable faults: rcd, ground, overcurrent (the EV then draws its
@@ -54,6 +58,7 @@
 #define HW_SIM_OVERTEMP_C       90.0
 #define HW_SIM_WATCHDOG_MIN_MS  10      //  safety_feed timeout range
 #define HW_SIM_WATCHDOG_MAX_MS  10000
+#define HW_SIM_MAX_HOUSE_A      1000.0  //  household load range of the grid meter
 
 //  Create a simulated charger with 1..HW_MAX_CONNECTORS connectors, all
 //  unplugged, contactors open, unlocked, offering 32 A, meters at 0 Wh.

@@ -424,6 +424,30 @@ test('PIN: the digits are the idTag, PinIdTagPrefix prepended; malformed PINs re
   assert.deepEqual(authorizeTags(csms, since), ['PIN4711'], 'malformed PINs sent no Authorize');
 });
 
+test('keypad: key presses show the masked PIN, C clears, # presents it; the digits never reach the log', async (t) => {
+  const { csms, cp } = await bootedPair(t);
+  csms.handle('Authorize', () => ({ idTagInfo: { status: 'Accepted' } }));
+  await cp.cpctlOk('plug', '1');
+  await cp.cpctlOk('key', '98');
+  await cp.waitStatus((s) => connector(s, 1).hmi?.display === 'Enter PIN: **', 10000, 'two digits shown as **');
+  await cp.cpctlOk('key', 'C');
+  await cp.waitStatus((s) => !/Enter PIN/.test(connector(s, 1).hmi?.display ?? ''), 10000, 'C cancels the entry');
+  const since = csms.mark();
+  await cp.cpctlOk('key', '2468');
+  await cp.waitStatus((s) => connector(s, 1).hmi?.display === 'Enter PIN: ****', 10000, 'four digits shown as ****');
+  await cp.cpctlOk('key', '#');
+  const f = await csms.waitFor('Authorize', 20000, since);
+  assert.equal(f.msg[3].idTag, '2468', 'the PIN typed on the keypad is the idTag');
+  await cp.waitStatus((s) => connector(s, 1).transaction?.idTag === '2468', 15000, 'the PIN starts the session');
+  for (const bad of ['12x', '#'.repeat(17), '']) {
+    const r = await cp.cpctl('key', bad);
+    assert.notEqual(r.code, 0, `cpctl key ${JSON.stringify(bad)} is refused`);
+  }
+  assert.doesNotMatch(cp.logs().replace(/idTag[^,]*2468|"2468"|2468[^0-9]*Accepted/g, ''), /hw .*2468/,
+    'the hw actor logs how many keys, never the digits');
+  assert.match(cp.logs(), /keypad key\(s\) pressed/);
+});
+
 // ---------------------------------------------------------------- free charging
 
 test('free charging: plug starts a FREECHARGING transaction without Authorize; unplug stops it; persisted across restart', async (t) => {

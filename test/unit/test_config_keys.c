@@ -103,7 +103,20 @@ test_required_keys_present(void **state)
     const config_key_def_t *zero = config_keys_find("ReserveConnectorZeroSupported");
     assert_non_null(zero);
     assert_true(zero->readonly);
-    assert_null(config_keys_find("ConnectorSwitch3to1PhaseSupported"));
+    //  Smart charging: the contactors switch three phases together; the
+    //  key says so (read-only false) instead of leaving the CSMS to guess.
+    const config_key_def_t *switch3to1 = config_keys_find("ConnectorSwitch3to1PhaseSupported");
+    assert_non_null(switch3to1);
+    assert_true(switch3to1->readonly);
+    assert_string_equal(switch3to1->default_value, "false");
+    //  Local settings: readable by the CSMS, changed only locally.
+    const char *const local[] = { "InstallationMaxCurrent", "LocalCurrentLimit", "PowerBoostEnabled",
+                                  "PowerBoostMainFuse", "LocalChargingSchedule", "LocalTimeOffset", NULL };
+    for (size_t i = 0; local[i]; i++) {
+        const config_key_def_t *def = config_keys_find(local[i]);
+        if (!def || !def->local_only || def->readonly)
+            fail_msg("%s must be a local_only, locally writable key", local[i]);
+    }
     assert_null(config_keys_find("AuthEnabled"));
     assert_null(config_keys_find(NULL));
     assert_null(config_keys_find(""));

@@ -355,6 +355,35 @@ test_store_failure(void **state)
     assert_null(json);
 }
 
+//  Local settings (local_only): the CSMS reads them as readonly and its
+//  ChangeConfiguration is Rejected with nothing stored; the local path
+//  (cpctl, the status page) changes them.
+static void
+test_local_only_keys(void **state)
+{
+    fixture_t *f = *state;
+    assert_string_equal(s_change(f, "InstallationMaxCurrent", "20"), "Rejected");
+    assert_int_equal(config_store_get_int(f->store, "InstallationMaxCurrent", 0), 32);
+    config_change_t change;
+    assert_int_equal(change_configuration_apply(f->store, "InstallationMaxCurrent", "20", false,
+                                                &change), 0);
+    assert_int_equal(change.status, CONFIG_ACCEPTED);
+    assert_int_equal(config_store_get_int(f->store, "InstallationMaxCurrent", 0), 20);
+    //  The local path still validates.
+    assert_int_equal(change_configuration_apply(f->store, "LocalChargingSchedule", "25:00-01:00=10",
+                                                false, &change), 0);
+    assert_int_equal(change.status, CONFIG_REJECTED);
+    assert_non_null(strstr(change.reason, "window 1"));
+    char *response = NULL;
+    char code[40], description[256];
+    assert_int_equal(get_configuration_handle(f->store, "{\"key\":[\"InstallationMaxCurrent\"]}",
+                                              &response, code, sizeof(code), description,
+                                              sizeof(description)), 0);
+    assert_non_null(strstr(response, "\"readonly\":true"));
+    assert_non_null(strstr(response, "\"value\":\"20\""));
+    free(response);
+}
+
 //  --------------------------------------------------------------------------
 //  The config_get view
 
@@ -675,6 +704,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_change_authorization_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_security_profile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_local_only_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_values_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_actor_set_and_get, s_actor_setup, s_actor_teardown),
         cmocka_unit_test_setup_teardown(test_actor_ocpp_inbound, s_actor_setup, s_actor_teardown),

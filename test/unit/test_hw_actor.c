@@ -2,8 +2,9 @@
  * an inproc bus with the simulated charger behind it.
  *
  * The core tests pin down the publish rules (first sight, change, energy
- * while power flows, periodic refresh, dead bands) and the validation of
- * every hw_command (idTag, RFID UID, PIN, connector, operands). The actor
+ * while power flows, periodic refresh, dead bands; for the grid meter:
+ * first sight, silence, a 0.2 A band, a 2 s refresh) and the validation of
+ * every hw_command (idTag, RFID UID, PIN, connector, operands, grid). The actor
  * test checks what other actors rely on: a command is answered and its
  * effect published at once, tokens become hw.token events, and a snapshot
  * request returns every connector.
@@ -130,6 +131,76 @@ test_core_energy_while_power(void **state)
     hw_core_destroy(&core);
 }
 
+static hw_grid_state_t
+s_grid(bool ok, double current_a)
+{
+    hw_grid_state_t g;
+    memset(&g, 0, sizeof(g));
+    g.ok = ok;
+    g.current_a = current_a;
+    return g;
+}
+
+static void
+test_core_grid_publish(void **state)
+{
+    hw_core_t *core = hw_core_new(1);
+    hw_grid_state_t g = s_grid(true, 10.0);
+    //  First sight, whatever the reading.
+    assert_true(hw_core_grid_decide(core, &g, 0));
+    hw_core_grid_published(core, &g, 0);
+    //  The same reading a tick later: nothing to tell.
+    assert_false(hw_core_grid_decide(core, &g, HW_CORE_TICK_MS));
+    //  Meter noise inside the 0.2 A band is not worth an event...
+    hw_grid_state_t n;
+    n = s_grid(true, 10.15);  assert_false(hw_core_grid_decide(core, &n, 250));
+    n = s_grid(true, 9.85);   assert_false(hw_core_grid_decide(core, &n, 250));
+    n = s_grid(true, 10.2);   assert_false(hw_core_grid_decide(core, &n, 250));
+    //  ... a change past it is, both ways.
+    n = s_grid(true, 10.25);  assert_true(hw_core_grid_decide(core, &n, 250));
+    n = s_grid(true, 9.75);   assert_true(hw_core_grid_decide(core, &n, 250));
+    n = s_grid(true, 25.0);   assert_true(hw_core_grid_decide(core, &n, 250));
+    n = s_grid(true, NAN);    assert_true(hw_core_grid_decide(core, &n, 250));
+    //  Deciding records nothing: drift is measured against the last
+    //  published reading, so a slow creep is published once past the band.
+    n = s_grid(true, 10.21);  assert_true(hw_core_grid_decide(core, &n, 500));
+    //  The meter falls silent: publish at once, then quiet while silent.
+    n = s_grid(false, 0);
+    assert_true(hw_core_grid_decide(core, &n, 500));
+    hw_core_grid_published(core, &n, 500);
+    assert_false(hw_core_grid_decide(core, &n, 750));
+    //  ... and answers again, even with the same value: publish.
+    n = s_grid(true, 0);
+    assert_true(hw_core_grid_decide(core, &n, 1000));
+    hw_core_grid_published(core, &n, 1000);
+    assert_false(hw_core_grid_decide(core, &n, 1250));
+    //  Nothing changes: the periodic refresh, on the first tick at or
+    //  after the period (half a tick of slack), so Power Boost never sees
+    //  a live meter as stale.
+    assert_false(hw_core_grid_decide(core, &n, 1000 + HW_CORE_GRID_REFRESH_MS - HW_CORE_TICK_MS / 2 - 1));
+    assert_true(hw_core_grid_decide(core, &n, 1000 + HW_CORE_GRID_REFRESH_MS - HW_CORE_TICK_MS / 2));
+    assert_true(hw_core_grid_decide(core, &n, 1000 + HW_CORE_GRID_REFRESH_MS));
+    hw_core_grid_published(core, &n, 1000 + HW_CORE_GRID_REFRESH_MS);
+    assert_false(hw_core_grid_decide(core, &n, 1000 + HW_CORE_GRID_REFRESH_MS + HW_CORE_TICK_MS));
+    //  A silent meter is refreshed too (Power Boost counts its silence).
+    n = s_grid(false, 0);
+    hw_core_grid_published(core, &n, 5000);
+    assert_false(hw_core_grid_decide(core, &n, 5000 + HW_CORE_GRID_REFRESH_MS / 2));
+    assert_true(hw_core_grid_decide(core, &n, 5000 + HW_CORE_GRID_REFRESH_MS));
+    //  The grid bookkeeping is apart from the connectors'.
+    hw_connector_state_t st = s_state(1);
+    assert_int_equal(hw_core_decide(core, &st, 5000), HW_PUBLISH_FIRST);
+    hw_core_published(core, &st, 5000);
+    assert_false(hw_core_grid_decide(core, &n, 5000 + HW_CORE_GRID_REFRESH_MS / 2));
+    //  A reset (actor restart) forgets the grid too: first sight again.
+    hw_core_reset(core);
+    assert_true(hw_core_grid_decide(core, &n, 5000 + HW_CORE_GRID_REFRESH_MS / 2));
+    hw_core_destroy(&core);
+    //  A HW_CORE_GRID_REFRESH_MS of a few seconds is what Power Boost's
+    //  staleness rule (6 s = 3 missed refreshes) assumes.
+    assert_int_equal(HW_CORE_GRID_REFRESH_MS, 2000);
+}
+
 //  --------------------------------------------------------------------------
 //  Core: commands
 
@@ -195,6 +266,48 @@ test_core_simulate_commands(void **state)
     assert_int_equal(hw_core_parse_command(&cmd, 2, &a, reason, sizeof(reason)), -1);
     assert_non_null(strstr(reason, "unknown hw command"));
     cmd = s_cmd(1, "", NULL, 0);
+    assert_int_equal(s_parse(&cmd, &a), -1);
+}
+
+static void
+test_core_grid_command(void **state)
+{
+    hw_action_t a;
+    const char *ok[] = { "10", "0", "12.5", "off", "on" };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        cp_msg_hw_command_t cmd = s_cmd(0, "grid", ok[i], 0);
+        assert_int_equal(s_parse(&cmd, &a), 0);
+        assert_int_equal(a.kind, HW_ACTION_SIMULATE);
+        assert_int_equal(a.connector, 0);
+        assert_string_equal(a.command, "grid");
+        assert_string_equal(a.arg, ok[i]);
+    }
+    //  The operand is the driver's to judge (it knows its range): the core
+    //  passes it through unchanged.
+    cp_msg_hw_command_t cmd = s_cmd(0, "grid", "x", 0);
+    assert_int_equal(s_parse(&cmd, &a), 0);
+    assert_string_equal(a.arg, "x");
+    //  Connector 0 only: the meter is the installation's, not a connector's.
+    char reason[200];
+    cmd = s_cmd(1, "grid", "10", 0);
+    assert_int_equal(hw_core_parse_command(&cmd, 2, &a, reason, sizeof(reason)), -1);
+    assert_non_null(strstr(reason, "connector 0"));
+    cmd = s_cmd(2, "grid", "off", 0);
+    assert_int_equal(s_parse(&cmd, &a), -1);
+    cmd = s_cmd(3, "grid", "10", 0);
+    assert_int_equal(s_parse(&cmd, &a), -1);
+    cmd = s_cmd(-1, "grid", "10", 0);
+    assert_int_equal(s_parse(&cmd, &a), -1);
+    //  An operand is required.
+    cmd = s_cmd(0, "grid", "", 0);
+    assert_int_equal(hw_core_parse_command(&cmd, 2, &a, reason, sizeof(reason)), -1);
+    assert_non_null(strstr(reason, "off or on"));
+    cmd = s_cmd(0, "grid", NULL, 0);
+    assert_int_equal(s_parse(&cmd, &a), -1);
+    //  Connector 0 is still no connector for the other commands.
+    cmd = s_cmd(0, "fault", "rcd", 0);
+    assert_int_equal(s_parse(&cmd, &a), -1);
+    cmd = s_cmd(0, "offer", NULL, 16);
     assert_int_equal(s_parse(&cmd, &a), -1);
 }
 
@@ -566,6 +679,15 @@ test_actor_snapshot(void **state)
         cp_msg_destroy(&reply);
         reply = s_recv(b, cp_bus_requests(b->tester), &env, 2000);
     }
+    //  The simulator has a grid meter: its reading closes the levels.
+    assert_non_null(reply);
+    assert_int_equal(env.kind, CP_BUS_PARTIAL);
+    assert_int_equal(reply->type, CP_MSG_HW_GRID);
+    assert_true(reply->u.hw_grid.ok);
+    assert_true(reply->u.hw_grid.current_a == 0.0);
+    assert_true(reply->u.hw_grid.charger_a == 0.0);
+    cp_msg_destroy(&reply);
+    reply = s_recv(b, cp_bus_requests(b->tester), &env, 2000);
     assert_non_null(reply);
     assert_int_equal(env.kind, CP_BUS_REPLY);
     assert_int_equal(reply->type, CP_MSG_REPLY);
@@ -649,7 +771,9 @@ main(void)
         cmocka_unit_test(test_core_first_then_quiet),
         cmocka_unit_test(test_core_change),
         cmocka_unit_test(test_core_energy_while_power),
+        cmocka_unit_test(test_core_grid_publish),
         cmocka_unit_test(test_core_simulate_commands),
+        cmocka_unit_test(test_core_grid_command),
         cmocka_unit_test(test_core_driver_commands),
         cmocka_unit_test(test_core_swipe),
         cmocka_unit_test(test_core_rfid),

@@ -2,7 +2,9 @@
  *
  * Every other test and the demo stand on this model, so it is checked
  * here against the physics it claims: pilot states per IEC 61851-1, the
- * EV's current rules, the meter's integral over time, faults and refusals.
+ * EV's current rules (it draws what it decodes from the pilot's duty
+ * cycle), the meter's integral over time, faults and refusals, and the
+ * household grid meter Power Boost reads.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -417,6 +419,168 @@ test_energy_monotonic(void **state)
     assert_true(s_read(f, 1).energy_wh == last);
 }
 
+//  --------------------------------------------------------------------------
+//  The pilot's duty cycle and the EV that decodes it (hw/pilot.h)
+
+static void
+test_duty_cycle_and_ev_decode(void **state)
+{
+    fixture_t *f = *state;
+    //  The default 32 A offer, before any car: 53.33 %.
+    hw_connector_state_t st = s_read(f, 1);
+    assert_true(fabs(st.duty_pct - 160.0 / 3.0) < 1e-9);
+    //  The duty cycle follows the offer with or without a car.
+    assert_int_equal(f->hw->ops->set_offered_current(f->hw, 1, 16), 0);
+    st = s_read(f, 1);
+    assert_true(st.offered_a == 16.0);
+    assert_true(fabs(st.duty_pct - 80.0 / 3.0) < 1e-9);       //  26.67 %
+    assert_true(st.current_a == 0.0);
+    //  The EV draws what it decodes from 26.67 %: 16.00 A, not 15.99.
+    s_start_charging(f, 1);
+    st = s_read(f, 1);
+    assert_true(st.current_a == 16.0);
+    assert_true(fabs(st.duty_pct - 80.0 / 3.0) < 1e-9);
+    //  Below 6 A the oscillator is off (100 %): the EV draws nothing.
+    assert_int_equal(f->hw->ops->set_offered_current(f->hw, 1, 5), 0);
+    st = s_read(f, 1);
+    assert_true(st.offered_a == 5.0);
+    assert_true(st.duty_pct == 100.0);
+    assert_true(st.current_a == 0.0);
+    assert_true(st.power_w == 0.0);
+    assert_int_equal(f->hw->ops->set_offered_current(f->hw, 1, 0), 0);
+    assert_true(s_read(f, 1).duty_pct == 100.0);
+    //  Offers on the 0.1 A grid reach the EV exactly: it controls its
+    //  current to 10 mA, so 7.0 A / 0.6 × 0.6 = 6.999999999999999 A of
+    //  floating point is drawn as 7.00 A (and meters count clean values).
+    const double offers[][3] = {        //  offer, duty %, drawn
+        {  6.0, 10.0,  6.0 },
+        {  7.0, 7.0 / 0.6, 7.0 },
+        { 10.5, 17.5, 10.5 },
+        { 11.0, 11.0 / 0.6, 11.0 },
+        { 12.5, 12.5 / 0.6, 12.5 },
+        { 13.7, 13.7 / 0.6, 13.7 },
+        { 14.0, 14.0 / 0.6, 14.0 },
+        { 31.9, 31.9 / 0.6, 31.9 },
+        { 51.0, 85.0, 32.0 },           //  the EV's own 32 A maximum
+        { 80.0, 96.0, 32.0 },
+    };
+    for (size_t i = 0; i < sizeof(offers) / sizeof(offers[0]); i++) {
+        assert_int_equal(f->hw->ops->set_offered_current(f->hw, 1, offers[i][0]), 0);
+        st = s_read(f, 1);
+        assert_true(fabs(st.duty_pct - offers[i][1]) < 1e-9);
+        if (st.current_a != offers[i][2])
+            fail_msg("offer %.1f A: the EV draws %.17g A, expected %.2f", offers[i][0],
+                     st.current_a, offers[i][2]);
+        assert_true(fabs(st.power_w - offers[i][2] * 690.0) < 1e-6);
+    }
+    //  The safety path's derating cap is what the pilot offers, and so
+    //  what the EV decodes.
+    assert_int_equal(f->hw->ops->set_offered_current(f->hw, 1, 32), 0);
+    assert_int_equal(f->hw->ops->safety_permit(f->hw, 1, true, 10), 0);
+    st = s_read(f, 1);
+    assert_true(st.offered_a == 10.0);
+    assert_true(fabs(st.duty_pct - 100.0 / 6.0) < 1e-9);
+    assert_true(st.current_a == 10.0);
+}
+
+//  --------------------------------------------------------------------------
+//  The household grid meter (connector 0, "grid")
+
+static hw_grid_state_t
+s_grid(fixture_t *f)
+{
+    hw_grid_state_t g;
+    memset(&g, 0xa5, sizeof(g));
+    assert_int_equal(f->hw->ops->read_grid(f->hw, &g), 0);
+    return g;
+}
+
+static void
+test_grid_meter(void **state)
+{
+    fixture_t *f = *state;
+    assert_non_null(f->hw->ops->read_grid);
+    //  At power-on: the meter answers, no household load, no charging.
+    hw_grid_state_t g = s_grid(f);
+    assert_true(g.ok);
+    assert_true(g.current_a == 0.0);
+    //  The house alone.
+    assert_int_equal(s_sim(f, 0, "grid", "10"), 0);
+    g = s_grid(f);
+    assert_true(g.ok);
+    assert_true(g.current_a == 10.0);
+    //  Plus every connector's per-phase current.
+    assert_int_equal(f->hw->ops->set_offered_current(f->hw, 1, 16), 0);
+    s_start_charging(f, 1);
+    assert_true(s_grid(f).current_a == 26.0);
+    s_start_charging(f, 2);                                 //  the default 32 A
+    assert_true(s_grid(f).current_a == 58.0);
+    assert_int_equal(s_sim(f, 2, "ev_pause", NULL), 0);
+    assert_true(s_grid(f).current_a == 26.0);
+    //  An offer below 6 A draws nothing, so the meter does not see it.
+    assert_int_equal(f->hw->ops->set_offered_current(f->hw, 1, 5), 0);
+    assert_true(s_grid(f).current_a == 10.0);
+    assert_int_equal(f->hw->ops->set_offered_current(f->hw, 1, 16), 0);
+    //  A misbehaving EV (overcurrent) is seen on the meter too.
+    assert_int_equal(s_sim(f, 1, "fault", "overcurrent"), 0);
+    assert_true(s_grid(f).current_a == 10.0 + 26.0);
+    assert_int_equal(s_sim(f, 1, "fault", "clear"), 0);
+    //  The house load changes; decimals and the range ends are taken.
+    assert_int_equal(s_sim(f, 0, "grid", "12.5"), 0);
+    assert_true(s_grid(f).current_a == 28.5);
+    assert_int_equal(s_sim(f, 0, "grid", "0"), 0);
+    assert_true(s_grid(f).current_a == 16.0);
+    assert_int_equal(s_sim(f, 0, "grid", "1000"), 0);
+    assert_true(s_grid(f).current_a == 1016.0);
+    assert_int_equal(s_sim(f, 0, "grid", "10"), 0);
+    //  The meter falls silent, and answers again with the live value.
+    assert_int_equal(s_sim(f, 0, "grid", "off"), 0);
+    g = s_grid(f);
+    assert_false(g.ok);
+    assert_int_equal(s_sim(f, 0, "grid", "off"), 0);        //  idempotent
+    assert_false(s_grid(f).ok);
+    //  The load may change while it is silent; it shows once it is back.
+    assert_int_equal(s_sim(f, 0, "grid", "4"), 0);
+    assert_false(s_grid(f).ok);
+    assert_int_equal(s_sim(f, 0, "grid", "on"), 0);
+    g = s_grid(f);
+    assert_true(g.ok);
+    assert_true(g.current_a == 20.0);
+    assert_int_equal(s_sim(f, 0, "grid", "on"), 0);
+    assert_true(s_grid(f).ok);
+    //  A silent meter does not stop the charger: the connectors still draw.
+    assert_int_equal(s_sim(f, 0, "grid", "off"), 0);
+    assert_true(s_read(f, 1).current_a == 16.0);
+}
+
+static void
+test_grid_bad_operands(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(s_sim(f, 0, "grid", "10"), 0);
+    const char *bad[] = { "x", "-1", "", "2000", "1000.1", "10A", " 10x", "nan", "inf", "OFF", "On" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char reason[128] = "";
+        if (f->hw->ops->simulate(f->hw, 0, "grid", bad[i], reason, sizeof(reason)) != -1)
+            fail_msg("grid '%s' accepted", bad[i]);
+        assert_non_null(strstr(reason, "grid takes the household load"));
+        assert_non_null(strstr(reason, "off or on"));
+    }
+    assert_int_equal(s_sim(f, 0, "grid", NULL), -1);
+    assert_int_equal(f->hw->ops->simulate(f->hw, 0, "grid", "x", NULL, 0), -1);
+    //  A refused operand changes nothing.
+    hw_grid_state_t g = s_grid(f);
+    assert_true(g.ok);
+    assert_true(g.current_a == 10.0);
+    //  grid is a command of connector 0 only.
+    char reason[128] = "";
+    assert_int_equal(f->hw->ops->simulate(f->hw, 1, "grid", "10", reason, sizeof(reason)), -1);
+    assert_non_null(strstr(reason, "unknown command"));
+    assert_int_equal(s_sim(f, 3, "grid", "10"), -1);
+    assert_int_equal(s_sim(f, 0, "plug", NULL), -1);
+    assert_true(s_grid(f).current_a == 10.0);
+}
+
 //  Concurrent readers and writers must neither crash nor break invariants
 //  (run under ThreadSanitizer/ASan in CI).
 typedef struct {
@@ -476,6 +640,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_faults_and_clear, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_overcurrent, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_energy_monotonic, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_duty_cycle_and_ev_decode, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_grid_meter, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_grid_bad_operands, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_threads, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,8 +19,10 @@ static const char s_usage[] =
     "  ev N charge | ev N pause       the EV asks for energy / stops asking\n"
     "  swipe IDTAG                    an identifier presented at the reader\n"
     "  rfid UIDHEX                    raw card UID bytes as read\n"
-    "  pin CODE                       a PIN entered on the keypad\n"
+    "  pin CODE                       a PIN entered on the keypad (whole)\n"
+    "  key KEYS                       keypad presses in order: 0-9, C clear, # submit\n"
     "  fault N rcd|ground|overcurrent|overtemp|welding|clear\n"
+    "  grid LOAD_A | grid off | grid on   simulated household load behind the grid meter\n"
     "  actor list | actor kill NAME | actor hang NAME\n"
     "  config get [KEY] | config set KEY VALUE\n"
     "  datatransfer VENDORID [MESSAGEID [DATA]]   DataTransfer.req to the central system\n";
@@ -46,6 +48,7 @@ s_shape_ok(int argc, char **argv)
     if (streq(c, "plug") || streq(c, "unplug")) return argc == 2;
     if (streq(c, "ev")) return argc == 3 && (streq(argv[2], "charge") || streq(argv[2], "pause"));
     if (streq(c, "swipe") || streq(c, "rfid") || streq(c, "pin")) return argc == 2;
+    if (streq(c, "grid") || streq(c, "key")) return argc == 2;
     if (streq(c, "fault"))
         return argc == 3 && (streq(argv[2], "rcd") || streq(argv[2], "ground") || streq(argv[2], "overcurrent")
                              || streq(argv[2], "overtemp") || streq(argv[2], "welding") || streq(argv[2], "clear"));
