@@ -12,6 +12,8 @@ cd "$ROOT"
 
 STATE=$(mktemp -d /tmp/chargepointd-demo.XXXXXX)
 PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+# The status page: 8080 (the default) when free, else any free loopback port.
+HTTP_PORT=$(node -e 'const n=require("net");const t=(p)=>{const s=n.createServer().once("error",()=>t(0)).listen(p,"127.0.0.1",()=>{console.log(s.address().port);s.close()})};t(8080)')
 CSMS_PID=""; CP_PID=""
 cleanup() {
   [ -n "$CP_PID" ] && kill "$CP_PID" 2>/dev/null && wait "$CP_PID" 2>/dev/null || true
@@ -30,7 +32,7 @@ sleep 0.5
 
 say "chargepointd starts on simulated hardware: 2 connectors, identity DEMO-CP-01"
 "$BUILD/chargepointd" --csms "ws://127.0.0.1:$PORT/ocpp" --id DEMO-CP-01 --connectors 2 \
-  --state-dir "$STATE" --log-level warn &
+  --state-dir "$STATE" --http "127.0.0.1:$HTTP_PORT" --log-level warn &
 CP_PID=$!
 
 for _ in $(seq 1 50); do
@@ -38,6 +40,7 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 say "registered: BootNotification Accepted, StatusNotification for connectors 0, 1 and 2"
+say "the local status page follows along live at http://127.0.0.1:$HTTP_PORT/"
 sleep 1
 cpctl status
 

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # install-deps.sh — installs the Debian packages chargepointd builds and
 # tests with. Idempotent: does nothing when everything is present. Runs
-# apt-get as root, or through sudo when not root.
+# apt-get as root, or through sudo when not root. chromium is for the
+# status page's browser test (test/e2e/status_page_browser.test.mjs).
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config
           libzmq3-dev libczmq-dev libmsgpack-dev libwebsockets-dev
           libmbedtls-dev libcmocka-dev libsqlite3-dev libjansson-dev
-          openssl clang nodejs npm)
+          openssl clang nodejs npm chromium)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "actors/config/config_store.h"
 #include "actors/transaction/transaction_actor.h"
+#include "gateway/httpd.h"
 #include "hw/sim/sim.h"
 #include "supervisor/actor_proc.h"
 #include "supervisor/clock.h"
@@ -135,14 +136,31 @@ main(int argc, char **argv)
         cp_log_redact_url(options.csms_url, url, sizeof(url));
     cp_info("main", "chargepointd %s starting: id=%s csms=%s connectors=%d state=%s",
             CP_VERSION, options.id[0] ? options.id : "-", url, options.connectors, options.state_dir);
+    //  The status page first: a port that is taken is a configuration
+    //  error to report before any actor starts. It reaches the supervisor
+    //  through the control endpoint, like cpctl.
+    httpd_t *httpd = NULL;
+    if (strcmp(options.http, "off") != 0) {
+        httpd_config_t http = { .listen = options.http, .control = options.control,
+                                .sim = strcmp(options.hw, "sim") == 0 };
+        httpd = httpd_new(&http, err, sizeof(err));
+        if (!httpd) {
+            fprintf(stderr, "chargepointd: %s\n", err);
+            hw_driver_destroy(&hw);
+            cp_clock_destroy(&clock);
+            return 2;
+        }
+    }
     cp_supervisor_t *supervisor = cp_supervisor_new(&options, clock, hw, err, sizeof(err));
     if (!supervisor) {
         fprintf(stderr, "chargepointd: %s\n", err);
+        httpd_destroy(&httpd);
         hw_driver_destroy(&hw);
         cp_clock_destroy(&clock);
         return 2;
     }
     rc = cp_supervisor_run(supervisor);
+    httpd_destroy(&httpd);
     if (rc == CP_EXIT_HARD_RESET) {
         //  Hard Reset: stop everything cleanly, then become a new process
         //  with the same command line (the state dir lock is O_CLOEXEC).

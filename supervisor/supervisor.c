@@ -20,11 +20,13 @@
 #include <jansson.h>
 #include <math.h>
 #include <string.h>
+#include "actors/config/ocpp_settings.h"
 #include "supervisor/actor_proc.h"
 #include "supervisor/actors.h"
 #include "supervisor/bus.h"
 #include "supervisor/log.h"
 #include "supervisor/shell.h"
+#include "supervisor/store.h"
 
 #define MAX_ACTORS 16
 #define MAX_PENDING 64
@@ -91,6 +93,8 @@ struct _cp_supervisor_t {
     int64_t seen_ocpp, seen_hw[HW_MAX_CONNECTORS + 1], seen_tx[HW_MAX_CONNECTORS + 1];
     int64_t seen_hmi[HW_MAX_CONNECTORS + 1];
     int64_t next_tick;
+    sqlite3 *db;                   //  read-only use: the OCPP settings in force
+    config_store_t *config;
     char reset_type[16];           //  Reset requested by the central system
     int64_t reset_at;
     int exit_code;
@@ -424,19 +428,28 @@ static json_t *
 s_status_json(cp_supervisor_t *self)
 {
     json_t *root = json_object();
-    json_object_set_new(root, "chargePointId", json_string(self->options->id));
+    //  The OCPP settings in force (store, else start-up options).
+    ocpp_settings_t settings = { .enabled = self->options->csms_url[0] != '\0' };
+    if (!self->config || ocpp_settings_read(self->config, &settings) != CONFIG_STORE_OK) {
+        //  (options bound both: a URL of 500+ characters is not dialable)
+        snprintf(settings.url, sizeof(settings.url), "%.500s", self->options->csms_url);
+        snprintf(settings.identity, sizeof(settings.identity), "%.48s", self->options->id);
+    }
+    json_object_set_new(root, "chargePointId", json_string(settings.identity));
     json_object_set_new(root, "version", json_string(CP_VERSION));
     json_t *ocpp = json_object();
     const cp_msg_ocpp_state_t *os = self->ocpp_state ? &self->ocpp_state->u.ocpp_state : NULL;
-    const char *conn = os ? os->connection : (self->options->csms_url[0] ? "connecting" : "disabled");
+    const char *conn = os ? os->connection : (settings.enabled ? "connecting" : "disabled");
     json_object_set_new(ocpp, "connection", json_string(conn));
+    json_object_set_new(ocpp, "enabled", json_boolean(settings.enabled));
+    json_object_set_new(ocpp, "passwordSet", json_boolean(settings.password_set));
     json_object_set_new(ocpp, "registration", json_string(os ? os->registration : "None"));
     json_object_set_new(ocpp, "heartbeatInterval", json_integer(os ? os->heartbeat_interval : 0));
     if (os && os->last_error[0])
         json_object_set_new(ocpp, "lastError", json_string(os->last_error));
-    if (self->options->csms_url[0]) {
+    if (settings.url[0]) {
         char url[512];
-        cp_log_redact_url(self->options->csms_url, url, sizeof(url));
+        cp_log_redact_url(settings.url, url, sizeof(url));
         json_object_set_new(ocpp, "url", json_string(url));
     }
     json_object_set_new(root, "ocpp", ocpp);
@@ -850,6 +863,12 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
         cp_supervisor_destroy(&self);
         return NULL;
     }
+    //  No store, no settings: status then shows the start-up options.
+    char store_err[256];
+    self->db = cp_store_open(options->state_dir, store_err, sizeof(store_err));
+    self->config = self->db ? config_store_new(self->db, options) : NULL;
+    if (!self->config)
+        cp_warn("supervisor", "status cannot read the OCPP settings: %s", self->db ? "config store" : store_err);
     cp_bus_subscribe(self->bus, "ocpp.state");
     cp_bus_subscribe(self->bus, "hw.connector.");
     cp_bus_subscribe(self->bus, "tx.connector.");
@@ -906,6 +925,8 @@ cp_supervisor_destroy(cp_supervisor_t **self_p)
         cp_msg_destroy(&self->sc_limit[n]);
     }
     cp_msg_destroy(&self->grid);
+    config_store_destroy(&self->config);
+    cp_store_close(&self->db);
     zpoller_destroy(&self->poller);
     cp_bus_destroy(&self->bus);
     zsock_destroy(&self->control);

@@ -22,7 +22,9 @@ s_check_security_profile(config_store_t *store, bool from_csms, config_change_t 
     const cp_options_t *opts = config_store_options(store);
     char current[CONFIG_VALUE_MAX + 1];
     char key[CONFIG_VALUE_MAX + 1];
+    char url[CONFIG_VALUE_MAX + 1];
     if (config_store_get(store, "SecurityProfile", current, sizeof(current)) != CONFIG_STORE_OK
+    ||  config_store_get(store, "CentralSystemUrl", url, sizeof(url)) != CONFIG_STORE_OK
     ||  config_store_get(store, "AuthorizationKey", key, sizeof(key)) != CONFIG_STORE_OK)
         return -1;
     config_security_ctx_t ctx = {
@@ -32,7 +34,7 @@ s_check_security_profile(config_store_t *store, bool from_csms, config_change_t 
         //  Trust for a wss:// CSMS comes from --ca-file or, without it, the
         //  system CA store, which a wss:// URL already relies on.
         .tls_roots_available = opts->ca_file[0] != '\0'
-                            || strncasecmp(opts->csms_url, "wss://", 6) == 0,
+                            || strncasecmp(url, "wss://", 6) == 0,
         //  No certificate management yet: no Charge Point certificate.
         .client_certificate = false,
     };

@@ -32,12 +32,17 @@
  * PinIdTagPrefix, FreeChargingEnabled, FreeChargingIdTag (the auth actor;
  * see actors/auth/auth_actor.h). A string key may list its allowed values
  * (CONFIG_CHECK_MEMBERS: an enumeration) and bound its length with min/max.
+ * OcppEnabled, CentralSystemUrl, ChargePointIdentity: the seed's OCPP
+ * settings screen (actors/config/ocpp_settings.h), local_only, defaulting
+ * to the start-up options.
  */
 #include "actors/config/config_keys.h"
 
 #include "actors/smartcharging/local_limits.h"
 
 #include <assert.h>
+#include "actors/config/ocpp_settings.h"
+#include "supervisor/log.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -222,6 +227,16 @@ static const config_key_def_t s_keys[] = {
       .default_value = "", .check = CONFIG_CHECK_LOCAL_SCHEDULE, .profile = "Vendor" },
     //  Local time = UTC + this many minutes (UTC-12 … UTC+14).
     LOCAL_INT("LocalTimeOffset", "0", -720, 840),
+
+    //  ---- Vendor keys: the seed's OCPP settings (actors/config/ocpp_settings.h) ----
+    //  The owner's choice of central system: the CSMS may read them, only
+    //  cpctl and the status page change them. Defaults: --csms and --id.
+    { .name = "OcppEnabled", .type = CONFIG_TYPE_BOOL, .local_only = true,
+      .default_kind = CONFIG_DEFAULT_OCPP_ENABLED, .profile = "Vendor" },
+    { .name = "CentralSystemUrl", .type = CONFIG_TYPE_STRING, .local_only = true,
+      .default_kind = CONFIG_DEFAULT_CSMS_URL, .check = CONFIG_CHECK_CSMS_URL, .profile = "Vendor" },
+    { .name = "ChargePointIdentity", .type = CONFIG_TYPE_STRING, .local_only = true,
+      .default_kind = CONFIG_DEFAULT_IDENTITY, .check = CONFIG_CHECK_IDENTITY, .profile = "Vendor" },
 };
 
 #define KEY_COUNT (sizeof(s_keys) / sizeof(s_keys[0]))
@@ -292,6 +307,20 @@ config_keys_default(const config_key_def_t *def, const cp_options_t *opts,
             break;
         case CONFIG_DEFAULT_SECURITY_PROFILE:
             snprintf(buf, size, "%d", s_options_security_profile(opts));
+            break;
+        case CONFIG_DEFAULT_OCPP_ENABLED:
+            snprintf(buf, size, "%s", opts && opts->csms_url[0] ? "true" : "false");
+            break;
+        case CONFIG_DEFAULT_CSMS_URL:
+            //  GetConfiguration shows this key: a password in the user info
+            //  of a start-up URL (which the client refuses anyway) is masked.
+            if (opts)
+                cp_log_redact_url(opts->csms_url, buf, size);
+            else
+                buf[0] = '\0';
+            break;
+        case CONFIG_DEFAULT_IDENTITY:
+            snprintf(buf, size, "%s", opts ? opts->id : "");
             break;
         case CONFIG_DEFAULT_CONST:
         default:
@@ -580,6 +609,11 @@ s_validate_string(const config_key_def_t *def, const char *value,
             return CONFIG_REJECTED;
         }
     }
+
+    if (def->check == CONFIG_CHECK_CSMS_URL && !ocpp_settings_url_ok(value, reason, reason_size))
+        return CONFIG_REJECTED;
+    if (def->check == CONFIG_CHECK_IDENTITY && !ocpp_settings_identity_ok(value, reason, reason_size))
+        return CONFIG_REJECTED;
     //  A string key with a set of allowed values is an enumeration.
     if (def->check == CONFIG_CHECK_MEMBERS) {
         const char *member = s_member(def->allowed, value);

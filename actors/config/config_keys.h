@@ -43,7 +43,10 @@ typedef enum {
     CONFIG_DEFAULT_CONST = 0,          //  default_value
     CONFIG_DEFAULT_CONNECTORS,         //  options->connectors
     CONFIG_DEFAULT_CONNECTORS_PLUS_1,  //  connectors + connector 0 (grid side)
-    CONFIG_DEFAULT_SECURITY_PROFILE    //  what the start-up options already use
+    CONFIG_DEFAULT_SECURITY_PROFILE,   //  what the start-up options already use
+    CONFIG_DEFAULT_OCPP_ENABLED,       //  "true" when --csms was given
+    CONFIG_DEFAULT_CSMS_URL,           //  options->csms_url (provisioning)
+    CONFIG_DEFAULT_IDENTITY            //  options->id (provisioning)
 } config_default_t;
 
 //  How values of a CSL or string key are checked beyond their type.
@@ -52,7 +55,9 @@ typedef enum {
     CONFIG_CHECK_MEMBERS,              //  each CSL item is one of `allowed`
     CONFIG_CHECK_PHASE_ROTATION,       //  CSL of [N.]rotation, N ≤ connectors
     CONFIG_CHECK_AUTHORIZATION_KEY,    //  security whitepaper 7.2
-    CONFIG_CHECK_LOCAL_SCHEDULE        //  actors/smartcharging/local_limits.h grammar
+    CONFIG_CHECK_LOCAL_SCHEDULE,       //  actors/smartcharging/local_limits.h grammar
+    CONFIG_CHECK_CSMS_URL,             //  ocpp_settings_url_ok
+    CONFIG_CHECK_IDENTITY              //  ocpp_settings_identity_ok
 } config_check_t;
 
 typedef struct {

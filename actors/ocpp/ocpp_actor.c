@@ -10,6 +10,12 @@
  *           actor becomes an InternalError, never an invalid frame.
  * Registration survives a restart of this actor within one process run
  * (table ocpp_session, keyed by the run id); a new process boots afresh.
+ *
+ * Connection settings (the seed's OCPP settings screen: OcppEnabled,
+ * CentralSystemUrl, ChargePointIdentity, AuthorizationKey, plus
+ * WebSocketPingInterval) are read from the config store and applied by
+ * reconnecting whenever config.changed names one of them; another URL or
+ * identity is another central system, which has to register us afresh.
  */
 #define _GNU_SOURCE             //  memmem
 #include "actors/ocpp/ocpp_actor.h"
@@ -19,6 +25,7 @@
 #include <sqlite3.h>
 #include <string.h>
 #include "actors/config/config_store.h"
+#include "actors/config/ocpp_settings.h"
 #include "actors/ocpp/ocpp_core.h"
 #include "actors/ocpp/routes.h"
 #include "actors/ocpp/trigger_message.h"
@@ -52,6 +59,8 @@ typedef struct {
     wsclient_t *ws;
     zsock_t *ws_events;
     char password[128];
+    ocpp_settings_t active;        //  what the WebSocket client dials now
+    int ping_interval_s;           //  ... and its ping interval
     int timer_id;
     int reconfigure_timer;         //  settings changed: reconnect when idle
     inbound_t inbound[INBOUND_MAX];
@@ -138,8 +147,7 @@ s_state_msg(ocpp_actor_t *self)
 {
     cp_msg_t *msg = cp_msg_new(CP_MSG_OCPP_STATE);
     cp_msg_ocpp_state_t *st = &msg->u.ocpp_state;
-    cp_msg_set_str(st->connection, self->options->csms_url[0]
-                   ? ocpp_conn_name(ocpp_core_connection(self->core)) : "disabled");
+    cp_msg_set_str(st->connection, ocpp_conn_name(ocpp_core_connection(self->core)));
     cp_msg_set_str(st->registration, ocpp_reg_name(ocpp_core_registration(self->core)));
     st->heartbeat_interval = ocpp_core_heartbeat_interval(self->core);
     st->boot_count = ocpp_core_boot_count(self->core);
@@ -413,8 +421,8 @@ s_on_ws_event(zloop_t *loop, zsock_t *sock, void *arg)
         snprintf(detail_buf, sizeof(detail_buf), "%.*s", (int) zframe_size(data), (char *) zframe_data(data));
         detail = detail_buf;
     }
-    if (!event)
-        ;
+    if (!event || !self->ws)
+        ;                           //  from a client stopped since: stale
     else
     if (streq(event, "frame") && data) {
         s_log_frame("←", (const char *) zframe_data(data), zframe_size(data));
@@ -497,39 +505,93 @@ s_on_inbound_reply(ocpp_actor_t *self, const cp_bus_envelope_t *env, const cp_ms
     memset(in, 0, sizeof(*in));
 }
 
+//  Stop dialling: OCPP switched off, or nothing to dial.
 static void
-s_apply_ws_config(ocpp_actor_t *self, bool reconfigure)
+s_stop_ws(ocpp_actor_t *self)
 {
-    if (!self->options->csms_url[0])
+    wsclient_destroy(&self->ws);
+    memset(&self->active, 0, sizeof(self->active));
+    memset(self->password, 0, sizeof(self->password));
+}
+
+//  Read the settings in force and make the WebSocket client match them:
+//  start it, reconnect it with new settings, or stop it. Unchanged
+//  settings leave a working connection alone.
+static void
+s_apply_ws_config(ocpp_actor_t *self)
+{
+    int64_t now = s_now(self);
+    ocpp_settings_t wanted;
+    char password[sizeof(self->password)] = "";
+    if (ocpp_settings_read(self->config, &wanted) != CONFIG_STORE_OK
+    ||  config_store_get(self->config, "AuthorizationKey", password, sizeof(password)) != CONFIG_STORE_OK) {
+        cp_error("ocpp", "cannot read the connection settings: keeping the current ones");
         return;
-    //  main seeded the store (flag/env password included) before any actor
-    //  started; from then on the store is the truth.
-    self->password[0] = '\0';
-    config_store_get(self->config, "AuthorizationKey", self->password, sizeof(self->password));
+    }
+    int ping = (int) s_config_int(self, "WebSocketPingInterval", 60);
+    if (!wanted.enabled) {
+        if (self->ws)
+            cp_info("ocpp", "OCPP disabled: disconnecting");
+        s_stop_ws(self);
+        ocpp_core_disabled(self->core, now);
+        memset(password, 0, sizeof(password));
+        return;
+    }
+    if (!ocpp_settings_complete(&wanted)) {
+        s_stop_ws(self);
+        ocpp_core_connect_failed(self->core, now, wanted.url[0] ? "no charge point identity configured"
+                                                                : "no central system URL configured");
+        memset(password, 0, sizeof(password));
+        return;
+    }
+    bool same_target = self->ws && streq(wanted.url, self->active.url)
+                    && streq(wanted.identity, self->active.identity);
+    if (same_target && streq(password, self->password) && ping == self->ping_interval_s) {
+        memset(password, 0, sizeof(password));
+        return;                     //  nothing the connection depends on changed
+    }
+    memcpy(self->password, password, sizeof(self->password));
+    memset(password, 0, sizeof(password));
+    char endpoint[64];
+    snprintf(endpoint, sizeof(endpoint), "inproc://ocpp-ws-%p", (void *) self);
     wsclient_config_t cfg = {
-        .url = self->options->csms_url,
-        .identity = self->options->id,
+        .url = wanted.url,
+        .identity = wanted.identity,
         .password = self->password,
         .ca_file = self->options->ca_file[0] ? self->options->ca_file : NULL,
-        .ping_interval_s = (int) s_config_int(self, "WebSocketPingInterval", 60),
+        .ping_interval_s = ping,
         .backoff_min_ms = 1000,
         .backoff_max_ms = 30000,
         .max_frame = MAX_FRAME,
-        .events_endpoint = NULL,
+        .events_endpoint = endpoint,
     };
-    char endpoint[64];
-    snprintf(endpoint, sizeof(endpoint), "inproc://ocpp-ws-%p", (void *) self);
-    cfg.events_endpoint = endpoint;
-    if (reconfigure && self->ws)
-        wsclient_reconfigure(self->ws, &cfg);
-    else
+    if (!same_target && (self->ws || ocpp_core_connection(self->core) == OCPP_CONN_DISABLED))
+        //  Another central system (or OCPP switched on again): register afresh.
+        ocpp_core_reregister(self->core, now);
+    int rc = 0;
+    if (self->ws)
+        rc = wsclient_reconfigure(self->ws, &cfg);
+    else {
         self->ws = wsclient_new(&cfg);
-    if (!self->ws)
-        cp_error("ocpp", "cannot start the WebSocket client for %s", self->options->id);
+        rc = self->ws ? 0 : -1;
+    }
+    if (rc != 0) {
+        //  The settings passed validation, so this is a start-up URL the
+        //  client cannot dial (or memory): say so on the status.
+        char url[OCPP_SETTINGS_URL_MAX + 1];
+        cp_log_redact_url(wanted.url, url, sizeof(url));
+        cp_error("ocpp", "cannot connect to %s as %s: the WebSocket client refused the settings", url,
+                 wanted.identity);
+        s_stop_ws(self);
+        ocpp_core_connect_failed(self->core, now, "central system URL or identity refused");
+        return;
+    }
+    self->active = wanted;
+    self->ping_interval_s = ping;
 }
 
-//  New connection settings (AuthorizationKey, ping interval) apply by
-//  reconnecting — but only once the answers in progress, such as the
+//  New connection settings (OCPP settings, AuthorizationKey, ping interval)
+//  apply by reconnecting — but only once the answers in progress, such as the
 //  ChangeConfiguration.conf that carried the new key, have been written:
 //  the old connection must deliver them first.
 static int
@@ -542,8 +604,8 @@ s_on_reconfigure(zloop_t *loop, int timer_id, void *arg)
             self->reconfigure_timer = zloop_timer(loop, RECONFIGURE_DELAY_MS, 1, s_on_reconfigure, self);
             return 0;
         }
-    cp_info("ocpp", "connection settings changed: reconnecting");
-    s_apply_ws_config(self, true);
+    cp_info("ocpp", "connection settings changed: applying them");
+    s_apply_ws_config(self);
     return 0;
 }
 
@@ -582,9 +644,15 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         if (streq(key, "MessageTimeout"))
             ocpp_core_set_call_timeout(self->core, 1000 * (int) s_config_int(self, key, 30));
         else
-        if ((streq(key, "WebSocketPingInterval") || streq(key, "AuthorizationKey")) && !self->reconfigure_timer)
+        if (streq(key, "WebSocketPingInterval") || streq(key, "AuthorizationKey") || streq(key, "OcppEnabled")
+        ||  streq(key, "CentralSystemUrl") || streq(key, "ChargePointIdentity")) {
+            //  Counted from the last change: the status page saves its form
+            //  as several keys, applied by one reconnect.
+            if (self->reconfigure_timer)
+                zloop_timer_end(cp_shell_loop(shell), self->reconfigure_timer);
             self->reconfigure_timer = zloop_timer(cp_shell_loop(shell), RECONFIGURE_DELAY_MS, 1,
                                                   s_on_reconfigure, self);
+        }
     }
     s_rearm(self);
 }
@@ -671,19 +739,17 @@ ocpp_actor(zsock_t *pipe, void *args)
     s_restore_session(self);
     cp_shell_set_handler(self->shell, s_handler, self);
     cp_bus_subscribe(cp_shell_bus(self->shell), "config.changed");
-    if (self->options->csms_url[0]) {
-        self->ws_events = zsock_new(ZMQ_PAIR);
-        char endpoint[64];
-        snprintf(endpoint, sizeof(endpoint), "inproc://ocpp-ws-%p", (void *) self);
-        if (!self->ws_events || zsock_bind(self->ws_events, "%s", endpoint) != 0) {
-            cp_error("ocpp", "cannot bind %s", endpoint);
-            goto done;
-        }
-        zloop_reader(cp_shell_loop(self->shell), self->ws_events, s_on_ws_event, self);
-        s_apply_ws_config(self, false);
-        if (!self->ws)
-            goto done;
+    //  The events socket exists even while OCPP is off, so switching it
+    //  on later needs nothing but a client.
+    self->ws_events = zsock_new(ZMQ_PAIR);
+    char endpoint[64];
+    snprintf(endpoint, sizeof(endpoint), "inproc://ocpp-ws-%p", (void *) self);
+    if (!self->ws_events || zsock_bind(self->ws_events, "%s", endpoint) != 0) {
+        cp_error("ocpp", "cannot bind %s", endpoint);
+        goto done;
     }
+    zloop_reader(cp_shell_loop(self->shell), self->ws_events, s_on_ws_event, self);
+    s_apply_ws_config(self);
     s_fx_state_changed(self);
     s_rearm(self);
     cp_shell_run(self->shell);

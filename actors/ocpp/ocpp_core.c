@@ -267,6 +267,32 @@ ocpp_core_connect_failed(ocpp_core_t *self, int64_t now, const char *reason)
     s_changed(self);
 }
 
+void
+ocpp_core_disabled(ocpp_core_t *self, int64_t now)
+{
+    assert(self);
+    //  "connection lost": the transaction outbox keeps such a message for
+    //  the next link instead of counting a failed attempt.
+    s_fail_all(self, "timeout", "connection lost");
+    self->conn = OCPP_CONN_DISABLED;
+    self->reg = OCPP_REG_NONE;
+    self->last_error[0] = '\0';
+    self->boot_requested = false;
+    s_changed(self);
+}
+
+void
+ocpp_core_reregister(ocpp_core_t *self, int64_t now)
+{
+    assert(self);
+    s_fail_all(self, "timeout", "connection lost");
+    self->conn = OCPP_CONN_CONNECTING;
+    self->reg = OCPP_REG_NONE;
+    self->boot_next = now;
+    self->last_error[0] = '\0';
+    s_changed(self);
+}
+
 int
 ocpp_core_submit(ocpp_core_t *self, int64_t now, const char *requester, uint64_t corr,
                  const char *action, const char *payload, char *reason, size_t reason_size)

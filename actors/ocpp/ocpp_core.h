@@ -59,6 +59,13 @@ void ocpp_core_connecting(ocpp_core_t *self, int64_t now);
 void ocpp_core_connected(ocpp_core_t *self, int64_t now);
 void ocpp_core_disconnected(ocpp_core_t *self, int64_t now, const char *reason);
 void ocpp_core_connect_failed(ocpp_core_t *self, int64_t now, const char *reason);
+//  The seed's enable switch is off: CALLs are refused, nothing is sent,
+//  and registration starts afresh when OCPP is switched on again.
+void ocpp_core_disabled(ocpp_core_t *self, int64_t now);
+//  Another central system or identity is about to be dialled: it has
+//  never registered us, so the next connection starts with
+//  BootNotification. Nothing more is sent on the old connection.
+void ocpp_core_reregister(ocpp_core_t *self, int64_t now);
 
 //  Submit a CALL for the central system. Returns 0 if queued; -1 if
 //  refused now (offline, not registered, queue full), reason filled.
