@@ -6,6 +6,7 @@
 // Numbers, not assertions: these machines are shared and noisy, so tests never time things.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
@@ -26,11 +27,24 @@ function procMem(pid) {
   const kb = (k) => Number((text.match(new RegExp(`${k}:\\s+(\\d+)`)) || [0, 0])[1]);
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
-function start(csms, stateDir) {
+// A free loopback port for the status page: measured as shipped (page on), never on a port
+// something else on the machine may hold.
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+async function start(csms, stateDir) {
+  const http = `127.0.0.1:${await freePort()}`;
   const t0 = process.hrtime.bigint();
   const child = spawn(path.join(build, 'chargepointd'),
     ['--csms', `ws://127.0.0.1:${csms.port}/ocpp`, '--id', 'BENCH', '--connectors', '2',
-     '--state-dir', stateDir, '--log-level', 'warn'], { stdio: 'ignore' });
+     '--state-dir', stateDir, '--http', http, '--log-level', 'warn'], { stdio: 'ignore' });
   return { child, t0 };
 }
 async function stop(child) {
@@ -46,7 +60,7 @@ for (let i = 0; i < runs; i++) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cpd-bench-'));
   const seen = csms.frames.length;
   let bootAt = null;
-  const { child, t0 } = start(csms, dir);
+  const { child, t0 } = await start(csms, dir);
   const deadline = Date.now() + 10000;
   while (bootAt === null && Date.now() < deadline) {
     const f = csms.frames.slice(seen).find((x) => x.dir === 'in' && x.msg && x.msg[2] === 'BootNotification');
@@ -60,7 +74,7 @@ for (let i = 0; i < runs; i++) {
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cpd-bench-'));
-const { child } = start(csms, dir);
+const { child } = await start(csms, dir);
 await sleep(3000); // connected, registered, statuses sent
 const before = procStat(child.pid);
 const t1 = Date.now();

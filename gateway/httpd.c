@@ -1,20 +1,18 @@
-/*  =========================================================================
-    httpd - the local status page (see httpd.h)
-
-    One thread owns everything here: the lws server context and two DEALER
-    sockets to the supervisor's control endpoint — one for status polls,
-    one for the page's commands — each with at most one request
-    outstanding, so a reply always belongs to the request before it (the
-    control protocol has no correlation id). A commands' queue runs the
-    steps of each page request in order; a settings request is validated
-    whole before its first step (page_request.c).
-
-    Timing is one lws timer ("sul"): every TICK_MS while a reply is
-    awaited, at the next status poll while a browser is connected, and not
-    at all otherwise. Other threads touch lws only through
-    lws_cancel_service (httpd_destroy), as lws documents.
-    =========================================================================
-*/
+/* httpd.c — the local status page (see httpd.h).
+ *
+ * One thread owns everything here: the lws server context and two DEALER
+ * sockets to the supervisor's control endpoint — one for status polls,
+ * one for the page's commands — each with at most one request
+ * outstanding, so a reply always belongs to the request before it (the
+ * control protocol has no correlation id). A commands' queue runs the
+ * steps of each page request in order; a settings request is validated
+ * whole before its first step (page_request.c).
+ *
+ * Timing is one lws timer ("sul"): every TICK_MS while a reply is
+ * awaited, at the next status poll while a browser is connected, and not
+ * at all otherwise. Other threads touch lws only through
+ * lws_cancel_service (httpd_destroy), as lws documents.
+ */
 #include "gateway/httpd.h"
 
 #include <arpa/inet.h>
@@ -101,14 +99,14 @@ struct _httpd_t {
     lws_sorted_usec_list_t sul;
 };
 
-static int s_callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user,
-                            void *in, size_t len);
-static int s_callback_status (struct lws *wsi, enum lws_callback_reasons reason, void *user,
-                              void *in, size_t len);
+static int s_callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                           void *in, size_t len);
+static int s_callback_status(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                             void *in, size_t len);
 
-static const struct lws_protocols s_protocols [] = {
-    { "http", s_callback_http, sizeof (http_session_t), 0, 0, NULL, 0 },
-    { HTTPD_SUBPROTOCOL, s_callback_status, sizeof (session_t), PAGE_REQUEST_MAX_BYTES, 0, NULL, 0 },
+static const struct lws_protocols s_protocols[] = {
+    { "http", s_callback_http, sizeof(http_session_t), 0, 0, NULL, 0 },
+    { HTTPD_SUBPROTOCOL, s_callback_status, sizeof(session_t), PAGE_REQUEST_MAX_BYTES, 0, NULL, 0 },
     { NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
@@ -117,128 +115,128 @@ static const struct lws_protocols s_protocols [] = {
 //  Pure helpers
 
 int
-httpd_parse_listen (const char *text, char *addr, size_t addr_size, int *port,
-                    char *reason, size_t reason_size)
+httpd_parse_listen(const char *text, char *addr, size_t addr_size, int *port,
+                   char *reason, size_t reason_size)
 {
-    assert (addr && addr_size >= INET6_ADDRSTRLEN && port && reason && reason_size > 0);
-    reason [0] = '\0';
+    assert(addr && addr_size >= INET6_ADDRSTRLEN && port && reason && reason_size > 0);
+    reason[0] = '\0';
     if (!text || !*text) {
-        snprintf (reason, reason_size, "--http needs [ADDR:]PORT or off");
+        snprintf(reason, reason_size, "--http needs [ADDR:]PORT or off");
         return -1;
     }
     const char *port_text = text;
-    char host [64] = "127.0.0.1";
+    char host[64] = "127.0.0.1";
     if (*text == '[') {
-        const char *close = strchr (text, ']');
-        if (!close || close [1] != ':' || (size_t) (close - text - 1) >= sizeof (host)) {
-            snprintf (reason, reason_size, "--http: expected [IPV6]:PORT, not '%.60s'", text);
+        const char *close = strchr(text, ']');
+        if (!close || close[1] != ':' || (size_t) (close - text - 1) >= sizeof(host)) {
+            snprintf(reason, reason_size, "--http: expected [IPV6]:PORT, not '%.60s'", text);
             return -1;
         }
-        snprintf (host, sizeof (host), "%.*s", (int) (close - text - 1), text + 1);
+        snprintf(host, sizeof(host), "%.*s", (int) (close - text - 1), text + 1);
         port_text = close + 2;
     }
     else {
-        const char *colon = strrchr (text, ':');
+        const char *colon = strrchr(text, ':');
         if (colon) {
-            if ((size_t) (colon - text) >= sizeof (host) || colon == text) {
-                snprintf (reason, reason_size, "--http: expected ADDR:PORT, not '%.60s'", text);
+            if ((size_t) (colon - text) >= sizeof(host) || colon == text) {
+                snprintf(reason, reason_size, "--http: expected ADDR:PORT, not '%.60s'", text);
                 return -1;
             }
-            snprintf (host, sizeof (host), "%.*s", (int) (colon - text), text);
+            snprintf(host, sizeof(host), "%.*s", (int) (colon - text), text);
             port_text = colon + 1;
         }
     }
-    if (strcasecmp (host, "localhost") == 0)
-        snprintf (host, sizeof (host), "127.0.0.1");
-    unsigned char buf [sizeof (struct in6_addr)];
-    bool v4 = inet_pton (AF_INET, host, buf) == 1;
-    bool v6 = !v4 && *text == '[' && inet_pton (AF_INET6, host, buf) == 1;
+    if (strcasecmp(host, "localhost") == 0)
+        snprintf(host, sizeof(host), "127.0.0.1");
+    unsigned char buf[sizeof(struct in6_addr)];
+    bool v4 = inet_pton(AF_INET, host, buf) == 1;
+    bool v6 = !v4 && *text == '[' && inet_pton(AF_INET6, host, buf) == 1;
     if (!v4 && !v6) {
-        snprintf (reason, reason_size,
-                  "--http: '%.60s' is not an IP address of this host (use an IPv4 literal, [IPv6] or localhost)",
-                  host);
+        snprintf(reason, reason_size,
+                 "--http: '%.60s' is not an IP address of this host (use an IPv4 literal, [IPv6] or localhost)",
+                 host);
         return -1;
     }
     char *end = NULL;
     errno = 0;
-    long value = strtol (port_text, &end, 10);
+    long value = strtol(port_text, &end, 10);
     if (!*port_text || errno || !end || *end || value < 1 || value > 65535) {
-        snprintf (reason, reason_size, "--http: the port must be 1..65535, not '%.20s'", port_text);
+        snprintf(reason, reason_size, "--http: the port must be 1..65535, not '%.20s'", port_text);
         return -1;
     }
-    snprintf (addr, addr_size, "%s", host);
+    snprintf(addr, addr_size, "%s", host);
     *port = (int) value;
     return 0;
 }
 
 bool
-httpd_host_ok (const char *host)
+httpd_host_ok(const char *host)
 {
-    if (!host || !*host || strlen (host) > 80)
+    if (!host || !*host || strlen(host) > 80)
         return false;
-    char name [96];
+    char name[96];
     if (*host == '[') {
-        const char *close = strchr (host, ']');
+        const char *close = strchr(host, ']');
         if (!close)
             return false;
-        snprintf (name, sizeof (name), "%.*s", (int) (close - host - 1), host + 1);
-        if (close [1] && close [1] != ':')
+        snprintf(name, sizeof(name), "%.*s", (int) (close - host - 1), host + 1);
+        if (close[1] && close[1] != ':')
             return false;
-        unsigned char buf [sizeof (struct in6_addr)];
-        return inet_pton (AF_INET6, name, buf) == 1;
+        unsigned char buf[sizeof(struct in6_addr)];
+        return inet_pton(AF_INET6, name, buf) == 1;
     }
-    const char *colon = strchr (host, ':');
-    snprintf (name, sizeof (name), "%.*s", (int) (colon ? colon - host : (int) strlen (host)), host);
+    const char *colon = strchr(host, ':');
+    snprintf(name, sizeof(name), "%.*s", (int) (colon ? colon - host : (int) strlen(host)), host);
     if (colon) {
         for (const char *c = colon + 1; *c; c++)
             if (*c < '0' || *c > '9')
                 return false;
     }
-    unsigned char buf [sizeof (struct in_addr)];
-    return strcasecmp (name, "localhost") == 0 || inet_pton (AF_INET, name, buf) == 1;
+    unsigned char buf[sizeof(struct in_addr)];
+    return strcasecmp(name, "localhost") == 0 || inet_pton(AF_INET, name, buf) == 1;
 }
 
 bool
-httpd_origin_ok (const char *origin, const char *host)
+httpd_origin_ok(const char *origin, const char *host)
 {
     if (!origin || !*origin)
         return true;
-    if (!host || strncasecmp (origin, "http://", 7) != 0)
+    if (!host || strncasecmp(origin, "http://", 7) != 0)
         return false;
-    return strcasecmp (origin + 7, host) == 0;
+    return strcasecmp(origin + 7, host) == 0;
 }
 
 
 //  --------------------------------------------------------------------------
 //  Talking to the supervisor (service thread)
 
-static int64_t s_now (void) { return zclock_mono (); }
+static int64_t s_now(void) { return zclock_mono(); }
 
 static zsock_t *
-s_control_socket (httpd_t *self)
+s_control_socket(httpd_t *self)
 {
-    zsock_t *sock = zsock_new (ZMQ_DEALER);
+    zsock_t *sock = zsock_new(ZMQ_DEALER);
     if (!sock)
         return NULL;
-    zsock_set_linger (sock, 0);
-    zsock_set_rcvtimeo (sock, 0);
-    zsock_set_sndtimeo (sock, 0);
-    if (zsock_connect (sock, "%s", self->control) != 0) {
-        cp_error (COMPONENT, "cannot connect to the control endpoint %s", self->control);
-        zsock_destroy (&sock);
+    zsock_set_linger(sock, 0);
+    zsock_set_rcvtimeo(sock, 0);
+    zsock_set_sndtimeo(sock, 0);
+    if (zsock_connect(sock, "%s", self->control) != 0) {
+        cp_error(COMPONENT, "cannot connect to the control endpoint %s", self->control);
+        zsock_destroy(&sock);
     }
     return sock;
 }
 
 //  Send words as one control request. 0 if sent.
 static int
-s_control_send (zsock_t *sock, int argc, char argv [][PAGE_REQUEST_ARG_MAX])
+s_control_send(zsock_t *sock, int argc, char argv[][PAGE_REQUEST_ARG_MAX])
 {
-    zmsg_t *msg = zmsg_new ();
+    zmsg_t *msg = zmsg_new();
     for (int i = 0; i < argc; i++)
-        zmsg_addstr (msg, argv [i]);
-    if (zmsg_send (&msg, sock) != 0) {
-        zmsg_destroy (&msg);
+        zmsg_addstr(msg, argv[i]);
+    if (zmsg_send(&msg, sock) != 0) {
+        zmsg_destroy(&msg);
         return -1;
     }
     return 0;
@@ -247,23 +245,23 @@ s_control_send (zsock_t *sock, int argc, char argv [][PAGE_REQUEST_ARG_MAX])
 //  A reply [code][text] if one is waiting. Returns 1 with *code and a
 //  malloc'd *text, or 0.
 static int
-s_control_recv (zsock_t *sock, int *code, char **text)
+s_control_recv(zsock_t *sock, int *code, char **text)
 {
-    zmsg_t *msg = zmsg_recv (sock);
+    zmsg_t *msg = zmsg_recv(sock);
     if (!msg)
         return 0;
-    char *code_text = zmsg_popstr (msg);
+    char *code_text = zmsg_popstr(msg);
     *text = zmsg_popstr (msg);
     *code = code_text ? atoi (code_text) : 1;
-    zstr_free (&code_text);
-    zmsg_destroy (&msg);
+    zstr_free(&code_text);
+    zmsg_destroy(&msg);
     if (!*text)
         *text = strdup ("");
     return 1;
 }
 
 static session_t *
-s_session_find (httpd_t *self, uint64_t id)
+s_session_find(httpd_t *self, uint64_t id)
 {
     for (session_t *s = self->sessions; s; s = s->next)
         if (s->id == id)
@@ -273,64 +271,64 @@ s_session_find (httpd_t *self, uint64_t id)
 
 //  Queue one text for one browser (dropped with the oldest if it lags).
 static void
-s_session_push (session_t *session, char *text)
+s_session_push(session_t *session, char *text)
 {
     if (!text)
         return;
     if (session->reply_count == REPLY_RING) {
-        free (session->replies [session->reply_head]);
+        free(session->replies[session->reply_head]);
         session->reply_head = (session->reply_head + 1) % REPLY_RING;
         session->reply_count--;
     }
-    session->replies [(session->reply_head + session->reply_count) % REPLY_RING] = text;
+    session->replies[(session->reply_head + session->reply_count) % REPLY_RING] = text;
     session->reply_count++;
-    lws_callback_on_writable (session->wsi);
+    lws_callback_on_writable(session->wsi);
 }
 
 static void
-s_reply (httpd_t *self, uint64_t session_id, int64_t id, bool ok, const char *message)
+s_reply(httpd_t *self, uint64_t session_id, int64_t id, bool ok, const char *message)
 {
-    session_t *session = s_session_find (self, session_id);
+    session_t *session = s_session_find(self, session_id);
     if (!session)
         return;                     //  the browser has gone
-    json_t *reply = json_pack ("{s:s, s:o, s:b, s:s}", "type", "reply",
-                               "id", id ? json_integer (id) : json_null (), "ok", ok, "message", message);
-    char *text = reply ? json_dumps (reply, JSON_COMPACT) : NULL;
-    json_decref (reply);
-    s_session_push (session, text);
+    json_t *reply = json_pack("{s:s, s:o, s:b, s:s}", "type", "reply",
+                              "id", id ? json_integer(id) : json_null(), "ok", ok, "message", message);
+    char *text = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
+    json_decref(reply);
+    s_session_push(session, text);
 }
 
 static void
-s_job_free (job_t **job_p)
+s_job_free(job_t **job_p)
 {
     job_t *job = *job_p;
     if (!job)
         return;
-    page_request_clear (&job->req);     //  it may hold the password
-    free (job);
+    page_request_clear(&job->req);     //  it may hold the password
+    free(job);
     *job_p = NULL;
 }
 
 //  The head job is done: tell its browser and move on.
 static void
-s_job_finish (httpd_t *self, bool ok, const char *message)
+s_job_finish(httpd_t *self, bool ok, const char *message)
 {
     job_t *job = self->jobs;
-    assert (job);
-    s_reply (self, job->session_id, job->req.id, ok, message);
-    session_t *session = s_session_find (self, job->session_id);
+    assert(job);
+    s_reply(self, job->session_id, job->req.id, ok, message);
+    session_t *session = s_session_find(self, job->session_id);
     if (session)
         session->jobs--;
     self->jobs = job->next;
     if (!self->jobs)
         self->jobs_tail = NULL;
     self->job_count--;
-    s_job_free (&job);
-    self->next_poll = s_now ();     //  show the effect at once
+    s_job_free(&job);
+    self->next_poll = s_now();     //  show the effect at once
 }
 
 static void
-s_on_command_reply (httpd_t *self, int code, const char *text)
+s_on_command_reply(httpd_t *self, int code, const char *text)
 {
     job_t *job = self->jobs;
     self->command_busy = false;
@@ -339,75 +337,75 @@ s_on_command_reply (httpd_t *self, int code, const char *text)
     if (code != 0) {
         //  The supervisor's (or the config actor's) own words; never the
         //  password: config reasons do not quote secret values.
-        char message [PAGE_REQUEST_REASON_MAX + 64];
-        snprintf (message, sizeof (message), "%s%.*s", job->step > 0 ? "partly applied: " : "",
-                  PAGE_REQUEST_REASON_MAX, *text ? text : "refused by the controller");
-        s_job_finish (self, false, message);
+        char message[PAGE_REQUEST_REASON_MAX + 64];
+        snprintf(message, sizeof(message), "%s%.*s", job->step > 0 ? "partly applied: " : "",
+                 PAGE_REQUEST_REASON_MAX, *text ? text : "refused by the controller");
+        s_job_finish(self, false, message);
         return;
     }
     if (++job->step >= job->req.steps)
-        s_job_finish (self, true, job->req.done);
+        s_job_finish(self, true, job->req.done);
 }
 
 static void
-s_on_status_reply (httpd_t *self, int code, const char *text)
+s_on_status_reply(httpd_t *self, int code, const char *text)
 {
     self->status_busy = false;
-    self->next_poll = s_now () + self->poll_ms;
+    self->next_poll = s_now() + self->poll_ms;
     if (code != 0)
         return;
-    json_t *status = json_loads (text, 0, NULL);
-    if (!json_is_object (status)) {
-        json_decref (status);
+    json_t *status = json_loads(text, 0, NULL);
+    if (!json_is_object(status)) {
+        json_decref(status);
         return;
     }
-    json_t *message = json_pack ("{s:s, s:b, s:o}", "type", "status", "sim", self->sim, "status", status);
-    char *out = message ? json_dumps (message, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref (message);
+    json_t *message = json_pack("{s:s, s:b, s:o}", "type", "status", "sim", self->sim, "status", status);
+    char *out = message ? json_dumps(message, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(message);
     if (!out)
         return;
-    if (self->status_text && strcmp (self->status_text, out) == 0) {
-        free (out);
+    if (self->status_text && strcmp(self->status_text, out) == 0) {
+        free(out);
         return;                     //  unchanged: nothing to push
     }
-    free (self->status_text);
+    free(self->status_text);
     self->status_text = out;
     self->status_gen++;
-    lws_callback_on_writable_all_protocol (self->context, &s_protocols [1]);
+    lws_callback_on_writable_all_protocol(self->context, &s_protocols[1]);
 }
 
-static void s_schedule (httpd_t *self);
+static void s_schedule(httpd_t *self);
 
 static void
-s_tick (lws_sorted_usec_list_t *sul)
+s_tick(lws_sorted_usec_list_t *sul)
 {
-    httpd_t *self = lws_container_of (sul, httpd_t, sul);
-    int64_t now = s_now ();
+    httpd_t *self = lws_container_of(sul, httpd_t, sul);
+    int64_t now = s_now();
     int code;
     char *text = NULL;
-    if (self->status_busy && s_control_recv (self->status_sock, &code, &text)) {
-        s_on_status_reply (self, code, text);
-        zstr_free (&text);
+    if (self->status_busy && s_control_recv(self->status_sock, &code, &text)) {
+        s_on_status_reply(self, code, text);
+        zstr_free(&text);
     }
-    if (self->command_busy && s_control_recv (self->command_sock, &code, &text)) {
-        s_on_command_reply (self, code, text);
+    if (self->command_busy && s_control_recv(self->command_sock, &code, &text)) {
+        s_on_command_reply(self, code, text);
         //  text may quote a rejected value; it is not a password (config_keys.h)
-        zstr_free (&text);
+        zstr_free(&text);
     }
     if (self->status_busy && now - self->status_sent_at > STATUS_TIMEOUT_MS) {
         //  A late answer would be taken for the next one: start afresh.
-        zsock_destroy (&self->status_sock);
-        self->status_sock = s_control_socket (self);
+        zsock_destroy(&self->status_sock);
+        self->status_sock = s_control_socket(self);
         self->status_busy = false;
     }
     if (self->command_busy && now - self->command_sent_at > COMMAND_TIMEOUT_MS) {
-        zsock_destroy (&self->command_sock);
-        self->command_sock = s_control_socket (self);
-        s_on_command_reply (self, 1, "the controller did not answer in time");
+        zsock_destroy(&self->command_sock);
+        self->command_sock = s_control_socket(self);
+        s_on_command_reply(self, 1, "the controller did not answer in time");
     }
     if (!self->status_busy && self->session_count > 0 && now >= self->next_poll && self->status_sock) {
-        char argv [1][PAGE_REQUEST_ARG_MAX] = { "status" };
-        if (s_control_send (self->status_sock, 1, argv) == 0) {
+        char argv[1][PAGE_REQUEST_ARG_MAX] = { "status" };
+        if (s_control_send(self->status_sock, 1, argv) == 0) {
             self->status_busy = true;
             self->status_sent_at = now;
         }
@@ -416,22 +414,22 @@ s_tick (lws_sorted_usec_list_t *sul)
     }
     while (!self->command_busy && self->jobs) {
         job_t *job = self->jobs;
-        page_step_t *step = &job->req.step [job->step];
-        if (!self->command_sock || s_control_send (self->command_sock, step->argc, step->argv) != 0) {
-            s_job_finish (self, false, "the controller is not reachable right now; try again");
+        page_step_t *step = &job->req.step[job->step];
+        if (!self->command_sock || s_control_send(self->command_sock, step->argc, step->argv) != 0) {
+            s_job_finish(self, false, "the controller is not reachable right now; try again");
             continue;
         }
         self->command_busy = true;
         self->command_sent_at = now;
     }
-    s_schedule (self);
+    s_schedule(self);
 }
 
 //  Arm the one timer for whatever is due next, or nothing.
 static void
-s_schedule (httpd_t *self)
+s_schedule(httpd_t *self)
 {
-    if (atomic_load (&self->stop))
+    if (atomic_load(&self->stop))
         return;                     //  lws_context_destroy is closing the browsers
     int64_t delay = -1;
     if (self->status_busy || self->command_busy)
@@ -441,14 +439,14 @@ s_schedule (httpd_t *self)
         delay = 0;
     else
     if (self->session_count > 0) {
-        delay = self->next_poll - s_now ();
+        delay = self->next_poll - s_now();
         if (delay < 0)
             delay = 0;
     }
     if (delay < 0)
-        lws_sul_cancel (&self->sul);
+        lws_sul_cancel(&self->sul);
     else
-        lws_sul_schedule (self->context, 0, &self->sul, s_tick, delay * LWS_US_PER_MS);
+        lws_sul_schedule(self->context, 0, &self->sul, s_tick, delay * LWS_US_PER_MS);
 }
 
 
@@ -456,118 +454,118 @@ s_schedule (httpd_t *self)
 //  lws callbacks (service thread)
 
 static httpd_t *
-s_self (struct lws *wsi)
+s_self(struct lws *wsi)
 {
-    return (httpd_t *) lws_context_user (lws_get_context (wsi));
+    return (httpd_t *) lws_context_user(lws_get_context(wsi));
 }
 
 static void
-s_header (struct lws *wsi, enum lws_token_indexes token, char *buf, size_t size)
+s_header(struct lws *wsi, enum lws_token_indexes token, char *buf, size_t size)
 {
-    buf [0] = '\0';
-    if (lws_hdr_total_length (wsi, token) >= (int) size || lws_hdr_copy (wsi, buf, (int) size, token) < 0)
-        buf [0] = '\0';
+    buf[0] = '\0';
+    if (lws_hdr_total_length(wsi, token) >= (int) size || lws_hdr_copy(wsi, buf, (int) size, token) < 0)
+        buf[0] = '\0';
 }
 
 static int
-s_http_status (struct lws *wsi, unsigned int status)
+s_http_status(struct lws *wsi, unsigned int status)
 {
-    if (lws_return_http_status (wsi, status, NULL))
+    if (lws_return_http_status(wsi, status, NULL))
         return -1;
-    return lws_http_transaction_completed (wsi) ? -1 : 0;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
 //  Headers of the page: no caching of a live view, no framing, nothing
 //  loaded from anywhere (the page is self-contained), scripts only inline.
 static int
-s_page_headers (struct lws *wsi)
+s_page_headers(struct lws *wsi)
 {
-    static const char csp [] =
+    static const char csp[] =
         "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
         "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-    unsigned char buf [LWS_PRE + 1024];
-    unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof (buf) - 1;
-    if (lws_add_http_common_headers (wsi, HTTP_STATUS_OK, "text/html; charset=utf-8",
-                                     (lws_filepos_t) cp_status_page_html_size, &p, end)
-    ||  lws_add_http_header_by_name (wsi, (const unsigned char *) "content-security-policy:",
-                                     (const unsigned char *) csp, (int) strlen (csp), &p, end)
-    ||  lws_add_http_header_by_name (wsi, (const unsigned char *) "x-content-type-options:",
-                                     (const unsigned char *) "nosniff", 7, &p, end)
-    ||  lws_add_http_header_by_name (wsi, (const unsigned char *) "referrer-policy:",
-                                     (const unsigned char *) "no-referrer", 11, &p, end)
-    ||  lws_add_http_header_by_name (wsi, (const unsigned char *) "cache-control:",
-                                     (const unsigned char *) "no-store", 8, &p, end)
-    ||  lws_finalize_write_http_header (wsi, start, &p, end))
+    unsigned char buf[LWS_PRE + 1024];
+    unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
+    if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "text/html; charset=utf-8",
+                                    (lws_filepos_t) cp_status_page_html_size, &p, end)
+   ||  lws_add_http_header_by_name(wsi, (const unsigned char *) "content-security-policy:",
+                                   (const unsigned char *) csp, (int) strlen(csp), &p, end)
+  ||  lws_add_http_header_by_name(wsi, (const unsigned char *) "x-content-type-options:",
+                                  (const unsigned char *) "nosniff", 7, &p, end)
+ ||  lws_add_http_header_by_name(wsi, (const unsigned char *) "referrer-policy:",
+                                 (const unsigned char *) "no-referrer", 11, &p, end)
+||  lws_add_http_header_by_name(wsi, (const unsigned char *) "cache-control:",
+                                (const unsigned char *) "no-store", 8, &p, end)
+    ||  lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
-    lws_callback_on_writable (wsi);
+    lws_callback_on_writable(wsi);
     return 0;
 }
 
 static int
-s_callback_http (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+s_callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
     http_session_t *http = user;
     switch (reason) {
         case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
             return 1;               //  a WebSocket without our subprotocol
         case LWS_CALLBACK_HTTP: {
-            char host [128];
-            s_header (wsi, WSI_TOKEN_HOST, host, sizeof (host));
-            if (!httpd_host_ok (host))
-                return s_http_status (wsi, HTTP_STATUS_FORBIDDEN);
-            if (lws_hdr_total_length (wsi, WSI_TOKEN_GET_URI) <= 0)
-                return s_http_status (wsi, HTTP_STATUS_METHOD_NOT_ALLOWED);
+            char host[128];
+            s_header(wsi, WSI_TOKEN_HOST, host, sizeof(host));
+            if (!httpd_host_ok(host))
+                return s_http_status(wsi, HTTP_STATUS_FORBIDDEN);
+            if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
+                return s_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED);
             const char *path = in ? (const char *) in : "";
-            if (strcmp (path, "/") != 0 && strcmp (path, "/index.html") != 0)
-                return s_http_status (wsi, HTTP_STATUS_NOT_FOUND);
+            if (strcmp(path, "/") != 0 && strcmp(path, "/index.html") != 0)
+                return s_http_status(wsi, HTTP_STATUS_NOT_FOUND);
             http->sent = 0;
-            return s_page_headers (wsi);
+            return s_page_headers(wsi);
         }
         case LWS_CALLBACK_HTTP_WRITEABLE: {
             if (!http || http->sent >= cp_status_page_html_size)
                 break;
-            unsigned char buf [LWS_PRE + HTTP_CHUNK];
+            unsigned char buf[LWS_PRE + HTTP_CHUNK];
             size_t chunk = cp_status_page_html_size - http->sent;
             if (chunk > HTTP_CHUNK)
                 chunk = HTTP_CHUNK;
-            memcpy (buf + LWS_PRE, cp_status_page_html + http->sent, chunk);
+            memcpy(buf + LWS_PRE, cp_status_page_html + http->sent, chunk);
             bool last = http->sent + chunk >= cp_status_page_html_size;
-            if (lws_write (wsi, buf + LWS_PRE, chunk, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP)
+            if (lws_write(wsi, buf + LWS_PRE, chunk, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP)
                 != (int) chunk)
                 return -1;
             http->sent += chunk;
             if (last)
-                return lws_http_transaction_completed (wsi) ? -1 : 0;
-            lws_callback_on_writable (wsi);
+                return lws_http_transaction_completed(wsi) ? -1 : 0;
+            lws_callback_on_writable(wsi);
             return 0;
         }
         default:
             break;
     }
-    return lws_callback_http_dummy (wsi, reason, user, in, len);
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
 static void
-s_on_request (httpd_t *self, session_t *session, const char *text, size_t len)
+s_on_request(httpd_t *self, session_t *session, const char *text, size_t len)
 {
-    job_t *job = calloc (1, sizeof (job_t));
+    job_t *job = calloc(1, sizeof(job_t));
     if (!job) {
-        s_reply (self, session->id, 0, false, "out of memory");
+        s_reply(self, session->id, 0, false, "out of memory");
         return;
     }
-    char reason [PAGE_REQUEST_REASON_MAX];
-    if (page_request_parse (text, len, self->sim, &job->req, reason, sizeof (reason)) != 0) {
-        s_reply (self, session->id, job->req.id, false, reason);
-        s_job_free (&job);
+    char reason[PAGE_REQUEST_REASON_MAX];
+    if (page_request_parse(text, len, self->sim, &job->req, reason, sizeof(reason)) != 0) {
+        s_reply(self, session->id, job->req.id, false, reason);
+        s_job_free(&job);
         return;
     }
     if (session->jobs >= MAX_JOBS_PER_SESSION || self->job_count >= MAX_JOBS) {
-        s_reply (self, session->id, job->req.id, false, "too many requests in progress; wait for the answers");
-        s_job_free (&job);
+        s_reply(self, session->id, job->req.id, false, "too many requests in progress; wait for the answers");
+        s_job_free(&job);
         return;
     }
     //  Never log the request itself: a settings request holds the password.
-    cp_info (COMPONENT, "page request: %s", job->req.command);
+    cp_info(COMPONENT, "page request: %s", job->req.command);
     job->session_id = session->id;
     session->jobs++;
     if (self->jobs_tail)
@@ -576,25 +574,25 @@ s_on_request (httpd_t *self, session_t *session, const char *text, size_t len)
         self->jobs = job;
     self->jobs_tail = job;
     self->job_count++;
-    s_schedule (self);
+    s_schedule(self);
 }
 
 static int
-s_callback_status (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+s_callback_status(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
     session_t *session = user;
-    httpd_t *self = s_self (wsi);
+    httpd_t *self = s_self(wsi);
     switch (reason) {
         case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
-            char host [128], origin [160];
-            s_header (wsi, WSI_TOKEN_HOST, host, sizeof (host));
-            s_header (wsi, WSI_TOKEN_ORIGIN, origin, sizeof (origin));
-            if (!httpd_host_ok (host) || !httpd_origin_ok (origin, host)) {
-                cp_warn (COMPONENT, "WebSocket refused: host '%.60s', origin '%.60s'", host, origin);
+            char host[128], origin[160];
+            s_header(wsi, WSI_TOKEN_HOST, host, sizeof(host));
+            s_header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof(origin));
+            if (!httpd_host_ok(host) || !httpd_origin_ok(origin, host)) {
+                cp_warn(COMPONENT, "WebSocket refused: host '%.60s', origin '%.60s'", host, origin);
                 return 1;
             }
             if (self->session_count >= HTTPD_MAX_SESSIONS) {
-                cp_warn (COMPONENT, "WebSocket refused: %d browsers already connected", HTTPD_MAX_SESSIONS);
+                cp_warn(COMPONENT, "WebSocket refused: %d browsers already connected", HTTPD_MAX_SESSIONS);
                 return 1;
             }
             return 0;
@@ -606,10 +604,10 @@ s_callback_status (struct lws *wsi, enum lws_callback_reasons reason, void *user
             self->sessions = session;
             self->session_count++;
             if (self->status_text)
-                lws_callback_on_writable (wsi);
+                lws_callback_on_writable(wsi);
             if (self->session_count == 1)
-                self->next_poll = s_now ();
-            s_schedule (self);
+                self->next_poll = s_now();
+            s_schedule(self);
             break;
         case LWS_CALLBACK_CLOSED:
             for (session_t **p = &self->sessions; *p; p = &(*p)->next)
@@ -622,42 +620,42 @@ s_callback_status (struct lws *wsi, enum lws_callback_reasons reason, void *user
                 if (job->session_id == session->id)
                     job->session_id = 0;
             while (session->reply_count > 0) {
-                free (session->replies [session->reply_head]);
+                free(session->replies[session->reply_head]);
                 session->reply_head = (session->reply_head + 1) % REPLY_RING;
                 session->reply_count--;
             }
             if (self->session_count == 0) {
                 //  Nobody looks: forget the view, a new browser gets a fresh one.
-                free (self->status_text);
+                free(self->status_text);
                 self->status_text = NULL;
             }
-            s_schedule (self);
+            s_schedule(self);
             break;
         case LWS_CALLBACK_RECEIVE: {
-            if (lws_is_first_fragment (wsi)) {
+            if (lws_is_first_fragment(wsi)) {
                 session->rx_len = 0;
                 session->rx_refused = false;
             }
-            if (lws_frame_is_binary (wsi))
+            if (lws_frame_is_binary(wsi))
                 session->rx_refused = true;
-            if (!session->rx_refused && session->rx_len + len <= sizeof (session->rx)) {
-                memcpy (session->rx + session->rx_len, in, len);
+            if (!session->rx_refused && session->rx_len + len <= sizeof(session->rx)) {
+                memcpy(session->rx + session->rx_len, in, len);
                 session->rx_len += len;
             }
             else
                 session->rx_refused = true;
-            if (!lws_is_final_fragment (wsi) || lws_remaining_packet_payload (wsi) > 0)
+            if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0)
                 break;
             if (session->rx_refused) {
-                char why [96];
-                snprintf (why, sizeof (why), "a request is one JSON text message of at most %d bytes",
-                          PAGE_REQUEST_MAX_BYTES);
-                s_reply (self, session->id, 0, false, why);
+                char why[96];
+                snprintf(why, sizeof(why), "a request is one JSON text message of at most %d bytes",
+                         PAGE_REQUEST_MAX_BYTES);
+                s_reply(self, session->id, 0, false, why);
             }
             else
-                s_on_request (self, session, (const char *) session->rx, session->rx_len);
+                s_on_request(self, session, (const char *) session->rx, session->rx_len);
             //  the request may hold the password
-            memset (session->rx, 0, session->rx_len);
+            memset(session->rx, 0, session->rx_len);
             session->rx_len = 0;
             break;
         }
@@ -665,8 +663,8 @@ s_callback_status (struct lws *wsi, enum lws_callback_reasons reason, void *user
             const char *text = NULL;
             char *owned = NULL;
             if (session->reply_count > 0) {
-                owned = session->replies [session->reply_head];
-                session->replies [session->reply_head] = NULL;
+                owned = session->replies[session->reply_head];
+                session->replies[session->reply_head] = NULL;
                 session->reply_head = (session->reply_head + 1) % REPLY_RING;
                 session->reply_count--;
                 text = owned;
@@ -678,19 +676,19 @@ s_callback_status (struct lws *wsi, enum lws_callback_reasons reason, void *user
             }
             if (!text)
                 break;
-            size_t size = strlen (text);
-            unsigned char *buf = malloc (LWS_PRE + size);
+            size_t size = strlen(text);
+            unsigned char *buf = malloc(LWS_PRE + size);
             int written = -1;
             if (buf) {
-                memcpy (buf + LWS_PRE, text, size);
-                written = lws_write (wsi, buf + LWS_PRE, size, LWS_WRITE_TEXT);
-                free (buf);
+                memcpy(buf + LWS_PRE, text, size);
+                written = lws_write(wsi, buf + LWS_PRE, size, LWS_WRITE_TEXT);
+                free(buf);
             }
-            free (owned);
+            free(owned);
             if (written < (int) size)
                 return -1;
             if (session->reply_count > 0 || (self->status_text && session->sent_gen != self->status_gen))
-                lws_callback_on_writable (wsi);
+                lws_callback_on_writable(wsi);
             break;
         }
         default:
@@ -704,79 +702,79 @@ s_callback_status (struct lws *wsi, enum lws_callback_reasons reason, void *user
 //  Thread and public API
 
 static void *
-s_thread (void *arg)
+s_thread(void *arg)
 {
     httpd_t *self = arg;
-    self->status_sock = s_control_socket (self);
-    self->command_sock = s_control_socket (self);
-    while (!atomic_load (&self->stop))
-        if (lws_service (self->context, 0) < 0)
+    self->status_sock = s_control_socket(self);
+    self->command_sock = s_control_socket(self);
+    while (!atomic_load(&self->stop))
+        if (lws_service(self->context, 0) < 0)
             break;
-    lws_sul_cancel (&self->sul);
-    zsock_destroy (&self->status_sock);
-    zsock_destroy (&self->command_sock);
+    lws_sul_cancel(&self->sul);
+    zsock_destroy(&self->status_sock);
+    zsock_destroy(&self->command_sock);
     return NULL;
 }
 
 //  lws reports a failed bind only as a failed context: bind once
 //  ourselves first to say why (port taken, address not here).
 static int
-s_probe_bind (const char *addr, int port, char *err, size_t err_size)
+s_probe_bind(const char *addr, int port, char *err, size_t err_size)
 {
     struct sockaddr_storage ss;
-    memset (&ss, 0, sizeof (ss));
+    memset(&ss, 0, sizeof(ss));
     socklen_t ss_len;
-    int family = strchr (addr, ':') ? AF_INET6 : AF_INET;
+    int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
     if (family == AF_INET) {
         struct sockaddr_in *sin = (struct sockaddr_in *) &ss;
         sin->sin_family = AF_INET;
-        sin->sin_port = htons ((uint16_t) port);
-        inet_pton (AF_INET, addr, &sin->sin_addr);
-        ss_len = sizeof (*sin);
+        sin->sin_port = htons((uint16_t) port);
+        inet_pton(AF_INET, addr, &sin->sin_addr);
+        ss_len = sizeof(*sin);
     }
     else {
         struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) &ss;
         sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons ((uint16_t) port);
-        inet_pton (AF_INET6, addr, &sin6->sin6_addr);
-        ss_len = sizeof (*sin6);
+        sin6->sin6_port = htons((uint16_t) port);
+        inet_pton(AF_INET6, addr, &sin6->sin6_addr);
+        ss_len = sizeof(*sin6);
     }
-    int fd = socket (family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
-    if (fd < 0 || setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof (one)) != 0
-    ||  bind (fd, (struct sockaddr *) &ss, ss_len) != 0 || listen (fd, 1) != 0) {
-        snprintf (err, err_size, "cannot serve the status page on %s%s%s:%d: %s",
-                  family == AF_INET6 ? "[" : "", addr, family == AF_INET6 ? "]" : "", port, strerror (errno));
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0
+    ||  bind(fd, (struct sockaddr *) &ss, ss_len) != 0 || listen(fd, 1) != 0) {
+        snprintf(err, err_size, "cannot serve the status page on %s%s%s:%d: %s",
+                 family == AF_INET6 ? "[" : "", addr, family == AF_INET6 ? "]" : "", port, strerror(errno));
         if (fd >= 0)
-            close (fd);
+            close(fd);
         return -1;
     }
-    close (fd);
+    close(fd);
     return 0;
 }
 
 httpd_t *
-httpd_new (const httpd_config_t *cfg, char *err, size_t err_size)
+httpd_new(const httpd_config_t *cfg, char *err, size_t err_size)
 {
-    assert (cfg && cfg->listen && cfg->control && err && err_size > 0);
-    httpd_t *self = calloc (1, sizeof (httpd_t));
+    assert(cfg && cfg->listen && cfg->control && err && err_size > 0);
+    httpd_t *self = calloc(1, sizeof(httpd_t));
     if (!self) {
-        snprintf (err, err_size, "out of memory");
+        snprintf(err, err_size, "out of memory");
         return NULL;
     }
-    if (httpd_parse_listen (cfg->listen, self->addr, sizeof (self->addr), &self->port, err, err_size) != 0
-    ||  s_probe_bind (self->addr, self->port, err, err_size) != 0) {
-        free (self);
+    if (httpd_parse_listen(cfg->listen, self->addr, sizeof(self->addr), &self->port, err, err_size) != 0
+    ||  s_probe_bind(self->addr, self->port, err, err_size) != 0) {
+        free(self);
         return NULL;
     }
-    snprintf (self->control, sizeof (self->control), "%s", cfg->control);
+    snprintf(self->control, sizeof(self->control), "%s", cfg->control);
     self->sim = cfg->sim;
     self->poll_ms = cfg->poll_ms > 0 ? cfg->poll_ms : 400;
-    atomic_init (&self->stop, false);
-    lws_set_log_level (LLL_ERR, NULL);
+    atomic_init(&self->stop, false);
+    lws_set_log_level(LLL_ERR, NULL);
 
     struct lws_context_creation_info info;
-    memset (&info, 0, sizeof (info));
+    memset(&info, 0, sizeof(info));
     info.port = self->port;
     info.iface = self->addr;
     info.protocols = s_protocols;
@@ -786,48 +784,48 @@ httpd_new (const httpd_config_t *cfg, char *err, size_t err_size)
     info.max_http_header_data = 4096;
     info.vhost_name = "status-page";
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
-    if (!strchr (self->addr, ':'))
+    if (!strchr(self->addr, ':'))
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-    self->context = lws_create_context (&info);
+    self->context = lws_create_context(&info);
     if (!self->context) {
-        snprintf (err, err_size, "cannot serve the status page on %s:%d (libwebsockets refused)",
-                  self->addr, self->port);
-        free (self);
+        snprintf(err, err_size, "cannot serve the status page on %s:%d (libwebsockets refused)",
+                 self->addr, self->port);
+        free(self);
         return NULL;
     }
-    if (pthread_create (&self->thread, NULL, s_thread, self) != 0) {
-        snprintf (err, err_size, "cannot start the status page thread");
-        lws_context_destroy (self->context);
-        free (self);
+    if (pthread_create(&self->thread, NULL, s_thread, self) != 0) {
+        snprintf(err, err_size, "cannot start the status page thread");
+        lws_context_destroy(self->context);
+        free(self);
         return NULL;
     }
     self->thread_started = true;
-    cp_info (COMPONENT, "status page on http://%s%s%s:%d/", strchr (self->addr, ':') ? "[" : "", self->addr,
-             strchr (self->addr, ':') ? "]" : "", self->port);
+    cp_info(COMPONENT, "status page on http://%s%s%s:%d/", strchr(self->addr, ':') ? "[" : "", self->addr,
+            strchr(self->addr, ':') ? "]" : "", self->port);
     return self;
 }
 
 void
-httpd_destroy (httpd_t **self_p)
+httpd_destroy(httpd_t **self_p)
 {
-    assert (self_p);
+    assert(self_p);
     httpd_t *self = *self_p;
     if (!self)
         return;
     if (self->thread_started) {
-        atomic_store (&self->stop, true);
-        lws_cancel_service (self->context);
-        pthread_join (self->thread, NULL);
+        atomic_store(&self->stop, true);
+        lws_cancel_service(self->context);
+        pthread_join(self->thread, NULL);
     }
     //  Closing the connections runs the CLOSED callbacks, which free
     //  each browser's queue; then the jobs nobody will answer.
-    lws_context_destroy (self->context);
+    lws_context_destroy(self->context);
     while (self->jobs) {
         job_t *job = self->jobs;
         self->jobs = job->next;
-        s_job_free (&job);
+        s_job_free(&job);
     }
-    free (self->status_text);
-    free (self);
+    free(self->status_text);
+    free(self);
     *self_p = NULL;
 }

@@ -1,32 +1,30 @@
-/*  =========================================================================
-    httpd - the local status page: one HTTP page and its WebSocket
-
-    Why this exists: the seed's charger shows its OCPP state and takes its
-    OCPP settings in an app and a portal; this controller serves the same
-    from itself, with no cloud and no external asset. libwebsockets (already
-    the OCPP client's library) serves, in a private thread:
-
-        GET /            the page (gateway/status_page.html, compiled in)
-        WebSocket /      subprotocol "cp-status": the controller pushes
-                         {"type":"status","sim":bool,"status":{...}} (the
-                         `cpctl status` object) whenever it changes, and
-                         takes the requests of gateway/page_request.h,
-                         answered {"type":"reply","id":N,"ok":bool,"message":"..."}
-
-    The thread is a control-socket client exactly like cpctl (DEALER to the
-    supervisor's control endpoint), so the page gets the supervisor's
-    command handling and refusals and no new path into the actors. It asks
-    for status every poll_ms only while a browser is connected: nobody
-    looking costs nothing.
-
-    Exposure: bound to 127.0.0.1 unless an address is given (an installer's
-    explicit choice). A browser on the charger's own network stack could
-    still be tricked by another web site into talking to the page, so the
-    WebSocket is accepted only when Host names an IP literal or localhost
-    (no DNS rebinding) and Origin, when present, is that same host. The
-    password is write-only: nothing here ever sends or logs it.
-    =========================================================================
-*/
+/* httpd.h — the local status page: one HTTP page and its WebSocket.
+ *
+ * Why this exists: the seed's charger shows its OCPP state and takes its
+ * OCPP settings in an app and a portal; this controller serves the same
+ * from itself, with no cloud and no external asset. libwebsockets (already
+ * the OCPP client's library) serves, in a private thread:
+ *
+ *     GET /            the page (gateway/status_page.html, compiled in)
+ *     WebSocket /      subprotocol "cp-status": the controller pushes
+ *                      {"type":"status","sim":bool,"status":{...}} (the
+ *                      `cpctl status` object) whenever it changes, and
+ *                      takes the requests of gateway/page_request.h,
+ *                      answered {"type":"reply","id":N,"ok":bool,"message":"..."}
+ *
+ * The thread is a control-socket client exactly like cpctl (DEALER to the
+ * supervisor's control endpoint), so the page gets the supervisor's
+ * command handling and refusals and no new path into the actors. It asks
+ * for status every poll_ms only while a browser is connected: nobody
+ * looking costs nothing.
+ *
+ * Exposure: bound to 127.0.0.1 unless an address is given (an installer's
+ * explicit choice). A browser on the charger's own network stack could
+ * still be tricked by another web site into talking to the page, so the
+ * WebSocket is accepted only when Host names an IP literal or localhost
+ * (no DNS rebinding) and Origin, when present, is that same host. The
+ * password is write-only: nothing here ever sends or logs it.
+ */
 #ifndef CP_GATEWAY_HTTPD_H
 #define CP_GATEWAY_HTTPD_H
 
@@ -51,12 +49,12 @@ typedef struct _httpd_t httpd_t;
 //  listen address is malformed or cannot be bound (port taken, address
 //  not on this host, permission).
 httpd_t *
-    httpd_new (const httpd_config_t *cfg, char *err, size_t err_size);
+    httpd_new(const httpd_config_t *cfg, char *err, size_t err_size);
 
 //  Stop serving, close every connection, join the thread, free. Nulls the
 //  caller's pointer; safe on NULL.
 void
-    httpd_destroy (httpd_t **self_p);
+    httpd_destroy(httpd_t **self_p);
 
 //  --- Pure helpers (unit-tested) ------------------------------------------
 
@@ -64,17 +62,17 @@ void
 //  literal; no ADDR means 127.0.0.1; PORT 1..65535. addr gets the numeric
 //  address (at least 46 bytes). Returns 0, or -1 with reason.
 int
-    httpd_parse_listen (const char *text, char *addr, size_t addr_size, int *port,
-                        char *reason, size_t reason_size);
+    httpd_parse_listen(const char *text, char *addr, size_t addr_size, int *port,
+                       char *reason, size_t reason_size);
 
 //  A Host header the page answers to: an IP literal or "localhost", with
 //  an optional port. Names are refused (DNS rebinding).
 bool
-    httpd_host_ok (const char *host);
+    httpd_host_ok(const char *host);
 
 //  A WebSocket Origin the page accepts: none (a non-browser client), or
 //  "http://" + the request's Host.
 bool
-    httpd_origin_ok (const char *origin, const char *host);
+    httpd_origin_ok(const char *origin, const char *host);
 
 #endif
