@@ -57,6 +57,11 @@ test('in Chromium: plug, swipe a card, charge — the page shows Charging, the h
   assert.equal(halo.colour, 'rgb(67, 160, 71)', 'the ring is drawn green');
   assert.match(await tab.text('#connector-1 .display'), /^Charging/);
   assert.match(await tab.text('#connector-1 .current'), /^\d+\.\d A$/);
+  // The owner's limit reaches the page: what holds the offer, and the pilot's duty cycle.
+  await cp.cpctlOk('config', 'set', 'LocalCurrentLimit', '16');
+  await tab.waitFor("document.querySelector('#connector-1 .current').textContent === '16.0 A'", 10000);
+  assert.equal(await tab.text('#connector-1 .limit-source'), 'owner limit');
+  assert.equal(await tab.text('#connector-1 .duty'), '26.7 %');
   assert.match(await tab.text('#connector-1 .energy'), /^\d+\.\d\d kWh$/);
   assert.match(await tab.text('#connector-1 .duration'), /^\d+:\d\d:\d\d$/);
 
