@@ -72,6 +72,11 @@ typedef struct {
     //  cap (0 = none) the offered current never exceeds (derating).
     int (*safety_feed)(hw_driver_t *self, int timeout_ms);
     int (*safety_permit)(hw_driver_t *self, int connector, bool permitted, double cap_a);
+    //  The supply's earthing system, set by the safety actor from the
+    //  owner's setting: the earth (PE-N) monitor is armed on TN and
+    //  disarmed on TT, where a local earth electrode legitimately floats
+    //  away from neutral. NULL op: the board has no such monitor.
+    int (*safety_set_earthing)(hw_driver_t *self, bool tt);
     void (*destroy)(hw_driver_t *self);
 } hw_driver_ops_t;
 

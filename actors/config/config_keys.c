@@ -60,6 +60,7 @@ static const char *const s_measurands[] = {
 #define MEASURAND_COUNT "7"
 
 static const char *const s_byte_orders[] = { "little-endian", "big-endian", NULL };
+static const char *const s_earthing_systems[] = { "TN", "TT", NULL };
 
 static const char *const s_phase_rotations[] = {
     "NotApplicable", "Unknown", "RST", "RTS", "SRT", "STR", "TRS", "TSR", NULL
@@ -227,6 +228,10 @@ static const config_key_def_t s_keys[] = {
       .default_value = "", .check = CONFIG_CHECK_LOCAL_SCHEDULE, .profile = "Vendor" },
     //  Local time = UTC + this many minutes (UTC-12 … UTC+14).
     LOCAL_INT("LocalTimeOffset", "0", -720, 840),
+    //  The seed's "TN/TT earthing system" (safety actor, safety_core.h
+    //  rule 2): on TT the earth (PE-N) monitor is not applicable.
+    { .name = "EarthingSystem", .type = CONFIG_TYPE_STRING, .local_only = true, .default_value = "TN",
+      .check = CONFIG_CHECK_MEMBERS, .allowed = s_earthing_systems, .profile = "Vendor" },
 
     //  ---- Vendor keys: the seed's OCPP settings (actors/config/ocpp_settings.h) ----
     //  The owner's choice of central system: the CSMS may read them, only

@@ -12,16 +12,20 @@
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
+#include "actors/config/config_store.h"
 #include "actors/safety/safety_core.h"
 #include "hw/hw.h"
 #include "messages/msg.h"
 #include "supervisor/log.h"
 #include "supervisor/shell.h"
+#include "supervisor/store.h"
 
 #define SAFETY_LOG "safety"
 
 typedef struct {
     cp_shell_t *shell;
+    sqlite3 *db;                //  the owner's settings (EarthingSystem)
+    config_store_t *config;
     hw_driver_t *hw;            //  borrowed from the supervisor
     cp_clock_t *clock;          //  borrowed
     safety_core_t *core;
@@ -168,10 +172,32 @@ s_on_snapshot(safety_t *self, const cp_bus_envelope_t *env)
         cp_warn(SAFETY_LOG, "cannot reply to %s", env->peer);
 }
 
+//  The supply's earthing system (safety_core.h rule 2). Without a store
+//  the stricter TN check stays.
+static void
+s_set_earthing(safety_t *self, const char *value)
+{
+    safety_earthing_t earthing = value && streq(value, "TT") ? SAFETY_EARTHING_TT : SAFETY_EARTHING_TN;
+    //  Arm or disarm the board's monitor; the core ignores its readings on
+    //  TT as well, for a board that cannot disarm it.
+    if (self->hw->ops->safety_set_earthing
+        && self->hw->ops->safety_set_earthing(self->hw, earthing == SAFETY_EARTHING_TT) != 0)
+        cp_error(SAFETY_LOG, "the driver cannot set the earth monitor for %s", value);
+    if (earthing != safety_core_earthing(self->core))
+        cp_info(SAFETY_LOG, "earthing system %s: the earth (PE-N) monitor is %s", earthing == SAFETY_EARTHING_TT
+                ? "TT" : "TN", earthing == SAFETY_EARTHING_TT ? "ignored (RCD protects)" : "checked");
+    safety_core_set_earthing(self->core, earthing);
+}
+
 static void
 s_on_message(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, void *ctx)
 {
     safety_t *self = ctx;
+    if (env->kind == CP_BUS_EVENT && msg && msg->type == CP_MSG_CONFIG_CHANGED
+        && streq(msg->u.config_changed.key, "EarthingSystem")) {
+        s_set_earthing(self, msg->u.config_changed.value);
+        return;
+    }
     if (env->kind != CP_BUS_REQUEST || !msg)
         return;
     if (msg->type == CP_MSG_SNAPSHOT_REQUEST)
@@ -213,8 +239,22 @@ safety_actor(zsock_t *pipe, void *args)
         return;
     }
     cp_shell_set_handler(self.shell, s_on_message, &self);
+    //  The owner's setting, then its changes. A store that cannot be read
+    //  leaves the stricter TN check: protection never waits for it.
+    char err[256] = "";
+    self.db = cp_store_open(actor_args->options->state_dir, err, sizeof(err));
+    self.config = self.db ? config_store_new(self.db, actor_args->options) : NULL;
+    char earthing[8] = "TN";
+    if (self.config)
+        config_store_get(self.config, "EarthingSystem", earthing, sizeof(earthing));
+    else
+        cp_warn(SAFETY_LOG, "cannot read the earthing system (%s): checking as TN", err[0] ? err : "no store");
+    s_set_earthing(&self, earthing);
+    cp_bus_subscribe(cp_shell_bus(self.shell), "config.changed");
     if (zloop_timer(cp_shell_loop(self.shell), SAFETY_TICK_MS, 0, s_on_tick, &self) < 0) {
         cp_error(SAFETY_LOG, "cannot start: no timer");
+        config_store_destroy(&self.config);
+        cp_store_close(&self.db);
         cp_shell_destroy(&self.shell);
         safety_core_destroy(&self.core);
         return;
@@ -227,6 +267,8 @@ safety_actor(zsock_t *pipe, void *args)
     if (cp_shell_run(self.shell) == 0)
         for (int n = 1; n <= self.connectors; n++)
             self.hw->ops->safety_permit(self.hw, n, false, 0);
+    config_store_destroy(&self.config);
+    cp_store_close(&self.db);
     cp_shell_destroy(&self.shell);
     safety_core_destroy(&self.core);
 }

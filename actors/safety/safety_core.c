@@ -39,6 +39,7 @@ typedef struct {
 
 struct _safety_core_t {
     int count;
+    safety_earthing_t earthing;
     conn_t conns[HW_MAX_CONNECTORS];
 };
 
@@ -64,6 +65,20 @@ safety_core_new(int connectors)
         v->stop_reason = "";
     }
     return self;
+}
+
+void
+safety_core_set_earthing(safety_core_t *self, safety_earthing_t earthing)
+{
+    assert(self);
+    self->earthing = earthing;
+}
+
+safety_earthing_t
+safety_core_earthing(const safety_core_t *self)
+{
+    assert(self);
+    return self->earthing;
 }
 
 void
@@ -206,7 +221,7 @@ s_check_welding(conn_t *c, const hw_connector_state_t *st, int64_t now, hazard_t
 
 //  Every hazard present now (NULL state: unreadable).
 static hazard_t
-s_hazards(conn_t *c, const hw_connector_state_t *st, int64_t now)
+s_hazards(const safety_core_t *self, conn_t *c, const hw_connector_state_t *st, int64_t now)
 {
     hazard_t h = { .cause = SAFETY_CAUSE_NONE };
     if (!st) {
@@ -221,8 +236,11 @@ s_hazards(conn_t *c, const hw_connector_state_t *st, int64_t now)
     if (strcmp(fault, "rcd") == 0)
         s_raise(&h, SAFETY_CAUSE_RCD, "ResidualCurrent");
     else
-    if (strcmp(fault, "ground") == 0)
-        s_raise(&h, SAFETY_CAUSE_GROUND, "EarthContinuity");
+    if (strcmp(fault, "ground") == 0) {
+        //  the PE–N monitor means nothing on a TT electrode (rule 2)
+        if (self->earthing == SAFETY_EARTHING_TN)
+            s_raise(&h, SAFETY_CAUSE_GROUND, "EarthContinuity");
+    }
     else
     if (strcmp(fault, "overcurrent") == 0)
         s_raise(&h, SAFETY_CAUSE_OVERCURRENT, "OverCurrentDetector");
@@ -327,7 +345,7 @@ safety_core_evaluate(safety_core_t *self, int connector, const hw_connector_stat
     assert(self && out);
     assert(connector >= 1 && connector <= self->count);
     conn_t *c = &self->conns[connector - 1];
-    hazard_t h = s_hazards(c, state, now_ms);
+    hazard_t h = s_hazards(self, c, state, now_ms);
     bool unplugged = state && !state->plugged;
     if (c->cause == SAFETY_CAUSE_NONE) {
         if (h.cause != SAFETY_CAUSE_NONE) {

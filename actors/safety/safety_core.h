@@ -14,8 +14,16 @@
  *  1. Residual current (driver fault "rcd", the DC 6 mA / AC 30 mA
  *     monitor) → trip GroundFailure, vendor "ResidualCurrent", reason
  *     EmergencyStop.
- *  2. Ground / earth continuity (fault "ground") → trip GroundFailure,
- *     vendor "EarthContinuity", reason EmergencyStop.
+ *  2. Ground / earth continuity (fault "ground": the earth monitor of the
+ *     seed's UK variant, which compares protective earth with neutral to
+ *     catch a broken PEN conductor) → trip GroundFailure, vendor
+ *     "EarthContinuity", reason EmergencyStop — on a TN supply. The
+ *     owner's EarthingSystem setting (the seed's "TN/TT earthing system")
+ *     changes what is checked: on a TT supply the earth is a local
+ *     electrode that legitimately floats volts away from neutral, so the
+ *     PE–N comparison is meaningless there and its readings are ignored
+ *     (the residual-current monitor of rule 1, mandatory on TT, is the
+ *     protection). Switching to TN with the monitor reporting trips at once.
  *     Both are shock hazards to a person: the charger cuts power as an
  *     emergency stop does, so EmergencyStop is the honest reason.
  *     Recovery: the fault has cleared AND the cable was unplugged after
@@ -130,6 +138,15 @@ typedef struct _safety_core_t safety_core_t;
 safety_core_t *safety_core_new(int connectors);
 void safety_core_destroy(safety_core_t **self_p);
 int safety_core_connectors(const safety_core_t *self);
+
+//  The supply's earthing system (rule 2). A new core assumes TN: the
+//  stricter check until told otherwise.
+typedef enum {
+    SAFETY_EARTHING_TN = 0,
+    SAFETY_EARTHING_TT
+} safety_earthing_t;
+void safety_core_set_earthing(safety_core_t *self, safety_earthing_t earthing);
+safety_earthing_t safety_core_earthing(const safety_core_t *self);
 
 //  Evaluate one connector from a driver reading taken at now_ms (state is
 //  NULL when the driver could not be read). Updates the core and fills

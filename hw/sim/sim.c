@@ -62,6 +62,7 @@ typedef struct {
     //  The safety path: permission to close and the derating cap.
     bool permitted;
     double cap_a;                  //  0 = none
+    bool earth_monitor_off;        //  TT supply: a "ground" condition is not reported
     //  The meter: energy up to meter_ms.
     double energy_wh;
     int64_t meter_ms;
@@ -85,11 +86,19 @@ typedef struct {
 //  --------------------------------------------------------------------------
 //  The model (callers hold the mutex)
 
+//  The fault the board reports: a PE-N ("ground") condition only while
+//  the earth monitor is armed (TN).
+static sim_fault_t
+s_fault(const sim_connector_t *c)
+{
+    return c->fault == SIM_FAULT_GROUND && c->earth_monitor_off ? SIM_FAULT_NONE : c->fault;
+}
+
 static char
 s_pilot(const sim_connector_t *c)
 {
     //  The EVSE drives -12 V on any fault, whether or not a car is there.
-    if (c->fault != SIM_FAULT_NONE)
+    if (s_fault(c) != SIM_FAULT_NONE)
         return 'F';
     if (!c->plugged)
         return 'A';
@@ -126,7 +135,7 @@ s_current(const sim_connector_t *c)
         return 0.0;
     if (c->fault == SIM_FAULT_OVERCURRENT)
         return allowed + HW_SIM_OVERCURRENT_A;
-    if (c->fault != SIM_FAULT_NONE)
+    if (s_fault(c) != SIM_FAULT_NONE)
         return 0.0;
     return fmin(allowed, HW_SIM_EV_MAX_A);
 }
@@ -219,7 +228,7 @@ s_fill(const sim_connector_t *c, int connector, hw_connector_state_t *out)
     out->temperature_c = c->fault == SIM_FAULT_OVERTEMP
                        ? HW_SIM_OVERTEMP_C
                        : HW_SIM_AMBIENT_C + out->current_a * HW_SIM_HEAT_C_PER_A;
-    snprintf(out->fault, sizeof(out->fault), "%s", s_fault_names[c->fault]);
+    snprintf(out->fault, sizeof(out->fault), "%s", s_fault_names[s_fault(c)]);
     out->permitted = c->permitted;
     out->safety_cap_a = c->cap_a;
     //  The load side is live whenever the contacts touch, commanded or not.
@@ -516,6 +525,22 @@ s_safety_permit(hw_driver_t *driver, int connector, bool permitted, double cap_a
     return rc;
 }
 
+static int
+s_safety_set_earthing(hw_driver_t *driver, bool tt)
+{
+    assert(driver && driver->impl);
+    sim_t *self = driver->impl;
+    pthread_mutex_lock(&self->mutex);
+    s_enforce(self);
+    for (int i = 0; i < self->count; i++) {
+        sim_connector_t *c = &self->connectors[i];
+        s_meter_update(self, c);        //  a revealed fault stops the EV from now on
+        c->earth_monitor_off = tt;
+    }
+    pthread_mutex_unlock(&self->mutex);
+    return 0;
+}
+
 static void
 s_destroy(hw_driver_t *driver)
 {
@@ -535,6 +560,7 @@ static const hw_driver_ops_t s_ops = {
     .simulate = s_simulate,
     .safety_feed = s_safety_feed,
     .safety_permit = s_safety_permit,
+    .safety_set_earthing = s_safety_set_earthing,
     .destroy = s_destroy,
 };
 

@@ -16,7 +16,9 @@
  *     silent ("off") like a meter whose bus wire broke;
  *   - an energy meter that integrates power over the clock's monotonic
  *     time, so tests on a virtual clock charge for an hour in microseconds;
- *   - injectable faults: rcd, ground, overcurrent (the EV then draws its
+ *   - injectable faults: rcd, ground (a PE-N condition the earth monitor
+ *     reports only while armed: safety_set_earthing(TN); on TT it stays
+ *     latent and is reported the moment TN is set), overcurrent (the EV then draws its
  *     offer + 10 A, which is what the safety logic must catch), overtemp
  *     (the connector reads 90 °C), welding (the contacts of a closed
  *     contactor stay stuck together when it is opened: the contactor

@@ -127,3 +127,27 @@ test('actor kill safety mid-session: contactor open within 1 s, charging resumes
 test('actor hang safety mid-session: contactor open within 1 s (watchdog), charging resumes after restart', async (t) => {
   await failSafe(t, 'hang');
 });
+
+test('earthing system: on TT the earth (PE-N) monitor does not trip; back on TN the same reading trips GroundFailure', async (t) => {
+  const { csms, cp } = await bootedPair(t);
+  await cp.cpctlOk('config', 'set', 'EarthingSystem', 'TT');
+  const since = csms.mark();
+  await startCharging(csms, cp, 'TAG-TT', since);
+  await cp.cpctlOk('fault', '1', 'ground');
+  await cp.expectNever((s) => !charging(s), 1500, 'TT: charging goes on with the earth monitor reporting');
+  // The central system cannot change the owner's setting ...
+  const change = await csms.call('ChangeConfiguration', { key: 'EarthingSystem', value: 'TN' });
+  assert.equal(change.result.status, 'Rejected');
+  assert.equal(connector(await cp.status(), 1).status, 'Charging');
+  // ... the owner can: TN checks the earth, and the reading trips at once.
+  await cp.cpctlOk('config', 'set', 'EarthingSystem', 'TN');
+  await cp.waitStatus(dead, 5000, 'contactor open after switching to TN');
+  const faulted = await csms.waitFor(statusNotification(1, 'Faulted'), 20000, since);
+  assert.equal(faulted.msg[3].errorCode, 'GroundFailure');
+  assert.equal(faulted.msg[3].vendorErrorCode, 'EarthContinuity');
+  const stop = await csms.waitFor('StopTransaction', 20000, since);
+  assert.equal(stop.msg[3].reason, 'EmergencyStop');
+  // Only TN or TT.
+  const bad = await cp.cpctl('config', 'set', 'EarthingSystem', 'IT');
+  assert.equal(bad.code, 1);
+});

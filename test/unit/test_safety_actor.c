@@ -27,6 +27,8 @@
 #include "supervisor/shell.h"
 
 typedef struct {
+    char dir[64];                   //  state dir (the owner's settings)
+    cp_options_t options;
     cp_bus_endpoints_t ep;
     zactor_t *broker;
     cp_clock_t *clock;
@@ -70,6 +72,11 @@ s_setup(void **state)
 {
     bench_t *b = calloc(1, sizeof(bench_t));
     assert_non_null(b);
+    snprintf(b->dir, sizeof(b->dir), "/tmp/test-safety-XXXXXX");
+    assert_non_null(mkdtemp(b->dir));
+    cp_options_defaults(&b->options);
+    snprintf(b->options.state_dir, sizeof(b->options.state_dir), "%s", b->dir);
+    b->options.connectors = 2;
     char prefix[64];
     snprintf(prefix, sizeof(prefix), "inproc://test-safety-%" PRId64, zclock_usecs());
     cp_bus_endpoints_init(&b->ep, prefix);
@@ -86,6 +93,7 @@ s_setup(void **state)
     b->args.bus = b->ep;
     b->args.clock = b->clock;
     b->args.hw = b->hw;
+    b->args.options = &b->options;
     atomic_init(&b->args.abandon, false);
     atomic_init(&b->args.terminated, false);
     //  Power-on: nothing may close before the safety actor runs.
@@ -109,6 +117,9 @@ s_teardown(void **state)
     zactor_destroy(&b->broker);
     hw_driver_destroy(&b->hw);
     cp_clock_destroy(&b->clock);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", b->dir);
+    assert_int_equal(system(cmd), 0);
     free(b);
     return 0;
 }
@@ -192,6 +203,45 @@ test_trip_opens_directly(void **state)
     msg = s_wait_state(b, 1, false, 2000);
     assert_string_equal(msg->u.safety_state.error_code, "NoError");
     cp_msg_destroy(&msg);
+}
+
+//  The owner's EarthingSystem (safety_core.h rule 2), changed at run time
+//  through config.changed: on TT the earth (PE-N) monitor does not trip;
+//  back on TN the same reading trips at once. The residual-current monitor
+//  trips on both.
+static void
+s_earthing(bench_t *b, const char *value)
+{
+    cp_msg_t *msg = cp_msg_new(CP_MSG_CONFIG_CHANGED);
+    assert_non_null(msg);
+    cp_msg_set_str(msg->u.config_changed.key, "EarthingSystem");
+    cp_msg_set_str(msg->u.config_changed.value, value);
+    assert_int_equal(cp_bus_publish(b->tester, "config.changed", msg), 0);
+    cp_msg_destroy(&msg);
+    zclock_sleep(3 * SAFETY_TICK_MS);
+}
+
+static void
+test_earthing_system(void **state)
+{
+    bench_t *b = *state;
+    s_charge(b, 1);
+    s_earthing(b, "TT");
+    s_sim(b, 1, "fault", "ground");
+    zclock_sleep(5 * SAFETY_TICK_MS);
+    assert_true(s_read(b, 1).permitted);
+    assert_true(s_read(b, 1).contactor_closed);     //  charging goes on under TT
+    s_earthing(b, "TN");
+    s_wait_permitted(b, 1, false, 1000);
+    cp_msg_t *msg = s_wait_state(b, 1, true, 2000);
+    assert_string_equal(msg->u.safety_state.error_code, "GroundFailure");
+    assert_string_equal(msg->u.safety_state.vendor_error, "EarthContinuity");
+    cp_msg_destroy(&msg);
+    //  Residual current trips whatever the earthing.
+    s_sim(b, 2, "plug", NULL);
+    s_earthing(b, "TT");
+    s_sim(b, 2, "fault", "rcd");
+    s_wait_permitted(b, 2, false, 1000);
 }
 
 static void
@@ -298,6 +348,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_trip_opens_directly, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_earthing_system, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_snapshot, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_clean_stop_withdraws, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_crash_opens_by_watchdog, s_setup, s_teardown),

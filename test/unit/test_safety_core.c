@@ -198,6 +198,37 @@ test_ground_unplug_before_clear(void **state)
     s_assert_ok(s_eval(f, &st));
 }
 
+//  Rule 2 depends on the earthing system: TN (the default) checks the
+//  earth monitor, TT ignores it (a local electrode floats away from N);
+//  the residual-current monitor trips on both; a TN ground trip lifts when
+//  the owner says TT (the reading no longer means a hazard) once unplugged.
+static void
+test_earthing_tn_tt(void **state)
+{
+    fx_t *f = *state;
+    assert_int_equal(safety_core_earthing(f->core), SAFETY_EARTHING_TN);
+    safety_core_set_earthing(f->core, SAFETY_EARTHING_TT);
+    hw_connector_state_t st = s_charging(16);
+    s_fault(&st, "ground");
+    s_assert_ok(s_eval(f, &st));
+    s_fault(&st, "rcd");
+    f->now += 100;
+    s_assert_trip(s_eval(f, &st), "GroundFailure", "ResidualCurrent", "EmergencyStop");
+    //  a fresh core on TN: the same ground reading trips
+    safety_core_t *tn = safety_core_new(1);
+    assert_non_null(tn);
+    st = s_charging(16);
+    s_fault(&st, "ground");
+    safety_verdict_t v;
+    safety_core_evaluate(tn, 1, &st, 1000, &v);
+    s_assert_trip(&v, "GroundFailure", "EarthContinuity", "EmergencyStop");
+    safety_core_set_earthing(tn, SAFETY_EARTHING_TT);
+    st.plugged = false;
+    safety_core_evaluate(tn, 1, &st, 1100, &v);
+    s_assert_ok(&v);
+    safety_core_destroy(&tn);
+}
+
 static void
 test_trip_while_unplugged(void **state)
 {
@@ -602,6 +633,7 @@ main(void)
         T(test_first_look_and_quiet),
         T(test_rcd_trip_and_recovery),
         T(test_ground_unplug_before_clear),
+        T(test_earthing_tn_tt),
         T(test_trip_while_unplugged),
         T(test_retry_budget),
         T(test_overcurrent_grace),
