@@ -228,6 +228,9 @@ static const config_key_def_t s_keys[] = {
       .default_value = "", .check = CONFIG_CHECK_LOCAL_SCHEDULE, .profile = "Vendor" },
     //  Local time = UTC + this many minutes (UTC-12 … UTC+14).
     LOCAL_INT("LocalTimeOffset", "0", -720, 840),
+    //  Phase-to-neutral voltage of the supply, for A <-> W in charging
+    //  schedules (3.13): 230 V in Europe, 240 V in the UK, 120 V in North America.
+    LOCAL_INT("NominalVoltage", "230", 100, 480),
     //  The seed's "TN/TT earthing system" (safety actor, safety_core.h
     //  rule 2): on TT the earth (PE-N) monitor is not applicable.
     { .name = "EarthingSystem", .type = CONFIG_TYPE_STRING, .local_only = true, .default_value = "TN",

@@ -72,6 +72,7 @@ s_read_config(sc_actor_t *self)
     if (!r->allow_a && !r->allow_w)
         r->allow_a = true;      //  a hand-edited store: the pilot's own unit
 
+    self->ctx.voltage_v = (double) config_store_get_int(self->config, "NominalVoltage", 230);
     //  Local limits (local_limits.h); the store validated every value.
     sc_local_config_t *local = &self->local;
     local->installation_max_a = (double) config_store_get_int(self->config, "InstallationMaxCurrent", 32);
@@ -94,7 +95,8 @@ s_is_sc_key(const char *key)
         || streq(key, "ChargingScheduleAllowedChargingRateUnit")
         || streq(key, "InstallationMaxCurrent") || streq(key, "LocalCurrentLimit")
         || streq(key, "PowerBoostEnabled") || streq(key, "PowerBoostMainFuse")
-        || streq(key, "LocalChargingSchedule") || streq(key, "LocalTimeOffset");
+        || streq(key, "LocalChargingSchedule") || streq(key, "LocalTimeOffset")
+        || streq(key, "NominalVoltage");
 }
 
 //  --------------------------------------------------------------------------

@@ -112,3 +112,16 @@ test('RemoteStartTransaction with a chargingProfile: it becomes the TxProfile of
   const comp = await csms.call('GetCompositeSchedule', { connectorId: 1, duration: 60, chargingRateUnit: 'A' });
   assert.equal(comp.result.chargingSchedule.chargingSchedulePeriod[0].limit, 12);
 });
+
+test('GetCompositeSchedule in W converts with the phases and the configured NominalVoltage', async (t) => {
+  const { csms, cp } = await bootedPair(t);
+  assert.equal((await csms.call('SetChargingProfile', txDefault(31, [{ startPeriod: 0, limit: 16 }]))).result.status, 'Accepted');
+  const watts = async () => (await csms.call('GetCompositeSchedule', { connectorId: 1, duration: 60, chargingRateUnit: 'W' }))
+    .result.chargingSchedule.chargingSchedulePeriod[0].limit;
+  assert.equal(await watts(), 16 * 230 * 3, '230 V by default');
+  await cp.cpctlOk('config', 'set', 'NominalVoltage', '240');
+  assert.equal(await watts(), 16 * 240 * 3, 'the UK supply');
+  const bad = await cp.cpctl('config', 'set', 'NominalVoltage', '1000');
+  assert.equal(bad.code, 1);
+  assert.equal((await csms.call('ChangeConfiguration', { key: 'NominalVoltage', value: '120' })).result.status, 'Rejected');
+});
