@@ -6,12 +6,12 @@
 // Numbers, not assertions: these machines are shared and noisy, so tests never time things.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Csms } from '../tools/csms/csms.mjs';
+import { freePort } from '../test/e2e/lib/harness.mjs';
 
 const build = path.resolve(process.argv[2] || 'build');
 const runs = Number(process.env.BENCH_RUNS || 10);
@@ -27,18 +27,7 @@ function procMem(pid) {
   const kb = (k) => Number((text.match(new RegExp(`${k}:\\s+(\\d+)`)) || [0, 0])[1]);
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
-// A free loopback port for the status page: measured as shipped (page on), never on a port
-// something else on the machine may hold.
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+// The status page is measured as shipped (on), on a free port nothing else on the machine holds.
 async function start(csms, stateDir) {
   const http = `127.0.0.1:${await freePort()}`;
   const t0 = process.hrtime.bigint();

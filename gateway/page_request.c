@@ -6,24 +6,14 @@
 
 #include <assert.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "actors/config/config_keys.h"
 #include "actors/config/ocpp_settings.h"
+#include "supervisor/log.h"
 
 #define MAX_CONNECTOR 8     //  options allow 1..8; the supervisor checks the real count
 #define IDTAG_MAX 20        //  IdToken is CiString20Type
-
-static int
-s_refuse(char *reason, size_t reason_size, const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    vsnprintf(reason, reason_size, format, args);
-    va_end(args);
-    return -1;
-}
 
 //  Only the listed fields (NULL-terminated) may appear.
 static int
@@ -36,7 +26,7 @@ s_only_fields(json_t *root, const char *const *allowed, char *reason, size_t rea
         for (size_t i = 0; allowed[i] && !known; i++)
             known = strcmp(key, allowed[i]) == 0;
         if (!known)
-            return s_refuse(reason, reason_size, "unexpected field '%.40s'", key);
+            return cp_refuse(reason, reason_size, "unexpected field '%.40s'", key);
     }
     return 0;
 }
@@ -59,7 +49,7 @@ s_connector(json_t *root, char *text, size_t size, char *reason, size_t reason_s
     json_t *value = json_object_get(root, "connector");
     if (!json_is_integer(value) || json_integer_value(value) < 1
     ||  json_integer_value(value) > MAX_CONNECTOR)
-        return s_refuse(reason, reason_size, "'connector' must be a connector number (1..%d)",
+        return cp_refuse(reason, reason_size, "'connector' must be a connector number (1..%d)",
                         MAX_CONNECTOR);
     snprintf(text, size, "%lld", (long long) json_integer_value(value));
     return 0;
@@ -87,10 +77,10 @@ s_hardware(json_t *root, const char *command, page_request_t *out, char *reason,
         const char *tag = json_string_value(json_object_get(root, "idTag"));
         size_t len = tag ? strlen(tag) : 0;
         if (len == 0 || len > IDTAG_MAX)
-            return s_refuse(reason, reason_size, "the card's idTag must be 1..%d characters", IDTAG_MAX);
+            return cp_refuse(reason, reason_size, "the card's idTag must be 1..%d characters", IDTAG_MAX);
         for (size_t i = 0; i < len; i++)
             if (tag[i] <= ' ' || tag[i] > '~')
-                return s_refuse(reason, reason_size,
+                return cp_refuse(reason, reason_size,
                                 "the card's idTag may hold only printable characters without blanks");
         s_step(out, "swipe", tag, NULL, NULL);
         snprintf(out->done, sizeof(out->done), "card %s presented", tag);
@@ -114,7 +104,7 @@ s_hardware(json_t *root, const char *command, page_request_t *out, char *reason,
             return -1;
         const char *action = s_word(root, "action", actions);
         if (!action)
-            return s_refuse(reason, reason_size, "'action' must be charge or pause");
+            return cp_refuse(reason, reason_size, "'action' must be charge or pause");
         s_step(out, "ev", connector, action, NULL);
         snprintf(out->done, sizeof(out->done), "EV on connector %s: %s", connector,
                  action[0] == 'c' ? "asks for energy" : "paused");
@@ -129,14 +119,14 @@ s_hardware(json_t *root, const char *command, page_request_t *out, char *reason,
             return -1;
         const char *kind = s_word(root, "kind", kinds);
         if (!kind)
-            return s_refuse(reason, reason_size,
+            return cp_refuse(reason, reason_size,
                             "'kind' must be rcd, ground, overcurrent, overtemp, welding or clear");
         s_step(out, "fault", connector, kind, NULL);
         snprintf(out->done, sizeof(out->done), strcmp(kind, "clear") == 0
                  ? "faults on connector %s cleared" : "fault injected on connector %s", connector);
         return 0;
     }
-    return s_refuse(reason, reason_size, "unknown command '%.20s'", command);
+    return cp_refuse(reason, reason_size, "unknown command '%.20s'", command);
 }
 
 //  A string field; absent counts as "".
@@ -149,7 +139,7 @@ s_string(json_t *root, const char *field, const char **value, char *reason, size
         return 0;
     }
     if (!json_is_string(node))
-        return s_refuse(reason, reason_size, "'%s' must be text", field);
+        return cp_refuse(reason, reason_size, "'%s' must be text", field);
     *value = json_string_value(node);
     return 0;
 }
@@ -164,9 +154,9 @@ s_settings(json_t *root, page_request_t *out, char *reason, size_t reason_size)
     out->secret = true;                 //  from here on the request may hold the password
     json_t *enabled = json_object_get(root, "enabled");
     if (!json_is_boolean(enabled))
-        return s_refuse(reason, reason_size, "'enabled' must be true or false");
+        return cp_refuse(reason, reason_size, "'enabled' must be true or false");
     if (!json_is_true(json_object_get(root, "accept")))
-        return s_refuse(reason, reason_size, "please accept the terms and conditions to save");
+        return cp_refuse(reason, reason_size, "please accept the terms and conditions to save");
     const char *url = "", *identity = "", *password = "";
     if (s_string(root, "url", &url, reason, reason_size) != 0
     ||  s_string(root, "identity", &identity, reason, reason_size) != 0
@@ -176,11 +166,11 @@ s_settings(json_t *root, page_request_t *out, char *reason, size_t reason_size)
     //  Validate every field before anything is applied.
     char why[CONFIG_REASON_MAX + 1];
     if ((on || url[0]) && !ocpp_settings_url_ok(url, why, sizeof(why)))
-        return s_refuse(reason, reason_size, "%s", why);
+        return cp_refuse(reason, reason_size, "%s", why);
     if ((on || identity[0]) && !ocpp_settings_identity_ok(identity, why, sizeof(why)))
-        return s_refuse(reason, reason_size, "%s", why);
+        return cp_refuse(reason, reason_size, "%s", why);
     if (password[0] && !config_keys_authorization_key_ok(password))
-        return s_refuse(reason, reason_size,
+        return cp_refuse(reason, reason_size,
                         "the password must be 16..40 printable characters without blanks"
                         " (OCPP security whitepaper 7.2)");
     if (url[0])
@@ -206,27 +196,27 @@ page_request_parse(const char *text, size_t len, bool sim, page_request_t *out,
     memset(out, 0, sizeof(*out));
     reason[0] = '\0';
     if (!text || len == 0)
-        return s_refuse(reason, reason_size, "empty request");
+        return cp_refuse(reason, reason_size, "empty request");
     if (len > PAGE_REQUEST_MAX_BYTES)
-        return s_refuse(reason, reason_size, "request larger than %d bytes", PAGE_REQUEST_MAX_BYTES);
+        return cp_refuse(reason, reason_size, "request larger than %d bytes", PAGE_REQUEST_MAX_BYTES);
     json_error_t error;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &error);
     if (!root)
-        return s_refuse(reason, reason_size, "not JSON: %.80s", error.text);
+        return cp_refuse(reason, reason_size, "not JSON: %.80s", error.text);
     int rc = -1;
     if (!json_is_object(root)) {
-        s_refuse(reason, reason_size, "a request is a JSON object");
+        cp_refuse(reason, reason_size, "a request is a JSON object");
         goto done;
     }
     json_t *id = json_object_get(root, "id");
     if (id && !json_is_integer(id)) {
-        s_refuse(reason, reason_size, "'id' must be an integer");
+        cp_refuse(reason, reason_size, "'id' must be an integer");
         goto done;
     }
     out->id = id ? json_integer_value(id) : 0;
     const char *command = json_string_value(json_object_get(root, "command"));
     if (!command) {
-        s_refuse(reason, reason_size, "'command' is missing");
+        cp_refuse(reason, reason_size, "'command' is missing");
         goto done;
     }
     snprintf(out->command, sizeof(out->command), "%.15s", command);
@@ -235,7 +225,7 @@ page_request_parse(const char *text, size_t len, bool sim, page_request_t *out,
     else
     if (!sim && (strcmp(command, "plug") == 0 || strcmp(command, "unplug") == 0 || strcmp(command, "ev") == 0
                  || strcmp(command, "swipe") == 0 || strcmp(command, "fault") == 0))
-        rc = s_refuse(reason, reason_size, "'%s' drives simulated hardware: only with --hw sim", command);
+        rc = cp_refuse(reason, reason_size, "'%s' drives simulated hardware: only with --hw sim", command);
     else
         rc = s_hardware(root, command, out, reason, reason_size);
 done:

@@ -65,3 +65,15 @@ cp_log_redact_url(const char *url, char *out, size_t out_size)
     else
         snprintf(out, out_size, "%s", url);
 }
+
+int
+cp_refuse(char *reason, size_t size, const char *fmt, ...)
+{
+    if (reason && size > 0) {
+        va_list args;
+        va_start(args, fmt);
+        vsnprintf(reason, size, fmt, args);
+        va_end(args);
+    }
+    return -1;
+}

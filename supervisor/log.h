@@ -19,6 +19,11 @@ void cp_log(cp_log_level_t level, const char *component, const char *fmt, ...)
 //  Copy url into out with any "user:password@" part replaced by "***@".
 void cp_log_redact_url(const char *url, char *out, size_t out_size);
 
+//  The reason a check refuses something, for the person who asked: format
+//  it into reason (nothing when reason is NULL or size 0) and return -1,
+//  so a check can end with `return cp_refuse(reason, size, "...", ...)`.
+int cp_refuse(char *reason, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #define cp_error(c, ...) cp_log(CP_LOG_ERROR, (c), __VA_ARGS__)
 #define cp_warn(c, ...)  cp_log(CP_LOG_WARN, (c), __VA_ARGS__)
 #define cp_info(c, ...)  cp_log(CP_LOG_INFO, (c), __VA_ARGS__)

@@ -4,11 +4,11 @@
  * a struct, so every rule here is a unit test away from being checked.
  */
 #include "actors/hw/hw_core.h"
+#include "supervisor/log.h"
 
 #include <assert.h>
 #include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,28 +157,13 @@ hw_core_grid_published(hw_core_t *self, const hw_grid_state_t *grid, int64_t now
 //  --------------------------------------------------------------------------
 //  Commands
 
-static void
-s_reason(char *reason, size_t reason_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-s_reason(char *reason, size_t reason_size, const char *fmt, ...)
-{
-    if (!reason || reason_size == 0)
-        return;
-    va_list args;
-    va_start(args, fmt);
-    vsnprintf(reason, reason_size, fmt, args);
-    va_end(args);
-}
-
 int
 hw_core_check_idtag(const char *idtag, char *out, size_t out_size, char *reason, size_t reason_size)
 {
     assert(idtag && out && out_size > HW_CORE_IDTAG_MAX);
     size_t len = strlen(idtag);
     if (len < 1 || len > HW_CORE_IDTAG_MAX) {
-        s_reason(reason, reason_size, "idTag must be 1..%d characters (got %zu)",
+        cp_refuse(reason, reason_size, "idTag must be 1..%d characters (got %zu)",
                  HW_CORE_IDTAG_MAX, len);
         return -1;
     }
@@ -187,7 +172,7 @@ hw_core_check_idtag(const char *idtag, char *out, size_t out_size, char *reason,
         //  OCPP CiString: printable ASCII only; anything else would break
         //  the JSON the CSMS receives or compare differently there.
         if (ch < 0x20 || ch > 0x7e) {
-            s_reason(reason, reason_size, "idTag has a non-printable character at %zu", i);
+            cp_refuse(reason, reason_size, "idTag has a non-printable character at %zu", i);
             return -1;
         }
     }
@@ -202,12 +187,12 @@ hw_core_check_rfid(const char *uid_hex, char *out, size_t out_size, char *reason
     size_t len = strlen(uid_hex);
     for (size_t i = 0; i < len; i++)
         if (!isxdigit((unsigned char) uid_hex[i])) {
-            s_reason(reason, reason_size, "RFID UID must be hex digits (bad character at %zu)", i);
+            cp_refuse(reason, reason_size, "RFID UID must be hex digits (bad character at %zu)", i);
             return -1;
         }
     //  ISO 14443 UIDs are 4, 7 or 10 bytes (single, double, triple size).
     if (len != 8 && len != 14 && len != 20) {
-        s_reason(reason, reason_size,
+        cp_refuse(reason, reason_size,
                  "RFID UID must be 4, 7 or 10 bytes (8, 14 or 20 hex digits), got %zu digits", len);
         return -1;
     }
@@ -226,7 +211,7 @@ hw_core_check_pin(const char *pin, char *out, size_t out_size, char *reason, siz
     for (size_t i = 0; i < len; i++)
         digits = digits && isdigit((unsigned char) pin[i]);
     if (!digits || len < HW_CORE_PIN_MIN || len > HW_CORE_PIN_MAX) {
-        s_reason(reason, reason_size, "PIN must be %d..%d digits", HW_CORE_PIN_MIN, HW_CORE_PIN_MAX);
+        cp_refuse(reason, reason_size, "PIN must be %d..%d digits", HW_CORE_PIN_MIN, HW_CORE_PIN_MAX);
         return -1;
     }
     snprintf(out, out_size, "%s", pin);
@@ -237,7 +222,7 @@ static int
 s_check_connector(int64_t connector, int connectors, char *reason, size_t reason_size)
 {
     if (connector < 1 || connector > connectors) {
-        s_reason(reason, reason_size, "unknown connector %lld (this charger has %d)",
+        cp_refuse(reason, reason_size, "unknown connector %lld (this charger has %d)",
                  (long long) connector, connectors);
         return -1;
     }
@@ -253,7 +238,7 @@ s_check_flag(const char *command, double value, bool *flag, char *reason, size_t
         *flag = value == 1.0;
         return 0;
     }
-    s_reason(reason, reason_size, "%s takes value 1 or 0", command);
+    cp_refuse(reason, reason_size, "%s takes value 1 or 0", command);
     return -1;
 }
 
@@ -264,7 +249,7 @@ hw_core_parse_command(const cp_msg_hw_command_t *command, int connectors, hw_act
     assert(command && out);
     assert(connectors >= 1 && connectors <= HW_MAX_CONNECTORS);
     memset(out, 0, sizeof(*out));
-    s_reason(reason, reason_size, "%s", "");
+    cp_refuse(reason, reason_size, "%s", "");
     const char *cmd = command->command;
     const char *arg = command->arg;
 
@@ -295,7 +280,7 @@ hw_core_parse_command(const cp_msg_hw_command_t *command, int connectors, hw_act
         for (size_t i = 0; valid && i < len; i++)
             valid = (arg[i] >= '0' && arg[i] <= '9') || arg[i] == 'C' || arg[i] == '#';
         if (!valid) {
-            s_reason(reason, reason_size, "key takes 1..%d keypad keys: 0-9, C (clear), # (submit)",
+            cp_refuse(reason, reason_size, "key takes 1..%d keypad keys: 0-9, C (clear), # (submit)",
                      HW_CORE_KEYS_MAX);
             return -1;
         }
@@ -308,7 +293,7 @@ hw_core_parse_command(const cp_msg_hw_command_t *command, int connectors, hw_act
     //  driver validates the operand (a load in A, off, on).
     if (strcmp(cmd, "grid") == 0) {
         if (command->connector != 0 || !arg[0]) {
-            s_reason(reason, reason_size, "grid takes connector 0 and a household load in A, off or on");
+            cp_refuse(reason, reason_size, "grid takes connector 0 and a household load in A, off or on");
             return -1;
         }
         out->kind = HW_ACTION_SIMULATE;
@@ -324,7 +309,7 @@ hw_core_parse_command(const cp_msg_hw_command_t *command, int connectors, hw_act
     bool known = simulate || strcmp(cmd, "contactor") == 0 || strcmp(cmd, "lock") == 0
               || strcmp(cmd, "offer") == 0;
     if (!known) {
-        s_reason(reason, reason_size,
+        cp_refuse(reason, reason_size,
                  "unknown hw command '%s' (plug unplug ev_charge ev_pause fault contactor "
                  "lock offer swipe rfid pin key grid)", cmd);
         return -1;
@@ -340,7 +325,7 @@ hw_core_parse_command(const cp_msg_hw_command_t *command, int connectors, hw_act
             if (strcmp(arg, "rcd") != 0 && strcmp(arg, "ground") != 0
             &&  strcmp(arg, "overcurrent") != 0 && strcmp(arg, "overtemp") != 0
             &&  strcmp(arg, "welding") != 0 && strcmp(arg, "clear") != 0) {
-                s_reason(reason, reason_size,
+                cp_refuse(reason, reason_size,
                          "unknown fault '%s' (rcd|ground|overcurrent|overtemp|welding|clear)", arg);
                 return -1;
             }
@@ -360,7 +345,7 @@ hw_core_parse_command(const cp_msg_hw_command_t *command, int connectors, hw_act
     //  that mean nothing at all are refused here.
     out->kind = HW_ACTION_OFFER;
     if (!isfinite(command->value) || command->value < 0) {
-        s_reason(reason, reason_size, "offer takes a current in amperes >= 0");
+        cp_refuse(reason, reason_size, "offer takes a current in amperes >= 0");
         return -1;
     }
     out->amps = command->value;

@@ -7,11 +7,11 @@
 #include <assert.h>
 #include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "actors/smartcharging/composite.h"
+#include "supervisor/log.h"
 
 #define MINUTE_MS  60000LL
 #define DAY_MIN    1440
@@ -37,20 +37,6 @@ sc_source_name(sc_source_t source)
 
 //  --------------------------------------------------------------------------
 //  LocalChargingSchedule: grammar
-
-static void
-s_reason(char *reason, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-s_reason(char *reason, size_t size, const char *fmt, ...)
-{
-    if (!reason || size == 0)
-        return;
-    va_list args;
-    va_start(args, fmt);
-    vsnprintf(reason, size, fmt, args);
-    va_end(args);
-}
 
 static int
 s_day(const char *text, size_t len)
@@ -155,7 +141,7 @@ sc_local_schedule_parse(const char *text, sc_local_schedule_t *out, char *reason
 {
     assert(out);
     memset(out, 0, sizeof(*out));
-    s_reason(reason, reason_size, "%s", "");
+    cp_refuse(reason, reason_size, "%s", "");
     if (!text)
         text = "";
     const char *p = text;
@@ -172,12 +158,12 @@ sc_local_schedule_parse(const char *text, sc_local_schedule_t *out, char *reason
             last--;
         index++;
         if (out->count == SC_LOCAL_MAX_WINDOWS) {
-            s_reason(reason, reason_size, "at most %d windows", SC_LOCAL_MAX_WINDOWS);
+            cp_refuse(reason, reason_size, "at most %d windows", SC_LOCAL_MAX_WINDOWS);
             out->count = 0;                 //  a refused schedule is no schedule
             return -1;
         }
         if (last == p || s_parse_window(p, (size_t) (last - p), &out->window[out->count]) != 0) {
-            s_reason(reason, reason_size,
+            cp_refuse(reason, reason_size,
                      "window %d '%.*s' is not [Mo-Fr ]HH:MM-HH:MM=AMPS with 0 or 6..80 A",
                      index, (int) (last - p > 40 ? 40 : last - p), p);
             out->count = 0;

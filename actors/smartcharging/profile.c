@@ -4,10 +4,10 @@
 #include "actors/smartcharging/profile.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "supervisor/clock.h"
+#include "supervisor/log.h"
 
 static const char *const s_purposes[] = { "ChargePointMaxProfile", "TxDefaultProfile", "TxProfile" };
 static const char *const s_kinds[] = { "Absolute", "Recurring", "Relative" };
@@ -46,18 +46,6 @@ sc_unit_parse(const char *text, sc_unit_t *out)
     return i >= 0 ? 0 : -1;
 }
 
-static int
-s_fail(char *why, size_t why_size, const char *fmt, ...)
-{
-    if (why && why_size) {
-        va_list args;
-        va_start(args, fmt);
-        vsnprintf(why, why_size, fmt, args);
-        va_end(args);
-    }
-    return -1;
-}
-
 //  An integer member; absent is fine when !required.
 static int
 s_int(const json_t *obj, const char *key, bool required, bool *present, int64_t *out,
@@ -67,7 +55,7 @@ s_int(const json_t *obj, const char *key, bool required, bool *present, int64_t 
     if (present)
         *present = v != NULL;
     if (!v)
-        return required ? s_fail(why, why_size, "%s missing", key) : 0;
+        return required ? cp_refuse(why, why_size, "%s missing", key) : 0;
     if (json_is_integer(v))
         *out = json_integer_value(v);
     else
@@ -75,7 +63,7 @@ s_int(const json_t *obj, const char *key, bool required, bool *present, int64_t 
         && fabs(json_real_value(v)) < 9e15)
         *out = (int64_t) json_real_value(v);
     else
-        return s_fail(why, why_size, "%s: expected an integer", key);
+        return cp_refuse(why, why_size, "%s: expected an integer", key);
     return 0;
 }
 
@@ -87,7 +75,7 @@ s_time(const json_t *obj, const char *key, bool *present, int64_t *out, char *wh
     if (!v)
         return 0;
     if (!json_is_string(v) || cp_clock_parse(json_string_value(v), out) != 0)
-        return s_fail(why, why_size, "%s: not a date-time", key);
+        return cp_refuse(why, why_size, "%s: not a date-time", key);
     return 0;
 }
 
@@ -97,33 +85,33 @@ sc_profile_from_json(const json_t *cs, int connector, sc_profile_t *out, char *w
     memset(out, 0, sizeof(*out));
     out->connector = connector;
     if (!json_is_object(cs))
-        return s_fail(why, why_size, "csChargingProfiles: not an object");
+        return cp_refuse(why, why_size, "csChargingProfiles: not an object");
     int64_t v = 0;
     if (s_int(cs, "chargingProfileId", true, NULL, &v, why, why_size))
         return -1;
     if (v < INT32_MIN || v > INT32_MAX)
-        return s_fail(why, why_size, "chargingProfileId out of range");
+        return cp_refuse(why, why_size, "chargingProfileId out of range");
     out->id = (int) v;
     if (s_int(cs, "transactionId", false, &out->has_tx_id, &out->tx_id, why, why_size))
         return -1;
     if (s_int(cs, "stackLevel", true, NULL, &v, why, why_size))
         return -1;
     if (v < 0 || v > INT32_MAX)
-        return s_fail(why, why_size, "stackLevel out of range");
+        return cp_refuse(why, why_size, "stackLevel out of range");
     out->stack_level = (int) v;
     int i = s_lookup(json_string_value(json_object_get(cs, "chargingProfilePurpose")), s_purposes, 3);
     if (i < 0)
-        return s_fail(why, why_size, "chargingProfilePurpose missing or unknown");
+        return cp_refuse(why, why_size, "chargingProfilePurpose missing or unknown");
     out->purpose = (sc_purpose_t) i;
     i = s_lookup(json_string_value(json_object_get(cs, "chargingProfileKind")), s_kinds, 3);
     if (i < 0)
-        return s_fail(why, why_size, "chargingProfileKind missing or unknown");
+        return cp_refuse(why, why_size, "chargingProfileKind missing or unknown");
     out->kind = (sc_kind_t) i;
     json_t *recur = json_object_get(cs, "recurrencyKind");
     if (recur) {
         i = s_lookup(json_string_value(recur), s_recurs, 3);
         if (i < 0)
-            return s_fail(why, why_size, "recurrencyKind unknown");
+            return cp_refuse(why, why_size, "recurrencyKind unknown");
         out->recur = (sc_recur_t) i;
     }
     if (s_time(cs, "validFrom", &out->has_valid_from, &out->valid_from_ms, why, why_size)
@@ -132,26 +120,26 @@ sc_profile_from_json(const json_t *cs, int connector, sc_profile_t *out, char *w
 
     json_t *sched = json_object_get(cs, "chargingSchedule");
     if (!json_is_object(sched))
-        return s_fail(why, why_size, "chargingSchedule missing");
+        return cp_refuse(why, why_size, "chargingSchedule missing");
     if (s_int(sched, "duration", false, &out->has_duration, &out->duration_s, why, why_size)
         || s_time(sched, "startSchedule", &out->has_start, &out->start_ms, why, why_size))
         return -1;
     i = s_lookup(json_string_value(json_object_get(sched, "chargingRateUnit")), s_units, 2);
     if (i < 0)
-        return s_fail(why, why_size, "chargingRateUnit missing or unknown");
+        return cp_refuse(why, why_size, "chargingRateUnit missing or unknown");
     out->unit = (sc_unit_t) i;
     json_t *min_rate = json_object_get(sched, "minChargingRate");
     if (min_rate) {
         if (!json_is_number(min_rate))
-            return s_fail(why, why_size, "minChargingRate: expected a number");
+            return cp_refuse(why, why_size, "minChargingRate: expected a number");
         out->has_min_rate = true;
         out->min_rate = json_number_value(min_rate);
     }
     json_t *periods = json_object_get(sched, "chargingSchedulePeriod");
     if (!json_is_array(periods) || json_array_size(periods) == 0)
-        return s_fail(why, why_size, "chargingSchedulePeriod missing or empty");
+        return cp_refuse(why, why_size, "chargingSchedulePeriod missing or empty");
     if (json_array_size(periods) > SC_MAX_PERIODS)
-        return s_fail(why, why_size, "%zu periods: more than %d", json_array_size(periods),
+        return cp_refuse(why, why_size, "%zu periods: more than %d", json_array_size(periods),
                       SC_MAX_PERIODS);
     size_t index;
     json_t *p;
@@ -160,18 +148,18 @@ sc_profile_from_json(const json_t *cs, int connector, sc_profile_t *out, char *w
         bool has_phases = false;
         int64_t phases = 0;
         if (!json_is_object(p))
-            return s_fail(why, why_size, "chargingSchedulePeriod[%zu]: not an object", index);
+            return cp_refuse(why, why_size, "chargingSchedulePeriod[%zu]: not an object", index);
         if (s_int(p, "startPeriod", true, NULL, &out_p->start_s, why, why_size)
             || s_int(p, "numberPhases", false, &has_phases, &phases, why, why_size))
             return -1;
         json_t *limit = json_object_get(p, "limit");
         if (!json_is_number(limit))
-            return s_fail(why, why_size, "chargingSchedulePeriod[%zu].limit missing", index);
+            return cp_refuse(why, why_size, "chargingSchedulePeriod[%zu].limit missing", index);
         out_p->limit = json_number_value(limit);
         if (has_phases && (phases < 1 || phases > 3))
             //  Errata 3.34 only covers more phases than the charger has,
             //  which we clamp; a count outside 1..3 is not a phase count.
-            return s_fail(why, why_size, "chargingSchedulePeriod[%zu].numberPhases %lld not in 1..3",
+            return cp_refuse(why, why_size, "chargingSchedulePeriod[%zu].numberPhases %lld not in 1..3",
                           index, (long long) phases);
         out_p->phases = has_phases ? (int) phases : 0;
     }
@@ -233,10 +221,10 @@ sc_profile_validate(sc_profile_t *self, const sc_rules_t *rules, const sc_tx_vie
                     int64_t now_ms, char *why, size_t why_size)
 {
     if (self->connector < 0 || self->connector > rules->connectors) {
-        s_fail(why, why_size, "connector %d does not exist", self->connector);
+        cp_refuse(why, why_size, "connector %d does not exist", self->connector);
         return SC_PROFILE_BAD_CONNECTOR;
     }
-    #define REJECT(...) do { s_fail(why, why_size, __VA_ARGS__); return SC_PROFILE_REJECTED; } while (0)
+    #define REJECT(...) do { cp_refuse(why, why_size, __VA_ARGS__); return SC_PROFILE_REJECTED; } while (0)
     if (self->stack_level < 0 || self->stack_level > rules->max_stack_level)
         REJECT("stackLevel %d above ChargeProfileMaxStackLevel %d", self->stack_level,
                rules->max_stack_level);

@@ -20,15 +20,14 @@
  */
 #include "hw/sim/sim.h"
 
-#include "hw/pilot.h"
-
 #include <assert.h>
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hw/pilot.h"
+#include "supervisor/log.h"
 
 typedef enum {
     SIM_FAULT_NONE = 0,
@@ -241,21 +240,6 @@ s_eq(const char *a, const char *b)
     return strcmp(a, b) == 0;
 }
 
-static void
-s_reason(char *reason, size_t reason_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-s_reason(char *reason, size_t reason_size, const char *fmt, ...)
-{
-    if (!reason || reason_size == 0)
-        return;
-    va_list args;
-    va_start(args, fmt);
-    vsnprintf(reason, reason_size, fmt, args);
-    va_end(args);
-}
-
 //  Connector n (1-based), or NULL if the charger has no such connector.
 static sim_connector_t *
 s_connector(sim_t *self, int connector)
@@ -357,7 +341,7 @@ s_simulate_locked(sim_t *self, sim_connector_t *c, int connector, const char *co
     s_meter_update(self, c);
     if (s_eq(command, "plug")) {
         if (c->plugged) {
-            s_reason(reason, reason_size, "connector %d: already plugged", connector);
+            cp_refuse(reason, reason_size, "connector %d: already plugged", connector);
             return -1;
         }
         //  A car that was just plugged in has not asked for energy yet: B.
@@ -367,7 +351,7 @@ s_simulate_locked(sim_t *self, sim_connector_t *c, int connector, const char *co
     }
     if (s_eq(command, "unplug")) {
         if (!c->plugged) {
-            s_reason(reason, reason_size, "connector %d: not plugged", connector);
+            cp_refuse(reason, reason_size, "connector %d: not plugged", connector);
             return -1;
         }
         c->plugged = false;
@@ -376,7 +360,7 @@ s_simulate_locked(sim_t *self, sim_connector_t *c, int connector, const char *co
     }
     if (s_eq(command, "ev_charge") || s_eq(command, "ev_pause")) {
         if (!c->plugged) {
-            s_reason(reason, reason_size, "connector %d: no EV plugged in", connector);
+            cp_refuse(reason, reason_size, "connector %d: no EV plugged in", connector);
             return -1;
         }
         //  Idempotent, like a car repeating its request.
@@ -385,7 +369,7 @@ s_simulate_locked(sim_t *self, sim_connector_t *c, int connector, const char *co
     }
     if (s_eq(command, "fault")) {
         if (!arg || !*arg) {
-            s_reason(reason, reason_size,
+            cp_refuse(reason, reason_size,
                      "fault needs a kind: " SIM_FAULT_KINDS);
             return -1;
         }
@@ -404,11 +388,11 @@ s_simulate_locked(sim_t *self, sim_connector_t *c, int connector, const char *co
                     c->welded = false;
                 return 0;
             }
-        s_reason(reason, reason_size,
+        cp_refuse(reason, reason_size,
                  "unknown fault '%.32s' (" SIM_FAULT_KINDS ")", arg);
         return -1;
     }
-    s_reason(reason, reason_size,
+    cp_refuse(reason, reason_size,
              "unknown command '%.32s' (plug|unplug|ev_charge|ev_pause|fault; grid on connector 0)", command);
     return -1;
 }
@@ -429,7 +413,7 @@ s_simulate_grid(sim_t *self, const char *arg, char *reason, size_t reason_size)
     char *end = NULL;
     double load = arg ? strtod(arg, &end) : NAN;
     if (!arg || !*arg || end == arg || *end || !(load >= 0 && load <= HW_SIM_MAX_HOUSE_A)) {
-        s_reason(reason, reason_size, "grid takes the household load in A (0..%.0f), off or on",
+        cp_refuse(reason, reason_size, "grid takes the household load in A (0..%.0f), off or on",
                  HW_SIM_MAX_HOUSE_A);
         return -1;
     }
@@ -462,9 +446,9 @@ s_simulate(hw_driver_t *driver, int connector, const char *command, const char *
 {
     assert(driver && driver->impl);
     sim_t *self = driver->impl;
-    s_reason(reason, reason_size, "%s", "");
+    cp_refuse(reason, reason_size, "%s", "");
     if (!command || !*command) {
-        s_reason(reason, reason_size, "no command given");
+        cp_refuse(reason, reason_size, "no command given");
         return -1;
     }
     pthread_mutex_lock(&self->mutex);
@@ -477,7 +461,7 @@ s_simulate(hw_driver_t *driver, int connector, const char *command, const char *
     if (c)
         rc = s_simulate_locked(self, c, connector, command, arg, reason, reason_size);
     else
-        s_reason(reason, reason_size, "unknown connector %d (this charger has %d)",
+        cp_refuse(reason, reason_size, "unknown connector %d (this charger has %d)",
                  connector, self->count);
     pthread_mutex_unlock(&self->mutex);
     return rc;

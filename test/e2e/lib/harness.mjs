@@ -74,8 +74,9 @@ export async function callSurvivingReconnect(csms, action, payload, timeoutMs = 
   throw new Error(`${action} did not get an answer within ${timeoutMs} ms: ${lastError?.message}`);
 }
 
-// A loopback TCP port with nothing listening on it (bound, then released).
-export function closedPort() {
+// A loopback TCP port with nothing listening on it (bound, then released): free for a server
+// (--http, a second CSMS) or, left alone, a port a client cannot connect to.
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -85,3 +86,4 @@ export function closedPort() {
     });
   });
 }
+export const closedPort = freePort;

@@ -9,20 +9,10 @@
 //   await page.waitStatus((s) => s.connectors[0].plugged);
 //   page.close();
 
-import net from 'node:net';
 import WebSocket from 'ws';
 
-// A free loopback TCP port (bound, then released) for --http.
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+// The free loopback port for --http comes from the harness.
+export { freePort } from './harness.mjs';
 
 export class PageSocket {
   // Open ws://HOST:PORT/ with the page's subprotocol; rejects if refused.
