@@ -350,38 +350,43 @@ s_cache(cp_msg_t **slot, const cp_msg_t *msg)
     }
 }
 
+//  Cache msg as the newest state of connector n (first..connectors) unless
+//  an older copy arrived late (cp_msg_stale).
+static void
+s_cache_connector(cp_supervisor_t *self, cp_msg_t **slots, int64_t *seen, int64_t n, int first,
+                  int64_t seq, const cp_msg_t *msg)
+{
+    if (n >= first && n <= self->options->connectors && !cp_msg_stale(seq, &seen[n]))
+        s_cache(&slots[n], msg);
+}
+
 static void
 s_absorb_state(cp_supervisor_t *self, const cp_msg_t *msg)
 {
-    int n;
     switch (msg->type) {
     case CP_MSG_OCPP_STATE:
         if (!cp_msg_stale(msg->u.ocpp_state.seq, &self->seen_ocpp))
             s_cache(&self->ocpp_state, msg);
         break;
-    case CP_MSG_HW_CONNECTOR:
-        n = (int) msg->u.hw_connector.connector;
-        if (n >= 1 && n <= self->options->connectors && !cp_msg_stale(msg->u.hw_connector.seq, &self->seen_hw[n]))
-            s_cache(&self->hw_conn[n], msg);
-        break;
-    case CP_MSG_HMI_STATE:
-        n = (int) msg->u.hmi_state.connector;
-        if (n >= 1 && n <= self->options->connectors && !cp_msg_stale(msg->u.hmi_state.seq, &self->seen_hmi[n]))
-            s_cache(&self->hmi_conn[n], msg);
-        break;
-    case CP_MSG_SC_LIMIT:
-        n = (int) msg->u.sc_limit.connector;
-        if (n >= 1 && n <= self->options->connectors && !cp_msg_stale(msg->u.sc_limit.seq, &self->seen_sc[n]))
-            s_cache(&self->sc_limit[n], msg);
-        break;
     case CP_MSG_HW_GRID:
         if (!cp_msg_stale(msg->u.hw_grid.seq, &self->seen_grid))
             s_cache(&self->grid, msg);
         break;
-    case CP_MSG_TX_CONNECTOR:
-        n = (int) msg->u.tx_connector.connector;
-        if (n >= 0 && n <= self->options->connectors && !cp_msg_stale(msg->u.tx_connector.seq, &self->seen_tx[n]))
-            s_cache(&self->tx_conn[n], msg);
+    case CP_MSG_HW_CONNECTOR:
+        s_cache_connector(self, self->hw_conn, self->seen_hw, msg->u.hw_connector.connector, 1,
+                          msg->u.hw_connector.seq, msg);
+        break;
+    case CP_MSG_HMI_STATE:
+        s_cache_connector(self, self->hmi_conn, self->seen_hmi, msg->u.hmi_state.connector, 1,
+                          msg->u.hmi_state.seq, msg);
+        break;
+    case CP_MSG_SC_LIMIT:
+        s_cache_connector(self, self->sc_limit, self->seen_sc, msg->u.sc_limit.connector, 1,
+                          msg->u.sc_limit.seq, msg);
+        break;
+    case CP_MSG_TX_CONNECTOR:      //  connector 0 too: the charger as a whole
+        s_cache_connector(self, self->tx_conn, self->seen_tx, msg->u.tx_connector.connector, 0,
+                          msg->u.tx_connector.seq, msg);
         break;
     default:
         break;
