@@ -86,6 +86,24 @@ s_hardware(json_t *root, const char *command, page_request_t *out, char *reason,
         snprintf(out->done, sizeof(out->done), "card %s presented", tag);
         return 0;
     }
+    if (strcmp(command, "key") == 0) {
+        //  The keypad: digits are (part of) a PIN, so the request is a secret.
+        static const char *const fields[] = { "id", "command", "keys", NULL };
+        if (s_only_fields(root, fields, reason, reason_size) != 0)
+            return -1;
+        const char *keys = json_string_value(json_object_get(root, "keys"));
+        size_t len = keys ? strlen(keys) : 0;
+        bool valid = len >= 1 && len <= PAGE_REQUEST_KEYS_MAX;
+        for (size_t i = 0; valid && i < len; i++)
+            valid = (keys[i] >= '0' && keys[i] <= '9') || keys[i] == 'C' || keys[i] == '#';
+        if (!valid)
+            return cp_refuse(reason, reason_size, "'keys' must be 1..%d keypad keys: 0-9, C (clear), # (submit)",
+                             PAGE_REQUEST_KEYS_MAX);
+        out->secret = true;
+        s_step(out, "key", keys, NULL, NULL);
+        snprintf(out->done, sizeof(out->done), "%zu key(s) pressed", len);
+        return 0;
+    }
     if (strcmp(command, "plug") == 0 || strcmp(command, "unplug") == 0) {
         static const char *const fields[] = { "id", "command", "connector", NULL };
         if (s_only_fields(root, fields, reason, reason_size) != 0
@@ -224,7 +242,8 @@ page_request_parse(const char *text, size_t len, bool sim, page_request_t *out,
         rc = s_settings(root, out, reason, reason_size);
     else
     if (!sim && (strcmp(command, "plug") == 0 || strcmp(command, "unplug") == 0 || strcmp(command, "ev") == 0
-                 || strcmp(command, "swipe") == 0 || strcmp(command, "fault") == 0))
+                 || strcmp(command, "swipe") == 0 || strcmp(command, "fault") == 0
+                 || strcmp(command, "key") == 0))
         rc = cp_refuse(reason, reason_size, "'%s' drives simulated hardware: only with --hw sim", command);
     else
         rc = s_hardware(root, command, out, reason, reason_size);

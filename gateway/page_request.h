@@ -11,12 +11,13 @@
  *   {"id":7,"command":"unplug","connector":1}           unplug 1
  *   {"id":7,"command":"ev","connector":1,"action":"charge"|"pause"}
  *   {"id":7,"command":"swipe","idTag":"TAG-1"}          swipe TAG-1
+ *   {"id":7,"command":"key","keys":"4"}                 key 4  (keypad: 0-9 C #; secret)
  *   {"id":7,"command":"fault","connector":1,"kind":"rcd"|"ground"|
  *        "overcurrent"|"overtemp"|"welding"|"clear"}
  *   {"id":7,"command":"settings","enabled":true,"url":"ws://…",
  *        "identity":"CP001","password":"","accept":true}
  *
- * The first five drive simulated hardware and are refused unless the
+ * The first six drive simulated hardware and are refused unless the
  * controller runs with --hw sim. "settings" is the seed's OCPP settings
  * form: every field is validated first (with the configuration keys' own
  * rules) and only then turned into config set commands, so a bad field
@@ -38,6 +39,7 @@
 #define PAGE_REQUEST_MAX_ARGS 4
 #define PAGE_REQUEST_ARG_MAX 501        //  a configuration value (500) + NUL
 #define PAGE_REQUEST_REASON_MAX 240
+#define PAGE_REQUEST_KEYS_MAX 16        //  keypad keys in one request (hw_core's limit)
 
 typedef struct {
     int argc;

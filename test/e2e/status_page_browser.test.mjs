@@ -57,6 +57,12 @@ test('in Chromium: plug, swipe a card, charge — the page shows Charging, the h
   assert.equal(halo.colour, 'rgb(67, 160, 71)', 'the ring is drawn green');
   assert.match(await tab.text('#connector-1 .display'), /^Charging/);
   assert.match(await tab.text('#connector-1 .current'), /^\d+\.\d A$/);
+  // The keypad: keys typed on the page show as a masked PIN entry on the charger; C cancels.
+  await tab.click('.keypad button[data-key="4"]');
+  await tab.click('.keypad button[data-key="2"]');
+  await tab.waitFor("document.querySelector('#connector-1 .display').textContent === 'Enter PIN: **'", 10000);
+  await tab.click('.keypad button[data-key="C"]');
+  await tab.waitFor("/^Charging/.test(document.querySelector('#connector-1 .display').textContent)", 10000);
   // The owner's limit reaches the page: what holds the offer, and the pilot's duty cycle.
   await cp.cpctlOk('config', 'set', 'LocalCurrentLimit', '16');
   await tab.waitFor("document.querySelector('#connector-1 .current').textContent === '16.0 A'", 10000);

@@ -52,6 +52,12 @@ test_hardware_commands(void **state)
     s_expect_step(0, "fault", "1", "rcd", NULL);
     assert_int_equal(s_parse("{\"command\":\"fault\",\"connector\":1,\"kind\":\"clear\"}", true), 0);
     assert_non_null(strstr(s_req.done, "cleared"));
+    //  Keypad keys are (part of) a PIN: a secret, and the reply does not repeat them.
+    assert_int_equal(s_parse("{\"command\":\"key\",\"keys\":\"47C1#\"}", true), 0);
+    s_expect_step(0, "key", "47C1#", NULL, NULL);
+    assert_true(s_req.secret);
+    assert_null(strstr(s_req.done, "47"));
+    assert_non_null(strstr(s_req.done, "5 key(s)"));
 }
 
 static void
@@ -75,6 +81,10 @@ test_bad_requests_are_refused_with_a_reason(void **state)
         { "{\"command\":\"swipe\",\"idTag\":\"\"}", "1..20" },
         { "{\"command\":\"swipe\",\"idTag\":\"123456789012345678901\"}", "1..20" },
         { "{\"command\":\"swipe\",\"idTag\":\"A B\"}", "printable" },
+        { "{\"command\":\"key\",\"keys\":\"\"}", "keypad keys" },
+        { "{\"command\":\"key\",\"keys\":\"12a\"}", "keypad keys" },
+        { "{\"command\":\"key\",\"keys\":\"12345678901234567\"}", "keypad keys" },
+        { "{\"command\":\"key\",\"keys\":1}", "keypad keys" },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         if (s_parse(cases[i].text, true) != -1)
@@ -100,9 +110,9 @@ test_hardware_needs_simulation(void **state)
     (void) state;
     const char *commands[] = {
         "{\"command\":\"plug\",\"connector\":1}", "{\"command\":\"swipe\",\"idTag\":\"A\"}",
-        "{\"command\":\"fault\",\"connector\":1,\"kind\":\"rcd\"}",
+        "{\"command\":\"fault\",\"connector\":1,\"kind\":\"rcd\"}", "{\"command\":\"key\",\"keys\":\"1\"}",
     };
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         assert_int_equal(s_parse(commands[i], false), -1);
         assert_non_null(strstr(s_reason, "--hw sim"));
     }
