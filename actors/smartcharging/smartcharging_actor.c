@@ -48,6 +48,7 @@ typedef struct {
     sc_local_config_t local;
     sc_grid_view_t grid;
     int64_t grid_at_mono;       //  0 = no reading yet
+    int64_t started_mono;
     int64_t seen_grid;
 } sc_actor_t;
 
@@ -159,9 +160,28 @@ s_now(sc_actor_t *self, int connector, sc_mode_t mode, int64_t start, int64_t *n
     return out[0].limit;
 }
 
+//  Until the levels it depends on have arrived after a (re)start — every
+//  connector's transaction (a TxProfile applies only with its transaction)
+//  and, with Power Boost, a grid reading — the actor neither publishes nor
+//  offers: the hw layer keeps offering what was last decided, instead of a
+//  limit computed without the TxProfile or the meter for a moment.
+static bool
+s_levels_known(sc_actor_t *self)
+{
+    for (int c = 1; c <= self->connectors; c++)
+        if (!self->tx_known[c])
+            return false;
+    //  a board without a grid meter never sends a reading: after the
+    //  staleness delay Power Boost's fallback applies
+    return !self->local.power_boost || self->grid_at_mono != 0
+        || s_mono(self) - self->started_mono >= SC_POWER_BOOST_STALE_MS;
+}
+
 static void
 s_recompute(sc_actor_t *self)
 {
+    if (!s_levels_known(self))
+        return;
     int64_t now = s_wall(self);
     int64_t start = now - ((now % 1000) + 1000) % 1000;
     self->ctx.now_ms = now;
@@ -316,6 +336,8 @@ s_on_snapshot_request(sc_actor_t *self, const cp_bus_envelope_t *env)
 {
     for (int c = 1; c <= self->connectors; c++) {
         s_conn_t *conn = &self->conn[c];
+        if (!conn->published)
+            continue;                   //  nothing decided yet since the start
         cp_msg_t *msg = cp_msg_new(CP_MSG_SC_LIMIT);
         if (!msg)
             break;
@@ -380,10 +402,12 @@ s_rearm(sc_actor_t *self)
         if (conn->offer_retry_mono && conn->offer_retry_mono - now_mono < delay)
             delay = conn->offer_retry_mono - now_mono;
     }
-    //  Power Boost notices a silent meter by the absence of readings.
-    if (self->local.power_boost && self->grid.fresh) {
-        int64_t stale = self->grid_at_mono + SC_POWER_BOOST_STALE_MS - now_mono;
-        if (stale < delay)
+    //  Power Boost notices a silent meter by the absence of readings (and
+    //  a missing one by the absence of a first reading).
+    if (self->local.power_boost && (self->grid.fresh || !self->grid_at_mono)) {
+        int64_t since = self->grid_at_mono ? self->grid_at_mono : self->started_mono;
+        int64_t stale = since + SC_POWER_BOOST_STALE_MS - now_mono;
+        if (stale > 0 && stale < delay)         //  a past deadline has been seen
             delay = stale;
     }
     cp_shell_rearm(self->shell, &self->timer, delay, s_on_timer, self, "limits change late");
@@ -434,6 +458,7 @@ smartcharging_actor(zsock_t *pipe, void *args)
     }
     self->clock = actor_args->clock;
     self->options = actor_args->options;
+    self->started_mono = s_mono(self);
     self->connectors = self->options->connectors;
     if (self->connectors < 1)
         self->connectors = 1;

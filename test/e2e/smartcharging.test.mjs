@@ -125,3 +125,39 @@ test('GetCompositeSchedule in W converts with the phases and the configured Nomi
   assert.equal(bad.code, 1);
   assert.equal((await csms.call('ChangeConfiguration', { key: 'NominalVoltage', value: '120' })).result.status, 'Rejected');
 });
+
+test('smartcharging actor restarted mid-session: it resynchronises before it offers — never the default above the TxProfile; Power Boost kept', async (t) => {
+  const { csms, cp } = await bootedPair(t);
+  await cp.cpctlOk('plug', '1');
+  await cp.cpctlOk('swipe', 'SC-RESYNC');
+  await cp.cpctlOk('ev', '1', 'charge');
+  const s = await cp.waitStatus((x) => c1(x).transaction?.id != null && c1(x).status === 'Charging', 15000, 'charging');
+  const profile = { connectorId: 1, csChargingProfiles: {
+    chargingProfileId: 41, stackLevel: 1, chargingProfilePurpose: 'TxProfile', chargingProfileKind: 'Relative',
+    transactionId: c1(s).transaction.id,
+    chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 8 }] } } };
+  assert.equal((await csms.call('SetChargingProfile', profile)).result.status, 'Accepted');
+  await cp.waitStatus((x) => c1(x).limitA === 8, 10000, 'the TxProfile holds the car at 8 A');
+  const restartTwice = async (what) => {
+    const before = cp.logs().length;
+    for (let i = 0; i < 2; i++) {
+      const restarts = (await cp.status()).actors.find((a) => a.name === 'smartcharging').restarts;
+      await cp.cpctlOk('actor', 'kill', 'smartcharging');
+      await cp.waitStatus((x) => x.actors.find((a) => a.name === 'smartcharging')?.restarts === restarts + 1
+        && x.actors.find((a) => a.name === 'smartcharging')?.state === 'running', 15000, 'smartcharging restarted');
+      await cp.waitStatus((x) => c1(x).limitA === 8, 10000, `still 8 A after the restart (${what})`);
+    }
+    // The hw actor logs every offer it is asked for: none above the TxProfile, not even for a moment.
+    const offers = [...cp.logs().slice(before).matchAll(/connector 1: offer ([\d.]+)/g)].map((m) => Number(m[1]));
+    assert.ok(offers.length >= 1, 'the restarted actor offers again');
+    assert.ok(offers.every((a) => a === 8), `only the TxProfile's 8 A is offered across the restarts (${what}): ${offers}`);
+  };
+  await restartTwice('TxProfile');
+  // With Power Boost on, a restart waits for the meter too instead of offering its fallback.
+  await cp.cpctlOk('config', 'set', 'PowerBoostMainFuse', '25');
+  await cp.cpctlOk('grid', '5');
+  await cp.cpctlOk('config', 'set', 'PowerBoostEnabled', 'true');
+  await restartTwice('TxProfile under Power Boost');
+  await cp.cpctlOk('grid', '20');
+  await cp.waitStatus((x) => c1(x).limitA === 5 && c1(x).limitSource === 'powerboost', 10000, 'Power Boost: 5 A left');
+});
