@@ -18,10 +18,16 @@ mkdir -p "$out"
 clang "${flags[@]}" fuzz/fuzz_ocppj.c gateway/ocppj.c gateway/schema.c "$build/generated/ocpp_schemas.c" \
   $(pkg-config --cflags --libs jansson) -lm -o "$out/fuzz_ocppj"
 clang "${flags[@]}" fuzz/fuzz_msg.c messages/msg.c $(pkg-config --cflags --libs msgpack) -o "$out/fuzz_msg"
-for h in fuzz_ocppj fuzz_msg; do
+clang "${flags[@]}" fuzz/fuzz_page_request.c gateway/page_request.c actors/config/config_keys.c \
+  actors/config/ocpp_settings.c gateway/wsclient.c actors/smartcharging/local_limits.c \
+  actors/smartcharging/composite.c actors/smartcharging/profile.c actors/config/config_store.c \
+  supervisor/store.c supervisor/clock.c supervisor/log.c \
+  $(pkg-config --cflags --libs jansson libwebsockets libczmq sqlite3) -lmbedcrypto -lm -o "$out/fuzz_page_request"
+for h in fuzz_ocppj fuzz_msg fuzz_page_request; do
   corpus="$out/corpus-$h"
   mkdir -p "$corpus"
   [ "$h" = fuzz_ocppj ] && cp -r fuzz/corpus/. "$corpus/" 2>/dev/null || true
+  [ -d "fuzz/corpus-$h" ] && cp -r "fuzz/corpus-$h/." "$corpus/" 2>/dev/null || true
   echo "fuzz: $h for ${seconds}s"
   "$out/$h" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "$corpus" 2>"$out/$h.log" \
     || { tail -40 "$out/$h.log"; echo "fuzz: $h found a failure (see $out/$h.log)"; exit 1; }
