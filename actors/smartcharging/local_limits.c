@@ -119,6 +119,8 @@ s_parse_window(const char *text, size_t len, sc_window_t *out)
     out->end_min = s_parse_time(times + 6, 5, true);
     if (out->start_min < 0 || out->end_min < 0 || out->start_min == out->end_min)
         return -1;
+    if (out->end_min == 0)
+        out->end_min = 24 * 60;             //  "…-00:00" ends at midnight, as 24:00 does
     char amps[16];
     size_t amps_len = rest - 12;
     if (amps_len == 0 || amps_len >= sizeof(amps))

@@ -130,8 +130,9 @@ test_parse_accepts(void **state)
     s_window(&s.window[0], 0x7f, 600, 660, 6);
     s_window(&s.window[1], TU, 720, 780, 80);
     s_window(&s.window[2], 0x7f, 0, 1, 0);
+    //  "…-00:00" ends at midnight: stored as 24:00 (the header's 1..1440)
     s = s_schedule("23:59-00:00=7");
-    s_window(&s.window[0], 0x7f, 1439, 0, 7);
+    s_window(&s.window[0], 0x7f, 1439, 1440, 7);
 
     //  The most windows there may be.
     char text[1024] = "";
