@@ -57,6 +57,17 @@ for _ in 1 2 3; do
   cpctl status | grep -E '"(status|energyWh|powerW|limitA)"' | head -4 | tr -s ' ' | paste -sd' '
 done
 
+say "Power Boost: a 25 A main fuse; the house draws 5 A, then the oven adds 17 A, then it is off again"
+show_limit() { cpctl status | grep -E '"(status|powerW|limitA|dutyPct|limitSource)"' | head -5 | tr -s ' ' | paste -sd' '; }
+cpctl config set PowerBoostMainFuse 25 >/dev/null
+cpctl config set PowerBoostEnabled true >/dev/null
+for load in 5 22 8; do
+  cpctl grid "$load"
+  sleep 1.5
+  echo "house ${load} A:$(show_limit)"
+done
+cpctl config set PowerBoostEnabled false >/dev/null
+
 say "the same card stops the session (StopTransaction with its meter values), the driver unplugs"
 cpctl swipe DEMO-CARD-1
 sleep 2

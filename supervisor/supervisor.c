@@ -618,7 +618,7 @@ s_on_control(cp_supervisor_t *self)
     else
     if (streq(cmd, "status") && argc == 1) {
         json_t *status = s_status_json(self);
-        char *text = json_dumps(status, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        char *text = json_dumps(status, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
         s_control_reply(self, client, 0, text);
         free(text);
         json_decref(status);
