@@ -459,12 +459,21 @@ s_self(struct lws *wsi)
     return (httpd_t *) lws_context_user(lws_get_context(wsi));
 }
 
-static void
+//  Copy a header; 0 (absent: ""), or -1 when it is present but does not
+//  fit or cannot be read — callers refuse then, so an oversized Origin
+//  can never pass for a missing one.
+static int
 s_header(struct lws *wsi, enum lws_token_indexes token, char *buf, size_t size)
 {
     buf[0] = '\0';
-    if (lws_hdr_total_length(wsi, token) >= (int) size || lws_hdr_copy(wsi, buf, (int) size, token) < 0)
+    int length = lws_hdr_total_length(wsi, token);
+    if (length <= 0)
+        return 0;                       //  absent
+    if (length >= (int) size || lws_hdr_copy(wsi, buf, (int) size, token) < 0) {
         buf[0] = '\0';
+        return -1;                      //  present but unreadable: never "absent"
+    }
+    return 0;
 }
 
 static int
@@ -510,8 +519,7 @@ s_callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
             return 1;               //  a WebSocket without our subprotocol
         case LWS_CALLBACK_HTTP: {
             char host[128];
-            s_header(wsi, WSI_TOKEN_HOST, host, sizeof(host));
-            if (!httpd_host_ok(host))
+            if (s_header(wsi, WSI_TOKEN_HOST, host, sizeof(host)) != 0 || !httpd_host_ok(host))
                 return s_http_status(wsi, HTTP_STATUS_FORBIDDEN);
             if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
                 return s_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED);
@@ -585,9 +593,9 @@ s_callback_status(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     switch (reason) {
         case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
             char host[128], origin[160];
-            s_header(wsi, WSI_TOKEN_HOST, host, sizeof(host));
-            s_header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof(origin));
-            if (!httpd_host_ok(host) || !httpd_origin_ok(origin, host)) {
+            int unreadable = s_header(wsi, WSI_TOKEN_HOST, host, sizeof(host))
+                           | s_header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof(origin));
+            if (unreadable || !httpd_host_ok(host) || !httpd_origin_ok(origin, host)) {
                 cp_warn(COMPONENT, "WebSocket refused: host '%.60s', origin '%.60s'", host, origin);
                 return 1;
             }

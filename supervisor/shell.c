@@ -226,7 +226,7 @@ cp_shell_rearm(cp_shell_t *self, int *timer_id, int64_t delay_ms, zloop_timer_fn
     if (*timer_id > 0)
         zloop_timer_end(self->loop, *timer_id);
     *timer_id = 0;
-    if (delay_ms < 0)
+    if (delay_ms == CP_SHELL_NEVER)
         return;
     if (delay_ms < 1)
         delay_ms = 1;                       //  a due deadline must not spin the loop

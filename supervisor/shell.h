@@ -59,12 +59,15 @@ int cp_shell_publish(cp_shell_t *self, const char *topic, const cp_msg_t *msg);
 uint64_t cp_shell_request(cp_shell_t *self, const char *to, const cp_msg_t *msg);
 int cp_shell_reply(cp_shell_t *self, const cp_bus_envelope_t *request, const cp_msg_t *msg, bool final);
 //  Re-arm one one-shot deadline of the actor: the timer in *timer_id (0 =
-//  none) is cancelled and, unless delay_ms < 0, a new one fires fn(arg)
-//  after delay_ms, clamped to 1 ms .. CP_SHELL_MAX_SLEEP_MS (a longer wait
-//  simply re-arms then). Actors compute their earliest deadline and call
-//  this after every event: they sleep exactly until something is due.
-//  A timer that cannot be armed is logged with `late` (what will be late).
+//  none) is cancelled and, unless delay_ms is CP_SHELL_NEVER, a new one
+//  fires fn(arg) after delay_ms, clamped to 1 ms .. CP_SHELL_MAX_SLEEP_MS
+//  (a longer wait simply re-arms then). A deadline already past (a
+//  negative delay: it fell due while the event was handled) fires at once,
+//  never lost. Actors compute their earliest deadline and call this after
+//  every event: they sleep exactly until something is due. A timer that
+//  cannot be armed is logged with `late` (what will be late).
 #define CP_SHELL_MAX_SLEEP_MS (3600 * 1000)
+#define CP_SHELL_NEVER        INT64_MAX
 void cp_shell_rearm(cp_shell_t *self, int *timer_id, int64_t delay_ms, zloop_timer_fn *fn, void *arg,
                     const char *late);
 

@@ -91,7 +91,8 @@ s_on_timer(zloop_t *loop, int timer_id, void *arg)
 static void
 s_rearm(hmi_actor_t *self)
 {
-    cp_shell_rearm(self->shell, &self->timer, hmi_core_next_delay(self->core, s_mono(self)), s_on_timer,
+    int64_t delay = hmi_core_next_delay(self->core, s_mono(self));         //  -1: nothing due
+    cp_shell_rearm(self->shell, &self->timer, delay < 0 ? CP_SHELL_NEVER : delay, s_on_timer,
                    self, "the display is late");
 }
 

@@ -235,7 +235,8 @@ s_rearm(metering_actor_t *self)
         if (delay < 0 || d < delay)
             delay = d;
     }
-    cp_shell_rearm(self->shell, &self->timer, delay, s_on_timer, self, "samples are late");
+    cp_shell_rearm(self->shell, &self->timer, delay < 0 ? CP_SHELL_NEVER : delay, s_on_timer, self,
+                   "samples are late");
 }
 
 //  --------------------------------------------------------------------------

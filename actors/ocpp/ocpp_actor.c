@@ -198,8 +198,8 @@ s_rearm(ocpp_actor_t *self)
     for (int i = 0; i < INBOUND_MAX; i++)
         if (self->inbound[i].corr && self->inbound[i].deadline < next)
             next = self->inbound[i].deadline;
-    cp_shell_rearm(self->shell, &self->timer_id, next == INT64_MAX ? -1 : next - s_now(self), s_on_timer,
-                   self, "OCPP deadlines are late");
+    cp_shell_rearm(self->shell, &self->timer_id, next == INT64_MAX ? CP_SHELL_NEVER : next - s_now(self),
+                   s_on_timer, self, "OCPP deadlines are late");
 }
 
 static void

@@ -947,7 +947,7 @@ static void
 s_rearm_session(tx_actor_t *self)
 {
     int64_t next = session_next_deadline(self->session);
-    cp_shell_rearm(self->shell, &self->session_timer, next == INT64_MAX ? -1 : next - s_now(self),
+    cp_shell_rearm(self->shell, &self->session_timer, next == INT64_MAX ? CP_SHELL_NEVER : next - s_now(self),
                    s_on_session_timer, self, "session deadlines are late");
 }
 

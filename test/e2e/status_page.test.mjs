@@ -170,6 +170,9 @@ test('bad frames and foreign origins get a clear answer', async (t) => {
   await page.waitStatus((st) => st.ocpp.connection === 'connected');
 
   await assert.rejects(PageSocket.open(port, { origin: 'http://attacker.example' }), 'another site may not drive the charger');
+  // An Origin too long to read is refused, never taken for a missing one.
+  await assert.rejects(PageSocket.open(port, { origin: `http://${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.evil.example` }),
+    'an oversized Origin is refused');
   const sameOrigin = await PageSocket.open(port, { origin: `http://127.0.0.1:${port}` });
   await sameOrigin.close();
 });
