@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "actors/config/ocpp_settings.h"
+#include "gateway/wsclient.h"
 #include "supervisor/log.h"
 
 //  SecurityProfile may need more than its own value (whitepaper A05).
@@ -45,6 +47,36 @@ s_check_security_profile(config_store_t *store, bool from_csms, config_change_t 
     return 0;
 }
 
+//  A new central system URL (a local setting). SecurityProfile 2 and 3
+//  authenticate over TLS (whitepaper 7.x): a ws:// URL would send the
+//  password in clear, so it is Rejected. And another host is another
+//  central system, which must not receive this one's password: *forget_key
+//  says the stored AuthorizationKey is to be cleared (the status page's
+//  form sends the new password after the URL, so it lands afterwards).
+static int
+s_check_url(config_store_t *store, config_change_t *change, bool *forget_key)
+{
+    *forget_key = false;
+    int profile = (int) config_store_get_int(store, "SecurityProfile", 0);
+    if (profile >= 2 && strncasecmp(change->value, "ws://", 5) == 0) {
+        change->status = CONFIG_REJECTED;
+        snprintf(change->reason, sizeof(change->reason),
+                 "SecurityProfile %d needs a wss:// central system (the password must not travel in clear)",
+                 profile);
+        return 0;
+    }
+    ocpp_settings_t current;
+    if (ocpp_settings_read(store, &current) != 0)
+        return -1;
+    char scheme[8], old_host[256], new_host[256], path[512];
+    int port;
+    bool old_known = current.url[0] && wsclient_parse_url(current.url, scheme, old_host, &port, path) == 0;
+    if (old_known && current.password_set && wsclient_parse_url(change->value, scheme, new_host, &port, path) == 0
+        && strcasecmp(old_host, new_host) != 0)
+        *forget_key = true;
+    return 0;
+}
+
 int
 change_configuration_apply(config_store_t *store, const char *key, const char *value,
                            bool from_csms, config_change_t *change)
@@ -72,8 +104,24 @@ change_configuration_apply(config_store_t *store, const char *key, const char *v
         if (change->status != CONFIG_ACCEPTED)
             return 0;
     }
+    bool forget_key = false;
+    if (strcmp(change->def->name, "CentralSystemUrl") == 0) {
+        if (s_check_url(store, change, &forget_key) != 0)
+            goto store_failed;
+        if (change->status != CONFIG_ACCEPTED)
+            return 0;
+    }
+    //  The password goes first: a failure after it leaves the old URL
+    //  without a password, never the new URL with the old password.
+    if (forget_key && config_store_set(store, "AuthorizationKey", "") != CONFIG_STORE_OK)
+        goto store_failed;
     if (config_store_set(store, change->def->name, change->value) != CONFIG_STORE_OK)
         goto store_failed;
+    if (forget_key) {
+        snprintf(change->reason, sizeof(change->reason),
+                 "another central system host: the stored password was cleared");
+        cp_info("config", "CentralSystemUrl names another host: AuthorizationKey cleared");
+    }
     return 0;
 
 store_failed:

@@ -231,6 +231,42 @@ test_csms_may_not_move_the_charger(void **state)
     assert_string_equal(settings.url, "ws://127.0.0.1:9000/ocpp");
 }
 
+//  Another host is another central system: the stored password is
+//  cleared with the URL change (the page sends a new one after it), kept
+//  for the same host; SecurityProfile 2+ refuses a ws:// URL (the password
+//  would travel in clear) and changes nothing.
+static void
+test_url_change_protects_the_password(void **state)
+{
+    fixture_t *f = *state;
+    config_change_t change;
+    ocpp_settings_t settings;
+    change_configuration_apply(f->store, "AuthorizationKey", "0123456789abcdef0123", false, &change);
+    assert_int_equal(change.status, CONFIG_ACCEPTED);
+    change_configuration_apply(f->store, "CentralSystemUrl", "ws://127.0.0.1:9001/other-path", false, &change);
+    assert_int_equal(change.status, CONFIG_ACCEPTED);
+    assert_int_equal(ocpp_settings_read(f->store, &settings), CONFIG_STORE_OK);
+    assert_true(settings.password_set);                     //  same host: kept
+    change_configuration_apply(f->store, "CentralSystemUrl", "ws://csms.example.net/ocpp", false, &change);
+    assert_int_equal(change.status, CONFIG_ACCEPTED);
+    assert_non_null(strstr(change.reason, "password was cleared"));
+    assert_int_equal(ocpp_settings_read(f->store, &settings), CONFIG_STORE_OK);
+    assert_false(settings.password_set);                    //  another host: cleared
+    assert_string_equal(settings.url, "ws://csms.example.net/ocpp");
+
+    change_configuration_apply(f->store, "AuthorizationKey", "0123456789abcdef0123", false, &change);
+    change_configuration_apply(f->store, "CentralSystemUrl", "wss://csms.example.net/ocpp", false, &change);
+    assert_int_equal(change.status, CONFIG_ACCEPTED);
+    change_configuration_apply(f->store, "SecurityProfile", "2", false, &change);
+    assert_int_equal(change.status, CONFIG_ACCEPTED);
+    change_configuration_apply(f->store, "CentralSystemUrl", "ws://csms.example.net/ocpp", false, &change);
+    assert_int_equal(change.status, CONFIG_REJECTED);
+    assert_non_null(strstr(change.reason, "wss://"));
+    assert_int_equal(ocpp_settings_read(f->store, &settings), CONFIG_STORE_OK);
+    assert_string_equal(settings.url, "wss://csms.example.net/ocpp");
+    assert_true(settings.password_set);
+}
+
 int
 main(void)
 {
@@ -238,6 +274,7 @@ main(void)
         cmocka_unit_test(test_url_rules),
         cmocka_unit_test(test_identity_rules),
         cmocka_unit_test(test_keys_in_table),
+        cmocka_unit_test_setup_teardown(test_url_change_protects_the_password, s_setup, s_teardown),
         cmocka_unit_test(test_defaults_are_the_start_up_options),
         cmocka_unit_test_setup_teardown(test_read_prefers_stored_values, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_invalid_values_change_nothing, s_setup, s_teardown),
