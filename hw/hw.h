@@ -27,7 +27,8 @@ typedef struct {
     double power_w;
     double current_a;              //  per phase
     double voltage_v;
-    double offered_a;              //  what the pilot PWM offers the car now
+    double requested_a;            //  the offer the controller last asked for
+    double offered_a;              //  what the pilot PWM offers the car now (≤ requested)
     double duty_pct;               //  its duty cycle (hw/pilot.h; 100 = no PWM)
     double temperature_c;
     char fault[17];                //  "none" | "rcd" | "ground" | "overcurrent" | "overtemp" | "welding"

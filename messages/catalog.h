@@ -35,6 +35,7 @@
     F(F64, power_w, 0)                  \
     F(F64, current_a, 0)                \
     F(F64, voltage_v, 0)                \
+    F(F64, requested_a, 0)              \
     F(F64, offered_a, 0)                \
     F(F64, duty_pct, 0)                 \
     F(F64, temperature_c, 0)            \

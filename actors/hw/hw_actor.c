@@ -28,6 +28,7 @@ typedef struct {
     //  recovers, not four times a second.
     bool read_failing[HW_MAX_CONNECTORS];
     bool grid_silent_logged;
+    int64_t started_ms;
 } hw_actor_t;
 
 //  Read one connector; 0, or -1 (logged once per failure streak).
@@ -124,12 +125,12 @@ s_publish_grid(hw_actor_t *self, double charger_a, bool force)
 //  Read and publish every connector, then the grid meter with the sum of
 //  the connectors' per-phase currents.
 static void
-s_publish_all(hw_actor_t *self, bool force_grid)
+s_publish_all(hw_actor_t *self, bool force_connectors, bool force_grid)
 {
     double charger_a = 0;
     for (int n = 1; n <= self->connectors; n++) {
         double current = 0;
-        if (s_publish_connector(self, n, false, &current) == 0)
+        if (s_publish_connector(self, n, force_connectors, &current) == 0)
             charger_a += current;
     }
     s_publish_grid(self, charger_a, force_grid);
@@ -138,7 +139,13 @@ s_publish_all(hw_actor_t *self, bool force_grid)
 static int
 s_on_tick(zloop_t *loop, int timer_id, void *arg)
 {
-    s_publish_all(arg, false);
+    hw_actor_t *self = arg;
+    //  A fresh publisher's first messages can be lost while its connection
+    //  to the bus is still being made (in --split, a restarted hw process):
+    //  repeat every state for the first HW_CORE_ANNOUNCE_MS, so subscribers
+    //  learn the new board's levels now rather than at the next refresh.
+    bool announcing = cp_clock_mono_ms(self->clock) - self->started_ms < HW_CORE_ANNOUNCE_MS;
+    s_publish_all(self, announcing, announcing);
     return 0;
 }
 
@@ -241,7 +248,7 @@ s_on_command(hw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_hw_com
                     command->value);
         //  Subscribers see the effect now, not up to a tick later.
         if (action.connector == 0)
-            s_publish_all(self, true);
+            s_publish_all(self, false, true);
         else
             s_publish_connector(self, action.connector, true, NULL);
     }
@@ -331,7 +338,8 @@ hw_actor(zsock_t *pipe, void *args)
     }
     //  Announce every connector at once (the core says FIRST for each), so
     //  that subscribers already listening need not ask for a snapshot.
-    s_publish_all(&self, true);
+    self.started_ms = cp_clock_mono_ms(self.clock);
+    s_publish_all(&self, false, true);
     cp_shell_run(self.shell);
     cp_shell_destroy(&self.shell);
     hw_core_destroy(&self.core);

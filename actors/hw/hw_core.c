@@ -84,6 +84,7 @@ hw_core_state_changed(const hw_connector_state_t *a, const hw_connector_state_t 
         || a->locked != b->locked
         || strncmp(a->fault, b->fault, sizeof(a->fault)) != 0
         || s_differs(a->offered_a, b->offered_a, HW_CORE_BAND_OFFER_A)
+        || s_differs(a->requested_a, b->requested_a, HW_CORE_BAND_OFFER_A)
         || s_differs(a->current_a, b->current_a, HW_CORE_BAND_CURRENT_A)
         || s_differs(a->power_w, b->power_w, HW_CORE_BAND_POWER_W)
         || s_differs(a->voltage_v, b->voltage_v, HW_CORE_BAND_VOLTAGE_V)
@@ -370,6 +371,7 @@ hw_core_state_to_msg(const hw_connector_state_t *state, cp_msg_hw_connector_t *o
     out->power_w = state->power_w;
     out->current_a = state->current_a;
     out->voltage_v = state->voltage_v;
+    out->requested_a = state->requested_a;
     out->offered_a = state->offered_a;
     out->duty_pct = state->duty_pct;
     out->temperature_c = state->temperature_c;

@@ -27,6 +27,7 @@
 #define HW_CORE_ENERGY_MS       1000    //  max interval between events while power flows
 #define HW_CORE_REFRESH_MS      10000   //  max interval between events, always
 #define HW_CORE_GRID_REFRESH_MS 2000    //  max interval between grid meter events
+#define HW_CORE_ANNOUNCE_MS     1000    //  after a start, every tick republishes
 #define HW_CORE_IDTAG_MAX       20      //  OCPP idToken is CiString20Type
 #define HW_CORE_PIN_MIN         4
 #define HW_CORE_PIN_MAX         8

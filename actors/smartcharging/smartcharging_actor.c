@@ -42,6 +42,7 @@ typedef struct {
     int connectors;
     int timer;
     int64_t seen_tx[SC_MAX_CONNECTORS + 1];
+    int64_t seen_hw[SC_MAX_CONNECTORS + 1];
     bool tx_known[SC_MAX_CONNECTORS + 1];   //  a state of the connector arrived since start
     s_conn_t conn[SC_MAX_CONNECTORS + 1];
     //  the owner's and installer's limits, and the grid meter (Power Boost)
@@ -220,6 +221,25 @@ s_recompute(sc_actor_t *self)
         //  one offer in flight at a time; a newer limit follows its answer
         if (!conn->offer_corr && !conn->offer_retry_mono && conn->offered_a != limit[c])
             s_offer_send(self, c);
+    }
+}
+
+//  What the hardware says it was last asked to offer. A board that
+//  restarted (in --split, the hw process and its simulator), or an offer
+//  that got lost, shows a request other than the limit decided here: offer
+//  again. Level-triggered, so nothing depends on seeing an edge.
+static void
+s_on_hw(sc_actor_t *self, const cp_msg_hw_connector_t *hw)
+{
+    int c = (int) hw->connector;
+    if (c < 1 || c > self->connectors || cp_msg_stale(hw->seq, &self->seen_hw[c]))
+        return;
+    s_conn_t *conn = &self->conn[c];
+    if (conn->published && !conn->offer_corr && fabs(hw->requested_a - conn->limit_a) > 0.05
+        && !isnan(conn->offered_a)) {
+        cp_info(LOG, "connector %d: the hardware offers on a request of %.1f A, not %.1f A: offering again", c,
+                hw->requested_a, conn->limit_a);
+        conn->offered_a = NAN;          //  s_recompute offers again
     }
 }
 
@@ -428,6 +448,9 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         if (msg && msg->type == CP_MSG_HW_GRID)
             s_on_grid(self, &msg->u.hw_grid);
         else
+        if (msg && msg->type == CP_MSG_HW_CONNECTOR)
+            s_on_hw(self, &msg->u.hw_connector);
+        else
         if (msg && msg->type == CP_MSG_CONFIG_CHANGED && s_is_sc_key(msg->u.config_changed.key))
             s_read_config(self);
     }
@@ -486,6 +509,7 @@ smartcharging_actor(zsock_t *pipe, void *args)
     cp_bus_subscribe(bus, "tx.connector.");
     cp_bus_subscribe(bus, "config.changed");
     cp_bus_subscribe(bus, "hw.grid");
+    cp_bus_subscribe(bus, "hw.connector.");     //  what the hardware was asked to offer
     cp_shell_snapshot(self->shell, "transaction", "smartcharging");
     cp_shell_snapshot(self->shell, "hw", "smartcharging");      //  the grid meter
     s_recompute(self);

@@ -222,6 +222,7 @@ s_fill(const sim_connector_t *c, int connector, hw_connector_state_t *out)
     out->current_a = s_current(c);
     out->power_w = s_power(c);
     out->voltage_v = HW_SIM_VOLTAGE_V;
+    out->requested_a = c->requested_a;
     out->offered_a = s_offered(c);
     out->duty_pct = s_duty(c);
     out->temperature_c = c->fault == SIM_FAULT_OVERTEMP

@@ -51,7 +51,7 @@
 #define HW_SIM_EV_MAX_A         32.0
 #define HW_SIM_PHASES           3
 #define HW_SIM_VOLTAGE_V        230.0
-#define HW_SIM_DEFAULT_OFFER_A  32.0
+#define HW_SIM_DEFAULT_OFFER_A  0.0     //  power-on: no PWM until the controller offers
 #define HW_SIM_MAX_OFFER_A      80.0
 #define HW_SIM_MIN_CHARGE_A     6.0     //  IEC 61851-1: below this, no charging
 #define HW_SIM_OVERCURRENT_A    10.0    //  excess drawn under an overcurrent fault
@@ -63,7 +63,9 @@
 #define HW_SIM_MAX_HOUSE_A      1000.0  //  household load range of the grid meter
 
 //  Create a simulated charger with 1..HW_MAX_CONNECTORS connectors, all
-//  unplugged, contactors open, unlocked, offering 32 A, meters at 0 Wh.
+//  unplugged, contactors open, unlocked, offering nothing (no PWM, as a
+//  board at power-on: a car draws only once the controller has decided
+//  what to offer), meters at 0 Wh.
 //  The clock is borrowed and must outlive the driver. Returns NULL if the
 //  connector count is out of range or memory runs out. Destroy with
 //  hw_driver_destroy.

@@ -10,6 +10,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startPair, waitBooted, statusNotification, connector, isCallIn } from './lib/harness.mjs';
 
 const HERE = import.meta.url;
@@ -194,4 +195,22 @@ test('power sharing: two sessions share the installation maximum, never below 6 
   await cp.cpctlOk('swipe', 'LL05');
   await cp.waitStatus((x) => c1(x).transaction === null && c2(x).limitA === 10 && c2(x).status === 'Charging', 15000,
     'the second car charges with the whole 10 A');
+});
+
+test('--split: a restarted hw process (its board offering nothing at power-on) gets the decided limit again', async (t) => {
+  const { csms, cp } = await startPair(t, HERE, { csms: { bootInterval: 300 }, cp: { extraArgs: ['--split'] } });
+  await waitBooted(cp);
+  await csms.waitFor(statusNotification(1, 'Available'), 20000);
+  await cp.cpctlOk('config', 'set', 'LocalCurrentLimit', '10');
+  await cp.waitStatus((x) => c1(x).limitA === 10 && c1(x).limitSource === 'owner', 15000, 'the owner limit is offered');
+  const restarts = (await cp.status()).actors.find((a) => a.name === 'hw').restarts;
+  const before = cp.logs().length;
+  await cp.cpctlOk('actor', 'kill', 'hw');
+  await cp.waitStatus((x) => x.actors.find((a) => a.name === 'hw')?.restarts === restarts + 1, 20000, 'hw restarted');
+  // The new board powers on with no PWM; the smartcharging actor sees a request it did not make and
+  // asks the new board for 10 A again (the hw actor logs every offer it is asked for).
+  const deadline = Date.now() + 5000;
+  while (!/connector 1: offer 10\b/.test(cp.logs().slice(before)) && Date.now() < deadline) await sleep(100);
+  assert.match(cp.logs().slice(before), /connector 1: offer 10\b/, 'the restarted board is asked for 10 A within 5 s');
+  await cp.waitStatus((x) => c1(x).limitA === 10 && c1(x).dutyPct === 16.7, 15000, '10 A offered again after the restart');
 });

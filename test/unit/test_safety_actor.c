@@ -86,6 +86,9 @@ s_setup(void **state)
     assert_non_null(b->clock);
     b->hw = hw_sim_new(2, b->clock);
     assert_non_null(b->hw);
+    //  the controller's offer (a board powers on offering nothing)
+    assert_int_equal(b->hw->ops->set_offered_current(b->hw, 1, 32), 0);
+    assert_int_equal(b->hw->ops->set_offered_current(b->hw, 2, 32), 0);
     b->tester = cp_bus_new(&b->ep, "tester");
     assert_non_null(b->tester);
     assert_int_equal(cp_bus_subscribe(b->tester, "safety."), 0);

@@ -36,6 +36,10 @@ s_setup(void **state)
     assert_non_null(f->clock);
     f->hw = hw_sim_new(2, f->clock);
     assert_non_null(f->hw);
+    //  A board powers on offering nothing (test_power_on_offers_nothing);
+    //  the controller then offers the rated 32 A, as these tests assume.
+    assert_int_equal(f->hw->ops->set_offered_current(f->hw, 1, 32), 0);
+    assert_int_equal(f->hw->ops->set_offered_current(f->hw, 2, 32), 0);
     //  These tests are about the model, not the interlock (that is
     //  test_sim_safety.c): a healthy safety path approves both connectors
     //  and keeps feeding the watchdog while time passes (s_advance).
@@ -118,6 +122,32 @@ test_new_and_defaults(void **state)
     assert_true(st.offered_a == 32.0);
     assert_true(st.temperature_c == 25.0);
     assert_string_equal(st.fault, "none");
+}
+
+//  Power-on: no PWM (100 %) until the controller offers, so a car plugged
+//  in and allowed to charge still draws nothing.
+static void
+test_power_on_offers_nothing(void **state)
+{
+    fixture_t *f = *state;
+    hw_driver_t *hw = hw_sim_new(1, f->clock);
+    assert_non_null(hw);
+    hw_connector_state_t st;
+    assert_int_equal(hw->ops->read(hw, 1, &st), 0);
+    assert_true(st.offered_a == 0.0);
+    assert_true(st.duty_pct == 100.0);
+    char reason[100];
+    assert_int_equal(hw->ops->simulate(hw, 1, "plug", NULL, reason, sizeof(reason)), 0);
+    assert_int_equal(hw->ops->simulate(hw, 1, "ev_charge", NULL, reason, sizeof(reason)), 0);
+    assert_int_equal(hw->ops->safety_feed(hw, 600), 0);
+    assert_int_equal(hw->ops->safety_permit(hw, 1, true, 0), 0);
+    assert_int_equal(hw->ops->set_contactor(hw, 1, true), 0);
+    assert_int_equal(hw->ops->read(hw, 1, &st), 0);
+    assert_true(st.current_a == 0.0);
+    assert_int_equal(hw->ops->set_offered_current(hw, 1, 16), 0);
+    assert_int_equal(hw->ops->read(hw, 1, &st), 0);
+    assert_true(st.current_a == 16.0);
+    hw_driver_destroy(&hw);
 }
 
 static void
@@ -626,6 +656,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_new_and_defaults, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_power_on_offers_nothing, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_new_refuses_bad_count, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_pilot_states, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_plug_errors, s_setup, s_teardown),

@@ -36,6 +36,9 @@ s_setup(void **state)
     assert_non_null(f->clock);
     f->hw = hw_sim_new(2, f->clock);
     assert_non_null(f->hw);
+    //  the controller's offer (a board powers on offering nothing)
+    assert_int_equal(f->hw->ops->set_offered_current(f->hw, 1, 32), 0);
+    assert_int_equal(f->hw->ops->set_offered_current(f->hw, 2, 32), 0);
     *state = f;
     return 0;
 }
