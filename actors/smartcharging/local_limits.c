@@ -259,7 +259,7 @@ sc_local_limits(const sc_local_config_t *config, const sc_grid_view_t *grid, int
         out->total_a = config->installation_max_a;
     if (config->power_boost) {
         double boost = SC_POWER_BOOST_FALLBACK_A;
-        if (grid->fresh && grid->ok) {
+        if (grid->fresh && grid->ok && isfinite(grid->grid_a) && isfinite(grid->charger_a)) {
             //  The house's share is what flows without us; what is left
             //  under the fuse is ours.
             double household = grid->grid_a - grid->charger_a;
@@ -356,5 +356,19 @@ sc_limits_combine(const sc_limits_in_t *in, double *limit_a, sc_source_t *source
         if (!isfinite(limit_a[c]))
             limit_a[c] = SC_LOCAL_MAX_A;
         limit_a[c] = sc_round_limit(limit_a[c] < 0 ? 0 : limit_a[c]);
+    }
+    //  A connector without a session is offered only what the sessions
+    //  leave of the total: a car starting there must not draw the whole
+    //  total on top of them. Less than a car can charge with is nothing.
+    double used = 0;
+    for (int c = 1; c <= in->connectors; c++)
+        if (in->active[c])
+            used += limit_a[c];
+    double left = isfinite(total) ? total - used : INFINITY;
+    for (int c = 1; c <= in->connectors; c++) {
+        if (in->active[c] || n == 0 || limit_a[c] <= left)
+            continue;
+        limit_a[c] = left >= SC_LOCAL_MIN_CHARGE_A ? sc_round_limit(left) : 0;
+        source[c] = SC_SOURCE_SHARING;
     }
 }

@@ -131,9 +131,16 @@ typedef struct {
 //  smaller of the OCPP cap and the local total) fairly, and never below
 //  the 6 A a car needs: when the total cannot give every session 6 A, the
 //  sessions that started first keep charging and the others pause. A
-//  connector without a session is offered what a session starting on it
-//  alone would get.
+//  connector without a session is offered what the sessions leave of the
+//  total (0 below 6 A), or, with no session running, what a session
+//  starting on it alone would get.
 void sc_limits_combine(const sc_limits_in_t *in, double *limit_a, sc_source_t *source);
+
+//  IEC 61851-1 gives an EV up to 5 s to follow a lower offer. When one
+//  connector's offer falls and another's rises (sharing moves current from
+//  one car to another), the rise waits that long, so the two cars never
+//  draw more than the total between them (the smartcharging actor holds).
+#define SC_EV_RESPONSE_MS 5000
 
 //  Max-min fair share of cap among n wants, in priority order, where a
 //  share below min_a is worth nothing (the car cannot charge with it):

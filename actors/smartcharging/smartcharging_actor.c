@@ -24,6 +24,7 @@ typedef struct {
     double limit_a;             //  published / offered now
     int64_t next_change_ms;
     sc_source_t source;         //  what holds it there
+    int64_t lowered_mono;       //  when its limit last fell (s_hold_rises)
     bool published;
     double offered_a;           //  acknowledged by hw; NAN = not yet
     uint64_t offer_corr;        //  in flight
@@ -50,6 +51,7 @@ typedef struct {
     sc_grid_view_t grid;
     int64_t grid_at_mono;       //  0 = no reading yet
     int64_t started_mono;
+    int64_t rise_at;            //  a held rise may go ahead (mono); 0 = none
     int64_t seen_grid;
 } sc_actor_t;
 
@@ -178,6 +180,38 @@ s_levels_known(sc_actor_t *self)
         || s_mono(self) - self->started_mono >= SC_POWER_BOOST_STALE_MS;
 }
 
+//  Current moving between cars (local_limits.h SC_EV_RESPONSE_MS): a
+//  connector's rise waits until every other connector's fall is at least
+//  SC_EV_RESPONSE_MS old, so the car that must slow down has done so before
+//  the other may speed up. Falls apply at once. self->rise_at is when a
+//  held rise may go ahead (0: none held), for the timer.
+static void
+s_hold_rises(sc_actor_t *self, double *limit)
+{
+    int64_t now = s_mono(self);
+    self->rise_at = 0;
+    for (int c = 1; c <= self->connectors; c++) {
+        s_conn_t *conn = &self->conn[c];
+        //  only a car that may be drawing has to slow down first
+        if (conn->published && limit[c] < conn->limit_a && self->ctx.tx[c].active)
+            conn->lowered_mono = now;
+    }
+    for (int c = 1; c <= self->connectors; c++) {
+        s_conn_t *conn = &self->conn[c];
+        if (!conn->published || limit[c] <= conn->limit_a)
+            continue;
+        int64_t free_at = 0;
+        for (int d = 1; d <= self->connectors; d++)
+            if (d != c && self->conn[d].lowered_mono && self->conn[d].lowered_mono + SC_EV_RESPONSE_MS > free_at)
+                free_at = self->conn[d].lowered_mono + SC_EV_RESPONSE_MS;
+        if (free_at > now) {
+            limit[c] = conn->limit_a;       //  hold: what it has now, never more
+            if (!self->rise_at || free_at < self->rise_at)
+                self->rise_at = free_at;
+        }
+    }
+}
+
 static void
 s_recompute(sc_actor_t *self)
 {
@@ -204,6 +238,7 @@ s_recompute(sc_actor_t *self)
     double limit[SC_MAX_CONNECTORS + 1];
     sc_source_t source[SC_MAX_CONNECTORS + 1];
     sc_limits_combine(&in, limit, source);
+    s_hold_rises(self, limit);
     for (int c = 1; c <= self->connectors; c++) {
         s_conn_t *conn = &self->conn[c];
         bool changed = !conn->published || conn->limit_a != limit[c] || conn->next_change_ms != next
@@ -422,6 +457,8 @@ s_rearm(sc_actor_t *self)
         if (conn->offer_retry_mono && conn->offer_retry_mono - now_mono < delay)
             delay = conn->offer_retry_mono - now_mono;
     }
+    if (self->rise_at && self->rise_at - now_mono < delay)
+        delay = self->rise_at - now_mono;
     //  Power Boost notices a silent meter by the absence of readings (and
     //  a missing one by the absence of a first reading).
     if (self->local.power_boost && (self->grid.fresh || !self->grid_at_mono)) {

@@ -181,11 +181,23 @@ test('power sharing: two sessions share the installation maximum, never below 6 
   await csms.waitFor(statusNotification(2, 'Available'), 20000);
   await cp.cpctlOk('config', 'set', 'InstallationMaxCurrent', '20');
   await startCharging(cp, 'LL05', 1);
-  await cp.waitStatus((x) => c1(x).status === 'Charging' && c1(x).limitA === 20, 15000, 'one car takes 20 A');
+  let s = await cp.waitStatus((x) => c1(x).status === 'Charging' && c1(x).limitA === 20, 15000, 'one car takes 20 A');
+  assert.equal(c2(s).limitA, 0, 'an idle connector is offered only what the session leaves (nothing)');
+  const before = cp.logs().length;
   await startCharging(cp, 'LL06', 2);
-  let s = await cp.waitStatus((x) => c1(x).limitA === 10 && c2(x).limitA === 10 && c2(x).status === 'Charging'
-    && near(c1(x).powerW + c2(x).powerW, 20), 15000, 'two cars share 20 A as 10 + 10');
+  s = await cp.waitStatus((x) => c1(x).limitA === 10 && c2(x).limitA === 10 && c2(x).status === 'Charging'
+    && near(c1(x).powerW + c2(x).powerW, 20), 20000, 'two cars share 20 A as 10 + 10');
   assert.equal(c1(s).limitSource, 'sharing');
+  // The first car is slowed first; the second may rise only 5 s later (IEC 61851-1 response time),
+  // so the two never draw more than 20 A between them.
+  const at = (re) => {
+    const line = cp.logs().slice(before).split('\n').find((l) => re.test(l));
+    assert.ok(line, `log line ${re}`);
+    return Date.parse(line.split(' ')[0]);
+  };
+  const fall = at(/smartcharging connector 1: limit 10\.0 A/);
+  const rise = at(/smartcharging connector 2: limit 10\.0 A/);
+  assert.ok(rise - fall >= 4900, `the rise waited for the fall: ${rise - fall} ms`);
   // 10 A in total cannot feed two cars: the first session keeps 10 A, the second pauses.
   await cp.cpctlOk('config', 'set', 'InstallationMaxCurrent', '10');
   s = await cp.waitStatus((x) => c1(x).limitA === 10 && c2(x).limitA === 0 && c2(x).status === 'SuspendedEVSE',

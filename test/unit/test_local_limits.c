@@ -865,20 +865,31 @@ test_combine_sharing(void **state)
     assert_true(r.limit[2] == 22);
     assert_int_equal(r.source[2], SC_SOURCE_SHARING);
 
-    //  A connector without a session is offered what it would get alone,
-    //  the sessions share the total among themselves.
+    //  The sessions share the total among themselves; a connector without
+    //  a session is offered only what they leave (nothing below 6 A), so a
+    //  car starting there never draws on top of them.
     in = s_in(3);
     in.local.total_a = 32;
     in.active[1] = in.active[3] = true;
     r = s_combine(&in);
     assert_true(r.limit[1] == 16 && r.limit[3] == 16);
-    assert_true(r.limit[2] == 32);
-    assert_int_equal(r.source[2], SC_SOURCE_DEFAULT);
-    in.own_a[2] = 20;
+    assert_true(r.limit[2] == 0);
+    assert_int_equal(r.source[2], SC_SOURCE_SHARING);
+    in.own_a[1] = 10;                       //  session 1 wants 10: 22 go to session 3
+    in.own_a[3] = 12;                       //  ... which takes 12: 10 are left for 2
+    r = s_combine(&in);
+    assert_true(r.limit[2] == 10);
+    assert_int_equal(r.source[2], SC_SOURCE_SHARING);
+    in.own_a[2] = 8;                        //  less than what is left: its own limit
     in.own_source[2] = SC_SOURCE_OCPP;
     r = s_combine(&in);
-    assert_true(r.limit[2] == 20);
+    assert_true(r.limit[2] == 8);
     assert_int_equal(r.source[2], SC_SOURCE_OCPP);
+    //  No session at all: each idle connector is offered what it would get alone.
+    in = s_in(2);
+    in.local.total_a = 32;
+    r = s_combine(&in);
+    assert_true(r.limit[1] == 32 && r.limit[2] == 32);
 
     //  The OCPP cap is shared as well, and a third of it rounds down.
     in = s_in(3);
@@ -952,7 +963,8 @@ test_combine_sharing_rounding_names_sharing(void **state)
 //  Several connectors, random limits and sessions: the running sessions
 //  never exceed the total, nobody exceeds what it would get alone, nobody
 //  is given a share too small to charge with, the earliest sessions keep
-//  charging, and idle connectors are offered their solo limit.
+//  charging, and idle connectors are offered their solo limit when no
+//  session runs, else at most what the sessions leave (0 below 6 A).
 static void
 test_combine_property_multi(void **state)
 {
@@ -975,13 +987,24 @@ test_combine_property_multi(void **state)
         }
         result_t res = s_combine(&in);
         double total = fmin(in.cp_cap_a, in.local.total_a);
-        double sum = 0;
+        double sum = 0, used = 0;
+        int running = 0;
+        for (int c = 1; c <= n; c++)
+            if (in.active[c]) {
+                used += res.limit[c];
+                running++;
+            }
         for (int c = 1; c <= n; c++) {
             double alone = sc_round_limit(fmin(fmin(in.own_a[c], in.local.connector_a), total));
             double got = res.limit[c];
             assert_true(got >= 0 && got <= alone + EPS);
             if (!in.active[c]) {
-                assert_true(fabs(got - alone) <= EPS);
+                if (running == 0)
+                    assert_true(fabs(got - alone) <= EPS);
+                else {
+                    assert_true(used + got <= total + 1e-6);            //  never on top of the sessions
+                    assert_true(got == 0 || got >= SC_LOCAL_MIN_CHARGE_A - EPS || fabs(got - alone) <= EPS);
+                }
                 continue;
             }
             sum += got;
