@@ -7,6 +7,25 @@
 #include <unistd.h>
 #include "supervisor/log.h"
 
+//  Switching a new database to WAL needs an exclusive lock and SQLite may
+//  answer SQLITE_BUSY at once, without its busy handler, while another
+//  connection (actors start together) is opening the same file: retry for
+//  as long as the busy timeout would have waited.
+static int
+s_set_wal(sqlite3 *db)
+{
+    int rc = SQLITE_BUSY;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+            break;
+        usleep(50 * 1000);
+    }
+    if (rc != SQLITE_OK)
+        cp_error("store", "PRAGMA journal_mode=WAL: %s", sqlite3_errmsg(db));
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
 sqlite3 *
 cp_store_open(const char *state_dir, char *err, size_t err_size)
 {
@@ -22,7 +41,7 @@ cp_store_open(const char *state_dir, char *err, size_t err_size)
         return NULL;
     }
     sqlite3_busy_timeout(db, 5000);
-    if (cp_store_exec(db, "PRAGMA journal_mode=WAL") != 0
+    if (s_set_wal(db) != 0
     ||  cp_store_exec(db, "PRAGMA synchronous=FULL") != 0
     ||  cp_store_exec(db, "PRAGMA foreign_keys=ON") != 0) {
         snprintf(err, err_size, "cannot configure %s: %s", path, sqlite3_errmsg(db));
