@@ -24,9 +24,11 @@ struct _hmi_core_t {
     bool registered;
     bool free_charging;
     int64_t token_deadline;         //  pending token: settle at; 0 = none
-    int64_t rejected_until;         //  "Card not accepted" shown until; 0 = none
+    int64_t rejected_until;         //  a refusal is shown until; 0 = none
+    bool rejected_pin;              //  ... of a PIN (else of a card)
     char pin[HMI_PIN_MAX + 1];
     bool pin_active;
+    bool pin_too_long;              //  more digits were typed than fit
     int64_t pin_deadline;
 };
 
@@ -126,10 +128,14 @@ hmi_core_key(hmi_core_t *self, char key, int64_t now, char *pin, size_t pin_size
     hmi_core_tick(self, now);
     if (key >= '0' && key <= '9') {
         size_t len = self->pin_active ? strlen(self->pin) : 0;
+        if (!self->pin_active)
+            self->pin_too_long = false;
         if (len < HMI_PIN_MAX) {
             self->pin[len] = key;
             self->pin[len + 1] = 0;
         }
+        else
+            self->pin_too_long = true;
         self->pin_active = true;
         self->pin_deadline = now + HMI_PIN_IDLE_MS;
         return 0;
@@ -140,11 +146,17 @@ hmi_core_key(hmi_core_t *self, char key, int64_t now, char *pin, size_t pin_size
         return 0;
     }
     if (key == '#') {
-        int submitted = self->pin_active && self->pin[0] ? 1 : 0;
+        size_t len = self->pin_active ? strlen(self->pin) : 0;
+        int submitted = len >= HMI_PIN_MIN && !self->pin_too_long ? 1 : 0;
         if (submitted && pin && pin_size)
             snprintf(pin, pin_size, "%s", self->pin);
+        if (len > 0 && !submitted) {
+            self->rejected_until = now + HMI_REJECTED_SHOW_MS;
+            self->rejected_pin = true;
+        }
         self->pin_active = false;
-        self->pin[0] = 0;
+        self->pin_too_long = false;
+        memset(self->pin, 0, sizeof(self->pin));
         return submitted;
     }
     return -1;
@@ -156,6 +168,7 @@ hmi_core_tick(hmi_core_t *self, int64_t now)
     if (self->token_deadline && now >= self->token_deadline) {
         self->token_deadline = 0;
         self->rejected_until = now + HMI_REJECTED_SHOW_MS;
+        self->rejected_pin = false;
     }
     if (self->rejected_until && now >= self->rejected_until)
         self->rejected_until = 0;
@@ -216,7 +229,7 @@ hmi_core_view(hmi_core_t *self, int connector, int64_t now, hmi_view_t *view)
     }
     else
     if (self->rejected_until)                                               //  3
-        s_set(view, "red", "blink", "Card not accepted");
+        s_set(view, "red", "blink", self->rejected_pin ? "PIN not accepted" : "Card not accepted");
     else
     if (!c->known)                                                          //  4
         s_set(view, "white", "pulse", "Starting");

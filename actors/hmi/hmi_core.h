@@ -12,6 +12,7 @@
  *   1  status Faulted                            red     blink   "Fault: <errorCode>[ <vendorErrorCode>]"
  *   2  PIN entry in progress (keypad)            cyan    steady  "Enter PIN: ****" (one * per digit)
  *   3  card rejected (see below), 5 s            red     blink   "Card not accepted"
+ *      PIN of the wrong length, 5 s              red     blink   "PIN not accepted"
  *   4  status unknown (no tx_connector yet)      white   pulse   "Starting"
  *   5  Available, OCPP connecting / connected
  *      but registration not Accepted             cyan    pulse   "OCPP connecting"
@@ -44,9 +45,12 @@
  * the deadline, every connector shows "Card not accepted" for
  * HMI_REJECTED_SHOW_MS. A new token cancels the message.
  *
- * Keypad (the seed's PIN entry, user icon): digits append (at most
- * HMI_PIN_MAX), 'C' clears/cancels, '#' submits: hmi_core_key then returns
- * 1 and copies the PIN out, for the caller to present as a "pin" token.
+ * Keypad (the seed's PIN entry, user icon): digits append, 'C'
+ * clears/cancels, '#' submits: hmi_core_key then returns 1 and copies the
+ * PIN out, for the caller to present as a "pin" token — when it has
+ * HMI_PIN_MIN..HMI_PIN_MAX digits. Typed too short or too long (a digit
+ * past the maximum is never silently dropped: the entry is marked too
+ * long), '#' submits nothing and "PIN not accepted" shows instead.
  * An entry idle for HMI_PIN_IDLE_MS is abandoned. Entry is charger-wide:
  * every non-faulted connector shows it.
  */
@@ -60,6 +64,7 @@
 
 #define HMI_TOKEN_WAIT_MS    3000
 #define HMI_REJECTED_SHOW_MS 5000
+#define HMI_PIN_MIN          4        //  hw_core's rule for a "pin" token
 #define HMI_PIN_MAX          8
 #define HMI_PIN_IDLE_MS      30000
 

@@ -27,17 +27,24 @@ tx_core_derive(bool plugged, const char *fault, tx_status_t *out)
     memset(out, 0, sizeof(*out));
     snprintf(out->error_code, sizeof(out->error_code), "NoError");
     if (fault && *fault && strcmp(fault, "none") != 0) {
+        //  The same error and vendor codes as the safety actor's verdict for
+        //  the same fault (safety_core.h), so the central system hears one
+        //  consistent Faulted whichever of the two reports arrives first.
+        static const struct { const char *fault, *error_code, *vendor; } known[] = {
+            { "rcd", "GroundFailure", "ResidualCurrent" },
+            { "ground", "GroundFailure", "EarthContinuity" },
+            { "overcurrent", "OverCurrentFailure", "OverCurrentDetector" },
+            { "overtemp", "HighTemperature", "OverTemperature" },
+            { "welding", "PowerSwitchFailure", "ContactorWelded" },
+        };
         snprintf(out->status, sizeof(out->status), "Faulted");
-        if (strcmp(fault, "rcd") == 0 || strcmp(fault, "ground") == 0)
-            snprintf(out->error_code, sizeof(out->error_code), "GroundFailure");
-        else if (strcmp(fault, "overcurrent") == 0)
-            snprintf(out->error_code, sizeof(out->error_code), "OverCurrentFailure");
-        else if (strcmp(fault, "overtemp") == 0)
-            snprintf(out->error_code, sizeof(out->error_code), "HighTemperature");
-        else {
-            snprintf(out->error_code, sizeof(out->error_code), "OtherError");
-            snprintf(out->vendor_error_code, sizeof(out->vendor_error_code), "%s", fault);
-        }
+        snprintf(out->error_code, sizeof(out->error_code), "OtherError");
+        snprintf(out->vendor_error_code, sizeof(out->vendor_error_code), "Fault:%.40s", fault);
+        for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+            if (strcmp(fault, known[i].fault) == 0) {
+                snprintf(out->error_code, sizeof(out->error_code), "%s", known[i].error_code);
+                snprintf(out->vendor_error_code, sizeof(out->vendor_error_code), "%s", known[i].vendor);
+            }
         return;
     }
     snprintf(out->status, sizeof(out->status), "%s", plugged ? "Preparing" : "Available");

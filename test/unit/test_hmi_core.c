@@ -287,12 +287,14 @@ test_pin_keypad(void **state)
     assert_int_equal(hmi_core_key(core, '#', 40, pin, sizeof(pin)), 1);
     assert_string_equal(pin, "1234");
     assert_view(core, 1, 40, "white", "steady", "Locked - present card");
-    //  Submitting nothing submits nothing.
+    //  Submitting nothing submits nothing, and says nothing.
     assert_int_equal(hmi_core_key(core, '#', 50, pin, sizeof(pin)), 0);
-    //  At most HMI_PIN_MAX digits.
+    assert_view(core, 1, 50, "white", "steady", "Locked - present card");
+    //  At most HMI_PIN_MAX digits show.
     for (int i = 0; i < HMI_PIN_MAX + 3; i++)
         hmi_core_key(core, '9', 100, pin, sizeof(pin));
     assert_view(core, 1, 100, "cyan", "steady", "Enter PIN: ********");
+
     //  'C' cancels.
     hmi_core_key(core, 'C', 200, pin, sizeof(pin));
     assert_view(core, 1, 200, "white", "steady", "Locked - present card");
@@ -305,6 +307,28 @@ test_pin_keypad(void **state)
     hmi_core_key(core, '5', 40000, pin, sizeof(pin));
     hmi_core_on_token(core, "CARD", 40001);
     assert_view(core, 1, 40001, "white", "steady", "Locked - present card");
+    const int64_t T = 100000;           //  after every message above has expired
+    //  Too short: not submitted, refused on the display.
+    hmi_core_key(core, '1', 60 + T, pin, sizeof(pin));
+    hmi_core_key(core, '2', 60 + T, pin, sizeof(pin));
+    hmi_core_key(core, '3', 60 + T, pin, sizeof(pin));
+    assert_int_equal(hmi_core_key(core, '#', 70 + T, pin, sizeof(pin)), 0);
+    assert_view(core, 1, 70 + T, "red", "blink", "PIN not accepted");
+    assert_view(core, 1, 70 + HMI_REJECTED_SHOW_MS + T, "white", "steady", "Locked - present card");
+    //  At most HMI_PIN_MAX digits show; one more makes the entry too long:
+    //  never silently cut to a PIN the person did not type.
+    for (int i = 0; i < HMI_PIN_MAX + 1; i++)
+        hmi_core_key(core, '9', 100 + HMI_REJECTED_SHOW_MS + T, pin, sizeof(pin));
+    assert_view(core, 1, 100 + HMI_REJECTED_SHOW_MS + T, "cyan", "steady", "Enter PIN: ********");
+    pin[0] = '\0';
+    assert_int_equal(hmi_core_key(core, '#', 110 + HMI_REJECTED_SHOW_MS + T, pin, sizeof(pin)), 0);
+    assert_string_equal(pin, "");
+    assert_view(core, 1, 110 + HMI_REJECTED_SHOW_MS + T, "red", "blink", "PIN not accepted");
+    //  Exactly HMI_PIN_MAX is fine.
+    for (int i = 0; i < HMI_PIN_MAX; i++)
+        hmi_core_key(core, '8', 120 + HMI_REJECTED_SHOW_MS + T, pin, sizeof(pin));
+    assert_int_equal(hmi_core_key(core, '#', 130 + HMI_REJECTED_SHOW_MS + T, pin, sizeof(pin)), 1);
+    assert_string_equal(pin, "88888888");
     hmi_core_destroy(&core);
 }
 

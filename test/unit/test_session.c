@@ -742,7 +742,7 @@ test_fault_during_tx(void **state)
     tx_status_t st;
     fault(f, 1, "weird");
     session_status(f->s, 1, &st);
-    assert_string_equal(st.vendor_error_code, "weird");
+    assert_string_equal(st.vendor_error_code, "Fault:weird");
     fault(f, 1, "none");
     no_more_effects(f);
 }

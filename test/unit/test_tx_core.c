@@ -100,16 +100,19 @@ test_derive(void **state)
 
     //  a fault wins over the plug, whichever it is
     for (int plugged = 0; plugged <= 1; plugged++) {
+        //  the same codes as the safety actor's verdicts (safety_core.h)
         tx_core_derive(plugged, "rcd", &s);
-        expect_status(&s, "Faulted", "GroundFailure", "");
+        expect_status(&s, "Faulted", "GroundFailure", "ResidualCurrent");
         tx_core_derive(plugged, "ground", &s);
-        expect_status(&s, "Faulted", "GroundFailure", "");
+        expect_status(&s, "Faulted", "GroundFailure", "EarthContinuity");
         tx_core_derive(plugged, "overcurrent", &s);
-        expect_status(&s, "Faulted", "OverCurrentFailure", "");
+        expect_status(&s, "Faulted", "OverCurrentFailure", "OverCurrentDetector");
         tx_core_derive(plugged, "overtemp", &s);
-        expect_status(&s, "Faulted", "HighTemperature", "");
+        expect_status(&s, "Faulted", "HighTemperature", "OverTemperature");
+        tx_core_derive(plugged, "welding", &s);
+        expect_status(&s, "Faulted", "PowerSwitchFailure", "ContactorWelded");
         tx_core_derive(plugged, "pilot-short", &s);
-        expect_status(&s, "Faulted", "OtherError", "pilot-short");
+        expect_status(&s, "Faulted", "OtherError", "Fault:pilot-short");
     }
 }
 
@@ -119,7 +122,7 @@ test_derive_overwrites_output(void **state)
     (void) state;
     tx_status_t s;
     tx_core_derive(false, "weird", &s);
-    expect_status(&s, "Faulted", "OtherError", "weird");
+    expect_status(&s, "Faulted", "OtherError", "Fault:weird");
     tx_core_derive(false, "none", &s);
     expect_status(&s, "Available", "NoError", "");   //  no stale vendor code
 }
@@ -212,7 +215,7 @@ test_offline_change_before_first_online(void **state)
     report(core, 0, "Available", "NoError", true);
     tx_status_t s;
     assert_int_equal(tx_core_next_report(core, &s), 1);
-    expect_status(&s, "Faulted", "GroundFailure", "");
+    expect_status(&s, "Faulted", "GroundFailure", "ResidualCurrent");
     tx_core_report_done(core, 1, &s, true);
     report(core, 2, "Available", "NoError", true);
     expect_nothing_due(core);
