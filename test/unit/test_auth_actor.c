@@ -30,6 +30,7 @@
 #include "supervisor/clock.h"
 #include "supervisor/shell.h"
 #include "supervisor/store.h"
+#include "test/unit/bench.h"
 
 typedef struct {
     char dir[64];
@@ -64,19 +65,9 @@ s_set_key(bench_t *b, const char *key, const char *value)
 }
 
 static cp_msg_t *
-s_recv(cp_bus_t *bus, zsock_t *which, cp_bus_envelope_t *env, int timeout_ms)
-{
-    memset(env, 0, sizeof(*env));
-    zpoller_t *poller = zpoller_new(which, NULL);
-    void *ready = zpoller_wait(poller, timeout_ms);
-    zpoller_destroy(&poller);
-    return ready ? cp_bus_recv(bus, which, env, NULL) : NULL;
-}
-
-static cp_msg_t *
 s_expect_request(cp_bus_t *bus, cp_msg_type_t type, cp_bus_envelope_t *env)
 {
-    cp_msg_t *msg = s_recv(bus, cp_bus_requests(bus), env, 3000);
+    cp_msg_t *msg = bench_recv(bus, cp_bus_requests(bus), env, 3000);
     if (!msg)
         fail_msg("%s: no %s", cp_bus_name(bus), cp_msg_type_name(type));
     assert_int_equal(env->kind, CP_BUS_REQUEST);
@@ -105,8 +96,7 @@ static int
 s_setup(void **state)
 {
     bench_t *b = calloc(1, sizeof(bench_t));
-    snprintf(b->dir, sizeof(b->dir), "/tmp/test-auth-XXXXXX");
-    assert_non_null(mkdtemp(b->dir));
+    bench_state_dir(b->dir, sizeof(b->dir), "auth");
     cp_options_defaults(&b->options);
     snprintf(b->options.state_dir, sizeof(b->options.state_dir), "%s", b->dir);
     b->options.connectors = 1;
@@ -160,9 +150,7 @@ s_teardown(void **state)
     zactor_destroy(&b->broker);
     cp_clock_destroy(&b->clock);
     schema_set_destroy(&b->schemas);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", b->dir);
-    assert_int_equal(system(cmd), 0);
+    bench_state_dir_remove(b->dir);
     free(b);
     return 0;
 }
@@ -185,7 +173,7 @@ static cp_msg_t *
 s_result(bench_t *b, uint64_t corr)
 {
     cp_bus_envelope_t env;
-    cp_msg_t *msg = s_recv(b->tx, cp_bus_requests(b->tx), &env, 3000);
+    cp_msg_t *msg = bench_recv(b->tx, cp_bus_requests(b->tx), &env, 3000);
     if (!msg)
         fail_msg("no auth_result");
     assert_int_equal(env.kind, CP_BUS_REPLY);
@@ -253,7 +241,7 @@ s_inbound(bench_t *b, const char *action, const char *payload)
     uint64_t corr = cp_bus_request(b->ocpp, "auth", req);
     cp_msg_destroy(&req);
     cp_bus_envelope_t env;
-    cp_msg_t *reply = s_recv(b->ocpp, cp_bus_requests(b->ocpp), &env, 3000);
+    cp_msg_t *reply = bench_recv(b->ocpp, cp_bus_requests(b->ocpp), &env, 3000);
     assert_non_null(reply);
     assert_true(env.corr == corr);
     assert_int_equal(reply->type, CP_MSG_OCPP_INBOUND_REPLY);
@@ -373,7 +361,7 @@ test_tokens_and_free_charging(void **state)
         cp_bus_publish(b->hw, "hw.token", tok);
         cp_msg_set_str(tok->u.hw_token.token, "04A1B2C3");
         cp_bus_publish(b->hw, "hw.token", tok);
-        got = s_recv(b->tx, cp_bus_events(b->tx), &env, 100);
+        got = bench_recv(b->tx, cp_bus_events(b->tx), &env, 100);
     }
     cp_msg_destroy(&tok);
     assert_non_null(got);
@@ -395,7 +383,7 @@ test_tokens_and_free_charging(void **state)
     cp_msg_t *req = cp_msg_new(CP_MSG_CONFIG_GET);
     uint64_t corr = cp_bus_request(b->tx, "auth", req);
     cp_msg_destroy(&req);
-    cp_msg_t *reply = s_recv(b->tx, cp_bus_requests(b->tx), &env, 3000);
+    cp_msg_t *reply = bench_recv(b->tx, cp_bus_requests(b->tx), &env, 3000);
     assert_non_null(reply);
     assert_true(env.corr == corr);
     assert_int_equal(reply->type, CP_MSG_REPLY);

@@ -23,6 +23,7 @@
 #include "supervisor/log.h"
 #include "supervisor/shell.h"
 #include "supervisor/store.h"
+#include "test/unit/bench.h"
 
 #define SECRET "5ecret5ecret5ecret5ecret"
 
@@ -490,14 +491,7 @@ s_actor_teardown(void **state)
 static cp_msg_t *
 s_recv(bench_t *b, zsock_t *which, cp_bus_envelope_t *env, int timeout_ms)
 {
-    memset(env, 0, sizeof(*env));
-    zpoller_t *poller = zpoller_new(which, NULL);
-    assert_non_null(poller);
-    void *ready = zpoller_wait(poller, timeout_ms);
-    zpoller_destroy(&poller);
-    if (!ready)
-        return NULL;
-    return cp_bus_recv(b->tester, which, env, NULL);
+    return bench_recv(b->tester, which, env, timeout_ms);
 }
 
 //  Request "config"; retry while the broker says it is not up yet.

@@ -28,6 +28,7 @@
 #include "supervisor/bus.h"
 #include "supervisor/clock.h"
 #include "supervisor/shell.h"
+#include "test/unit/bench.h"
 
 //  --------------------------------------------------------------------------
 //  Core: publish decisions
@@ -540,14 +541,7 @@ s_actor_teardown(void **state)
 static cp_msg_t *
 s_recv(bench_t *b, zsock_t *which, cp_bus_envelope_t *env, int timeout_ms)
 {
-    memset(env, 0, sizeof(*env));
-    zpoller_t *poller = zpoller_new(which, NULL);
-    assert_non_null(poller);
-    void *ready = zpoller_wait(poller, timeout_ms);
-    zpoller_destroy(&poller);
-    if (!ready)
-        return NULL;
-    return cp_bus_recv(b->tester, which, env, NULL);
+    return bench_recv(b->tester, which, env, timeout_ms);
 }
 
 //  Send a request to "hw" and return its first answer (partial or final).

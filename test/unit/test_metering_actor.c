@@ -29,6 +29,7 @@
 #include "supervisor/options.h"
 #include "supervisor/shell.h"
 #include "supervisor/store.h"
+#include "test/unit/bench.h"
 
 typedef struct {
     char dir[64];
@@ -72,8 +73,7 @@ s_setup(void **state)
 {
     bench_t *b = calloc(1, sizeof(bench_t));
     assert_non_null(b);
-    snprintf(b->dir, sizeof(b->dir), "/tmp/test-metering-XXXXXX");
-    assert_non_null(mkdtemp(b->dir));
+    bench_state_dir(b->dir, sizeof(b->dir), "metering");
     cp_options_defaults(&b->options);
     snprintf(b->options.state_dir, sizeof(b->options.state_dir), "%s", b->dir);
     b->options.connectors = 2;
@@ -109,9 +109,7 @@ s_teardown(void **state)
     cp_bus_destroy(&b->ocpp);
     zactor_destroy(&b->broker);
     cp_clock_destroy(&b->clock);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", b->dir);
-    assert_int_equal(system(cmd), 0);
+    bench_state_dir_remove(b->dir);
     free(b);
     return 0;
 }
@@ -120,12 +118,7 @@ s_teardown(void **state)
 static cp_msg_t *
 s_recv_request(cp_bus_t *bus, cp_bus_envelope_t *env, int timeout_ms)
 {
-    memset(env, 0, sizeof(*env));
-    zpoller_t *poller = zpoller_new(cp_bus_requests(bus), NULL);
-    assert_non_null(poller);
-    void *ready = zpoller_wait(poller, timeout_ms);
-    zpoller_destroy(&poller);
-    return ready ? cp_bus_recv(bus, cp_bus_requests(bus), env, NULL) : NULL;
+    return bench_recv(bus, cp_bus_requests(bus), env, timeout_ms);
 }
 
 static cp_msg_t *

@@ -25,6 +25,7 @@
 #include "supervisor/bus.h"
 #include "supervisor/clock.h"
 #include "supervisor/shell.h"
+#include "test/unit/bench.h"
 
 typedef struct {
     char dir[64];                   //  state dir (the owner's settings)
@@ -72,8 +73,7 @@ s_setup(void **state)
 {
     bench_t *b = calloc(1, sizeof(bench_t));
     assert_non_null(b);
-    snprintf(b->dir, sizeof(b->dir), "/tmp/test-safety-XXXXXX");
-    assert_non_null(mkdtemp(b->dir));
+    bench_state_dir(b->dir, sizeof(b->dir), "safety");
     cp_options_defaults(&b->options);
     snprintf(b->options.state_dir, sizeof(b->options.state_dir), "%s", b->dir);
     b->options.connectors = 2;
@@ -120,9 +120,7 @@ s_teardown(void **state)
     zactor_destroy(&b->broker);
     hw_driver_destroy(&b->hw);
     cp_clock_destroy(&b->clock);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", b->dir);
-    assert_int_equal(system(cmd), 0);
+    bench_state_dir_remove(b->dir);
     free(b);
     return 0;
 }
@@ -130,14 +128,7 @@ s_teardown(void **state)
 static cp_msg_t *
 s_recv(bench_t *b, zsock_t *which, cp_bus_envelope_t *env, int timeout_ms)
 {
-    memset(env, 0, sizeof(*env));
-    zpoller_t *poller = zpoller_new(which, NULL);
-    assert_non_null(poller);
-    void *ready = zpoller_wait(poller, timeout_ms);
-    zpoller_destroy(&poller);
-    if (!ready)
-        return NULL;
-    return cp_bus_recv(b->tester, which, env, NULL);
+    return bench_recv(b->tester, which, env, timeout_ms);
 }
 
 //  Wait for a safety_state event of connector n with tripped == tripped.
