@@ -263,27 +263,32 @@ s_recompute(sc_actor_t *self)
 //  restarted (in --split, the hw process and its simulator), or an offer
 //  that got lost, shows a request other than the limit decided here: offer
 //  again. Level-triggered, so nothing depends on seeing an edge.
-static void
+//  True when it is to be offered again (the only case worth a recompute:
+//  hw states arrive every second while a car charges).
+static bool
 s_on_hw(sc_actor_t *self, const cp_msg_hw_connector_t *hw)
 {
     int c = (int) hw->connector;
     if (c < 1 || c > self->connectors || cp_msg_stale(hw->seq, &self->seen_hw[c]))
-        return;
+        return false;
     s_conn_t *conn = &self->conn[c];
     if (conn->published && !conn->offer_corr && fabs(hw->requested_a - conn->limit_a) > 0.05
         && !isnan(conn->offered_a)) {
         cp_info(LOG, "connector %d: the hardware offers on a request of %.1f A, not %.1f A: offering again", c,
                 hw->requested_a, conn->limit_a);
         conn->offered_a = NAN;          //  s_recompute offers again
+        return true;
     }
+    return false;
 }
 
-//  The grid meter (Power Boost).
-static void
+//  The grid meter (Power Boost). True when the reading can change a limit:
+//  only with Power Boost on (the meter refreshes every 2 s regardless).
+static bool
 s_on_grid(sc_actor_t *self, const cp_msg_hw_grid_t *grid)
 {
     if (cp_msg_stale(grid->seq, &self->seen_grid))
-        return;
+        return false;
     bool was_ok = self->grid.ok || !self->grid_at_mono;
     self->grid.ok = grid->ok;
     self->grid.grid_a = grid->current_a;
@@ -292,6 +297,7 @@ s_on_grid(sc_actor_t *self, const cp_msg_hw_grid_t *grid)
     if (self->local.power_boost && was_ok && !grid->ok)
         cp_warn(LOG, "Power Boost: the grid meter does not answer; offering %.0f A in total",
                 SC_POWER_BOOST_FALLBACK_A);
+    return self->local.power_boost;
 }
 
 //  --------------------------------------------------------------------------
@@ -482,11 +488,16 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         if (msg && msg->type == CP_MSG_TX_CONNECTOR)
             s_on_tx(self, &msg->u.tx_connector);
         else
-        if (msg && msg->type == CP_MSG_HW_GRID)
-            s_on_grid(self, &msg->u.hw_grid);
+        //  frequent readings: recompute only when they can change something
+        if (msg && msg->type == CP_MSG_HW_GRID) {
+            if (!s_on_grid(self, &msg->u.hw_grid))
+                return;
+        }
         else
-        if (msg && msg->type == CP_MSG_HW_CONNECTOR)
-            s_on_hw(self, &msg->u.hw_connector);
+        if (msg && msg->type == CP_MSG_HW_CONNECTOR) {
+            if (!s_on_hw(self, &msg->u.hw_connector))
+                return;
+        }
         else
         if (msg && msg->type == CP_MSG_CONFIG_CHANGED && s_is_sc_key(msg->u.config_changed.key))
             s_read_config(self);
