@@ -264,6 +264,27 @@
     F(STR, display, 64)                 \
     F(I64, seq, 0)
 
+/* supervisor → all (event "sys.actor.<name>"): an actor's life, level-
+ * triggered. state: running (started; incarnation counts the starts
+ * since the controller started, 1 = first) | down (died, hung, killed or
+ * stopped: requests in flight to it will never be answered, and the
+ * shell fails them at once as unreachable). Published on every change and
+ * as partial replies to a snapshot of the supervisor. */
+#define CP_MSG_ACTOR_STATE(F)           \
+    F(STR, name, 31)                    \
+    F(STR, state, 8)                    \
+    F(I64, incarnation, 0)              \
+    F(I64, seq, 0)
+
+/* ocpp → all (event "clock.offset"): the central system's time as an
+ * offset from this host's wall clock (ms; from BootNotification.conf and
+ * Heartbeat.conf currentTime), so that every process stamps with the same
+ * time. Level-triggered: published on change and on a snapshot of ocpp. */
+#define CP_MSG_CLOCK_OFFSET(F)          \
+    F(I64, offset_ms, 0)                \
+    F(BOOL, synced, 0)                  \
+    F(I64, seq, 0)
+
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */
 #define CP_MESSAGE_CATALOG(M)                                   \
     M(HW_CONNECTOR, hw_connector, CP_MSG_HW_CONNECTOR)          \
@@ -293,6 +314,8 @@
     M(AUTH_IDTAGINFO, auth_idtaginfo, CP_MSG_AUTH_IDTAGINFO)    \
     M(SC_LIMIT, sc_limit, CP_MSG_SC_LIMIT)                      \
     M(SAFETY_STATE, safety_state, CP_MSG_SAFETY_STATE)          \
-    M(HMI_STATE, hmi_state, CP_MSG_HMI_STATE)
+    M(HMI_STATE, hmi_state, CP_MSG_HMI_STATE)                   \
+    M(ACTOR_STATE, actor_state, CP_MSG_ACTOR_STATE)             \
+    M(CLOCK_OFFSET, clock_offset, CP_MSG_CLOCK_OFFSET)
 
 #endif

@@ -122,6 +122,26 @@ s_pipe(const actor_slot_t *slot)
     return slot->zactor ? (void *) slot->zactor : (void *) slot->proc.pipe;
 }
 
+//  Tell every actor (sys.actor.<name>) that an actor runs or is down: a
+//  shell fails its requests in flight to a dead actor at once instead of
+//  waiting out their deadlines, and a peer that keeps state about it
+//  re-learns it from the new incarnation.
+static void
+s_announce(cp_supervisor_t *self, const actor_slot_t *slot, const char *state)
+{
+    cp_msg_t *msg = cp_msg_new(CP_MSG_ACTOR_STATE);
+    if (!msg)
+        return;
+    char topic[64];
+    snprintf(topic, sizeof(topic), "sys.actor.%s", slot->def->name);
+    cp_msg_set_str(msg->u.actor_state.name, slot->def->name);
+    cp_msg_set_str(msg->u.actor_state.state, state);
+    msg->u.actor_state.incarnation = slot->restarts + 1;
+    msg->u.actor_state.seq = cp_msg_seq_now();
+    cp_bus_publish(self->bus, topic, msg);
+    cp_msg_destroy(&msg);
+}
+
 static int
 s_actor_start(cp_supervisor_t *self, actor_slot_t *slot)
 {
@@ -134,6 +154,7 @@ s_actor_start(cp_supervisor_t *self, actor_slot_t *slot)
         slot->hung_at = 0;
         cp_info("supervisor", "actor %s started as process %d (restarts %d)", slot->def->name,
                 (int) slot->proc.pid, slot->restarts);
+        s_announce(self, slot, "running");
         return 0;
     }
     slot->args = calloc(1, sizeof(cp_actor_args_t));
@@ -156,6 +177,7 @@ s_actor_start(cp_supervisor_t *self, actor_slot_t *slot)
     slot->last_pong = cp_clock_mono_ms(self->clock);
     slot->hung_at = 0;
     cp_info("supervisor", "actor %s started (restarts %d)", slot->def->name, slot->restarts);
+    s_announce(self, slot, "running");
     return 0;
 }
 
@@ -226,6 +248,7 @@ static void
 s_actor_restart(cp_supervisor_t *self, actor_slot_t *slot, const char *why)
 {
     cp_warn("supervisor", "actor %s %s; restarting", slot->def->name, why);
+    s_announce(self, slot, "down");
     if (!s_actor_reap(self, slot))
         return;                     //  escalating
     int64_t now = cp_clock_mono_ms(self->clock);
@@ -273,6 +296,7 @@ s_on_actor_pipe(cp_supervisor_t *self, actor_slot_t *slot)
             //  It was only slow: it answers again, so it is not stuck.
             cp_warn("supervisor", "actor %s answers again after a stall", slot->def->name);
             slot->state = ACTOR_RUNNING;
+            s_announce(self, slot, "running");
             atomic_store(&slot->args->abandon, false);
         }
     }
@@ -313,6 +337,7 @@ s_liveness_tick(cp_supervisor_t *self)
                         slot->def->name, self->options->liveness_ms);
                 slot->state = ACTOR_HUNG;
                 slot->hung_at = now;
+                s_announce(self, slot, "down");
                 atomic_store(&slot->args->abandon, true);
             }
             else
@@ -981,6 +1006,7 @@ cp_supervisor_run(cp_supervisor_t *self)
                 actor_slot_t *slot = &self->actors[i];
                 if (slot->state == ACTOR_HUNG)
                     continue;
+                s_announce(self, slot, "down");
                 if (!s_actor_reap(self, slot))
                     break;          //  escalating
                 if (s_actor_start(self, slot) != 0) {
