@@ -7,6 +7,8 @@
  *             into [from][kind][corr][msgpack] for the receiver.
  * kind: 'Q' request, 'P' partial reply (more follow), 'R' final reply,
  * 'X' the broker could not route the request (destination not running).
+ * 'T' never travels: the shell's own outcome for a request whose deadline
+ * passed (shell.h).
  * Endpoints are configuration: inproc:// in one process, ipc:// or tcp://
  * across processes, with no code change.
  */
@@ -32,7 +34,8 @@ typedef enum {
     CP_BUS_REQUEST = 'Q',
     CP_BUS_PARTIAL = 'P',
     CP_BUS_REPLY = 'R',
-    CP_BUS_UNREACHABLE = 'X'
+    CP_BUS_UNREACHABLE = 'X',
+    CP_BUS_TIMEOUT = 'T'
 } cp_bus_kind_t;
 
 typedef struct {
@@ -41,6 +44,21 @@ typedef struct {
     char peer[CP_BUS_NAME_MAX];      //  requests/replies: the other actor
     uint64_t corr;                   //  correlation id of request and replies
 } cp_bus_envelope_t;
+
+//  The outcome of a request: its final reply, or one of the two failures
+//  (unreachable: not routed, or its actor died with it; timeout: no answer
+//  by its deadline).
+static inline bool
+cp_bus_is_outcome(const cp_bus_envelope_t *env)
+{
+    return env->kind == CP_BUS_REPLY || env->kind == CP_BUS_UNREACHABLE || env->kind == CP_BUS_TIMEOUT;
+}
+
+static inline bool
+cp_bus_failed(const cp_bus_envelope_t *env)
+{
+    return env->kind == CP_BUS_UNREACHABLE || env->kind == CP_BUS_TIMEOUT;
+}
 
 typedef struct _cp_bus_t cp_bus_t;
 

@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include "supervisor/log.h"
+#include "supervisor/requests.h"
 
 //  A snapshot request in progress (cp_shell_snapshot).
 typedef struct {
@@ -21,9 +22,22 @@ struct _cp_shell_t {
     int exit_code;
     snapshot_t snapshots[CP_SHELL_SNAPSHOTS];
     int snapshot_timer;            //  0 = none armed
+    cp_requests_t *requests;       //  in flight, each with its deadline
+    int request_timer;             //  armed at the earliest deadline; 0 = none
 };
 
+//  What a request in the table was for (cp_request_t.tag): the actor's own
+//  (its handler gets the outcome), or snapshot i + 1 (the shell's).
+#define TAG_ACTOR 0
+
+static int64_t
+s_mono(cp_shell_t *self)
+{
+    return cp_clock_mono_ms(self->args->clock);
+}
+
 static void s_snapshot_send(cp_shell_t *self, snapshot_t *snap);
+static uint64_t s_request(cp_shell_t *self, const char *to, const cp_msg_t *msg, int64_t timeout_ms, int tag);
 
 static int
 s_on_snapshot_timer(zloop_t *loop, int timer_id, void *arg)
@@ -59,30 +73,86 @@ s_snapshot_send(cp_shell_t *self, snapshot_t *snap)
     cp_msg_t *req = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
     snap->corr = 0;
     if (req && cp_msg_set_str(req->u.snapshot_request.scope, snap->scope) == 0)
-        snap->corr = cp_bus_request(self->bus, snap->actor, req);
+        snap->corr = s_request(self, snap->actor, req, CP_SHELL_REQUEST_TIMEOUT_MS,
+                               (int) (snap - self->snapshots) + 1);
     cp_msg_destroy(&req);
     if (!snap->corr)
         s_snapshot_retry_later(self, snap);
 }
 
-//  True when env answers a snapshot in progress and the shell consumed it
-//  (final replies); partial replies go on to the handler.
-static bool
-s_snapshot_answer(cp_shell_t *self, const cp_bus_envelope_t *env, const cp_msg_t *msg)
+//  The outcome of one of the shell's snapshot requests: done, or (the
+//  actor is restarting, refused, or did not answer in time) ask again.
+static void
+s_snapshot_outcome(cp_shell_t *self, snapshot_t *snap, const cp_bus_envelope_t *env, const cp_msg_t *msg)
 {
-    if (env->kind != CP_BUS_REPLY && env->kind != CP_BUS_UNREACHABLE)
-        return false;
-    for (int i = 0; i < CP_SHELL_SNAPSHOTS; i++) {
-        snapshot_t *snap = &self->snapshots[i];
-        if (!snap->actor[0] || !snap->corr || snap->corr != env->corr)
-            continue;
-        if (env->kind == CP_BUS_UNREACHABLE || (msg && msg->type == CP_MSG_REPLY && !msg->u.reply.ok))
-            s_snapshot_retry_later(self, snap);
-        else
-            snap->actor[0] = '\0';             //  done
-        return true;
+    if (cp_bus_failed(env) || (msg && msg->type == CP_MSG_REPLY && !msg->u.reply.ok))
+        s_snapshot_retry_later(self, snap);
+    else
+        snap->actor[0] = '\0';             //  done
+}
+
+//  Hand one outcome to whoever sent the request.
+static void
+s_deliver(cp_shell_t *self, const cp_request_t *request, const cp_bus_envelope_t *env, const cp_msg_t *msg)
+{
+    if (request->tag != TAG_ACTOR) {
+        snapshot_t *snap = &self->snapshots[request->tag - 1];
+        if (snap->actor[0] && snap->corr == request->corr)
+            s_snapshot_outcome(self, snap, env, msg);
     }
-    return false;
+    else
+    if (self->handler)
+        self->handler(self, env, msg, self->ctx);
+}
+
+//  A failure outcome (timeout or unreachable) built by the shell itself.
+static void
+s_fail(cp_shell_t *self, const cp_request_t *request, cp_bus_kind_t kind)
+{
+    cp_bus_envelope_t env = { .kind = kind, .corr = request->corr };
+    snprintf(env.peer, sizeof(env.peer), "%s", request->to);
+    s_deliver(self, request, &env, NULL);
+}
+
+static int s_on_request_timer(zloop_t *loop, int timer_id, void *arg);
+
+static void
+s_requests_rearm(cp_shell_t *self)
+{
+    int64_t next = cp_requests_next_deadline(self->requests);
+    cp_shell_rearm(self, &self->request_timer, next == INT64_MAX ? CP_SHELL_NEVER : next - s_mono(self),
+                   s_on_request_timer, self, "request deadlines are late");
+}
+
+static int
+s_on_request_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    cp_shell_t *self = arg;
+    self->request_timer = 0;
+    cp_request_t request;
+    //  One at a time: a handler may send new requests meanwhile.
+    while (cp_requests_expire(self->requests, s_mono(self), &request)) {
+        cp_warn(self->args->name, "request %llu to %s timed out", (unsigned long long) request.corr, request.to);
+        s_fail(self, &request, CP_BUS_TIMEOUT);
+    }
+    s_requests_rearm(self);
+    return 0;
+}
+
+//  The supervisor announced an actor down: what was sent to it before
+//  will never be answered.
+static void
+s_on_actor_state(cp_shell_t *self, const cp_msg_actor_state_t *state)
+{
+    if (!streq(state->state, "down"))
+        return;
+    cp_request_t request;
+    while (cp_requests_peer_down(self->requests, state->name, state->seq, &request)) {
+        cp_info(self->args->name, "request %llu to %s failed: %s is down", (unsigned long long) request.corr,
+                request.to, request.to);
+        s_fail(self, &request, CP_BUS_UNREACHABLE);
+    }
+    s_requests_rearm(self);
 }
 
 static int
@@ -130,11 +200,27 @@ s_on_bus(zloop_t *loop, zsock_t *sock, void *arg)
     cp_msg_t *msg = cp_bus_recv(self->bus, sock, &env, &dropped);
     if (dropped)
         return 0;
-    if (s_snapshot_answer(self, &env, msg)) {
-        cp_msg_destroy(&msg);
-        return 0;
+    if (env.kind == CP_BUS_EVENT && msg && msg->type == CP_MSG_ACTOR_STATE)
+        s_on_actor_state(self, &msg->u.actor_state);
+    else
+    if (cp_bus_is_outcome(&env)) {
+        cp_request_t request;
+        if (cp_requests_take(self->requests, env.corr, &request)) {
+            s_deliver(self, &request, &env, msg);
+            s_requests_rearm(self);
+        }
+        else
+            cp_debug(self->args->name, "dropped a late answer from %s to request %llu", env.peer,
+                     (unsigned long long) env.corr);
     }
-    if ((msg || env.kind == CP_BUS_UNREACHABLE) && self->handler)
+    else
+    if (env.kind == CP_BUS_PARTIAL) {
+        //  Part of an answer still awaited; none after the outcome.
+        if (msg && cp_requests_has(self->requests, env.corr) && self->handler)
+            self->handler(self, &env, msg, self->ctx);
+    }
+    else
+    if (msg && self->handler)
         self->handler(self, &env, msg, self->ctx);
     cp_msg_destroy(&msg);
     return 0;
@@ -151,7 +237,8 @@ cp_shell_new(zsock_t *pipe, cp_actor_args_t *args)
     self->args = args;
     self->bus = cp_bus_new(&args->bus, args->name);
     self->loop = zloop_new();
-    if (!self->bus || !self->loop) {
+    self->requests = cp_requests_new(CP_SHELL_REQUESTS_MAX);
+    if (!self->bus || !self->loop || !self->requests) {
         cp_shell_destroy(&self);
         return NULL;
     }
@@ -160,6 +247,8 @@ cp_shell_new(zsock_t *pipe, cp_actor_args_t *args)
     zloop_reader(self->loop, pipe, s_on_pipe, self);
     zloop_reader(self->loop, cp_bus_events(self->bus), s_on_bus, self);
     zloop_reader(self->loop, cp_bus_requests(self->bus), s_on_bus, self);
+    //  Who dies: requests in flight to it fail at once (s_on_actor_state).
+    cp_bus_subscribe(self->bus, "sys.actor.");
     return self;
 }
 
@@ -172,6 +261,7 @@ cp_shell_destroy(cp_shell_t **self_p)
         return;
     zloop_destroy(&self->loop);
     cp_bus_destroy(&self->bus);
+    cp_requests_destroy(&self->requests);
     free(self);
     *self_p = NULL;
 }
@@ -206,10 +296,47 @@ cp_shell_publish(cp_shell_t *self, const char *topic, const cp_msg_t *msg)
     return cp_bus_publish(self->bus, topic, msg);
 }
 
+static uint64_t
+s_request(cp_shell_t *self, const char *to, const cp_msg_t *msg, int64_t timeout_ms, int tag)
+{
+    assert(self && to && msg && timeout_ms > 0);
+    if (cp_requests_size(self->requests) >= CP_SHELL_REQUESTS_MAX) {
+        cp_error(self->args->name, "%zu requests in flight: %s to %s not sent", cp_requests_size(self->requests),
+                 cp_msg_type_name(msg->type), to);
+        return 0;
+    }
+    cp_request_t request = { .sent_seq = cp_msg_seq_now(), .deadline_ms = s_mono(self) + timeout_ms, .tag = tag };
+    snprintf(request.to, sizeof(request.to), "%s", to);
+    request.corr = cp_bus_request(self->bus, to, msg);
+    if (!request.corr)
+        return 0;
+    if (cp_requests_add(self->requests, &request) != 0) {
+        //  Cannot be tracked (out of memory): its answer would be dropped.
+        cp_error(self->args->name, "cannot track request %llu to %s: its answer will be ignored",
+                 (unsigned long long) request.corr, to);
+        return 0;
+    }
+    s_requests_rearm(self);
+    return request.corr;
+}
+
 uint64_t
 cp_shell_request(cp_shell_t *self, const char *to, const cp_msg_t *msg)
 {
-    return cp_bus_request(self->bus, to, msg);
+    return s_request(self, to, msg, CP_SHELL_REQUEST_TIMEOUT_MS, TAG_ACTOR);
+}
+
+uint64_t
+cp_shell_request_within(cp_shell_t *self, const char *to, const cp_msg_t *msg, int64_t timeout_ms)
+{
+    return s_request(self, to, msg, timeout_ms, TAG_ACTOR);
+}
+
+size_t
+cp_shell_requests_pending(const cp_shell_t *self)
+{
+    assert(self);
+    return cp_requests_size(self->requests);
 }
 
 int

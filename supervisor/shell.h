@@ -54,10 +54,28 @@ const char *cp_shell_name(cp_shell_t *self);
 //  Runs the loop until $TERM (returns 0) or a fault injection (returns -1).
 int cp_shell_run(cp_shell_t *self);
 
-//  Convenience: publish / request / reply through the shell's bus.
+//  Publish an event / answer a request through the shell's bus.
 int cp_shell_publish(cp_shell_t *self, const char *topic, const cp_msg_t *msg);
-uint64_t cp_shell_request(cp_shell_t *self, const char *to, const cp_msg_t *msg);
 int cp_shell_reply(cp_shell_t *self, const cp_bus_envelope_t *request, const cp_msg_t *msg, bool final);
+
+//  Requests. Every request has a deadline, and the handler gets exactly one
+//  outcome for it (cp_bus_is_outcome): its final reply; CP_BUS_UNREACHABLE
+//  when the broker could not route it or when the supervisor announced its
+//  actor down (sys.actor.<name>) while it was in flight — an actor that
+//  died or hung never answers, and waiting for its deadline would only make
+//  the sender late; or CP_BUS_TIMEOUT when no final reply came within
+//  timeout_ms (a lost message, a peer too slow to be useful). Partial
+//  replies before the outcome reach the handler as CP_BUS_PARTIAL; a reply
+//  after it (late, or meant for an earlier incarnation of this actor) is
+//  dropped. So a pending-request field in an actor is always cleared by
+//  exactly one call. Returns the request's correlation id, or 0 when it
+//  could not be sent at all (then nothing follows: the caller decides).
+#define CP_SHELL_REQUEST_TIMEOUT_MS 5000
+#define CP_SHELL_REQUESTS_MAX       1024
+uint64_t cp_shell_request(cp_shell_t *self, const char *to, const cp_msg_t *msg);
+uint64_t cp_shell_request_within(cp_shell_t *self, const char *to, const cp_msg_t *msg, int64_t timeout_ms);
+//  Requests awaiting their outcome.
+size_t cp_shell_requests_pending(const cp_shell_t *self);
 //  Re-arm one one-shot deadline of the actor: the timer in *timer_id (0 =
 //  none) is cancelled and, unless delay_ms is CP_SHELL_NEVER, a new one
 //  fires fn(arg) after delay_ms, clamped to 1 ms .. CP_SHELL_MAX_SLEEP_MS

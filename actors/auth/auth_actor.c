@@ -26,12 +26,11 @@
 #define WAITERS_MAX 8               //  requests waiting for one of them
 #define TICK_MS 500
 #define FLUSH_MS 60000              //  cache recency written at least this often
-#define DEADLINE_SLACK_MS 5000      //  past MessageTimeout: the ocpp actor is gone
+#define DEADLINE_SLACK_MS 5000      //  past MessageTimeout: the ocpp actor is stuck
 
 typedef struct {
     uint64_t corr;                  //  0: free slot
     char id_tag[AUTH_ID_TAG_MAX + 1];
-    int64_t deadline;               //  mono ms: give up and use the offline rules
     cp_bus_envelope_t waiters[WAITERS_MAX];
     int count;
 } pending_t;
@@ -180,8 +179,8 @@ s_pending_offline(auth_actor_t *self, pending_t *p, const char *why)
 static void
 s_on_authorize_result(auth_actor_t *self, pending_t *p, const cp_bus_envelope_t *env, const cp_msg_t *msg)
 {
-    if (env->kind == CP_BUS_UNREACHABLE || !msg || msg->type != CP_MSG_OCPP_RESULT) {
-        s_pending_offline(self, p, "not delivered");
+    if (cp_bus_failed(env) || !msg || msg->type != CP_MSG_OCPP_RESULT) {
+        s_pending_offline(self, p, env->kind == CP_BUS_TIMEOUT ? "unanswered" : "not delivered");
         return;
     }
     const cp_msg_ocpp_result_t *r = &msg->u.ocpp_result;
@@ -236,7 +235,9 @@ s_ask(auth_actor_t *self, const cp_bus_envelope_t *env, const char *id_tag)
     if (call && text) {
         cp_msg_set_str(call->u.ocpp_call.action, "Authorize");
         cp_msg_set_text(&call->u.ocpp_call.payload, text);
-        corr = cp_shell_request(self->shell, "ocpp", call);
+        //  The ocpp actor answers within MessageTimeout (its own call
+        //  deadline); past that, with slack, it is stuck: offline rules.
+        corr = cp_shell_request_within(self->shell, "ocpp", call, self->message_timeout_ms + DEADLINE_SLACK_MS);
     }
     cp_msg_destroy(&call);
     free(text);
@@ -246,7 +247,6 @@ s_ask(auth_actor_t *self, const cp_bus_envelope_t *env, const char *id_tag)
     }
     free_slot->corr = corr;
     snprintf(free_slot->id_tag, sizeof(free_slot->id_tag), "%s", id_tag);
-    free_slot->deadline = s_mono(self) + self->message_timeout_ms + DEADLINE_SLACK_MS;
     free_slot->waiters[0] = *env;
     free_slot->count = 1;
 }
@@ -380,9 +380,6 @@ s_on_tick(zloop_t *loop, int timer_id, void *arg)
 {
     auth_actor_t *self = arg;
     int64_t now = s_mono(self);
-    for (int i = 0; i < PENDING_MAX; i++)
-        if (self->pending[i].corr && now >= self->pending[i].deadline)
-            s_pending_offline(self, &self->pending[i], "unanswered");
     if (now - self->flushed_at >= FLUSH_MS || auth_cache_pending(self->cache) >= 32) {
         auth_cache_flush(self->cache, s_wall(self));
         self->flushed_at = now;
@@ -409,7 +406,7 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         }
         return;
     }
-    if (env->kind == CP_BUS_REPLY || env->kind == CP_BUS_UNREACHABLE) {
+    if (cp_bus_is_outcome(env)) {
         for (int i = 0; i < PENDING_MAX; i++)
             if (self->pending[i].corr && self->pending[i].corr == env->corr) {
                 s_on_authorize_result(self, &self->pending[i], env, msg);

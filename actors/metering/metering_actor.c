@@ -104,10 +104,12 @@ s_pending_send(metering_actor_t *self, pending_t *p)
         msg->u.tx_meter.tx_local = p->tx_local;
         cp_msg_set_str(msg->u.tx_meter.kind, p->kind);
         if (cp_msg_set_text(&msg->u.tx_meter.payload, p->payload) == 0)
-            p->corr = cp_shell_request(self->shell, "transaction", msg);
+            p->corr = cp_shell_request_within(self->shell, "transaction", msg, METERING_REPLY_TIMEOUT_MS);
         cp_msg_destroy(&msg);
     }
-    p->due_mono = s_mono(self) + (p->corr ? METERING_REPLY_TIMEOUT_MS : METERING_RETRY_MS);
+    //  Sent: its outcome (the shell's deadline included) decides what
+    //  next. Not sent: try again shortly.
+    p->due_mono = p->corr ? INT64_MAX : s_mono(self) + METERING_RETRY_MS;
 }
 
 static void
@@ -151,9 +153,9 @@ s_pending_answered(metering_actor_t *self, const cp_bus_envelope_t *env, const c
         pending_t *p = &self->pending[i];
         if (p->corr != env->corr)
             continue;
-        if (env->kind == CP_BUS_UNREACHABLE) {
-            cp_debug(LOG, "transaction unreachable; %s sample retried in %d ms", p->kind,
-                     METERING_RETRY_MS);
+        if (cp_bus_failed(env)) {
+            cp_debug(LOG, "transaction %s; %s sample retried in %d ms",
+                     env->kind == CP_BUS_TIMEOUT ? "did not answer" : "unreachable", p->kind, METERING_RETRY_MS);
             p->corr = 0;
             p->due_mono = s_mono(self) + METERING_RETRY_MS;
         }
@@ -178,12 +180,8 @@ s_pending_due(metering_actor_t *self)
     int64_t now = s_mono(self);
     for (int i = 0; i < self->pending_count; i++) {
         pending_t *p = &self->pending[i];
-        if (p->due_mono > now)
+        if (p->corr || p->due_mono > now)
             continue;
-        if (p->corr)
-            cp_warn(LOG, "no answer from transaction for a %s sample of connector %lld; sending again",
-                    p->kind, (long long) p->connector);
-        p->corr = 0;
         s_pending_send(self, p);
     }
 }
@@ -231,6 +229,8 @@ s_rearm(metering_actor_t *self)
     int64_t now = s_mono(self);
     int64_t delay = metering_core_next_delay(self->core, now, s_wall(self));
     for (int i = 0; i < self->pending_count; i++) {
+        if (self->pending[i].corr)
+            continue;               //  in flight: the shell's deadline covers it
         int64_t d = self->pending[i].due_mono > now ? self->pending[i].due_mono - now : 0;
         if (delay < 0 || d < delay)
             delay = d;

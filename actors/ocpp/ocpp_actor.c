@@ -45,7 +45,6 @@ typedef struct {
     uint64_t corr;
     char id[OCPPJ_MAX_ID + 1];
     char action[64];
-    int64_t deadline;
 } inbound_t;
 
 typedef struct {
@@ -195,9 +194,6 @@ static void
 s_rearm(ocpp_actor_t *self)
 {
     int64_t next = ocpp_core_next_deadline(self->core);
-    for (int i = 0; i < INBOUND_MAX; i++)
-        if (self->inbound[i].corr && self->inbound[i].deadline < next)
-            next = self->inbound[i].deadline;
     cp_shell_rearm(self->shell, &self->timer_id, next == INT64_MAX ? CP_SHELL_NEVER : next - s_now(self),
                    s_on_timer, self, "OCPP deadlines are late");
 }
@@ -218,15 +214,7 @@ s_on_timer(zloop_t *loop, int timer_id, void *arg)
 {
     ocpp_actor_t *self = arg;
     self->timer_id = 0;
-    int64_t now = s_now(self);
-    ocpp_core_tick(self->core, now);
-    for (int i = 0; i < INBOUND_MAX; i++) {
-        inbound_t *in = &self->inbound[i];
-        if (in->corr && now >= in->deadline) {
-            s_send_error(self, in->id, OCPPJ_INTERNAL_ERROR, "handler did not answer in time");
-            memset(in, 0, sizeof(*in));
-        }
-    }
+    ocpp_core_tick(self->core, s_now(self));
     s_rearm(self);
     return 0;
 }
@@ -343,7 +331,7 @@ s_dispatch_call(ocpp_actor_t *self, ocppj_frame_t *frame)
     cp_msg_set_str(msg->u.ocpp_inbound.action, frame->action);
     cp_msg_set_text(&msg->u.ocpp_inbound.payload, payload);
     free(payload);
-    uint64_t corr = cp_shell_request(self->shell, owner, msg);
+    uint64_t corr = cp_shell_request_within(self->shell, owner, msg, INBOUND_TIMEOUT_MS);
     cp_msg_destroy(&msg);
     if (!corr) {
         s_send_error(self, frame->id, OCPPJ_INTERNAL_ERROR, "cannot reach the handler");
@@ -352,7 +340,6 @@ s_dispatch_call(ocpp_actor_t *self, ocppj_frame_t *frame)
     slot->corr = corr;
     snprintf(slot->id, sizeof(slot->id), "%s", frame->id);
     snprintf(slot->action, sizeof(slot->action), "%s", frame->action);
-    slot->deadline = s_now(self) + INBOUND_TIMEOUT_MS;
 }
 
 static void
@@ -475,6 +462,9 @@ s_on_inbound_reply(ocpp_actor_t *self, const cp_bus_envelope_t *env, const cp_ms
             in = &self->inbound[i];
     if (!in)
         return;                     //  answered already (timed out)
+    if (env->kind == CP_BUS_TIMEOUT)
+        s_send_error(self, in->id, OCPPJ_INTERNAL_ERROR, "handler did not answer in time");
+    else
     if (env->kind == CP_BUS_UNREACHABLE || !msg || msg->type != CP_MSG_OCPP_INBOUND_REPLY)
         s_send_error(self, in->id, OCPPJ_INTERNAL_ERROR, "handler not available");
     else
@@ -614,8 +604,8 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
 {
     ocpp_actor_t *self = ctx;
     int64_t now = s_now(self);
-    if (env->kind == CP_BUS_REPLY || env->kind == CP_BUS_UNREACHABLE) {
-        if (!msg || msg->type == CP_MSG_OCPP_INBOUND_REPLY || env->kind == CP_BUS_UNREACHABLE)
+    if (cp_bus_is_outcome(env)) {
+        if (!msg || msg->type == CP_MSG_OCPP_INBOUND_REPLY || cp_bus_failed(env))
             s_on_inbound_reply(self, env, msg);
     }
     else

@@ -426,7 +426,7 @@ s_on_answer(sc_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_t *msg)
             conn->offered_a = conn->offer_pending_a;
         else {
             cp_warn(LOG, "hw did not take the offer of %.1f A on connector %d (%s); retrying", conn->offer_pending_a,
-                    c, env->kind == CP_BUS_UNREACHABLE ? "unreachable"
+                    c, env->kind == CP_BUS_UNREACHABLE ? "unreachable" : env->kind == CP_BUS_TIMEOUT ? "no answer"
                      : msg && msg->type == CP_MSG_REPLY ? msg->u.reply.reason : "bad reply");
             conn->offer_retry_mono = s_mono(self) + SC_ACTOR_RETRY_MS;
         }

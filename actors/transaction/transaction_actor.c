@@ -41,10 +41,23 @@
 #define STOP_SETTLE_MS 1000
 #define RECOVER_MAX 64             //  open transactions handled at start (one per connector in practice)
 #define AUTH_MAX 8
+//  A request that failed because its actor was restarting (unreachable, or
+//  in flight when it died) is asked again after RESTART_RETRY_MS — the
+//  supervisor restarts an actor within milliseconds — and, for an
+//  authorization, for at most AUTH_GIVE_UP_MS before the offline rule
+//  decides, so a swipe is neither lost nor kept waiting for long.
+#define RESTART_RETRY_MS 250
+#define AUTH_GIVE_UP_MS 15000
+//  Past MessageTimeout (the ocpp actor's own deadline for a CALL, also
+//  the auth actor's when it asks the central system) the peer is stuck.
+#define CALL_DEADLINE_SLACK_MS 10000
+#define TX_PROFILE_FAILURES_MAX 120    //  ~1 min of an unreachable smartcharging actor
 
 typedef struct {
-    uint64_t corr;
-    char id_tag[SESSION_TAG_MAX + 1];
+    char id_tag[SESSION_TAG_MAX + 1];  //  "" = free slot
+    uint64_t corr;                 //  request in flight; 0 = waiting for retry_at
+    int64_t retry_at;              //  mono ms
+    int64_t give_up_at;            //  mono ms: then AllowOfflineTxForUnknownId decides
 } auth_pending_t;
 
 typedef struct {
@@ -69,6 +82,8 @@ typedef struct {
     int64_t outbox_tx_local;
     int outbox_timer;
     auth_pending_t auth[AUTH_MAX];
+    int auth_timer;
+    int64_t call_deadline_ms;      //  for requests that wait on the central system
     int session_timer;
     int settle_timer;
     //  configuration, re-read on config.changed
@@ -93,7 +108,8 @@ typedef struct {
     } remote;
     //  TxProfiles to install with the smartcharging actor, per connector
     json_t *tx_profile[HW_MAX_CONNECTORS + 1];
-    int tx_profile_tries[HW_MAX_CONNECTORS + 1];
+    int tx_profile_tries[HW_MAX_CONNECTORS + 1];       //  Rejected answers
+    int tx_profile_failures[HW_MAX_CONNECTORS + 1];    //  unreachable / no answer
     uint64_t tx_profile_corr[HW_MAX_CONNECTORS + 1];
     int tx_profile_timer;   //  newest state seq seen (cp_msg_stale)
     int64_t seen_ocpp;
@@ -121,6 +137,7 @@ s_load_config(tx_actor_t *self, session_config_t *config)
     self->min_status_ms = 1000 * config_store_get_int(self->config, "MinimumStatusDuration", 0);
     self->tx_attempts = (int) config_store_get_int(self->config, "TransactionMessageAttempts", 3);
     self->tx_retry_s = (int) config_store_get_int(self->config, "TransactionMessageRetryInterval", 60);
+    self->call_deadline_ms = 1000 * config_store_get_int(self->config, "MessageTimeout", 30) + CALL_DEADLINE_SLACK_MS;
     self->allow_offline_unknown = s_bool(self, "AllowOfflineTxForUnknownId", false);
     self->authorize_remote = s_bool(self, "AuthorizeRemoteTxRequests", true);
     self->free_charging = s_bool(self, "FreeChargingEnabled", false);
@@ -216,7 +233,7 @@ s_ocpp_call(tx_actor_t *self, const char *action, json_t *payload)
     cp_msg_set_str(msg->u.ocpp_call.action, action);
     cp_msg_set_text(&msg->u.ocpp_call.payload, text);
     free(text);
-    uint64_t corr = cp_shell_request(self->shell, "ocpp", msg);
+    uint64_t corr = cp_shell_request_within(self->shell, "ocpp", msg, self->call_deadline_ms);
     cp_msg_destroy(&msg);
     return corr;
 }
@@ -415,30 +432,112 @@ s_auth_fallback(tx_actor_t *self, const char *id_tag)
     session_on_authorized(self->session, s_now(self), id_tag, allow ? "Accepted" : "Invalid", "");
 }
 
+static void s_auth_rearm(tx_actor_t *self);
+
+static void
+s_auth_send(tx_actor_t *self, auth_pending_t *a)
+{
+    cp_msg_t *msg = cp_msg_new(CP_MSG_AUTH_REQUEST);
+    a->corr = 0;
+    if (msg && cp_msg_set_str(msg->u.auth_request.id_tag, a->id_tag) == 0
+    &&  cp_msg_set_str(msg->u.auth_request.purpose, "start") == 0)
+        //  The auth actor may ask the central system first.
+        a->corr = cp_shell_request_within(self->shell, "auth", msg, self->call_deadline_ms + CALL_DEADLINE_SLACK_MS);
+    cp_msg_destroy(&msg);
+    a->retry_at = a->corr ? 0 : s_now(self) + RESTART_RETRY_MS;
+}
+
+//  The auth request of slot a failed (its actor restarting, or no answer):
+//  ask again shortly, or let the offline rule decide when it is too late.
+static void
+s_auth_failed(tx_actor_t *self, auth_pending_t *a)
+{
+    a->corr = 0;
+    if (s_now(self) < a->give_up_at) {
+        a->retry_at = s_now(self) + RESTART_RETRY_MS;
+        return;
+    }
+    char id_tag[sizeof(a->id_tag)];
+    snprintf(id_tag, sizeof(id_tag), "%s", a->id_tag);
+    memset(a, 0, sizeof(*a));
+    s_auth_fallback(self, id_tag);
+}
+
+static int
+s_on_auth_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    tx_actor_t *self = arg;
+    self->auth_timer = 0;
+    for (int i = 0; i < AUTH_MAX; i++) {
+        auth_pending_t *a = &self->auth[i];
+        if (a->id_tag[0] && !a->corr && a->retry_at <= s_now(self)) {
+            s_auth_send(self, a);
+            if (!a->corr)
+                s_auth_failed(self, a);
+        }
+    }
+    s_auth_rearm(self);
+    return 0;
+}
+
+static void
+s_auth_rearm(tx_actor_t *self)
+{
+    int64_t next = CP_SHELL_NEVER;
+    for (int i = 0; i < AUTH_MAX; i++)
+        if (self->auth[i].id_tag[0] && !self->auth[i].corr && self->auth[i].retry_at < next)
+            next = self->auth[i].retry_at;
+    cp_shell_rearm(self->shell, &self->auth_timer, next == CP_SHELL_NEVER ? next : next - s_now(self),
+                   s_on_auth_timer, self, "authorizations are late");
+}
+
+//  The outcome of an auth request.
+static void
+s_auth_outcome(tx_actor_t *self, auth_pending_t *a, const cp_bus_envelope_t *env, const cp_msg_t *msg)
+{
+    if (env->kind == CP_BUS_REPLY && msg && msg->type == CP_MSG_AUTH_RESULT) {
+        char id_tag[sizeof(a->id_tag)];
+        snprintf(id_tag, sizeof(id_tag), "%s", a->id_tag);
+        memset(a, 0, sizeof(*a));
+        session_on_authorized(self->session, s_now(self), id_tag, msg->u.auth_result.status,
+                              msg->u.auth_result.parent_id_tag);
+    }
+    else {
+        cp_warn("transaction", "%s: the auth actor %s; asking again", a->id_tag,
+                env->kind == CP_BUS_TIMEOUT ? "did not answer" : env->kind == CP_BUS_UNREACHABLE ? "is not running"
+                : "answered with something else");
+        s_auth_failed(self, a);
+    }
+    s_auth_rearm(self);
+}
+
 //  Authorization is the auth actor's decision (local list, cache, online
-//  and offline rules). If it cannot be reached, the last resort is the
-//  unknown-identifier rule, so a charger never hangs on a swipe.
+//  and offline rules). While it restarts the swipe waits (asked again); if
+//  it cannot be reached for long, the last resort is the unknown-identifier
+//  rule, so a charger never hangs on a swipe.
 static void
 s_fx_authorize(void *ctx, const char *id_tag)
 {
     tx_actor_t *self = ctx;
-    for (int i = 0; i < AUTH_MAX; i++)
-        if (!self->auth[i].corr) {
-            cp_msg_t *msg = cp_msg_new(CP_MSG_AUTH_REQUEST);
-            cp_msg_set_str(msg->u.auth_request.id_tag, id_tag);
-            cp_msg_set_str(msg->u.auth_request.purpose, "start");
-            self->auth[i].corr = cp_shell_request(self->shell, "auth", msg);
-            cp_msg_destroy(&msg);
-            snprintf(self->auth[i].id_tag, sizeof(self->auth[i].id_tag), "%s", id_tag);
-            if (self->auth[i].corr)
-                return;
-        }
+    for (int i = 0; i < AUTH_MAX; i++) {
+        auth_pending_t *a = &self->auth[i];
+        if (a->id_tag[0])
+            continue;
+        snprintf(a->id_tag, sizeof(a->id_tag), "%s", id_tag);
+        a->give_up_at = s_now(self) + AUTH_GIVE_UP_MS;
+        s_auth_send(self, a);
+        s_auth_rearm(self);
+        return;
+    }
+    cp_warn("transaction", "%s: %d authorizations already in progress", id_tag, AUTH_MAX);
     s_auth_fallback(self, id_tag);
 }
 
 //  Install pending TxProfiles with the smartcharging actor. It learns of
 //  the transaction from the tx.connector event, which may arrive after our
 //  request: a Rejected install is tried again a few times.
+static void s_arm_tx_profile(tx_actor_t *self);
+
 static int
 s_on_tx_profile_timer(zloop_t *loop, int timer_id, void *arg)
 {
@@ -456,7 +555,8 @@ s_on_tx_profile_timer(zloop_t *loop, int timer_id, void *arg)
         free(text);
         self->tx_profile_corr[c] = cp_shell_request(self->shell, "smartcharging", msg);
         cp_msg_destroy(&msg);
-        self->tx_profile_tries[c]++;
+        if (!self->tx_profile_corr[c])
+            s_arm_tx_profile(self);
     }
     return 0;
 }
@@ -469,9 +569,20 @@ s_arm_tx_profile(tx_actor_t *self)
 }
 
 static void
-s_tx_profile_reply(tx_actor_t *self, int c, const cp_msg_t *msg)
+s_tx_profile_reply(tx_actor_t *self, int c, const cp_bus_envelope_t *env, const cp_msg_t *msg)
 {
     self->tx_profile_corr[c] = 0;
+    if (cp_bus_failed(env)) {
+        //  The smartcharging actor is restarting (or stuck): not a refusal.
+        if (++self->tx_profile_failures[c] < TX_PROFILE_FAILURES_MAX) {
+            s_arm_tx_profile(self);
+            return;
+        }
+        cp_warn("transaction", "connector %d: the smartcharging actor does not answer: TxProfile dropped", c);
+        json_decref(self->tx_profile[c]);
+        self->tx_profile[c] = NULL;
+        return;
+    }
     json_t *conf = msg && msg->type == CP_MSG_OCPP_INBOUND_REPLY && msg->u.ocpp_inbound_reply.payload
                  ? json_loads(msg->u.ocpp_inbound_reply.payload, 0, NULL) : NULL;
     const char *status = json_string_value(json_object_get(conf, "status"));
@@ -481,7 +592,7 @@ s_tx_profile_reply(tx_actor_t *self, int c, const cp_msg_t *msg)
         self->tx_profile[c] = NULL;
     }
     else
-    if (self->tx_profile_tries[c] >= 5) {
+    if (++self->tx_profile_tries[c] >= 5) {
         cp_warn("transaction", "connector %d: the remote start's TxProfile was not accepted (%s): dropped",
                 c, status ? status : "no answer");
         json_decref(self->tx_profile[c]);
@@ -538,6 +649,7 @@ s_fx_start(void *ctx, int connector, const char *id_tag, int64_t meter_start)
         json_decref(self->tx_profile[connector]);
         self->tx_profile[connector] = self->remote.profile;
         self->tx_profile_tries[connector] = 0;
+        self->tx_profile_failures[connector] = 0;
         self->remote.profile = NULL;
         s_arm_tx_profile(self);
     }
@@ -1142,7 +1254,7 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         }
     }
     else
-    if (env->kind == CP_BUS_REPLY || env->kind == CP_BUS_UNREACHABLE) {
+    if (cp_bus_is_outcome(env)) {
         if (self->report_corr && env->corr == self->report_corr) {
             bool ok = msg && msg->type == CP_MSG_OCPP_RESULT && streq(msg->u.ocpp_result.outcome, "result");
             //  A CALLERROR is the central system refusing this status: retrying
@@ -1157,20 +1269,21 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
                 self->retry_timer = zloop_timer(cp_shell_loop(shell), REPORT_RETRY_MS, 1, s_on_retry, self);
         }
         else
-        if (self->outbox_corr && env->corr == self->outbox_corr)
+        if (self->outbox_corr && env->corr == self->outbox_corr) {
             s_outbox_result(self, msg);
+            if (cp_bus_failed(env) && !self->outbox_timer)
+                //  The ocpp actor is restarting or stuck: the message stays
+                //  at the head, sent again shortly (ocpp follows a copy it
+                //  still has instead of sending it twice).
+                self->outbox_timer = zloop_timer(cp_shell_loop(shell), RESTART_RETRY_MS, 1, s_on_outbox_timer, self);
+        }
         else
         if (s_tx_profile_corr(self, env->corr) > 0)
-            s_tx_profile_reply(self, s_tx_profile_corr(self, env->corr), msg);
+            s_tx_profile_reply(self, s_tx_profile_corr(self, env->corr), env, msg);
         else
             for (int i = 0; i < AUTH_MAX; i++)
                 if (self->auth[i].corr && self->auth[i].corr == env->corr) {
-                    self->auth[i].corr = 0;
-                    if (msg && msg->type == CP_MSG_AUTH_RESULT)
-                        session_on_authorized(self->session, s_now(self), self->auth[i].id_tag,
-                                              msg->u.auth_result.status, msg->u.auth_result.parent_id_tag);
-                    else
-                        s_auth_fallback(self, self->auth[i].id_tag);
+                    s_auth_outcome(self, &self->auth[i], env, msg);
                     break;
                 }
     }
