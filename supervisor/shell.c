@@ -23,7 +23,8 @@ struct _cp_shell_t {
     snapshot_t snapshots[CP_SHELL_SNAPSHOTS];
     int snapshot_timer;            //  0 = none armed
     cp_requests_t *requests;       //  in flight, each with its deadline
-    int request_timer;             //  armed at the earliest deadline; 0 = none
+    int request_timer;             //  0 = none armed
+    int64_t request_timer_at;      //  the deadline it is armed for (INT64_MAX: none)
 };
 
 //  What a request in the table was for (cp_request_t.tag): the actor's own
@@ -116,12 +117,19 @@ s_fail(cp_shell_t *self, const cp_request_t *request, cp_bus_kind_t kind)
 
 static int s_on_request_timer(zloop_t *loop, int timer_id, void *arg);
 
+//  Arm the deadline timer for the earliest deadline unless it already is.
+//  Lazy on purpose: an answered request leaves the timer armed for it (it
+//  then fires, finds nothing due and re-arms), so the common path — a
+//  request answered in time — costs no timer churn.
 static void
 s_requests_rearm(cp_shell_t *self)
 {
     int64_t next = cp_requests_next_deadline(self->requests);
+    if (next >= self->request_timer_at && self->request_timer)
+        return;
     cp_shell_rearm(self, &self->request_timer, next == INT64_MAX ? CP_SHELL_NEVER : next - s_mono(self),
                    s_on_request_timer, self, "request deadlines are late");
+    self->request_timer_at = self->request_timer ? next : INT64_MAX;
 }
 
 static int
@@ -129,6 +137,7 @@ s_on_request_timer(zloop_t *loop, int timer_id, void *arg)
 {
     cp_shell_t *self = arg;
     self->request_timer = 0;
+    self->request_timer_at = INT64_MAX;
     cp_request_t request;
     //  One at a time: a handler may send new requests meanwhile.
     while (cp_requests_expire(self->requests, s_mono(self), &request)) {
@@ -152,7 +161,6 @@ s_on_actor_state(cp_shell_t *self, const cp_msg_actor_state_t *state)
                 request.to, request.to);
         s_fail(self, &request, CP_BUS_UNREACHABLE);
     }
-    s_requests_rearm(self);
 }
 
 static int
@@ -207,7 +215,6 @@ s_on_bus(zloop_t *loop, zsock_t *sock, void *arg)
         cp_request_t request;
         if (cp_requests_take(self->requests, env.corr, &request)) {
             s_deliver(self, &request, &env, msg);
-            s_requests_rearm(self);
         }
         else
             cp_debug(self->args->name, "dropped a late answer from %s to request %llu", env.peer,
@@ -238,6 +245,7 @@ cp_shell_new(zsock_t *pipe, cp_actor_args_t *args)
     self->bus = cp_bus_new(&args->bus, args->name);
     self->loop = zloop_new();
     self->requests = cp_requests_new(CP_SHELL_REQUESTS_MAX);
+    self->request_timer_at = INT64_MAX;
     if (!self->bus || !self->loop || !self->requests) {
         cp_shell_destroy(&self);
         return NULL;
