@@ -171,9 +171,9 @@ static const config_key_def_t s_keys[] = {
     //  ---- Smart Charging (9.4) ----
     R_INT("ChargeProfileMaxStackLevel", "8", "SmartCharging"),
     R_BOOL("ConnectorSwitch3to1PhaseSupported", "false", "SmartCharging"),
-    //  The pilot offers amperes; a schedule in W would need a voltage
-    //  guess, so only 'Current' (errata 3.86: ChargingRateUnit A).
-    R_CSL("ChargingScheduleAllowedChargingRateUnit", "Current", "SmartCharging"),
+    //  The pilot offers amperes; a schedule in W is converted with the
+    //  installer's NominalVoltage (3.13, local_limits.h), so both units.
+    R_CSL("ChargingScheduleAllowedChargingRateUnit", "Current,Power", "SmartCharging"),
     R_INT("ChargingScheduleMaxPeriods", "48", "SmartCharging"),
     R_INT("MaxChargingProfilesInstalled", "32", "SmartCharging"),
 
@@ -261,6 +261,18 @@ config_keys_at(size_t index)
     return index < KEY_COUNT ? &s_keys[index] : NULL;
 }
 
+//  Other names of a key, for central systems configured from a vendor's
+//  documentation: the seed's operator guide calls free charging
+//  "AuthEnabled" (true: no identification needed). The key is one: the
+//  same stored value, the same config.changed event (under the table's
+//  name), whichever name the central system uses.
+static const struct {
+    const char *alias;
+    const char *name;
+} s_aliases[] = {
+    { "AuthEnabled", "FreeChargingEnabled" },
+};
+
 const config_key_def_t *
 config_keys_find(const char *name)
 {
@@ -269,7 +281,38 @@ config_keys_find(const char *name)
     for (size_t i = 0; i < KEY_COUNT; i++)
         if (strcasecmp(s_keys[i].name, name) == 0)
             return &s_keys[i];
+    const char *alias = config_keys_alias(name);
+    return alias ? config_keys_find(config_keys_alias_target(alias)) : NULL;
+}
+
+const char *
+config_keys_alias(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof(s_aliases) / sizeof(s_aliases[0]); i++)
+        if (strcasecmp(s_aliases[i].alias, name) == 0)
+            return s_aliases[i].alias;
     return NULL;
+}
+
+const char *
+config_keys_alias_target(const char *alias)
+{
+    for (size_t i = 0; alias && i < sizeof(s_aliases) / sizeof(s_aliases[0]); i++)
+        if (strcmp(s_aliases[i].alias, alias) == 0)
+            return s_aliases[i].name;
+    return NULL;
+}
+
+size_t
+config_keys_alias_count(void)
+{
+    return sizeof(s_aliases) / sizeof(s_aliases[0]);
+}
+
+const char *
+config_keys_alias_at(size_t index)
+{
+    return index < config_keys_alias_count() ? s_aliases[index].alias : NULL;
 }
 
 const char *

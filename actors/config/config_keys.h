@@ -82,7 +82,15 @@ typedef struct {
 size_t config_keys_count(void);
 const config_key_def_t *config_keys_at(size_t index);
 //  Case-insensitive lookup; NULL if this charger does not know the key.
+//  An alias (another name of a key, e.g. the seed's AuthEnabled) finds
+//  the key it names.
 const config_key_def_t *config_keys_find(const char *name);
+//  name's alias in its own spelling, or NULL when name is not an alias;
+//  and the table name an alias stands for.
+const char *config_keys_alias(const char *name);
+const char *config_keys_alias_target(const char *alias);
+size_t config_keys_alias_count(void);
+const char *config_keys_alias_at(size_t index);
 
 //  "Accepted", "Rejected", "RebootRequired", "NotSupported".
 const char *config_status_name(config_status_t status);

@@ -4,7 +4,10 @@
  *   - Write-only keys (AuthorizationKey) are listed without "value", both
  *     in the full list and when asked for by name (config_keys.c says why).
  *   - Keys are CiString50: matched case-insensitively, answered in the
- *     table's spelling; unknown keys are echoed exactly as asked.
+ *     table's spelling; unknown keys are echoed exactly as asked. A key
+ *     asked for by an alias (the seed's AuthEnabled) is answered under
+ *     the alias, so the central system finds the name it asked for; the
+ *     full list holds aliases too.
  *   - More keys than GetConfigurationMaxKeys: 5.8 lets us limit the
  *     number but says nothing about the answer. Answering a truncated list
  *     would leave some keys in neither configurationKey nor unknownKey,
@@ -22,14 +25,15 @@
 #include <stdio.h>
 #include <string.h>
 
-//  Append {key, readonly[, value]} for def; 0, or -1 store/memory failure.
+//  Append {key, readonly[, value]} for def, listed as `name` (the table's
+//  name or an alias); 0, or -1 store/memory failure.
 static int
-s_append_key(config_store_t *store, const config_key_def_t *def, json_t *list)
+s_append_key(config_store_t *store, const config_key_def_t *def, const char *name, json_t *list)
 {
     json_t *entry = json_object();
     if (!entry)
         return -1;
-    int rc = json_object_set_new(entry, "key", json_string(def->name))
+    int rc = json_object_set_new(entry, "key", json_string(name))
            | json_object_set_new(entry, "readonly", json_boolean(def->readonly || def->local_only));
     if (rc == 0 && !def->write_only) {
         char value[CONFIG_VALUE_MAX + 1];
@@ -87,13 +91,18 @@ get_configuration_handle(config_store_t *store, const char *request_json,
     if (!failed && asked == 0) {
         //  5.8: no (or an empty) key list → every key.
         for (size_t i = 0; !failed && i < config_keys_count(); i++)
-            failed = s_append_key(store, config_keys_at(i), known) != 0;
+            failed = s_append_key(store, config_keys_at(i), config_keys_at(i)->name, known) != 0;
+        for (size_t i = 0; !failed && i < config_keys_alias_count(); i++) {
+            const char *alias = config_keys_alias_at(i);
+            failed = s_append_key(store, config_keys_find(alias), alias, known) != 0;
+        }
     }
     for (size_t i = 0; !failed && i < asked; i++) {
         const char *name = json_string_value(json_array_get(keys, i));
         const config_key_def_t *def = config_keys_find(name);
+        const char *alias = config_keys_alias(name);
         if (def)
-            failed = s_append_key(store, def, known) != 0;
+            failed = s_append_key(store, def, alias ? alias : def->name, known) != 0;
         else
         if (name)
             failed = json_array_append_new(unknown, json_string(name)) != 0;

@@ -60,6 +60,7 @@ typedef struct {
     char password[128];
     ocpp_settings_t active;        //  what the WebSocket client dials now
     int ping_interval_s;           //  ... and its ping interval
+    bool resetting;                //  a Reset was Accepted: the restart is a reboot
     int timer_id;
     int reconfigure_timer;         //  settings changed: reconnect when idle
     inbound_t inbound[INBOUND_MAX];
@@ -133,7 +134,10 @@ s_persist_session(ocpp_actor_t *self)
         return;
     }
     sqlite3_bind_text(stmt, 1, self->options->run_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, ocpp_reg_name(ocpp_core_registration(self->core)), -1, SQLITE_STATIC);
+    //  After an accepted Reset the restarted actors are a reboot: the next
+    //  incarnation registers again with BootNotification (4.2.1, 5.14).
+    sqlite3_bind_text(stmt, 2, self->resetting ? "None" : ocpp_reg_name(ocpp_core_registration(self->core)), -1,
+                      SQLITE_STATIC);
     sqlite3_bind_int(stmt, 3, ocpp_core_heartbeat_interval(self->core));
     sqlite3_bind_int64(stmt, 4, ocpp_core_boot_count(self->core));
     if (sqlite3_step(stmt) != SQLITE_DONE)
@@ -266,8 +270,8 @@ s_answer_locally(ocpp_actor_t *self, ocppj_frame_t *frame)
 {
     trigger_deferred_t deferred = { 0 };
     json_t *response = streq(frame->action, "TriggerMessage")
-        ? trigger_message(frame->payload, self->options->connectors,
-                          ocpp_core_registration(self->core) == OCPP_REG_ACCEPTED, &deferred)
+        ? trigger_message(frame->payload, self->options->connectors, ocpp_core_registration(self->core),
+                          &deferred)
         : data_transfer(frame->payload);
     char schema[80], why[256] = "";
     snprintf(schema, sizeof(schema), "%sResponse", frame->action);
@@ -282,6 +286,10 @@ s_answer_locally(ocpp_actor_t *self, ocppj_frame_t *frame)
         s_fx_send(self, out);
     free(out);
     json_decref(response);
+    //  While Pending, exactly what was triggered may go out (spec 4.2).
+    if (deferred.valid)
+        ocpp_core_allow_triggered(self->core, s_now(self), deferred.message,
+                                  trigger_message_count(&deferred, self->options->connectors));
     trigger_effects_t fx = { .boot = s_tr_boot, .heartbeat = s_tr_heartbeat, .forward = s_tr_forward,
                              .call = s_tr_call };
     trigger_message_run(&deferred, &fx, self);
@@ -489,6 +497,11 @@ s_on_inbound_reply(ocpp_actor_t *self, const cp_bus_envelope_t *env, const cp_ms
             if (out)
                 s_fx_send(self, out);
             free(out);
+            const char *status = json_string_value(json_object_get(payload, "status"));
+            if (streq(in->action, "Reset") && status && streq(status, "Accepted") && self->db) {
+                self->resetting = true;
+                s_persist_session(self);
+            }
         }
         json_decref(payload);
     }

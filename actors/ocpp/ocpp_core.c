@@ -15,7 +15,18 @@ typedef struct {
     char action[40];
     char *payload;                 //  JSON text (NULL for internal calls until built)
     bool internal;                 //  BootNotification / Heartbeat of the core itself
+    bool triggered;                //  asked for by TriggerMessage: may go while Pending
 } call_t;
+
+//  While Pending only triggered messages may be sent (spec 4.2): what
+//  TriggerMessage asked for, how many, and until when.
+#define TRIGGER_ALLOWANCES 8
+#define TRIGGER_WINDOW_MS 30000
+typedef struct {
+    char action[40];               //  "" = free
+    int count;
+    int64_t until;
+} allowance_t;
 
 struct _ocpp_core_t {
     ocpp_core_config_t config;
@@ -37,6 +48,8 @@ struct _ocpp_core_t {
     int64_t inflight_deadline;
     uint64_t next_id;
     bool boot_requested;           //  TriggerMessage BootNotification
+    bool heartbeat_requested;      //  TriggerMessage Heartbeat while Pending
+    allowance_t allowances[TRIGGER_ALLOWANCES];
 };
 
 const char *
@@ -200,6 +213,18 @@ s_pump(ocpp_core_t *self, int64_t now)
     if (self->reg != OCPP_REG_ACCEPTED) {
         if (now >= self->boot_next)
             s_send_internal(self, now, "BootNotification", s_boot_payload(self));
+        else
+        if (self->reg == OCPP_REG_PENDING && self->heartbeat_requested) {
+            self->heartbeat_requested = false;
+            s_send_internal(self, now, "Heartbeat", strdup("{}"));
+        }
+        else
+        if (self->reg == OCPP_REG_PENDING && self->count > 0 && self->queue[self->head].triggered) {
+            call_t *call = &self->queue[self->head];
+            self->head = (self->head + 1) % OCPP_QUEUE_MAX;
+            self->count--;
+            s_send(self, now, call);
+        }
         return;
     }
     if (now >= self->heartbeat_next) {
@@ -293,6 +318,49 @@ ocpp_core_reregister(ocpp_core_t *self, int64_t now)
     s_changed(self);
 }
 
+//  While Pending: take one of the messages TriggerMessage allowed.
+static bool
+s_take_allowance(ocpp_core_t *self, int64_t now, const char *action)
+{
+    for (int i = 0; i < TRIGGER_ALLOWANCES; i++) {
+        allowance_t *a = &self->allowances[i];
+        if (a->action[0] && now > a->until)
+            a->action[0] = '\0';
+        if (a->action[0] && strcmp(a->action, action) == 0 && a->count > 0) {
+            if (--a->count == 0)
+                a->action[0] = '\0';
+            return true;
+        }
+    }
+    return false;
+}
+
+void
+ocpp_core_allow_triggered(ocpp_core_t *self, int64_t now, const char *action, int count)
+{
+    assert(self && action);
+    if (self->reg != OCPP_REG_PENDING || count <= 0)
+        return;                     //  Accepted: everything may go anyway
+    allowance_t *slot = NULL;
+    for (int i = 0; i < TRIGGER_ALLOWANCES; i++) {
+        allowance_t *a = &self->allowances[i];
+        if (a->action[0] && now > a->until)
+            a->action[0] = '\0';
+        if (!slot && (!a->action[0] || strcmp(a->action, action) == 0))
+            slot = a;
+    }
+    if (!slot) {
+        cp_warn("ocpp", "too many triggered messages at once: %s not allowed while Pending", action);
+        return;
+    }
+    if (!slot->action[0]) {
+        snprintf(slot->action, sizeof(slot->action), "%s", action);
+        slot->count = 0;
+    }
+    slot->count += count;
+    slot->until = now + TRIGGER_WINDOW_MS;
+}
+
 int
 ocpp_core_submit(ocpp_core_t *self, int64_t now, const char *requester, uint64_t corr,
                  const char *action, const char *payload, char *reason, size_t reason_size)
@@ -302,7 +370,8 @@ ocpp_core_submit(ocpp_core_t *self, int64_t now, const char *requester, uint64_t
         snprintf(reason, reason_size, "not connected to the central system");
         return -1;
     }
-    if (self->reg != OCPP_REG_ACCEPTED) {
+    bool triggered = self->reg == OCPP_REG_PENDING && s_take_allowance(self, now, action);
+    if (self->reg != OCPP_REG_ACCEPTED && !triggered) {
         snprintf(reason, reason_size, "registration is %s: only BootNotification may be sent",
                  ocpp_reg_name(self->reg));
         return -1;
@@ -337,6 +406,7 @@ ocpp_core_submit(ocpp_core_t *self, int64_t now, const char *requester, uint64_t
     memset(call, 0, sizeof(*call));
     snprintf(call->requester, sizeof(call->requester), "%s", requester);
     call->corr = corr;
+    call->triggered = triggered;
     snprintf(call->action, sizeof(call->action), "%s", action);
     call->payload = strdup(payload ? payload : "{}");
     if (!call->payload) {
@@ -483,10 +553,12 @@ void
 ocpp_core_trigger_heartbeat(ocpp_core_t *self, int64_t now)
 {
     assert(self);
-    if (self->reg == OCPP_REG_ACCEPTED) {
+    if (self->reg == OCPP_REG_ACCEPTED)
         self->heartbeat_next = now;
-        s_pump(self, now);
-    }
+    else
+    if (self->reg == OCPP_REG_PENDING)
+        self->heartbeat_requested = true;
+    s_pump(self, now);
 }
 
 void

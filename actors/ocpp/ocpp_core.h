@@ -6,8 +6,9 @@
  * answers through the effects table (send this text, complete that
  * request, state changed, set the wall clock). Rules it enforces (spec
  * 4.2, 4.6, OCPP-J 4.1.1):
- *   - nothing but BootNotification before Accepted; Pending and Rejected
- *     are retried after the returned interval;
+ *   - nothing but BootNotification before Accepted — and, while Pending,
+ *     what TriggerMessage asked for; Pending and Rejected are retried
+ *     after the returned interval;
  *   - at most one charge-point CALL in flight, each with a deadline;
  *   - Heartbeat every interval once Accepted (sent even when other traffic
  *     flows: simpler to reason about, and it carries the clock);
@@ -66,6 +67,11 @@ void ocpp_core_disabled(ocpp_core_t *self, int64_t now);
 //  never registered us, so the next connection starts with
 //  BootNotification. Nothing more is sent on the old connection.
 void ocpp_core_reregister(ocpp_core_t *self, int64_t now);
+
+//  TriggerMessage while Pending (spec 4.2): the next `count` CALLs of
+//  `action` submitted within a short window may be sent although the
+//  registration is not Accepted. Nothing else is.
+void ocpp_core_allow_triggered(ocpp_core_t *self, int64_t now, const char *action, int count);
 
 //  Submit a CALL for the central system. Returns 0 if queued; -1 if
 //  refused now (offline, not registered, queue full), reason filled.

@@ -4,7 +4,8 @@
  * BootNotification and Heartbeat from the ocpp core itself,
  * StatusNotification from the transaction actor, MeterValues from the
  * metering actor; Diagnostics- and FirmwareStatusNotification report Idle,
- * which is the truth while no upload or update runs. */
+ * which is the truth while no upload or update runs. What may be triggered
+ * in which registration state: trigger_message.h. */
 #include "actors/ocpp/trigger_message.h"
 
 #include <stdio.h>
@@ -16,7 +17,7 @@ static const char *const s_supported[] = {
 };
 
 json_t *
-trigger_message(const json_t *request, int connectors, bool registered, trigger_deferred_t *deferred)
+trigger_message(const json_t *request, int connectors, ocpp_reg_t registration, trigger_deferred_t *deferred)
 {
     memset(deferred, 0, sizeof(*deferred));
     const char *message = json_string_value(json_object_get(request, "requestedMessage"));
@@ -24,7 +25,9 @@ trigger_message(const json_t *request, int connectors, bool registered, trigger_
     json_int_t n = connector ? json_integer_value(connector) : -1;
     if (connector && (n < 0 || n > connectors))
         return json_pack("{s:s}", "status", "Rejected");
-    if (!registered && message && strcmp(message, "BootNotification") != 0)
+    bool boot = message && strcmp(message, "BootNotification") == 0;
+    if ((registration == OCPP_REG_ACCEPTED && boot)
+    ||  (registration != OCPP_REG_ACCEPTED && registration != OCPP_REG_PENDING && message && !boot))
         return json_pack("{s:s}", "status", "Rejected");
     for (size_t i = 0; message && i < sizeof(s_supported) / sizeof(s_supported[0]); i++)
         if (strcmp(message, s_supported[i]) == 0) {
@@ -34,6 +37,20 @@ trigger_message(const json_t *request, int connectors, bool registered, trigger_
             return json_pack("{s:s}", "status", "Accepted");
         }
     return json_pack("{s:s}", "status", "NotImplemented");
+}
+
+int
+trigger_message_count(const trigger_deferred_t *deferred, int connectors)
+{
+    if (!deferred->valid)
+        return 0;
+    if (deferred->connector >= 0)
+        return 1;
+    if (strcmp(deferred->message, "StatusNotification") == 0)
+        return connectors + 1;
+    if (strcmp(deferred->message, "MeterValues") == 0)
+        return connectors;
+    return 1;
 }
 
 void

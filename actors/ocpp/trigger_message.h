@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include "actors/ocpp/ocpp_core.h"
 
 typedef struct {
     void (*boot)(void *ctx);                         //  send BootNotification now
@@ -24,10 +25,19 @@ typedef struct {
     int valid;
 } trigger_deferred_t;
 
-//  registered: BootNotification was Accepted. Before that only a
-//  BootNotification can be triggered (the rest would be refused by the
-//  registration rules), so the others are answered Rejected.
-json_t *trigger_message(const json_t *request, int connectors, bool registered, trigger_deferred_t *deferred);
+//  What may be triggered depends on the registration (spec 4.2, errata
+//  3.35): while Pending, anything — triggered messages are how a central
+//  system learns about a charger it has not accepted yet, and the core
+//  lets exactly those through (ocpp_core_allow_triggered); once Accepted,
+//  anything but BootNotification (RECOMMENDED Rejected until the next
+//  reboot or reconnect); before any answer to BootNotification, only a
+//  BootNotification (nothing else may be sent then).
+json_t *trigger_message(const json_t *request, int connectors, ocpp_reg_t registration,
+                        trigger_deferred_t *deferred);
+//  How many messages a deferred trigger sends (connector -1: one per
+//  connector, and connector 0 for StatusNotification): what the core lets
+//  through while Pending.
+int trigger_message_count(const trigger_deferred_t *deferred, int connectors);
 void trigger_message_run(const trigger_deferred_t *deferred, const trigger_effects_t *fx, void *ctx);
 
 json_t *data_transfer(const json_t *request);

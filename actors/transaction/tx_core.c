@@ -10,6 +10,7 @@ typedef struct {
     tx_status_t current;
     tx_status_t reported;
     bool reported_valid;           //  the CSMS acknowledged `reported`
+    bool forced;                   //  TriggerMessage asked for it: goes even before Accepted
     int64_t current_since;         //  when `current` became the status
 } connector_t;
 
@@ -127,11 +128,14 @@ tx_core_next_report_at(tx_core_t *self, int64_t now, tx_status_t *status, int64_
 {
     assert(self && status && wake_at);
     *wake_at = INT64_MAX;
-    if (!self->online || self->inflight >= 0)
+    if (self->inflight >= 0)
         return -1;
     for (int n = 0; n <= self->connectors; n++) {
         connector_t *c = &self->conn[n];
-        if (c->reported_valid && s_same(&c->reported, &c->current))
+        //  Before Accepted only what TriggerMessage asked for (spec 4.2).
+        if (!self->online && !c->forced)
+            continue;
+        if (c->reported_valid && s_same(&c->reported, &c->current) && !c->forced)
             continue;
         //  A re-synchronisation (nothing acknowledged yet) goes at once; a
         //  change waits until it has lasted the minimum duration.
@@ -152,8 +156,10 @@ void
 tx_core_force_report(tx_core_t *self, int connector)
 {
     assert(self);
-    if (connector >= 0 && connector <= self->connectors)
+    if (connector >= 0 && connector <= self->connectors) {
         self->conn[connector].reported_valid = false;
+        self->conn[connector].forced = true;
+    }
 }
 
 void
@@ -171,18 +177,8 @@ tx_core_on_online(tx_core_t *self, bool online)
 int
 tx_core_next_report(tx_core_t *self, tx_status_t *status)
 {
-    assert(self && status);
-    if (!self->online || self->inflight >= 0)
-        return -1;
-    for (int n = 0; n <= self->connectors; n++) {
-        connector_t *c = &self->conn[n];
-        if (!c->reported_valid || !s_same(&c->reported, &c->current)) {
-            self->inflight = n;
-            *status = c->current;
-            return n;
-        }
-    }
-    return -1;
+    int64_t wake_at;
+    return tx_core_next_report_at(self, INT64_MAX, status, &wake_at);     //  every duration has lasted
 }
 
 void
@@ -192,6 +188,7 @@ tx_core_report_done(tx_core_t *self, int connector, const tx_status_t *status, b
     if (connector != self->inflight)
         return;
     self->inflight = -1;
+    self->conn[connector].forced = false;      //  asked once: not a retry loop
     if (ok) {
         self->conn[connector].reported = *status;
         self->conn[connector].reported_valid = true;

@@ -43,7 +43,8 @@ bool tx_core_set_status_at(tx_core_t *self, int connector, const tx_status_t *st
 //  tx_core_next_report honouring the minimum duration; when something
 //  waits for it, *wake_at is when to ask again (else INT64_MAX).
 int tx_core_next_report_at(tx_core_t *self, int64_t now, tx_status_t *status, int64_t *wake_at);
-//  TriggerMessage StatusNotification: report connector again.
+//  TriggerMessage StatusNotification: report connector again, once — also
+//  while the link is not Accepted (the central system asked, spec 4.2).
 void tx_core_force_report(tx_core_t *self, int connector);
 //  The OCPP link is usable (connected and Accepted) or not. A rising edge
 //  marks every connector, 0 included, as to be reported again.

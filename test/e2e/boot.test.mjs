@@ -62,6 +62,36 @@ test('boot Pending: only BootNotification until Accepted, retried after the inte
   await waitBooted(cp);
 });
 
+test('boot Pending: TriggerMessage makes the charger send exactly what was asked, nothing else', async (t) => {
+  // Spec 4.2: while Pending the charge point SHALL NOT send requests unless instructed by
+  // TriggerMessage — which is how a central system learns about a charger before accepting it.
+  const { csms, cp } = await startPair(t, HERE, { csms: { bootStatus: 'Pending', bootInterval: 300 }, cp: { connectors: 2 } });
+  await csms.waitFor('BootNotification', 20000);
+  await cp.waitStatus((s) => s.ocpp.registration === 'Pending', 10000, 'registration "Pending"');
+  const ask = async (payload, action, count) => {
+    const since = csms.frames.length;
+    const { result } = await csms.call('TriggerMessage', payload);
+    assert.equal(result.status, 'Accepted', JSON.stringify(payload));
+    return csms.waitForCalls(action, count, 10000, since);
+  };
+  const one = await ask({ requestedMessage: 'StatusNotification', connectorId: 2 }, 'StatusNotification', 1);
+  assert.equal(one[0].msg[3].connectorId, 2);
+  const all = await ask({ requestedMessage: 'StatusNotification' }, 'StatusNotification', 3);
+  assert.deepEqual(all.map((f) => f.msg[3].connectorId).sort(), [0, 1, 2]);
+  await ask({ requestedMessage: 'Heartbeat' }, 'Heartbeat', 1);
+  const mv = await ask({ requestedMessage: 'MeterValues', connectorId: 1 }, 'MeterValues', 1);
+  assert.equal(mv[0].msg[3].meterValue[0].sampledValue[0].context, 'Trigger');
+  await ask({ requestedMessage: 'FirmwareStatusNotification' }, 'FirmwareStatusNotification', 1);
+  // Something the central system did not ask for (a cable plugged in) stays unsent while Pending.
+  const since = csms.frames.length;
+  assert.equal((await cp.cpctl('plug', '1')).code, 0);
+  await cp.waitStatus((s) => s.connectors[0].status === 'Preparing', 10000, 'connector 1 Preparing locally');
+  await new Promise((r) => setTimeout(r, 1000));      // proving that nothing is sent
+  const sent = csms.frames.slice(since).filter((f) => isCallIn(f));
+  assert.deepEqual(sent.map((f) => f.msg[2]), [], 'while Pending nothing untriggered is sent');
+  assert.equal((await cp.status()).ocpp.registration, 'Pending');
+});
+
 test('boot Rejected: registration Rejected, BootNotification retried, nothing else sent', async (t) => {
   const { csms, cp } = await startPair(t, HERE, { csms: { bootStatus: 'Rejected', bootInterval: 1 } });
 

@@ -322,6 +322,7 @@ test('Reset Soft during a transaction: Accepted, StopTransaction SoftReset, the 
   const since = csms.mark();
   const pid = cp.pid;
   const txId = await runningSession(csms, cp, 'TAG-SOFT', since);
+  const boots = csms.received('BootNotification').length;
   assert.deepEqual(await callOk(csms, 'Reset', { type: 'Soft' }), { status: 'Accepted' });
   const stop = await csms.waitFor('StopTransaction', 20000, since);
   assert.equal(stop.msg[3].transactionId, txId);
@@ -331,6 +332,8 @@ test('Reset Soft during a transaction: Accepted, StopTransaction SoftReset, the 
     30000, 'back, registered, no transaction');
   assert.equal(cp.pid, pid);
   assert.equal(cp.running, true, 'a soft reset does not end the process');
+  // 4.2.1 / 5.14: after a restart, soft or hard, the charge point registers again.
+  await csms.waitForCalls('BootNotification', boots + 1, 30000);
   await sleep(1000);
   assert.equal(csms.received('StopTransaction').length, 1, 'exactly one StopTransaction');
   assert.equal(csms.received('StartTransaction').length, 1, 'nothing restarted the session');
@@ -357,11 +360,12 @@ test('Reset Hard during a transaction: StopTransaction HardReset, same pid re-ex
   assert.equal(csms.received('StopTransaction').length, 1, 'the StopTransaction is not sent again after the reboot');
 });
 
-test('Reset Soft while idle: Accepted, nothing stopped, still registered', async (t) => {
+test('Reset Soft while idle: Accepted, nothing stopped, a new BootNotification, registered again', async (t) => {
   const { csms, cp } = await bootedPair(t);
   const since = csms.mark();
+  const boots = csms.received('BootNotification').length;
   assert.deepEqual(await callOk(csms, 'Reset', { type: 'Soft' }), { status: 'Accepted' });
-  await sleep(1000);
+  await csms.waitForCalls('BootNotification', boots + 1, 30000);
   await cp.waitStatus((s) => s.ocpp.connection === 'connected' && s.ocpp.registration === 'Accepted', 30000, 'registered');
   assert.equal(csms.received('StopTransaction').length, 0);
   assert.ok(!callLabels(csms, since).includes('StopTransaction'));

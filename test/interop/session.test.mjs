@@ -262,10 +262,12 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
     assert.deepEqual(await callCp('CancelReservation', { reservationId: 77 }), { status: 'Rejected' });
 
     // Remote Trigger: each message the charger can send on request.
-    for (const requestedMessage of ['BootNotification', 'Heartbeat', 'StatusNotification', 'MeterValues']) {
+    for (const requestedMessage of ['Heartbeat', 'StatusNotification', 'MeterValues']) {
       const answer = await callCp('TriggerMessage', { requestedMessage, ...(requestedMessage === 'MeterValues' ? { connectorId: 1 } : {}) });
       assert.equal(answer.status, 'Accepted', requestedMessage);
     }
+    // errata 3.35: once Accepted, a triggered BootNotification is Rejected
+    assert.deepEqual(await callCp('TriggerMessage', { requestedMessage: 'BootNotification' }), { status: 'Rejected' });
     await waitForCall('triggered MeterValues', (c) => c.method === 'MeterValues' && c.params.connectorId === 1, 20000, since);
 
     // Remote start with a TxProfile, then remote stop; unlock; availability.
@@ -292,6 +294,35 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
     assert.deepEqual(await callCp('ChangeAvailability', { connectorId: 1, type: 'Operative' }), { status: 'Accepted' });
     const dt = await callCp('DataTransfer', { vendorId: 'com.example.unknown', messageId: 'x', data: 'y' });
     assert.equal(dt.status, 'UnknownVendorId');
+    await sleep(300);
+    assertNoValidationFailures();
+  });
+  test('issue 11 against a strict central system: AuthEnabled, a profile in W, Soft reset registers again', async () => {
+    // The seed's AuthEnabled is the free-charging switch, under the name the seed gives it.
+    assert.deepEqual(await callCp('ChangeConfiguration', { key: 'AuthEnabled', value: 'true' }), { status: 'Accepted' });
+    const got = await callCp('GetConfiguration', { key: ['AuthEnabled'] });
+    assert.deepEqual(got.configurationKey, [{ key: 'AuthEnabled', readonly: false, value: 'true' }]);
+    await cp.waitStatus((s) => s0(s).hmi?.halo === 'yellow', 10000, 'free charging shows the yellow halo');
+    assert.deepEqual(await callCp('ChangeConfiguration', { key: 'AuthEnabled', value: 'false' }), { status: 'Accepted' });
+    // A charging profile in W: converted with NominalVoltage (230 V), not Rejected.
+    const units = await callCp('GetConfiguration', { key: ['ChargingScheduleAllowedChargingRateUnit'] });
+    assert.equal(units.configurationKey[0].value, 'Current,Power');
+    const wProfile = { chargingProfileId: 611, stackLevel: 1, chargingProfilePurpose: 'TxDefaultProfile',
+      chargingProfileKind: 'Absolute', chargingSchedule: { chargingRateUnit: 'W', startSchedule: new Date(Date.now() - 60000).toISOString(),
+        chargingSchedulePeriod: [{ startPeriod: 0, limit: 11040 }] } };
+    assert.ok(['Accepted', 'Unknown'].includes((await callCp('ClearChargingProfile', {})).status));  // earlier tests' profiles
+    assert.deepEqual(await callCp('SetChargingProfile', { connectorId: 1, csChargingProfiles: wProfile }), { status: 'Accepted' });
+    await cp.waitStatus((s) => s0(s).limitA === 16, 10000, '11 040 W on 3 phases (the default) at 230 V is 16 A');
+    assert.deepEqual(await callCp('ClearChargingProfile', { id: 611 }), { status: 'Accepted' });
+    await cp.waitStatus((s) => s0(s).limitA === 32, 10000, 'the default limit again');
+    // Soft reset: "after a restart … the Charge Point SHALL send a BootNotification" (4.2.1, 5.14).
+    const boots = calls.filter((c) => c.method === 'BootNotification').length;
+    const beforeReset = calls.length;
+    assert.deepEqual(await callCp('Reset', { type: 'Soft' }), { status: 'Accepted' });
+    await waitForCall('BootNotification after the Soft reset', (c) => c.method === 'BootNotification', 30000, beforeReset);
+    assert.equal(calls.filter((c) => c.method === 'BootNotification').length, boots + 1);
+    await cp.waitStatus((s) => s.ocpp.registration === 'Accepted' && s.actors.every((a) => a.state === 'running'), 20000,
+      'registered again after the Soft reset');
     await sleep(300);
     assertNoValidationFailures();
   });

@@ -117,7 +117,16 @@ test_required_keys_present(void **state)
         if (!def || !def->local_only || def->readonly)
             fail_msg("%s must be a local_only, locally writable key", local[i]);
     }
-    assert_null(config_keys_find("AuthEnabled"));
+    //  The seed's name for free charging is another name of the same key.
+    const config_key_def_t *free_charging = config_keys_find("FreeChargingEnabled");
+    assert_non_null(free_charging);
+    assert_ptr_equal(config_keys_find("AuthEnabled"), free_charging);
+    assert_ptr_equal(config_keys_find("authenabled"), free_charging);
+    assert_string_equal(config_keys_alias("AUTHENABLED"), "AuthEnabled");
+    assert_string_equal(config_keys_alias_target("AuthEnabled"), "FreeChargingEnabled");
+    assert_null(config_keys_alias("FreeChargingEnabled"));
+    assert_null(config_keys_alias(NULL));
+    assert_null(config_keys_find("AuthEnabledX"));
     assert_null(config_keys_find(NULL));
     assert_null(config_keys_find(""));
 }

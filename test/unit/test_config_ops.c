@@ -148,8 +148,9 @@ test_get_all(void **state)
     for (size_t r = 0; r < 2; r++) {
         json_t *response = s_get_configuration(f, requests[r]);
         json_t *list = json_object_get(response, "configurationKey");
-        assert_int_equal(json_array_size(list), config_keys_count());
+        assert_int_equal(json_array_size(list), config_keys_count() + config_keys_alias_count());
         assert_null(json_object_get(response, "unknownKey"));
+        assert_non_null(s_find_entry(response, "AuthEnabled"));
         json_t *entry = s_find_entry(response, "NumberOfConnectors");
         assert_non_null(entry);
         assert_true(json_is_true(json_object_get(entry, "readonly")));
@@ -253,6 +254,20 @@ test_change_then_get(void **state)
     assert_string_equal(json_string_value(json_object_get(
         s_find_entry(response, "MeterValuesSampledData"), "value")), "Voltage,SoC");
     json_decref(response);
+
+    //  The seed's AuthEnabled is FreeChargingEnabled under another name:
+    //  one value, answered under the name asked for.
+    assert_string_equal(s_change(f, "AuthEnabled", "True"), "Accepted");
+    assert_true(config_store_get_bool(f->store, "FreeChargingEnabled", false));
+    response = s_get_configuration(f, "{\"key\":[\"AuthEnabled\",\"FreeChargingEnabled\"]}");
+    assert_string_equal(json_string_value(json_object_get(s_find_entry(response, "AuthEnabled"), "value")), "true");
+    assert_string_equal(json_string_value(json_object_get(s_find_entry(response, "FreeChargingEnabled"), "value")),
+                        "true");
+    assert_null(json_object_get(response, "unknownKey"));
+    json_decref(response);
+    assert_string_equal(s_change(f, "FreeChargingEnabled", "false"), "Accepted");
+    assert_string_equal(s_change(f, "AuthEnabled", "maybe"), "Rejected");
+    assert_false(config_store_get_bool(f->store, "FreeChargingEnabled", true));
 
     //  Rejections change nothing.
     assert_string_equal(s_change(f, "MeterValueSampleInterval", "abc"), "Rejected");

@@ -462,6 +462,48 @@ test_pending_keeps_retry_time_across_reconnect(void **state)
     expect_last_call(&f->rec, "BootNotification", NULL);
 }
 
+//  Spec 4.2: while Pending the charge point sends nothing unless a
+//  TriggerMessage asked for it — then exactly what was asked, no more.
+static void
+test_pending_sends_only_what_was_triggered(void **state)
+{
+    fixture_t *f = *state;
+    ocpp_core_connected(f->core, 0);
+    char id[OCPPJ_MAX_ID + 1];
+    expect_last_call(&f->rec, "BootNotification", id);
+    assert_int_equal(result(f, 0, id, "{\"status\":\"Pending\","
+                            "\"currentTime\":\"2026-11-26T10:00:00Z\",\"interval\":300}"), 0);
+    assert_int_equal(submit(f, 10, "tx", 1, "StatusNotification", "{\"connectorId\":1}"), -1);
+    //  TriggerMessage StatusNotification for two connectors
+    ocpp_core_allow_triggered(f->core, 20, "StatusNotification", 2);
+    assert_int_equal(submit(f, 30, "tx", 2, "StatusNotification", "{\"connectorId\":1}"), 0);
+    expect_last_call(&f->rec, "StatusNotification", id);
+    assert_int_equal(submit(f, 40, "tx", 3, "StatusNotification", "{\"connectorId\":2}"), 0);
+    assert_int_equal(f->rec.nsent, 2);                     //  one in flight at a time
+    assert_int_equal(result(f, 50, id, "{}"), 0);
+    expect_last_call(&f->rec, "StatusNotification", id);
+    assert_int_equal(f->rec.nsent, 3);
+    //  the third is not allowed, nor another action
+    assert_int_equal(submit(f, 60, "tx", 4, "StatusNotification", "{\"connectorId\":0}"), -1);
+    assert_int_equal(submit(f, 60, "metering", 5, "MeterValues", "{}"), -1);
+    assert_int_equal(result(f, 70, id, "{}"), 0);
+    assert_int_equal(f->rec.nsent, 3);
+    assert_int_equal(ocpp_core_registration(f->core), OCPP_REG_PENDING);
+
+    //  an allowance expires: a message triggered long ago does not go
+    ocpp_core_allow_triggered(f->core, 1000, "MeterValues", 1);
+    assert_int_equal(submit(f, 1000 + 60000, "metering", 6, "MeterValues", "{}"), -1);
+
+    //  a triggered Heartbeat goes out while Pending, once
+    ocpp_core_trigger_heartbeat(f->core, 2000);
+    expect_last_call(&f->rec, "Heartbeat", id);
+    assert_int_equal(f->rec.nsent, 4);
+    assert_int_equal(result(f, 2100, id, "{\"currentTime\":\"2026-11-26T10:00:00Z\"}"), 0);
+    ocpp_core_tick(f->core, 3000);
+    assert_int_equal(f->rec.nsent, 4);
+    assert_int_equal(ocpp_core_registration(f->core), OCPP_REG_PENDING);
+}
+
 /* ------------------------------------------------------- outbound CALLs */
 
 static void
@@ -994,6 +1036,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_boot_in_flight_at_disconnect_resent_on_reconnect, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_pending_keeps_retry_time_across_reconnect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pending_sends_only_what_was_triggered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_before_connection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_calls_one_at_a_time_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callerror_completes_with_error, setup, teardown),

@@ -151,6 +151,30 @@ test_nothing_reported_while_offline(void **state)
     expect_nothing_due(core);
 }
 
+//  While Pending (not online) TriggerMessage StatusNotification still
+//  reports what was asked, once — nothing else, and no retry loop.
+static void
+test_forced_report_while_offline(void **state)
+{
+    tx_core_t *core = *state;
+    expect_nothing_due(core);
+    tx_core_force_report(core, 2);
+    report(core, 2, "Available", "NoError", false);   //  refused: not asked again
+    expect_nothing_due(core);
+    tx_core_force_report(core, 0);
+    tx_core_force_report(core, 1);
+    report(core, 0, "Available", "NoError", true);
+    report(core, 1, "Available", "NoError", true);
+    expect_nothing_due(core);
+    //  online again: a forced report of an acknowledged status still goes
+    tx_core_on_online(core, true);
+    for (int n = 0; n <= CONNECTORS; n++)
+        report(core, n, "Available", "NoError", true);
+    tx_core_force_report(core, 1);
+    report(core, 1, "Available", "NoError", true);
+    expect_nothing_due(core);
+}
+
 static void
 test_online_reports_all_in_order_one_at_a_time(void **state)
 {
@@ -378,6 +402,7 @@ main(void)
         cmocka_unit_test(test_derive),
         cmocka_unit_test(test_derive_overwrites_output),
         cmocka_unit_test_setup_teardown(test_initial_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forced_report_while_offline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_minimum_status_duration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nothing_reported_while_offline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_online_reports_all_in_order_one_at_a_time, setup, teardown),
