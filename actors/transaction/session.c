@@ -433,12 +433,44 @@ session_restore(session_t *self, int connector, const session_tx_t *tx)
     self->conn[connector].tx = *tx;
 }
 
+//  Connectors a and b (0 = any) can be the same one.
+static bool
+s_overlap(const session_t *self, int a, int b)
+{
+    return a == 0 || b == 0 || a == b || self->n == 1;
+}
+
+//  Another identifier already claims connector c (0 = any) for a start:
+//  authorized and waiting for the plug, or being authorized.
+static const char *
+s_claimed_by_other(const session_t *self, int c, const char *id_tag)
+{
+    if (self->waiting.active && s_overlap(self, self->waiting.connector, c)
+        && strcasecmp(self->waiting.id_tag, id_tag) != 0)
+        return self->waiting.id_tag;
+    for (int i = 0; i < PENDING_MAX; i++)
+        if (self->pending[i].used && s_overlap(self, self->pending[i].connector_hint, c)
+            && strcasecmp(self->pending[i].id_tag, id_tag) != 0)
+            return self->pending[i].id_tag;
+    return NULL;
+}
+
 bool
 session_remote_start(session_t *self, int64_t now, int connector, const char *id_tag, bool authorize_first)
 {
     assert(self && id_tag);
     if (connector < 0 || connector > self->n)
         return false;
+    //  Overlapping remote starts: the first one holds the connector until
+    //  it starts or times out; a later one for another identifier is
+    //  Rejected rather than silently replacing it (the same identifier
+    //  again is the central system retrying: Accepted).
+    const char *holder = s_claimed_by_other(self, connector, id_tag);
+    if (holder) {
+        cp_info("transaction", "RemoteStartTransaction for %s rejected: connector %d is already claimed by %s",
+                id_tag, connector, holder);
+        return false;
+    }
     //  A reserved connector is refused here unless the idTag itself holds
     //  it; a group member is let through to authorization, which learns
     //  the parentIdTag, and the start is checked again then.

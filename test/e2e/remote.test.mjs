@@ -73,6 +73,21 @@ test('RemoteStartTransaction with connectorId, AuthorizeRemoteTxRequests false: 
     `no Authorize for a remote start when AuthorizeRemoteTxRequests is false:\n${csms.describeFrames(since)}`);
 });
 
+test('overlapping RemoteStartTransactions for one connector: the later one Rejected, the first starts on plug-in', async (t) => {
+  const { csms, cp } = await bootedPair(t);
+  await cp.cpctlOk('config', 'set', 'AuthorizeRemoteTxRequests', 'false');
+  const since = csms.mark();
+  assert.deepEqual(await callOk(csms, 'RemoteStartTransaction', { connectorId: 1, idTag: 'APP-FIRST' }), { status: 'Accepted' });
+  assert.deepEqual(await callOk(csms, 'RemoteStartTransaction', { connectorId: 1, idTag: 'APP-SECOND' }), { status: 'Rejected' },
+    'the connector is already claimed: nothing is silently dropped');
+  assert.deepEqual(await callOk(csms, 'RemoteStartTransaction', { idTag: 'APP-THIRD' }), { status: 'Rejected' });
+  await cp.cpctlOk('plug', '1');
+  const start = await csms.waitFor('StartTransaction', 20000, since);
+  assert.equal(start.msg[3].idTag, 'APP-FIRST');
+  await cp.waitStatus((x) => tx(x)?.idTag === 'APP-FIRST', 20000, 'the first remote start runs');
+  assert.equal(csms.received('StartTransaction').length, 1);
+});
+
 test('RemoteStartTransaction, AuthorizeRemoteTxRequests true: Authorize first, then StartTransaction', async (t) => {
   const { csms, cp } = await bootedPair(t);
   await cp.cpctlOk('config', 'set', 'AuthorizeRemoteTxRequests', 'true');

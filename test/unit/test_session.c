@@ -789,6 +789,34 @@ test_low_offered_current_suspends(void **state)
     assert_true(session_tx(f->s, 1)->active);
 }
 
+//  Overlapping RemoteStartTransactions (issue 11.14): the first holds its
+//  connector until it starts or times out; another identifier's is
+//  Rejected instead of silently replacing it; the same one again is the
+//  central system retrying.
+static void
+test_remote_start_overlap_rejected(void **state)
+{
+    fx_t *f = *state;                                      //  two connectors
+    assert_true(session_remote_start(f->s, f->now, 1, "FIRST", false));
+    assert_false(session_remote_start(f->s, f->now, 1, "SECOND", false));
+    assert_false(session_remote_start(f->s, f->now, 0, "SECOND", false));  //  "any" may be connector 1
+    assert_true(session_remote_start(f->s, f->now, 1, "first", false));    //  a retry
+    no_more_effects(f);
+    plug(f, 1, true);
+    expect_start(f, 1, "first", 0);                        //  as the retry spelled it
+    no_more_effects(f);
+    //  being authorized claims the connector too
+    assert_true(session_remote_start(f->s, f->now, 2, "THIRD", true));
+    expect_authorize(f, "THIRD");
+    assert_false(session_remote_start(f->s, f->now, 2, "FOURTH", true));
+    no_more_effects(f);
+    session_on_authorized(f->s, f->now, "THIRD", "Accepted", "");
+    no_more_effects(f);
+    plug(f, 2, true);
+    expect_start(f, 2, "THIRD", 0);
+    no_more_effects(f);
+}
+
 static void
 test_remote_start_rules(void **state)
 {
@@ -1374,6 +1402,7 @@ main(void)
         T1(test_faulted_connector_not_startable),
         T1(test_low_offered_current_suspends),
         T2(test_remote_start_rules),
+        T2(test_remote_start_overlap_rejected),
         T2(test_remote_start_no_connector_waits_for_plug),
         T2(test_remote_start_authorize_first),
         T2(test_remote_start_authorize_first_same_parent),
