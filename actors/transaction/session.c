@@ -226,6 +226,8 @@ s_begin(session_t *self, int64_t now, const char *id_tag, const char *parent, in
         s_start(self, now, target, id_tag, parent);
         return;
     }
+    if (self->waiting.active && strcasecmp(self->waiting.id_tag, id_tag) != 0)
+        cp_warn("transaction", "%s replaces %s, which was waiting for a plug", id_tag, self->waiting.id_tag);
     self->waiting.active = true;
     s_copy(self->waiting.id_tag, id_tag);
     s_copy(self->waiting.parent_id_tag, parent);
