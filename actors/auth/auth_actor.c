@@ -27,12 +27,21 @@
 #define TICK_MS 500
 #define FLUSH_MS 60000              //  cache recency written at least this often
 #define DEADLINE_SLACK_MS 5000      //  past MessageTimeout: the ocpp actor is stuck
+//  A card the local list or cache accepts waits at most this long for the
+//  central system's Authorize answer: OCPP-J allows one CALL in flight, so
+//  behind an unanswered StartTransaction an Authorize waits up to
+//  MessageTimeout. The driver is let in as LocalPreAuthorize would; the
+//  late answer still updates the cache (and a Blocked one stops the session
+//  through StartTransaction.conf, StopTransactionOnInvalidId).
+#define LOCAL_FALLBACK_MS 2000
 
 typedef struct {
     uint64_t corr;                  //  0: free slot
     char id_tag[AUTH_ID_TAG_MAX + 1];
     cp_bus_envelope_t waiters[WAITERS_MAX];
     int count;
+    int64_t local_at;               //  mono ms: answer from `local` then; 0 = not eligible
+    auth_decision_t local;          //  what the list or cache says
 } pending_t;
 
 typedef struct {
@@ -249,6 +258,13 @@ s_ask(auth_actor_t *self, const cp_bus_envelope_t *env, const char *id_tag)
     snprintf(free_slot->id_tag, sizeof(free_slot->id_tag), "%s", id_tag);
     free_slot->waiters[0] = *env;
     free_slot->count = 1;
+    auth_decision_t local;
+    s_decide(self, id_tag, false, &local);
+    if (!local.ask && local.status == AUTH_ACCEPTED
+        && (local.source == AUTH_SOURCE_LIST || local.source == AUTH_SOURCE_CACHE)) {
+        free_slot->local = local;
+        free_slot->local_at = s_mono(self) + LOCAL_FALLBACK_MS;
+    }
 }
 
 static void
@@ -380,6 +396,16 @@ s_on_tick(zloop_t *loop, int timer_id, void *arg)
 {
     auth_actor_t *self = arg;
     int64_t now = s_mono(self);
+    for (int i = 0; i < PENDING_MAX; i++) {
+        pending_t *p = &self->pending[i];
+        if (p->corr && p->local_at && now >= p->local_at && p->count > 0) {
+            cp_info(LOG, "%s: Authorize not answered in %d ms: the %s decides meanwhile", p->id_tag,
+                    LOCAL_FALLBACK_MS, auth_source_name(p->local.source));
+            for (int w = 0; w < p->count; w++)
+                s_reply(self, &p->waiters[w], p->id_tag, p->local.status, p->local.parent_id_tag, p->local.source);
+            p->count = 0;           //  answered: the late result only teaches the cache
+        }
+    }
     if (now - self->flushed_at >= FLUSH_MS || auth_cache_pending(self->cache) >= 32) {
         auth_cache_flush(self->cache, s_wall(self));
         self->flushed_at = now;

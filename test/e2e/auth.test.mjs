@@ -356,6 +356,31 @@ test('Authorize unanswered (timeout): the offline rules decide — unknown tag a
     'transaction started after the Authorize timed out');
 });
 
+test('behind an unanswered StartTransaction a card in the local list waits ~2 s, not MessageTimeout', async (t) => {
+  // OCPP-J allows one CALL in flight: an Authorize queued behind an unanswered StartTransaction
+  // would wait for its 30 s timeout. A card the local list (or cache) accepts is let in after
+  // 2 s, as LocalPreAuthorize would; an unknown card keeps waiting for the central system.
+  const { csms, cp } = await bootedPair(t, { cp: { connectors: 2 } });
+  const r = await call(csms, 'SendLocalList', { listVersion: 1, updateType: 'Full',
+    localAuthorizationList: [{ idTag: 'TAG-LISTED', idTagInfo: { status: 'Accepted' } }] });
+  assert.equal(r.status, 'Accepted');
+  csms.handle('StartTransaction', () => ({ noReply: true }));
+  const since = csms.mark();
+  await cp.cpctlOk('plug', '1');
+  await cp.cpctlOk('swipe', 'TAG-FIRST');
+  await csms.waitFor('StartTransaction', 20000, since);
+  await cp.cpctlOk('plug', '2');
+  const from = cp.logs().length;
+  const swiped = Date.now();
+  await cp.cpctlOk('swipe', 'TAG-LISTED');
+  await waitDecision(cp, from, 'TAG-LISTED', 'Accepted', 'list', 15000);
+  await cp.waitStatus((s) => connector(s, 2)?.transaction?.idTag === 'TAG-LISTED' && connector(s, 2).contactor === true,
+    15000, 'the listed card charges on connector 2 while the first StartTransaction is unanswered');
+  assert.ok(Date.now() - swiped < 20000, 'well before MessageTimeout (30 s)');
+  assert.equal(authorizeTags(csms, since).filter((tag) => tag === 'TAG-LISTED').length, 0,
+    'its Authorize is still queued behind the unanswered StartTransaction');
+});
+
 test('Authorize unanswered (timeout) with AllowOfflineTxForUnknownId false: refused', async (t) => {
   const { csms, cp } = await bootedPair(t);
   await setConfig(cp, 'MessageTimeout', 3);
