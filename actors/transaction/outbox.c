@@ -34,6 +34,10 @@ struct _outbox_t {
     sqlite3_stmt *map_get;
     sqlite3_stmt *map_set;
     sqlite3_stmt *map_delete;
+    sqlite3_stmt *bury_row;        //  a message into the dead letters
+    sqlite3_stmt *bury_later;      //  ... the rest of its transaction
+    sqlite3_stmt *bury_tx;         //  ... every message of a transaction
+    sqlite3_stmt *bury_trim;       //  keep the newest OUTBOX_DEAD_MAX
 };
 
 //  AUTOINCREMENT: ids must never be reused, even once the queue ran empty,
@@ -48,7 +52,26 @@ static const char s_schema[] =
     "CREATE INDEX IF NOT EXISTS tx_outbox_by_tx ON tx_outbox (tx_local, id);"
     "CREATE TABLE IF NOT EXISTS tx_outbox_ids ("
     "  tx_local INTEGER PRIMARY KEY,"
-    "  csms_id INTEGER NOT NULL);";
+    "  csms_id INTEGER NOT NULL);"
+    //  Dead letters: what the queue gave up on (outbox.h). csms_id is the
+    //  transaction's id when it was known, so a message re-queued later
+    //  still carries it.
+    "CREATE TABLE IF NOT EXISTS tx_outbox_dead ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  orig_id INTEGER NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  tx_local INTEGER NOT NULL,"
+    "  payload TEXT NOT NULL,"
+    "  attempts INTEGER NOT NULL,"
+    "  csms_id INTEGER,"
+    "  reason TEXT NOT NULL,"
+    "  discarded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));";
+
+//  Copy messages into the dead letters before they are deleted (?9 = why).
+#define BURY_SELECT \
+    "INSERT INTO tx_outbox_dead (orig_id, action, tx_local, payload, attempts, csms_id, reason) " \
+    "SELECT o.id, o.action, o.tx_local, o.payload, o.attempts, m.csms_id, ?9 " \
+    "FROM tx_outbox o LEFT JOIN tx_outbox_ids m ON m.tx_local = o.tx_local "
 
 //  Of the queued MeterValues in id order, the 2nd, 4th, ... (see outbox.h).
 //  Keeping the 1st keeps the head of the queue, which may be in flight.
@@ -215,6 +238,22 @@ s_forget_tx(outbox_t *self, int64_t tx_local)
     return s_run(self, self->map_delete, "delete transaction id") < 0 ? -1 : 0;
 }
 
+//  Keep a copy of what is about to be discarded (stmt: one of bury_*, its
+//  ?1/?2 bound by the caller), bounded to the newest OUTBOX_DEAD_MAX. A
+//  billing record the central system never took must not vanish from the
+//  charger (issue 11.7): it is counted, uploaded with diagnostics and can
+//  be re-queued (outbox_requeue_dead). 0 or -1.
+static int
+s_bury(outbox_t *self, sqlite3_stmt *stmt, const char *reason)
+{
+    if (sqlite3_bind_text(stmt, 9, reason, -1, SQLITE_STATIC) != SQLITE_OK
+    ||  s_run(self, stmt, "keep a dead letter") < 0
+    ||  s_bind_int64(self, self->bury_trim, 1, OUTBOX_DEAD_MAX) != 0
+    ||  s_run(self, self->bury_trim, "bound the dead letters") < 0)
+        return -1;
+    return 0;
+}
+
 outbox_t *
 outbox_new(sqlite3 *db, size_t capacity)
 {
@@ -250,7 +289,12 @@ outbox_new(sqlite3 *db, size_t capacity)
     ||  s_prepare(db, "INSERT INTO tx_outbox_ids (tx_local, csms_id) VALUES (?1, ?2) "
                       "ON CONFLICT(tx_local) DO UPDATE SET csms_id = excluded.csms_id",
                   &self->map_set) != 0
-    ||  s_prepare(db, "DELETE FROM tx_outbox_ids WHERE tx_local = ?1", &self->map_delete) != 0)
+    ||  s_prepare(db, "DELETE FROM tx_outbox_ids WHERE tx_local = ?1", &self->map_delete) != 0
+    ||  s_prepare(db, BURY_SELECT "WHERE o.id = ?1", &self->bury_row) != 0
+    ||  s_prepare(db, BURY_SELECT "WHERE o.tx_local = ?1 AND o.id > ?2 ORDER BY o.id", &self->bury_later) != 0
+    ||  s_prepare(db, BURY_SELECT "WHERE o.tx_local = ?1 ORDER BY o.id", &self->bury_tx) != 0
+    ||  s_prepare(db, "DELETE FROM tx_outbox_dead WHERE id <= (SELECT MAX(id) FROM tx_outbox_dead) - ?1",
+                  &self->bury_trim) != 0)
         goto failed;
     if (s_commit(self) != 0)
         goto failed;
@@ -282,6 +326,10 @@ outbox_destroy(outbox_t **self_p)
     sqlite3_finalize(self->map_get);
     sqlite3_finalize(self->map_set);
     sqlite3_finalize(self->map_delete);
+    sqlite3_finalize(self->bury_row);
+    sqlite3_finalize(self->bury_later);
+    sqlite3_finalize(self->bury_tx);
+    sqlite3_finalize(self->bury_trim);
     free(self);
     *self_p = NULL;
 }
@@ -406,12 +454,14 @@ s_discard(outbox_t *self, int64_t id, int64_t tx_local, bool whole_tx)
         return -1;
     int deleted;
     if (whole_tx) {
-        if (s_bind_int64(self, self->delete_tx, 1, tx_local) != 0)
+        if (s_bind_int64(self, self->bury_tx, 1, tx_local) != 0
+        ||  s_bury(self, self->bury_tx, "no transactionId: its StartTransaction was never accepted") != 0
+        ||  s_bind_int64(self, self->delete_tx, 1, tx_local) != 0)
             goto failed;
         deleted = s_run(self, self->delete_tx, "discard transaction");
     }
     else
-        deleted = s_delete_row(self, id);
+        deleted = s_delete_row(self, id);       //  corrupt: nothing worth keeping
     if (deleted < 0 || s_commit(self) != 0)
         goto failed;
     return 0;
@@ -592,11 +642,17 @@ outbox_fail(outbox_t *self, int64_t id, int max_attempts, int retry_interval_s)
 
     //  Spec 3.7.1: after the last failed attempt skip it and go on.
     int dependents = 0;
+    if (s_bind_int64(self, self->bury_row, 1, id) != 0 || s_bury(self, self->bury_row, "attempts exhausted") != 0)
+        goto failed;
     if (s_delete_row(self, id) < 0)
         goto failed;
     if (kind == KIND_START) {
         //  Without a transactionId the rest of the transaction can never
         //  be sent correctly (libocpp #495).
+        if (s_bind_int64(self, self->bury_later, 1, tx_local) != 0
+        ||  s_bind_int64(self, self->bury_later, 2, id) != 0
+        ||  s_bury(self, self->bury_later, "its StartTransaction was discarded") != 0)
+            goto failed;
         if (s_bind_int64(self, self->delete_later, 1, tx_local) != 0
         ||  s_bind_int64(self, self->delete_later, 2, id) != 0
         ||  (dependents = s_run(self, self->delete_later, "discard transaction")) < 0)
@@ -643,4 +699,47 @@ outbox_knows(outbox_t *self, int64_t tx_local)
     int rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int64_t
+outbox_dead_count(outbox_t *self)
+{
+    assert(self);
+    sqlite3_stmt *stmt = NULL;
+    int64_t n = -1;
+    if (sqlite3_prepare_v2(self->db, "SELECT COUNT(*) FROM tx_outbox_dead", -1, &stmt, NULL) == SQLITE_OK
+    &&  sqlite3_step(stmt) == SQLITE_ROW)
+        n = sqlite3_column_int64(stmt, 0);
+    else
+        cp_error(COMPONENT, "count dead letters: %s", sqlite3_errmsg(self->db));
+    sqlite3_finalize(stmt);
+    return n;
+}
+
+int64_t
+outbox_requeue_dead(outbox_t *self)
+{
+    assert(self);
+    if (s_begin(self) != 0)
+        return -1;
+    //  Back at the tail, in their original order, with a fresh attempt
+    //  budget; a transaction's known id comes back with its messages.
+    int64_t moved = -1;
+    if (cp_store_exec(self->db, "INSERT INTO tx_outbox_ids (tx_local, csms_id)"
+                                " SELECT tx_local, csms_id FROM tx_outbox_dead"
+                                " WHERE csms_id IS NOT NULL AND tx_local != 0 AND action != 'StartTransaction'"
+                                " ON CONFLICT(tx_local) DO NOTHING") == 0
+    &&  cp_store_exec(self->db, "INSERT INTO tx_outbox (action, tx_local, payload, attempts)"
+                                " SELECT action, tx_local, payload, 0 FROM tx_outbox_dead ORDER BY orig_id") == 0) {
+        moved = sqlite3_changes(self->db);
+        if (cp_store_exec(self->db, "DELETE FROM tx_outbox_dead") != 0)
+            moved = -1;
+    }
+    if (moved < 0 || s_commit(self) != 0) {
+        s_rollback(self);
+        return -1;
+    }
+    if (moved > 0)
+        cp_warn(COMPONENT, "%lld dead letter(s) queued again", (long long) moved);
+    return moved;
 }

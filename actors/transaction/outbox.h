@@ -72,8 +72,18 @@
  *      and carry the billing), and a new MeterValues is refused (-1, warn).
  * Thinning and the append are one SQLite transaction.
  *
- * Tables (owned by this module): tx_outbox (the messages) and
- * tx_outbox_ids (the local -> CSMS transactionId mapping).
+ * Dead letters. Spec 3.7.1 says the charge point SHOULD skip a message
+ * after its last attempt — but a billing record must not vanish from the
+ * charger. Whatever the queue discards (attempts exhausted, or a
+ * transaction whose StartTransaction was discarded) is copied, in the same
+ * SQLite transaction, into tx_outbox_dead with why and when, bounded to the
+ * newest OUTBOX_DEAD_MAX; outbox_dead_count reports them (cpctl status)
+ * and outbox_requeue_dead puts them back at the tail (cpctl outbox retry),
+ * in their original order with a fresh attempt budget. Thinned MeterValues
+ * (the capacity policy) are not dead letters: dropping them is the policy.
+ *
+ * Tables (owned by this module): tx_outbox (the messages), tx_outbox_ids
+ * (the local -> CSMS transactionId mapping) and tx_outbox_dead.
  */
 #ifndef CP_ACTORS_TRANSACTION_OUTBOX_H
 #define CP_ACTORS_TRANSACTION_OUTBOX_H
@@ -81,6 +91,9 @@
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
+
+//  At most this many dead letters are kept (the newest).
+#define OUTBOX_DEAD_MAX 500
 
 //  outbox_fail: the message was discarded after its last attempt.
 #define OUTBOX_DISCARDED  -1
@@ -145,4 +158,9 @@ size_t outbox_count(outbox_t *self);
 //  recovery: such a transaction reached the outbox, so the central system
 //  will or did hear of it. 1 yes, 0 no, -1 error.
 int outbox_knows(outbox_t *self, int64_t tx_local);
+//  Dead letters (see above): how many are kept (-1 on error), and put
+//  them all back at the tail of the queue (how many; -1 on error, nothing
+//  changed).
+int64_t outbox_dead_count(outbox_t *self);
+int64_t outbox_requeue_dead(outbox_t *self);
 #endif

@@ -375,6 +375,49 @@ test_discarded_start_takes_its_transaction(void **state)
     assert_int_equal(outbox_count(f->outbox), 0);
 }
 
+//  What the queue gives up on is kept (bounded), counted and can be queued
+//  again: a billing record never vanishes from the charger (issue 11.7).
+static void
+test_dead_letters(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(outbox_dead_count(f->outbox), 0);
+    assert_int_equal(outbox_requeue_dead(f->outbox), 0);
+    //  a StopTransaction refused until its attempts ran out
+    assert_true(outbox_append(f->outbox, "StartTransaction", 5, s_start) > 0);
+    assert_int_equal(outbox_set_transaction_id(f->outbox, 5, 55), 0);
+    s_expect_and_ack(f, "StartTransaction", 5, -1);
+    int64_t stop = outbox_append(f->outbox, "StopTransaction", 5, s_stop);
+    assert_int_equal(outbox_fail(f->outbox, stop, 1, 60), OUTBOX_DISCARDED);
+    assert_int_equal(outbox_count(f->outbox), 0);
+    assert_int_equal(outbox_dead_count(f->outbox), 1);
+    //  a discarded StartTransaction takes its transaction into the dead letters
+    int64_t start = outbox_append(f->outbox, "StartTransaction", 6, s_start);
+    assert_true(outbox_append(f->outbox, "MeterValues", 6, s_meter) > 0);
+    assert_true(outbox_append(f->outbox, "StopTransaction", 6, s_stop) > 0);
+    assert_int_equal(outbox_fail(f->outbox, start, 1, 60), OUTBOX_DISCARDED);
+    assert_int_equal(outbox_dead_count(f->outbox), 4);
+    //  they survive a restart
+    s_reopen(f);
+    assert_int_equal(outbox_dead_count(f->outbox), 4);
+    //  queued again, in their original order, with the id they had
+    assert_int_equal(outbox_requeue_dead(f->outbox), 4);
+    assert_int_equal(outbox_dead_count(f->outbox), 0);
+    assert_int_equal(outbox_count(f->outbox), 4);
+    s_expect_and_ack(f, "StopTransaction", 5, 55);
+    assert_int_equal(outbox_set_transaction_id(f->outbox, 6, 66), 0);
+    s_expect_and_ack(f, "StartTransaction", 6, -1);
+    s_expect_and_ack(f, "MeterValues", 6, 66);
+    s_expect_and_ack(f, "StopTransaction", 6, 66);
+    assert_int_equal(outbox_count(f->outbox), 0);
+    //  bounded: the newest OUTBOX_DEAD_MAX are kept
+    for (int i = 0; i < OUTBOX_DEAD_MAX + 3; i++) {
+        int64_t meter = outbox_append(f->outbox, "MeterValues", 0, s_meter);
+        assert_int_equal(outbox_fail(f->outbox, meter, 1, 60), OUTBOX_DISCARDED);
+    }
+    assert_int_equal(outbox_dead_count(f->outbox), OUTBOX_DEAD_MAX);
+}
+
 static void
 test_start_acked_without_id(void **state)
 {
@@ -569,6 +612,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_acked_stop_never_resent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fail_retry_schedule, setup, teardown),
         cmocka_unit_test_setup_teardown(test_discarded_start_takes_its_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dead_letters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_acked_without_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_capacity_thins_meter_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_capacity_keeps_start_stop, setup, teardown),
