@@ -1,6 +1,7 @@
 /* transaction_actor.c — the shell of the transaction actor: charging
  * sessions (session.c), connector statuses (tx_core.c) and the durable
- * outbox of transaction-related messages (outbox.c).
+ * outbox of transaction-related messages (outbox.c); every other table of
+ * the actor is tx_store.c's, so this file holds no SQL.
  *
  * Durability, in the order things happen:
  *   start: row in `transactions` (start_queued = 0) → StartTransaction in
@@ -30,6 +31,7 @@
 #include "actors/transaction/session.h"
 #include "actors/transaction/tx_core.h"
 #include "actors/transaction/tx_ops.h"
+#include "actors/transaction/tx_store.h"
 #include "supervisor/log.h"
 #include "supervisor/shell.h"
 #include "supervisor/store.h"
@@ -66,6 +68,7 @@ typedef struct {
     cp_clock_t *clock;
     sqlite3 *db;
     config_store_t *config;
+    tx_store_t *store;             //  every table of ours but the outbox's
     outbox_t *outbox;
     session_t *session;
     tx_core_t *core;
@@ -315,19 +318,12 @@ s_outbox_next(tx_actor_t *self)
 //  Every IdTagInfo the central system returns feeds the authorization
 //  cache (spec 3.4.1): published for the auth actor.
 static void
-s_publish_idtaginfo(tx_actor_t *self, int64_t tx_local, const char *column, const json_t *info)
+s_publish_idtaginfo(tx_actor_t *self, int64_t tx_local, bool stop_tag, const json_t *info)
 {
     if (!json_is_object(info))
         return;
-    char sql[96], id_tag[SESSION_TAG_MAX + 1] = "";
-    snprintf(sql, sizeof(sql), "SELECT %s FROM transactions WHERE tx_local = ?", column);
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(self->db, sql, -1, &stmt, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(stmt, 1, tx_local);
-        if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0))
-            snprintf(id_tag, sizeof(id_tag), "%s", (const char *) sqlite3_column_text(stmt, 0));
-    }
-    sqlite3_finalize(stmt);
+    char id_tag[SESSION_TAG_MAX + 1] = "";
+    tx_store_id_tag(self->store, tx_local, stop_tag, id_tag, sizeof(id_tag));
     const char *status = json_string_value(json_object_get(info, "status"));
     if (!id_tag[0] || !status)
         return;
@@ -364,26 +360,20 @@ s_outbox_result(tx_actor_t *self, const cp_msg_t *msg)
                 self->outbox_timer = zloop_timer(cp_shell_loop(self->shell), 5000, 1, s_on_outbox_timer, self);
                 return;
             }
-            sqlite3_stmt *stmt = NULL;
-            if (sqlite3_prepare_v2(self->db, "UPDATE transactions SET csms_id = ? WHERE tx_local = ?", -1,
-                                   &stmt, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(stmt, 1, tx_id);
-                sqlite3_bind_int64(stmt, 2, self->outbox_tx_local);
-                if (sqlite3_step(stmt) != SQLITE_DONE)
-                    cp_error("transaction", "cannot record transactionId: %s", sqlite3_errmsg(self->db));
-            }
-            sqlite3_finalize(stmt);
+            //  The outbox's mapping above is what later messages use; this
+            //  copy only feeds a resume after an actor restart.
+            tx_store_set_csms_id(self->store, self->outbox_tx_local, (int64_t) tx_id);
             cp_info("transaction", "transaction %lld confirmed as %lld (%s)", (long long) self->outbox_tx_local,
                     (long long) tx_id, status ? status : "?");
             session_on_start_confirmed(self->session, s_now(self), self->outbox_tx_local, (int64_t) tx_id,
                                        status ? status : "Accepted");
-            s_publish_idtaginfo(self, self->outbox_tx_local, "id_tag", json_object_get(conf, "idTagInfo"));
+            s_publish_idtaginfo(self, self->outbox_tx_local, false, json_object_get(conf, "idTagInfo"));
             json_decref(conf);
         }
         else
         if (streq(self->outbox_action, "StopTransaction")) {
             json_t *conf = json_loads(msg->u.ocpp_result.payload ? msg->u.ocpp_result.payload : "{}", 0, NULL);
-            s_publish_idtaginfo(self, self->outbox_tx_local, "stop_id_tag", json_object_get(conf, "idTagInfo"));
+            s_publish_idtaginfo(self, self->outbox_tx_local, true, json_object_get(conf, "idTagInfo"));
             json_decref(conf);
         }
         if (outbox_ack(self->outbox, self->outbox_id) < 0)
@@ -610,25 +600,9 @@ s_fx_start(void *ctx, int connector, const char *id_tag, int64_t meter_start)
     char ts[40];
     int64_t wall = cp_clock_wall_ms(self->clock);
     cp_clock_format(wall, ts, sizeof(ts));
-    sqlite3_stmt *stmt = NULL;
-    int64_t local = -1;
-    if (sqlite3_prepare_v2(self->db, "INSERT INTO transactions (connector, id_tag, meter_start, started_ms,"
-                           " run_id, last_meter_wh, state, start_queued) VALUES (?, ?, ?, ?, ?, ?, 'active', 0)",
-                           -1, &stmt, NULL) == SQLITE_OK) {
-        sqlite3_bind_int(stmt, 1, connector);
-        sqlite3_bind_text(stmt, 2, id_tag, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(stmt, 3, meter_start);
-        sqlite3_bind_int64(stmt, 4, wall);
-        sqlite3_bind_text(stmt, 5, self->options->run_id, -1, SQLITE_STATIC);
-        sqlite3_bind_double(stmt, 6, (double) meter_start);
-        if (sqlite3_step(stmt) == SQLITE_DONE)
-            local = sqlite3_last_insert_rowid(self->db);
-    }
-    sqlite3_finalize(stmt);
-    if (local <= 0) {
-        cp_error("transaction", "cannot record a new transaction: %s", sqlite3_errmsg(self->db));
+    int64_t local = tx_store_begin(self->store, connector, id_tag, meter_start, wall, self->options->run_id);
+    if (local <= 0)
         return -1;
-    }
     json_t *p = json_pack("{s:i, s:s, s:I, s:s}", "connectorId", connector, "idTag", id_tag,
                           "meterStart", (json_int_t) meter_start, "timestamp", ts);
     int reservation = session_starting_reservation(self->session, connector);
@@ -640,9 +614,9 @@ s_fx_start(void *ctx, int connector, const char *id_tag, int64_t meter_start)
     free(text);
     if (id <= 0)
         return -1;
-    char sql[96];
-    snprintf(sql, sizeof(sql), "UPDATE transactions SET start_queued = 1 WHERE tx_local = %lld", (long long) local);
-    cp_store_exec(self->db, sql);
+    //  If this mark is lost, recovery finds the StartTransaction in the
+    //  outbox and sets it then.
+    tx_store_set_queued(self->store, local);
     if (self->remote.profile && strcasecmp(self->remote.id_tag, id_tag) == 0
         && (self->remote.connector == 0 || self->remote.connector == connector)) {
         //  The remote start's TxProfile belongs to this transaction.
@@ -672,18 +646,8 @@ static void
 s_fx_stop(void *ctx, int connector, int64_t tx_local, const char *id_tag, int64_t meter_stop, const char *reason)
 {
     tx_actor_t *self = ctx;
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(self->db, "UPDATE transactions SET state = 'stopping', meter_stop = ?, stop_reason = ?,"
-                           " stop_id_tag = ?, stopped_ms = ? WHERE tx_local = ?", -1, &stmt, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(stmt, 1, meter_stop);
-        sqlite3_bind_text(stmt, 2, reason, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 3, id_tag ? id_tag : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(stmt, 4, cp_clock_wall_ms(self->clock));
-        sqlite3_bind_int64(stmt, 5, tx_local);
-        if (sqlite3_step(stmt) != SQLITE_DONE)
-            cp_error("transaction", "cannot record the stop of %lld: %s", (long long) tx_local, sqlite3_errmsg(self->db));
-    }
-    sqlite3_finalize(stmt);
+    if (tx_store_stop(self->store, tx_local, meter_stop, reason, id_tag, cp_clock_wall_ms(self->clock)) != 0)
+        cp_error("transaction", "the stop of %lld is not recorded", (long long) tx_local);
     if (connector >= 1 && connector <= HW_MAX_CONNECTORS)
         self->settling[connector] = true;
     self->stops_pending = true;
@@ -724,29 +688,20 @@ static void
 s_fx_reservation(void *ctx, int connector, int reservation_id, bool active)
 {
     tx_actor_t *self = ctx;
-    sqlite3_stmt *stmt = NULL;
-    const session_reservation_t *r = session_reservation(self->session, connector);
-    int rc = SQLITE_ERROR;
+    int rc;
     if (active) {
-        if (sqlite3_prepare_v2(self->db, "INSERT OR REPLACE INTO reservations (connector, reservation_id, id_tag,"
-                               " parent_id_tag, expiry_ms) VALUES (?, ?, ?, ?, ?)", -1, &stmt, NULL) == SQLITE_OK) {
-            sqlite3_bind_int(stmt, 1, connector);
-            sqlite3_bind_int(stmt, 2, reservation_id);
-            sqlite3_bind_text(stmt, 3, r->id_tag, -1, SQLITE_STATIC);
-            sqlite3_bind_text(stmt, 4, r->parent_id_tag, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(stmt, 5, cp_clock_wall_ms(self->clock) + (r->deadline - s_now(self)));
-            rc = sqlite3_step(stmt);
-        }
+        const session_reservation_t *r = session_reservation(self->session, connector);
+        //  Kept in wall time: the monotonic clock restarts with the process.
+        tx_store_reservation_t row = { .connector = connector, .reservation_id = reservation_id,
+                                       .expiry_ms = cp_clock_wall_ms(self->clock) + (r->deadline - s_now(self)) };
+        snprintf(row.id_tag, sizeof(row.id_tag), "%s", r->id_tag);
+        snprintf(row.parent_id_tag, sizeof(row.parent_id_tag), "%s", r->parent_id_tag);
+        rc = tx_store_put_reservation(self->store, &row);
     }
     else
-    if (sqlite3_prepare_v2(self->db, "DELETE FROM reservations WHERE reservation_id = ?", -1, &stmt, NULL)
-        == SQLITE_OK) {
-        sqlite3_bind_int(stmt, 1, reservation_id);
-        rc = sqlite3_step(stmt);
-    }
-    if (rc != SQLITE_DONE)
-        cp_error("transaction", "cannot persist reservation %d: %s", reservation_id, sqlite3_errmsg(self->db));
-    sqlite3_finalize(stmt);
+        rc = tx_store_delete_reservation(self->store, reservation_id);
+    if (rc != 0)
+        cp_error("transaction", "reservation %d is not persisted", reservation_id);
 }
 
 static int64_t
@@ -760,10 +715,8 @@ static void
 s_fx_availability(void *ctx, int connector, bool operative)
 {
     tx_actor_t *self = ctx;
-    char sql[128];
-    snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO availability (connector, operative) VALUES (%d, %d)",
-             connector, operative ? 1 : 0);
-    cp_store_exec(self->db, sql);
+    if (tx_store_set_availability(self->store, connector, operative) != 0)
+        cp_error("transaction", "the availability of connector %d is not persisted", connector);
 }
 
 //  Build and queue the StopTransaction of every 'stopping' transaction.
@@ -771,50 +724,28 @@ static void
 s_queue_stops(tx_actor_t *self)
 {
     memset(self->settling, 0, sizeof(self->settling));
-    //  Read every stopping row first, then write (see s_recover on why).
-    typedef struct { int64_t local, meter_stop, stopped_ms; char reason[17], id_tag[SESSION_TAG_MAX + 1]; } stop_t;
-    stop_t stops[RECOVER_MAX];
-    int n = 0;
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(self->db, "SELECT tx_local, meter_stop, stop_reason, stop_id_tag, stopped_ms"
-                           " FROM transactions WHERE state = 'stopping' ORDER BY tx_local", -1, &stmt, NULL) != SQLITE_OK) {
+    //  Every stopping row is read first, then written (tx_store.h).
+    tx_store_stop_t stops[RECOVER_MAX];
+    int n = tx_store_stopping(self->store, stops, RECOVER_MAX);
+    if (n < 0) {
         self->stops_pending = true;
         return;
     }
-    while (n < RECOVER_MAX && sqlite3_step(stmt) == SQLITE_ROW) {
-        stop_t *s = &stops[n++];
-        s->local = sqlite3_column_int64(stmt, 0);
-        s->meter_stop = sqlite3_column_int64(stmt, 1);
-        snprintf(s->reason, sizeof(s->reason), "%s", (const char *) sqlite3_column_text(stmt, 2));
-        const char *tag = (const char *) sqlite3_column_text(stmt, 3);
-        snprintf(s->id_tag, sizeof(s->id_tag), "%s", tag ? tag : "");
-        s->stopped_ms = sqlite3_column_int64(stmt, 4);
-    }
-    sqlite3_finalize(stmt);
     for (int k = 0; k < n; k++) {
-        int64_t local = stops[k].local;
+        int64_t local = stops[k].tx_local;
+        //  transactionData: the StopTxn samples the metering actor sent.
+        //  Unreadable now, they are tried again rather than lost.
+        json_t *data = tx_store_stopdata(self->store, local);
+        if (!data) {
+            self->stops_pending = true;
+            continue;
+        }
         char ts[40];
         cp_clock_format(stops[k].stopped_ms, ts, sizeof(ts));
         json_t *p = json_pack("{s:I, s:s, s:s}", "meterStop", (json_int_t) stops[k].meter_stop,
                               "timestamp", ts, "reason", stops[k].reason);
         if (stops[k].id_tag[0])
             json_object_set_new(p, "idTag", json_string(stops[k].id_tag));
-        //  transactionData: the StopTxn samples the metering actor sent
-        json_t *data = json_array();
-        sqlite3_stmt *q = NULL;
-        if (sqlite3_prepare_v2(self->db, "SELECT json FROM tx_stopdata WHERE tx_local = ? ORDER BY seq", -1, &q,
-                               NULL) == SQLITE_OK) {
-            sqlite3_bind_int64(q, 1, local);
-            while (sqlite3_step(q) == SQLITE_ROW) {
-                json_t *values = json_loads((const char *) sqlite3_column_text(q, 0), 0, NULL);
-                size_t i;
-                json_t *v;
-                json_array_foreach(values, i, v)
-                    json_array_append(data, v);
-                json_decref(values);
-            }
-        }
-        sqlite3_finalize(q);
         if (json_array_size(data) > 0)
             json_object_set_new(p, "transactionData", data);
         else
@@ -823,36 +754,15 @@ s_queue_stops(tx_actor_t *self)
         json_decref(p);
         if (outbox_append(self->outbox, "StopTransaction", local, text) <= 0)
             self->stops_pending = true;         //  try again at the next pump
-        else {
-            char sql[160];
-            snprintf(sql, sizeof(sql), "UPDATE transactions SET state = 'stopped' WHERE tx_local = %lld;"
-                     " DELETE FROM tx_stopdata WHERE tx_local = %lld", (long long) local, (long long) local);
-            if (cp_store_exec(self->db, sql) != 0)
-                cp_error("transaction", "StopTransaction of %lld queued but not marked", (long long) local);
-        }
+        else
+        if (tx_store_set_stopped(self->store, local) != 0)
+            cp_error("transaction", "StopTransaction of %lld queued but not marked", (long long) local);
         free(text);
     }
 }
 
 //  --------------------------------------------------------------------------
-//  Recovery and schema
-
-static int
-s_open_tables(tx_actor_t *self)
-{
-    return cp_store_exec(self->db,
-        "CREATE TABLE IF NOT EXISTS transactions (tx_local INTEGER PRIMARY KEY AUTOINCREMENT,"
-        " connector INTEGER NOT NULL, id_tag TEXT NOT NULL, parent_id_tag TEXT NOT NULL DEFAULT '',"
-        " meter_start INTEGER NOT NULL, started_ms INTEGER NOT NULL, run_id TEXT NOT NULL,"
-        " last_meter_wh REAL NOT NULL, state TEXT NOT NULL, start_queued INTEGER NOT NULL,"
-        " csms_id INTEGER, meter_stop INTEGER, stop_reason TEXT, stop_id_tag TEXT, stopped_ms INTEGER,"
-        " clean_shutdown INTEGER NOT NULL DEFAULT 0);"
-        "CREATE TABLE IF NOT EXISTS tx_stopdata (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-        " tx_local INTEGER NOT NULL, json TEXT NOT NULL);"
-        "CREATE TABLE IF NOT EXISTS availability (connector INTEGER PRIMARY KEY, operative INTEGER NOT NULL);"
-        "CREATE TABLE IF NOT EXISTS reservations (connector INTEGER PRIMARY KEY, reservation_id INTEGER NOT NULL,"
-        " id_tag TEXT NOT NULL, parent_id_tag TEXT NOT NULL, expiry_ms INTEGER NOT NULL);");
-}
+//  Recovery
 
 static void
 s_recover(tx_actor_t *self)
@@ -861,119 +771,67 @@ s_recover(tx_actor_t *self)
     //  and marking its StartTransaction queued. If the outbox has it, the
     //  central system will hear of it: keep it (and stop it below); if not,
     //  nobody knows it and no energy flowed: forget it.
-    //  Rows are read first and written after the read has finished: a write
-    //  under an open read of this connection fails with SQLITE_BUSY_SNAPSHOT
-    //  whenever another actor committed in between (they all start now).
     int64_t unqueued[RECOVER_MAX];
-    int n_unqueued = 0;
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(self->db, "SELECT tx_local FROM transactions WHERE state = 'active' AND start_queued = 0",
-                           -1, &q, NULL) == SQLITE_OK)
-        while (n_unqueued < RECOVER_MAX && sqlite3_step(q) == SQLITE_ROW)
-            unqueued[n_unqueued++] = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
+    int n_unqueued = tx_store_unqueued(self->store, unqueued, RECOVER_MAX);
     for (int i = 0; i < n_unqueued; i++) {
-        char sql[128];
-        snprintf(sql, sizeof(sql), outbox_knows(self->outbox, unqueued[i]) == 1
-                 ? "UPDATE transactions SET start_queued = 1 WHERE tx_local = %lld"
-                 : "DELETE FROM transactions WHERE tx_local = %lld", (long long) unqueued[i]);
-        cp_store_exec(self->db, sql);
+        if (outbox_knows(self->outbox, unqueued[i]) == 1)
+            tx_store_set_queued(self->store, unqueued[i]);
+        else
+            tx_store_forget(self->store, unqueued[i]);
     }
-    typedef struct { int64_t local, meter; int connector; bool clean; } cut_t;
-    cut_t cut[RECOVER_MAX];
-    int n_cut = 0;
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(self->db, "SELECT tx_local, connector, id_tag, parent_id_tag, meter_start, started_ms,"
-                           " run_id, last_meter_wh, csms_id, clean_shutdown FROM transactions WHERE state = 'active'", -1, &stmt,
-                           NULL) == SQLITE_OK) {
-        while (sqlite3_step(stmt) == SQLITE_ROW) {
-            int64_t local = sqlite3_column_int64(stmt, 0);
-            int connector = sqlite3_column_int(stmt, 1);
-            const char *run_id = (const char *) sqlite3_column_text(stmt, 6);
-            if (connector < 1 || connector > session_connectors(self->session))
-                continue;
-            if (run_id && streq(run_id, self->options->run_id)) {
-                session_tx_t tx = { .active = true, .tx_local = local };
-                snprintf(tx.id_tag, sizeof(tx.id_tag), "%s", (const char *) sqlite3_column_text(stmt, 2));
-                snprintf(tx.parent_id_tag, sizeof(tx.parent_id_tag), "%s", (const char *) sqlite3_column_text(stmt, 3));
-                tx.meter_start = sqlite3_column_int64(stmt, 4);
-                tx.started_wall_ms = sqlite3_column_int64(stmt, 5);
-                if (sqlite3_column_type(stmt, 8) != SQLITE_NULL) {
-                    tx.tx_id = sqlite3_column_int64(stmt, 8);
-                    tx.confirmed = true;
-                }
-                session_restore(self->session, connector, &tx);
-                cp_info("transaction", "connector %d: transaction %lld resumed after an actor restart",
-                        connector, (long long) local);
-            }
-            //  Written below, once the read is over. A resumed transaction
-            //  (connector -1 here) only gets its shutdown mark reset.
-            bool resumed = run_id && streq(run_id, self->options->run_id);
-            if (n_cut < RECOVER_MAX)
-                cut[n_cut++] = (cut_t) { .local = local, .connector = resumed ? -1 : connector,
-                                         .meter = (int64_t) sqlite3_column_double(stmt, 7),
-                                         .clean = sqlite3_column_int(stmt, 9) != 0 };
-        }
-    }
-    sqlite3_finalize(stmt);
-    for (int i = 0; i < n_cut; i++) {
-        char sql[96];
-        if (cut[i].connector < 0) {
-            snprintf(sql, sizeof(sql), "UPDATE transactions SET clean_shutdown = 0 WHERE tx_local = %lld",
-                     (long long) cut[i].local);
-            cp_store_exec(self->db, sql);
+    tx_store_active_t open[RECOVER_MAX];
+    int n_open = tx_store_active(self->store, open, RECOVER_MAX);
+    for (int i = 0; i < n_open; i++) {
+        const tx_store_active_t *row = &open[i];
+        int connector = row->connector;
+        if (connector < 1 || connector > session_connectors(self->session))
+            continue;
+        if (streq(row->run_id, self->options->run_id)) {
+            //  Within the same run (only this actor restarted): resumed,
+            //  and its shutdown mark reset.
+            session_tx_t tx = { .active = true, .tx_local = row->tx_local, .meter_start = row->meter_start,
+                                .started_wall_ms = row->started_ms, .tx_id = row->csms_id,
+                                .confirmed = row->has_csms_id };
+            snprintf(tx.id_tag, sizeof(tx.id_tag), "%s", row->id_tag);
+            snprintf(tx.parent_id_tag, sizeof(tx.parent_id_tag), "%s", row->parent_id_tag);
+            session_restore(self->session, connector, &tx);
+            cp_info("transaction", "connector %d: transaction %lld resumed after an actor restart",
+                    connector, (long long) row->tx_local);
+            tx_store_clear_clean_shutdown(self->store, row->tx_local);
             continue;
         }
         //  A clean shutdown (SIGTERM) marked it: the charger was rebooted.
         //  Otherwise the process died: power loss or crash.
-        const char *reason = cut[i].clean ? "Reboot" : "PowerLoss";
+        const char *reason = row->clean_shutdown ? "Reboot" : "PowerLoss";
+        int64_t meter = (int64_t) row->last_meter_wh;
         cp_warn("transaction", "connector %d: transaction %lld did not survive the restart:"
-                " stopping it with reason %s at %lld Wh", cut[i].connector, (long long) cut[i].local, reason,
-                (long long) cut[i].meter);
-        sqlite3_stmt *up = NULL;
-        int rc = SQLITE_ERROR;
-        if (sqlite3_prepare_v2(self->db, "UPDATE transactions SET state = 'stopping', meter_stop = ?,"
-                               " stop_reason = ?, stop_id_tag = '', stopped_ms = ? WHERE tx_local = ?",
-                               -1, &up, NULL) == SQLITE_OK) {
-            sqlite3_bind_int64(up, 1, cut[i].meter);
-            sqlite3_bind_text(up, 2, reason, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(up, 3, cp_clock_wall_ms(self->clock));
-            sqlite3_bind_int64(up, 4, cut[i].local);
-            rc = sqlite3_step(up);
-        }
-        if (rc != SQLITE_DONE)
-            cp_error("transaction", "cannot record the stop of %lld: %s", (long long) cut[i].local,
-                     sqlite3_errmsg(self->db));
-        sqlite3_finalize(up);
+                " stopping it with reason %s at %lld Wh", connector, (long long) row->tx_local, reason,
+                (long long) meter);
+        if (tx_store_stop(self->store, row->tx_local, meter, reason, "", cp_clock_wall_ms(self->clock)) != 0)
+            cp_error("transaction", "the stop of %lld is not recorded", (long long) row->tx_local);
     }
     self->stops_pending = true;
     s_queue_stops(self);
     //  Reservations still valid survive a restart; expired ones are gone.
     int64_t wall = cp_clock_wall_ms(self->clock);
-    if (sqlite3_prepare_v2(self->db, "SELECT connector, reservation_id, id_tag, parent_id_tag, expiry_ms"
-                           " FROM reservations", -1, &stmt, NULL) == SQLITE_OK)
-        while (sqlite3_step(stmt) == SQLITE_ROW) {
-            int c = sqlite3_column_int(stmt, 0);
-            int64_t expiry = sqlite3_column_int64(stmt, 4);
-            if (c < 1 || c > session_connectors(self->session) || expiry <= wall)
-                continue;
-            session_reservation_t r = { .active = true, .id = sqlite3_column_int(stmt, 1),
-                                        .deadline = s_now(self) + (expiry - wall) };
-            snprintf(r.id_tag, sizeof(r.id_tag), "%s", (const char *) sqlite3_column_text(stmt, 2));
-            snprintf(r.parent_id_tag, sizeof(r.parent_id_tag), "%s", (const char *) sqlite3_column_text(stmt, 3));
-            session_restore_reservation(self->session, c, &r);
-        }
-    sqlite3_finalize(stmt);
-    char sql[96];
-    snprintf(sql, sizeof(sql), "DELETE FROM reservations WHERE expiry_ms <= %lld", (long long) wall);
-    cp_store_exec(self->db, sql);
-    if (sqlite3_prepare_v2(self->db, "SELECT connector, operative FROM availability", -1, &stmt, NULL) == SQLITE_OK)
-        while (sqlite3_step(stmt) == SQLITE_ROW) {
-            int c = sqlite3_column_int(stmt, 0);
-            if (c >= 0 && c <= session_connectors(self->session))
-                session_load_availability(self->session, c, sqlite3_column_int(stmt, 1) != 0);
-        }
-    sqlite3_finalize(stmt);
+    tx_store_reservation_t reservations[RECOVER_MAX];
+    int n_reservations = tx_store_reservations(self->store, reservations, RECOVER_MAX);
+    for (int i = 0; i < n_reservations; i++) {
+        const tx_store_reservation_t *row = &reservations[i];
+        if (row->connector < 1 || row->connector > session_connectors(self->session) || row->expiry_ms <= wall)
+            continue;
+        session_reservation_t r = { .active = true, .id = row->reservation_id,
+                                    .deadline = s_now(self) + (row->expiry_ms - wall) };
+        snprintf(r.id_tag, sizeof(r.id_tag), "%s", row->id_tag);
+        snprintf(r.parent_id_tag, sizeof(r.parent_id_tag), "%s", row->parent_id_tag);
+        session_restore_reservation(self->session, row->connector, &r);
+    }
+    tx_store_expire_reservations(self->store, wall);
+    tx_store_availability_t availability[HW_MAX_CONNECTORS + 1];
+    int n_availability = tx_store_availability(self->store, availability, HW_MAX_CONNECTORS + 1);
+    for (int i = 0; i < n_availability; i++)
+        if (availability[i].connector >= 0 && availability[i].connector <= session_connectors(self->session))
+            session_load_availability(self->session, availability[i].connector, availability[i].operative);
 }
 
 //  --------------------------------------------------------------------------
@@ -987,17 +845,10 @@ s_save_meter(tx_actor_t *self, int c)
     int64_t now = s_now(self);
     if (!tx->active || (wh - self->saved_wh[c] < METER_SAVE_WH && now - self->saved_at[c] < METER_SAVE_MS))
         return;
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(self->db, "UPDATE transactions SET last_meter_wh = ? WHERE tx_local = ?", -1, &stmt,
-                           NULL) == SQLITE_OK) {
-        sqlite3_bind_double(stmt, 1, wh);
-        sqlite3_bind_int64(stmt, 2, tx->tx_local);
-        if (sqlite3_step(stmt) == SQLITE_DONE) {
-            self->saved_wh[c] = wh;
-            self->saved_at[c] = now;
-        }
+    if (tx_store_save_meter(self->store, tx->tx_local, wh) == 0) {
+        self->saved_wh[c] = wh;
+        self->saved_at[c] = now;
     }
-    sqlite3_finalize(stmt);
 }
 
 static void
@@ -1040,15 +891,7 @@ s_on_hw(tx_actor_t *self, const cp_msg_hw_connector_t *m)
         if (self->settling[hw.connector]) {
             //  The meter keeps counting until the contactor has really
             //  opened: meterStop is the reading after that, not before.
-            sqlite3_stmt *stmt = NULL;
-            if (sqlite3_prepare_v2(self->db, "UPDATE transactions SET meter_stop = MAX(meter_stop, ?)"
-                                   " WHERE connector = ? AND state = 'stopping'", -1, &stmt, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(stmt, 1, (int64_t) hw.energy_wh);
-                sqlite3_bind_int(stmt, 2, hw.connector);
-                if (sqlite3_step(stmt) != SQLITE_DONE)
-                    cp_error("transaction", "cannot update meterStop: %s", sqlite3_errmsg(self->db));
-            }
-            sqlite3_finalize(stmt);
+            tx_store_raise_meter_stop(self->store, hw.connector, (int64_t) hw.energy_wh);
         }
     }
 }
@@ -1133,21 +976,6 @@ s_on_inbound(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_i
     s_rearm_session(self);
 }
 
-//  Is the transaction still open (active, or stopped but not yet queued)?
-static bool
-s_tx_open(tx_actor_t *self, int64_t tx_local)
-{
-    sqlite3_stmt *stmt = NULL;
-    bool open = false;
-    if (sqlite3_prepare_v2(self->db, "SELECT 1 FROM transactions WHERE tx_local = ? AND state IN"
-                           " ('active', 'stopping')", -1, &stmt, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(stmt, 1, tx_local);
-        open = sqlite3_step(stmt) == SQLITE_ROW;
-    }
-    sqlite3_finalize(stmt);
-    return open;
-}
-
 static void
 s_on_tx_meter(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_tx_meter_t *m)
 {
@@ -1157,7 +985,7 @@ s_on_tx_meter(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_tx_me
     if (!json_is_array(values))
         why = "payload is not a JSON array";
     else
-    if (streq(m->kind, "periodic") && !s_tx_open(self, m->tx_local)) {
+    if (streq(m->kind, "periodic") && tx_store_is_open(self->store, m->tx_local) == 0) {
         //  Its StopTransaction is queued already: a MeterValues after it
         //  would break the chronological order (spec 3.7).
         ok = true;
@@ -1174,17 +1002,9 @@ s_on_tx_meter(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_tx_me
     }
     else
     if (streq(m->kind, "stopdata")) {
-        sqlite3_stmt *stmt = NULL;
-        if (sqlite3_prepare_v2(self->db, "INSERT INTO tx_stopdata (tx_local, json) SELECT ?, ? WHERE EXISTS"
-                               " (SELECT 1 FROM transactions WHERE tx_local = ? AND state IN ('active', 'stopping'))",
-                               -1, &stmt, NULL) == SQLITE_OK) {
-            sqlite3_bind_int64(stmt, 1, m->tx_local);
-            sqlite3_bind_text(stmt, 2, m->payload, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(stmt, 3, m->tx_local);
-            ok = sqlite3_step(stmt) == SQLITE_DONE;
-        }
-        sqlite3_finalize(stmt);
-        why = ok ? "" : "store failure";
+        int rc = tx_store_add_stopdata(self->store, m->tx_local, m->payload);
+        ok = rc >= 0;
+        why = rc < 0 ? "store failure" : rc == 1 ? "transaction already stopped: sample dropped" : "";
     }
     else
         why = "unknown kind";
@@ -1331,7 +1151,8 @@ transaction_actor(zsock_t *pipe, void *args)
     self->shell = cp_shell_new(pipe, actor_args);
     self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
     self->config = self->db ? config_store_new(self->db, self->options) : NULL;
-    if (!self->shell || !self->db || !self->config || s_open_tables(self) != 0) {
+    self->store = self->db ? tx_store_new(self->db) : NULL;
+    if (!self->shell || !self->db || !self->config || !self->store) {
         cp_error("transaction", "cannot start: %s", err[0] ? err : "store not available");
         goto done;
     }
@@ -1369,7 +1190,7 @@ transaction_actor(zsock_t *pipe, void *args)
             self->saved_wh[c] = -1e9;
             s_save_meter(self, c);
         }
-        cp_store_exec(self->db, "UPDATE transactions SET clean_shutdown = 1 WHERE state = 'active'");
+        tx_store_mark_clean_shutdown(self->store);
     }
 done:
     json_decref(self->remote.profile);
@@ -1378,6 +1199,7 @@ done:
     session_destroy(&self->session);
     tx_core_destroy(&self->core);
     outbox_destroy(&self->outbox);
+    tx_store_destroy(&self->store);
     config_store_destroy(&self->config);
     cp_store_close(&self->db);
     cp_shell_destroy(&self->shell);
@@ -1388,15 +1210,9 @@ transaction_meter_registers(const char *state_dir, double *registers, int max)
 {
     char err[256];
     sqlite3 *db = cp_store_open(state_dir, err, sizeof(err));
-    sqlite3_stmt *stmt = NULL;
-    //  No table yet on a first start: nothing to restore.
-    if (db && sqlite3_prepare_v2(db, "SELECT connector, MAX(MAX(last_meter_wh, COALESCE(meter_stop, 0)))"
-                                 " FROM transactions GROUP BY connector", -1, &stmt, NULL) == SQLITE_OK)
-        while (sqlite3_step(stmt) == SQLITE_ROW) {
-            int c = sqlite3_column_int(stmt, 0);
-            if (c >= 1 && c <= max)
-                registers[c] = sqlite3_column_double(stmt, 1);
-        }
-    sqlite3_finalize(stmt);
+    if (db)
+        tx_store_meter_registers(db, registers, max);
+    else
+        cp_warn("transaction", "meter registers not restored: %s", err);
     cp_store_close(&db);
 }
