@@ -105,17 +105,16 @@ main(int argc, char **argv)
         return 2;
     }
     //  Seed the configuration store (config file keys on first start, the
-    //  start-up password) before any actor reads it.
+    //  start-up password) before any actor reads it: here, once, and
+    //  nowhere else (actors, and in --split their processes, only read).
     sqlite3 *db = cp_store_open(options.state_dir, err, sizeof(err));
-    config_store_t *config = db ? config_store_new(db, &options) : NULL;
-    if (!config) {
+    if (!db || config_store_seed(db, &options) != CONFIG_STORE_OK) {
         fprintf(stderr, "chargepointd: cannot initialise the configuration store%s%s\n", db ? "" : ": ",
                 db ? "" : err);
         cp_store_close(&db);
         close(lock_fd);
         return 2;
     }
-    config_store_destroy(&config);
     cp_store_close(&db);
     //  czmq installs the SIGINT/SIGTERM handler that sets zsys_interrupted.
     zsys_init();

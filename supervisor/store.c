@@ -51,6 +51,35 @@ cp_store_open(const char *state_dir, char *err, size_t err_size)
     return db;
 }
 
+sqlite3 *
+cp_store_open_readonly(const char *state_dir, char *err, size_t err_size)
+{
+    assert(state_dir);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", state_dir, CP_STORE_FILE);
+    //  Not SQLITE_OPEN_READONLY: such a connection cannot checkpoint, so
+    //  when it is the last to close (the supervisor's, at shutdown) the WAL
+    //  stays beside the database, and as the first to open after a crash
+    //  it cannot replay it. query_only refuses every statement that would
+    //  change the database (SQLITE_READONLY) and leaves SQLite's own WAL
+    //  housekeeping alone. No SQLITE_OPEN_CREATE: the database exists.
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, err_size, "cannot open %s read-only: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    if (cp_store_exec(db, "PRAGMA synchronous=FULL") != 0
+    ||  cp_store_exec(db, "PRAGMA query_only=ON") != 0) {
+        snprintf(err, err_size, "cannot configure %s read-only: %s", path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return NULL;
+    }
+    return db;
+}
+
 void
 cp_store_close(sqlite3 **db_p)
 {

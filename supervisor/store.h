@@ -1,10 +1,12 @@
 /* store.h — the durable store: one SQLite database in the state dir.
  *
  * Every actor opens its own connection (SQLite connections are not shared
- * between threads) and owns its own tables. WAL + synchronous=FULL: a
- * committed row survives kill -9 and power loss. A database that fails its
- * integrity check makes the controller refuse to start (see README:
- * recovery) instead of silently resetting billing data.
+ * between threads) and owns its own tables; it reads a table another actor
+ * owns only through a read-only connection (cp_store_open_readonly).
+ * WAL + synchronous=FULL: a committed row survives kill -9 and power
+ * loss. A database that fails its integrity check makes the controller
+ * refuse to start (see README: recovery) instead of silently resetting
+ * billing data.
  */
 #ifndef CP_SUPERVISOR_STORE_H
 #define CP_SUPERVISOR_STORE_H
@@ -16,6 +18,11 @@
 
 //  Open (creating if needed) the database in state_dir. NULL + err on failure.
 sqlite3 *cp_store_open(const char *state_dir, char *err, size_t err_size);
+//  Open the existing database for reading only (PRAGMA query_only: every
+//  statement that would write fails in SQLite with SQLITE_READONLY). For
+//  a reader of tables another actor owns (config_store_open_reader). NULL
+//  + err on failure, also when the database does not exist yet.
+sqlite3 *cp_store_open_readonly(const char *state_dir, char *err, size_t err_size);
 void cp_store_close(sqlite3 **db_p);
 //  Run quick_check; 0 if healthy (or absent), -1 with err otherwise.
 int cp_store_check(const char *state_dir, char *err, size_t err_size);

@@ -93,8 +93,7 @@ struct _cp_supervisor_t {
     int64_t seen_ocpp, seen_hw[HW_MAX_CONNECTORS + 1], seen_tx[HW_MAX_CONNECTORS + 1];
     int64_t seen_hmi[HW_MAX_CONNECTORS + 1];
     int64_t next_tick;
-    sqlite3 *db;                   //  read-only use: the OCPP settings in force
-    config_store_t *config;
+    config_store_t *config;        //  a reader: the OCPP settings in force
     char reset_type[16];           //  Reset requested by the central system
     int64_t reset_at;
     int exit_code;
@@ -895,10 +894,9 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
     }
     //  No store, no settings: status then shows the start-up options.
     char store_err[256];
-    self->db = cp_store_open(options->state_dir, store_err, sizeof(store_err));
-    self->config = self->db ? config_store_new(self->db, options) : NULL;
+    self->config = config_store_open_reader(options, store_err, sizeof(store_err));
     if (!self->config)
-        cp_warn("supervisor", "status cannot read the OCPP settings: %s", self->db ? "config store" : store_err);
+        cp_warn("supervisor", "status cannot read the OCPP settings: %s", store_err);
     cp_bus_subscribe(self->bus, "ocpp.state");
     cp_bus_subscribe(self->bus, "hw.connector.");
     cp_bus_subscribe(self->bus, "tx.connector.");
@@ -956,7 +954,6 @@ cp_supervisor_destroy(cp_supervisor_t **self_p)
     }
     cp_msg_destroy(&self->grid);
     config_store_destroy(&self->config);
-    cp_store_close(&self->db);
     zpoller_destroy(&self->poller);
     cp_bus_destroy(&self->bus);
     zsock_destroy(&self->control);

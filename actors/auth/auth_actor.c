@@ -472,7 +472,7 @@ auth_actor(zsock_t *pipe, void *args)
     self->shell = cp_shell_new(pipe, actor_args);
     self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
     if (self->db) {
-        self->config = config_store_new(self->db, self->options);
+        self->config = config_store_open_reader(self->options, err, sizeof(err));
         self->list = local_list_new(self->db);
         self->cache = auth_cache_new(self->db, AUTH_CACHE_CAPACITY);
     }

@@ -15,11 +15,16 @@
 #define COMPONENT "config"
 
 struct _config_store_t {
-    sqlite3 *db;                   //  borrowed
+    sqlite3 *db;                   //  borrowed (writer) or owned (reader)
     const cp_options_t *opts;      //  borrowed
+    bool reader;                   //  config_store_open_reader: never writes
     sqlite3_stmt *select;
-    sqlite3_stmt *upsert;
+    sqlite3_stmt *upsert;          //  writers only
 };
+
+static const char s_select_sql[] = "SELECT value FROM config WHERE key = ?1";
+static const char s_upsert_sql[] = "INSERT INTO config (key, value) VALUES (?1, ?2) "
+                                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 
 static const char s_schema[] =
     "CREATE TABLE IF NOT EXISTS config ("
@@ -174,11 +179,37 @@ done:
     return result;
 }
 
-config_store_t *
-config_store_new(sqlite3 *db, const cp_options_t *opts)
+int
+config_store_seed(sqlite3 *db, const cp_options_t *opts)
 {
     assert(db);
     assert(opts);
+    //  The seeding helpers work on a store; this one lives for the call.
+    config_store_t seeder = { .db = db, .opts = opts };
+    sqlite3_stmt *insert = NULL;
+    int result = CONFIG_STORE_ERROR;
+    //  IMMEDIATE takes the write lock first, so a read inside (the password
+    //  marker) is still true when the write happens.
+    if (cp_store_exec(db, "BEGIN IMMEDIATE") != 0)
+        return CONFIG_STORE_ERROR;
+    if (cp_store_exec(db, s_schema) != 0
+    ||  s_prepare(db, s_upsert_sql, &seeder.upsert) != 0
+    ||  s_prepare(db, "INSERT OR IGNORE INTO config (key, value) VALUES (?1, ?2)", &insert) != 0
+    ||  s_seed(&seeder, insert) != 0
+    ||  s_apply_password(&seeder) != 0
+    ||  cp_store_exec(db, "COMMIT") != 0)
+        s_rollback(db);
+    else
+        result = CONFIG_STORE_OK;
+    sqlite3_finalize(insert);
+    sqlite3_finalize(seeder.upsert);
+    return result;
+}
+
+//  A store on db; the tables must exist (config_store_seed made them).
+static config_store_t *
+s_new(sqlite3 *db, const cp_options_t *opts, bool reader)
+{
     config_store_t *self = calloc(1, sizeof(*self));
     if (!self) {
         cp_error(COMPONENT, "out of memory");
@@ -186,32 +217,37 @@ config_store_new(sqlite3 *db, const cp_options_t *opts)
     }
     self->db = db;
     self->opts = opts;
-
-    //  IMMEDIATE takes the write lock first, so two connections starting
-    //  together seed one after the other (busy_timeout waits) instead of
-    //  both failing to upgrade a read lock.
-    sqlite3_stmt *insert = NULL;
-    if (cp_store_exec(db, "BEGIN IMMEDIATE") != 0)
-        goto failed;
-    if (cp_store_exec(db, s_schema) != 0
-    ||  s_prepare(db, "SELECT value FROM config WHERE key = ?1", &self->select) != 0
-    ||  s_prepare(db, "INSERT INTO config (key, value) VALUES (?1, ?2) "
-                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                  &self->upsert) != 0
-    ||  s_prepare(db, "INSERT OR IGNORE INTO config (key, value) VALUES (?1, ?2)", &insert) != 0
-    ||  s_seed(self, insert) != 0
-    ||  s_apply_password(self) != 0
-    ||  cp_store_exec(db, "COMMIT") != 0) {
-        s_rollback(db);
-        goto failed;
+    self->reader = reader;
+    if (s_prepare(db, s_select_sql, &self->select) != 0
+    ||  (!reader && s_prepare(db, s_upsert_sql, &self->upsert) != 0)) {
+        cp_error(COMPONENT, "the configuration tables are not usable (seeded at start-up by"
+                            " config_store_seed)");
+        config_store_destroy(&self);       //  closes a reader's connection
+        return NULL;
     }
-    sqlite3_finalize(insert);
     return self;
+}
 
-failed:
-    sqlite3_finalize(insert);
-    config_store_destroy(&self);
-    return NULL;
+config_store_t *
+config_store_new(sqlite3 *db, const cp_options_t *opts)
+{
+    assert(db);
+    assert(opts);
+    return s_new(db, opts, false);
+}
+
+config_store_t *
+config_store_open_reader(const cp_options_t *opts, char *err, size_t err_size)
+{
+    assert(opts);
+    assert(err && err_size > 0);
+    sqlite3 *db = cp_store_open_readonly(opts->state_dir, err, err_size);
+    if (!db)
+        return NULL;
+    config_store_t *self = s_new(db, opts, true);
+    if (!self)
+        snprintf(err, err_size, "the configuration tables are not usable");
+    return self;
 }
 
 void
@@ -222,6 +258,8 @@ config_store_destroy(config_store_t **self_p)
     if (self) {
         sqlite3_finalize(self->select);
         sqlite3_finalize(self->upsert);
+        if (self->reader)
+            cp_store_close(&self->db);
         free(self);
         *self_p = NULL;
     }
@@ -356,6 +394,14 @@ config_store_set(config_store_t *self, const char *key, const char *canonical_va
 {
     assert(self);
     assert(canonical_value);
+    //  Only the config actor writes the configuration (config_store.h): a
+    //  write through a reader is a programming error. Should it happen in
+    //  a build without asserts, it is still refused, here and by SQLite.
+    assert(!self->reader);
+    if (self->reader) {
+        cp_error(COMPONENT, "%s not written: this is a read-only configuration store", key);
+        return CONFIG_STORE_ERROR;
+    }
     const config_key_def_t *def = config_keys_find(key);
     if (!def || def->readonly)
         return CONFIG_STORE_UNKNOWN;

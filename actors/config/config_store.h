@@ -5,17 +5,31 @@
  * form (see config_keys.h); read-only keys are derived from the start-up
  * options every time, and a key without a row reads as its default.
  *
- * The config actor owns the writes. Any other actor may open a
- * config_store on its OWN connection (cp_store_open) to read its keys,
- * e.g. to rebuild state after a restart, and listen to "config.changed"
+ * Who writes. The config actor owns the tables (config, config_meta):
+ * ChangeConfiguration and `cpctl config set` reach it as messages, and
+ * it alone holds a writer (config_store_new). Every other actor, and the
+ * supervisor, holds a reader (config_store_open_reader) to read its keys,
+ * e.g. to rebuild state after a restart, and listens to "config.changed"
  * to learn about later changes:
  *
- *     config_store_t *config = config_store_new(db, options);
+ *     config_store_t *config = config_store_open_reader(options, err, sizeof(err));
  *     int64_t interval = config_store_get_int(config, "MeterValueSampleInterval", 60);
  *
- * config_store_new is idempotent and safe from several connections at
- * once: it creates the tables if missing and seeds under one write
- * transaction, inserting only rows that are absent.
+ * A reader never writes: config_store_set on it is a programming error
+ * (asserted; refused with CONFIG_STORE_ERROR where asserts are compiled
+ * out). It also reads through a connection of its own on which SQLite
+ * itself refuses every write (cp_store_open_readonly: PRAGMA query_only),
+ * whatever the code above it does. A connection of its own, because
+ * query_only is per connection: on the actor's own connection, where auth
+ * or transaction write their own tables, it would stop those writes too
+ * (or, switched on and off around the reads, protect nothing). Not
+ * SQLITE_OPEN_READONLY: see cp_store_open_readonly for why.
+ *
+ * Seeding happens once, at start-up, in one place: chargepointd's main
+ * calls config_store_seed before any actor starts (in --split, before
+ * any actor process exists; those never seed). It creates the tables and
+ * seeds under one write transaction, inserting only rows that are absent;
+ * it is idempotent.
  *
  * Seeding (interface.md): keys from the config file fill the store on
  * first start; afterwards the store wins. An unknown, read-only or invalid
@@ -47,9 +61,19 @@
 
 typedef struct _config_store_t config_store_t;
 
-//  db is borrowed (the caller closes it after destroying the store); opts
-//  is borrowed and must outlive the store. NULL on a SQLite error (logged).
+//  Start-up only (see above): create the tables, seed the config file's
+//  keys, apply the command-line password. CONFIG_STORE_OK or _ERROR
+//  (logged; nothing changed).
+int config_store_seed(sqlite3 *db, const cp_options_t *opts);
+
+//  The config actor's writer, on its own connection: db is borrowed (the
+//  caller closes it after destroying the store); opts is borrowed and must
+//  outlive the store. NULL on a SQLite error or when the tables are
+//  missing (config_store_seed did not run), logged.
 config_store_t *config_store_new(sqlite3 *db, const cp_options_t *opts);
+//  A reader of opts->state_dir's store on a read-only connection it opens
+//  and closes itself. NULL with err on failure.
+config_store_t *config_store_open_reader(const cp_options_t *opts, char *err, size_t err_size);
 void config_store_destroy(config_store_t **self_p);
 
 //  The value of a key (any accessibility, secrets included: the gateway
@@ -67,7 +91,8 @@ bool config_store_get_bool(config_store_t *self, const char *key, bool fallback)
 int config_store_has(config_store_t *self, const char *key, bool *present);
 
 //  Persist an already validated, canonical value of a read-write key in
-//  its own transaction. UNKNOWN for an unknown or read-only key.
+//  its own transaction. UNKNOWN for an unknown or read-only key. Writers
+//  only (see above).
 int config_store_set(config_store_t *self, const char *key, const char *canonical_value);
 
 const cp_options_t *config_store_options(config_store_t *self);

@@ -10,7 +10,6 @@
 #include "actors/hmi/hmi_core.h"
 #include "supervisor/log.h"
 #include "supervisor/shell.h"
-#include "supervisor/store.h"
 
 #define LOG "hmi"
 
@@ -18,8 +17,7 @@ typedef struct {
     cp_shell_t *shell;
     cp_clock_t *clock;
     const cp_options_t *options;
-    sqlite3 *db;
-    config_store_t *config;
+    config_store_t *config;        //  a reader: the config actor owns the keys
     hmi_core_t *core;
     int timer;                      //  zloop timer id; 0 = none armed
     int64_t seen_ocpp;              //  newest state seqs (cp_msg_stale)
@@ -197,11 +195,10 @@ hmi_actor(zsock_t *pipe, void *args)
     if (connectors > HMI_MAX_CONNECTORS)
         connectors = HMI_MAX_CONNECTORS;
     self->shell = cp_shell_new(pipe, actor_args);
-    self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
-    self->config = self->db ? config_store_new(self->db, self->options) : NULL;
+    self->config = config_store_open_reader(self->options, err, sizeof(err));
     self->core = hmi_core_new(connectors);
-    if (!self->shell || !self->db || !self->config || !self->core) {
-        cp_error(LOG, "cannot start: %s", self->db ? "no bus, config store or core" : err);
+    if (!self->shell || !self->config || !self->core) {
+        cp_error(LOG, "cannot start: %s", err[0] ? err : "no bus or core");
         goto done;
     }
     cp_shell_set_handler(self->shell, s_handler, self);
@@ -223,7 +220,6 @@ hmi_actor(zsock_t *pipe, void *args)
 done:
     hmi_core_destroy(&self->core);
     config_store_destroy(&self->config);
-    cp_store_close(&self->db);
     cp_shell_destroy(&self->shell);
     free(self);
 }

@@ -14,7 +14,6 @@
 #include "supervisor/log.h"
 #include "hw/hw.h"
 #include "supervisor/shell.h"
-#include "supervisor/store.h"
 
 #define LOG "metering"
 
@@ -32,8 +31,7 @@ typedef struct {
     cp_shell_t *shell;
     cp_clock_t *clock;
     const cp_options_t *options;
-    sqlite3 *db;
-    config_store_t *config;
+    config_store_t *config;        //  a reader: the config actor owns the keys
     metering_core_t *core;
     int timer;                      //  zloop timer id; 0 = none armed
     pending_t pending[METERING_MAX_PENDING];
@@ -317,11 +315,10 @@ metering_actor(zsock_t *pipe, void *args)
     self->options = actor_args->options;
     char err[256] = "";
     self->shell = cp_shell_new(pipe, actor_args);
-    self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
-    self->config = self->db ? config_store_new(self->db, self->options) : NULL;
+    self->config = config_store_open_reader(self->options, err, sizeof(err));
     self->core = metering_core_new(self->options->connectors, s_emit, self);
-    if (!self->shell || !self->db || !self->config || !self->core) {
-        cp_error(LOG, "cannot start: %s", self->db ? "no bus, config store or core" : err);
+    if (!self->shell || !self->config || !self->core) {
+        cp_error(LOG, "cannot start: %s", err[0] ? err : "no bus or core");
         goto done;
     }
     cp_shell_set_handler(self->shell, s_handler, self);
@@ -340,7 +337,6 @@ done:
         free(self->pending[i].payload);
     metering_core_destroy(&self->core);
     config_store_destroy(&self->config);
-    cp_store_close(&self->db);
     cp_shell_destroy(&self->shell);
     free(self);
 }

@@ -714,10 +714,11 @@ ocpp_actor(zsock_t *pipe, void *args)
     char err[256];
     self->shell = cp_shell_new(pipe, actor_args);
     self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
-    self->config = self->db ? config_store_new(self->db, self->options) : NULL;
+    if (self->db)
+        self->config = config_store_open_reader(self->options, err, sizeof(err));
     self->schemas = schema_set_new();
     if (!self->shell || !self->db || !self->config || !self->schemas) {
-        cp_error("ocpp", "cannot start: %s", self->db ? "no config store or schemas" : err);
+        cp_error("ocpp", "cannot start: %s", !self->db || !self->config ? err : "no bus or schemas");
         goto done;
     }
     //  Unique ids across restarts of this actor and of the process: a

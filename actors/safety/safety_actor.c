@@ -18,14 +18,12 @@
 #include "messages/msg.h"
 #include "supervisor/log.h"
 #include "supervisor/shell.h"
-#include "supervisor/store.h"
 
 #define SAFETY_LOG "safety"
 
 typedef struct {
     cp_shell_t *shell;
-    sqlite3 *db;                //  the owner's settings (EarthingSystem)
-    config_store_t *config;
+    config_store_t *config;     //  the owner's settings (EarthingSystem), read-only
     hw_driver_t *hw;            //  borrowed from the supervisor
     cp_clock_t *clock;          //  borrowed
     safety_core_t *core;
@@ -242,8 +240,7 @@ safety_actor(zsock_t *pipe, void *args)
     //  The owner's setting, then its changes. A store that cannot be read
     //  leaves the stricter TN check: protection never waits for it.
     char err[256] = "";
-    self.db = cp_store_open(actor_args->options->state_dir, err, sizeof(err));
-    self.config = self.db ? config_store_new(self.db, actor_args->options) : NULL;
+    self.config = config_store_open_reader(actor_args->options, err, sizeof(err));
     char earthing[8] = "TN";
     if (self.config)
         config_store_get(self.config, "EarthingSystem", earthing, sizeof(earthing));
@@ -254,7 +251,6 @@ safety_actor(zsock_t *pipe, void *args)
     if (zloop_timer(cp_shell_loop(self.shell), SAFETY_TICK_MS, 0, s_on_tick, &self) < 0) {
         cp_error(SAFETY_LOG, "cannot start: no timer");
         config_store_destroy(&self.config);
-        cp_store_close(&self.db);
         cp_shell_destroy(&self.shell);
         safety_core_destroy(&self.core);
         return;
@@ -268,7 +264,6 @@ safety_actor(zsock_t *pipe, void *args)
         for (int n = 1; n <= self.connectors; n++)
             self.hw->ops->safety_permit(self.hw, n, false, 0);
     config_store_destroy(&self.config);
-    cp_store_close(&self.db);
     cp_shell_destroy(&self.shell);
     safety_core_destroy(&self.core);
 }

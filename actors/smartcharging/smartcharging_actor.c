@@ -543,10 +543,11 @@ smartcharging_actor(zsock_t *pipe, void *args)
     char err[256] = "";
     self->shell = cp_shell_new(pipe, actor_args);
     self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
-    self->config = self->db ? config_store_new(self->db, self->options) : NULL;
+    if (self->db)
+        self->config = config_store_open_reader(self->options, err, sizeof(err));
     self->store = self->db ? sc_store_new(self->db) : NULL;
     if (!self->shell || !self->db || !self->config || !self->store) {
-        cp_error(LOG, "cannot start: %s", self->db ? "no bus, config store or profile store" : err);
+        cp_error(LOG, "cannot start: %s", err[0] ? err : "no bus or profile store");
         goto done;
     }
     self->ctx.store = self->store;

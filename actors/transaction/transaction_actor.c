@@ -1150,7 +1150,8 @@ transaction_actor(zsock_t *pipe, void *args)
     char err[256] = "";
     self->shell = cp_shell_new(pipe, actor_args);
     self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
-    self->config = self->db ? config_store_new(self->db, self->options) : NULL;
+    if (self->db)
+        self->config = config_store_open_reader(self->options, err, sizeof(err));
     self->store = self->db ? tx_store_new(self->db) : NULL;
     if (!self->shell || !self->db || !self->config || !self->store) {
         cp_error("transaction", "cannot start: %s", err[0] ? err : "store not available");
@@ -1208,8 +1209,9 @@ done:
 void
 transaction_meter_registers(const char *state_dir, double *registers, int max)
 {
+    //  Read-only: the caller (main, the hw process) does not own the table.
     char err[256];
-    sqlite3 *db = cp_store_open(state_dir, err, sizeof(err));
+    sqlite3 *db = cp_store_open_readonly(state_dir, err, sizeof(err));
     if (db)
         tx_store_meter_registers(db, registers, max);
     else

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "actors/config/config_store.h"
 #include "supervisor/bus.h"
+#include "supervisor/store.h"
 
 //  The next message on `which` (one of bus's sockets) within timeout_ms;
 //  NULL on timeout (env->kind 0).
@@ -44,5 +46,17 @@ bench_state_dir_remove(const char *dir)
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
+}
+
+//  What chargepointd's main does before any actor starts: seed the
+//  configuration store of options->state_dir (actors only read it).
+static inline void
+bench_seed_config(const cp_options_t *options)
+{
+    char err[256];
+    sqlite3 *db = cp_store_open(options->state_dir, err, sizeof(err));
+    assert_non_null(db);
+    assert_int_equal(config_store_seed(db, options), CONFIG_STORE_OK);
+    cp_store_close(&db);
 }
 #endif

@@ -57,6 +57,7 @@ s_set_key(bench_t *b, const char *key, const char *value)
     char err[256];
     sqlite3 *db = cp_store_open(b->dir, err, sizeof(err));
     assert_non_null(db);
+    //  What the config actor would do on a ChangeConfiguration.
     config_store_t *config = config_store_new(db, &b->options);
     assert_non_null(config);
     assert_int_equal(config_store_set(config, key, value), CONFIG_STORE_OK);
@@ -100,6 +101,7 @@ s_setup(void **state)
     cp_options_defaults(&b->options);
     snprintf(b->options.state_dir, sizeof(b->options.state_dir), "%s", b->dir);
     b->options.connectors = 1;
+    bench_seed_config(&b->options);
     char prefix[64];
     snprintf(prefix, sizeof(prefix), "inproc://test-auth-%" PRId64, zclock_usecs());
     cp_bus_endpoints_init(&b->ep, prefix);

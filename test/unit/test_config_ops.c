@@ -68,6 +68,7 @@ setup(void **state)
     char err[256];
     f->db = cp_store_open(f->dir, err, sizeof(err));
     assert_non_null(f->db);
+    assert_int_equal(config_store_seed(f->db, &f->opts), CONFIG_STORE_OK);
     f->store = config_store_new(f->db, &f->opts);
     assert_non_null(f->store);
     *state = f;
@@ -281,13 +282,12 @@ test_change_then_get(void **state)
     assert_string_equal(value, "Voltage,SoC");
     assert_int_equal(config_store_get_int(f->store, "NumberOfConnectors", 0), 2);
 
-    //  Persisted: a fresh connection sees it.
+    //  Persisted: another actor's reader sees it.
     char err[256];
-    sqlite3 *db = cp_store_open(f->dir, err, sizeof(err));
-    config_store_t *other = config_store_new(db, &f->opts);
+    config_store_t *other = config_store_open_reader(&f->opts, err, sizeof(err));
+    assert_non_null(other);
     assert_int_equal(config_store_get_int(other, "MeterValueSampleInterval", 0), 30);
     config_store_destroy(&other);
-    cp_store_close(&db);
 
     //  Not JSON / missing fields: the caller answers with a CALLERROR.
     char *out = NULL;
@@ -465,6 +465,7 @@ s_actor_setup(void **state)
     bench_t *b = calloc(1, sizeof(bench_t));
     assert_non_null(b);
     s_fixture_init(&b->f);
+    bench_seed_config(&b->f.opts);
     //  A fresh endpoint per fixture: an inproc name is released
     //  asynchronously after its socket closes, so rebinding may fail.
     static int fixture_count = 0;

@@ -1,6 +1,7 @@
 /* test_config_store.c — persistence of configuration keys: seeding on
  * first start only, the store winning afterwards, the command-line
- * password, typed readers, several connections, close/reopen.
+ * password, typed readers, several connections, close/reopen, and
+ * readers that never write (config_store_open_reader).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,9 +9,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "actors/config/config_store.h"
 #include "supervisor/log.h"
@@ -44,12 +47,14 @@ s_add_seed(cp_options_t *opts, const char *key, const char *value)
     snprintf(seed->value, sizeof(seed->value), "%s", value);
 }
 
+//  A controller start: main seeds, then the config actor holds the writer.
 static void
 s_open(fixture_t *f)
 {
     char err[256];
     f->db = cp_store_open(f->dir, err, sizeof(err));
     assert_non_null(f->db);
+    assert_int_equal(config_store_seed(f->db, &f->opts), CONFIG_STORE_OK);
     f->store = config_store_new(f->db, &f->opts);
     assert_non_null(f->store);
 }
@@ -256,8 +261,8 @@ test_short_password_still_applies(void **state)
     assert_string_equal(s_get(f, "AuthorizationKey"), "short");
 }
 
-//  config_store_new from several connections at once (every actor opens
-//  its own): all succeed and the seed lands once.
+//  Seeding (idempotent) and readers from several connections at once:
+//  all succeed and the seed lands once.
 typedef struct {
     fixture_t *f;
     int ok;
@@ -270,7 +275,9 @@ s_worker(void *arg)
     char err[256];
     for (int i = 0; i < 10; i++) {
         sqlite3 *db = cp_store_open(w->f->dir, err, sizeof(err));
-        config_store_t *store = db ? config_store_new(db, &w->f->opts) : NULL;
+        int seeded = db ? config_store_seed(db, &w->f->opts) : CONFIG_STORE_ERROR;
+        config_store_t *store = seeded == CONFIG_STORE_OK ? config_store_open_reader(&w->f->opts, err, sizeof(err))
+                                                          : NULL;
         char value[16] = "";
         if (store && config_store_get(store, "HeartbeatInterval", value, sizeof(value)) == 0
         &&  strcmp(value, "120") == 0)
@@ -320,8 +327,9 @@ test_store_errors(void **state)
     sqlite3_busy_timeout(f->db, 50);
     assert_int_equal(cp_store_exec(other, "BEGIN IMMEDIATE"), 0);
     assert_int_equal(config_store_set(f->store, "HeartbeatInterval", "5"), CONFIG_STORE_ERROR);
-    //  A new store on a locked database fails cleanly too.
-    assert_null(config_store_new(f->db, &f->opts));
+    //  Seeding a locked database fails cleanly too.
+    assert_int_equal(config_store_seed(f->db, &f->opts), CONFIG_STORE_ERROR);
+    assert_true(sqlite3_get_autocommit(f->db));
     assert_int_equal(cp_store_exec(other, "ROLLBACK"), 0);
     cp_store_close(&other);
     //  And works again once the lock is gone.
@@ -338,6 +346,120 @@ test_store_errors(void **state)
     assert_int_equal(config_store_get_int(f->store, "NumberOfConnectors", -9), 2);
 }
 
+static void
+test_writer_needs_seeding(void **state)
+{
+    fixture_t *f = *state;
+    //  No start-up seeding: neither a writer nor a reader pretends to work.
+    char err[256] = "";
+    f->db = cp_store_open(f->dir, err, sizeof(err));
+    assert_non_null(f->db);
+    assert_null(config_store_new(f->db, &f->opts));
+    assert_null(config_store_open_reader(&f->opts, err, sizeof(err)));
+    assert_true(err[0] != '\0');
+    //  Seeding twice is harmless.
+    assert_int_equal(config_store_seed(f->db, &f->opts), CONFIG_STORE_OK);
+    assert_int_equal(config_store_seed(f->db, &f->opts), CONFIG_STORE_OK);
+    f->store = config_store_new(f->db, &f->opts);
+    assert_non_null(f->store);
+}
+
+static void
+test_reader_reads(void **state)
+{
+    fixture_t *f = *state;
+    s_add_seed(&f->opts, "HeartbeatInterval", "120");
+    s_open(f);
+    char err[256] = "";
+    config_store_t *reader = config_store_open_reader(&f->opts, err, sizeof(err));
+    assert_non_null(reader);
+    char value[16];
+    assert_int_equal(config_store_get(reader, "HeartbeatInterval", value, sizeof(value)), CONFIG_STORE_OK);
+    assert_string_equal(value, "120");
+    assert_int_equal(config_store_get_int(reader, "NumberOfConnectors", -1), 2);
+    assert_true(config_store_get_bool(reader, "LocalAuthorizeOffline", false));
+    //  The writer's later change is what the reader reads next.
+    assert_int_equal(config_store_set(f->store, "HeartbeatInterval", "42"), CONFIG_STORE_OK);
+    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 42);
+    bool present = false;
+    assert_int_equal(config_store_has(reader, "HeartbeatInterval", &present), CONFIG_STORE_OK);
+    assert_true(present);
+    assert_ptr_equal(config_store_options(reader), &f->opts);
+    config_store_destroy(&reader);
+    assert_null(reader);
+    //  The first connection after every other closed (no -wal, no -shm
+    //  left): a read-only connection still opens the WAL database.
+    s_close(f);
+    reader = config_store_open_reader(&f->opts, err, sizeof(err));
+    assert_non_null(reader);
+    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 42);
+    //  Closing last, it still checkpoints and removes the WAL (a clean
+    //  stop leaves one file; the supervisor's reader closes last).
+    config_store_destroy(&reader);
+    char wal[128];
+    snprintf(wal, sizeof(wal), "%s/%s-wal", f->dir, CP_STORE_FILE);
+    assert_int_equal(access(wal, F_OK), -1);
+}
+
+//  The reader's connection refuses writes in SQLite itself: the same open
+//  as config_store_open_reader, and a write straight through it fails.
+static void
+test_reader_connection_refuses_writes(void **state)
+{
+    fixture_t *f = *state;
+    s_open(f);
+    char err[256] = "";
+    sqlite3 *ro = cp_store_open_readonly(f->dir, err, sizeof(err));
+    assert_non_null(ro);
+    int rc = sqlite3_exec(ro, "INSERT INTO config (key, value) VALUES ('HeartbeatInterval', '1')",
+                          NULL, NULL, NULL);
+    assert_int_equal(rc, SQLITE_READONLY);
+    assert_int_equal(sqlite3_exec(ro, "CREATE TABLE intruder (x)", NULL, NULL, NULL), SQLITE_READONLY);
+    cp_store_close(&ro);
+    bool present = true;
+    assert_int_equal(config_store_has(f->store, "HeartbeatInterval", &present), CONFIG_STORE_OK);
+    assert_false(present);
+    //  No state dir database: no reader connection either.
+    char empty[64];
+    snprintf(empty, sizeof(empty), "/tmp/test_config_store.XXXXXX");
+    assert_non_null(mkdtemp(empty));
+    assert_null(cp_store_open_readonly(empty, err, sizeof(err)));
+    assert_non_null(strstr(err, "read-only"));
+    s_remove_dir(empty);
+}
+
+//  config_store_set through a reader is a programming error: it aborts
+//  where asserts are on, and is refused where they are compiled out. The
+//  child process takes the abort; the parent checks nothing was written.
+static void
+test_reader_set_is_refused(void **state)
+{
+    fixture_t *f = *state;
+    s_open(f);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char err[256];
+        config_store_t *reader = config_store_open_reader(&f->opts, err, sizeof(err));
+        if (!reader)
+            _exit(3);
+        int rc = config_store_set(reader, "HeartbeatInterval", "1");
+        _exit(rc == CONFIG_STORE_ERROR ? 0 : 4);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+#ifdef NDEBUG
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+#else
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGABRT);
+#endif
+    bool present = true;
+    assert_int_equal(config_store_has(f->store, "HeartbeatInterval", &present), CONFIG_STORE_OK);
+    assert_false(present);
+}
+
 int
 main(void)
 {
@@ -352,6 +474,10 @@ main(void)
         cmocka_unit_test_setup_teardown(test_short_password_still_applies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_several_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_needs_seeding, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_reads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_connection_refuses_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_set_is_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,6 +57,8 @@ s_seed(bench_t *b)
     char err[256];
     sqlite3 *db = cp_store_open(b->dir, err, sizeof(err));
     assert_non_null(db);
+    assert_int_equal(config_store_seed(db, &b->options), CONFIG_STORE_OK);
+    //  What the config actor would do on a ChangeConfiguration.
     config_store_t *config = config_store_new(db, &b->options);
     assert_non_null(config);
     assert_int_equal(config_store_set(config, "MeterValueSampleInterval", "1"), CONFIG_STORE_OK);

@@ -147,6 +147,7 @@ s_setup(void **state)
     snprintf(f->opts.csms_url, sizeof(f->opts.csms_url), "ws://127.0.0.1:9000/ocpp");
     snprintf(f->opts.id, sizeof(f->opts.id), "CP 01");
     assert_int_equal(sqlite3_open(":memory:", &f->db), SQLITE_OK);
+    assert_int_equal(config_store_seed(f->db, &f->opts), CONFIG_STORE_OK);
     f->store = config_store_new(f->db, &f->opts);
     assert_non_null(f->store);
     *state = f;

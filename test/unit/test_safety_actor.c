@@ -77,6 +77,7 @@ s_setup(void **state)
     cp_options_defaults(&b->options);
     snprintf(b->options.state_dir, sizeof(b->options.state_dir), "%s", b->dir);
     b->options.connectors = 2;
+    bench_seed_config(&b->options);
     char prefix[64];
     snprintf(prefix, sizeof(prefix), "inproc://test-safety-%" PRId64, zclock_usecs());
     cp_bus_endpoints_init(&b->ep, prefix);

@@ -17,7 +17,7 @@
 #include "actors/transaction/tx_store.h"
 #include "supervisor/log.h"
 #include "supervisor/store.h"
-#include "bench.h"
+#include "test/unit/bench.h"
 
 #define RUN "run-1"
 
