@@ -173,12 +173,14 @@ cp_proc_child_main(const cp_options_t *options)
                 snprintf(embedded->args.name, sizeof(embedded->args.name), "safety");
                 embedded->args.bus = args->bus;
                 embedded->args.options = options;
-                embedded->args.clock = clock;
+                embedded->args.clock = cp_clock_new_like(clock);    //  its own, like every actor's
                 embedded->args.hw = hw;
-                safety = zactor_new(s_embedded_shim, embedded);
+                safety = embedded->args.clock ? zactor_new(s_embedded_shim, embedded) : NULL;
             }
     def->main(pipe, args);
     zactor_destroy(&safety);
+    if (embedded)
+        cp_clock_destroy(&embedded->args.clock);
     free(embedded);
     bool clean = atomic_load(&args->terminated);
     if (!clean)

@@ -9,11 +9,13 @@
 #include <string.h>
 #include <time.h>
 
+//  Wall time = the base (the host's UTC, or a virtual clock's own wall
+//  time) + wall_offset_ms, so the offset always means "ahead of the base".
 struct _cp_clock_t {
     bool virtual_;
     _Atomic int64_t mono_ms;        //  virtual only
-    _Atomic int64_t wall_ms;        //  virtual only
-    _Atomic int64_t wall_offset_ms; //  system only
+    _Atomic int64_t wall_ms;        //  virtual only: the base
+    _Atomic int64_t wall_offset_ms;
 };
 
 cp_clock_t *
@@ -32,6 +34,15 @@ cp_clock_new_virtual(int64_t mono_ms, int64_t wall_ms)
         self->wall_ms = wall_ms;
     }
     return self;
+}
+
+cp_clock_t *
+cp_clock_new_like(const cp_clock_t *model)
+{
+    assert(model);
+    if (!model->virtual_)
+        return cp_clock_new_system();
+    return cp_clock_new_virtual(atomic_load(&model->mono_ms), atomic_load(&model->wall_ms));
 }
 
 void
@@ -57,23 +68,38 @@ cp_clock_mono_ms(const cp_clock_t *self)
     return self->virtual_ ? atomic_load(&self->mono_ms) : s_read(CLOCK_MONOTONIC);
 }
 
+static int64_t
+s_base_wall(const cp_clock_t *self)
+{
+    return self->virtual_ ? atomic_load(&self->wall_ms) : s_read(CLOCK_REALTIME);
+}
+
 int64_t
 cp_clock_wall_ms(const cp_clock_t *self)
 {
     assert(self);
-    if (self->virtual_)
-        return atomic_load(&self->wall_ms);
-    return s_read(CLOCK_REALTIME) + atomic_load(&self->wall_offset_ms);
+    return s_base_wall(self) + atomic_load(&self->wall_offset_ms);
 }
 
 void
 cp_clock_set_wall_ms(cp_clock_t *self, int64_t wall_ms)
 {
     assert(self);
-    if (self->virtual_)
-        atomic_store(&self->wall_ms, wall_ms);
-    else
-        atomic_store(&self->wall_offset_ms, wall_ms - s_read(CLOCK_REALTIME));
+    atomic_store(&self->wall_offset_ms, wall_ms - s_base_wall(self));
+}
+
+int64_t
+cp_clock_offset_ms(const cp_clock_t *self)
+{
+    assert(self);
+    return atomic_load(&self->wall_offset_ms);
+}
+
+void
+cp_clock_set_offset_ms(cp_clock_t *self, int64_t offset_ms)
+{
+    assert(self);
+    atomic_store(&self->wall_offset_ms, offset_ms);
 }
 
 void

@@ -25,6 +25,7 @@ struct _cp_shell_t {
     cp_requests_t *requests;       //  in flight, each with its deadline
     int request_timer;             //  0 = none armed
     int64_t request_timer_at;      //  the deadline it is armed for (INT64_MAX: none)
+    int64_t clock_seen;            //  newest clock.offset seq (cp_msg_stale)
 };
 
 //  What a request in the table was for (cp_request_t.tag): the actor's own
@@ -163,6 +164,35 @@ s_on_actor_state(cp_shell_t *self, const cp_msg_actor_state_t *state)
     }
 }
 
+//  --------------------------------------------------------------------------
+//  The wall-clock offset (shell.h): every actor but its source follows
+//  CP_SHELL_CLOCK_SOURCE's "clock.offset" on a clock of its own, the
+//  event and the snapshot reply alike; the handler never sees them.
+
+static void
+s_clock_follow(cp_shell_t *self)
+{
+    if (!self->args->clock || streq(self->args->name, CP_SHELL_CLOCK_SOURCE))
+        return;
+    cp_bus_subscribe(self->bus, "clock.offset");
+    //  Level-triggered: a (re)started actor learns the offset in force.
+    cp_shell_snapshot(self, CP_SHELL_CLOCK_SOURCE, "clock");
+}
+
+//  True when msg is a clock offset, as an event or as a snapshot's part
+//  (applied unless stale, and consumed).
+static bool
+s_clock_offset(cp_shell_t *self, const cp_bus_envelope_t *env, const cp_msg_t *msg)
+{
+    if (!msg || msg->type != CP_MSG_CLOCK_OFFSET || (env->kind != CP_BUS_EVENT && env->kind != CP_BUS_PARTIAL))
+        return false;
+    if (self->args->clock && !cp_msg_stale(msg->u.clock_offset.seq, &self->clock_seen))
+        cp_clock_set_offset_ms(self->args->clock, msg->u.clock_offset.offset_ms);
+    return true;
+}
+
+//  --------------------------------------------------------------------------
+
 static int
 s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
 {
@@ -208,6 +238,9 @@ s_on_bus(zloop_t *loop, zsock_t *sock, void *arg)
     cp_msg_t *msg = cp_bus_recv(self->bus, sock, &env, &dropped);
     if (dropped)
         return 0;
+    if (s_clock_offset(self, &env, msg))
+        ;                           //  the shell's own: applied, unless stale
+    else
     if (env.kind == CP_BUS_EVENT && msg && msg->type == CP_MSG_ACTOR_STATE)
         s_on_actor_state(self, &msg->u.actor_state);
     else
@@ -257,6 +290,8 @@ cp_shell_new(zsock_t *pipe, cp_actor_args_t *args)
     zloop_reader(self->loop, cp_bus_requests(self->bus), s_on_bus, self);
     //  Who dies: requests in flight to it fail at once (s_on_actor_state).
     cp_bus_subscribe(self->bus, "sys.actor.");
+    //  Follow the central system's time (s_clock_follow).
+    s_clock_follow(self);
     return self;
 }
 

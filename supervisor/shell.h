@@ -8,7 +8,12 @@
  *   - the bus connection (events + requests), decoding into cp_msg_t;
  *   - the supervisor pipe protocol: $TERM (clean stop), $PING → $PONG
  *     (liveness), $KILL (fault injection: leave as if crashed), $HANG
- *     (fault injection: stop answering until the supervisor abandons us).
+ *     (fault injection: stop answering until the supervisor abandons us);
+ *   - the actor's clock following the central system's time: the shell
+ *     subscribes to "clock.offset", asks CP_SHELL_CLOCK_SOURCE for it at
+ *     start (snapshot scope "clock") and sets every newer offset on the
+ *     actor's own clock (args->clock), so no clock is shared by actors,
+ *     and in --split every process stamps with the same time.
  * The actor's pure core never sees any of this.
  */
 #ifndef CP_SUPERVISOR_SHELL_H
@@ -26,7 +31,7 @@ typedef struct {
     char name[CP_BUS_NAME_MAX];
     cp_bus_endpoints_t bus;
     const cp_options_t *options;   //  read-only after start
-    cp_clock_t *clock;             //  shared, thread-safe
+    cp_clock_t *clock;             //  the actor's own (the shell sets its offset)
     struct _hw_driver_t *hw;       //  the hardware (only the hw actor drives it)
     atomic_bool abandon;           //  supervisor → actor: give up an injected hang
     atomic_bool terminated;        //  shell → supervisor: left on $TERM
@@ -95,7 +100,10 @@ void cp_shell_rearm(cp_shell_t *self, int *timer_id, int64_t delay_ms, zloop_tim
 //  is restarting) or refuses, asks again every CP_SHELL_SNAPSHOT_RETRY_MS.
 //  This is how a restarted actor rebuilds from state, never from lost
 //  events. 0, or -1 when CP_SHELL_SNAPSHOTS are already in progress.
-#define CP_SHELL_SNAPSHOTS          4
+#define CP_SHELL_SNAPSHOTS          5      //  an actor's own, plus the clock's
+//  The actor that learns the central system's time and publishes it as
+//  "clock.offset" (CP_MSG_CLOCK_OFFSET); its own shell does not follow.
+#define CP_SHELL_CLOCK_SOURCE       "ocpp"
 #define CP_SHELL_SNAPSHOT_RETRY_MS  1000
 int cp_shell_snapshot(cp_shell_t *self, const char *actor, const char *scope);
 //  Final generic reply {ok, code, reason}.

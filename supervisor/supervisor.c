@@ -163,7 +163,10 @@ s_actor_start(cp_supervisor_t *self, actor_slot_t *slot)
     snprintf(slot->args->name, sizeof(slot->args->name), "%s", slot->def->name);
     slot->args->bus = self->ep;
     slot->args->options = self->options;
-    slot->args->clock = self->clock;
+    //  Its own clock: the shell sets the central system's offset on it.
+    slot->args->clock = cp_clock_new_like(self->clock);
+    if (!slot->args->clock)
+        return -1;
     slot->args->hw = self->hw;
     slot->shim->main = slot->def->main;
     slot->shim->args = slot->args;
@@ -232,6 +235,8 @@ s_actor_reap(cp_supervisor_t *self, actor_slot_t *slot)
         }
         zactor_destroy(&slot->zactor);
     }
+    if (slot->args)
+        cp_clock_destroy(&slot->args->clock);
     free(slot->args);
     free(slot->shim);
     slot->args = NULL;

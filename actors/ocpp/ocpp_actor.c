@@ -11,6 +11,13 @@
  * Registration survives a restart of this actor within one process run
  * (table ocpp_session, keyed by the run id); a new process boots afresh.
  *
+ * Time: the central system's currentTime (BootNotification.conf,
+ * Heartbeat.conf) sets this actor's clock; the offset from the host clock
+ * is published as "clock.offset" on every change and answered in every
+ * snapshot, and each other actor's shell applies it to its own clock. It
+ * is kept in table ocpp_clock for this process run, so a restarted ocpp
+ * actor (or ocpp process in --split) publishes it again at once.
+ *
  * Connection settings (the seed's OCPP settings screen: OcppEnabled,
  * CentralSystemUrl, ChargePointIdentity, AuthorizationKey, plus
  * WebSocketPingInterval) are read from the config store and applied by
@@ -23,6 +30,7 @@
 #include <assert.h>
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 #include "actors/config/config_store.h"
 #include "actors/config/ocpp_settings.h"
@@ -40,6 +48,9 @@
 #define INBOUND_TIMEOUT_MS 10000
 #define MAX_FRAME (64 * 1024)
 #define RECONFIGURE_DELAY_MS 500
+//  A currentTime within this of the offset in force is network latency,
+//  not news: not applied, published or written (flash wear).
+#define CLOCK_JITTER_MS 1000
 
 typedef struct {
     uint64_t corr;
@@ -64,6 +75,7 @@ typedef struct {
     int timer_id;
     int reconfigure_timer;         //  settings changed: reconnect when idle
     inbound_t inbound[INBOUND_MAX];
+    bool clock_synced;             //  the offset came from the central system
 } ocpp_actor_t;
 
 static int64_t s_now(ocpp_actor_t *self) { return cp_clock_mono_ms(self->clock); }
@@ -170,11 +182,59 @@ s_fx_state_changed(void *ctx)
         s_persist_session(self);
 }
 
+static cp_msg_t *
+s_clock_msg(ocpp_actor_t *self)
+{
+    cp_msg_t *msg = cp_msg_new(CP_MSG_CLOCK_OFFSET);
+    if (msg) {
+        msg->u.clock_offset.offset_ms = cp_clock_offset_ms(self->clock);
+        msg->u.clock_offset.synced = self->clock_synced;
+        msg->u.clock_offset.seq = cp_msg_seq_now();
+    }
+    return msg;
+}
+
+static void
+s_publish_clock(ocpp_actor_t *self)
+{
+    cp_msg_t *msg = s_clock_msg(self);
+    if (msg)
+        cp_shell_publish(self->shell, "clock.offset", msg);
+    cp_msg_destroy(&msg);
+}
+
+static void
+s_persist_clock(ocpp_actor_t *self)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(self->db, "INSERT OR REPLACE INTO ocpp_clock (id, run_id, offset_ms) VALUES (1, ?, ?)",
+                           -1, &stmt, NULL) != SQLITE_OK
+    ||  sqlite3_bind_text(stmt, 1, self->options->run_id, -1, SQLITE_STATIC) != SQLITE_OK
+    ||  sqlite3_bind_int64(stmt, 2, cp_clock_offset_ms(self->clock)) != SQLITE_OK
+    ||  sqlite3_step(stmt) != SQLITE_DONE)
+        //  Only a restart of this actor would miss it, until the next
+        //  Heartbeat.conf brings the time again.
+        cp_error("ocpp", "cannot persist the clock offset: %s", sqlite3_errmsg(self->db));
+    sqlite3_finalize(stmt);
+}
+
 static void
 s_fx_set_wall_clock(void *ctx, int64_t wall_ms)
 {
     ocpp_actor_t *self = ctx;
+    int64_t before = cp_clock_offset_ms(self->clock);
     cp_clock_set_wall_ms(self->clock, wall_ms);
+    int64_t after = cp_clock_offset_ms(self->clock);
+    if (self->clock_synced && llabs(after - before) < CLOCK_JITTER_MS) {
+        cp_clock_set_offset_ms(self->clock, before);
+        return;
+    }
+    self->clock_synced = true;
+    char text[32];
+    cp_clock_format(wall_ms, text, sizeof(text));
+    cp_info("ocpp", "clock set to the central system's %s (offset %lld ms)", text, (long long) after);
+    s_persist_clock(self);
+    s_publish_clock(self);
 }
 
 static void
@@ -630,9 +690,17 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
     }
     else
     if (env->kind == CP_BUS_REQUEST && msg->type == CP_MSG_SNAPSHOT_REQUEST) {
-        cp_msg_t *state = s_state_msg(self);
-        cp_shell_reply(shell, env, state, false);
-        cp_msg_destroy(&state);
+        //  Scope "clock" is a shell following the time (shell.h): the
+        //  offset only. Everyone else gets the link state and the offset.
+        if (!streq(msg->u.snapshot_request.scope, "clock")) {
+            cp_msg_t *state = s_state_msg(self);
+            cp_shell_reply(shell, env, state, false);
+            cp_msg_destroy(&state);
+        }
+        cp_msg_t *clock = s_clock_msg(self);
+        if (clock)
+            cp_shell_reply(shell, env, clock, false);
+        cp_msg_destroy(&clock);
         cp_shell_reply_status(shell, env, true, "");
     }
     else
@@ -681,6 +749,36 @@ s_restore_session(ocpp_actor_t *self)
             cp_info("ocpp", "restarted: registration Accepted earlier in this run is kept");
         }
     }
+    sqlite3_finalize(stmt);
+}
+
+//  The offset learned earlier in this process run (another run may follow
+//  a reboot that reset the host clock: its offset would be wrong).
+static void
+s_restore_clock(ocpp_actor_t *self)
+{
+    if (cp_store_exec(self->db, "CREATE TABLE IF NOT EXISTS ocpp_clock (id INTEGER PRIMARY KEY CHECK (id = 1),"
+                                " run_id TEXT NOT NULL, offset_ms INTEGER NOT NULL)") != 0)
+        return;
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(self->db, "SELECT run_id, offset_ms FROM ocpp_clock WHERE id = 1", -1, &stmt, NULL)
+        != SQLITE_OK) {
+        cp_error("ocpp", "cannot read the clock offset: %s", sqlite3_errmsg(self->db));
+        return;
+    }
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        const char *run_id = (const char *) sqlite3_column_text(stmt, 0);
+        if (run_id && streq(run_id, self->options->run_id)) {
+            cp_clock_set_offset_ms(self->clock, sqlite3_column_int64(stmt, 1));
+            self->clock_synced = true;
+            cp_info("ocpp", "restarted: the central system's time (offset %lld ms) is kept",
+                    (long long) cp_clock_offset_ms(self->clock));
+        }
+    }
+    else
+    if (rc != SQLITE_DONE)
+        cp_error("ocpp", "cannot read the clock offset: %s", sqlite3_errmsg(self->db));
     sqlite3_finalize(stmt);
 }
 
@@ -741,6 +839,7 @@ ocpp_actor(zsock_t *pipe, void *args)
     if (!self->core)
         goto done;
     s_restore_session(self);
+    s_restore_clock(self);
     cp_shell_set_handler(self->shell, s_handler, self);
     cp_bus_subscribe(cp_shell_bus(self->shell), "config.changed");
     //  The events socket exists even while OCPP is off, so switching it
@@ -755,6 +854,7 @@ ocpp_actor(zsock_t *pipe, void *args)
     zloop_reader(cp_shell_loop(self->shell), self->ws_events, s_on_ws_event, self);
     s_apply_ws_config(self);
     s_fx_state_changed(self);
+    s_publish_clock(self);          //  level-triggered: the offset in force
     s_rearm(self);
     cp_shell_run(self->shell);
 done:

@@ -17,17 +17,48 @@
 #include "supervisor/bus.h"
 #include "supervisor/store.h"
 
+//  Every actor's shell asks "ocpp" for the wall-clock offset (scope
+//  "clock", shell.h). A test peer playing ocpp has none to give: it
+//  answers that request with a bare final reply, and the test never sees
+//  it. True when msg was that request (answered).
+static inline bool
+bench_answer_clock(cp_bus_t *bus, const cp_bus_envelope_t *env, const cp_msg_t *msg)
+{
+    if (env->kind != CP_BUS_REQUEST || msg->type != CP_MSG_SNAPSHOT_REQUEST
+    ||  strcmp(msg->u.snapshot_request.scope, "clock") != 0)
+        return false;
+    cp_msg_t *reply = cp_msg_new(CP_MSG_REPLY);
+    assert_non_null(reply);
+    reply->u.reply.ok = true;
+    assert_int_equal(cp_bus_reply(bus, env, reply, true), 0);
+    cp_msg_destroy(&reply);
+    return true;
+}
+
 //  The next message on `which` (one of bus's sockets) within timeout_ms;
-//  NULL on timeout (env->kind 0).
+//  NULL on timeout (env->kind 0). Clock snapshot requests are answered
+//  and skipped (bench_answer_clock).
 static inline cp_msg_t *
 bench_recv(cp_bus_t *bus, zsock_t *which, cp_bus_envelope_t *env, int timeout_ms)
 {
-    memset(env, 0, sizeof(*env));
+    int64_t deadline = zclock_mono() + timeout_ms;
     zpoller_t *poller = zpoller_new(which, NULL);
     assert_non_null(poller);
-    void *ready = zpoller_wait(poller, timeout_ms);
+    cp_msg_t *msg = NULL;
+    while (true) {
+        memset(env, 0, sizeof(*env));
+        int64_t left = deadline - zclock_mono();
+        if (!zpoller_wait(poller, (int) (left > 0 ? left : 0)))
+            break;
+        //  NULL here is a message of its own (an unreachable notice: see
+        //  env->kind), returned as it is.
+        msg = cp_bus_recv(bus, which, env, NULL);
+        if (!msg || !bench_answer_clock(bus, env, msg))
+            break;
+        cp_msg_destroy(&msg);
+    }
     zpoller_destroy(&poller);
-    return ready ? cp_bus_recv(bus, which, env, NULL) : NULL;
+    return msg;
 }
 
 //  A fresh /tmp/test-NAME-XXXXXX state directory in dir (>= 64 bytes).

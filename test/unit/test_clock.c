@@ -145,6 +145,65 @@ test_system(void **state)
 }
 
 //  --------------------------------------------------------------------------
+//  The offset that travels between actors (clock.offset, shell.h)
+
+//  One actor learns the central system's time; another takes over the
+//  offset alone and reads the same wall time, on a clock of its own.
+static void
+test_offset_travels(void **state)
+{
+    cp_clock_t *source = cp_clock_new_system();
+    cp_clock_t *follower = cp_clock_new_like(source);
+    assert_non_null(source);
+    assert_non_null(follower);
+    assert_int_equal(cp_clock_offset_ms(source), 0);
+    const int64_t t2020 = INT64_C(1577836800000);               //  2020-01-01T00:00:00Z
+    cp_clock_set_wall_ms(source, t2020);
+    int64_t offset = cp_clock_offset_ms(source);
+    assert_true(offset < -100 * DAY_MS);
+    //  Not shared: the follower still reads host time ...
+    assert_true(cp_clock_wall_ms(follower) - s_now_ms(CLOCK_REALTIME) < 1000);
+    //  ... until it applies the offset.
+    cp_clock_set_offset_ms(follower, offset);
+    assert_int_equal(cp_clock_offset_ms(follower), offset);
+    int64_t a = cp_clock_wall_ms(source), b = cp_clock_wall_ms(follower);
+    assert_true(b - a >= 0 && b - a < 1000);
+    assert_true(b >= t2020 && b < t2020 + 60000);
+    //  Back to the host clock.
+    cp_clock_set_offset_ms(follower, 0);
+    int64_t real = s_now_ms(CLOCK_REALTIME);
+    assert_true(cp_clock_wall_ms(follower) >= real && cp_clock_wall_ms(follower) < real + 1000);
+    cp_clock_destroy(&follower);
+    cp_clock_destroy(&source);
+}
+
+static void
+test_offset_virtual(void **state)
+{
+    cp_clock_t *clock = cp_clock_new_virtual(1000, T_2025_11_26_10);
+    cp_clock_set_wall_ms(clock, T_2025_11_26_10 + 5000);
+    assert_int_equal(cp_clock_offset_ms(clock), 5000);
+    //  A clock like it reads what it reads now, without its offset, and
+    //  is advanced on its own.
+    cp_clock_t *like = cp_clock_new_like(clock);
+    assert_non_null(like);
+    assert_int_equal(cp_clock_mono_ms(like), 1000);
+    assert_int_equal(cp_clock_wall_ms(like), T_2025_11_26_10);
+    assert_int_equal(cp_clock_offset_ms(like), 0);
+    cp_clock_set_offset_ms(like, cp_clock_offset_ms(clock));
+    assert_int_equal(cp_clock_wall_ms(like), T_2025_11_26_10 + 5000);
+    cp_clock_advance(clock, 10);
+    assert_int_equal(cp_clock_wall_ms(clock), T_2025_11_26_10 + 5010);
+    assert_int_equal(cp_clock_wall_ms(like), T_2025_11_26_10 + 5000);
+    //  The offset survives advancing, and setting it moves wall time only.
+    cp_clock_set_offset_ms(clock, -1000);
+    assert_int_equal(cp_clock_wall_ms(clock), T_2025_11_26_10 + 10 - 1000);
+    assert_int_equal(cp_clock_mono_ms(clock), 1010);
+    cp_clock_destroy(&like);
+    cp_clock_destroy(&clock);
+}
+
+//  --------------------------------------------------------------------------
 //  Format and parse
 
 static void
@@ -309,6 +368,8 @@ main(void)
         cmocka_unit_test(test_virtual),
         cmocka_unit_test(test_virtual_threads),
         cmocka_unit_test(test_system),
+        cmocka_unit_test(test_offset_travels),
+        cmocka_unit_test(test_offset_virtual),
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_parse_accepts),
