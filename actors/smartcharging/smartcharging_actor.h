@@ -32,7 +32,7 @@
 #define SC_ACTOR_RETRY_MS         1000          //  offer retry
 #define SC_ACTOR_HORIZON_S        (8 * 86400)   //  look-ahead for the next change
 //  Longest the timer sleeps even when nothing is scheduled: a guard against
-//  the wall clock being set (cp_clock_set_wall_ms), not a poll.
+//  the wall clock being set (clock.offset, applied by the shell), not a poll.
 #define SC_ACTOR_MAX_SLEEP_MS     (3600 * 1000)
 
 void smartcharging_actor(zsock_t *pipe, void *args);
