@@ -19,7 +19,7 @@
  *                  gathered into the StopTransaction's transactionData.
  *   availability   ChangeAvailability's persistent choice per connector.
  *   reservations   ReserveNow reservations, with their expiry in wall ms.
- * (The outbox, tx_outbox and tx_outbox_ids, is outbox.h's.)
+ * (The outbox, tx_outbox, tx_outbox_ids and tx_outbox_dead, is outbox.h's.)
  *
  * Reads that feed writes (recovery, queueing stops) return rows into the
  * caller's arrays and finish the read before returning: a write on a
