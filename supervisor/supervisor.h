@@ -1,8 +1,10 @@
 /* supervisor.h — the actor runtime: owns the bus, starts the actors,
- * watches their liveness, restarts what faults (one-for-one, with an
- * intensity limit past which it escalates by exiting non-zero), answers
- * cpctl on the control endpoint, and keeps the status snapshot that
- * `cpctl status` prints.
+ * watches their liveness and the broker's, and restarts what faults under
+ * the supervision policy (policy.h: per-actor and global restart limits,
+ * back-off, criticality — past a limit it escalates by exiting non-zero,
+ * or leaves a non-critical actor down). It answers cpctl on the control
+ * endpoint (control.h) with the status it keeps (status.h) and carries out
+ * the Reset the central system asks for (reset.h).
  */
 #ifndef CP_SUPERVISOR_SUPERVISOR_H
 #define CP_SUPERVISOR_SUPERVISOR_H
