@@ -24,6 +24,12 @@
  * meanwhile — every deadline moves by the stall instead of every actor
  * being declared hung at once.
  *
+ * The status page's thread (gateway/httpd.c) beats every HTTPD_BEAT_MS;
+ * one that ended is restarted under the policy (not critical: past its
+ * limit it is left down and retried later), one that stops beating is
+ * reported stuck and left alone — it serves nothing charging needs, and a
+ * thread cannot be killed.
+ *
  * The broker (bus.c) is watched the same way: its thread ending is seen on
  * its pipe, and a request the supervisor sends itself through it every
  * tick must come back within liveness_ms. Over ipc:// or tcp:// a new
@@ -34,6 +40,7 @@
 #include "supervisor/supervisor.h"
 
 #include <assert.h>
+#include "gateway/httpd.h"
 #include <string.h>
 #include <unistd.h>
 #include "supervisor/actor_proc.h"
@@ -51,8 +58,10 @@
 #define STOP_GRACE_MS 3000
 //  A tick later than this was a stall of the whole process, discounted.
 #define STALL_MS 500
-//  The broker's entry in the policy follows the actors'.
+//  The broker's and the status page's entries in the policy follow the
+//  actors'; the status page is not critical (charging never needs it).
 #define BROKER_NAME "broker"
+#define HTTPD_NAME "statuspage"
 #define PROBE_SCOPE "broker-liveness"
 
 typedef enum {
@@ -93,6 +102,12 @@ struct _cp_supervisor_t {
     int broker_restarts;
     uint64_t probe_corr;           //  the broker liveness probe in flight (0: none)
     int64_t broker_pong;           //  when the broker last routed the probe
+    httpd_t *httpd;                //  the status page (NULL: none served; not owned)
+    actor_state_t httpd_state;
+    int httpd_restarts;
+    uint64_t httpd_beats;          //  its heartbeat count last seen ...
+    int64_t httpd_beat_at;         //  ... and when it last moved
+    int64_t httpd_start_at;        //  WAITING / DEGRADED: when it serves again
     cp_bus_t *bus;
     cp_control_t *control;
     cp_status_t *status;
@@ -111,6 +126,75 @@ s_escalate(cp_supervisor_t *self)
 {
     self->exit_code = 1;
     self->stopping = true;
+}
+
+//  --------------------------------------------------------------------------
+//  The status page
+
+static int
+s_httpd_index(void)
+{
+    return cp_actor_def_count + 1;
+}
+
+static void
+s_httpd_fault(cp_supervisor_t *self, const char *why)
+{
+    int64_t now = cp_clock_mono_ms(self->clock);
+    cp_policy_decision_t d = cp_policy_fault(self->policy, s_httpd_index(), now);
+    if (d.action == CP_POLICY_ESCALATE) {
+        cp_error("supervisor", "the status page %s: %s: escalating (exit 1)", why, d.why);
+        s_escalate(self);
+        return;
+    }
+    self->httpd_state = d.action == CP_POLICY_DEGRADE ? ACTOR_DEGRADED : ACTOR_WAITING;
+    self->httpd_start_at = d.at_ms;
+    if (d.action == CP_POLICY_DEGRADE)
+        cp_error("supervisor", "the status page %s: %s after %d restarts: degraded, charging goes on; retried in %lld s",
+                 why, d.why, d.recent, (long long) ((d.at_ms - now) / 1000));
+    else
+        cp_warn("supervisor", "the status page %s: serving again in %lld ms", why, (long long) (d.at_ms - now));
+}
+
+static void
+s_httpd_restart(cp_supervisor_t *self, int64_t now)
+{
+    char err[256];
+    self->httpd_restarts++;
+    if (httpd_restart(self->httpd, err, sizeof(err)) != 0) {
+        char why[300];
+        snprintf(why, sizeof(why), "cannot serve again (%s)", err);
+        s_httpd_fault(self, why);
+        return;
+    }
+    self->httpd_state = ACTOR_RUNNING;
+    self->httpd_beats = httpd_beats(self->httpd);
+    self->httpd_beat_at = now;
+}
+
+static void
+s_httpd_tick(cp_supervisor_t *self, int64_t now)
+{
+    if (!self->httpd || (self->httpd_state != ACTOR_RUNNING && self->httpd_state != ACTOR_HUNG))
+        return;
+    if (httpd_exited(self->httpd)) {
+        s_httpd_fault(self, "thread ended");
+        return;
+    }
+    uint64_t beats = httpd_beats(self->httpd);
+    if (beats != self->httpd_beats) {
+        if (self->httpd_state == ACTOR_HUNG)
+            cp_warn("supervisor", "the status page thread beats again after a stall");
+        self->httpd_state = ACTOR_RUNNING;
+        self->httpd_beats = beats;
+        self->httpd_beat_at = now;
+    }
+    else
+    if (self->httpd_state == ACTOR_RUNNING && now - self->httpd_beat_at > self->options->liveness_ms) {
+        cp_error("supervisor", "the status page thread is stuck (no heartbeat for %d ms): a thread cannot be "
+                 "killed, and charging does not need it: left alone", self->options->liveness_ms);
+        self->httpd_state = ACTOR_HUNG;
+    }
 }
 
 //  --------------------------------------------------------------------------
@@ -341,6 +425,12 @@ s_actor_due_starts(cp_supervisor_t *self, int64_t now)
             s_actor_restart_now(self, slot);
         }
     }
+    if (self->httpd && (self->httpd_state == ACTOR_WAITING || self->httpd_state == ACTOR_DEGRADED)
+    &&  now >= self->httpd_start_at && !self->stopping) {
+        if (self->httpd_state == ACTOR_DEGRADED)
+            cp_policy_retry(self->policy, s_httpd_index(), now);
+        s_httpd_restart(self, now);
+    }
 }
 
 static actor_slot_t *
@@ -404,6 +494,7 @@ s_discount_stall(cp_supervisor_t *self, int64_t late)
             slot->hung_at += late;
     }
     self->broker_pong += late;
+    self->httpd_beat_at += late;
 }
 
 static void
@@ -458,18 +549,6 @@ s_bus_inproc(const cp_supervisor_t *self)
     return strncmp(self->ep.req, "inproc://", 9) == 0;
 }
 
-//  An ipc:// endpoint's socket file is removed by the old broker's socket
-//  when it closes, asynchronously: wait for that (bounded) before binding
-//  a new one, or the late removal would delete the new broker's file.
-static void
-s_wait_unbound(const char *endpoint)
-{
-    if (strncmp(endpoint, "ipc://", 6) != 0)
-        return;
-    for (int waited = 0; waited < 1000 && access(endpoint + 6, F_OK) == 0; waited += 10)
-        zclock_sleep(10);
-}
-
 static int
 s_broker_start(cp_supervisor_t *self)
 {
@@ -506,10 +585,10 @@ s_broker_fault(cp_supervisor_t *self, const char *why)
     }
     cp_warn("supervisor", "the bus broker %s: restarting it (peers reconnect over %s)", why, self->ep.req);
     zpoller_remove(self->poller, self->broker);
+    //  A new ipc:// listener replaces the old socket file (libzmq unlinks
+    //  a stale one before binding); should the restart not route after
+    //  all, the next probes time out and the supervisor escalates.
     zactor_destroy(&self->broker);
-    s_wait_unbound(self->ep.pub);
-    s_wait_unbound(self->ep.sub);
-    s_wait_unbound(self->ep.req);
     self->broker_restarts++;
     if (s_broker_start(self) != 0) {
         cp_error("supervisor", "cannot restart the bus broker: escalating (exit 1)");
@@ -648,6 +727,8 @@ s_host_status(void *ctx)
     //  The supervisor's own threads, watched like the actors.
     json_t *services = json_array();
     s_actor_row(services, BROKER_NAME, self->broker ? "running" : "stopped", self->broker_restarts);
+    if (self->httpd)
+        s_actor_row(services, HTTPD_NAME, s_state_name(self->httpd_state), self->httpd_restarts);
     json_object_set_new(root, "services", services);
     json_object_set_new(root, "busDropped", json_integer((json_int_t) cp_bus_dropped(self->bus)));
     return root;
@@ -665,8 +746,11 @@ s_host_actor_list(void *ctx, char *text, size_t size)
                                  slot->def->critical ? "" : " (non-critical)");
     }
     if (len < size)
-        snprintf(text + len, size - len, "%-12s %-10s restarts=%d (bus)\n", BROKER_NAME,
-                 self->broker ? "running" : "stopped", self->broker_restarts);
+        len += (size_t) snprintf(text + len, size - len, "%-12s %-10s restarts=%d (bus)\n", BROKER_NAME,
+                                 self->broker ? "running" : "stopped", self->broker_restarts);
+    if (self->httpd && len < size)
+        snprintf(text + len, size - len, "%-12s %-10s restarts=%d (non-critical)\n", HTTPD_NAME,
+                 s_state_name(self->httpd_state), self->httpd_restarts);
 }
 
 static int
@@ -681,6 +765,14 @@ s_host_actor_fault(void *ctx, const char *name, const char *fault, char *reason,
         }
         //  Its thread leaves as if it had failed; the supervisor sees it end.
         zstr_send(self->broker, "$TERM");
+        return 0;
+    }
+    if (streq(name, HTTPD_NAME) && self->httpd) {
+        if (!kill || self->httpd_state != ACTOR_RUNNING) {
+            snprintf(reason, size, kill ? "the status page is not running" : "the status page cannot be hung on purpose (only killed)");
+            return 1;
+        }
+        httpd_inject_exit(self->httpd);
         return 0;
     }
     actor_slot_t *slot = s_actor_find(self, name);
@@ -720,7 +812,7 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
         free(self);
         return NULL;
     }
-    self->policy = cp_policy_new(&policy, cp_actor_def_count + 1);
+    self->policy = cp_policy_new(&policy, cp_actor_def_count + 2);
     self->reset = cp_reset_new();
     if (!self->policy || !self->reset || s_broker_start(self) != 0
     ||  !(self->bus = cp_bus_new(&self->ep, "supervisor"))
@@ -738,6 +830,7 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
     }
     self->poller = zpoller_new(cp_control_socket(self->control), cp_bus_events(self->bus),
                                cp_bus_requests(self->bus), self->broker, NULL);
+    cp_policy_set_critical(self->policy, s_httpd_index(), false);
     for (int i = 0; i < cp_actor_def_count && i < MAX_ACTORS; i++) {
         cp_policy_set_critical(self->policy, i, cp_actor_defs[i].critical);
         //  Split mode: safety is a thread of the hw process (actor_proc.c).
@@ -789,6 +882,16 @@ cp_supervisor_destroy(cp_supervisor_t **self_p)
     *self_p = NULL;
 }
 
+void
+cp_supervisor_watch_httpd(cp_supervisor_t *self, httpd_t *httpd)
+{
+    assert(self);
+    self->httpd = httpd;
+    self->httpd_state = ACTOR_RUNNING;
+    self->httpd_beats = httpd ? httpd_beats(httpd) : 0;
+    self->httpd_beat_at = cp_clock_mono_ms(self->clock);
+}
+
 //  How long the loop may sleep: until the tick, a restart or the reset.
 static int
 s_timeout(cp_supervisor_t *self, int64_t now)
@@ -799,6 +902,9 @@ s_timeout(cp_supervisor_t *self, int64_t now)
         if ((slot->state == ACTOR_WAITING || slot->state == ACTOR_DEGRADED) && slot->start_at < next)
             next = slot->start_at;
     }
+    if (self->httpd && (self->httpd_state == ACTOR_WAITING || self->httpd_state == ACTOR_DEGRADED)
+    &&  self->httpd_start_at < next)
+        next = self->httpd_start_at;
     if (cp_reset_at(self->reset) < next)
         next = cp_reset_at(self->reset);
     return next > now ? (int) (next - now) : 0;
@@ -848,6 +954,8 @@ cp_supervisor_run(cp_supervisor_t *self)
             s_liveness_tick(self, now);
             if (!self->stopping)
                 s_broker_tick(self, now);
+            if (!self->stopping)
+                s_httpd_tick(self, now);
             cp_control_expire(self->control);
             cp_status_tick(self->status);
         }

@@ -21,6 +21,10 @@ typedef struct _cp_supervisor_t cp_supervisor_t;
 cp_supervisor_t *cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *hw,
                                    char *err, size_t err_size);
 void cp_supervisor_destroy(cp_supervisor_t **self_p);
+//  Watch the status page's thread too (gateway/httpd.h; not owned: main
+//  destroys it after the supervisor has stopped running).
+struct _httpd_t;
+void cp_supervisor_watch_httpd(cp_supervisor_t *self, struct _httpd_t *httpd);
 //  Runs until SIGTERM/SIGINT (returns 0), escalation (returns 1) or a
 //  Hard Reset (returns CP_EXIT_HARD_RESET).
 int cp_supervisor_run(cp_supervisor_t *self);

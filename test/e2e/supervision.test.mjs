@@ -18,12 +18,13 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Controller, runChargepointd } from './lib/controller.mjs';
 import {
-  artifactName, startPair, waitBooted, statusNotification, actor, connector, isCallIn,
+  artifactName, startPair, waitBooted, statusNotification, actor, connector, isCallIn, freePort,
 } from './lib/harness.mjs';
 
 const HERE = import.meta.url;
 
 const tx = (s) => connector(s, 1)?.transaction ?? null;
+const service = (s, name) => (s?.services ?? []).find((a) => a.name === name);
 const calls = (csms, action, since = 0) => csms.frames.slice(since).filter((f) => isCallIn(f, action));
 
 // A booted pair with a confirmed session charging on connector 1. Resolves the pair, the
@@ -163,6 +164,53 @@ test('restart intensity exceeded: the supervisor escalates with exit 1', async (
   assert.ok(result, 'the controller exits after the third restart within the period');
   assert.equal(result.code, 1, 'escalation exits with code 1');
   assert.match(cp.logs(), /escalat/i);
+});
+
+test('the status page thread is supervised: a thread that ends is restarted and serves again', async (t) => {
+  const port = await freePort();
+  const { cp } = await startPair(t, HERE, { cp: { http: `127.0.0.1:${port}` } });
+  await waitBooted(cp);
+  assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 200);
+  assert.equal(service(await cp.status(), 'statuspage')?.state, 'running');
+  assert.equal((await cp.cpctl('actor', 'kill', 'statuspage')).code, 0);
+  await cp.waitStatus((s) => service(s, 'statuspage')?.restarts === 1 && service(s, 'statuspage')?.state === 'running',
+    10000, 'status page restarted');
+  assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 200, 'the page is served again');
+  assert.match((await cp.cpctlOk('actor', 'list')).stdout, /^statuspage\s+running\s+restarts=1/m);
+  assert.equal(cp.running, true);
+});
+
+test('the broker is supervised: over inproc:// its end escalates (exit 1) with a clear reason', async (t) => {
+  const { cp } = await startPair(t, HERE);
+  await waitBooted(cp);
+  assert.equal(service(await cp.status(), 'broker')?.state, 'running');
+  assert.equal((await cp.cpctl('actor', 'kill', 'broker')).code, 0);
+  const result = await Promise.race([cp.exited, sleep(10000).then(() => null)]);
+  assert.ok(result, 'the controller exits when the broker thread ends');
+  assert.equal(result.code, 1);
+  assert.match(cp.logs(), /the bus broker thread ended: over inproc:\/\/ the actors cannot reconnect .* escalating \(exit 1\)/);
+});
+
+test('the broker is supervised: over ipc:// it is restarted and the bus works again', async (t) => {
+  const busDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cp-bus-'));
+  t.after(() => fs.rmSync(busDir, { recursive: true, force: true }));
+  const { csms, cp } = await startPair(t, HERE, { cp: { extraArgs: ['--bus', `ipc://${busDir}/bus`] } });
+  await waitBooted(cp);
+  await csms.waitFor(statusNotification(1, 'Available'), 10000);
+  assert.equal((await cp.cpctl('actor', 'kill', 'broker')).code, 0);
+  await cp.waitStatus((s) => service(s, 'broker')?.restarts === 1, 10000, 'broker restarted');
+  // Requests (cpctl → hw) and events (hw → transaction → ocpp) cross the new broker once the
+  // peers have reconnected (ZeroMQ does it by itself within its reconnect interval).
+  const since = csms.mark();
+  const deadline = Date.now() + 5000;
+  let plug;
+  while ((plug = await cp.cpctl('plug', '1')).code !== 0 && Date.now() < deadline) await sleep(100);
+  assert.equal(plug.code, 0, `plug through the new broker: ${plug.stderr}`);
+  await csms.waitFor(statusNotification(1, 'Preparing'), 15000, since);
+  // And it stays up: its liveness probe keeps being answered.
+  await cp.expectNever((s) => service(s, 'broker')?.state !== 'running', 5000, 'broker not running');
+  assert.equal(cp.running, true);
+  assert.match(cp.logs(), /bus broker restarted in \d+ ms/);
 });
 
 test('the bus runs over ipc:// endpoints with no code change', async (t) => {
