@@ -77,7 +77,7 @@ typedef struct {
     cp_actor_args_t *args;
 } shim_args_t;
 
-typedef struct {
+typedef struct _actor_slot_t {
     const cp_actor_def_t *def;
     int index;                     //  in cp_actor_defs and the policy
     zactor_t *zactor;              //  thread mode
@@ -91,6 +91,9 @@ typedef struct {
     int64_t hung_at;
     int64_t start_at;              //  WAITING / DEGRADED: when it starts again
     int64_t down_at;               //  when it went down (0: serving), for the restart latency
+    //  Split mode: the actor runs as a thread inside this other actor's
+    //  process (safety in hw, actor_proc.h), reached through its pipe.
+    struct _actor_slot_t *host;
 } actor_slot_t;
 
 struct _cp_supervisor_t {
@@ -211,11 +214,27 @@ s_actor_shim(zsock_t *pipe, void *arg)
     zstr_send(pipe, atomic_load(&shim->args->terminated) ? "$BYE" : "$DIED");
 }
 
-//  The socket to talk to an actor: its zactor, or its process's pipe.
+//  The socket an actor is heard on: its zactor, its process's pipe, or
+//  its host process's pipe.
 static void *
 s_pipe(const actor_slot_t *slot)
 {
+    if (slot->host)
+        return slot->host->proc.pipe;
     return slot->zactor ? (void *) slot->zactor : (void *) slot->proc.pipe;
+}
+
+//  Send a pipe command ($PING, $KILL, $HANG, $START) to an actor; a guest
+//  gets it through its host, prefixed.
+static void
+s_send(const actor_slot_t *slot, const char *cmd)
+{
+    void *pipe = s_pipe(slot);
+    if (!pipe)
+        return;
+    if (slot->host)
+        zstr_sendm(pipe, CP_PROC_GUEST);
+    zstr_send(pipe, cmd);
 }
 
 static const char *
@@ -260,12 +279,55 @@ s_actor_running(cp_supervisor_t *self, actor_slot_t *slot)
     slot->last_pong = cp_clock_mono_ms(self->clock);
     slot->hung_at = 0;
     s_announce(self, slot, "running");
-    zstr_send(s_pipe(slot), "$PING");
+    s_send(slot, "$PING");
+}
+
+//  A host process started: its guests started with it (again, unless this
+//  is their first start).
+static void
+s_guests_running(cp_supervisor_t *self, actor_slot_t *host)
+{
+    for (int i = 0; i < self->actor_count; i++) {
+        actor_slot_t *guest = &self->actors[i];
+        if (guest->host == host) {
+            if (guest->state != ACTOR_RUNNING && host->restarts > 0)
+                guest->restarts++;
+            cp_info("supervisor", "actor %s started in %s's process %d (restarts %d)", guest->def->name,
+                    host->def->name, (int) host->proc.pid, guest->restarts);
+            s_actor_running(self, guest);
+        }
+    }
+}
+
+//  A host process went down: its guests with it.
+static void
+s_guests_down(cp_supervisor_t *self, actor_slot_t *host)
+{
+    for (int i = 0; i < self->actor_count; i++) {
+        actor_slot_t *guest = &self->actors[i];
+        if (guest->host == host && guest->state == ACTOR_RUNNING) {
+            s_announce(self, guest, "down");
+            guest->state = ACTOR_STOPPED;
+            guest->down_at = cp_clock_mono_ms(self->clock);
+        }
+    }
 }
 
 static int
 s_actor_start(cp_supervisor_t *self, actor_slot_t *slot)
 {
+    if (slot->host) {
+        //  A thread of its host's process: the host's relay starts it.
+        if (slot->host->state != ACTOR_RUNNING) {
+            slot->state = ACTOR_STOPPED;    //  it starts with its host
+            return 0;
+        }
+        s_send(slot, "$START");
+        cp_info("supervisor", "actor %s started in %s's process (restarts %d)", slot->def->name,
+                slot->host->def->name, slot->restarts);
+        s_actor_running(self, slot);
+        return 0;
+    }
     if (self->options->split) {
         if (cp_proc_spawn(&slot->proc, self->options, slot->def->name) != 0)
             return -1;
@@ -273,6 +335,7 @@ s_actor_start(cp_supervisor_t *self, actor_slot_t *slot)
         cp_info("supervisor", "actor %s started as process %d (restarts %d)", slot->def->name,
                 (int) slot->proc.pid, slot->restarts);
         s_actor_running(self, slot);
+        s_guests_running(self, slot);
         return 0;
     }
     slot->args = calloc(1, sizeof(cp_actor_args_t));
@@ -379,6 +442,7 @@ s_actor_fault(cp_supervisor_t *self, actor_slot_t *slot, const char *why)
     if (slot->state != ACTOR_HUNG)          //  a hung one was announced down already
         s_announce(self, slot, "down");
     slot->down_at = now;
+    s_guests_down(self, slot);
     if (!s_actor_reap(self, slot))
         return;                             //  escalating
     cp_policy_decision_t d = cp_policy_fault(self->policy, slot->index, now);
@@ -443,13 +507,9 @@ s_actor_find(cp_supervisor_t *self, const char *name)
 }
 
 static void
-s_on_actor_pipe(cp_supervisor_t *self, actor_slot_t *slot)
+s_on_actor_command(cp_supervisor_t *self, actor_slot_t *slot, const char *cmd)
 {
-    zmsg_t *msg = zmsg_recv(s_pipe(slot));
-    if (!msg)
-        return;
-    char *cmd = zmsg_popstr(msg);
-    if (cmd && streq(cmd, "$PONG")) {
+    if (streq(cmd, "$PONG")) {
         int64_t now = cp_clock_mono_ms(self->clock);
         slot->last_pong = now;
         if (slot->down_at && slot->state == ACTOR_RUNNING) {
@@ -466,13 +526,34 @@ s_on_actor_pipe(cp_supervisor_t *self, actor_slot_t *slot)
         }
     }
     else
-    if (cmd && streq(cmd, "$DIED")) {
+    if (streq(cmd, "$DIED") && (slot->state == ACTOR_RUNNING || slot->state == ACTOR_HUNG)) {
         slot->exited = true;
         s_actor_fault(self, slot, slot->state == ACTOR_HUNG ? "hung and gave up" : "died");
     }
     else
-    if (cmd && streq(cmd, "$BYE"))
+    if (streq(cmd, "$BYE"))
         slot->exited = true;
+}
+
+//  A message on an actor's pipe; on a host's, maybe its guest's.
+static void
+s_on_actor_pipe(cp_supervisor_t *self, actor_slot_t *slot)
+{
+    zmsg_t *msg = zmsg_recv(s_pipe(slot));
+    if (!msg)
+        return;
+    char *cmd = zmsg_popstr(msg);
+    if (cmd && streq(cmd, CP_PROC_GUEST)) {
+        zstr_free(&cmd);
+        cmd = zmsg_popstr(msg);
+        for (int i = 0; i < self->actor_count; i++)
+            if (self->actors[i].host == slot) {
+                slot = &self->actors[i];
+                break;
+            }
+    }
+    if (cmd)
+        s_on_actor_command(self, slot, cmd);
     zstr_free(&cmd);
     zmsg_destroy(&msg);
 }
@@ -503,12 +584,30 @@ s_liveness_tick(cp_supervisor_t *self, int64_t now)
     for (int i = 0; i < self->actor_count && !self->stopping; i++) {
         actor_slot_t *slot = &self->actors[i];
         char why[64];
-        if (self->options->split && (slot->state == ACTOR_RUNNING || slot->state == ACTOR_HUNG)
+        if (self->options->split && !slot->host && (slot->state == ACTOR_RUNNING || slot->state == ACTOR_HUNG)
         &&  cp_proc_exited(&slot->proc, why, sizeof(why))) {
             s_actor_fault(self, slot, why);
             continue;
         }
         bool overdue = now - slot->last_pong > self->options->liveness_ms;
+        if (slot->state == ACTOR_RUNNING && overdue && slot->host) {
+            //  A thread cannot be killed, its process can: the host goes
+            //  down with it and both come back (the next tick sees the
+            //  host gone). It counts as this actor's fault.
+            cp_warn("supervisor", "actor %s (a thread of %s's process %d) missed its liveness deadline (%d ms): "
+                    "killing that process", slot->def->name, slot->host->def->name, (int) slot->host->proc.pid,
+                    self->options->liveness_ms);
+            cp_proc_kill(&slot->host->proc);
+            s_announce(self, slot, "down");
+            slot->state = ACTOR_STOPPED;
+            slot->down_at = now;
+            cp_policy_decision_t d = cp_policy_fault(self->policy, slot->index, now);
+            if (d.action == CP_POLICY_ESCALATE) {
+                cp_error("supervisor", "actor %s: %s: escalating (exit 1)", slot->def->name, d.why);
+                s_escalate(self);
+            }
+        }
+        else
         if (slot->state == ACTOR_RUNNING && overdue && self->options->split) {
             //  A process can be killed: no need to wait or escalate.
             cp_warn("supervisor", "actor %s (process %d) missed its liveness deadline (%d ms): killing it",
@@ -527,7 +626,7 @@ s_liveness_tick(cp_supervisor_t *self, int64_t now)
         }
         else
         if (slot->state == ACTOR_RUNNING)
-            zstr_send(s_pipe(slot), "$PING");
+            s_send(slot, "$PING");
         else
         if (slot->state == ACTOR_HUNG && now - slot->hung_at > HANG_GRACE_MS) {
             cp_error("supervisor", "actor %s is stuck and cannot be reclaimed: escalating (exit 1)",
@@ -682,8 +781,8 @@ s_soft_reset(cp_supervisor_t *self)
     cp_info("supervisor", "Soft reset: restarting every actor");
     for (int i = 0; i < self->actor_count && !self->stopping; i++) {
         actor_slot_t *slot = &self->actors[i];
-        if (slot->state == ACTOR_HUNG)
-            continue;                       //  on its way out already
+        if (slot->state == ACTOR_HUNG || slot->host)
+            continue;                       //  on its way out already; a guest restarts with its host
         if (slot->state == ACTOR_RUNNING) {
             s_announce(self, slot, "down");
             if (!s_actor_reap(self, slot))
@@ -701,7 +800,7 @@ s_soft_reset(cp_supervisor_t *self)
 //  --------------------------------------------------------------------------
 //  What cpctl asks of the supervisor (control.h)
 
-static void
+static json_t *
 s_actor_row(json_t *actors, const char *name, const char *state, int restarts)
 {
     json_t *a = json_object();
@@ -709,6 +808,7 @@ s_actor_row(json_t *actors, const char *name, const char *state, int restarts)
     json_object_set_new(a, "state", json_string(state));
     json_object_set_new(a, "restarts", json_integer(restarts));
     json_array_append_new(actors, a);
+    return a;
 }
 
 static json_t *
@@ -721,7 +821,13 @@ s_host_status(void *ctx)
     json_t *actors = json_array();
     for (int i = 0; i < self->actor_count; i++) {
         const actor_slot_t *slot = &self->actors[i];
-        s_actor_row(actors, slot->def->name, s_state_name(slot->state), slot->restarts);
+        json_t *row = s_actor_row(actors, slot->def->name, s_state_name(slot->state), slot->restarts);
+        //  --split: where it runs — its own process, or a thread of another's.
+        if (slot->host)
+            json_object_set_new(row, "in", json_string(slot->host->def->name));
+        else
+        if (self->options->split && slot->proc.pid > 0)
+            json_object_set_new(row, "pid", json_integer(slot->proc.pid));
     }
     json_object_set_new(root, "actors", actors);
     //  The supervisor's own threads, watched like the actors.
@@ -784,10 +890,10 @@ s_host_actor_fault(void *ctx, const char *name, const char *fault, char *reason,
         snprintf(reason, size, "actor %.40s is not running", name);
         return 1;
     }
-    if (self->options->split && kill)
+    if (self->options->split && kill && !slot->host)
         cp_proc_kill(&slot->proc);          //  a real crash
     else
-        zstr_send(s_pipe(slot), kill ? "$KILL" : "$HANG");
+        s_send(slot, kill ? "$KILL" : "$HANG");
     return 0;
 }
 
@@ -833,12 +939,17 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
     cp_policy_set_critical(self->policy, s_httpd_index(), false);
     for (int i = 0; i < cp_actor_def_count && i < MAX_ACTORS; i++) {
         cp_policy_set_critical(self->policy, i, cp_actor_defs[i].critical);
-        //  Split mode: safety is a thread of the hw process (actor_proc.c).
-        if (options->split && streq(cp_actor_defs[i].name, "safety"))
-            continue;
         actor_slot_t *slot = &self->actors[self->actor_count++];
         slot->def = &cp_actor_defs[i];
         slot->index = i;
+        slot->state = ACTOR_STOPPED;
+    }
+    //  Split mode: safety is a thread of the hw process (actor_proc.h).
+    actor_slot_t *guest = s_actor_find(self, CP_PROC_GUEST_ACTOR);
+    if (options->split && guest)
+        guest->host = s_actor_find(self, CP_PROC_GUEST_HOST);
+    for (int i = 0; i < self->actor_count; i++) {
+        actor_slot_t *slot = &self->actors[i];
         if (s_actor_start(self, slot) != 0) {
             snprintf(err, err_size, "cannot start actor %s", slot->def->name);
             cp_supervisor_destroy(&self);
@@ -932,7 +1043,7 @@ cp_supervisor_run(cp_supervisor_t *self)
         else
         if (which) {
             for (int i = 0; i < self->actor_count; i++)
-                if (s_pipe(&self->actors[i]) && which == s_pipe(&self->actors[i])) {
+                if (!self->actors[i].host && s_pipe(&self->actors[i]) && which == s_pipe(&self->actors[i])) {
                     s_on_actor_pipe(self, &self->actors[i]);
                     break;
                 }

@@ -275,7 +275,10 @@ test('--split: every actor in its own process; a killed or hung actor process is
   // One process per actor besides the supervisor, each running the same program.
   const children = fs.readFileSync(`/proc/${cp.pid}/task/${cp.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
   const status = await cp.status();
-  assert.equal(children.length, status.actors.length, `one process per actor (${children.join(',')})`);
+  const processes = status.actors.filter((a) => a.pid);
+  assert.equal(children.length, processes.length, `one process per actor (${children.join(',')})`);
+  assert.deepEqual(children.map(Number).sort(), processes.map((a) => a.pid).sort());
+  assert.equal(actor(status, 'safety')?.in, 'hw', 'safety runs inside the hw process');
   for (const pid of children) {
     const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     assert.ok(cmd.includes('--actor'), `child ${pid} is an actor process: ${cmd.join(' ')}`);
@@ -300,4 +303,29 @@ test('--split: every actor in its own process; a killed or hung actor process is
   await csms.waitFor((f) => f.dir === 'in' && f.msg?.[2] === 'StopTransaction', 10000, since);
   assert.equal(await cp.stop(), 0, 'clean shutdown of the supervisor and its actor processes');
   for (const pid of children) assert.ok(!fs.existsSync(`/proc/${pid}`) || fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'), `actor process ${pid} gone`);
+});
+
+test('--split: safety, a thread of the hw process, is supervised there (kill, hang, list)', async (t) => {
+  const { csms, cp } = await startPair(t, HERE, { cp: { extraArgs: ['--split'] } });
+  await waitBooted(cp);
+  await csms.waitFor(statusNotification(1, 'Available'), 10000);
+  assert.match((await cp.cpctlOk('actor', 'list')).stdout, /^safety\s+running\s+restarts=0/m);
+  // Its thread leaves as if it had crashed: the supervisor has the hw process start it again.
+  await killAndWaitBack(cp, 'safety', 10000);
+  assert.equal(actor(await cp.status(), 'hw').restarts, 0, 'the hw process itself was not restarted');
+  // And the restarted safety approves the contactor: energy flows.
+  const since = csms.mark();
+  await cp.cpctlOk('plug', '1');
+  await cp.cpctlOk('swipe', 'SPLIT-SAFE');
+  await csms.waitFor('StartTransaction', 15000, since);
+  await cp.cpctlOk('ev', '1', 'charge');
+  await cp.waitStatus((s) => connector(s, 1).contactor === true && connector(s, 1).powerW > 0, 15000,
+    'charging with the restarted safety thread');
+  // A hung thread cannot be killed; its process can: hw and safety come back together.
+  assert.equal((await cp.cpctl('actor', 'hang', 'safety')).code, 0);
+  await cp.waitStatus((s) => actor(s, 'safety')?.restarts === 2 && actor(s, 'safety')?.state === 'running'
+    && actor(s, 'hw')?.restarts === 1 && actor(s, 'hw')?.state === 'running', 20000,
+    'hw process replaced with its safety thread');
+  assert.match(cp.logs(), /actor safety \(a thread of hw's process \d+\) missed its liveness deadline/);
+  assert.equal(cp.running, true, 'no escalation');
 });
