@@ -1,6 +1,7 @@
-/* supervisor.c — see supervisor.h. The lifecycle of the actors and of the
- * bus broker; what to do on a fault is policy.c, the status cache
- * status.c, the cpctl commands control.c, the Reset schedule reset.c.
+/* supervisor.c — see supervisor.h. The lifecycle of the actors; what to
+ * do on a fault is policy.c, the broker and the status page services.c,
+ * the status cache status.c, the cpctl commands control.c, the Reset
+ * schedule reset.c.
  *
  * Single-threaded: one zpoller over the control socket, the supervisor's
  * own bus connection, the broker and every actor pipe. Actors run as
@@ -24,23 +25,12 @@
  * meanwhile — every deadline moves by the stall instead of every actor
  * being declared hung at once.
  *
- * The status page's thread (gateway/httpd.c) beats every HTTPD_BEAT_MS;
- * one that ended is restarted under the policy (not critical: past its
- * limit it is left down and retried later), one that stops beating is
- * reported stuck and left alone — it serves nothing charging needs, and a
- * thread cannot be killed.
- *
- * The broker (bus.c) is watched the same way: its thread ending is seen on
- * its pipe, and a request the supervisor sends itself through it every
- * tick must come back within liveness_ms. Over ipc:// or tcp:// a new
- * broker binds the same endpoints and every peer reconnects by itself;
- * over inproc:// connected peers never reconnect, so there the only safe
- * recovery is the whole process (escalation).
+ * The supervisor's own threads — the bus broker and the status page —
+ * are watched under the same policy (services.c).
  */
 #include "supervisor/supervisor.h"
 
 #include <assert.h>
-#include "gateway/httpd.h"
 #include <string.h>
 #include <unistd.h>
 #include "supervisor/actor_proc.h"
@@ -50,6 +40,7 @@
 #include "supervisor/log.h"
 #include "supervisor/policy.h"
 #include "supervisor/reset.h"
+#include "supervisor/services.h"
 #include "supervisor/shell.h"
 #include "supervisor/status.h"
 
@@ -58,11 +49,6 @@
 #define STOP_GRACE_MS 3000
 //  A tick later than this was a stall of the whole process, discounted.
 #define STALL_MS 500
-//  The broker's and the status page's entries in the policy follow the
-//  actors'; the status page is not critical (charging never needs it).
-#define BROKER_NAME "broker"
-#define HTTPD_NAME "statuspage"
-#define PROBE_SCOPE "broker-liveness"
 
 typedef enum {
     ACTOR_RUNNING,
@@ -101,16 +87,7 @@ struct _cp_supervisor_t {
     cp_clock_t *clock;
     hw_driver_t *hw;
     cp_bus_endpoints_t ep;
-    zactor_t *broker;
-    int broker_restarts;
-    uint64_t probe_corr;           //  the broker liveness probe in flight (0: none)
-    int64_t broker_pong;           //  when the broker last routed the probe
-    httpd_t *httpd;                //  the status page (NULL: none served; not owned)
-    actor_state_t httpd_state;
-    int httpd_restarts;
-    uint64_t httpd_beats;          //  its heartbeat count last seen ...
-    int64_t httpd_beat_at;         //  ... and when it last moved
-    int64_t httpd_start_at;        //  WAITING / DEGRADED: when it serves again
+    cp_services_t *services;       //  the broker and the status page
     cp_bus_t *bus;
     cp_control_t *control;
     cp_status_t *status;
@@ -129,75 +106,6 @@ s_escalate(cp_supervisor_t *self)
 {
     self->exit_code = 1;
     self->stopping = true;
-}
-
-//  --------------------------------------------------------------------------
-//  The status page
-
-static int
-s_httpd_index(void)
-{
-    return cp_actor_def_count + 1;
-}
-
-static void
-s_httpd_fault(cp_supervisor_t *self, const char *why)
-{
-    int64_t now = cp_clock_mono_ms(self->clock);
-    cp_policy_decision_t d = cp_policy_fault(self->policy, s_httpd_index(), now);
-    if (d.action == CP_POLICY_ESCALATE) {
-        cp_error("supervisor", "the status page %s: %s: escalating (exit 1)", why, d.why);
-        s_escalate(self);
-        return;
-    }
-    self->httpd_state = d.action == CP_POLICY_DEGRADE ? ACTOR_DEGRADED : ACTOR_WAITING;
-    self->httpd_start_at = d.at_ms;
-    if (d.action == CP_POLICY_DEGRADE)
-        cp_error("supervisor", "the status page %s: %s after %d restarts: degraded, charging goes on; retried in %lld s",
-                 why, d.why, d.recent, (long long) ((d.at_ms - now) / 1000));
-    else
-        cp_warn("supervisor", "the status page %s: serving again in %lld ms", why, (long long) (d.at_ms - now));
-}
-
-static void
-s_httpd_restart(cp_supervisor_t *self, int64_t now)
-{
-    char err[256];
-    self->httpd_restarts++;
-    if (httpd_restart(self->httpd, err, sizeof(err)) != 0) {
-        char why[300];
-        snprintf(why, sizeof(why), "cannot serve again (%s)", err);
-        s_httpd_fault(self, why);
-        return;
-    }
-    self->httpd_state = ACTOR_RUNNING;
-    self->httpd_beats = httpd_beats(self->httpd);
-    self->httpd_beat_at = now;
-}
-
-static void
-s_httpd_tick(cp_supervisor_t *self, int64_t now)
-{
-    if (!self->httpd || (self->httpd_state != ACTOR_RUNNING && self->httpd_state != ACTOR_HUNG))
-        return;
-    if (httpd_exited(self->httpd)) {
-        s_httpd_fault(self, "thread ended");
-        return;
-    }
-    uint64_t beats = httpd_beats(self->httpd);
-    if (beats != self->httpd_beats) {
-        if (self->httpd_state == ACTOR_HUNG)
-            cp_warn("supervisor", "the status page thread beats again after a stall");
-        self->httpd_state = ACTOR_RUNNING;
-        self->httpd_beats = beats;
-        self->httpd_beat_at = now;
-    }
-    else
-    if (self->httpd_state == ACTOR_RUNNING && now - self->httpd_beat_at > self->options->liveness_ms) {
-        cp_error("supervisor", "the status page thread is stuck (no heartbeat for %d ms): a thread cannot be "
-                 "killed, and charging does not need it: left alone", self->options->liveness_ms);
-        self->httpd_state = ACTOR_HUNG;
-    }
 }
 
 //  --------------------------------------------------------------------------
@@ -489,12 +397,8 @@ s_actor_due_starts(cp_supervisor_t *self, int64_t now)
             s_actor_restart_now(self, slot);
         }
     }
-    if (self->httpd && (self->httpd_state == ACTOR_WAITING || self->httpd_state == ACTOR_DEGRADED)
-    &&  now >= self->httpd_start_at && !self->stopping) {
-        if (self->httpd_state == ACTOR_DEGRADED)
-            cp_policy_retry(self->policy, s_httpd_index(), now);
-        s_httpd_restart(self, now);
-    }
+    if (!self->stopping && !cp_services_due(self->services, now))
+        s_escalate(self);
 }
 
 static actor_slot_t *
@@ -574,8 +478,7 @@ s_discount_stall(cp_supervisor_t *self, int64_t late)
         if (slot->hung_at)
             slot->hung_at += late;
     }
-    self->broker_pong += late;
-    self->httpd_beat_at += late;
+    cp_services_discount(self->services, late);
 }
 
 static void
@@ -640,83 +543,6 @@ s_liveness_tick(cp_supervisor_t *self, int64_t now)
 }
 
 //  --------------------------------------------------------------------------
-//  The broker
-
-static bool
-s_bus_inproc(const cp_supervisor_t *self)
-{
-    return strncmp(self->ep.req, "inproc://", 9) == 0;
-}
-
-static int
-s_broker_start(cp_supervisor_t *self)
-{
-    self->broker = zactor_new(cp_bus_broker_actor, &self->ep);
-    if (!self->broker)
-        return -1;
-    if (self->poller)
-        zpoller_add(self->poller, self->broker);
-    self->broker_pong = cp_clock_mono_ms(self->clock);
-    self->probe_corr = 0;
-    return 0;
-}
-
-//  The broker's thread ended (it signals on its pipe as it returns) or it
-//  stopped routing: restart it where peers can reconnect, else escalate.
-static void
-s_broker_fault(cp_supervisor_t *self, const char *why)
-{
-    int64_t now = cp_clock_mono_ms(self->clock);
-    if (s_bus_inproc(self)) {
-        cp_error("supervisor", "the bus broker %s: over inproc:// the actors cannot reconnect to a new "
-                 "broker, so only a whole restart is safe: escalating (exit 1)", why);
-        s_escalate(self);
-        return;
-    }
-    cp_policy_decision_t d = cp_policy_fault(self->policy, self->actor_count, now);
-    if (d.action != CP_POLICY_RESTART || strstr(why, "does not route")) {
-        //  Past its limit, or hung: a thread stuck in a loop cannot be
-        //  joined, and a second broker cannot bind its endpoints.
-        cp_error("supervisor", "the bus broker %s (%s): escalating (exit 1)", why,
-                 d.action != CP_POLICY_RESTART ? d.why : "its thread cannot be reclaimed");
-        s_escalate(self);
-        return;
-    }
-    cp_warn("supervisor", "the bus broker %s: restarting it (peers reconnect over %s)", why, self->ep.req);
-    zpoller_remove(self->poller, self->broker);
-    //  A new ipc:// listener replaces the old socket file (libzmq unlinks
-    //  a stale one before binding); should the restart not route after
-    //  all, the next probes time out and the supervisor escalates.
-    zactor_destroy(&self->broker);
-    self->broker_restarts++;
-    if (s_broker_start(self) != 0) {
-        cp_error("supervisor", "cannot restart the bus broker: escalating (exit 1)");
-        s_escalate(self);
-        return;
-    }
-    cp_info("supervisor", "bus broker restarted in %lld ms", (long long) (cp_clock_mono_ms(self->clock) - now));
-}
-
-//  Every tick a request to ourselves through the broker: it comes back
-//  only if the broker's thread is serving its sockets.
-static void
-s_broker_tick(cp_supervisor_t *self, int64_t now)
-{
-    if (self->probe_corr && now - self->broker_pong > self->options->liveness_ms) {
-        s_broker_fault(self, "does not route requests any more");
-        return;
-    }
-    if (self->probe_corr)
-        return;
-    cp_msg_t *probe = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
-    if (!probe)
-        return;
-    cp_msg_set_str(probe->u.snapshot_request.scope, PROBE_SCOPE);
-    self->probe_corr = cp_bus_request(self->bus, "supervisor", probe);
-    cp_msg_destroy(&probe);
-}
-
-//  --------------------------------------------------------------------------
 //  The bus
 
 static void
@@ -725,8 +551,7 @@ s_on_request(cp_supervisor_t *self, const cp_bus_envelope_t *env, const cp_msg_t
     cp_msg_t *reply = cp_msg_new(CP_MSG_REPLY);
     if (!reply)
         return;
-    if (msg->type == CP_MSG_SNAPSHOT_REQUEST && streq(env->peer, "supervisor")
-    &&  streq(msg->u.snapshot_request.scope, PROBE_SCOPE))
+    if (cp_services_is_probe(env, msg))
         reply->u.reply.ok = true;           //  our own broker probe
     else
     if (msg->type == CP_MSG_SYSTEM_RESET) {
@@ -755,14 +580,8 @@ s_on_bus(cp_supervisor_t *self, zsock_t *sock)
             cp_status_absorb(self->status, msg);
     }
     else
-    if ((env.kind == CP_BUS_REPLY || env.kind == CP_BUS_UNREACHABLE) && env.corr && env.corr == self->probe_corr) {
-        //  Routed (even "unreachable" is the broker answering).
-        self->probe_corr = 0;
-        self->broker_pong = cp_clock_mono_ms(self->clock);
-    }
-    else
     if (env.kind == CP_BUS_REPLY || env.kind == CP_BUS_UNREACHABLE) {
-        if (!cp_status_on_reply(self->status, &env))
+        if (!cp_services_on_reply(self->services, &env) && !cp_status_on_reply(self->status, &env))
             cp_control_on_reply(self->control, &env, msg);
     }
     else
@@ -832,9 +651,7 @@ s_host_status(void *ctx)
     json_object_set_new(root, "actors", actors);
     //  The supervisor's own threads, watched like the actors.
     json_t *services = json_array();
-    s_actor_row(services, BROKER_NAME, self->broker ? "running" : "stopped", self->broker_restarts);
-    if (self->httpd)
-        s_actor_row(services, HTTPD_NAME, s_state_name(self->httpd_state), self->httpd_restarts);
+    cp_services_status(self->services, services);
     json_object_set_new(root, "services", services);
     json_object_set_new(root, "busDropped", json_integer((json_int_t) cp_bus_dropped(self->bus)));
     return root;
@@ -852,11 +669,7 @@ s_host_actor_list(void *ctx, char *text, size_t size)
                                  slot->def->critical ? "" : " (non-critical)");
     }
     if (len < size)
-        len += (size_t) snprintf(text + len, size - len, "%-12s %-10s restarts=%d (bus)\n", BROKER_NAME,
-                                 self->broker ? "running" : "stopped", self->broker_restarts);
-    if (self->httpd && len < size)
-        snprintf(text + len, size - len, "%-12s %-10s restarts=%d (non-critical)\n", HTTPD_NAME,
-                 s_state_name(self->httpd_state), self->httpd_restarts);
+        cp_services_list(self->services, text + len, size - len);
 }
 
 static int
@@ -864,23 +677,9 @@ s_host_actor_fault(void *ctx, const char *name, const char *fault, char *reason,
 {
     cp_supervisor_t *self = ctx;
     bool kill = streq(fault, "kill");
-    if (streq(name, BROKER_NAME)) {
-        if (!kill) {
-            snprintf(reason, size, "the broker cannot be hung on purpose (only killed)");
-            return 1;
-        }
-        //  Its thread leaves as if it had failed; the supervisor sees it end.
-        zstr_send(self->broker, "$TERM");
-        return 0;
-    }
-    if (streq(name, HTTPD_NAME) && self->httpd) {
-        if (!kill || self->httpd_state != ACTOR_RUNNING) {
-            snprintf(reason, size, kill ? "the status page is not running" : "the status page cannot be hung on purpose (only killed)");
-            return 1;
-        }
-        httpd_inject_exit(self->httpd);
-        return 0;
-    }
+    int code = cp_services_fault(self->services, name, fault, reason, size);
+    if (code >= 0)
+        return code;
     actor_slot_t *slot = s_actor_find(self, name);
     if (!slot) {
         snprintf(reason, size, "no actor named '%.40s'", name);
@@ -910,7 +709,6 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
     self->clock = clock;
     self->hw = hw;
     cp_bus_endpoints_init(&self->ep, options->bus_prefix);
-    //  The policy counts the actors and, after them, the broker.
     cp_policy_config_t policy;
     cp_policy_config_defaults(&policy, options->restart_intensity, options->restart_global_intensity,
                               options->restart_period_s * 1000LL);
@@ -918,15 +716,19 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
         free(self);
         return NULL;
     }
-    self->policy = cp_policy_new(&policy, cp_actor_def_count + 2);
+    //  The policy counts the actors and, after them, the services.
+    self->policy = cp_policy_new(&policy, cp_actor_def_count + CP_SERVICES);
     self->reset = cp_reset_new();
-    if (!self->policy || !self->reset || s_broker_start(self) != 0
+    self->poller = zpoller_new(NULL);
+    if (!self->policy || !self->reset || !self->poller
+    ||  !(self->services = cp_services_new(options, clock, self->policy, cp_actor_def_count, self->poller))
     ||  !(self->bus = cp_bus_new(&self->ep, "supervisor"))
     ||  !(self->status = cp_status_new(options, self->bus))) {
         snprintf(err, err_size, "cannot create the bus");
         cp_supervisor_destroy(&self);
         return NULL;
     }
+    cp_services_set_bus(self->services, self->bus);
     cp_control_host_t host = { .ctx = self, .status = s_host_status, .actor_list = s_host_actor_list,
                                .actor_fault = s_host_actor_fault };
     self->control = cp_control_new(options, clock, self->bus, &host, err, err_size);
@@ -934,9 +736,9 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
         cp_supervisor_destroy(&self);
         return NULL;
     }
-    self->poller = zpoller_new(cp_control_socket(self->control), cp_bus_events(self->bus),
-                               cp_bus_requests(self->bus), self->broker, NULL);
-    cp_policy_set_critical(self->policy, s_httpd_index(), false);
+    zpoller_add(self->poller, cp_control_socket(self->control));
+    zpoller_add(self->poller, cp_bus_events(self->bus));
+    zpoller_add(self->poller, cp_bus_requests(self->bus));
     for (int i = 0; i < cp_actor_def_count && i < MAX_ACTORS; i++) {
         cp_policy_set_critical(self->policy, i, cp_actor_defs[i].critical);
         actor_slot_t *slot = &self->actors[self->actor_count++];
@@ -984,9 +786,9 @@ cp_supervisor_destroy(cp_supervisor_t **self_p)
     }
     cp_control_destroy(&self->control);
     cp_status_destroy(&self->status);
-    zpoller_destroy(&self->poller);
     cp_bus_destroy(&self->bus);
-    zactor_destroy(&self->broker);
+    cp_services_destroy(&self->services);       //  the broker last: the bus outlives every actor
+    zpoller_destroy(&self->poller);
     cp_reset_destroy(&self->reset);
     cp_policy_destroy(&self->policy);
     free(self);
@@ -994,13 +796,10 @@ cp_supervisor_destroy(cp_supervisor_t **self_p)
 }
 
 void
-cp_supervisor_watch_httpd(cp_supervisor_t *self, httpd_t *httpd)
+cp_supervisor_watch_httpd(cp_supervisor_t *self, struct _httpd_t *httpd)
 {
     assert(self);
-    self->httpd = httpd;
-    self->httpd_state = ACTOR_RUNNING;
-    self->httpd_beats = httpd ? httpd_beats(httpd) : 0;
-    self->httpd_beat_at = cp_clock_mono_ms(self->clock);
+    cp_services_watch_httpd(self->services, httpd);
 }
 
 //  How long the loop may sleep: until the tick, a restart or the reset.
@@ -1013,9 +812,8 @@ s_timeout(cp_supervisor_t *self, int64_t now)
         if ((slot->state == ACTOR_WAITING || slot->state == ACTOR_DEGRADED) && slot->start_at < next)
             next = slot->start_at;
     }
-    if (self->httpd && (self->httpd_state == ACTOR_WAITING || self->httpd_state == ACTOR_DEGRADED)
-    &&  self->httpd_start_at < next)
-        next = self->httpd_start_at;
+    if (cp_services_next_start(self->services) < next)
+        next = cp_services_next_start(self->services);
     if (cp_reset_at(self->reset) < next)
         next = cp_reset_at(self->reset);
     return next > now ? (int) (next - now) : 0;
@@ -1038,8 +836,10 @@ cp_supervisor_run(cp_supervisor_t *self)
         if (which == cp_bus_events(self->bus) || which == cp_bus_requests(self->bus))
             s_on_bus(self, which);
         else
-        if (which && which == self->broker)
-            s_broker_fault(self, "thread ended");
+        if (which && which == cp_services_broker(self->services)) {
+            if (!cp_services_broker_ended(self->services))
+                s_escalate(self);
+        }
         else
         if (which) {
             for (int i = 0; i < self->actor_count; i++)
@@ -1063,10 +863,8 @@ cp_supervisor_run(cp_supervisor_t *self)
                 s_discount_stall(self, now - self->next_tick);
             self->next_tick = now + CP_OPT_PING_MS;
             s_liveness_tick(self, now);
-            if (!self->stopping)
-                s_broker_tick(self, now);
-            if (!self->stopping)
-                s_httpd_tick(self, now);
+            if (!self->stopping && !cp_services_tick(self->services, now))
+                s_escalate(self);
             cp_control_expire(self->control);
             cp_status_tick(self->status);
         }
