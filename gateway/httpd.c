@@ -12,7 +12,14 @@
  * awaited, at the next status poll while a browser is connected, and not
  * at all otherwise. Other threads touch lws only through
  * lws_cancel_service (httpd_destroy), as lws documents.
+ *
+ * Supervised (supervisor.c): a second timer counts a heartbeat every
+ * HTTPD_BEAT_MS from the service thread, so a thread stuck anywhere stops
+ * beating; a thread that ends (lws_service failed) says so. The supervisor
+ * restarts an ended one (httpd_restart: a fresh lws context on the same
+ * address, the browsers reconnect by themselves) and reports a stuck one.
  */
+#define _GNU_SOURCE                 //  pthread_timedjoin_np: a bounded join of a stuck thread
 #include "gateway/httpd.h"
 
 #include <arpa/inet.h>
@@ -26,6 +33,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "gateway/page_request.h"
@@ -39,6 +47,7 @@
 #define MAX_JOBS_PER_SESSION 4
 #define REPLY_RING 8
 #define HTTP_CHUNK 8192
+#define JOIN_GRACE_S 3              //  a thread that does not end by then is stuck
 
 extern const char cp_status_page_html[];
 extern const size_t cp_status_page_html_size;
@@ -81,6 +90,9 @@ struct _httpd_t {
     pthread_t thread;
     bool thread_started;
     atomic_bool stop;
+    atomic_bool fail;               //  fault injection: leave as if lws_service failed
+    atomic_bool exited;             //  the service thread has returned
+    atomic_uint_fast64_t beats;     //  heartbeats counted by the service thread
     //  --- service thread only ---
     zsock_t *status_sock;
     bool status_busy;
@@ -97,6 +109,7 @@ struct _httpd_t {
     int session_count;
     uint64_t next_session_id;
     lws_sorted_usec_list_t sul;
+    lws_sorted_usec_list_t beat_sul;
 };
 
 static int s_callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user,
@@ -709,18 +722,32 @@ s_callback_status(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 //  --------------------------------------------------------------------------
 //  Thread and public API
 
+static void
+s_beat(lws_sorted_usec_list_t *sul)
+{
+    httpd_t *self = lws_container_of(sul, httpd_t, beat_sul);
+    atomic_fetch_add(&self->beats, 1);
+    if (!atomic_load(&self->stop))
+        lws_sul_schedule(self->context, 0, &self->beat_sul, s_beat, HTTPD_BEAT_MS * LWS_US_PER_MS);
+}
+
 static void *
 s_thread(void *arg)
 {
     httpd_t *self = arg;
     self->status_sock = s_control_socket(self);
     self->command_sock = s_control_socket(self);
-    while (!atomic_load(&self->stop))
-        if (lws_service(self->context, 0) < 0)
+    s_beat(&self->beat_sul);
+    while (!atomic_load(&self->stop) && !atomic_load(&self->fail))
+        if (lws_service(self->context, 0) < 0) {
+            cp_error(COMPONENT, "the status page's service loop failed");
             break;
+        }
     lws_sul_cancel(&self->sul);
+    lws_sul_cancel(&self->beat_sul);
     zsock_destroy(&self->status_sock);
     zsock_destroy(&self->command_sock);
+    atomic_store(&self->exited, true);
     return NULL;
 }
 
@@ -761,6 +788,80 @@ s_probe_bind(const char *addr, int port, char *err, size_t err_size)
     return 0;
 }
 
+//  A fresh lws context on the address, and its service thread.
+static int
+s_start(httpd_t *self, char *err, size_t err_size)
+{
+    atomic_store(&self->stop, false);
+    atomic_store(&self->fail, false);
+    atomic_store(&self->exited, false);
+    self->status_busy = false;
+    self->command_busy = false;
+    self->next_poll = 0;
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof(info));
+    info.port = self->port;
+    info.iface = self->addr;
+    info.protocols = s_protocols;
+    info.user = self;
+    info.gid = -1;
+    info.uid = -1;
+    info.max_http_header_data = 4096;
+    info.vhost_name = "status-page";
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+    if (!strchr(self->addr, ':'))
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    self->context = lws_create_context(&info);
+    if (!self->context) {
+        snprintf(err, err_size, "cannot serve the status page on %s:%d (libwebsockets refused)",
+                 self->addr, self->port);
+        return -1;
+    }
+    if (pthread_create(&self->thread, NULL, s_thread, self) != 0) {
+        snprintf(err, err_size, "cannot start the status page thread");
+        lws_context_destroy(self->context);
+        self->context = NULL;
+        return -1;
+    }
+    self->thread_started = true;
+    return 0;
+}
+
+//  Stop the service thread (bounded) and close everything it served.
+//  False when the thread does not end: it is stuck inside the context,
+//  which then cannot be destroyed either.
+static bool
+s_stop(httpd_t *self)
+{
+    if (self->thread_started) {
+        atomic_store(&self->stop, true);
+        lws_cancel_service(self->context);
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += JOIN_GRACE_S;
+        if (pthread_timedjoin_np(self->thread, NULL, &deadline) != 0) {
+            cp_error(COMPONENT, "the status page thread does not end: left behind");
+            return false;
+        }
+        self->thread_started = false;
+    }
+    //  Closing the connections runs the CLOSED callbacks, which free
+    //  each browser's queue; then the jobs nobody will answer.
+    if (self->context)
+        lws_context_destroy(self->context);
+    self->context = NULL;
+    while (self->jobs) {
+        job_t *job = self->jobs;
+        self->jobs = job->next;
+        s_job_free(&job);
+    }
+    self->jobs_tail = NULL;
+    self->job_count = 0;
+    free(self->status_text);
+    self->status_text = NULL;
+    return true;
+}
+
 httpd_t *
 httpd_new(const httpd_config_t *cfg, char *err, size_t err_size)
 {
@@ -779,35 +880,14 @@ httpd_new(const httpd_config_t *cfg, char *err, size_t err_size)
     self->sim = cfg->sim;
     self->poll_ms = cfg->poll_ms > 0 ? cfg->poll_ms : 400;
     atomic_init(&self->stop, false);
+    atomic_init(&self->fail, false);
+    atomic_init(&self->exited, false);
+    atomic_init(&self->beats, 0);
     lws_set_log_level(LLL_ERR, NULL);
-
-    struct lws_context_creation_info info;
-    memset(&info, 0, sizeof(info));
-    info.port = self->port;
-    info.iface = self->addr;
-    info.protocols = s_protocols;
-    info.user = self;
-    info.gid = -1;
-    info.uid = -1;
-    info.max_http_header_data = 4096;
-    info.vhost_name = "status-page";
-    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
-    if (!strchr(self->addr, ':'))
-        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-    self->context = lws_create_context(&info);
-    if (!self->context) {
-        snprintf(err, err_size, "cannot serve the status page on %s:%d (libwebsockets refused)",
-                 self->addr, self->port);
+    if (s_start(self, err, err_size) != 0) {
         free(self);
         return NULL;
     }
-    if (pthread_create(&self->thread, NULL, s_thread, self) != 0) {
-        snprintf(err, err_size, "cannot start the status page thread");
-        lws_context_destroy(self->context);
-        free(self);
-        return NULL;
-    }
-    self->thread_started = true;
     cp_info(COMPONENT, "status page on http://%s%s%s:%d/", strchr(self->addr, ':') ? "[" : "", self->addr,
             strchr(self->addr, ':') ? "]" : "", self->port);
     return self;
@@ -820,20 +900,46 @@ httpd_destroy(httpd_t **self_p)
     httpd_t *self = *self_p;
     if (!self)
         return;
-    if (self->thread_started) {
-        atomic_store(&self->stop, true);
-        lws_cancel_service(self->context);
-        pthread_join(self->thread, NULL);
-    }
-    //  Closing the connections runs the CLOSED callbacks, which free
-    //  each browser's queue; then the jobs nobody will answer.
-    lws_context_destroy(self->context);
-    while (self->jobs) {
-        job_t *job = self->jobs;
-        self->jobs = job->next;
-        s_job_free(&job);
-    }
-    free(self->status_text);
-    free(self);
+    //  A stuck thread still uses self: leave it all behind (the process
+    //  is on its way out).
+    if (s_stop(self))
+        free(self);
     *self_p = NULL;
+}
+
+uint64_t
+httpd_beats(httpd_t *self)
+{
+    assert(self);
+    return atomic_load(&self->beats);
+}
+
+bool
+httpd_exited(httpd_t *self)
+{
+    assert(self);
+    return atomic_load(&self->exited);
+}
+
+int
+httpd_restart(httpd_t *self, char *err, size_t err_size)
+{
+    assert(self && err && err_size > 0);
+    if (!s_stop(self)) {
+        snprintf(err, err_size, "the old status page thread does not end");
+        return -1;
+    }
+    if (s_start(self, err, err_size) != 0)
+        return -1;
+    cp_info(COMPONENT, "status page serving again on port %d", self->port);
+    return 0;
+}
+
+void
+httpd_inject_exit(httpd_t *self)
+{
+    assert(self);
+    atomic_store(&self->fail, true);
+    if (self->context)
+        lws_cancel_service(self->context);
 }

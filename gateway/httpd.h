@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 //  The WebSocket subprotocol of the page.
 #define HTTPD_SUBPROTOCOL "cp-status"
@@ -55,6 +56,27 @@ httpd_t *
 //  caller's pointer; safe on NULL.
 void
     httpd_destroy(httpd_t **self_p);
+
+//  --- Supervision (supervisor.c) ------------------------------------------
+
+//  The service thread counts a heartbeat every HTTPD_BEAT_MS: a count that
+//  stops moving means a stuck thread.
+#define HTTPD_BEAT_MS 1000
+uint64_t
+    httpd_beats(httpd_t *self);
+//  True once the service thread has returned (its loop failed).
+bool
+    httpd_exited(httpd_t *self);
+//  Join an ended (or end a running) service thread and serve again on the
+//  same address with a fresh context; browsers reconnect by themselves.
+//  -1 with a reason when the old thread does not end or the address cannot
+//  be served now.
+int
+    httpd_restart(httpd_t *self, char *err, size_t err_size);
+//  Fault injection (`cpctl actor kill statuspage`): the service thread
+//  leaves as if its loop had failed.
+void
+    httpd_inject_exit(httpd_t *self);
 
 //  --- Pure helpers (unit-tested) ------------------------------------------
 

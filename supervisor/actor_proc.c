@@ -114,9 +114,12 @@ cp_proc_reap(cp_proc_t *self, int grace_ms)
     zsock_destroy(&self->pipe);
 }
 
+//  An actor run as a thread inside this process: the actor the process
+//  is for, and, in the hw process, the safety actor beside it.
 typedef struct {
     zactor_fn *main;
     cp_actor_args_t args;
+    zactor_t *zactor;              //  NULL while it is down
 } embedded_t;
 
 static void
@@ -125,15 +128,139 @@ s_embedded_shim(zsock_t *pipe, void *arg)
     embedded_t *embedded = arg;
     zsock_signal(pipe, 0);
     embedded->main(pipe, &embedded->args);
+    //  As the supervisor's own shim: say how it left, so that joining the
+    //  thread cannot block.
+    zstr_send(pipe, atomic_load(&embedded->args.terminated) ? "$BYE" : "$DIED");
+}
+
+static embedded_t *
+s_embedded_new(const cp_actor_def_t *def, const cp_options_t *options, cp_clock_t *clock, hw_driver_t *hw)
+{
+    embedded_t *self = calloc(1, sizeof(embedded_t));
+    if (!self)
+        return NULL;
+    self->main = def->main;
+    snprintf(self->args.name, sizeof(self->args.name), "%s", def->name);
+    cp_bus_endpoints_init(&self->args.bus, options->bus_prefix);
+    self->args.options = options;
+    self->args.clock = cp_clock_new_like(clock);       //  its own, like every actor's
+    self->args.hw = hw;
+    if (!self->args.clock) {
+        free(self);
+        return NULL;
+    }
+    return self;
+}
+
+static void
+s_embedded_destroy(embedded_t **self_p)
+{
+    embedded_t *self = *self_p;
+    if (!self)
+        return;
+    cp_clock_destroy(&self->args.clock);
+    free(self);
+    *self_p = NULL;
+}
+
+static int
+s_embedded_start(embedded_t *self, zpoller_t *poller)
+{
+    atomic_store(&self->args.abandon, false);
+    atomic_store(&self->args.terminated, false);
+    self->zactor = zactor_new(s_embedded_shim, self);
+    if (!self->zactor)
+        return -1;
+    zpoller_add(poller, self->zactor);
+    return 0;
+}
+
+//  The thread has said it left ($BYE/$DIED), or must leave now.
+static void
+s_embedded_join(embedded_t *self, zpoller_t *poller)
+{
+    if (!self->zactor)
+        return;
+    atomic_store(&self->args.abandon, true);    //  an injected hang gives up
+    zpoller_remove(poller, self->zactor);
+    zactor_destroy(&self->zactor);
+}
+
+static const cp_actor_def_t *
+s_def(const char *name)
+{
+    for (int i = 0; i < cp_actor_def_count; i++)
+        if (streq(cp_actor_defs[i].name, name))
+            return &cp_actor_defs[i];
+    return NULL;
+}
+
+//  The process's main thread relays between the supervisor's pipe and the
+//  actor threads. Frames from the supervisor prefixed CP_PROC_GUEST go to
+//  the guest (safety in the hw process; "$START" starts it again), the
+//  rest to the actor; what the threads send goes back the same way. The
+//  supervisor so runs the guest like any actor: pings, fault injection,
+//  restarts under its policy. Returns when the actor has left; true when
+//  it left on $TERM.
+static bool
+s_relay(zsock_t *pipe, embedded_t *actor, embedded_t *guest, zpoller_t *poller)
+{
+    while (true) {
+        void *which = zpoller_wait(poller, -1);
+        if (!which) {
+            if (zpoller_terminated(poller))
+                return false;           //  the context is going away
+            continue;                   //  a signal
+        }
+        zmsg_t *msg = zmsg_recv(which);
+        if (!msg)
+            continue;
+        char *first = zmsg_popstr(msg);
+        bool done = false;
+        if (which == pipe && first && guest && streq(first, CP_PROC_GUEST)) {
+            char *cmd = zmsg_popstr(msg);
+            if (cmd && streq(cmd, "$START") && !guest->zactor) {
+                if (s_embedded_start(guest, poller) != 0) {
+                    zstr_sendm(pipe, CP_PROC_GUEST);
+                    zstr_send(pipe, "$DIED");
+                }
+            }
+            else
+            if (cmd && guest->zactor)
+                zstr_send(guest->zactor, cmd);
+            zstr_free(&cmd);
+        }
+        else
+        if (which == pipe && first)
+            zstr_send(actor->zactor, first);
+        else
+        if (guest && which == guest->zactor && first) {
+            if (streq(first, "$DIED") || streq(first, "$BYE"))
+                s_embedded_join(guest, poller);
+            zstr_sendm(pipe, CP_PROC_GUEST);
+            zstr_send(pipe, first);
+        }
+        else
+        if (which == actor->zactor && first) {
+            if (streq(first, "$BYE") || streq(first, "$DIED")) {
+                if (streq(first, "$DIED"))
+                    zstr_send(pipe, "$DIED");
+                done = true;
+            }
+            else
+                zstr_send(pipe, first);
+        }
+        zstr_free(&first);
+        zmsg_destroy(&msg);
+        if (done)
+            return atomic_load(&actor->args.terminated);
+    }
 }
 
 int
 cp_proc_child_main(const cp_options_t *options)
 {
-    const cp_actor_def_t *def = NULL;
-    for (int i = 0; i < cp_actor_def_count; i++)
-        if (streq(cp_actor_defs[i].name, options->actor))
-            def = &cp_actor_defs[i];
+    const cp_actor_def_t *def = s_def(options->actor);
     if (!def) {
         fprintf(stderr, "chargepointd: no actor named '%s'\n", options->actor);
         return 2;
@@ -153,40 +280,30 @@ cp_proc_child_main(const cp_options_t *options)
         for (int c = 1; c <= options->connectors; c++)
             hw_sim_set_register(hw, c, registers[c]);
     }
-    cp_actor_args_t *args = calloc(1, sizeof(cp_actor_args_t));
-    snprintf(args->name, sizeof(args->name), "%s", def->name);
-    cp_bus_endpoints_init(&args->bus, options->bus_prefix);
-    args->options = options;
-    args->clock = clock;
-    args->hw = hw;
     cp_info("main", "actor %s running in process %d", def->name, (int) getpid());
     //  The fail-safe path talks to the hardware directly, so in split mode
     //  the safety actor runs as a thread of the process that owns the
-    //  driver: the hw process. If it dies there, the driver's watchdog
-    //  opens the contactors; a restart of the hw process restarts it.
-    zactor_t *safety = NULL;
-    embedded_t *embedded = NULL;
-    if (streq(def->name, "hw"))
-        for (int i = 0; i < cp_actor_def_count; i++)
-            if (streq(cp_actor_defs[i].name, "safety") && (embedded = calloc(1, sizeof(embedded_t)))) {
-                embedded->main = cp_actor_defs[i].main;
-                snprintf(embedded->args.name, sizeof(embedded->args.name), "safety");
-                embedded->args.bus = args->bus;
-                embedded->args.options = options;
-                embedded->args.clock = cp_clock_new_like(clock);    //  its own, like every actor's
-                embedded->args.hw = hw;
-                safety = embedded->args.clock ? zactor_new(s_embedded_shim, embedded) : NULL;
-            }
-    def->main(pipe, args);
-    zactor_destroy(&safety);
-    if (embedded)
-        cp_clock_destroy(&embedded->args.clock);
-    free(embedded);
-    bool clean = atomic_load(&args->terminated);
-    if (!clean)
+    //  driver: the hw process, as its guest. If it dies there, the driver's
+    //  watchdog opens the contactors until the supervisor has it started
+    //  again; a restart of the hw process restarts it too.
+    zpoller_t *poller = zpoller_new(pipe, NULL);
+    embedded_t *actor = s_embedded_new(def, options, clock, hw);
+    const cp_actor_def_t *guest_def = streq(def->name, "hw") ? s_def(CP_PROC_GUEST_ACTOR) : NULL;
+    embedded_t *guest = guest_def ? s_embedded_new(guest_def, options, clock, hw) : NULL;
+    bool clean = false;
+    if (poller && actor && (!guest_def || guest) && (!guest || s_embedded_start(guest, poller) == 0)
+    &&  s_embedded_start(actor, poller) == 0)
+        clean = s_relay(pipe, actor, guest, poller);
+    else
         zstr_send(pipe, "$DIED");
+    if (actor)
+        s_embedded_join(actor, poller);
+    if (guest)
+        s_embedded_join(guest, poller);
+    s_embedded_destroy(&actor);
+    s_embedded_destroy(&guest);
+    zpoller_destroy(&poller);
     zsock_destroy(&pipe);
-    free(args);
     hw_driver_destroy(&hw);
     cp_clock_destroy(&clock);
     zsys_shutdown();

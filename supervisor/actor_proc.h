@@ -9,6 +9,10 @@
  * (PR_SET_PDEATHSIG), so no actor outlives its controller. Separate
  * processes give what threads cannot: a real crash (SIGKILL) stays inside
  * one actor, and a hung actor can be killed and restarted.
+ *
+ * Inside the process the actor runs as a thread and the main thread
+ * relays the pipe, so that a second actor can live beside it (the hw
+ * process's guest, below).
  */
 #ifndef CP_SUPERVISOR_ACTOR_PROC_H
 #define CP_SUPERVISOR_ACTOR_PROC_H
@@ -31,6 +35,16 @@ void cp_proc_reap(cp_proc_t *self, int grace_ms);
 int cp_proc_exited(cp_proc_t *self, char *reason, size_t reason_size);
 //  Fault injection and recovery of a hung actor: SIGKILL.
 void cp_proc_kill(cp_proc_t *self);
+
+//  The hw process also runs the safety actor, as its guest: the fail-safe
+//  path drives the hardware directly, and only that process owns the
+//  driver. The supervisor addresses the guest through the hw process's
+//  pipe with frames [CP_PROC_GUEST][command] (the same $PING/$KILL/$HANG
+//  protocol, and $START to start it again after it left), and hears it
+//  the same way.
+#define CP_PROC_GUEST        "@guest"
+#define CP_PROC_GUEST_ACTOR  "safety"
+#define CP_PROC_GUEST_HOST   "hw"
 
 //  Child side: run options->actor in this process. Returns the exit code.
 int cp_proc_child_main(const cp_options_t *options);

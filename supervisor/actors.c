@@ -1,7 +1,15 @@
 /* actors.c — the actor table (see actors.h). Order matters at start:
  * safety first (no contactor closes without it), then config (others read
  * its store), hw before the actors that react to hardware, ocpp last so
- * that everything it dispatches to is up. */
+ * that everything it dispatches to is up.
+ *
+ * Criticality — which actors a charger cannot run on without. Critical
+ * means "a crash loop restarts the whole controller": that costs every
+ * open session a PowerLoss stop, so it is only for actors without which
+ * charging is unsafe, unbilled or invisible to the operator. Only the HMI
+ * is not: a driver can still start (RFID, remote start, free charging)
+ * and the central system still sees everything while the display is dark.
+ */
 #include "supervisor/actors.h"
 
 #include "actors/auth/auth_actor.h"
@@ -16,15 +24,28 @@
 
 const cp_actor_def_t cp_actor_defs[] = {
     //  First: up (feeding the hw watchdog and approving safe connectors)
-    //  before anything could ask for a contactor to close.
-    { "safety", safety_actor },
-    { "config", config_actor },
-    { "auth", auth_actor },
-    { "hw", hw_actor },
-    { "transaction", transaction_actor },
-    { "smartcharging", smartcharging_actor },
-    { "metering", metering_actor },
-    { "hmi", hmi_actor },
-    { "ocpp", ocpp_actor },
+    //  before anything could ask for a contactor to close. Without it the
+    //  watchdog keeps every contactor open: no charging at all.
+    { "safety", safety_actor, true },
+    //  Owns the settings everyone reads and every change (a local current
+    //  limit that protects the installation goes through it).
+    { "config", config_actor, true },
+    //  Without it no idTag is ever accepted or stopped by its card: a
+    //  charger that silently refuses every driver must restart.
+    { "auth", auth_actor, true },
+    //  The only way to the contactor, pilot and meter.
+    { "hw", hw_actor, true },
+    //  Billing: sessions, the outbox of transaction messages.
+    { "transaction", transaction_actor, true },
+    //  Applies the limits that protect the grid connection (LocalCurrentLimit,
+    //  the CSMS's profiles): left down, the board would keep the last offer.
+    { "smartcharging", smartcharging_actor, true },
+    //  Meter values with transaction data are billing data.
+    { "metering", metering_actor, true },
+    //  LEDs, display and keypad: charging goes on while they are dark.
+    { "hmi", hmi_actor, false },
+    //  The link to the central system: without it nothing reaches the
+    //  operator and the outbox grows.
+    { "ocpp", ocpp_actor, true },
 };
 const int cp_actor_def_count = (int) (sizeof(cp_actor_defs) / sizeof(cp_actor_defs[0]));

@@ -158,6 +158,7 @@ main(int argc, char **argv)
         cp_clock_destroy(&clock);
         return 2;
     }
+    cp_supervisor_watch_httpd(supervisor, httpd);
     rc = cp_supervisor_run(supervisor);
     httpd_destroy(&httpd);
     if (rc == CP_EXIT_HARD_RESET) {

@@ -12,8 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "supervisor/log.h"
+#include "supervisor/policy.h"
+#include "supervisor/store.h"
 
 #define streq_(a, b) (strcmp((a), (b)) == 0)
+
+_Static_assert(CP_OPT_LIVENESS_MIN_MS > CP_OPT_PING_MS + CP_STORE_BUSY_MS,
+               "a store call plus a ping period must fit in the smallest liveness deadline");
 
 static const char s_usage[] =
     "usage: chargepointd [--config FILE] [--csms URL] [--id ID] [--password SECRET]\n"
@@ -37,6 +42,7 @@ cp_options_defaults(cp_options_t *self)
     snprintf(self->serial, sizeof(self->serial), "CPD0000001");
     snprintf(self->firmware, sizeof(self->firmware), "%s", CP_VERSION);
     self->restart_intensity = 5;
+    self->restart_global_intensity = CP_OPT_GLOBAL_FACTOR * self->restart_intensity;
     self->restart_period_s = 60;
     self->liveness_ms = 3000;
 }
@@ -103,20 +109,32 @@ s_apply(cp_options_t *self, const char *name, const char *value, char *err, size
     else if (streq_(name, "serial"))    rc = SET_STR(self->serial, value);
     else if (streq_(name, "firmware"))  rc = SET_STR(self->firmware, value);
     else if (streq_(name, "restart-intensity")) {
-        if (s_int(value, 1, 1000, &self->restart_intensity) != 0) {
-            snprintf(err, err_size, "restart-intensity must be 1..1000");
+        //  The policy keeps exactly this many restart times per actor.
+        if (s_int(value, 1, CP_POLICY_INTENSITY_MAX, &self->restart_intensity) != 0) {
+            snprintf(err, err_size, "restart-intensity must be 1..%d", CP_POLICY_INTENSITY_MAX);
             return -1;
         }
     }
+    else if (streq_(name, "restart-global-intensity")) {
+        if (s_int(value, 1, CP_POLICY_GLOBAL_INTENSITY_MAX, &self->restart_global_intensity) != 0) {
+            snprintf(err, err_size, "restart-global-intensity must be 1..%d", CP_POLICY_GLOBAL_INTENSITY_MAX);
+            return -1;
+        }
+        self->restart_global_given = true;
+    }
     else if (streq_(name, "restart-period")) {
-        if (s_int(value, 1, 86400, &self->restart_period_s) != 0) {
-            snprintf(err, err_size, "restart-period must be 1..86400 seconds");
+        if (s_int(value, 1, CP_POLICY_PERIOD_MAX_MS / 1000, &self->restart_period_s) != 0) {
+            snprintf(err, err_size, "restart-period must be 1..%d seconds", CP_POLICY_PERIOD_MAX_MS / 1000);
             return -1;
         }
     }
     else if (streq_(name, "liveness-ms")) {
-        if (s_int(value, 100, 600000, &self->liveness_ms) != 0) {
-            snprintf(err, err_size, "liveness-ms must be 100..600000");
+        //  Below the minimum a healthy actor would read as hung: pings
+        //  come every CP_OPT_PING_MS and a store call may hold an actor
+        //  for CP_STORE_BUSY_MS before it can answer.
+        if (s_int(value, CP_OPT_LIVENESS_MIN_MS, 600000, &self->liveness_ms) != 0) {
+            snprintf(err, err_size, "liveness-ms must be %d..600000 (pings every %d ms, a store call may "
+                     "take %d ms)", CP_OPT_LIVENESS_MIN_MS, CP_OPT_PING_MS, CP_STORE_BUSY_MS);
             return -1;
         }
     }
@@ -323,6 +341,19 @@ cp_options_parse(cp_options_t *self, int argc, char **argv, char *err, size_t er
     }
     if (self->split && strncmp(self->bus_prefix, "inproc://", 9) == 0) {
         snprintf(err, err_size, "--split needs an ipc:// or tcp:// bus, not %s", self->bus_prefix);
+        return 2;
+    }
+    //  The global backstop: by default a few actors' worth of restarts,
+    //  and never below one actor's own limit (that would make the
+    //  per-actor limit meaningless).
+    if (!self->restart_global_given) {
+        int derived = CP_OPT_GLOBAL_FACTOR * self->restart_intensity;
+        self->restart_global_intensity = derived < CP_POLICY_GLOBAL_INTENSITY_MAX ? derived
+                                       : CP_POLICY_GLOBAL_INTENSITY_MAX;
+    }
+    if (self->restart_global_intensity < self->restart_intensity) {
+        snprintf(err, err_size, "restart-global-intensity (%d) must not be below restart-intensity (%d)",
+                 self->restart_global_intensity, self->restart_intensity);
         return 2;
     }
     self->argc = argc;

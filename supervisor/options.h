@@ -11,6 +11,15 @@
 
 #define CP_OPT_MAX_SEED_KEYS 64
 
+//  Supervision timing (docs/architecture.md, "Supervision"). The
+//  supervisor pings every actor every CP_OPT_PING_MS; a store call may hold
+//  an actor for up to CP_STORE_BUSY_MS (store.h) before it can answer; so
+//  an actor is called hung only after both together, with margin.
+#define CP_OPT_PING_MS          1000
+#define CP_OPT_LIVENESS_MIN_MS  2500
+//  Default global backstop: this many times the per-actor intensity.
+#define CP_OPT_GLOBAL_FACTOR    4
+
 typedef struct {
     char key[51];
     char value[501];
@@ -44,8 +53,10 @@ typedef struct {
     char serial[26];
     char firmware[51];
     //  supervision
-    int restart_intensity;         //  N restarts ...
-    int restart_period_s;          //  ... in T seconds, then escalate
+    int restart_intensity;         //  N restarts of one actor ...
+    int restart_global_intensity;  //  ... or of all together (default: derived) ...
+    bool restart_global_given;
+    int restart_period_s;          //  ... in T seconds, then escalate (or degrade)
     int liveness_ms;               //  an actor silent this long is hung
     //  OCPP configuration keys from the config file (seed the store once)
     cp_seed_key_t seed[CP_OPT_MAX_SEED_KEYS];

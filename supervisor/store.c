@@ -15,7 +15,7 @@ static int
 s_set_wal(sqlite3 *db)
 {
     int rc = SQLITE_BUSY;
-    for (int attempt = 0; attempt < 100; attempt++) {
+    for (int attempt = 0; attempt < CP_STORE_BUSY_MS / 50; attempt++) {
         rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
         if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
             break;
@@ -40,7 +40,7 @@ cp_store_open(const char *state_dir, char *err, size_t err_size)
         sqlite3_close(db);
         return NULL;
     }
-    sqlite3_busy_timeout(db, 5000);
+    sqlite3_busy_timeout(db, CP_STORE_BUSY_MS);
     if (s_set_wal(db) != 0
     ||  cp_store_exec(db, "PRAGMA synchronous=FULL") != 0
     ||  cp_store_exec(db, "PRAGMA foreign_keys=ON") != 0) {

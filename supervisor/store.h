@@ -16,6 +16,14 @@
 
 #define CP_STORE_FILE "chargepointd.db"
 
+//  The longest a store call waits for another connection's lock (SQLite's
+//  busy timeout; then it fails with SQLITE_BUSY, which the caller handles
+//  like any failed write). It must stay below the supervisor's liveness
+//  budget, or an actor waiting for the disk would be taken for a hung one
+//  and restarted — which would only add a connection to the contention:
+//  options.c bounds liveness-ms below by this plus one ping period.
+#define CP_STORE_BUSY_MS 1000
+
 //  Open (creating if needed) the database in state_dir. NULL + err on failure.
 sqlite3 *cp_store_open(const char *state_dir, char *err, size_t err_size);
 //  Open the existing database for reading only (PRAGMA query_only: every

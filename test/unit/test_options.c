@@ -145,6 +145,7 @@ s_assert_defaults(const cp_options_t *o)
     assert_string_equal(o->serial, "CPD0000001");
     assert_string_equal(o->firmware, CP_VERSION);
     assert_int_equal(o->restart_intensity, 5);
+    assert_int_equal(o->restart_global_intensity, 20);      //  derived: 4 × the per-actor limit
     assert_int_equal(o->restart_period_s, 60);
     assert_int_equal(o->liveness_ms, 3000);
     assert_int_equal(o->seed_count, 0);
@@ -193,8 +194,9 @@ s_assert_every_flag(const cp_options_t *o)
     assert_string_equal(o->serial, "SN-1");
     assert_string_equal(o->firmware, "9.9.9");
     assert_int_equal(o->restart_intensity, 3);
+    assert_int_equal(o->restart_global_intensity, 9);
     assert_int_equal(o->restart_period_s, 10);
-    assert_int_equal(o->liveness_ms, 500);
+    assert_int_equal(o->liveness_ms, 2500);
 }
 
 static void
@@ -208,7 +210,8 @@ test_every_flag(void **state)
         "--bus", "ipc:///tmp/cp-state/bus", "--connectors", "8", "--http", "127.0.0.1:8081",
         "--hw", "sim", "--split", "--log-level", "debug", "--vendor", "Acme",
         "--model", "Wallbox 22", "--serial", "SN-1", "--firmware", "9.9.9",
-        "--restart-intensity", "3", "--restart-period", "10", "--liveness-ms", "500");
+        "--restart-intensity", "3", "--restart-global-intensity", "9", "--restart-period", "10",
+        "--liveness-ms", "2500");
     if (rc != 0)
         fail_msg("rc %d: %s", rc, f->err);
     s_assert_every_flag(&f->opts);
@@ -225,7 +228,8 @@ test_every_flag_equals_form(void **state)
         "--bus=ipc:///tmp/cp-state/bus", "--connectors=8", "--http=127.0.0.1:8081",
         "--hw=sim", "--split", "--log-level=debug", "--vendor=Acme",
         "--model=Wallbox 22", "--serial=SN-1", "--firmware=9.9.9",
-        "--restart-intensity=3", "--restart-period=10", "--liveness-ms=500");
+        "--restart-intensity=3", "--restart-global-intensity=9", "--restart-period=10",
+        "--liveness-ms=2500");
     if (rc != 0)
         fail_msg("rc %d: %s", rc, f->err);
     s_assert_every_flag(&f->opts);
@@ -350,15 +354,31 @@ test_numbers(void **state)
     }
     EXPECT_ERROR(f, "restart-intensity", "--restart-intensity", "0");
     EXPECT_ERROR(f, "restart-intensity", "--restart-intensity", "1001");
+    EXPECT_ERROR(f, "restart-global-intensity", "--restart-global-intensity", "0");
+    EXPECT_ERROR(f, "restart-global-intensity", "--restart-global-intensity", "4001");
     EXPECT_ERROR(f, "restart-period", "--restart-period", "86401");
     EXPECT_ERROR(f, "restart-period", "--restart-period", "x");
+    //  Below 2500 ms a healthy actor blocked by a store call would read as hung.
     EXPECT_ERROR(f, "liveness-ms", "--liveness-ms", "99");
+    EXPECT_ERROR(f, "liveness-ms", "--liveness-ms", "2499");
     EXPECT_ERROR(f, "liveness-ms", "--liveness-ms", "600001");
+    //  The backstop below one actor's own limit would make that limit moot.
+    EXPECT_ERROR(f, "must not be below restart-intensity", "--restart-intensity", "10",
+                 "--restart-global-intensity", "9");
+    EXPECT_ERROR(f, "must not be below restart-intensity", "--restart-global-intensity", "4");
     assert_int_equal(PARSE(f, "--restart-intensity", "1000", "--restart-period", "86400",
-                           "--liveness-ms", "100"), 0);
+                           "--liveness-ms", "2500"), 0);
     assert_int_equal(f->opts.restart_intensity, 1000);
+    assert_int_equal(f->opts.restart_global_intensity, 4000);   //  4 × 1000, the policy's maximum
     assert_int_equal(f->opts.restart_period_s, 86400);
-    assert_int_equal(f->opts.liveness_ms, 100);
+    assert_int_equal(f->opts.liveness_ms, 2500);
+    assert_int_equal(PARSE(f, "--restart-intensity", "1000", "--restart-global-intensity", "1000"), 0);
+    assert_int_equal(f->opts.restart_global_intensity, 1000);
+    assert_int_equal(PARSE(f, "--restart-intensity", "7"), 0);
+    assert_int_equal(f->opts.restart_global_intensity, 28);
+    assert_int_equal(PARSE(f, "--restart-global-intensity", "4000", "--liveness-ms", "600000"), 0);
+    assert_int_equal(f->opts.restart_global_intensity, 4000);
+    assert_int_equal(f->opts.liveness_ms, 600000);
 }
 
 static void
@@ -440,7 +460,8 @@ test_config_file(void **state)
         "ca-file = /etc/file-ca.pem\n"
         "restart-intensity = 7\n"
         "restart-period = 30\n"
-        "liveness-ms = 1500\n"
+        "restart-global-intensity = 30\n"
+        "liveness-ms = 2600\n"
         "http = off\n"
         "\n"
         "[ocpp]\n"
@@ -463,8 +484,9 @@ test_config_file(void **state)
     assert_string_equal(o->firmware, "1.2.3");
     assert_string_equal(o->ca_file, "/etc/file-ca.pem");
     assert_int_equal(o->restart_intensity, 7);
+    assert_int_equal(o->restart_global_intensity, 30);
     assert_int_equal(o->restart_period_s, 30);
-    assert_int_equal(o->liveness_ms, 1500);
+    assert_int_equal(o->liveness_ms, 2600);
     assert_string_equal(o->http, "off");
     //  OCPP keys land in seed[], in order, trimmed
     assert_int_equal(o->seed_count, 5);
