@@ -151,7 +151,9 @@
     F(STR, value, 500)
 
 /* transaction → all (event "tx.connector.<n>"): the OCPP view of one
- * connector (ChargePointStatus) and its transaction, if any. */
+ * connector (ChargePointStatus) and its transaction, if any. Connector 0
+ * also carries dead_letters: transaction messages the outbox gave up on
+ * and keeps (outbox.h). */
 #define CP_MSG_TX_CONNECTOR(F)          \
     F(I64, connector, 0)                \
     F(STR, status, 16)                  \
@@ -165,6 +167,7 @@
     F(I64, meter_start, 0)              \
     F(STR, started_at, 32)              \
     F(I64, tx_local, 0)                 \
+    F(I64, dead_letters, 0)             \
     F(I64, seq, 0)
 
 /* metering → transaction (request): meter values of a running transaction,
@@ -285,6 +288,11 @@
     F(BOOL, synced, 0)                  \
     F(I64, seq, 0)
 
+/* anyone → transaction (request): act on the outbox. command: "retry"
+ * (queue the dead letters again). Reply: reply (reason says how many). */
+#define CP_MSG_OUTBOX_COMMAND(F)        \
+    F(STR, command, 16)
+
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */
 #define CP_MESSAGE_CATALOG(M)                                   \
     M(HW_CONNECTOR, hw_connector, CP_MSG_HW_CONNECTOR)          \
@@ -316,6 +324,7 @@
     M(SAFETY_STATE, safety_state, CP_MSG_SAFETY_STATE)          \
     M(HMI_STATE, hmi_state, CP_MSG_HMI_STATE)                   \
     M(ACTOR_STATE, actor_state, CP_MSG_ACTOR_STATE)             \
-    M(CLOCK_OFFSET, clock_offset, CP_MSG_CLOCK_OFFSET)
+    M(CLOCK_OFFSET, clock_offset, CP_MSG_CLOCK_OFFSET)          \
+    M(OUTBOX_COMMAND, outbox_command, CP_MSG_OUTBOX_COMMAND)
 
 #endif

@@ -199,6 +199,21 @@ s_cmd_actor_fault(cp_control_t *self, zframe_t *client, int argc, char **argv)
     return 0;
 }
 
+//  outbox retry: the transaction messages kept as dead letters go out again
+static int
+s_cmd_outbox_retry(cp_control_t *self, zframe_t *client, int argc, char **argv)
+{
+    cp_msg_t *msg = cp_msg_new(CP_MSG_OUTBOX_COMMAND);
+    if (!msg)
+        s_reply(self, client, 1, "out of memory");
+    else {
+        cp_msg_set_str(msg->u.outbox_command.command, "retry");
+        s_forward(self, client, "transaction", msg);
+    }
+    cp_msg_destroy(&msg);
+    return 0;
+}
+
 //  config get [KEY]
 static int
 s_cmd_config_get(cp_control_t *self, zframe_t *client, int argc, char **argv)
@@ -280,6 +295,7 @@ static const command_t s_commands[] = {
     { "config",       "get",  2, 3, s_cmd_config_get,   "config get [KEY]" },
     { "config",       "set",  4, 4, s_cmd_config_set,   "config set KEY VALUE" },
     { "datatransfer", NULL,   2, 4, s_cmd_datatransfer, "datatransfer VENDORID [MESSAGEID [DATA]]" },
+    { "outbox",       "retry", 2, 2, s_cmd_outbox_retry, "outbox retry" },
 };
 #define COMMANDS (sizeof(s_commands) / sizeof(s_commands[0]))
 

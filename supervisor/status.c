@@ -301,5 +301,10 @@ cp_status_json(cp_status_t *self)
                                                     "currentA", round(g->current_a * 10.0) / 10.0,
                                                     "chargerA", round(g->charger_a * 10.0) / 10.0));
     }
+    //  Transaction messages the outbox gave up on and keeps (outbox.h):
+    //  billing records to look at, and to send again (cpctl outbox retry).
+    const cp_msg_tx_connector_t *charger = self->tx_conn[0] ? &self->tx_conn[0]->u.tx_connector : NULL;
+    json_object_set_new(root, "outbox", json_pack("{s:I}", "deadLetters",
+                                                  (json_int_t) (charger ? charger->dead_letters : 0)));
     return root;
 }

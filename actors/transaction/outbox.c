@@ -38,6 +38,7 @@ struct _outbox_t {
     sqlite3_stmt *bury_later;      //  ... the rest of its transaction
     sqlite3_stmt *bury_tx;         //  ... every message of a transaction
     sqlite3_stmt *bury_trim;       //  keep the newest OUTBOX_DEAD_MAX
+    uint64_t burials;              //  since opened: tells the owner to count again
 };
 
 //  AUTOINCREMENT: ids must never be reused, even once the queue ran empty,
@@ -251,6 +252,7 @@ s_bury(outbox_t *self, sqlite3_stmt *stmt, const char *reason)
     ||  s_bind_int64(self, self->bury_trim, 1, OUTBOX_DEAD_MAX) != 0
     ||  s_run(self, self->bury_trim, "bound the dead letters") < 0)
         return -1;
+    self->burials++;
     return 0;
 }
 
@@ -742,4 +744,11 @@ outbox_requeue_dead(outbox_t *self)
     if (moved > 0)
         cp_warn(COMPONENT, "%lld dead letter(s) queued again", (long long) moved);
     return moved;
+}
+
+uint64_t
+outbox_burials(const outbox_t *self)
+{
+    assert(self);
+    return self->burials;
 }

@@ -163,4 +163,7 @@ int outbox_knows(outbox_t *self, int64_t tx_local);
 //  changed).
 int64_t outbox_dead_count(outbox_t *self);
 int64_t outbox_requeue_dead(outbox_t *self);
+//  How many times messages went into the dead letters since the outbox was
+//  opened (also by outbox_peek): a cheap "count again?" for the owner.
+uint64_t outbox_burials(const outbox_t *self);
 #endif

@@ -85,6 +85,8 @@ typedef struct {
     int64_t outbox_tx_local;
     int outbox_timer;
     auth_pending_t auth[AUTH_MAX];
+    int64_t dead_letters;          //  kept by the outbox (tx.connector.0)
+    uint64_t burials_seen;         //  outbox_burials when last counted
     int auth_timer;
     int64_t call_deadline_ms;      //  for requests that wait on the central system
     int session_timer;
@@ -182,7 +184,19 @@ s_connector_msg(tx_actor_t *self, int c)
         if (tx->active)
             cp_clock_format(tx->started_wall_ms, tc->started_at, sizeof(tc->started_at));
     }
+    else
+        tc->dead_letters = self->dead_letters;
     return msg;
+}
+
+static void
+s_publish_connector(tx_actor_t *self, int c)
+{
+    cp_msg_t *msg = s_connector_msg(self, c);
+    char topic[32];
+    snprintf(topic, sizeof(topic), "tx.connector.%d", c);
+    cp_shell_publish(self->shell, topic, msg);
+    cp_msg_destroy(&msg);
 }
 
 static void s_fx_lock(void *ctx, int connector, bool locked);
@@ -216,13 +230,8 @@ s_refresh(tx_actor_t *self, bool publish_all)
                     strcmp(st.error_code, "NoError") ? st.error_code : "");
         if ((changed || publish_all) && c >= 1)
             s_charger_lock(self, c, &st);
-        if (changed || publish_all) {
-            cp_msg_t *msg = s_connector_msg(self, c);
-            char topic[32];
-            snprintf(topic, sizeof(topic), "tx.connector.%d", c);
-            cp_shell_publish(self->shell, topic, msg);
-            cp_msg_destroy(&msg);
-        }
+        if (changed || publish_all)
+            s_publish_connector(self, c);
     }
     s_pump(self);
 }
@@ -397,6 +406,24 @@ s_outbox_result(tx_actor_t *self, const cp_msg_t *msg)
         self->outbox_timer = zloop_timer(cp_shell_loop(self->shell), (size_t) delay, 1, s_on_outbox_timer, self);
 }
 
+//  Count the dead letters again when the outbox buried something (or on
+//  request), and say so: billing records the central system never took.
+static void
+s_dead_letters_sync(tx_actor_t *self, bool force)
+{
+    if (!force && outbox_burials(self->outbox) == self->burials_seen)
+        return;
+    self->burials_seen = outbox_burials(self->outbox);
+    int64_t n = outbox_dead_count(self->outbox);
+    if (n < 0 || n == self->dead_letters)
+        return;
+    if (n > self->dead_letters)
+        cp_warn("transaction", "%lld transaction message(s) kept as dead letters: `cpctl outbox retry` sends them again",
+                (long long) n);
+    self->dead_letters = n;
+    s_publish_connector(self, 0);
+}
+
 static void
 s_pump(tx_actor_t *self)
 {
@@ -407,6 +434,7 @@ s_pump(tx_actor_t *self)
         s_queue_stops(self);
     }
     s_outbox_next(self);
+    s_dead_letters_sync(self, false);
     s_report_next(self);
 }
 
@@ -1132,6 +1160,15 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
             cp_shell_reply_status(shell, env, true, "");
         }
         else
+        if (msg->type == CP_MSG_OUTBOX_COMMAND && streq(msg->u.outbox_command.command, "retry")) {
+            int64_t n = outbox_requeue_dead(self->outbox);
+            char why[80];
+            snprintf(why, sizeof(why), n < 0 ? "the dead letters cannot be read (see the log)"
+                                             : "%lld dead letter(s) queued again", (long long) n);
+            cp_shell_reply_status(shell, env, n >= 0, why);
+            s_dead_letters_sync(self, true);
+        }
+        else
             cp_shell_reply_status(shell, env, false, "transaction: unsupported request");
     }
     s_refresh(self, false);
@@ -1169,6 +1206,7 @@ transaction_actor(zsock_t *pipe, void *args)
     if (!self->outbox || !self->core || !self->session)
         goto done;
     s_recover(self);
+    s_dead_letters_sync(self, true);
     cp_shell_set_handler(self->shell, s_handler, self);
     cp_bus_t *bus = cp_shell_bus(self->shell);
     cp_bus_subscribe(bus, "hw.connector.");

@@ -257,7 +257,21 @@ test('StopTransaction refused TransactionMessageAttempts times: discarded, the q
   assert.equal(stop.msg[3].transactionId, second.txId);
   await sleep(1000);
   assert.equal(callFrames(csms, 'StopTransaction', since).filter((f) => f.msg[3].transactionId === txId).length, 3,
-    'the discarded StopTransaction is never sent again');
+    'the discarded StopTransaction is never sent again on its own');
+
+  // ... but it is not lost: kept as a dead letter, counted, across a restart, and sent again on
+  // request, with its transactionId and meter values intact.
+  await cp.waitStatus((s) => s.outbox?.deadLetters === 1, 10000, 'one dead letter');
+  await cp.restart();
+  await waitBooted(cp);
+  await cp.waitStatus((s) => s.outbox?.deadLetters === 1, 10000, 'the dead letter survives a restart');
+  const again = csms.mark();
+  const r = await cp.cpctl('outbox', 'retry');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout + r.stderr, /1 dead letter/);
+  const resent = await csms.waitFor((f) => isCallIn(f, 'StopTransaction') && f.msg[3].transactionId === txId, 20000, again);
+  assert.deepEqual(resent.msg[3], refused[0].msg[3], 'the same StopTransaction as refused');
+  await cp.waitStatus((s) => s.outbox?.deadLetters === 0, 10000, 'no dead letter left');
 });
 
 // ---------------------------------------------------------------- kill -9

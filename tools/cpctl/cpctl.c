@@ -25,7 +25,8 @@ static const char s_usage[] =
     "  grid LOAD_A | grid off | grid on   simulated household load behind the grid meter\n"
     "  actor list | actor kill NAME | actor hang NAME\n"
     "  config get [KEY] | config set KEY VALUE\n"
-    "  datatransfer VENDORID [MESSAGEID [DATA]]   DataTransfer.req to the central system\n";
+    "  datatransfer VENDORID [MESSAGEID [DATA]]   DataTransfer.req to the central system\n"
+    "  outbox retry                   send the transaction messages kept as dead letters again\n";
 
 static int
 s_usage_error(const char *why)
@@ -57,6 +58,8 @@ s_shape_ok(int argc, char **argv)
             || (argc == 3 && (streq(argv[1], "kill") || streq(argv[1], "hang")));
     if (streq(c, "datatransfer"))
         return argc >= 2 && argc <= 4;
+    if (streq(c, "outbox"))
+        return argc == 2 && streq(argv[1], "retry");
     if (streq(c, "config"))
         return (streq(argv[1 < argc ? 1 : 0], "get") && (argc == 2 || argc == 3))
             || (argc == 4 && streq(argv[1], "set"));
