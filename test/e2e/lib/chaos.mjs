@@ -89,6 +89,7 @@ class Chaos {
     this.sessions = [];        // one record per session the driver ran
     this.escalations = [];     // {t, code, signal, faultsBefore}
     this.statusProblems = [];  // transactionId <= 0 seen in `cpctl status`
+    this.plugLost = [];        // a plugged cable the board forgot (the interface says it keeps it)
     this.status = null;        // the latest `cpctl status`
     this.stopping = false;     // no new sessions
     this.done = false;         // pollers and the fault injector end
@@ -139,6 +140,15 @@ class Chaos {
     }
     this.log(`cpctl ${args.join(' ')} failed for ${timeoutMs} ms: ${last?.code} ${last?.stderr?.trim()}`);
     return false;
+  }
+
+  // A swipe is never repeated by itself: cpctl may fail after the card reached the reader, and a
+  // second presentation of the same card stops the session it started (or starts one it
+  // stopped). The session's retries are RemoteStart/RemoteStop, which are idempotent.
+  async swipe(tag) {
+    const r = await this.cp.cpctl('swipe', tag, { timeoutMs: 15000 });
+    if (r.code !== 0) this.log(`cpctl swipe ${tag}: ${r.code} ${r.stderr.trim()}`);
+    return r.code === 0;
   }
 
   async csmsCall(action, payload) {
@@ -224,7 +234,12 @@ class Chaos {
       const deadline = Date.now() + START_DEADLINE_MS;
       for (let attempt = 0; Date.now() < deadline; attempt++) {
         // A retry is always a RemoteStart for the same idTag (Accepted again while it is pending).
-        if (attempt === 0 && rec.startVia === 'swipe') await this.cpctl(['swipe', tag], 15000);
+        if (this.conn(n)?.plugged === false) {
+          // The board lost the cable (seen after a whole-process restart): plug it again.
+          this.plugLost.push(`connector ${n}: the cable of session ${tag} was no longer plugged (attempt ${attempt + 1})`);
+          await this.cpctl(['plug', n]);
+        }
+        if (attempt === 0 && rec.startVia === 'swipe') await this.swipe(tag);
         else await this.csmsCall('RemoteStartTransaction', { connectorId: n, idTag: tag });
         if (await this.waitUntil(() => txOn()?.idTag === tag || this.startFrames(tag).length > 0,
           Math.min(RETRY_AFTER_MS, deadline - Date.now()))) {
@@ -256,7 +271,7 @@ class Chaos {
       const deadline = Date.now() + STOP_DEADLINE_MS;
       for (let attempt = 0; Date.now() < deadline; attempt++) {
         // Never swipe twice: a second swipe after a stop would start a new session.
-        if (attempt === 0 && rec.stopVia === 'swipe') await this.cpctl(['swipe', tag], 15000);
+        if (attempt === 0 && rec.stopVia === 'swipe') await this.swipe(tag);
         else await this.csmsCall('RemoteStopTransaction', { transactionId: txOn()?.id ?? rec.txId });
         if (await this.waitUntil(() => txOn()?.idTag !== tag, Math.min(RETRY_AFTER_MS, deadline - Date.now()))) break;
         rec.notes.push(`stop attempt ${attempt + 1} not visible after ${RETRY_AFTER_MS} ms`);
@@ -430,6 +445,7 @@ class Chaos {
       if (!this.sessions.some((r) => r.tag === f.msg[3].idTag)) problems.push(`StartTransaction for an idTag no session used: ${f.msg[3].idTag}`);
     }
     problems.push(...[...new Set(this.statusProblems)]);
+    problems.push(...this.plugLost);
     const neverStarted = this.sessions.filter((r) => !r.started && this.startFrames(r.tag).length === 0);
     for (const r of neverStarted) problems.push(`stuck: session ${r.tag} never started (${r.notes.join('; ')})`);
     for (const r of this.sessions.filter((x) => x.unplugForced)) problems.push(`stuck: session ${r.tag} could not be stopped (${r.notes.join('; ')})`);
