@@ -10,7 +10,9 @@
 //     StopTransaction at the central system (looked up by its idTag, unique per session, and by
 //     the transactionId the central system gave it);
 //   - meterStop >= meterStart, and every energy register sent in MeterValues (and in the
-//     StopTransaction's transactionData) for that transaction lies between them, non-decreasing;
+//     StopTransaction's transactionData) for that transaction lies between them, non-decreasing
+//     (1 Wh of rounding allowed): a central system bills meterStop - meterStart, so a reading
+//     above meterStop means energy delivered and not billed;
 //   - no transactionId <= 0 anywhere (StopTransaction, MeterValues, `cpctl status`);
 //   - no message received twice (the same action with the same payload: a resend);
 //   - the process never exited on its own (an escalation). Like systemd's Restart=always, the
@@ -21,7 +23,9 @@
 //   Local   the driver swiped the card again        Remote  the driver sent RemoteStopTransaction
 //   Other   the controller's own safety stop (a hung or restarted hw/safety path opens the
 //           contactor; safety_core.c reports every non-RCD cause as Other)
-//   EVDisconnected  only when the driver had to unplug a session it could not stop
+//   EVDisconnected  only when the driver had to unplug a session it could not stop (a cable is
+//           never pulled by a fault: a controller that loses the plug state when hw restarts
+//           and stops the session as EVDisconnected is reported)
 // PowerLoss (the stop after a whole-process restart) is accepted only after an escalation, which
 // is itself a failure; EmergencyStop, DeAuthorized, UnlockCommand, resets: never (not provoked).
 //
