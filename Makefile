@@ -3,11 +3,13 @@
 #   make test   every test tier CI runs (unit under ASan+UBSan, fuzz smoke, end-to-end, interop)
 #   make demo   a central system on loopback and a charging session to watch
 #   make bench  benchmarks, table printed and written to docs/benchmarks.md
+#   make soak   the long chaos test: SOAK_SECONDS (default 600) of random actor kills and hangs
+#               with sessions running, in one process and --split; prints faults, sessions, lost/duplicated
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build asan test unit e2e interop fuzz demo bench clean
+.PHONY: all deps build asan test unit e2e interop fuzz demo bench soak clean
 
 all: build
 
@@ -42,6 +44,9 @@ demo: build
 
 bench: build
 	@./scripts/bench.sh $(BUILD)
+
+soak: build
+	@./scripts/soak.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

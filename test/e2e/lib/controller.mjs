@@ -165,6 +165,26 @@ export class Controller {
     return this.output;
   }
 
+  // Index to pass as `since` to waitLog so that only output written from now on counts.
+  logMark() {
+    return this.output.length;
+  }
+
+  // Wait until a line of the output written after `since` matches `re`; resolves the line.
+  // Fails (with the output tail) after timeoutMs.
+  async waitLog(re, timeoutMs = 10000, since = 0) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = this.output.slice(since).split('\n').find((l) => re.test(l));
+      if (line !== undefined) return line;
+      if (Date.now() >= deadline) break;
+      await sleep(100);
+    }
+    throw new Error(`waitLog(${re}) not seen within ${timeoutMs} ms`
+      + `${this.running ? '' : ` — chargepointd exited (code ${this.exitCode}, signal ${this.exitSignal})`}`
+      + `\n--- chargepointd output since the mark ---\n${tail(this.output.slice(since))}`);
+  }
+
   async _spawn() {
     this.starts += 1;
     this.exitCode = null;

@@ -38,6 +38,16 @@ export const isConnected = (s) => s?.ocpp?.connection === 'connected';
 export const isBooted = (s) => isConnected(s) && s.ocpp.registration === 'Accepted';
 export const actor = (s, name) => (s?.actors ?? []).find((a) => a.name === name);
 export const connector = (s, id) => (s?.connectors ?? []).find((c) => c.id === id);
+export const restarts = (s, name) => actor(s, name)?.restarts ?? 0;
+
+// Wait until actor `name` has been restarted past `before` restarts and runs again. Resolves
+// {status, at}: `at` is the Date.now() of the first status that showed it (an upper bound of
+// the restart moment, within one status poll).
+export async function waitActorRestarted(cp, name, before, timeoutMs = 15000) {
+  const status = await cp.waitStatus((s) => restarts(s, name) > before && actor(s, name)?.state === 'running',
+    timeoutMs, `actor ${name} restarted (more than ${before} restarts) and running`);
+  return { status, at: Date.now() };
+}
 
 // ---- predicates on recorded frames
 
