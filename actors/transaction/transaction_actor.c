@@ -586,6 +586,22 @@ s_arm_tx_profile(tx_actor_t *self)
         self->tx_profile_timer = zloop_timer(cp_shell_loop(self->shell), 300, 1, s_on_tx_profile_timer, self);
 }
 
+//  The remote start's TxProfile belongs to the transaction of its idTag on
+//  its connector (or any, when none was named): install it for that one.
+static void
+s_attach_remote_profile(tx_actor_t *self, int c, const char *id_tag)
+{
+    if (!self->remote.profile || strcasecmp(self->remote.id_tag, id_tag) != 0
+        || (self->remote.connector != 0 && self->remote.connector != c))
+        return;
+    json_decref(self->tx_profile[c]);
+    self->tx_profile[c] = self->remote.profile;
+    self->tx_profile_tries[c] = 0;
+    self->tx_profile_failures[c] = 0;
+    self->remote.profile = NULL;
+    s_arm_tx_profile(self);
+}
+
 static void
 s_tx_profile_reply(tx_actor_t *self, int c, const cp_bus_envelope_t *env, const cp_msg_t *msg)
 {
@@ -645,16 +661,7 @@ s_fx_start(void *ctx, int connector, const char *id_tag, int64_t meter_start)
     //  If this mark is lost, recovery finds the StartTransaction in the
     //  outbox and sets it then.
     tx_store_set_queued(self->store, local);
-    if (self->remote.profile && strcasecmp(self->remote.id_tag, id_tag) == 0
-        && (self->remote.connector == 0 || self->remote.connector == connector)) {
-        //  The remote start's TxProfile belongs to this transaction.
-        json_decref(self->tx_profile[connector]);
-        self->tx_profile[connector] = self->remote.profile;
-        self->tx_profile_tries[connector] = 0;
-        self->tx_profile_failures[connector] = 0;
-        self->remote.profile = NULL;
-        s_arm_tx_profile(self);
-    }
+    s_attach_remote_profile(self, connector, id_tag);
     self->saved_wh[connector] = (double) meter_start;
     self->saved_at[connector] = s_now(self);
     return local;
@@ -989,6 +996,14 @@ s_on_inbound(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_i
                  json_string_value(json_object_get(request, "idTag")));
         json_t *cid = json_object_get(request, "connectorId");
         self->remote.connector = cid ? tx_ops_connector(cid) : 0;
+        //  With the cable already in and no Authorize first, the session
+        //  started inside the handler, before the profile was kept here:
+        //  hand it to that transaction now.
+        for (int c = 1; c <= session_connectors(self->session) && self->remote.profile; c++) {
+            const session_tx_t *tx = session_tx(self->session, c);
+            if (tx->active && !self->tx_profile[c])
+                s_attach_remote_profile(self, c, tx->id_tag);
+        }
     }
     json_decref(response);
     json_decref(request);
