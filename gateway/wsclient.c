@@ -38,6 +38,8 @@
 #include <czmq.h>
 #include <libwebsockets.h>
 #include <mbedtls/base64.h>
+#include <mbedtls/error.h>
+#include <mbedtls/x509_crt.h>
 
 #include <assert.h>
 #include <ctype.h>
@@ -48,6 +50,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define WSCLIENT_DEFAULT_BACKOFF_MIN_MS 1000
@@ -284,6 +287,42 @@ wsclient_build_path (const char *base_path, const char *identity, char *out, siz
         }
     }
     out [pos] = '\0';
+    return 0;
+}
+
+int
+wsclient_check_ca_file (const char *path, char *err, size_t err_size)
+{
+    assert (path && err);
+    struct stat st;
+    FILE *file = fopen (path, "r");
+    if (!file) {
+        snprintf (err, err_size, "CA file %s (--ca-file) cannot be read: %s", path, strerror (errno));
+        return -1;
+    }
+    bool regular = fstat (fileno (file), &st) == 0 && S_ISREG (st.st_mode);
+    fclose (file);
+    if (!regular) {
+        snprintf (err, err_size, "CA file %s (--ca-file) is not a regular file", path);
+        return -1;
+    }
+    //  A bundle may hold certificates this parser cannot read (it then
+    //  returns how many); one usable certificate is enough
+    mbedtls_x509_crt chain;
+    mbedtls_x509_crt_init (&chain);
+    int rc = mbedtls_x509_crt_parse_file (&chain, path);
+    int count = 0;
+    for (const mbedtls_x509_crt *crt = &chain; crt && crt->version; crt = crt->next)
+        count++;
+    mbedtls_x509_crt_free (&chain);
+    if (count == 0) {
+        char detail [128] = "";
+        if (rc < 0)
+            mbedtls_strerror (rc, detail, sizeof (detail));
+        snprintf (err, err_size, "CA file %s (--ca-file) holds no usable PEM certificate%s%s",
+                  path, detail [0] ? ": " : "", detail);
+        return -1;
+    }
     return 0;
 }
 

@@ -109,6 +109,13 @@ int
 int
     wsclient_build_path (const char *base_path, const char *identity, char *out, size_t out_size);
 
+//  Check a CA bundle before it is used: it must be a readable file holding
+//  at least one certificate lws can load. lws itself only logs an
+//  unreadable bundle and goes on, so every connection would then fail with
+//  a misleading certificate error. Returns 0, or -1 with one line in err.
+int
+    wsclient_check_ca_file (const char *path, char *err, size_t err_size);
+
 //  Reconnect delay for the given attempt (0 = first retry).
 //      base  = min(max_ms, min_ms * 2^attempt)
 //      delay = base/2 + random32 % (base - base/2 + 1)      ("equal jitter")

@@ -17,6 +17,7 @@
 #include "actors/config/config_store.h"
 #include "actors/transaction/transaction_actor.h"
 #include "gateway/httpd.h"
+#include "gateway/wsclient.h"
 #include "hw/sim/sim.h"
 #include "supervisor/actor_proc.h"
 #include "supervisor/clock.h"
@@ -89,6 +90,12 @@ main(int argc, char **argv)
         return cp_proc_child_main(&options);
     }
     cp_log_set_level((cp_log_level_t) options.log_level);
+    //  A CA bundle that cannot be used is a configuration error to report
+    //  now, not a certificate failure on every connection later.
+    if (options.ca_file[0] && wsclient_check_ca_file(options.ca_file, err, sizeof(err)) != 0) {
+        fprintf(stderr, "chargepointd: %s\n", err);
+        return 2;
+    }
     snprintf(options.run_id, sizeof(options.run_id), "%x%x", (unsigned) getpid(), (unsigned) time(NULL));
     if (s_mkdirs(options.state_dir) != 0) {
         fprintf(stderr, "chargepointd: cannot create state dir %s: %s\n", options.state_dir, strerror(errno));

@@ -1067,11 +1067,19 @@ test_tls_with_private_ca (void **state)
         "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:127.0.0.1\\n"
         "basicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > ext.cnf && "
         "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-        "  -out server.pem -days 2 -extfile ext.cnf >/dev/null 2>&1",
+        "  -out server.pem -days 2 -extfile ext.cnf >/dev/null 2>&1 && "
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+        "  -keyout other.key -out other.pem -days 2 -subj '/CN=wsclient other CA' "
+        "  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign "
+        "  >/dev/null 2>&1 && "
+        "printf 'not a certificate\\n' > junk.pem",
         dir);
     if (s_run (command) != 0)
         fail_msg ("openssl could not make the test certificates");
-    char ca [128], cert [128], key [128];
+    char ca [128], cert [128], key [128], other [128], junk [128], missing [128];
+    snprintf (other, sizeof (other), "%s/other.pem", dir);
+    snprintf (junk, sizeof (junk), "%s/junk.pem", dir);
+    snprintf (missing, sizeof (missing), "%s/missing.pem", dir);
     snprintf (ca, sizeof (ca), "%s/ca.pem", dir);
     snprintf (cert, sizeof (cert), "%s/server.pem", dir);
     snprintf (key, sizeof (key), "%s/server.key", dir);
@@ -1105,7 +1113,38 @@ test_tls_with_private_ca (void **state)
     if (!strstr (why, "certificate"))
         fail_msg ("TLS failure reason without \"certificate\": %s", why);
     free (why);
+
+    //  The system store (here: SSL_CERT_FILE naming the server's CA) is
+    //  trusted without ca_file ...
+    assert_int_equal (setenv ("SSL_CERT_FILE", ca, 1), 0);
+    assert_int_equal (wsclient_reconfigure (owner.client, &cfg), 0);
+    owner_expect (&owner, "connected");
+    //  ... but never in addition to one: ca_file is the only trust anchor
+    cfg.ca_file = other;
+    assert_int_equal (wsclient_reconfigure (owner.client, &cfg), 0);
+    why = owner_wait (&owner, "disconnected", WAIT_MS, NULL);
+    assert_non_null (why);
+    free (why);
+    why = owner_wait (&owner, "error", WAIT_MS, NULL);
+    assert_non_null (why);
+    if (!strstr (why, "certificate"))
+        fail_msg ("trusted the system store beside ca_file: %s", why);
+    free (why);
+    unsetenv ("SSL_CERT_FILE");
     owner_destroy (&owner);
+
+    //  Bundles are checked before use, with one clear line
+    char err [512];
+    assert_int_equal (wsclient_check_ca_file (ca, err, sizeof (err)), 0);
+    assert_int_equal (wsclient_check_ca_file (other, err, sizeof (err)), 0);
+    assert_int_equal (wsclient_check_ca_file (missing, err, sizeof (err)), -1);
+    assert_non_null (strstr (err, "cannot be read"));
+    assert_non_null (strstr (err, missing));
+    assert_int_equal (wsclient_check_ca_file (dir, err, sizeof (err)), -1);
+    assert_non_null (strstr (err, "not a regular file"));
+    assert_int_equal (wsclient_check_ca_file (junk, err, sizeof (err)), -1);
+    assert_non_null (strstr (err, "no usable PEM certificate"));
+    assert_null (strchr (err, '\n'));
     echo_server_wait_idle (&server, 2000);
     echo_server_stop (&server);
     pthread_mutex_destroy (&server.mutex);
