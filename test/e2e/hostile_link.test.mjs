@@ -184,3 +184,57 @@ test('a missing or unusable --ca-file: exit 2 with one clear line at start-up', 
     assert.ok(lines[0].includes(caFile), 'the line names the file');
   }
 });
+
+// `ps` shows every process's command line to every user: a password given with --password is
+// wiped from it (and from what --split and a Hard reset run again) once read, and still works.
+test('--password is scrubbed from argv (/proc/PID/cmdline) and still authenticates', async (t) => {
+  const secret = 'argv-secret-0123456789abcdef';
+  const { csms, cp } = await startPair(t, HERE, {
+    csms: { basicAuth: { CP001: secret } },
+    cp: { extraArgs: ['--password', secret] },
+  });
+  await waitBooted(cp);
+  assert.equal(csms.connections[0].authorizationPresent, true);
+  const cmdline = fs.readFileSync(`/proc/${cp.pid}/cmdline`);
+  assert.ok(!cmdline.includes(secret), 'the password is not in /proc/PID/cmdline');
+  assert.ok(!cmdline.includes(secret.slice(0, 8)), 'not even in part');
+  assert.ok(cmdline.includes('--csms'), 'the rest of the command line is still there');
+  const ownLines = cp.logs().split('\n').filter((l) => !l.startsWith('====='));  // not the harness's banner
+  assert.ok(!ownLines.some((l) => l.includes(secret)), 'nor in the log');
+});
+
+// The database holds the AuthorizationKey: owner-only, including its WAL and shared memory.
+test('the database and its -wal/-shm are 0600; wider modes are tightened at start', async (t) => {
+  const { cp } = await startPair(t, HERE, { cp: { password: 'mode-secret-0123456789abcdef' } });
+  await waitBooted(cp);
+  const db = path.join(cp.stateDir, 'chargepointd.db');
+  const mode = (file) => fs.statSync(file).mode & 0o777;
+  for (const file of [db, `${db}-wal`, `${db}-shm`]) {
+    assert.ok(fs.existsSync(file), `${path.basename(file)} exists while running`);
+    assert.equal(mode(file).toString(8), '600', `mode of ${path.basename(file)}`);
+  }
+  await cp.stop();
+  // A database from an older version (created 0644 under umask 022).
+  for (const file of [db, `${db}-wal`, `${db}-shm`]) {
+    if (fs.existsSync(file)) fs.chmodSync(file, 0o644);
+  }
+  await cp.restart();
+  await waitBooted(cp);
+  for (const file of [db, `${db}-wal`, `${db}-shm`]) {
+    assert.equal(mode(file).toString(8), '600', `mode of ${path.basename(file)} after the restart`);
+  }
+  assert.match(cp.logs(), /readable by others \(mode 644\): now 600/);
+});
+
+test('--password and a different password in the config file: exit 2, one line', async (t) => {
+  const dir = fs.mkdtempSync(path.join(process.env.TMPDIR || '/tmp', 'cp-pwconf-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const config = path.join(dir, 'chargepointd.conf');
+  fs.writeFileSync(config, 'password = from-the-file-0123456789\n');
+  const r = await runChargepointd(['--config', config, '--password', 'from-argv-0123456789abc',
+    '--state-dir', path.join(dir, 'state'), '--http', 'off'], { timeoutMs: 10000 });
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /--password differs from the password in the config file/);
+  assert.ok(!r.stderr.includes('0123456789'), 'no password in the message');
+});
