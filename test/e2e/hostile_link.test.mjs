@@ -201,6 +201,17 @@ test('--password is scrubbed from argv (/proc/PID/cmdline) and still authenticat
   assert.ok(cmdline.includes('--csms'), 'the rest of the command line is still there');
   const ownLines = cp.logs().split('\n').filter((l) => !l.startsWith('====='));  // not the harness's banner
   assert.ok(!ownLines.some((l) => l.includes(secret)), 'nor in the log');
+
+  // A Hard reset runs the command line again: still without the password, still authenticated.
+  const pid = cp.pid;
+  const boots = csms.received('BootNotification').length;
+  const reset = await csms.call('Reset', { type: 'Hard' });
+  assert.equal(reset.result?.status, 'Accepted');
+  await csms.waitForCalls('BootNotification', boots + 1, 30000);
+  await waitBooted(cp, 30000);
+  assert.equal(cp.pid, pid, 'the same process, re-executed');
+  assert.ok(csms.connections.at(-1).authorizationPresent);
+  assert.ok(!fs.readFileSync(`/proc/${cp.pid}/cmdline`).includes(secret), 'not in the re-executed command line');
 });
 
 // The database holds the AuthorizationKey: owner-only, including its WAL and shared memory.
