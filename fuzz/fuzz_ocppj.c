@@ -86,6 +86,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (id[0] && (frame.type == OCPPJ_CALLRESULT || frame.type == OCPPJ_CALLERROR))
             abort();
+        /* a CALLERROR is due exactly when there is an id to answer, or a
+         * CALL's id is the empty string; never to a response */
+        if (id[0] && !frame.answer)
+            abort();
+        if (frame.answer && !id[0] && !(frame.type == OCPPJ_CALL && frame.id[0] == '\0'))
+            abort();
+        if (frame.answer && (frame.type == OCPPJ_CALLRESULT || frame.type == OCPPJ_CALLERROR))
+            abort();
         ocppj_frame_clear(&frame);
         return 0;
     }

@@ -8,6 +8,13 @@
  * steps of each page request in order; a settings request is validated
  * whole before its first step (page_request.c).
  *
+ * Every request a browser sends gets exactly one reply. The replies wait
+ * in a small ring per browser; a request holds its slot from the moment
+ * it is read (queued as a job or answered at once) until its reply is
+ * written. When all REPLY_RING slots are held, reading from that browser
+ * pauses (lws rx flow control) until a reply has gone out: its further
+ * requests wait in its own socket, nobody else's, and none is dropped.
+ *
  * Timing is one lws timer ("sul"): every TICK_MS while a reply is
  * awaited, at the next status poll while a browser is connected, and not
  * at all otherwise. Other threads touch lws only through
@@ -45,7 +52,7 @@
 #define COMMAND_TIMEOUT_MS 8000     //  the supervisor gives actors 4.5 s
 #define MAX_JOBS 32
 #define MAX_JOBS_PER_SESSION 4
-#define REPLY_RING 8
+#define REPLY_RING 8                //  requests of one browser awaiting their reply
 #define HTTP_CHUNK 8192
 #define JOIN_GRACE_S 3              //  a thread that does not end by then is stuck
 
@@ -74,6 +81,8 @@ struct _session_t {
     unsigned char rx[PAGE_REQUEST_MAX_BYTES];
     size_t rx_len;
     bool rx_refused;                //  this message is too large or binary
+    bool rx_paused;                 //  REPLY_RING requests await replies
+    bool overflow;                  //  a reply found no slot: close (never silent)
 };
 
 typedef struct {
@@ -282,16 +291,28 @@ s_session_find(httpd_t *self, uint64_t id)
     return NULL;
 }
 
-//  Queue one text for one browser (dropped with the oldest if it lags).
+//  Requests of this browser that still await their reply.
+static int
+s_session_outstanding(const session_t *session)
+{
+    return session->jobs + session->reply_count;
+}
+
+//  Queue one reply for one browser. The read pause keeps a slot for every
+//  request read; should a reply find none all the same, the browser is
+//  disconnected with a reason rather than left waiting for an answer that
+//  was thrown away.
 static void
 s_session_push(session_t *session, char *text)
 {
     if (!text)
         return;
     if (session->reply_count == REPLY_RING) {
-        free(session->replies[session->reply_head]);
-        session->reply_head = (session->reply_head + 1) % REPLY_RING;
-        session->reply_count--;
+        cp_warn(COMPONENT, "a browser's reply queue is full: closing its WebSocket");
+        free(text);
+        session->overflow = true;
+        lws_callback_on_writable(session->wsi);
+        return;
     }
     session->replies[(session->reply_head + session->reply_count) % REPLY_RING] = text;
     session->reply_count++;
@@ -678,9 +699,21 @@ s_callback_status(struct lws *wsi, enum lws_callback_reasons reason, void *user,
             //  the request may hold the password
             memset(session->rx, 0, session->rx_len);
             session->rx_len = 0;
+            if (s_session_outstanding(session) >= REPLY_RING && !session->rx_paused) {
+                //  No slot for the next request's reply: read no more
+                //  until one has been written
+                session->rx_paused = true;
+                lws_rx_flow_control(wsi, 0);
+            }
             break;
         }
         case LWS_CALLBACK_SERVER_WRITEABLE: {
+            if (session->overflow) {
+                static const char why[] = "too many unanswered requests";
+                lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+                                 (unsigned char *) why, sizeof(why) - 1);
+                return -1;
+            }
             const char *text = NULL;
             char *owned = NULL;
             if (session->reply_count > 0) {
@@ -708,6 +741,10 @@ s_callback_status(struct lws *wsi, enum lws_callback_reasons reason, void *user,
             free(owned);
             if (written < (int) size)
                 return -1;
+            if (session->rx_paused && s_session_outstanding(session) < REPLY_RING) {
+                session->rx_paused = false;
+                lws_rx_flow_control(wsi, 1);
+            }
             if (session->reply_count > 0 || (self->status_text && session->sent_gen != self->status_gen))
                 lws_callback_on_writable(wsi);
             break;

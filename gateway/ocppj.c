@@ -23,6 +23,12 @@
  *    FormationViolation that is NOT answered: the CALLERROR must carry the
  *    exact id, which would itself break the 36 limit, and a truncated echo
  *    would correlate with nothing — or with a different pending call.
+ *  - An empty unique id ("") is a FormationViolation: it cannot tell one
+ *    request from another (4.1.4). A CALL with it is answered all the same,
+ *    with "" as the id: 4.2.3 wants "the exact same id that is in the call
+ *    request", and "" is that id, so the sender learns at once instead of
+ *    waiting for its timeout. Only when the JSON parsed, though: an id
+ *    recovered from broken text may be "" because nothing was recovered.
  *  - A CALL's action longer than the 63 bytes we store cannot be a known
  *    action: NotImplemented, answered.
  *  - Payload null is accepted as {} for CALL and CALLRESULT (OCPP-J 4.2.1
@@ -257,6 +263,7 @@ fail_unparsed(const char *text, size_t len, ocppj_frame_t *frame, char *id_out)
         frame->type = (ocppj_type_t) type;
     if (type == OCPPJ_CALL)
         memcpy(id_out, frame->id, sizeof frame->id);
+    frame->answer = id_out[0] != '\0';
     return OCPPJ_FORMATION_VIOLATION;
 }
 
@@ -381,10 +388,8 @@ ocppj_parse(const char *text, size_t len, size_t max_len, ocppj_frame_t *frame, 
     if (!text)
         text = "";
 
-    if (max_len > 0 && len > max_len) {
-        set_why(why, why_size, "frame of %zu bytes exceeds the %zu-byte limit", len, max_len);
-        return fail_unparsed(text, len, frame, id_out);
-    }
+    if (max_len > 0 && len > max_len)
+        return ocppj_parse_oversize(text, len, len, max_len, frame, id_out, why, why_size);
     const char *bad = prescan(text, len);
     if (bad) {
         set_why(why, why_size, "%s", bad);
@@ -398,6 +403,7 @@ ocppj_parse(const char *text, size_t len, size_t max_len, ocppj_frame_t *frame, 
     }
 
     ocppj_error_t rc;
+    bool answer = false;        /* a CALLERROR is due even with id "" */
     if (!json_is_array(array)) {
         set_why(why, why_size, "frame is not a JSON array");
         rc = OCPPJ_FORMATION_VIOLATION;
@@ -414,8 +420,10 @@ ocppj_parse(const char *text, size_t len, size_t max_len, ocppj_frame_t *frame, 
         /* 4.1.3: ignore the payload. Answer with ProtocolError when the
          * id is usable: the sender may be waiting for a reply. */
         char ignored[1];
-        if (read_id(array, frame, ignored, 0))
+        if (read_id(array, frame, ignored, 0)) {
             memcpy(id_out, frame->id, sizeof frame->id);
+            answer = frame->id[0] != '\0';
+        }
         set_why(why, why_size, "unknown MessageTypeId");
         rc = OCPPJ_PROTOCOL_ERROR;
         goto done;
@@ -425,13 +433,21 @@ ocppj_parse(const char *text, size_t len, size_t max_len, ocppj_frame_t *frame, 
         rc = OCPPJ_FORMATION_VIOLATION;
         goto done;
     }
+    if (frame->id[0] == '\0') {
+        set_why(why, why_size, "unique id is empty");
+        rc = OCPPJ_FORMATION_VIOLATION;
+        answer = frame->type == OCPPJ_CALL;
+        goto done;
+    }
     switch (frame->type) {
     case OCPPJ_CALL: rc = parse_call(array, frame, why, why_size); break;
     case OCPPJ_CALLRESULT: rc = parse_result(array, frame, why, why_size); break;
     default: rc = parse_error(array, frame, why, why_size); break;
     }
-    if (rc != OCPPJ_OK && frame->type == OCPPJ_CALL)
+    if (rc != OCPPJ_OK && frame->type == OCPPJ_CALL) {
         memcpy(id_out, frame->id, sizeof frame->id);
+        answer = true;
+    }
 
 done:
     json_decref(array);
@@ -439,7 +455,22 @@ done:
         json_decref(frame->payload);
         frame->payload = NULL;
     }
+    frame->answer = rc != OCPPJ_OK && answer;
     return rc;
+}
+
+ocppj_error_t
+ocppj_parse_oversize(const char *head, size_t head_len, size_t total_len, size_t max_len,
+                     ocppj_frame_t *frame, char *id_out, char *why, size_t why_size)
+{
+    assert(head || head_len == 0);
+    assert(frame);
+    assert(id_out);
+    assert(why || why_size == 0);
+    memset(frame, 0, sizeof *frame);
+    id_out[0] = '\0';
+    set_why(why, why_size, "frame of %zu bytes exceeds the %zu-byte limit", total_len, max_len);
+    return fail_unparsed(head ? head : "", head_len, frame, id_out);
 }
 
 void

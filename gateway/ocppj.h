@@ -68,6 +68,9 @@ typedef struct {
     char error_description[256];  /* CALLERROR only, as received, truncated on
                                      a UTF-8 boundary. Peer text: sanitise
                                      before logging. */
+    bool answer;                  /* after a failed parse: a CALLERROR is due,
+                                     to id_out (which is "" only for a CALL
+                                     whose unique id is the empty string) */
 } ocppj_frame_t;
 
 /* Parses one text frame of len bytes (text need not be NUL-terminated).
@@ -78,12 +81,13 @@ typedef struct {
  * gets an empty object (OCPP-J 4.2.1/4.2.2 allow null for "no payload").
  *
  * On failure returns the CALLERROR code that describes the problem, leaves
- * frame->payload NULL, and writes to id_out (a buffer of OCPPJ_MAX_ID + 1
- * bytes) the unique id to answer with — or "" when no CALLERROR may be sent:
- * the id could not be recovered, was not a string, was longer than 36
- * characters, or the frame was a CALLRESULT/CALLERROR (a response is never
- * answered, so two peers cannot ping-pong errors). In that case the caller
- * just logs. frame->type and frame->id still carry whatever could be
+ * frame->payload NULL, sets frame->answer when a CALLERROR must be sent, and
+ * writes to id_out (a buffer of OCPPJ_MAX_ID + 1 bytes) the unique id to
+ * answer with. No CALLERROR may be sent (answer false, id_out "") when the id
+ * could not be recovered, was not a string, was longer than 36 characters,
+ * or the frame was a CALLRESULT/CALLERROR (a response is never answered, so
+ * two peers cannot ping-pong errors); the caller then just logs. A CALL
+ * whose id is "" is answered, with id "" (see ocppj.c). frame->type and frame->id still carry whatever could be
  * recovered (type 0 if none), so a malformed CALLRESULT can fail its pending
  * CALL early instead of waiting for the timeout.
  *
@@ -91,6 +95,14 @@ typedef struct {
  * description, suitable for a CALLERROR errorDescription and for logs. */
 ocppj_error_t ocppj_parse(const char *text, size_t len, size_t max_len, ocppj_frame_t *frame,
                           char *id_out, char *why, size_t why_size);
+
+/* For a frame too large to keep, of which only the first head_len bytes
+ * were kept out of total_len: the same outcome as ocppj_parse() with that
+ * max_len on the whole frame (FormationViolation, the id recovered from the
+ * head when it is a CALL), with the real sizes in why. */
+ocppj_error_t ocppj_parse_oversize(const char *head, size_t head_len, size_t total_len,
+                                   size_t max_len, ocppj_frame_t *frame, char *id_out,
+                                   char *why, size_t why_size);
 
 /* Releases the payload and zeroes the frame. Safe on a zeroed frame and on
  * a frame that ocppj_parse() failed to fill. */

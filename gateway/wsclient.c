@@ -18,6 +18,15 @@
       is sure to drop every trace of the old settings.
     - Reconnects are lws_sul timers on the service thread, delayed by
       wsclient_backoff_ms(); nothing sleeps or polls.
+    - Each connection attempt is tagged with a generation number (the wsi's
+      opaque user data), and ends exactly once, in s_attempt_failed() or
+      s_link_closed(), which schedule the retry. lws does not report every
+      end the same way: a handshake that times out reaches neither
+      CLIENT_CONNECTION_ERROR nor CLIENT_CLOSED, only CLOSED_CLIENT_HTTP
+      and WSI_DESTROY. So every one of those ends the current attempt, and
+      a watchdog on the whole attempt (TCP, TLS, upgrade) ends it when lws
+      says nothing at all. Callbacks of an attempt that already ended carry
+      an old generation and are ignored, so nothing is reported twice.
     - Pings: lws' validity timer (lws_retry_bo_t.secs_since_valid_ping /
       _hangup) sends PINGs and hangs up when no PONG proves the link alive.
     =========================================================================
@@ -29,6 +38,8 @@
 #include <czmq.h>
 #include <libwebsockets.h>
 #include <mbedtls/base64.h>
+#include <mbedtls/error.h>
+#include <mbedtls/x509_crt.h>
 
 #include <assert.h>
 #include <ctype.h>
@@ -39,11 +50,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define WSCLIENT_DEFAULT_BACKOFF_MIN_MS 1000
 #define WSCLIENT_DEFAULT_BACKOFF_MAX_MS 60000
 #define WSCLIENT_DEFAULT_MAX_FRAME      (64 * 1024)
+//  A connection attempt (TCP connect, TLS, HTTP upgrade) that has not
+//  reached "connected" by then is abandoned and retried with back-off.
+//  Generous for a TLS handshake over a slow mobile link.
+#define WSCLIENT_DEFAULT_HANDSHAKE_S    20
 //  An event the owner does not read within this time is dropped, so a
 //  stuck owner cannot freeze the lws thread (pings, shutdown) forever.
 #define WSCLIENT_EVENT_SNDTIMEO_MS      5000
@@ -61,6 +77,7 @@ typedef struct {
     unsigned backoff_min_ms;
     unsigned backoff_max_ms;
     size_t max_frame;
+    unsigned handshake_timeout_s;
     //  Derived from url + identity by s_config_set
     char scheme [8];
     char host [256];
@@ -94,7 +111,12 @@ struct _wsclient_t {
     s_config_t config;
     char *auth_header;              //  "Basic ...", secret: wiped on free
     zsock_t *events;                //  our end of the owner's PAIR
-    struct lws *wsi;                //  the one connection, or NULL
+    struct lws *wsi;                //  the current attempt's connection, or NULL
+    uintptr_t generation;           //  tag of the current attempt (never 0)
+    bool attempt_open;              //  an attempt is under way or linked
+    bool established;               //  ... and its handshake is done
+    int64_t attempt_started_us;     //  lws_now_usecs() when it began
+    lws_sorted_usec_list_t sul_watchdog;
     lws_sorted_usec_list_t sul_retry;
     bool retry_scheduled;
     bool immediate_retry;           //  next attempt without delay
@@ -114,6 +136,7 @@ struct _wsclient_t {
     bool rx_active;                 //  inside a message
     bool rx_binary;
     bool rx_toolarge;
+    size_t rx_total;                //  bytes of the message so far, kept or not
     unsigned char rx_head [WSCLIENT_TOOLARGE_HEAD];
     size_t rx_head_len;
 };
@@ -267,6 +290,42 @@ wsclient_build_path (const char *base_path, const char *identity, char *out, siz
     return 0;
 }
 
+int
+wsclient_check_ca_file (const char *path, char *err, size_t err_size)
+{
+    assert (path && err);
+    struct stat st;
+    FILE *file = fopen (path, "r");
+    if (!file) {
+        snprintf (err, err_size, "CA file %s (--ca-file) cannot be read: %s", path, strerror (errno));
+        return -1;
+    }
+    bool regular = fstat (fileno (file), &st) == 0 && S_ISREG (st.st_mode);
+    fclose (file);
+    if (!regular) {
+        snprintf (err, err_size, "CA file %s (--ca-file) is not a regular file", path);
+        return -1;
+    }
+    //  A bundle may hold certificates this parser cannot read (it then
+    //  returns how many); one usable certificate is enough
+    mbedtls_x509_crt chain;
+    mbedtls_x509_crt_init (&chain);
+    int rc = mbedtls_x509_crt_parse_file (&chain, path);
+    int count = 0;
+    for (const mbedtls_x509_crt *crt = &chain; crt && crt->version; crt = crt->next)
+        count++;
+    mbedtls_x509_crt_free (&chain);
+    if (count == 0) {
+        char detail [128] = "";
+        if (rc < 0)
+            mbedtls_strerror (rc, detail, sizeof (detail));
+        snprintf (err, err_size, "CA file %s (--ca-file) holds no usable PEM certificate%s%s",
+                  path, detail [0] ? ": " : "", detail);
+        return -1;
+    }
+    return 0;
+}
+
 unsigned
 wsclient_backoff_ms (unsigned attempt, unsigned min_ms, unsigned max_ms, uint32_t random32)
 {
@@ -360,6 +419,10 @@ s_config_set (s_config_t *config, const wsclient_config_t *cfg)
     if (config->backoff_max_ms < config->backoff_min_ms)
         config->backoff_max_ms = config->backoff_min_ms;
     config->max_frame = cfg->max_frame ? cfg->max_frame : WSCLIENT_DEFAULT_MAX_FRAME;
+    config->handshake_timeout_s = cfg->handshake_timeout_s > 0
+                                ? (unsigned) cfg->handshake_timeout_s : WSCLIENT_DEFAULT_HANDSHAKE_S;
+    if (config->handshake_timeout_s > 3600)
+        config->handshake_timeout_s = 3600;
     return 0;
 }
 
@@ -410,6 +473,24 @@ s_free_auth_header (char **header_p)
 //  --------------------------------------------------------------------------
 //  Events to the owner (service thread only)
 
+//  Send one event message (destroyed either way).
+static void
+s_send_event (wsclient_t *self, zmsg_t **msg_p)
+{
+    if (!self->events) {
+        zmsg_destroy (msg_p);
+        return;
+    }
+    zframe_t *name = zmsg_first (*msg_p);
+    char label [32] = "?";
+    if (name)
+        snprintf (label, sizeof (label), "%.*s", (int) zframe_size (name), (char *) zframe_data (name));
+    if (zmsg_send (msg_p, self->events) != 0) {
+        fprintf (stderr, "wsclient: owner not reading, dropped \"%s\" event\n", label);
+        zmsg_destroy (msg_p);
+    }
+}
+
 static void
 s_emit (wsclient_t *self, const char *name, const void *data, size_t size, bool has_data)
 {
@@ -423,10 +504,7 @@ s_emit (wsclient_t *self, const char *name, const void *data, size_t size, bool 
         zmsg_destroy (&msg);
         return;
     }
-    if (zmsg_send (&msg, self->events) != 0) {
-        fprintf (stderr, "wsclient: owner not reading, dropped \"%s\" event\n", name);
-        zmsg_destroy (&msg);
-    }
+    s_send_event (self, &msg);
 }
 
 static void
@@ -458,6 +536,9 @@ s_queue_clear_locked (wsclient_t *self)
 //  Connection management (service thread only)
 
 static void s_connect (wsclient_t *self);
+static void s_attempt_failed (wsclient_t *self, const char *reason);
+static void s_sul_watchdog_cb (lws_sorted_usec_list_t *sul);
+static unsigned s_hangup_secs (const s_config_t *config);
 
 static void
 s_sul_retry_cb (lws_sorted_usec_list_t *sul)
@@ -495,6 +576,7 @@ s_rx_reset (wsclient_t *self)
     self->rx_active = false;
     self->rx_binary = false;
     self->rx_toolarge = false;
+    self->rx_total = 0;
     self->rx_head_len = 0;
 }
 
@@ -512,6 +594,19 @@ s_connect (wsclient_t *self)
     self->peer_close_code = 0;
     s_rx_reset (self);
 
+    //  A new tag: callbacks still coming for an earlier, abandoned
+    //  connection carry the old one and are ignored
+    self->generation++;
+    if (self->generation == 0)
+        self->generation = 1;
+    uintptr_t generation = self->generation;
+    self->attempt_open = true;
+    self->established = false;
+    self->attempt_started_us = lws_now_usecs ();
+    self->wsi = NULL;
+    lws_sul_schedule (self->context, 0, &self->sul_watchdog, s_sul_watchdog_cb,
+                      (lws_usec_t) self->config.handshake_timeout_s * LWS_US_PER_SEC);
+
     struct lws_client_connect_info info;
     memset (&info, 0, sizeof (info));
     info.context = self->context;
@@ -524,20 +619,109 @@ s_connect (wsclient_t *self)
     info.protocol = WSCLIENT_SUBPROTOCOL;
     info.local_protocol_name = WSCLIENT_SUBPROTOCOL;
     info.retry_and_idle_policy = &self->idle_policy;
-    info.pwsi = &self->wsi;
+    info.opaque_user_data = (void *) generation;
+    //  No info.pwsi: lws would clear it when this connection dies, which
+    //  may be after the next attempt has stored its own wsi there
 
-    self->wsi = NULL;
-    if (!lws_client_connect_via_info (&info)) {
-        //  lws may already have reported the failure through
-        //  CLIENT_CONNECTION_ERROR (which schedules the retry); if not,
-        //  report and retry here
-        self->wsi = NULL;
-        if (!self->retry_scheduled) {
-            s_emit_str (self, "error", "connect failed");
-            fprintf (stderr, "wsclient: connect to %s failed\n", target);
-            s_schedule_retry (self);
-        }
+    struct lws *wsi = lws_client_connect_via_info (&info);
+    if (self->generation != generation || !self->attempt_open)
+        return;                 //  already ended inside lws (and retried)
+    if (wsi)
+        self->wsi = wsi;
+    else {
+        fprintf (stderr, "wsclient: connect to %s failed\n", target);
+        s_attempt_failed (self, "connect failed");
     }
+}
+
+//  True when wsi belongs to the attempt under way.
+static bool
+s_is_current (wsclient_t *self, struct lws *wsi)
+{
+    return self->attempt_open
+        && (uintptr_t) lws_get_opaque_user_data (wsi) == self->generation;
+}
+
+//  The current attempt ended before the handshake completed: report the
+//  failure and schedule the next attempt. reason is used unless a deeper
+//  one (certificate, subprotocol) was recorded during the attempt.
+static void
+s_attempt_failed (wsclient_t *self, const char *reason)
+{
+    if (!self->attempt_open)
+        return;
+    self->attempt_open = false;
+    self->established = false;
+    self->wsi = NULL;
+    lws_sul_cancel (&self->sul_watchdog);
+    s_rx_reset (self);
+    if (self->tearing_down)
+        return;                 //  the context is going; no report, no retry
+    const char *why = self->fail_reason [0] ? self->fail_reason : reason;
+    fprintf (stderr, "wsclient: connection attempt failed: %s\n", why);
+    s_emit_str (self, "error", why);
+    s_schedule_retry (self);
+}
+
+//  The current, established link ended: forget what belonged to it, say
+//  why and schedule the next attempt.
+static void
+s_link_closed (wsclient_t *self)
+{
+    if (!self->attempt_open)
+        return;
+    self->attempt_open = false;
+    self->established = false;
+    self->wsi = NULL;
+    lws_sul_cancel (&self->sul_watchdog);
+    pthread_mutex_lock (&self->mutex);
+    self->connected = false;
+    self->disconnect_requested = false;
+    //  Unsent messages belong to the dead session: the OCPP layer
+    //  times them out and must not see them on the next session
+    s_queue_clear_locked (self);
+    pthread_mutex_unlock (&self->mutex);
+    s_rx_reset (self);
+
+    char why [WSCLIENT_REASON_MAX];
+    int64_t silent_s = (lws_now_usecs () - self->last_valid_us) / LWS_US_PER_SEC;
+    if (self->stopping)
+        return;                 //  owner is going away: stay silent
+    if (self->tearing_down)
+        snprintf (why, sizeof (why), "reconfigured");
+    else
+    if (self->closing_by_us)
+        snprintf (why, sizeof (why), "closed by client");
+    else
+    if (self->peer_closed)
+        snprintf (why, sizeof (why), "server closed (code %d)", self->peer_close_code);
+    else
+    if (self->config.ping_interval_s > 0
+    &&  silent_s + 1 >= (int64_t) s_hangup_secs (&self->config))
+        snprintf (why, sizeof (why), "missed pong");
+    else
+        snprintf (why, sizeof (why), "connection lost");
+    fprintf (stderr, "wsclient: disconnected: %s\n", why);
+    s_emit_str (self, "disconnected", why);
+    s_schedule_retry (self);
+}
+
+//  The attempt took longer than handshake_timeout_s: whatever lws is still
+//  waiting for (a TCP peer that accepted and went silent, half a 101) will
+//  not come. Ask lws to drop the connection and move on at once; its late
+//  callbacks carry this attempt's tag and are ignored.
+static void
+s_sul_watchdog_cb (lws_sorted_usec_list_t *sul)
+{
+    wsclient_t *self = lws_container_of (sul, wsclient_t, sul_watchdog);
+    if (!self->attempt_open || self->established)
+        return;
+    if (!self->fail_reason [0])
+        snprintf (self->fail_reason, sizeof (self->fail_reason),
+                  "handshake timed out after %u s", self->config.handshake_timeout_s);
+    if (self->wsi)
+        lws_set_timeout (self->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    s_attempt_failed (self, self->fail_reason);
 }
 
 //  Turn what lws tells us about a failed attempt into one short reason.
@@ -589,6 +773,7 @@ s_on_receive (wsclient_t *self, struct lws *wsi, const unsigned char *data, size
         self->rx_active = true;
         self->rx_binary = lws_frame_is_binary (wsi) != 0;
     }
+    self->rx_total += len;
     if (!self->rx_binary && !self->rx_toolarge) {
         if (self->rx_len + len > self->config.max_frame) {
             //  Keep only the head for the "toolarge" report; drop the rest
@@ -629,14 +814,29 @@ s_on_receive (wsclient_t *self, struct lws *wsi, const unsigned char *data, size
         return;
 
     if (self->rx_binary) {
-        s_emit_str (self, "error", "binary frame ignored");
-        fprintf (stderr, "wsclient: binary message ignored\n");
+        //  OCPP-J uses text frames only. A binary one is the peer's
+        //  protocol violation, not a sign the link is broken: drop it and
+        //  say so, and keep the session (closing with 1003 would cost a
+        //  reconnect, fail every call in flight, and let a peer that
+        //  repeats it keep the charger offline)
+        char why [64];
+        snprintf (why, sizeof (why), "binary frame of %zu bytes", self->rx_total);
+        s_emit_str (self, "ignored", why);
+        fprintf (stderr, "wsclient: %s ignored\n", why);
     }
     else
     if (self->rx_toolarge) {
-        s_emit (self, "toolarge", self->rx_head, self->rx_head_len, true);
-        fprintf (stderr, "wsclient: inbound message above %zu bytes dropped\n",
-                 self->config.max_frame);
+        char total [32];
+        snprintf (total, sizeof (total), "%zu", self->rx_total);
+        zmsg_t *msg = zmsg_new ();
+        if (msg
+        &&  zmsg_addstr (msg, "toolarge") == 0
+        &&  zmsg_addmem (msg, self->rx_head, self->rx_head_len) == 0
+        &&  zmsg_addstr (msg, total) == 0)
+            s_send_event (self, &msg);
+        zmsg_destroy (&msg);
+        fprintf (stderr, "wsclient: inbound message of %zu bytes (above %zu) dropped\n",
+                 self->rx_total, self->config.max_frame);
     }
     else
         s_emit (self, "frame", self->rx_buf, self->rx_len, true);
@@ -689,7 +889,7 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
     switch (reason) {
         case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
             //  len is OpenSSL's preverify_ok; we never overrule a failure
-            if (len == 0)
+            if (len == 0 && s_is_current (self, wsi))
                 s_note_cert_failure (self, user);
             break;
 
@@ -708,6 +908,8 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
             break;
 
         case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH: {
+            if (!s_is_current (self, wsi))
+                return 1;           //  an abandoned attempt: never a link
             //  lws accepts a 101 without Sec-WebSocket-Protocol; OCPP-J
             //  requires the server to select ocpp1.6, so check it here
             char selected [64] = "";
@@ -722,8 +924,11 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
             break;
         }
         case LWS_CALLBACK_CLIENT_ESTABLISHED: {
-            if (wsi != self->wsi)
-                self->wsi = wsi;
+            if (!s_is_current (self, wsi))
+                return -1;          //  an abandoned attempt: drop it
+            self->wsi = wsi;
+            self->established = true;
+            lws_sul_cancel (&self->sul_watchdog);
             self->attempt = 0;
             self->last_valid_us = lws_now_usecs ();
             pthread_mutex_lock (&self->mutex);
@@ -738,20 +943,36 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
         }
 
         case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
-            if (self->wsi && wsi != self->wsi)
-                break;              //  not ours (cannot happen: one wsi)
+            if (!s_is_current (self, wsi))
+                break;
             char why [WSCLIENT_REASON_MAX + 64];
             s_failure_reason (self, wsi, (const char *) in, len, why, sizeof (why));
-            self->wsi = NULL;
-            if (self->tearing_down)
-                break;
-            fprintf (stderr, "wsclient: connection attempt failed: %s\n", why);
-            s_emit_str (self, "error", why);
-            s_schedule_retry (self);
+            //  s_failure_reason already preferred a recorded deeper reason
+            self->fail_reason [0] = '\0';
+            s_attempt_failed (self, why);
             break;
         }
+        case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+        case LWS_CALLBACK_WSI_DESTROY:
+            //  The ends lws reports when the handshake does not finish in
+            //  time (or the peer closes during it); after an error or a
+            //  close that was already reported the attempt is over and
+            //  this does nothing
+            if (!s_is_current (self, wsi))
+                break;
+            if (self->established)
+                s_link_closed (self);
+            else {
+                char why [80];
+                int64_t ms = (lws_now_usecs () - self->attempt_started_us) / LWS_US_PER_MS;
+                snprintf (why, sizeof (why), "no complete handshake: connection closed after %.1f s",
+                          (double) ms / 1000.0);
+                s_attempt_failed (self, why);
+            }
+            break;
+
         case LWS_CALLBACK_CLIENT_RECEIVE:
-            if (wsi == self->wsi)
+            if (s_is_current (self, wsi) && self->established)
                 s_on_receive (self, wsi, (const unsigned char *) in, len);
             break;
 
@@ -762,6 +983,8 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
             break;
 
         case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+            if (!s_is_current (self, wsi))
+                break;
             self->peer_closed = true;
             if (in && len >= 2) {
                 const unsigned char *code = (const unsigned char *) in;
@@ -770,7 +993,7 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
             break;
 
         case LWS_CALLBACK_CLIENT_WRITEABLE: {
-            if (wsi != self->wsi)
+            if (!s_is_current (self, wsi) || !self->established)
                 break;
             pthread_mutex_lock (&self->mutex);
             bool drop = self->disconnect_requested;
@@ -800,42 +1023,11 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
                 lws_callback_on_writable (wsi);
             break;
         }
-        case LWS_CALLBACK_CLIENT_CLOSED: {
-            if (wsi != self->wsi)
-                break;
-            self->wsi = NULL;
-            pthread_mutex_lock (&self->mutex);
-            self->connected = false;
-            self->disconnect_requested = false;
-            //  Unsent messages belong to the dead session: the OCPP layer
-            //  times them out and must not see them on the next session
-            s_queue_clear_locked (self);
-            pthread_mutex_unlock (&self->mutex);
-            s_rx_reset (self);
-
-            char why [WSCLIENT_REASON_MAX];
-            int64_t silent_s = (lws_now_usecs () - self->last_valid_us) / LWS_US_PER_SEC;
-            if (self->stopping)
-                break;              //  owner is going away: stay silent
-            if (self->tearing_down)
-                snprintf (why, sizeof (why), "reconfigured");
-            else
-            if (self->closing_by_us)
-                snprintf (why, sizeof (why), "closed by client");
-            else
-            if (self->peer_closed)
-                snprintf (why, sizeof (why), "server closed (code %d)", self->peer_close_code);
-            else
-            if (self->config.ping_interval_s > 0
-            &&  silent_s + 1 >= (int64_t) s_hangup_secs (&self->config))
-                snprintf (why, sizeof (why), "missed pong");
-            else
-                snprintf (why, sizeof (why), "connection lost");
-            fprintf (stderr, "wsclient: disconnected: %s\n", why);
-            s_emit_str (self, "disconnected", why);
-            s_schedule_retry (self);
+        case LWS_CALLBACK_CLIENT_CLOSED:
+            if (s_is_current (self, wsi))
+                s_link_closed (self);
             break;
-        }
+
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED: {
             //  An API call woke us: flush the queue or drop the link
             pthread_mutex_lock (&self->mutex);
@@ -888,6 +1080,11 @@ s_context_new (wsclient_t *self)
     if (self->config.tls) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.client_ssl_ca_filepath = self->config.ca_file;
+        //  An operator who names a CA bundle trusts exactly that bundle:
+        //  lws would add the system store (SSL_CERT_FILE, /etc/ssl) too,
+        //  and then any public CA could vouch for a fake central system
+        if (self->config.ca_file)
+            info.options |= LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
     }
     //  Ping / hangup policy for the connection (see s_hangup_secs)
     memset (&self->idle_policy, 0, sizeof (self->idle_policy));
@@ -1019,9 +1216,12 @@ s_thread (void *args)
         self->tearing_down = true;
         self->stopping = s_stop_requested (self);
         lws_sul_cancel (&self->sul_retry);
+        lws_sul_cancel (&self->sul_watchdog);
         self->retry_scheduled = false;
         lws_context_destroy (context);
         self->tearing_down = false;
+        self->attempt_open = false;
+        self->established = false;
         self->wsi = NULL;
     }
     s_free_auth_header (&self->auth_header);

@@ -10,18 +10,27 @@
     text and wakes the lws thread with lws_cancel_service; nothing polls.
 
     The thread never gives up: a failed attempt or a dropped link is
-    reported, then retried with exponential back-off and jitter.
+    reported, then retried with exponential back-off and jitter. Every
+    attempt ends in exactly one "connected" or "error", and every link in
+    exactly one "disconnected", whichever way lws lets it go (a connection
+    error, a close, a handshake timeout that lws reports only by destroying
+    the connection, or our own watchdog on the whole attempt).
 
     Events sent on the PAIR socket (multipart string frames):
         "connecting",   url            target URL (never contains a secret)
         "connected"                    handshake done, subprotocol ocpp1.6
         "frame",        text           one complete inbound text message
-        "toolarge",     first_200      inbound message > max_frame, dropped
+        "toolarge",     first_200, total
+                                       inbound message > max_frame, dropped;
+                                       total is its size in bytes (decimal)
+        "ignored",      reason         a message the link does not carry was
+                                       dropped ("binary frame of N bytes");
+                                       the link stays up
         "disconnected", reason         established link ended; will retry
-        "error",        reason         attempt failed / protocol problem;
+        "error",        reason         attempt failed; will retry
                                        ("HTTP 401", "TLS: certificate ...",
                                        "connection refused", "subprotocol ...",
-                                       "binary frame ignored")
+                                       "handshake timed out after N s")
     =========================================================================
 */
 
@@ -44,11 +53,13 @@ typedef struct {
     const char *url;            //  "ws://host[:port][/path]" or "wss://..."; identity appended
     const char *identity;       //  Charge Point Identity (percent-encoded into the path)
     const char *password;       //  AuthorizationKey; NULL/"" = no Authorization header
-    const char *ca_file;        //  PEM CA bundle for wss; NULL = system CA store
+    const char *ca_file;        //  PEM CA bundle for wss, trusted alone (the
+                                //  system store is not added); NULL = system store
     int ping_interval_s;        //  WebSocketPingInterval; 0 disables pings
     int backoff_min_ms;         //  first reconnect delay; <= 0 means 1000
     int backoff_max_ms;         //  reconnect delay cap; <= 0 means 60000
     size_t max_frame;           //  largest inbound message; 0 means 64 KiB
+    int handshake_timeout_s;    //  whole attempt: TCP, TLS, HTTP upgrade; <= 0 means 20
     const char *events_endpoint;//  inproc:// endpoint the owner bound a ZMQ_PAIR on
 } wsclient_config_t;
 
@@ -97,6 +108,13 @@ int
 //  Returns 0, or -1 when identity is empty or out is too small.
 int
     wsclient_build_path (const char *base_path, const char *identity, char *out, size_t out_size);
+
+//  Check a CA bundle before it is used: it must be a readable file holding
+//  at least one certificate lws can load. lws itself only logs an
+//  unreadable bundle and goes on, so every connection would then fail with
+//  a misleading certificate error. Returns 0, or -1 with one line in err.
+int
+    wsclient_check_ca_file (const char *path, char *err, size_t err_size);
 
 //  Reconnect delay for the given attempt (0 = first retry).
 //      base  = min(max_ms, min_ms * 2^attempt)

@@ -22,7 +22,7 @@ clang "${flags[@]}" fuzz/fuzz_page_request.c gateway/page_request.c actors/confi
   actors/config/ocpp_settings.c gateway/wsclient.c actors/smartcharging/local_limits.c \
   actors/smartcharging/composite.c actors/smartcharging/profile.c actors/config/config_store.c \
   supervisor/store.c supervisor/clock.c supervisor/log.c \
-  $(pkg-config --cflags --libs jansson libwebsockets libczmq sqlite3) -lmbedcrypto -lm -o "$out/fuzz_page_request"
+  $(pkg-config --cflags --libs jansson libwebsockets libczmq sqlite3) -lmbedx509 -lmbedcrypto -lm -o "$out/fuzz_page_request"
 for h in fuzz_ocppj fuzz_msg fuzz_page_request; do
   corpus="$out/corpus-$h"
   mkdir -p "$corpus"

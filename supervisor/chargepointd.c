@@ -6,6 +6,7 @@
  * Restart=always brings the controller back from the durable store;
  * 2 bad usage or configuration, state dir in use, corrupt store.
  */
+#define _GNU_SOURCE             //  explicit_bzero
 #include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,11 +18,13 @@
 #include "actors/config/config_store.h"
 #include "actors/transaction/transaction_actor.h"
 #include "gateway/httpd.h"
+#include "gateway/wsclient.h"
 #include "hw/sim/sim.h"
 #include "supervisor/actor_proc.h"
 #include "supervisor/clock.h"
 #include "supervisor/log.h"
 #include "supervisor/options.h"
+#include "supervisor/secret_args.h"
 #include "supervisor/store.h"
 #include "supervisor/supervisor.h"
 
@@ -40,6 +43,49 @@ s_mkdirs(const char *path)
     }
     if (mkdir(buf, 0750) != 0 && errno != EEXIST)
         return -1;
+    return 0;
+}
+
+//  Take --password out of the command line (see secret_args.h): wiped from
+//  what ps shows, and options->argv (what --split and a Hard reset run
+//  again) replaced by a copy without it; the password travels on in
+//  CHARGEPOINTD_PASSWORD. Returns 0, or -1 with err.
+static int
+s_hide_password(cp_options_t *options, char *err, size_t err_size)
+{
+    char **args = NULL;
+    int count = 0;
+    int removed = cp_secret_args_strip(options->argc, options->argv, &args, &count);
+    if (removed < 0) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    if (removed > 0 && setenv("CHARGEPOINTD_PASSWORD", options->password, 1) != 0) {
+        snprintf(err, err_size, "cannot pass the password on: %s", strerror(errno));
+        free(args);
+        return -1;
+    }
+    if (removed > 0) {
+        //  The command line wins over the config file, the environment
+        //  does not: a config file with another password would win in the
+        //  processes started later. Refuse that now rather than switch
+        //  keys at the next Hard reset.
+        cp_options_t *again = calloc(1, sizeof(*again));
+        char ignored[256];
+        bool same = again && cp_options_parse(again, count, args, ignored, sizeof(ignored)) == 0
+                 && strcmp(again->password, options->password) == 0;
+        if (again)
+            explicit_bzero(again->password, sizeof(again->password));
+        free(again);
+        if (!same) {
+            snprintf(err, err_size, "--password differs from the password in the config file %.300s: "
+                     "give it in one place", options->config_file);
+            free(args);
+            return -1;
+        }
+    }
+    options->argv = args;
+    options->argc = count;
     return 0;
 }
 
@@ -89,6 +135,16 @@ main(int argc, char **argv)
         return cp_proc_child_main(&options);
     }
     cp_log_set_level((cp_log_level_t) options.log_level);
+    if (s_hide_password(&options, err, sizeof(err)) != 0) {
+        fprintf(stderr, "chargepointd: %s\n", err);
+        return 2;
+    }
+    //  A CA bundle that cannot be used is a configuration error to report
+    //  now, not a certificate failure on every connection later.
+    if (options.ca_file[0] && wsclient_check_ca_file(options.ca_file, err, sizeof(err)) != 0) {
+        fprintf(stderr, "chargepointd: %s\n", err);
+        return 2;
+    }
     snprintf(options.run_id, sizeof(options.run_id), "%x%x", (unsigned) getpid(), (unsigned) time(NULL));
     if (s_mkdirs(options.state_dir) != 0) {
         fprintf(stderr, "chargepointd: cannot create state dir %s: %s\n", options.state_dir, strerror(errno));
@@ -100,6 +156,11 @@ main(int argc, char **argv)
         return 2;
     }
     if (cp_store_check(options.state_dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "chargepointd: %s\n", err);
+        close(lock_fd);
+        return 2;
+    }
+    if (cp_store_restrict_mode(options.state_dir, err, sizeof(err)) != 0) {
         fprintf(stderr, "chargepointd: %s\n", err);
         close(lock_fd);
         return 2;
@@ -170,7 +231,7 @@ main(int argc, char **argv)
         close(lock_fd);
         zsys_shutdown();
         cp_info("main", "Hard reset: re-executing");
-        execv("/proc/self/exe", argv);
+        execv("/proc/self/exe", options.argv);
         fprintf(stderr, "chargepointd: Hard reset failed to re-execute: %s\n", strerror(errno));
         return 1;
     }
@@ -186,5 +247,6 @@ main(int argc, char **argv)
     cp_info("main", "stopped (exit %d)", rc);
     close(lock_fd);
     zsys_shutdown();
+    free(options.argv);         //  s_hide_password's copy
     return rc;
 }

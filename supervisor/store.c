@@ -2,8 +2,11 @@
 #include "supervisor/store.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "supervisor/log.h"
 
@@ -135,6 +138,40 @@ cp_store_check(const char *state_dir, char *err, size_t err_size)
                  path, msg ? msg : first);
         sqlite3_free(msg);
         return -1;
+    }
+    return 0;
+}
+
+int
+cp_store_restrict_mode(const char *state_dir, char *err, size_t err_size)
+{
+    assert(state_dir);
+    static const char *const suffixes[] = { "", "-wal", "-shm" };
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s%s", state_dir, CP_STORE_FILE, suffixes[i]);
+        //  O_NOFOLLOW: never chmod whatever a link in the state dir points at
+        int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (i == 0 ? O_CREAT : 0), 0600);
+        if (fd < 0) {
+            if (errno == ENOENT)
+                continue;       //  no -wal / -shm yet: SQLite copies the db's mode
+            snprintf(err, err_size, "cannot open %s: %s", path, strerror(errno));
+            return -1;
+        }
+        struct stat st;
+        int rc = fstat(fd, &st);
+        if (rc == 0 && (st.st_mode & 077)) {
+            rc = fchmod(fd, st.st_mode & 0700);
+            if (rc == 0)
+                cp_info("store", "%s was readable by others (mode %03o): now %03o", path,
+                        (unsigned) (st.st_mode & 0777), (unsigned) (st.st_mode & 0700));
+        }
+        int saved = errno;
+        close(fd);
+        if (rc != 0) {
+            snprintf(err, err_size, "cannot restrict the mode of %s: %s", path, strerror(saved));
+            return -1;
+        }
     }
     return 0;
 }

@@ -34,6 +34,12 @@ sqlite3 *cp_store_open_readonly(const char *state_dir, char *err, size_t err_siz
 void cp_store_close(sqlite3 **db_p);
 //  Run quick_check; 0 if healthy (or absent), -1 with err otherwise.
 int cp_store_check(const char *state_dir, char *err, size_t err_size);
+//  The database holds the AuthorizationKey: make it, and its -wal and -shm
+//  files, readable by the owner only. Creates an empty database file 0600
+//  when there is none (SQLite gives -wal and -shm the database's mode) and
+//  tightens existing files with wider modes (logged). Called by main
+//  before any connection is opened. 0, or -1 with err.
+int cp_store_restrict_mode(const char *state_dir, char *err, size_t err_size);
 //  Execute SQL without results; -1 and logs on failure.
 int cp_store_exec(sqlite3 *db, const char *sql);
 #endif

@@ -435,6 +435,25 @@ s_on_result(ocpp_actor_t *self, ocppj_frame_t *frame)
     ocpp_core_on_result(self->core, now, frame->id, frame->payload, NULL, NULL);
 }
 
+//  A frame that was too large to keep: only its head is left (total is
+//  the size it had), enough to recover a CALL's id and refuse it.
+static void
+s_on_toolarge(ocpp_actor_t *self, const char *head, size_t head_len, size_t total)
+{
+    ocppj_frame_t frame;
+    char id[OCPPJ_MAX_ID + 1] = "", why[256] = "";
+    ocppj_error_t rc = ocppj_parse_oversize(head, head_len, total, MAX_FRAME, &frame, id, why, sizeof(why));
+    if (frame.answer && ocpp_core_registration(self->core) != OCPP_REG_REJECTED)
+        s_send_error(self, id, rc, why);
+    else
+    if ((frame.type == OCPPJ_CALLRESULT || frame.type == OCPPJ_CALLERROR) && frame.id[0]
+        && ocpp_core_inflight_action(self->core, frame.id))
+        ocpp_core_on_result(self->core, s_now(self), frame.id, NULL, ocppj_error_name(rc), why);
+    else
+        cp_warn("ocpp", "dropped a frame: %s", why);
+    ocppj_frame_clear(&frame);
+}
+
 static void
 s_on_frame(ocpp_actor_t *self, const char *text, size_t len, size_t max_len)
 {
@@ -443,7 +462,7 @@ s_on_frame(ocpp_actor_t *self, const char *text, size_t len, size_t max_len)
     char id[OCPPJ_MAX_ID + 1] = "", why[256] = "";
     ocppj_error_t rc = ocppj_parse(text, len, max_len, &frame, id, why, sizeof(why));
     if (rc != OCPPJ_OK) {
-        if (id[0] && ocpp_core_registration(self->core) != OCPP_REG_REJECTED)
+        if (frame.answer && ocpp_core_registration(self->core) != OCPP_REG_REJECTED)
             s_send_error(self, id, rc, why);
         else
         if ((frame.type == OCPPJ_CALLRESULT || frame.type == OCPPJ_CALLERROR) && frame.id[0]
@@ -485,12 +504,18 @@ s_on_ws_event(zloop_t *loop, zsock_t *sock, void *arg)
     }
     else
     if (streq(event, "toolarge")) {
-        //  Only the head of the message is left: parse it under a tiny
-        //  limit so the parser takes its oversize path and recovers the id.
-        cp_warn("ocpp", "inbound message larger than %d bytes refused", MAX_FRAME);
+        char *total_text = zmsg_popstr(msg);
+        size_t total = total_text ? (size_t) strtoull(total_text, NULL, 10) : 0;
+        zstr_free(&total_text);
+        cp_warn("ocpp", "inbound message of %zu bytes (limit %d) refused", total, MAX_FRAME);
         if (data)
-            s_on_frame(self, (const char *) zframe_data(data), zframe_size(data), 1);
+            s_on_toolarge(self, (const char *) zframe_data(data), zframe_size(data), total);
     }
+    else
+    if (streq(event, "ignored"))
+        //  A protocol violation by the central system, not a broken link:
+        //  the session goes on (see wsclient.c)
+        cp_warn("ocpp", "ignored from the central system: %s", detail);
     else
     if (streq(event, "connecting")) {
         cp_info("ocpp", "connecting to %s", detail);

@@ -9,8 +9,8 @@
 
 //  Owner actor of action, or NULL when no actor handles it.
 const char *ocpp_route_owner(const char *action);
-//  True for operations this charger deliberately does not offer (answered
-//  NotSupported); other known actions without an owner are not implemented
-//  yet (answered NotImplemented).
+//  True for a recognised operation that no actor handles: answered
+//  NotSupported (OCPP-J 4.2.3). Unknown actions are the caller's
+//  NotImplemented, decided before routing (ocppj_action_known).
 bool ocpp_route_unsupported(const char *action);
 #endif

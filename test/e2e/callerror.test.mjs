@@ -76,10 +76,33 @@ describe('CALLERROR answers to bad frames', () => {
   test('string longer than its maxLength (CiString50) → PropertyConstraintViolation', () =>
     expectCallError(`[2,"a8","GetConfiguration",{"key":["${'k'.repeat(51)}"]}]`, 'a8', 'PropertyConstraintViolation'));
 
-  test('a frame over 64 KiB: no crash, the link stays usable', async () => {
+  test('a frame over 64 KiB: FormationViolation naming its real size, the link stays usable', async () => {
     await csms.waitForConnection(10000);
-    csms.sendRaw(JSON.stringify([2, 'big1', 'DataTransfer', { vendorId: 'test', data: 'x'.repeat(70 * 1024) }]));
+    const since = csms.mark();
+    const raw = JSON.stringify([2, 'big1', 'DataTransfer', { vendorId: 'test', data: 'x'.repeat(70 * 1024) }]);
+    csms.sendRaw(raw);
+    const reply = await csms.waitForReply('big1', 10000, since);
+    assert.equal(reply.msg[0], 4);
+    assert.equal(reply.msg[2], 'FormationViolation');
+    assert.equal(reply.msg[3], `frame of ${Buffer.byteLength(raw)} bytes exceeds the 65536-byte limit`);
     await assertStillUsable();
+  });
+
+  // OCPP-J 4.2.3: NotSupported is "recognized but not supported", NotImplemented "not known".
+  test('GetDiagnostics (recognised, not offered) → NotSupported', () =>
+    expectCallError('[2,"a9","GetDiagnostics",{"location":"ftp://diag.example.com/upload"}]', 'a9', 'NotSupported'));
+
+  test('UpdateFirmware (recognised, not offered) → NotSupported', () =>
+    expectCallError('[2,"a10","UpdateFirmware",{"location":"https://fw.example.com/1.bin",'
+      + '"retrieveDate":"2026-11-26T10:00:00Z"}]', 'a10', 'NotSupported'));
+
+  test('an empty unique id → FormationViolation with the same (empty) id, nothing executed', async () => {
+    const before = csms.received('StatusNotification').length;
+    await expectCallError('[2,"","TriggerMessage",{"requestedMessage":"StatusNotification"}]', '',
+      'FormationViolation');
+    const replies = csms.frames.filter((f) => f.dir === 'in' && Array.isArray(f.msg) && f.msg[1] === '');
+    assert.equal(replies.length, 1, 'exactly one answer to the empty id, and it is the CALLERROR');
+    assert.equal(csms.received('StatusNotification').length, before, 'the CALL was not executed');
   });
 
   test('text that is not JSON: no crash, the link stays usable', async () => {

@@ -177,6 +177,29 @@ test('bad frames and foreign origins get a clear answer', async (t) => {
   await sameOrigin.close();
 });
 
+// Each request gets its own reply, even in a burst far beyond the reply queue's 8 slots: the
+// page reads no further while 8 answers wait, instead of dropping the oldest.
+test('a burst of requests: every one answered, in order, none dropped', async (t) => {
+  const { cp, port } = await pagePair(t, { cp: {} });
+  await waitBooted(cp);
+  const page = await openPage(t, port);
+  const ids = Array.from({ length: 40 }, (_, i) => 1000 + i);
+  // One TCP write: the controller reads them all before it can write a single reply.
+  page.ws._socket.cork();
+  for (const id of ids) page.send(JSON.stringify({ id, command: 'reboot' }));
+  page.ws._socket.uncork();
+  const answered = () => ids.every((id) => page.replies.has(id)) ? true : undefined;
+  await page._until(answered, 15000, `replies to all ${ids.length} requests`).catch((err) => {
+    const missing = ids.filter((id) => !page.replies.has(id));
+    throw new Error(`${err.message}; unanswered: ${missing.join(',')}`);
+  });
+  for (const id of ids) assert.equal(page.replies.get(id).message, "unknown command 'reboot'");
+  const order = page.texts.map((x) => { try { return JSON.parse(x); } catch { return null; } })
+    .filter((m) => m?.type === 'reply' && ids.includes(m.id)).map((m) => m.id);
+  assert.deepEqual(order, ids, 'answered in the order asked');
+  await page.waitStatus((st) => st.ocpp.connection === 'connected');
+});
+
 test('malformed settings are refused with a message and change nothing', async (t) => {
   const { csms, cp, port } = await pagePair(t);
   await waitBooted(cp);

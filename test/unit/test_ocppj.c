@@ -38,6 +38,7 @@ expect_failure(const char *text, ocppj_error_t code, const char *answer_id)
         print_error("frame %s: got %s id '%s' (%s)\n", text, ocppj_error_name(rc), id, why);
     assert_int_equal(rc, code);
     assert_string_equal(id, answer_id);
+    assert_int_equal(frame.answer, answer_id[0] != '\0');
     assert_null(frame.payload);
     assert_true(why[0] != '\0');
     for (const char *p = why; *p; p++)
@@ -362,6 +363,32 @@ test_unique_id(void **state)
     assert_int_equal(parse("[2,\"a\\u0041\",\"Heartbeat\",{}]", &frame, id, NULL, 0), OCPPJ_OK);
     assert_string_equal(frame.id, "aA");
     ocppj_frame_clear(&frame);
+
+    /* An empty id identifies nothing: FormationViolation, answered with the
+     * exact same id "" (4.2.3) so the sender need not wait for a timeout. */
+    char why[128];
+    assert_int_equal(parse("[2,\"\",\"Heartbeat\",{}]", &frame, id, why, sizeof why),
+                     OCPPJ_FORMATION_VIOLATION);
+    assert_true(frame.answer);
+    assert_string_equal(id, "");
+    assert_string_equal(why, "unique id is empty");
+    assert_int_equal(frame.type, OCPPJ_CALL);
+    assert_null(frame.payload);
+    ocppj_frame_clear(&frame);
+    /* ... but never a response with "" (it answers nothing we sent), nor
+     * broken text where "" may only mean "not recovered". */
+    assert_int_equal(parse("[3,\"\",{}]", &frame, id, NULL, 0), OCPPJ_FORMATION_VIOLATION);
+    assert_false(frame.answer);
+    ocppj_frame_clear(&frame);
+    assert_int_equal(parse("[4,\"\",\"GenericError\",\"\",{}]", &frame, id, NULL, 0), OCPPJ_FORMATION_VIOLATION);
+    assert_false(frame.answer);
+    ocppj_frame_clear(&frame);
+    assert_int_equal(parse("[2,\"\",\"Heartbeat\",{", &frame, id, NULL, 0), OCPPJ_FORMATION_VIOLATION);
+    assert_false(frame.answer);
+    ocppj_frame_clear(&frame);
+    assert_int_equal(parse("[9,\"\",{}]", &frame, id, NULL, 0), OCPPJ_PROTOCOL_ERROR);
+    assert_false(frame.answer);
+    ocppj_frame_clear(&frame);
 }
 
 static void
@@ -433,6 +460,30 @@ test_oversize(void **state)
     assert_int_equal(json_string_length(json_object_get(frame.payload, "data")), big);
     ocppj_frame_clear(&frame);
     free(huge);
+
+    /* Only the head of a frame was kept: the real sizes in why, the id
+     * recovered from the head. */
+    const char *head = "[2,\"big-3\",\"DataTransfer\",{\"vendorId\":\"v\",\"data\":\"xxxx";
+    assert_int_equal(ocppj_parse_oversize(head, strlen(head), 71722, 65536, &frame, id, why, sizeof why),
+                     OCPPJ_FORMATION_VIOLATION);
+    assert_string_equal(why, "frame of 71722 bytes exceeds the 65536-byte limit");
+    assert_string_equal(id, "big-3");
+    assert_true(frame.answer);
+    assert_int_equal(frame.type, OCPPJ_CALL);
+    ocppj_frame_clear(&frame);
+    assert_int_equal(ocppj_parse_oversize("[3,\"r\",{\"a\":\"", 13, 70000, 65536, &frame, id, why, sizeof why),
+                     OCPPJ_FORMATION_VIOLATION);
+    assert_string_equal(id, "");
+    assert_false(frame.answer);
+    assert_int_equal(frame.type, OCPPJ_CALLRESULT);
+    assert_string_equal(frame.id, "r");
+    ocppj_frame_clear(&frame);
+    /* ocppj_parse names the same sizes. */
+    assert_int_equal(ocppj_parse(text, len, len - 1, &frame, id, why, sizeof why), OCPPJ_FORMATION_VIOLATION);
+    char expected[80];
+    snprintf(expected, sizeof expected, "frame of %zu bytes exceeds the %zu-byte limit", len, len - 1);
+    assert_string_equal(why, expected);
+    ocppj_frame_clear(&frame);
 
     /* An oversize response is not answered. */
     assert_int_equal(ocppj_parse("[3,\"r\",{}]", 10, 5, &frame, id, NULL, 0), OCPPJ_FORMATION_VIOLATION);

@@ -10,7 +10,8 @@
       text ("FRAG", "BIG:n", "BIN", "CLOSE");
     - a raw TCP server that completes the WebSocket handshake by hand, to
       play servers lws would refuse to be: one that selects no subprotocol,
-      one that never answers pings.
+      one that never answers pings, one that never answers the upgrade
+      request at all or only with half a 101.
     Every wait polls the PAIR socket with a deadline; nothing sleeps to
     decide an outcome.
     =========================================================================
@@ -465,6 +466,10 @@ typedef struct {
     int listener;
     int port;
     bool with_protocol;         //  answer Sec-WebSocket-Protocol: ocpp1.6
+    const char *instead;        //  non-NULL: send only this (may be "") and
+                                //  never complete the handshake
+    pthread_mutex_t mutex;
+    int accepted;               //  connections accepted so far
     int wake [2];               //  pipe: stop request
     pthread_t thread;
     int clients [64];
@@ -487,6 +492,12 @@ s_raw_handshake (raw_server_t *server, int fd)
         request [got] = '\0';
         if (strstr (request, "\r\n\r\n"))
             break;
+    }
+    if (server->instead) {
+        size_t len = strlen (server->instead);
+        if (len && write (fd, server->instead, len) != (ssize_t) len)
+            return;
+        return;
     }
     const char *key = strcasestr (request, "Sec-WebSocket-Key:");
     if (!key)
@@ -532,6 +543,9 @@ s_raw_thread (void *args)
             int fd = accept (server->listener, NULL, NULL);
             if (fd < 0)
                 continue;
+            pthread_mutex_lock (&server->mutex);
+            server->accepted++;
+            pthread_mutex_unlock (&server->mutex);
             s_raw_handshake (server, fd);
             //  Keep it open and never read again: no pong, no close
             if (server->client_count < 64)
@@ -544,10 +558,12 @@ s_raw_thread (void *args)
 }
 
 static void
-raw_server_start (raw_server_t *server, bool with_protocol)
+raw_server_start_as (raw_server_t *server, bool with_protocol, const char *instead)
 {
     memset (server, 0, sizeof (*server));
     server->with_protocol = with_protocol;
+    server->instead = instead;
+    pthread_mutex_init (&server->mutex, NULL);
     server->listener = socket (AF_INET, SOCK_STREAM, 0);
     assert_true (server->listener >= 0);
     struct sockaddr_in addr = { .sin_family = AF_INET };
@@ -562,6 +578,21 @@ raw_server_start (raw_server_t *server, bool with_protocol)
 }
 
 static void
+raw_server_start (raw_server_t *server, bool with_protocol)
+{
+    raw_server_start_as (server, with_protocol, NULL);
+}
+
+static int
+raw_server_accepted (raw_server_t *server)
+{
+    pthread_mutex_lock (&server->mutex);
+    int n = server->accepted;
+    pthread_mutex_unlock (&server->mutex);
+    return n;
+}
+
+static void
 raw_server_stop (raw_server_t *server)
 {
     assert_int_equal (write (server->wake [1], "x", 1), 1);
@@ -571,6 +602,7 @@ raw_server_stop (raw_server_t *server)
     close (server->listener);
     close (server->wake [0]);
     close (server->wake [1]);
+    pthread_mutex_destroy (&server->mutex);
 }
 
 
@@ -637,6 +669,33 @@ owner_wait (owner_t *owner, const char *name, int timeout_ms, size_t *size)
             return text;
         }
         free (text);
+    }
+}
+
+//  The next event, whatever it is, as the whole message (NULL on timeout).
+static zmsg_t *
+owner_next_msg (owner_t *owner, int timeout_ms)
+{
+    zsock_set_rcvtimeo (owner->pair, timeout_ms);
+    return zmsg_recv (owner->pair);
+}
+
+//  Wait until an event called name arrives (others are skipped); returns
+//  the whole message, or NULL on timeout.
+static zmsg_t *
+owner_wait_msg (owner_t *owner, const char *name, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (true) {
+        int64_t left = deadline - zclock_mono ();
+        if (left <= 0)
+            return NULL;
+        zmsg_t *msg = owner_next_msg (owner, (int) left);
+        if (!msg)
+            return NULL;
+        if (zframe_streq (zmsg_first (msg), name))
+            return msg;
+        zmsg_destroy (&msg);
     }
 }
 
@@ -730,22 +789,37 @@ test_echo_fragments_limits_and_reconnect (void **state)
     assert_int_equal (size, 1024);
     free (echo);
     assert_int_equal (wsclient_send (owner.client, "BIG:5000", 8), 0);
-    echo = owner_wait (&owner, "toolarge", WAIT_MS, &size);
-    assert_non_null (echo);
-    assert_int_equal (size, WSCLIENT_TOOLARGE_HEAD);
-    assert_int_equal (echo [0], 'x');
-    assert_int_equal (echo [199], 'x');
-    free (echo);
+    zmsg_t *toolarge = owner_wait_msg (&owner, "toolarge", WAIT_MS);
+    assert_non_null (toolarge);
+    assert_int_equal (zmsg_size (toolarge), 3);
+    zframe_t *head = zmsg_next (toolarge);
+    assert_int_equal (zframe_size (head), WSCLIENT_TOOLARGE_HEAD);
+    assert_int_equal (zframe_data (head) [0], 'x');
+    assert_int_equal (zframe_data (head) [199], 'x');
+    //  The whole size, so the owner can say how far over the limit it was
+    assert_true (zframe_streq (zmsg_next (toolarge), "5000"));
+    zmsg_destroy (&toolarge);
     //  ... and the link is still usable
     s_echo_roundtrip (&owner, "after-toolarge");
 
-    //  Binary messages are ignored with an error, the link stays
+    //  A binary message is dropped and reported as "ignored", never as an
+    //  error or a disconnect: the link and its session stay
     assert_int_equal (wsclient_send (owner.client, "BIN", 3), 0);
-    echo = owner_wait (&owner, "error", WAIT_MS, NULL);
-    assert_non_null (echo);
-    assert_non_null (strstr (echo, "binary"));
-    free (echo);
-    s_echo_roundtrip (&owner, "after-binary");
+    zmsg_t *ignored = owner_wait_msg (&owner, "ignored", WAIT_MS);
+    assert_non_null (ignored);
+    char *what = zmsg_popstr (ignored);
+    free (what);
+    what = zmsg_popstr (ignored);
+    assert_non_null (what);
+    assert_string_equal (what, "binary frame of 3 bytes");
+    free (what);
+    zmsg_destroy (&ignored);
+    assert_int_equal (wsclient_send (owner.client, "after-binary", 12), 0);
+    zmsg_t *next = owner_next_msg (&owner, WAIT_MS);
+    assert_non_null (next);
+    assert_true (zframe_streq (zmsg_first (next), "frame"));
+    assert_true (zframe_streq (zmsg_next (next), "after-binary"));
+    zmsg_destroy (&next);
 
     //  The server closes: reported, then reconnected
     assert_int_equal (wsclient_send (owner.client, "CLOSE", 5), 0);
@@ -863,6 +937,55 @@ test_server_without_ocpp16_is_error (void **state)
     raw_server_stop (&server);
 }
 
+//  A server that accepts TCP and then never completes the handshake (or
+//  sends only the start of a 101) must not keep the client waiting: the
+//  watchdog ends the attempt, reports it as an error and retries, every
+//  time. handshake_timeout_s 1 is below lws' own timeouts, so this is the
+//  watchdog at work, not lws.
+static void
+s_silent_server_retried (const char *instead)
+{
+    raw_server_t server;
+    raw_server_start_as (&server, true, instead);
+    owner_t owner;
+    owner_init (&owner, *instead ? "partial101" : "silent");
+
+    char url [128];
+    snprintf (url, sizeof (url), "ws://127.0.0.1:%d/", server.port);
+    wsclient_config_t cfg = s_config (&owner, url, NULL);
+    cfg.handshake_timeout_s = 1;
+    owner.client = wsclient_new (&cfg);
+    assert_non_null (owner.client);
+    for (int attempt = 0; attempt < 3; attempt++) {
+        owner_expect (&owner, "connecting");
+        int64_t start = zclock_mono ();
+        zmsg_t *msg = owner_next_msg (&owner, WAIT_MS);
+        assert_non_null (msg);
+        //  The very next event ends the attempt: no "connected" in between
+        assert_true (zframe_streq (zmsg_first (msg), "error"));
+        assert_true (zframe_streq (zmsg_next (msg), "handshake timed out after 1 s"));
+        zmsg_destroy (&msg);
+        int64_t took = zclock_mono () - start;
+        if (took < 800 || took > 3000)
+            fail_msg ("attempt ended after %d ms, expected about 1000", (int) took);
+    }
+    assert_true (raw_server_accepted (&server) >= 3);
+    owner_destroy (&owner);
+    raw_server_stop (&server);
+}
+
+static void
+test_silent_server_times_out_and_retries (void **state)
+{
+    s_silent_server_retried ("");
+}
+
+static void
+test_partial_101_times_out_and_retries (void **state)
+{
+    s_silent_server_retried ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n");
+}
+
 static void
 test_missed_pong_disconnects (void **state)
 {
@@ -944,11 +1067,19 @@ test_tls_with_private_ca (void **state)
         "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:127.0.0.1\\n"
         "basicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > ext.cnf && "
         "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-        "  -out server.pem -days 2 -extfile ext.cnf >/dev/null 2>&1",
+        "  -out server.pem -days 2 -extfile ext.cnf >/dev/null 2>&1 && "
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+        "  -keyout other.key -out other.pem -days 2 -subj '/CN=wsclient other CA' "
+        "  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign "
+        "  >/dev/null 2>&1 && "
+        "printf 'not a certificate\\n' > junk.pem",
         dir);
     if (s_run (command) != 0)
         fail_msg ("openssl could not make the test certificates");
-    char ca [128], cert [128], key [128];
+    char ca [128], cert [128], key [128], other [128], junk [128], missing [128];
+    snprintf (other, sizeof (other), "%s/other.pem", dir);
+    snprintf (junk, sizeof (junk), "%s/junk.pem", dir);
+    snprintf (missing, sizeof (missing), "%s/missing.pem", dir);
     snprintf (ca, sizeof (ca), "%s/ca.pem", dir);
     snprintf (cert, sizeof (cert), "%s/server.pem", dir);
     snprintf (key, sizeof (key), "%s/server.key", dir);
@@ -982,7 +1113,38 @@ test_tls_with_private_ca (void **state)
     if (!strstr (why, "certificate"))
         fail_msg ("TLS failure reason without \"certificate\": %s", why);
     free (why);
+
+    //  The system store (here: SSL_CERT_FILE naming the server's CA) is
+    //  trusted without ca_file ...
+    assert_int_equal (setenv ("SSL_CERT_FILE", ca, 1), 0);
+    assert_int_equal (wsclient_reconfigure (owner.client, &cfg), 0);
+    owner_expect (&owner, "connected");
+    //  ... but never in addition to one: ca_file is the only trust anchor
+    cfg.ca_file = other;
+    assert_int_equal (wsclient_reconfigure (owner.client, &cfg), 0);
+    why = owner_wait (&owner, "disconnected", WAIT_MS, NULL);
+    assert_non_null (why);
+    free (why);
+    why = owner_wait (&owner, "error", WAIT_MS, NULL);
+    assert_non_null (why);
+    if (!strstr (why, "certificate"))
+        fail_msg ("trusted the system store beside ca_file: %s", why);
+    free (why);
+    unsetenv ("SSL_CERT_FILE");
     owner_destroy (&owner);
+
+    //  Bundles are checked before use, with one clear line
+    char err [512];
+    assert_int_equal (wsclient_check_ca_file (ca, err, sizeof (err)), 0);
+    assert_int_equal (wsclient_check_ca_file (other, err, sizeof (err)), 0);
+    assert_int_equal (wsclient_check_ca_file (missing, err, sizeof (err)), -1);
+    assert_non_null (strstr (err, "cannot be read"));
+    assert_non_null (strstr (err, missing));
+    assert_int_equal (wsclient_check_ca_file (dir, err, sizeof (err)), -1);
+    assert_non_null (strstr (err, "not a regular file"));
+    assert_int_equal (wsclient_check_ca_file (junk, err, sizeof (err)), -1);
+    assert_non_null (strstr (err, "no usable PEM certificate"));
+    assert_null (strchr (err, '\n'));
     echo_server_wait_idle (&server, 2000);
     echo_server_stop (&server);
     pthread_mutex_destroy (&server.mutex);
@@ -1018,6 +1180,8 @@ main (void)
         cmocka_unit_test (test_echo_fragments_limits_and_reconnect),
         cmocka_unit_test (test_wrong_password_is_http_401),
         cmocka_unit_test (test_server_without_ocpp16_is_error),
+        cmocka_unit_test (test_silent_server_times_out_and_retries),
+        cmocka_unit_test (test_partial_101_times_out_and_retries),
         cmocka_unit_test (test_missed_pong_disconnects),
         cmocka_unit_test (test_pings_answered_keep_link),
         cmocka_unit_test (test_tls_with_private_ca),

@@ -187,6 +187,13 @@ export class Csms {
     this._send(this._client, text);
   }
 
+  // Send a binary WebSocket message (OCPP-J uses text only: a protocol violation to test with).
+  sendBinary(bytes) {
+    if (!this.connected) throw new Error('csms.sendBinary: no charge point connected');
+    this._log(`CS→CP  ${this._client.identity}  (binary message, ${bytes.length} bytes)`);
+    this._client.ws.send(bytes, { binary: true });
+  }
+
   // Wait for a recorded frame. `what` is an action name (a CALL from the charge point with
   // that action) or a predicate on frames. Frames recorded before index `since` are ignored,
   // so by default frames that already arrived count. Rejects with a list of what was seen.
