@@ -41,7 +41,7 @@ cp_options_defaults(cp_options_t *self)
     snprintf(self->model, sizeof(self->model), "CPD-AC22-SIM");
     snprintf(self->serial, sizeof(self->serial), "CPD0000001");
     snprintf(self->firmware, sizeof(self->firmware), "%s", CP_VERSION);
-    self->restart_intensity = 5;
+    self->restart_intensity = 10;
     self->restart_global_intensity = CP_OPT_GLOBAL_FACTOR * self->restart_intensity;
     self->restart_period_s = 60;
     self->liveness_ms = 3000;

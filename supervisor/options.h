@@ -18,7 +18,7 @@
 #define CP_OPT_PING_MS          1000
 #define CP_OPT_LIVENESS_MIN_MS  2500
 //  Default global backstop: this many times the per-actor intensity.
-#define CP_OPT_GLOBAL_FACTOR    4
+#define CP_OPT_GLOBAL_FACTOR    10
 
 typedef struct {
     char key[51];

@@ -872,14 +872,20 @@ s_recover(tx_actor_t *self)
 //  --------------------------------------------------------------------------
 //  Bus
 
+//  Keep the reading a stop after a crash would bill (PowerLoss): every
+//  METER_SAVE_WH or METER_SAVE_MS, and always before a reading leaves for
+//  the central system (force), so a PowerLoss stop never bills less than a
+//  MeterValues already reported. The store only ever raises it.
 static void
-s_save_meter(tx_actor_t *self, int c)
+s_save_meter(tx_actor_t *self, int c, bool force, double reported_wh)
 {
     const session_tx_t *tx = session_tx(self->session, c);
     double wh = session_hw(self->session, c)->energy_wh;
     int64_t now = s_now(self);
-    if (!tx->active || (wh - self->saved_wh[c] < METER_SAVE_WH && now - self->saved_at[c] < METER_SAVE_MS))
+    if (!tx->active || (!force && wh - self->saved_wh[c] < METER_SAVE_WH && now - self->saved_at[c] < METER_SAVE_MS))
         return;
+    if (force && reported_wh > wh)
+        wh = reported_wh;
     if (tx_store_save_meter(self->store, tx->tx_local, wh) == 0) {
         self->saved_wh[c] = wh;
         self->saved_at[c] = now;
@@ -922,7 +928,7 @@ s_on_hw(tx_actor_t *self, const cp_msg_hw_connector_t *m)
                     hw.contactor_closed ? "closed" : "open", self->contactor_want[c] ? "closed" : "open");
             s_fx_contactor(self, c, self->contactor_want[c]);
         }
-        s_save_meter(self, hw.connector);
+        s_save_meter(self, hw.connector, false, 0);
         if (self->settling[hw.connector]) {
             //  The meter keeps counting until the contactor has really
             //  opened: meterStop is the reading after that, not before.
@@ -1019,6 +1025,31 @@ s_on_inbound(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_i
     s_rearm_session(self);
 }
 
+//  The highest energy register reading (Wh) in an array of MeterValue:
+//  sampledValues whose measurand is Energy.Active.Import.Register (the
+//  default when absent), without a phase; 0 when there is none.
+static double
+s_register_wh(const json_t *meter_values)
+{
+    double best = 0;
+    size_t i, j;
+    json_t *mv, *sv;
+    json_array_foreach(meter_values, i, mv) {
+        json_array_foreach(json_object_get(mv, "sampledValue"), j, sv) {
+            const char *measurand = json_string_value(json_object_get(sv, "measurand"));
+            const char *unit = json_string_value(json_object_get(sv, "unit"));
+            const char *value = json_string_value(json_object_get(sv, "value"));
+            if ((measurand && !streq(measurand, "Energy.Active.Import.Register"))
+                || json_object_get(sv, "phase") || !value)
+                continue;
+            double wh = strtod(value, NULL) * (unit && streq(unit, "kWh") ? 1000.0 : 1.0);
+            if (wh > best)
+                best = wh;
+        }
+    }
+    return best;
+}
+
 static void
 s_on_tx_meter(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_tx_meter_t *m)
 {
@@ -1036,6 +1067,9 @@ s_on_tx_meter(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_tx_me
     }
     else
     if (streq(m->kind, "periodic")) {
+        if (m->connector >= 1 && m->connector <= session_connectors(self->session)
+            && session_tx(self->session, (int) m->connector)->tx_local == m->tx_local)
+            s_save_meter(self, (int) m->connector, true, s_register_wh(values));
         json_t *p = json_pack("{s:I, s:O}", "connectorId", (json_int_t) m->connector, "meterValue", values);
         char *text = json_dumps(p, JSON_COMPACT);
         ok = outbox_append(self->outbox, "MeterValues", m->tx_local, text) > 0;
@@ -1239,11 +1273,8 @@ transaction_actor(zsock_t *pipe, void *args)
         //  Asked to stop (SIGTERM or a reset): save the latest readings and
         //  mark open transactions, so that a next process knows the stop
         //  was a reboot and not a power loss.
-        for (int c = 1; c <= session_connectors(self->session); c++) {
-            self->saved_at[c] = 0;
-            self->saved_wh[c] = -1e9;
-            s_save_meter(self, c);
-        }
+        for (int c = 1; c <= session_connectors(self->session); c++)
+            s_save_meter(self, c, true, 0);
         tx_store_mark_clean_shutdown(self->store);
     }
 done:

@@ -175,7 +175,7 @@ tx_store_new(sqlite3 *db)
     ||  s_prepare(db, "DELETE FROM transactions WHERE tx_local = ?1", &self->forget) != 0
     ||  s_prepare(db, "UPDATE transactions SET csms_id = ?2 WHERE tx_local = ?1", &self->set_csms_id) != 0
     ||  s_prepare(db, "SELECT id_tag, stop_id_tag FROM transactions WHERE tx_local = ?1", &self->id_tags) != 0
-    ||  s_prepare(db, "UPDATE transactions SET last_meter_wh = ?2 WHERE tx_local = ?1", &self->save_meter) != 0
+    ||  s_prepare(db, "UPDATE transactions SET last_meter_wh = MAX(last_meter_wh, ?2) WHERE tx_local = ?1", &self->save_meter) != 0
     ||  s_prepare(db, "UPDATE transactions SET meter_stop = MAX(meter_stop, ?2)"
                       " WHERE connector = ?1 AND state = 'stopping'", &self->raise_meter_stop) != 0
     ||  s_prepare(db, "UPDATE transactions SET state = 'stopping', meter_stop = ?2, stop_reason = ?3,"

@@ -144,8 +144,8 @@ s_assert_defaults(const cp_options_t *o)
     assert_string_equal(o->model, "CPD-AC22-SIM");
     assert_string_equal(o->serial, "CPD0000001");
     assert_string_equal(o->firmware, CP_VERSION);
-    assert_int_equal(o->restart_intensity, 5);
-    assert_int_equal(o->restart_global_intensity, 20);      //  derived: 4 × the per-actor limit
+    assert_int_equal(o->restart_intensity, 10);
+    assert_int_equal(o->restart_global_intensity, 100);     //  derived: 10 × the per-actor limit
     assert_int_equal(o->restart_period_s, 60);
     assert_int_equal(o->liveness_ms, 3000);
     assert_int_equal(o->seed_count, 0);
