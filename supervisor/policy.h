@@ -44,7 +44,7 @@
 
 //  The largest limits the policy accepts (the options' bounds).
 #define CP_POLICY_INTENSITY_MAX        1000
-#define CP_POLICY_GLOBAL_INTENSITY_MAX 4000
+#define CP_POLICY_GLOBAL_INTENSITY_MAX 10000
 #define CP_POLICY_PERIOD_MAX_MS        (86400 * 1000)
 
 typedef struct {

@@ -355,7 +355,7 @@ test_numbers(void **state)
     EXPECT_ERROR(f, "restart-intensity", "--restart-intensity", "0");
     EXPECT_ERROR(f, "restart-intensity", "--restart-intensity", "1001");
     EXPECT_ERROR(f, "restart-global-intensity", "--restart-global-intensity", "0");
-    EXPECT_ERROR(f, "restart-global-intensity", "--restart-global-intensity", "4001");
+    EXPECT_ERROR(f, "restart-global-intensity", "--restart-global-intensity", "10001");
     EXPECT_ERROR(f, "restart-period", "--restart-period", "86401");
     EXPECT_ERROR(f, "restart-period", "--restart-period", "x");
     //  Below 2500 ms a healthy actor blocked by a store call would read as hung.
@@ -369,15 +369,15 @@ test_numbers(void **state)
     assert_int_equal(PARSE(f, "--restart-intensity", "1000", "--restart-period", "86400",
                            "--liveness-ms", "2500"), 0);
     assert_int_equal(f->opts.restart_intensity, 1000);
-    assert_int_equal(f->opts.restart_global_intensity, 4000);   //  4 × 1000, the policy's maximum
+    assert_int_equal(f->opts.restart_global_intensity, 10000);  //  10 × 1000, the policy's maximum
     assert_int_equal(f->opts.restart_period_s, 86400);
     assert_int_equal(f->opts.liveness_ms, 2500);
     assert_int_equal(PARSE(f, "--restart-intensity", "1000", "--restart-global-intensity", "1000"), 0);
     assert_int_equal(f->opts.restart_global_intensity, 1000);
     assert_int_equal(PARSE(f, "--restart-intensity", "7"), 0);
-    assert_int_equal(f->opts.restart_global_intensity, 28);
-    assert_int_equal(PARSE(f, "--restart-global-intensity", "4000", "--liveness-ms", "600000"), 0);
-    assert_int_equal(f->opts.restart_global_intensity, 4000);
+    assert_int_equal(f->opts.restart_global_intensity, 70);
+    assert_int_equal(PARSE(f, "--restart-global-intensity", "10000", "--liveness-ms", "600000"), 0);
+    assert_int_equal(f->opts.restart_global_intensity, 10000);
     assert_int_equal(f->opts.liveness_ms, 600000);
 }
 

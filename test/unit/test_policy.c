@@ -214,7 +214,8 @@ test_largest_limits_are_exact(void **state)
     cp_policy_config_defaults(&c, CP_POLICY_INTENSITY_MAX, CP_POLICY_GLOBAL_INTENSITY_MAX, CP_POLICY_PERIOD_MAX_MS);
     c.backoff_min_ms = 0;
     c.backoff_max_ms = 0;
-    cp_policy_t *p = cp_policy_new(&c, 8);
+    int actors = CP_POLICY_GLOBAL_INTENSITY_MAX / CP_POLICY_INTENSITY_MAX + 2;
+    cp_policy_t *p = cp_policy_new(&c, actors);
     assert_non_null(p);
     int64_t now = 0;
     for (int i = 0; i < CP_POLICY_INTENSITY_MAX; i++, now += 1000)
@@ -222,10 +223,10 @@ test_largest_limits_are_exact(void **state)
     assert_int_equal(cp_policy_recent(p, 0, now), CP_POLICY_INTENSITY_MAX);
     assert_int_equal(cp_policy_fault(p, 0, now).action, CP_POLICY_ESCALATE);
     //  The global window holds its whole limit too.
-    for (int actor = 1; actor < 4; actor++)
+    for (int actor = 1; actor < CP_POLICY_GLOBAL_INTENSITY_MAX / CP_POLICY_INTENSITY_MAX; actor++)
         for (int i = 0; i < CP_POLICY_INTENSITY_MAX; i++, now += 10)
             assert_int_equal(cp_policy_fault(p, actor, now).action, CP_POLICY_RESTART);
-    cp_policy_decision_t d = cp_policy_fault(p, 5, now);
+    cp_policy_decision_t d = cp_policy_fault(p, actors - 1, now);
     assert_int_equal(d.global_recent, CP_POLICY_GLOBAL_INTENSITY_MAX);
     assert_int_equal(d.action, CP_POLICY_ESCALATE);
     cp_policy_destroy(&p);
