@@ -282,11 +282,16 @@
 /* ocpp → all (event "clock.offset"): the central system's time as an
  * offset from this host's wall clock (ms; from BootNotification.conf and
  * Heartbeat.conf currentTime), so that every process stamps with the same
- * time. Level-triggered: published on change and on a snapshot of ocpp. */
+ * time. Level-triggered: published on change and on a snapshot of ocpp.
+ * offset_ms is the target; a small correction is slewed towards it from
+ * slew_from_ms starting at slew_start_ms (monotonic ms, the same clock in
+ * every process of the host): cp_clock_steer_t, supervisor/clock.h. */
 #define CP_MSG_CLOCK_OFFSET(F)          \
     F(I64, offset_ms, 0)                \
     F(BOOL, synced, 0)                  \
-    F(I64, seq, 0)
+    F(I64, seq, 0)                      \
+    F(I64, slew_from_ms, 0)             \
+    F(I64, slew_start_ms, 0)
 
 /* anyone → transaction (request): act on the outbox. command: "retry"
  * (queue the dead letters again). Reply: reply (reason says how many). */

@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,30 +11,43 @@
 #include <time.h>
 
 //  Wall time = the base (the host's UTC, or a virtual clock's own wall
-//  time) + wall_offset_ms, so the offset always means "ahead of the base".
+//  time) + the offset the steer gives now, so the offset always means
+//  "ahead of the base". The steer is three numbers read together: a
+//  mutex keeps a reader from seeing half of a new one.
 struct _cp_clock_t {
     bool virtual_;
     _Atomic int64_t mono_ms;        //  virtual only
     _Atomic int64_t wall_ms;        //  virtual only: the base
-    _Atomic int64_t wall_offset_ms;
+    pthread_mutex_t lock;
+    cp_clock_steer_t steer;         //  under lock
 };
+
+static cp_clock_t *
+s_new(bool virtual_, int64_t mono_ms, int64_t wall_ms)
+{
+    cp_clock_t *self = calloc(1, sizeof(cp_clock_t));
+    if (!self)
+        return NULL;
+    if (pthread_mutex_init(&self->lock, NULL) != 0) {
+        free(self);
+        return NULL;
+    }
+    self->virtual_ = virtual_;
+    self->mono_ms = mono_ms;
+    self->wall_ms = wall_ms;
+    return self;
+}
 
 cp_clock_t *
 cp_clock_new_system(void)
 {
-    return calloc(1, sizeof(cp_clock_t));
+    return s_new(false, 0, 0);
 }
 
 cp_clock_t *
 cp_clock_new_virtual(int64_t mono_ms, int64_t wall_ms)
 {
-    cp_clock_t *self = calloc(1, sizeof(cp_clock_t));
-    if (self) {
-        self->virtual_ = true;
-        self->mono_ms = mono_ms;
-        self->wall_ms = wall_ms;
-    }
-    return self;
+    return s_new(true, mono_ms, wall_ms);
 }
 
 cp_clock_t *
@@ -49,6 +63,8 @@ void
 cp_clock_destroy(cp_clock_t **self_p)
 {
     assert(self_p);
+    if (*self_p)
+        pthread_mutex_destroy(&(*self_p)->lock);
     free(*self_p);
     *self_p = NULL;
 }
@@ -75,31 +91,110 @@ s_base_wall(const cp_clock_t *self)
 }
 
 int64_t
-cp_clock_wall_ms(const cp_clock_t *self)
+cp_clock_steer_at(const cp_clock_steer_t *steer, int64_t mono_ms)
 {
-    assert(self);
-    return s_base_wall(self) + atomic_load(&self->wall_offset_ms);
+    assert(steer);
+    int64_t distance = steer->to_ms - steer->from_ms;
+    int64_t elapsed = mono_ms - steer->start_ms;
+    if (distance == 0 || elapsed <= 0)
+        return distance == 0 ? steer->to_ms : steer->from_ms;
+    //  elapsed * permille / 1000 without overflow for any sane elapsed
+    int64_t moved = elapsed / 1000 * CP_CLOCK_SLEW_PERMILLE + elapsed % 1000 * CP_CLOCK_SLEW_PERMILLE / 1000;
+    if (moved >= llabs(distance))
+        return steer->to_ms;
+    return steer->from_ms + (distance > 0 ? moved : -moved);
 }
 
-void
-cp_clock_set_wall_ms(cp_clock_t *self, int64_t wall_ms)
+static cp_clock_steer_t
+s_steer(const cp_clock_t *self)
 {
-    assert(self);
-    atomic_store(&self->wall_offset_ms, wall_ms - s_base_wall(self));
+    cp_clock_t *mutable_ = (cp_clock_t *) self;    //  the lock only
+    pthread_mutex_lock(&mutable_->lock);
+    cp_clock_steer_t steer = self->steer;
+    pthread_mutex_unlock(&mutable_->lock);
+    return steer;
+}
+
+static void
+s_set_steer(cp_clock_t *self, cp_clock_steer_t steer)
+{
+    pthread_mutex_lock(&self->lock);
+    self->steer = steer;
+    pthread_mutex_unlock(&self->lock);
 }
 
 int64_t
 cp_clock_offset_ms(const cp_clock_t *self)
 {
     assert(self);
-    return atomic_load(&self->wall_offset_ms);
+    cp_clock_steer_t steer = s_steer(self);
+    return cp_clock_steer_at(&steer, cp_clock_mono_ms(self));
+}
+
+int64_t
+cp_clock_wall_ms(const cp_clock_t *self)
+{
+    assert(self);
+    return s_base_wall(self) + cp_clock_offset_ms(self);
 }
 
 void
 cp_clock_set_offset_ms(cp_clock_t *self, int64_t offset_ms)
 {
     assert(self);
-    atomic_store(&self->wall_offset_ms, offset_ms);
+    s_set_steer(self, (cp_clock_steer_t) { .from_ms = offset_ms, .to_ms = offset_ms });
+}
+
+void
+cp_clock_set_wall_ms(cp_clock_t *self, int64_t wall_ms)
+{
+    assert(self);
+    cp_clock_set_offset_ms(self, wall_ms - s_base_wall(self));
+}
+
+int64_t
+cp_clock_target_offset_ms(const cp_clock_t *self)
+{
+    assert(self);
+    return s_steer(self).to_ms;
+}
+
+int64_t
+cp_clock_offset_for_wall_ms(const cp_clock_t *self, int64_t wall_ms)
+{
+    assert(self);
+    return wall_ms - s_base_wall(self);
+}
+
+bool
+cp_clock_steer_to(cp_clock_t *self, int64_t offset_ms)
+{
+    assert(self);
+    int64_t now = cp_clock_offset_ms(self);
+    if (llabs(offset_ms - now) >= CP_CLOCK_STEP_MS) {
+        cp_clock_set_offset_ms(self, offset_ms);
+        return true;
+    }
+    s_set_steer(self, (cp_clock_steer_t) { .from_ms = now, .to_ms = offset_ms,
+                                           .start_ms = cp_clock_mono_ms(self) });
+    return false;
+}
+
+void
+cp_clock_steer(const cp_clock_t *self, cp_clock_steer_t *out)
+{
+    assert(self && out);
+    *out = s_steer(self);
+}
+
+void
+cp_clock_set_steer(cp_clock_t *self, const cp_clock_steer_t *steer)
+{
+    assert(self && steer);
+    cp_clock_steer_t mine = s_steer(self);
+    if (steer->from_ms == steer->to_ms && mine.to_ms == steer->to_ms)
+        return;                     //  already heading there (clock.h)
+    s_set_steer(self, *steer);
 }
 
 void

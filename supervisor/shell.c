@@ -186,8 +186,10 @@ s_clock_offset(cp_shell_t *self, const cp_bus_envelope_t *env, const cp_msg_t *m
 {
     if (!msg || msg->type != CP_MSG_CLOCK_OFFSET || (env->kind != CP_BUS_EVENT && env->kind != CP_BUS_PARTIAL))
         return false;
-    if (self->args->clock && !cp_msg_stale(msg->u.clock_offset.seq, &self->clock_seen))
-        cp_clock_set_offset_ms(self->args->clock, msg->u.clock_offset.offset_ms);
+    const cp_msg_clock_offset_t *co = &msg->u.clock_offset;
+    if (self->args->clock && !cp_msg_stale(co->seq, &self->clock_seen))
+        cp_clock_set_steer(self->args->clock, &(cp_clock_steer_t) {
+            .from_ms = co->slew_from_ms, .to_ms = co->offset_ms, .start_ms = co->slew_start_ms });
     return true;
 }
 

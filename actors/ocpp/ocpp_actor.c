@@ -187,7 +187,11 @@ s_clock_msg(ocpp_actor_t *self)
 {
     cp_msg_t *msg = cp_msg_new(CP_MSG_CLOCK_OFFSET);
     if (msg) {
-        msg->u.clock_offset.offset_ms = cp_clock_offset_ms(self->clock);
+        cp_clock_steer_t steer;
+        cp_clock_steer(self->clock, &steer);
+        msg->u.clock_offset.offset_ms = steer.to_ms;
+        msg->u.clock_offset.slew_from_ms = steer.from_ms;
+        msg->u.clock_offset.slew_start_ms = steer.start_ms;
         msg->u.clock_offset.synced = self->clock_synced;
         msg->u.clock_offset.seq = cp_msg_seq_now();
     }
@@ -210,7 +214,7 @@ s_persist_clock(ocpp_actor_t *self)
     if (sqlite3_prepare_v2(self->db, "INSERT OR REPLACE INTO ocpp_clock (id, run_id, offset_ms) VALUES (1, ?, ?)",
                            -1, &stmt, NULL) != SQLITE_OK
     ||  sqlite3_bind_text(stmt, 1, self->options->run_id, -1, SQLITE_STATIC) != SQLITE_OK
-    ||  sqlite3_bind_int64(stmt, 2, cp_clock_offset_ms(self->clock)) != SQLITE_OK
+    ||  sqlite3_bind_int64(stmt, 2, cp_clock_target_offset_ms(self->clock)) != SQLITE_OK
     ||  sqlite3_step(stmt) != SQLITE_DONE)
         //  Only a restart of this actor would miss it, until the next
         //  Heartbeat.conf brings the time again.
@@ -218,21 +222,29 @@ s_persist_clock(ocpp_actor_t *self)
     sqlite3_finalize(stmt);
 }
 
+//  The central system's currentTime: a correction below CP_CLOCK_STEP_MS
+//  is slewed, so timestamps never run backwards (a central system with
+//  whole-second times disagrees with us by up to a second at every
+//  Heartbeat); only a larger one is stepped, and said so.
 static void
 s_fx_set_wall_clock(void *ctx, int64_t wall_ms)
 {
     ocpp_actor_t *self = ctx;
-    int64_t before = cp_clock_offset_ms(self->clock);
-    cp_clock_set_wall_ms(self->clock, wall_ms);
-    int64_t after = cp_clock_offset_ms(self->clock);
-    if (self->clock_synced && llabs(after - before) < CLOCK_JITTER_MS) {
-        cp_clock_set_offset_ms(self->clock, before);
+    int64_t target = cp_clock_offset_for_wall_ms(self->clock, wall_ms);
+    if (self->clock_synced && llabs(target - cp_clock_target_offset_ms(self->clock)) < CLOCK_JITTER_MS)
         return;
-    }
+    int64_t delta = target - cp_clock_offset_ms(self->clock);
+    bool stepped = cp_clock_steer_to(self->clock, target);
     self->clock_synced = true;
     char text[32];
     cp_clock_format(wall_ms, text, sizeof(text));
-    cp_info("ocpp", "clock set to the central system's %s (offset %lld ms)", text, (long long) after);
+    if (stepped)
+        cp_warn("ocpp", "clock stepped by %+lld ms to the central system's %s (offset %lld ms)",
+                (long long) delta, text, (long long) target);
+    else
+        cp_info("ocpp", "clock slewing by %+lld ms towards the central system's %s (offset %lld ms, over %lld s)",
+                (long long) delta, text, (long long) target,
+                (long long) (llabs(delta) * 1000 / CP_CLOCK_SLEW_PERMILLE / 1000));
     s_persist_clock(self);
     s_publish_clock(self);
 }

@@ -204,6 +204,139 @@ test_offset_virtual(void **state)
 }
 
 //  --------------------------------------------------------------------------
+//  Slew: small corrections never run wall time backwards (issue 11 #13)
+
+//  A central system whose currentTime has whole seconds: the charger's
+//  clock is heartbeat after heartbeat told a time up to a second behind
+//  (or, with a slow answer, ahead). Read every 10 ms for a simulated
+//  hour with a Heartbeat every 3 s, wall time never goes backwards.
+static void
+test_slew_whole_seconds(void **state)
+{
+    cp_clock_t *clock = cp_clock_new_virtual(0, T_2025_11_26_10 + 600);
+    int64_t last = cp_clock_wall_ms(clock);
+    uint64_t x = 88172645463325252ULL;
+    int slews = 0;
+    for (int64_t t = 0; t < 3600 * 1000; t += 10) {
+        cp_clock_advance(clock, 10);
+        if (t % 3000 == 0) {
+            //  true time = base; the central system truncates, and skews
+            //  by up to +-400 ms (a cluster of nodes that disagree): every
+            //  correction stays below a step.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            int64_t skew = (int64_t) (x % 801) - 400;
+            int64_t truth = T_2025_11_26_10 + 600 + cp_clock_mono_ms(clock);
+            int64_t told = (truth + skew) / 1000 * 1000;
+            assert_false(cp_clock_steer_to(clock, cp_clock_offset_for_wall_ms(clock, told)));
+            slews++;
+        }
+        int64_t now = cp_clock_wall_ms(clock);
+        if (now < last)
+            fail_msg("wall time went back from %lld to %lld at mono %lld", (long long) last,
+                     (long long) now, (long long) t);
+        last = now;
+    }
+    assert_true(slews > 1000);
+    cp_clock_destroy(&clock);
+}
+
+static void
+test_slew_rate_and_arrival(void **state)
+{
+    cp_clock_t *clock = cp_clock_new_virtual(1000, T_2025_11_26_10);
+    //  1.5 s back: slewed at 100 ms per s, arriving after 15 s
+    assert_false(cp_clock_steer_to(clock, -1500));
+    assert_int_equal(cp_clock_target_offset_ms(clock), -1500);
+    assert_int_equal(cp_clock_offset_ms(clock), 0);
+    cp_clock_advance(clock, 1000);
+    assert_int_equal(cp_clock_offset_ms(clock), -100);
+    assert_int_equal(cp_clock_wall_ms(clock), T_2025_11_26_10 + 1000 - 100);
+    cp_clock_advance(clock, 4000);
+    assert_int_equal(cp_clock_offset_ms(clock), -500);
+    cp_clock_advance(clock, 10000);
+    assert_int_equal(cp_clock_offset_ms(clock), -1500);
+    cp_clock_advance(clock, 60000);
+    assert_int_equal(cp_clock_offset_ms(clock), -1500);
+    //  forward: wall time runs fast meanwhile
+    assert_false(cp_clock_steer_to(clock, -1000));
+    cp_clock_advance(clock, 2000);
+    assert_int_equal(cp_clock_offset_ms(clock), -1300);
+    //  a new correction mid-slew starts from where the clock is now
+    assert_false(cp_clock_steer_to(clock, -2000));
+    assert_int_equal(cp_clock_offset_ms(clock), -1300);
+    cp_clock_advance(clock, 1000);
+    assert_int_equal(cp_clock_offset_ms(clock), -1400);
+    //  a step: 2 s or more from the offset now (the caller logs it)
+    assert_true(cp_clock_steer_to(clock, -1400 - CP_CLOCK_STEP_MS));
+    assert_int_equal(cp_clock_offset_ms(clock), -1400 - CP_CLOCK_STEP_MS);
+    assert_true(cp_clock_steer_to(clock, 86400000));
+    assert_int_equal(cp_clock_offset_ms(clock), 86400000);
+    assert_false(cp_clock_steer_to(clock, 86400000 + CP_CLOCK_STEP_MS - 1));
+    cp_clock_destroy(&clock);
+}
+
+//  The steer is a function of the monotonic clock: a follower that takes
+//  it over reads the same wall time at every instant, and a restarted
+//  source that only re-announces the target does not cut the slew short.
+static void
+test_slew_travels(void **state)
+{
+    cp_clock_t *source = cp_clock_new_virtual(5000, T_2025_11_26_10);
+    cp_clock_t *follower = cp_clock_new_like(source);
+    assert_false(cp_clock_steer_to(source, -1800));
+    cp_clock_steer_t steer;
+    cp_clock_steer(source, &steer);
+    assert_int_equal(steer.from_ms, 0);
+    assert_int_equal(steer.to_ms, -1800);
+    assert_int_equal(steer.start_ms, 5000);
+    for (int i = 0; i < 30; i++) {
+        cp_clock_advance(source, 700);
+        cp_clock_advance(follower, 700);
+        if (i == 3)
+            cp_clock_set_steer(follower, &steer);     //  a late message
+        if (i >= 3)
+            assert_int_equal(cp_clock_wall_ms(follower), cp_clock_wall_ms(source));
+    }
+    cp_clock_t *again = cp_clock_new_like(source);
+    cp_clock_advance(source, 0);
+    assert_int_equal(cp_clock_offset_ms(source), -1800);
+    assert_false(cp_clock_steer_to(source, -2500));       //  back by 0.7 s: slewed
+    cp_clock_steer(source, &steer);
+    cp_clock_set_steer(again, &steer);
+    int64_t before = cp_clock_wall_ms(again);
+    //  the source restarts and announces the target alone (a step): kept
+    cp_clock_steer_t step = { .from_ms = -2500, .to_ms = -2500 };
+    cp_clock_set_steer(again, &step);
+    assert_int_equal(cp_clock_wall_ms(again), before);
+    assert_int_equal(cp_clock_offset_ms(again), -1800);
+    cp_clock_advance(again, 7000);
+    assert_int_equal(cp_clock_offset_ms(again), -2500);
+    //  a step to somewhere else is taken at once
+    step.from_ms = step.to_ms = 3600000;
+    cp_clock_set_steer(again, &step);
+    assert_int_equal(cp_clock_offset_ms(again), 3600000);
+    cp_clock_destroy(&again);
+    cp_clock_destroy(&follower);
+    cp_clock_destroy(&source);
+}
+
+static void
+test_steer_at(void **state)
+{
+    cp_clock_steer_t s = { .from_ms = 100, .to_ms = -100, .start_ms = 1000 };
+    assert_int_equal(cp_clock_steer_at(&s, 0), 100);          //  before it started
+    assert_int_equal(cp_clock_steer_at(&s, 1000), 100);
+    assert_int_equal(cp_clock_steer_at(&s, 1010), 99);
+    assert_int_equal(cp_clock_steer_at(&s, 2000), 0);
+    assert_int_equal(cp_clock_steer_at(&s, 3000), -100);
+    assert_int_equal(cp_clock_steer_at(&s, INT64_MAX / 2), -100);
+    cp_clock_steer_t step = { .from_ms = 7, .to_ms = 7, .start_ms = 0 };
+    assert_int_equal(cp_clock_steer_at(&step, -5), 7);
+}
+
+//  --------------------------------------------------------------------------
 //  Format and parse
 
 static void
@@ -370,6 +503,10 @@ main(void)
         cmocka_unit_test(test_system),
         cmocka_unit_test(test_offset_travels),
         cmocka_unit_test(test_offset_virtual),
+        cmocka_unit_test(test_slew_whole_seconds),
+        cmocka_unit_test(test_slew_rate_and_arrival),
+        cmocka_unit_test(test_slew_travels),
+        cmocka_unit_test(test_steer_at),
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_parse_accepts),
