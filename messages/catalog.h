@@ -298,6 +298,19 @@
 #define CP_MSG_OUTBOX_COMMAND(F)        \
     F(STR, command, 16)
 
+/* transaction → all (event "store.state"): whether the durable store
+ * takes writes (actors/transaction/store_health.h). ok false from the
+ * first failed write until one succeeds again; error says what failed
+ * first and why, since_ms when (wall ms), failures how many writes failed
+ * since. Level-triggered: published on change and in every snapshot of
+ * the transaction actor. */
+#define CP_MSG_STORE_STATE(F)           \
+    F(BOOL, ok, 0)                      \
+    F(STR, error, 120)                  \
+    F(I64, since_ms, 0)                 \
+    F(I64, failures, 0)                 \
+    F(I64, seq, 0)
+
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */
 #define CP_MESSAGE_CATALOG(M)                                   \
     M(HW_CONNECTOR, hw_connector, CP_MSG_HW_CONNECTOR)          \
@@ -330,6 +343,7 @@
     M(HMI_STATE, hmi_state, CP_MSG_HMI_STATE)                   \
     M(ACTOR_STATE, actor_state, CP_MSG_ACTOR_STATE)             \
     M(CLOCK_OFFSET, clock_offset, CP_MSG_CLOCK_OFFSET)          \
-    M(OUTBOX_COMMAND, outbox_command, CP_MSG_OUTBOX_COMMAND)
+    M(OUTBOX_COMMAND, outbox_command, CP_MSG_OUTBOX_COMMAND)  \
+    M(STORE_STATE, store_state, CP_MSG_STORE_STATE)
 
 #endif

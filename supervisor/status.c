@@ -7,6 +7,7 @@
 #include "actors/config/config_store.h"
 #include "actors/config/ocpp_settings.h"
 #include "hw/hw.h"
+#include "supervisor/clock.h"
 #include "supervisor/log.h"
 #include "supervisor/store.h"
 
@@ -34,6 +35,8 @@ struct _cp_status_t {
     cp_msg_t *hmi_conn[HW_MAX_CONNECTORS + 1];
     cp_msg_t *sc_limit[HW_MAX_CONNECTORS + 1];
     cp_msg_t *grid;                //  the grid meter (Power Boost); NULL: none
+    cp_msg_t *store;               //  store.state (transaction); NULL: not heard yet
+    int64_t seen_store;
     int64_t seen_sc[HW_MAX_CONNECTORS + 1], seen_grid;
     int64_t seen_ocpp, seen_hw[HW_MAX_CONNECTORS + 1], seen_tx[HW_MAX_CONNECTORS + 1];
     int64_t seen_hmi[HW_MAX_CONNECTORS + 1];
@@ -58,6 +61,7 @@ cp_status_new(const cp_options_t *options, cp_bus_t *bus)
     cp_bus_subscribe(bus, "hw.connector.");
     cp_bus_subscribe(bus, "tx.connector.");
     cp_bus_subscribe(bus, "hmi.connector.");
+    cp_bus_subscribe(bus, "store.state");
     cp_bus_subscribe(bus, "sc.limit.");
     cp_bus_subscribe(bus, "hw.grid");
     return self;
@@ -78,6 +82,7 @@ cp_status_destroy(cp_status_t **self_p)
         cp_msg_destroy(&self->sc_limit[n]);
     }
     cp_msg_destroy(&self->grid);
+    cp_msg_destroy(&self->store);
     config_store_destroy(&self->config);
     free(self);
     *self_p = NULL;
@@ -136,6 +141,10 @@ cp_status_absorb(cp_status_t *self, const cp_msg_t *msg)
     case CP_MSG_SC_LIMIT:
         s_cache_connector(self, self->sc_limit, self->seen_sc, msg->u.sc_limit.connector, 1,
                           msg->u.sc_limit.seq, msg);
+        break;
+    case CP_MSG_STORE_STATE:
+        if (!cp_msg_stale(msg->u.store_state.seq, &self->seen_store))
+            s_cache(&self->store, msg);
         break;
     case CP_MSG_TX_CONNECTOR:      //  connector 0 too: the charger as a whole
         s_cache_connector(self, self->tx_conn, self->seen_tx, msg->u.tx_connector.connector, 0,
@@ -306,5 +315,16 @@ cp_status_json(cp_status_t *self)
     const cp_msg_tx_connector_t *charger = self->tx_conn[0] ? &self->tx_conn[0]->u.tx_connector : NULL;
     json_object_set_new(root, "outbox", json_pack("{s:I}", "deadLetters",
                                                   (json_int_t) (charger ? charger->dead_letters : 0)));
+    //  Whether the store takes writes (actors/transaction/store_health.h).
+    const cp_msg_store_state_t *store = self->store ? &self->store->u.store_state : NULL;
+    json_t *storage = json_pack("{s:b}", "ok", store ? store->ok : true);
+    if (store && !store->ok) {
+        char since[40];
+        cp_clock_format(store->since_ms, since, sizeof(since));
+        json_object_set_new(storage, "error", json_string(store->error));
+        json_object_set_new(storage, "since", json_string(since));
+        json_object_set_new(storage, "failedWrites", json_integer((json_int_t) store->failures));
+    }
+    json_object_set_new(root, "storage", storage);
     return root;
 }

@@ -21,6 +21,7 @@ typedef enum { KIND_NONE, KIND_START, KIND_METER, KIND_STOP } kind_t;
 
 struct _outbox_t {
     sqlite3 *db;                   //  borrowed
+    bool quiet;                    //  outbox_quiet
     size_t capacity;
     sqlite3_stmt *insert;
     sqlite3_stmt *head;
@@ -153,7 +154,10 @@ s_run(outbox_t *self, sqlite3_stmt *stmt, const char *what)
     int changes = sqlite3_changes(self->db);
     s_reset(stmt);
     if (rc != SQLITE_DONE) {
-        cp_error(COMPONENT, "%s: %s", what, sqlite3_errmsg(self->db));
+        if (self->quiet)
+            cp_debug(COMPONENT, "%s: %s", what, sqlite3_errmsg(self->db));
+        else
+            cp_error(COMPONENT, "%s: %s", what, sqlite3_errmsg(self->db));
         return -1;
     }
     return changes;
@@ -162,10 +166,22 @@ s_run(outbox_t *self, sqlite3_stmt *stmt, const char *what)
 //  IMMEDIATE takes the write lock up front, so a read done inside the
 //  transaction (the count before thinning, the row before deleting it)
 //  is still true when the write happens.
+//  cp_store_exec, quiet while the store is known to fail (outbox_quiet).
+static int
+s_exec(outbox_t *self, const char *sql)
+{
+    if (!self->quiet)
+        return cp_store_exec(self->db, sql);
+    int rc = sqlite3_exec(self->db, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        cp_debug(COMPONENT, "%s: %s", sql, sqlite3_errmsg(self->db));
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
 static int
 s_begin(outbox_t *self)
 {
-    return cp_store_exec(self->db, "BEGIN IMMEDIATE");
+    return s_exec(self, "BEGIN IMMEDIATE");
 }
 
 static void
@@ -173,13 +189,13 @@ s_rollback(outbox_t *self)
 {
     //  After some errors SQLite has already rolled back; that is fine.
     if (!sqlite3_get_autocommit(self->db))
-        cp_store_exec(self->db, "ROLLBACK");
+        s_exec(self, "ROLLBACK");
 }
 
 static int
 s_commit(outbox_t *self)
 {
-    if (cp_store_exec(self->db, "COMMIT") != 0) {
+    if (s_exec(self, "COMMIT") != 0) {
         s_rollback(self);
         return -1;
     }
@@ -751,4 +767,11 @@ outbox_burials(const outbox_t *self)
 {
     assert(self);
     return self->burials;
+}
+
+void
+outbox_quiet(outbox_t *self, bool quiet)
+{
+    assert(self);
+    self->quiet = quiet;
 }

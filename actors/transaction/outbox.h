@@ -89,6 +89,7 @@
 #define CP_ACTORS_TRANSACTION_OUTBOX_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -115,6 +116,9 @@ typedef struct {
 //  NULL on a SQLite error (logged).
 outbox_t *outbox_new(sqlite3 *db, size_t capacity);
 void outbox_destroy(outbox_t **self_p);
+//  While the store is known to fail (store_health.h) the actor has said so
+//  once, loudly: each further failed statement is logged at debug only.
+void outbox_quiet(outbox_t *self, bool quiet);
 
 //  Durably append a message (committed when it returns). action must be
 //  one of the three transaction-related actions; payload_json a JSON

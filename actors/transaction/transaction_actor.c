@@ -17,8 +17,14 @@
  *          makes it in; 'stopping' rows found at start are queued at once.
  *   recovery: an 'active' row of an earlier process run is a transaction
  *          cut by a crash or power loss: stopped with reason PowerLoss and
- *          meterStop = its last saved reading (docs/architecture.md).
+ *          meterStop = its last saved reading, raised to what the board's
+ *          meter reports within RECOVERY_SETTLE_MS (docs/architecture.md).
  *          Within the same run (only this actor restarted) it is resumed.
+ *   failing store (disk full, I/O error): a stop the store refuses is kept
+ *          in memory (unrecorded[]) and recorded, queued and delivered once
+ *          the store takes writes again; the episode is logged once,
+ *          published as "store.state" and reported as connector 0
+ *          OtherError / StorageFailure (store_health.h).
  */
 #include "actors/transaction/transaction_actor.h"
 
@@ -29,6 +35,7 @@
 #include "actors/config/config_store.h"
 #include "actors/transaction/outbox.h"
 #include "actors/transaction/session.h"
+#include "actors/transaction/store_health.h"
 #include "actors/transaction/tx_core.h"
 #include "actors/transaction/tx_ops.h"
 #include "actors/transaction/tx_store.h"
@@ -41,6 +48,10 @@
 #define METER_SAVE_WH 10.0
 #define METER_SAVE_MS 30000
 #define STOP_SETTLE_MS 1000
+//  After a restart, how long a recovered stop waits for the board's meter
+//  (the hw snapshot) before it is queued with the last saved reading.
+#define RECOVERY_SETTLE_MS 2000
+#define UNRECORDED_MAX 16          //  stops kept in memory while the store fails
 #define RECOVER_MAX 64             //  open transactions handled at start (one per connector in practice)
 #define AUTH_MAX 8
 //  A request that failed because its actor was restarting (unreachable, or
@@ -61,6 +72,17 @@ typedef struct {
     int64_t retry_at;              //  mono ms
     int64_t give_up_at;            //  mono ms: then AllowOfflineTxForUnknownId decides
 } auth_pending_t;
+
+//  A stop the store refused: everything its StopTransaction needs.
+typedef struct {
+    bool used;
+    int connector;
+    int64_t tx_local;
+    int64_t meter_stop;            //  Wh, raised while the contactor opens
+    int64_t stopped_ms;            //  wall ms
+    char reason[TX_STORE_REASON_MAX + 1];
+    char id_tag[SESSION_TAG_MAX + 1];
+} unrecorded_stop_t;
 
 typedef struct {
     cp_shell_t *shell;
@@ -120,6 +142,9 @@ typedef struct {
     int64_t seen_ocpp;
     double saved_wh[HW_MAX_CONNECTORS + 1];
     int64_t saved_at[HW_MAX_CONNECTORS + 1];
+    store_health_t health;         //  does the store take writes?
+    int health_timer;              //  the next retry while it does not
+    unrecorded_stop_t unrecorded[UNRECORDED_MAX];
 } tx_actor_t;
 
 static int64_t s_now(tx_actor_t *self) { return cp_clock_mono_ms(self->clock); }
@@ -160,12 +185,136 @@ s_load_config(tx_actor_t *self, session_config_t *config)
 
 static void s_pump(tx_actor_t *self);
 static void s_queue_stops(tx_actor_t *self);
+static void s_refresh(tx_actor_t *self, bool publish_all);
+
+//  A connector's status; connector 0 carries a failing store (the charger
+//  still charges, but cannot keep what it bills: a warning, not Faulted).
+static void
+s_status(tx_actor_t *self, int c, tx_status_t *st)
+{
+    session_status(self->session, c, st);
+    if (c == 0 && self->health.failing && streq(st->error_code, "NoError")) {
+        snprintf(st->error_code, sizeof(st->error_code), "OtherError");
+        snprintf(st->vendor_error_code, sizeof(st->vendor_error_code), "StorageFailure");
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  A failing store (store_health.h)
+
+static cp_msg_t *
+s_store_msg(tx_actor_t *self)
+{
+    cp_msg_t *msg = cp_msg_new(CP_MSG_STORE_STATE);
+    if (msg) {
+        cp_msg_store_state_t *ss = &msg->u.store_state;
+        ss->ok = !self->health.failing;
+        cp_msg_set_str(ss->error, self->health.error);
+        ss->since_ms = self->health.since_ms;
+        ss->failures = self->health.failures;
+        ss->seq = cp_msg_seq_now();
+    }
+    return msg;
+}
+
+static void
+s_publish_store(tx_actor_t *self)
+{
+    cp_msg_t *msg = s_store_msg(self);
+    if (msg)
+        cp_shell_publish(self->shell, "store.state", msg);
+    cp_msg_destroy(&msg);
+}
+
+static int s_on_health_timer(zloop_t *loop, int timer_id, void *arg);
+
+static void
+s_health_rearm(tx_actor_t *self)
+{
+    int64_t at = self->health.retry_at;
+    cp_shell_rearm(self->shell, &self->health_timer, at == INT64_MAX ? CP_SHELL_NEVER : at - s_now(self),
+                   s_on_health_timer, self, "writes the store refused are not retried");
+}
+
+//  A write failed: the first failure of an episode is said loudly, once.
+static void
+s_store_failed(tx_actor_t *self, const char *what)
+{
+    const char *why = sqlite3_errmsg(self->db);
+    if (!why || streq(why, "not an error"))
+        why = "write failed";
+    if (store_health_failed(&self->health, s_now(self), cp_clock_wall_ms(self->clock), what, why)) {
+        cp_error("transaction", "STORAGE FAILURE: %s. Stops and readings are kept in memory and written when the"
+                 " store takes writes again (retried; reported as StorageFailure; logged once per episode)",
+                 self->health.error);
+        tx_store_quiet(self->store, true);
+        outbox_quiet(self->outbox, true);
+        s_publish_store(self);
+    }
+    s_health_rearm(self);
+}
+
+//  Record the stops the store refused so far, oldest first; a failure
+//  stops the round (the rest wait for the next). True when none is left.
+static bool
+s_record_stops(tx_actor_t *self)
+{
+    for (int i = 0; i < UNRECORDED_MAX; i++) {
+        unrecorded_stop_t *u = &self->unrecorded[i];
+        if (!u->used)
+            continue;
+        if (tx_store_stop(self->store, u->tx_local, u->meter_stop, u->reason, u->id_tag, u->stopped_ms) != 0) {
+            s_store_failed(self, "record the stop");
+            return false;
+        }
+        cp_info("transaction", "the stop of %lld (%s, meterStop %lld Wh) is recorded now", (long long) u->tx_local,
+                u->reason, (long long) u->meter_stop);
+        memset(u, 0, sizeof(*u));
+        self->stops_pending = true;
+    }
+    return true;
+}
+
+static void s_save_meter(tx_actor_t *self, int c, bool force, double reported_wh);
+
+//  The retry round while the store fails: record and queue the stops kept
+//  in memory, save the readings, and probe. The episode ends only when a
+//  whole round succeeded — a store with room for a small write but not a
+//  large one does not flap between failing and healthy at every write.
+static int
+s_on_health_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    tx_actor_t *self = arg;
+    self->health_timer = 0;
+    if (!self->health.failing)
+        return 0;
+    store_health_retried(&self->health, s_now(self));
+    int64_t failures = self->health.failures;
+    bool recorded = s_record_stops(self);
+    if (recorded && !self->settle_timer)
+        s_queue_stops(self);
+    for (int c = 1; c <= session_connectors(self->session); c++)
+        s_save_meter(self, c, true, 0);
+    if (tx_store_probe(self->store, cp_clock_wall_ms(self->clock)) != 0)
+        s_store_failed(self, "probe the store");
+    if (self->health.failures == failures && recorded && !self->stops_pending) {
+        cp_warn("transaction", "the store takes writes again: storage failure over (%s, %lld failed writes)",
+                self->health.error, (long long) failures);
+        store_health_ok(&self->health);
+        tx_store_quiet(self->store, false);
+        outbox_quiet(self->outbox, false);
+        s_publish_store(self);
+    }
+    s_health_rearm(self);
+    s_refresh(self, false);
+    return 0;
+}
 
 static cp_msg_t *
 s_connector_msg(tx_actor_t *self, int c)
 {
     tx_status_t st;
-    session_status(self->session, c, &st);
+    s_status(self, c, &st);
     cp_msg_t *msg = cp_msg_new(CP_MSG_TX_CONNECTOR);
     cp_msg_tx_connector_t *tc = &msg->u.tx_connector;
     tc->connector = c;
@@ -222,7 +371,7 @@ s_refresh(tx_actor_t *self, bool publish_all)
 {
     for (int c = 0; c <= session_connectors(self->session); c++) {
         tx_status_t st;
-        session_status(self->session, c, &st);
+        s_status(self, c, &st);
         bool changed = tx_core_set_status_at(self->core, c, &st, s_now(self));
         if (changed)
             cp_info("transaction", "connector %d: %s%s%s", c, st.status,
@@ -644,9 +793,15 @@ s_fx_start(void *ctx, int connector, const char *id_tag, int64_t meter_start)
     char ts[40];
     int64_t wall = cp_clock_wall_ms(self->clock);
     cp_clock_format(wall, ts, sizeof(ts));
-    int64_t local = tx_store_begin(self->store, connector, id_tag, meter_start, wall, self->options->run_id);
-    if (local <= 0)
+    //  A stop kept in memory goes first: it happened first, and a store
+    //  that refuses it would refuse this start as well.
+    if (!s_record_stops(self))
         return -1;
+    int64_t local = tx_store_begin(self->store, connector, id_tag, meter_start, wall, self->options->run_id);
+    if (local <= 0) {
+        s_store_failed(self, "record a new transaction");
+        return -1;
+    }
     json_t *p = json_pack("{s:i, s:s, s:I, s:s}", "connectorId", connector, "idTag", id_tag,
                           "meterStart", (json_int_t) meter_start, "timestamp", ts);
     int reservation = session_starting_reservation(self->session, connector);
@@ -656,8 +811,10 @@ s_fx_start(void *ctx, int connector, const char *id_tag, int64_t meter_start)
     json_decref(p);
     int64_t id = outbox_append(self->outbox, "StartTransaction", local, text);
     free(text);
-    if (id <= 0)
+    if (id <= 0) {
+        s_store_failed(self, "queue StartTransaction");
         return -1;
+    }
     //  If this mark is lost, recovery finds the StartTransaction in the
     //  outbox and sets it then.
     tx_store_set_queued(self->store, local);
@@ -681,8 +838,30 @@ static void
 s_fx_stop(void *ctx, int connector, int64_t tx_local, const char *id_tag, int64_t meter_stop, const char *reason)
 {
     tx_actor_t *self = ctx;
-    if (tx_store_stop(self->store, tx_local, meter_stop, reason, id_tag, cp_clock_wall_ms(self->clock)) != 0)
-        cp_error("transaction", "the stop of %lld is not recorded", (long long) tx_local);
+    int64_t wall = cp_clock_wall_ms(self->clock);
+    //  Earlier stops the store refused go first (s_record_stops keeps order).
+    bool recorded = s_record_stops(self)
+                 && tx_store_stop(self->store, tx_local, meter_stop, reason, id_tag, wall) == 0;
+    if (!recorded) {
+        //  Kept in memory: recorded, queued and delivered once the store
+        //  takes writes again; never lost while the process lives.
+        unrecorded_stop_t *slot = NULL;
+        for (int i = 0; i < UNRECORDED_MAX && !slot; i++)
+            if (!self->unrecorded[i].used)
+                slot = &self->unrecorded[i];
+        if (slot) {
+            *slot = (unrecorded_stop_t) { .used = true, .connector = connector, .tx_local = tx_local,
+                                          .meter_stop = meter_stop, .stopped_ms = wall };
+            snprintf(slot->reason, sizeof(slot->reason), "%s", reason);
+            snprintf(slot->id_tag, sizeof(slot->id_tag), "%s", id_tag ? id_tag : "");
+            cp_warn("transaction", "the stop of %lld (%s, meterStop %lld Wh) cannot be recorded now: kept in memory"
+                    " and retried", (long long) tx_local, reason, (long long) meter_stop);
+        }
+        else
+            cp_error("transaction", "the stop of %lld cannot be recorded and %d others wait already: after a restart"
+                     " it is billed from its last saved reading", (long long) tx_local, UNRECORDED_MAX);
+        s_store_failed(self, "record the stop");
+    }
     if (connector >= 1 && connector <= HW_MAX_CONNECTORS)
         self->settling[connector] = true;
     self->stops_pending = true;
@@ -764,6 +943,7 @@ s_queue_stops(tx_actor_t *self)
     int n = tx_store_stopping(self->store, stops, RECOVER_MAX);
     if (n < 0) {
         self->stops_pending = true;
+        s_store_failed(self, "read the stops to queue");
         return;
     }
     for (int k = 0; k < n; k++) {
@@ -787,8 +967,10 @@ s_queue_stops(tx_actor_t *self)
             json_decref(data);
         char *text = json_dumps(p, JSON_COMPACT);
         json_decref(p);
-        if (outbox_append(self->outbox, "StopTransaction", local, text) <= 0)
+        if (outbox_append(self->outbox, "StopTransaction", local, text) <= 0) {
             self->stops_pending = true;         //  try again at the next pump
+            s_store_failed(self, "queue StopTransaction");
+        }
         else
         if (tx_store_set_stopped(self->store, local) != 0)
             cp_error("transaction", "StopTransaction of %lld queued but not marked", (long long) local);
@@ -815,6 +997,7 @@ s_recover(tx_actor_t *self)
             tx_store_forget(self->store, unqueued[i]);
     }
     tx_store_active_t open[RECOVER_MAX];
+    bool recovered[HW_MAX_CONNECTORS + 1] = { false };
     int n_open = tx_store_active(self->store, open, RECOVER_MAX);
     for (int i = 0; i < n_open; i++) {
         const tx_store_active_t *row = &open[i];
@@ -843,10 +1026,22 @@ s_recover(tx_actor_t *self)
                 " stopping it with reason %s at %lld Wh", connector, (long long) row->tx_local, reason,
                 (long long) meter);
         if (tx_store_stop(self->store, row->tx_local, meter, reason, "", cp_clock_wall_ms(self->clock)) != 0)
-            cp_error("transaction", "the stop of %lld is not recorded", (long long) row->tx_local);
+            s_store_failed(self, "record the stop");
+        else
+            recovered[connector] = true;
     }
     self->stops_pending = true;
-    s_queue_stops(self);
+    //  The board's meter may know more than the last saved reading (the
+    //  store refused the later saves, or the crash came between two): its
+    //  first report raises meterStop (s_on_hw) before the stop is queued.
+    bool settle = false;
+    for (int c = 1; c <= HW_MAX_CONNECTORS; c++)
+        if (recovered[c])
+            settle = self->settling[c] = true;
+    if (settle)
+        self->settle_timer = zloop_timer(cp_shell_loop(self->shell), RECOVERY_SETTLE_MS, 1, s_on_settle, self);
+    else
+        s_queue_stops(self);
     //  Reservations still valid survive a restart; expired ones are gone.
     int64_t wall = cp_clock_wall_ms(self->clock);
     tx_store_reservation_t reservations[RECOVER_MAX];
@@ -890,6 +1085,8 @@ s_save_meter(tx_actor_t *self, int c, bool force, double reported_wh)
         self->saved_wh[c] = wh;
         self->saved_at[c] = now;
     }
+    else
+        s_store_failed(self, "save the meter reading");
 }
 
 static void
@@ -932,7 +1129,13 @@ s_on_hw(tx_actor_t *self, const cp_msg_hw_connector_t *m)
         if (self->settling[hw.connector]) {
             //  The meter keeps counting until the contactor has really
             //  opened: meterStop is the reading after that, not before.
-            tx_store_raise_meter_stop(self->store, hw.connector, (int64_t) hw.energy_wh);
+            if (tx_store_raise_meter_stop(self->store, hw.connector, (int64_t) hw.energy_wh) != 0)
+                s_store_failed(self, "update meterStop");
+            for (int i = 0; i < UNRECORDED_MAX; i++) {
+                unrecorded_stop_t *u = &self->unrecorded[i];
+                if (u->used && u->connector == hw.connector && (int64_t) hw.energy_wh > u->meter_stop)
+                    u->meter_stop = (int64_t) hw.energy_wh;
+            }
         }
     }
 }
@@ -1074,6 +1277,8 @@ s_on_tx_meter(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_tx_me
         char *text = json_dumps(p, JSON_COMPACT);
         ok = outbox_append(self->outbox, "MeterValues", m->tx_local, text) > 0;
         why = ok ? "" : "outbox refused it";
+        if (!ok)
+            s_store_failed(self, "queue MeterValues");
         free(text);
         json_decref(p);
     }
@@ -1081,6 +1286,8 @@ s_on_tx_meter(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_tx_me
     if (streq(m->kind, "stopdata")) {
         int rc = tx_store_add_stopdata(self->store, m->tx_local, m->payload);
         ok = rc >= 0;
+        if (rc < 0)
+            s_store_failed(self, "keep StopTxnSampledData");
         why = rc < 0 ? "store failure" : rc == 1 ? "transaction already stopped: sample dropped" : "";
     }
     else
@@ -1192,6 +1399,10 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
                 cp_shell_reply(shell, env, out, false);
                 cp_msg_destroy(&out);
             }
+            cp_msg_t *store = s_store_msg(self);
+            if (store)
+                cp_shell_reply(shell, env, store, false);
+            cp_msg_destroy(&store);
             cp_shell_reply_status(shell, env, true, "");
         }
         else
@@ -1244,6 +1455,7 @@ transaction_actor(zsock_t *pipe, void *args)
         goto done;
     }
     self->outbox = outbox_new(self->db, OUTBOX_CAPACITY);
+    store_health_init(&self->health);
     self->core = tx_core_new(self->options->connectors);
     session_config_t config;
     s_load_config(self, &config);
@@ -1268,11 +1480,15 @@ transaction_actor(zsock_t *pipe, void *args)
     cp_shell_snapshot(self->shell, "hw", "transaction");
     cp_shell_snapshot(self->shell, "ocpp", "transaction");
     cp_shell_snapshot(self->shell, "safety", "transaction");
+    s_publish_store(self);          //  level-triggered: healthy until a write fails
     s_refresh(self, true);
     if (cp_shell_run(self->shell) == 0) {
         //  Asked to stop (SIGTERM or a reset): save the latest readings and
         //  mark open transactions, so that a next process knows the stop
         //  was a reboot and not a power loss.
+        if (!s_record_stops(self))
+            cp_error("transaction", "stopping with stops the store still refuses: the next start bills them"
+                     " from their last saved reading and the board's meter");
         for (int c = 1; c <= session_connectors(self->session); c++)
             s_save_meter(self, c, true, 0);
         tx_store_mark_clean_shutdown(self->store);

@@ -17,6 +17,8 @@
 
 struct _tx_store_t {
     sqlite3 *db;                   //  borrowed
+    bool quiet;                    //  tx_store_quiet
+    sqlite3_stmt *probe;
     sqlite3_stmt *begin;
     sqlite3_stmt *set_queued;
     sqlite3_stmt *forget;
@@ -52,6 +54,7 @@ static const char s_schema[] =
     " clean_shutdown INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS tx_stopdata (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
     " tx_local INTEGER NOT NULL, json TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS tx_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at_ms INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS availability (connector INTEGER PRIMARY KEY, operative INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS reservations (connector INTEGER PRIMARY KEY, reservation_id INTEGER NOT NULL,"
     " id_tag TEXT NOT NULL, parent_id_tag TEXT NOT NULL, expiry_ms INTEGER NOT NULL);";
@@ -115,7 +118,10 @@ s_run(tx_store_t *self, sqlite3_stmt *stmt, const char *what)
     int changes = sqlite3_changes(self->db);
     s_reset(stmt);
     if (rc != SQLITE_DONE) {
-        cp_error(COMPONENT, "%s: %s", what, sqlite3_errmsg(self->db));
+        if (self->quiet)
+            cp_debug(COMPONENT, "%s: %s", what, sqlite3_errmsg(self->db));
+        else
+            cp_error(COMPONENT, "%s: %s", what, sqlite3_errmsg(self->db));
         return -1;
     }
     return changes;
@@ -147,6 +153,18 @@ s_copy(char *out, size_t size, sqlite3_stmt *stmt, int column)
     snprintf(out, size, "%s", text ? (const char *) text : "");
 }
 
+//  cp_store_exec, quiet while the store is known to fail.
+static int
+s_exec(tx_store_t *self, const char *sql)
+{
+    if (!self->quiet)
+        return cp_store_exec(self->db, sql);
+    int rc = sqlite3_exec(self->db, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        cp_debug(COMPONENT, "%s: %s", sql, sqlite3_errmsg(self->db));
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
 static void
 s_rollback(tx_store_t *self)
 {
@@ -168,6 +186,7 @@ tx_store_new(sqlite3 *db)
     }
     self->db = db;
     if (cp_store_exec(db, s_schema) != 0
+    ||  s_prepare(db, "INSERT OR REPLACE INTO tx_probe (id, at_ms) VALUES (1, ?1)", &self->probe) != 0
     ||  s_prepare(db, "INSERT INTO transactions (connector, id_tag, meter_start, started_ms, run_id,"
                       " last_meter_wh, state, start_queued) VALUES (?1, ?2, ?3, ?4, ?5, ?3, 'active', 0)",
                   &self->begin) != 0
@@ -222,7 +241,7 @@ tx_store_destroy(tx_store_t **self_p)
         return;
     //  finalize(NULL) is a no-op, so a half-built store is fine here.
     sqlite3_stmt *all[] = {
-        self->begin, self->set_queued, self->forget, self->set_csms_id, self->id_tags, self->save_meter,
+        self->probe, self->begin, self->set_queued, self->forget, self->set_csms_id, self->id_tags, self->save_meter,
         self->raise_meter_stop, self->stop, self->is_open, self->add_stopdata, self->stopping,
         self->stopdata, self->set_stopped, self->drop_stopdata, self->unqueued, self->active,
         self->mark_clean, self->clear_clean, self->put_reservation, self->delete_reservation,
@@ -232,6 +251,22 @@ tx_store_destroy(tx_store_t **self_p)
         sqlite3_finalize(all[i]);
     free(self);
     *self_p = NULL;
+}
+
+static int s_write_i64(tx_store_t *self, sqlite3_stmt *stmt, int64_t value, const char *what);
+
+void
+tx_store_quiet(tx_store_t *self, bool quiet)
+{
+    assert(self);
+    self->quiet = quiet;
+}
+
+int
+tx_store_probe(tx_store_t *self, int64_t now_ms)
+{
+    assert(self);
+    return s_write_i64(self, self->probe, now_ms, "probe the store");
 }
 
 //  --------------------------------------------------------------------------
@@ -406,11 +441,11 @@ int
 tx_store_set_stopped(tx_store_t *self, int64_t tx_local)
 {
     assert(self);
-    if (cp_store_exec(self->db, "BEGIN IMMEDIATE") != 0)
+    if (s_exec(self, "BEGIN IMMEDIATE") != 0)
         return -1;
     if (s_write_i64(self, self->set_stopped, tx_local, "mark the transaction stopped") != 0
     ||  s_write_i64(self, self->drop_stopdata, tx_local, "delete StopTxnSampledData") != 0
-    ||  cp_store_exec(self->db, "COMMIT") != 0) {
+    ||  s_exec(self, "COMMIT") != 0) {
         s_rollback(self);
         return -1;
     }

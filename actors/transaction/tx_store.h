@@ -86,6 +86,13 @@ typedef struct {
 tx_store_t *tx_store_new(sqlite3 *db);
 void tx_store_destroy(tx_store_t **self_p);
 
+//  While the store is known to fail (store_health.h) the actor has said so
+//  once, loudly: each further failed statement is logged at debug only.
+void tx_store_quiet(tx_store_t *self, bool quiet);
+//  A small durable write (a row in tx_probe), to learn whether the store
+//  takes writes again when nothing else is waiting to be written.
+int tx_store_probe(tx_store_t *self, int64_t now_ms);
+
 //  Transactions ----------------------------------------------------------
 //  Record a new 'active' transaction (start_queued = 0, last reading =
 //  meter_start). Its local id (> 0), or -1.
