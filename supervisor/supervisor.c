@@ -43,6 +43,7 @@
 #include "supervisor/services.h"
 #include "supervisor/shell.h"
 #include "supervisor/status.h"
+#include "supervisor/store_watch.h"
 
 #define MAX_ACTORS 16
 #define HANG_GRACE_MS 2000
@@ -99,6 +100,7 @@ struct _cp_supervisor_t {
     int64_t next_tick;
     int exit_code;
     bool stopping;
+    cp_store_watch_t *store_watch; //  the database deleted under us (store_watch.h)
 };
 
 static void
@@ -110,6 +112,23 @@ s_escalate(cp_supervisor_t *self)
 
 //  --------------------------------------------------------------------------
 //  Actor lifecycle
+
+static bool s_actor_reap(cp_supervisor_t *self, actor_slot_t *slot);
+
+//  The database file was deleted under us (store_watch.h): stop every actor
+//  cleanly (ocpp first, as at shutdown), so their last writes are in the
+//  file still open, write it back to its path, and escalate.
+static void
+s_store_lost(cp_supervisor_t *self)
+{
+    for (int i = self->actor_count - 1; i >= 0; i--)
+        if (self->actors[i].zactor || self->actors[i].proc.pipe)
+            s_actor_reap(self, &self->actors[i]);
+    char err[256];
+    if (cp_store_watch_restore(self->store_watch, err, sizeof(err)) != 0)
+        cp_error("supervisor", "the state database cannot be put back: %s", err);
+    s_escalate(self);
+}
 
 static void
 s_actor_shim(zsock_t *pipe, void *arg)
@@ -765,6 +784,10 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
     }
     for (int i = 0; i < self->actor_count; i++)
         cp_status_ask(self->status, self->actors[i].def->name);
+    char watch_err[256];
+    self->store_watch = cp_store_watch_new(options->state_dir, watch_err, sizeof(watch_err));
+    if (!self->store_watch)
+        cp_warn("supervisor", "the state database is not watched: %s", watch_err);
     return self;
 }
 
@@ -783,6 +806,7 @@ cp_supervisor_destroy(cp_supervisor_t **self_p)
             continue;
         stuck |= !s_actor_reap(self, slot);
     }
+    cp_store_watch_destroy(&self->store_watch);
     if (stuck) {
         //  A thread that cannot be joined keeps sockets open: the ZeroMQ
         //  context would never terminate. Leave now; the store is durable.
@@ -872,6 +896,8 @@ cp_supervisor_run(cp_supervisor_t *self)
                 s_escalate(self);
             cp_control_expire(self->control);
             cp_status_tick(self->status);
+            if (self->store_watch && !cp_store_watch_ok(self->store_watch, now))
+                s_store_lost(self);
         }
         //  An actor abandoned after an injected hang comes back as $DIED.
     }
