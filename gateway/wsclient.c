@@ -71,6 +71,7 @@ typedef struct {
     char *url;
     char *identity;
     char *password;
+    bool password_hex;
     char *ca_file;
     char *events_endpoint;
     int ping_interval_s;
@@ -401,6 +402,7 @@ s_config_set (s_config_t *config, const wsclient_config_t *cfg)
     config->identity = s_strdup_or_null (cfg->identity, &failed);
     config->password = (cfg->password && *cfg->password)
                      ? s_strdup_or_null (cfg->password, &failed) : NULL;
+    config->password_hex = cfg->password_hex;
     config->ca_file = (cfg->ca_file && *cfg->ca_file)
                     ? s_strdup_or_null (cfg->ca_file, &failed) : NULL;
     config->events_endpoint = s_strdup_or_null (cfg->events_endpoint, &failed);
@@ -426,19 +428,49 @@ s_config_set (s_config_t *config, const wsclient_config_t *cfg)
     return 0;
 }
 
+static int
+s_hex_nibble (char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
 //  "Basic base64(identity:password)" (OCPP 1.6 security profiles 1 and 2),
-//  or NULL when there is no password. Returns -1 on failure.
+//  or NULL when there is no password. The password is the key's text, or
+//  with password_hex the bytes its hex digits spell (OCPP-J 6.2.2 speaks of
+//  a 20-byte key set as 40 hex digits; central systems read it either way:
+//  AuthorizationKeyEncoding). Returns -1 on failure (a key that is not hex
+//  under password_hex included: the config actor refuses to store one).
 static int
 s_build_auth_header (const s_config_t *config, char **header_p)
 {
     *header_p = NULL;
     if (!config->password)
         return 0;
-    size_t plain_len = strlen (config->identity) + 1 + strlen (config->password);
+    size_t id_len = strlen (config->identity);
+    size_t key_len = strlen (config->password);
+    if (config->password_hex && key_len % 2 != 0)
+        return -1;
+    size_t plain_len = id_len + 1 + (config->password_hex ? key_len / 2 : key_len);
     char *plain = malloc (plain_len + 1);
     if (!plain)
         return -1;
-    snprintf (plain, plain_len + 1, "%s:%s", config->identity, config->password);
+    memcpy (plain, config->identity, id_len);
+    plain [id_len] = ':';
+    if (!config->password_hex)
+        memcpy (plain + id_len + 1, config->password, key_len);
+    else
+        for (size_t i = 0; i < key_len / 2; i++) {
+            int hi = s_hex_nibble (config->password [2 * i]), lo = s_hex_nibble (config->password [2 * i + 1]);
+            if (hi < 0 || lo < 0) {
+                explicit_bzero (plain, plain_len);
+                free (plain);
+                return -1;
+            }
+            plain [id_len + 1 + i] = (char) (hi << 4 | lo);
+        }
+    plain [plain_len] = '\0';
     size_t b64_size = 4 * ((plain_len + 2) / 3) + 1;
     char *header = malloc (6 + b64_size);
     int rc = -1;

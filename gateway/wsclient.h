@@ -37,6 +37,7 @@
 #ifndef WSCLIENT_H_INCLUDED
 #define WSCLIENT_H_INCLUDED
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,8 @@ typedef struct {
     const char *url;            //  "ws://host[:port][/path]" or "wss://..."; identity appended
     const char *identity;       //  Charge Point Identity (percent-encoded into the path)
     const char *password;       //  AuthorizationKey; NULL/"" = no Authorization header
+    bool password_hex;          //  AuthorizationKeyEncoding hex: the key is hex text and
+                                //  the Basic password is its decoded bytes (OCPP-J 6.2.2)
     const char *ca_file;        //  PEM CA bundle for wss, trusted alone (the
                                 //  system store is not added); NULL = system store
     int ping_interval_s;        //  WebSocketPingInterval; 0 disables pings

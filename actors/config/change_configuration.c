@@ -104,6 +104,28 @@ change_configuration_apply(config_store_t *store, const char *key, const char *v
         if (change->status != CONFIG_ACCEPTED)
             return 0;
     }
+    //  AuthorizationKeyEncoding hex decodes the key's digits: the two
+    //  keys must agree (a non-hex key could never be sent under hex).
+    if (strcmp(change->def->name, "AuthorizationKey") == 0 || strcmp(change->def->name, "AuthorizationKeyEncoding") == 0) {
+        char encoding[8] = "text", stored[CONFIG_VALUE_MAX + 1] = "";
+        bool is_key = strcmp(change->def->name, "AuthorizationKey") == 0;
+        if (config_store_get(store, "AuthorizationKeyEncoding", encoding, sizeof(encoding)) != CONFIG_STORE_OK
+        ||  (!is_key && config_store_get(store, "AuthorizationKey", stored, sizeof(stored)) != CONFIG_STORE_OK))
+            goto store_failed;
+        bool hex = strcmp(is_key ? encoding : change->value, "hex") == 0;
+        const char *checked = is_key ? change->value : stored;
+        bool refused = hex && checked[0] && !config_keys_hex_ok(checked);
+        explicit_bzero(stored, sizeof(stored));
+        if (refused) {
+            change->status = CONFIG_REJECTED;
+            snprintf(change->reason, sizeof(change->reason), is_key
+                     ? "AuthorizationKeyEncoding is hex: the AuthorizationKey must be hexadecimal digits, in pairs"
+                     : "the stored AuthorizationKey is not hexadecimal: set a hex key first");
+            if (is_key)
+                change->value[0] = '\0';
+            return 0;
+        }
+    }
     bool forget_key = false;
     if (strcmp(change->def->name, "CentralSystemUrl") == 0) {
         if (s_check_url(store, change, &forget_key) != 0)

@@ -61,6 +61,7 @@ static const char *const s_measurands[] = {
 
 static const char *const s_byte_orders[] = { "little-endian", "big-endian", NULL };
 static const char *const s_earthing_systems[] = { "TN", "TT", NULL };
+static const char *const s_key_encodings[] = { "text", "hex", NULL };
 
 static const char *const s_phase_rotations[] = {
     "NotApplicable", "Unknown", "RST", "RTS", "SRT", "STR", "TRS", "TSR", NULL
@@ -194,6 +195,12 @@ static const config_key_def_t s_keys[] = {
     //  config_keys_check_security_profile because they need other keys.
     { .name = "SecurityProfile", .type = CONFIG_TYPE_INT,
       .default_kind = CONFIG_DEFAULT_SECURITY_PROFILE, .min = 0, .max = 3, .profile = "Security" },
+    //  How the central system reads the AuthorizationKey in the Basic
+    //  header: "text" (the characters, the common reading and the default)
+    //  or "hex" (OCPP-J 6.2.2's 20-byte key set as hex: the password is the
+    //  bytes the digits spell; only hex keys are accepted then).
+    { .name = "AuthorizationKeyEncoding", .type = CONFIG_TYPE_STRING, .default_value = "text",
+      .check = CONFIG_CHECK_MEMBERS, .allowed = s_key_encodings, .profile = "Vendor" },
 
     //  ---- Vendor keys (auth actor: actors/auth/auth_actor.h) ----
     //  The seed: a Mifare UID goes into the central system's list
@@ -616,6 +623,18 @@ s_validate_csl(const config_key_def_t *def, const char *value, const cp_options_
         cursor = comma ? comma + 1 : NULL;
     }
     return CONFIG_ACCEPTED;
+}
+
+bool
+config_keys_hex_ok(const char *value)
+{
+    size_t len = value ? strlen(value) : 0;
+    if (len == 0 || len % 2 != 0)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isxdigit((unsigned char) value[i]))
+            return false;
+    return true;
 }
 
 bool

@@ -130,5 +130,8 @@ config_status_t config_keys_check_security_profile(int requested,
 
 //  The 7.2 format check on its own (SecurityProfile needs it too).
 bool config_keys_authorization_key_ok(const char *value);
+//  An even number (> 0) of hexadecimal digits: an AuthorizationKey
+//  AuthorizationKeyEncoding "hex" can decode.
+bool config_keys_hex_ok(const char *value);
 
 #endif

@@ -72,6 +72,7 @@ typedef struct {
     ocpp_settings_t active;        //  what the WebSocket client dials now
     int ping_interval_s;           //  ... and its ping interval
     bool resetting;                //  a Reset was Accepted: the restart is a reboot
+    bool password_hex;             //  ... and how the key travels (AuthorizationKeyEncoding)
     int timer_id;
     int reconfigure_timer;         //  settings changed: reconnect when idle
     inbound_t inbound[INBOUND_MAX];
@@ -629,6 +630,9 @@ s_apply_ws_config(ocpp_actor_t *self)
         return;
     }
     int ping = (int) s_config_int(self, "WebSocketPingInterval", 60);
+    char encoding[8] = "text";
+    config_store_get(self->config, "AuthorizationKeyEncoding", encoding, sizeof(encoding));
+    bool password_hex = streq(encoding, "hex");
     if (!wanted.enabled) {
         if (self->ws)
             cp_info("ocpp", "OCPP disabled: disconnecting");
@@ -646,7 +650,8 @@ s_apply_ws_config(ocpp_actor_t *self)
     }
     bool same_target = self->ws && streq(wanted.url, self->active.url)
                     && streq(wanted.identity, self->active.identity);
-    if (same_target && streq(password, self->password) && ping == self->ping_interval_s) {
+    if (same_target && streq(password, self->password) && ping == self->ping_interval_s
+        && password_hex == self->password_hex) {
         memset(password, 0, sizeof(password));
         return;                     //  nothing the connection depends on changed
     }
@@ -658,6 +663,7 @@ s_apply_ws_config(ocpp_actor_t *self)
         .url = wanted.url,
         .identity = wanted.identity,
         .password = self->password,
+        .password_hex = password_hex,
         .ca_file = self->options->ca_file[0] ? self->options->ca_file : NULL,
         .ping_interval_s = ping,
         .backoff_min_ms = 1000,
@@ -688,6 +694,7 @@ s_apply_ws_config(ocpp_actor_t *self)
     }
     self->active = wanted;
     self->ping_interval_s = ping;
+    self->password_hex = password_hex;
 }
 
 //  New connection settings (OCPP settings, AuthorizationKey, ping interval)
@@ -753,6 +760,7 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
             ocpp_core_set_call_timeout(self->core, 1000 * (int) s_config_int(self, key, 30));
         else
         if (streq(key, "WebSocketPingInterval") || streq(key, "AuthorizationKey") || streq(key, "OcppEnabled")
+        ||  streq(key, "AuthorizationKeyEncoding")
         ||  streq(key, "CentralSystemUrl") || streq(key, "ChargePointIdentity")) {
             //  Counted from the last change: the status page saves its form
             //  as several keys, applied by one reconnect.

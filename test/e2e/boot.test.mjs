@@ -152,6 +152,32 @@ test('Basic auth: a wrong password is refused and never connects', async (t) => 
   assert.equal(cp.running, true, 'a refused login is no reason to exit');
 });
 
+test('AuthorizationKeyEncoding: a central system that decodes the hex key is met with hex, a text one with text', async (t) => {
+  // OCPP-J 6.2.2 speaks of a 20-byte key set as hex; some central systems compare the decoded
+  // bytes, others the text. The default is the text; "hex" sends the bytes the digits spell.
+  const { csms, cp } = await startPair(t, HERE, {
+    csms: { basicAuth: { CP001: PASSWORD }, basicAuthEncoding: 'hex' },
+    cp: { password: PASSWORD },
+  });
+  await cp.waitStatus((s) => s.ocpp.connection === 'error', 20000, 'refused: the text is not what it compares');
+  assert.equal(csms.connections.length, 0);
+  assert.equal((await cp.cpctl('config', 'set', 'AuthorizationKeyEncoding', 'hex')).code, 0);
+  await waitBooted(cp, 30000);
+  assert.equal(csms.connections.length, 1);
+  // Under hex only hex keys are taken (a non-hex one could never be sent).
+  const r = await cp.cpctl('config', 'set', 'AuthorizationKey', 'not-a-hex-key-but-long-enough');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /Rejected: .*hexadecimal/);
+  assert.ok(!cp.logs().includes(PASSWORD), 'the AuthorizationKey never appears in the log');
+  // And back: a text central system.
+  csms.basicAuthEncoding = 'text';
+  assert.equal((await cp.cpctl('config', 'set', 'AuthorizationKeyEncoding', 'text')).code, 0);
+  const deadline = Date.now() + 30000;
+  while (csms.connections.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(csms.connections.length, 2, 'a new connection with the key as text');
+  await cp.waitStatus((s) => isBooted(s), 30000, 'reconnected with the key as text');
+});
+
 test('identity is percent-encoded as the last path segment', async (t) => {
   const { csms, cp } = await startPair(t, HERE, { cp: { id: 'CP 01' } });
   const conn = await csms.waitForConnection(20000);

@@ -297,6 +297,28 @@ test_change_then_get(void **state)
     assert_int_equal(change_configuration_handle(f->store, "nope", &out, &change), -1);
 }
 
+//  AuthorizationKeyEncoding hex decodes the key's digits: the two keys
+//  must agree whichever changes first.
+static void
+test_authorization_key_encoding(void **state)
+{
+    fixture_t *f = *state;
+    assert_string_equal(s_change(f, "AuthorizationKeyEncoding", "base64"), "Rejected");
+    assert_string_equal(s_change(f, "AuthorizationKey", "text-key-not-hex-but-long"), "Accepted");
+    assert_string_equal(s_change(f, "AuthorizationKeyEncoding", "hex"), "Rejected");   //  the stored key is not hex
+    assert_string_equal(s_change(f, "AuthorizationKey", "00112233445566778899aabbccddeeff"), "Accepted");
+    assert_string_equal(s_change(f, "AuthorizationKeyEncoding", "hex"), "Accepted");
+    assert_string_equal(s_change(f, "AuthorizationKey", "text-key-not-hex-but-long"), "Rejected");
+    assert_string_equal(s_change(f, "AuthorizationKey", "00112233445566778899aabbccddeef"), "Rejected");  //  odd
+    assert_string_equal(s_change(f, "AuthorizationKey", "FFEEDDCCBBAA99887766554433221100"), "Accepted");
+    assert_string_equal(s_change(f, "AuthorizationKeyEncoding", "text"), "Accepted");
+    assert_string_equal(s_change(f, "AuthorizationKey", "text-key-not-hex-but-long"), "Accepted");
+    assert_true(config_keys_hex_ok("00aAfF"));
+    assert_false(config_keys_hex_ok(""));
+    assert_false(config_keys_hex_ok("0g"));
+    assert_false(config_keys_hex_ok(NULL));
+}
+
 static void
 test_change_authorization_key(void **state)
 {
@@ -711,6 +733,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_get_known_and_unknown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_too_many_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_then_get, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_authorization_key_encoding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_authorization_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_security_profile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_failure, setup, teardown),

@@ -51,6 +51,9 @@ export class Csms {
     host = '127.0.0.1',
     tls = null,
     basicAuth = null,
+    // How this central system reads the password: 'text' (its characters), 'hex' (the bytes
+    // its hex digits spell, OCPP-J 6.2.2) or 'either' (both accepted).
+    basicAuthEncoding = 'either',
     bootStatus = 'Accepted',
     bootInterval = 300,
     log = false,
@@ -59,6 +62,7 @@ export class Csms {
     this.host = host;
     this.tls = tls;
     this.basicAuth = basicAuth;
+    this.basicAuthEncoding = basicAuthEncoding;
     this.bootStatus = bootStatus;   // may be changed at any time: csms.bootStatus = 'Pending'
     this.bootInterval = bootInterval;
     // log: false | true (console.log) | function(line)
@@ -296,8 +300,11 @@ export class Csms {
   // accepted as sent, and — since the OCPP security whitepaper describes AuthorizationKey as
   // hex-represented bytes — also as the bytes it decodes to when it is a hex string.
   _passwordMatches(expected, got) {
-    if (got.equals(Buffer.from(expected, 'utf8'))) return true;
-    return /^([0-9a-fA-F]{2})+$/.test(expected) && got.equals(Buffer.from(expected, 'hex'));
+    const asText = got.equals(Buffer.from(expected, 'utf8'));
+    const asHex = /^([0-9a-fA-F]{2})+$/.test(expected) && got.equals(Buffer.from(expected, 'hex'));
+    if (this.basicAuthEncoding === 'text') return asText;
+    if (this.basicAuthEncoding === 'hex') return asHex;
+    return asText || asHex;
   }
 
   _onUpgrade(req, socket, head) {
