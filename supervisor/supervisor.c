@@ -43,6 +43,7 @@
 #include "supervisor/services.h"
 #include "supervisor/shell.h"
 #include "supervisor/status.h"
+#include "supervisor/storage_probe.h"
 #include "supervisor/store_watch.h"
 
 #define MAX_ACTORS 16
@@ -101,6 +102,9 @@ struct _cp_supervisor_t {
     int exit_code;
     bool stopping;
     cp_store_watch_t *store_watch; //  the database deleted under us (store_watch.h)
+    cp_storage_probe_t *storage;   //  stalled storage, not hung actors (storage_probe.h)
+    int64_t storage_stalled_at;    //  a stall was seen (0: none now)
+    int64_t storage_back_at;       //  it ended: actors get time to catch up
 };
 
 static void
@@ -505,9 +509,56 @@ s_discount_stall(cp_supervisor_t *self, int64_t late)
     cp_services_discount(self->services, late);
 }
 
+//  An actor is overdue: may the supervisor call it hung now? Not while the
+//  storage is stalled (it is waiting on a write, and a restart would block
+//  on the same write), up to STORAGE_STALL_MAX_MS; not in the tick that
+//  starts the probe; not while the actors catch up after a stall.
+#define STORAGE_STALL_MAX_MS 120000
+static bool
+s_verdict_allowed(cp_supervisor_t *self, actor_slot_t *slot, int64_t now)
+{
+    if (!self->storage)
+        return true;
+    int64_t stalled_ms = 0;
+    cp_storage_verdict_t v = cp_storage_probe_check(self->storage, slot->last_pong + self->options->liveness_ms,
+                                                    now, &stalled_ms);
+    if (v == CP_STORAGE_STALLED) {
+        if (!self->storage_stalled_at) {
+            self->storage_stalled_at = now - stalled_ms;
+            cp_error("supervisor", "the storage is stalled (a write blocked for %lld ms): actors waiting on it are "
+                     "not hung; their verdict waits up to %d s", (long long) stalled_ms, STORAGE_STALL_MAX_MS / 1000);
+        }
+        if (stalled_ms < STORAGE_STALL_MAX_MS)
+            return false;
+        cp_error("supervisor", "the storage has been stalled for %lld s: actor %s is judged anyway",
+                 (long long) stalled_ms / 1000, slot->def->name);
+        return true;
+    }
+    if (v == CP_STORAGE_UNKNOWN)
+        return false;                   //  the probe answers by the next tick
+    if (self->storage_stalled_at) {
+        cp_warn("supervisor", "the storage responds again after a stall of about %lld ms",
+                (long long) (now - self->storage_stalled_at));
+        self->storage_stalled_at = 0;
+        self->storage_back_at = now;
+    }
+    //  After a stall every blocked actor has a backlog: give them one
+    //  liveness period to answer before anyone is judged.
+    return !self->storage_back_at || now - self->storage_back_at > self->options->liveness_ms;
+}
+
 static void
 s_liveness_tick(cp_supervisor_t *self, int64_t now)
 {
+    //  A stall seen before: say when it ends (the actors catch up then).
+    int64_t stalled_ms = 0;
+    if (self->storage_stalled_at
+        && cp_storage_probe_check(self->storage, self->storage_stalled_at, now, &stalled_ms) == CP_STORAGE_OK) {
+        cp_warn("supervisor", "the storage responds again after a stall of about %lld ms",
+                (long long) (now - self->storage_stalled_at));
+        self->storage_stalled_at = 0;
+        self->storage_back_at = now;
+    }
     for (int i = 0; i < self->actor_count && !self->stopping; i++) {
         actor_slot_t *slot = &self->actors[i];
         char why[64];
@@ -517,6 +568,10 @@ s_liveness_tick(cp_supervisor_t *self, int64_t now)
             continue;
         }
         bool overdue = now - slot->last_pong > self->options->liveness_ms;
+        if (overdue && slot->state == ACTOR_RUNNING && !s_verdict_allowed(self, slot, now)) {
+            s_send(slot, "$PING");      //  answered once it is back
+            continue;
+        }
         if (slot->state == ACTOR_RUNNING && overdue && slot->host) {
             //  A thread cannot be killed, its process can: the host goes
             //  down with it and both come back (the next tick sees the
@@ -786,6 +841,7 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
         cp_status_ask(self->status, self->actors[i].def->name);
     char watch_err[256];
     self->store_watch = cp_store_watch_new(options->state_dir, watch_err, sizeof(watch_err));
+    self->storage = cp_storage_probe_new(options->state_dir);
     if (!self->store_watch)
         cp_warn("supervisor", "the state database is not watched: %s", watch_err);
     return self;
@@ -807,6 +863,7 @@ cp_supervisor_destroy(cp_supervisor_t **self_p)
         stuck |= !s_actor_reap(self, slot);
     }
     cp_store_watch_destroy(&self->store_watch);
+    cp_storage_probe_destroy(&self->storage);
     if (stuck) {
         //  A thread that cannot be joined keeps sockets open: the ZeroMQ
         //  context would never terminate. Leave now; the store is durable.

@@ -181,3 +181,69 @@ test('the database deleted while running: the controller notices, puts it back a
     const got = await cp.cpctlOk('config', 'get', 'MeterValueSampleInterval');
     assert.match(got.stdout, /17/, 'the configuration survived');
   });
+
+// A frozen filesystem (fsfreeze, as a backup tool or a stalled flash does it) holds every write
+// back until it thaws. The transaction actor blocks in its commit and stops answering liveness;
+// that is not a hang: restarting it would block on the same write, and in one process a thread
+// stuck in fsync cannot be reclaimed, so judging it hung would escalate and stop every car. The
+// supervisor asks the storage first (a probe write from a thread of its own) and waits.
+function loopStateDir() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chargepointd-frozen-'));
+  const image = `${dir}.img`;
+  execFileSync('dd', ['if=/dev/zero', `of=${image}`, 'bs=1M', 'count=32'], { stdio: 'ignore' });
+  execFileSync('mkfs.ext4', ['-q', '-F', image]);
+  execFileSync('mount', ['-o', 'loop', image, dir]);
+  fs.chmodSync(dir, 0o700);
+  let frozen = false;
+  return {
+    dir,
+    freeze() { execFileSync('fsfreeze', ['-f', dir]); frozen = true; },
+    thaw() { if (frozen) spawnSync('fsfreeze', ['-u', dir]); frozen = false; },
+    cleanup() {
+      this.thaw();
+      spawnSync('umount', ['-l', dir]);
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(image, { force: true });
+    },
+  };
+}
+
+const NO_FREEZE = NEEDS_ROOT || (spawnSync('losetup', ['-f']).status !== 0
+  ? 'needs a loop device to freeze a filesystem (fsfreeze)' : false);
+
+test('a storage freeze of 12 s during a session: no actor judged hung, no escalation, the stop swipe is kept',
+  { skip: NO_FREEZE }, async (t) => {
+    const fsys = loopStateDir();
+    const csms = new Csms({});
+    await csms.start();
+    let cp = null;
+    t.after(async () => {
+      fsys.thaw();
+      await cp?.close();
+      await csms.stop();
+      fsys.cleanup();
+    });
+    cp = await Controller.start({ csmsUrl: csms.url, name: artifactName(t, HERE), stateDir: fsys.dir });
+    await waitBooted(cp);
+    await csms.waitFor(statusNotification(1, 'Available'), 20000);
+    const start = await chargingSession(csms, cp, 'TAG-FROZEN');
+    const since = csms.mark();
+    const logMark = cp.logMark();
+    fsys.freeze();
+    // The meter is saved every 10 Wh: the transaction actor soon blocks in a commit.
+    await cp.waitLog(/the storage is stalled/, 20000, logMark);
+    await cp.cpctlOk('swipe', 'TAG-FROZEN');             // the driver stops while the disk is frozen
+    await sleep(12000);                                   // proving that nothing is judged hung meanwhile
+    assert.equal(cp.running, true, 'no escalation during the freeze');
+    fsys.thaw();
+    const stop = await csms.waitFor('StopTransaction', 30000, since);
+    assert.equal(stop.msg[3].meterStop >= start.msg[3].meterStart, true);
+    assert.equal(stop.msg[3].reason, 'Local', 'the stop swipe made during the freeze');
+    await cp.waitStatus((s) => tx(s) === null, 20000, 'the session ended');
+    const s = await cp.status();
+    assert.equal(s.actors.find((a) => a.name === 'transaction').restarts, 0, 'the transaction actor was not restarted');
+    await sleep(1000);
+    assert.equal(calls(csms, 'StopTransaction').length, 1, 'exactly one StopTransaction');
+    assert.match(cp.logs().slice(logMark), /storage responds again/);
+    assert.equal(cp.running, true);
+  });
