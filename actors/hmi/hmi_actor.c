@@ -21,6 +21,7 @@ typedef struct {
     hmi_core_t *core;
     int timer;                      //  zloop timer id; 0 = none armed
     int64_t seen_ocpp;              //  newest state seqs (cp_msg_stale)
+    int64_t seen_store;
     int64_t seen_hw[HMI_MAX_CONNECTORS + 1];
     int64_t seen_tx[HMI_MAX_CONNECTORS + 1];
     hmi_view_t shown[HMI_MAX_CONNECTORS + 1];
@@ -118,6 +119,11 @@ s_absorb(hmi_actor_t *self, const cp_msg_t *msg)
 {
     int64_t now = s_mono(self);
     int max = hmi_core_connectors(self->core);
+    if (msg->type == CP_MSG_STORE_STATE) {
+        if (!cp_msg_stale(msg->u.store_state.seq, &self->seen_store))
+            hmi_core_set_storage(self->core, msg->u.store_state.ok);
+    }
+    else
     if (msg->type == CP_MSG_OCPP_STATE) {
         if (!cp_msg_stale(msg->u.ocpp_state.seq, &self->seen_ocpp))
             hmi_core_set_ocpp(self->core, msg->u.ocpp_state.connection, msg->u.ocpp_state.registration);
@@ -204,6 +210,7 @@ hmi_actor(zsock_t *pipe, void *args)
     cp_shell_set_handler(self->shell, s_handler, self);
     cp_bus_t *bus = cp_shell_bus(self->shell);
     cp_bus_subscribe(bus, "ocpp.state");
+    cp_bus_subscribe(bus, "store.state");
     cp_bus_subscribe(bus, "tx.connector.");
     cp_bus_subscribe(bus, "hw.connector.");
     cp_bus_subscribe(bus, "auth.token");

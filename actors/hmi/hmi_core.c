@@ -23,6 +23,7 @@ struct _hmi_core_t {
     hmi_ocpp_t ocpp;
     bool registered;
     bool free_charging;
+    bool storage_failed;            //  store.state ok false
     int64_t token_deadline;         //  pending token: settle at; 0 = none
     int64_t rejected_until;         //  a refusal is shown until; 0 = none
     bool rejected_pin;              //  ... of a PIN (else of a card)
@@ -55,6 +56,7 @@ hmi_core_destroy(hmi_core_t **self_p)
 int hmi_core_connectors(const hmi_core_t *self) { return self->connectors; }
 hmi_ocpp_t hmi_core_ocpp(const hmi_core_t *self) { return self->ocpp; }
 void hmi_core_set_free_charging(hmi_core_t *self, bool on) { self->free_charging = on; }
+void hmi_core_set_storage(hmi_core_t *self, bool ok) { self->storage_failed = !ok; }
 
 void
 hmi_core_set_ocpp(hmi_core_t *self, const char *connection, const char *registration)
@@ -241,6 +243,9 @@ hmi_core_view(hmi_core_t *self, int connector, int64_t now, hmi_view_t *view)
         else
         if (self->ocpp == HMI_OCPP_ERROR)                                   //  6
             s_set(view, "red", "steady", "OCPP connection error");
+        else
+        if (self->storage_failed)                                           //  6b
+            s_set(view, "red", "steady", "Storage failure - service");
         else
         if (self->free_charging)                                            //  7
             s_set(view, "yellow", "steady", "Plug in to charge");

@@ -17,6 +17,9 @@
  *   5  Available, OCPP connecting / connected
  *      but registration not Accepted             cyan    pulse   "OCPP connecting"
  *   6  Available, OCPP connection error          red     steady  "OCPP connection error"
+ *  6b  Available, the store takes no writes      red     steady  "Storage failure - service"
+ *      (sessions still work: stops are kept in memory until the store
+ *      takes them; the owner should know before it matters)
  *   7  Available, free charging on               yellow  steady  "Plug in to charge"
  *   8  Available, locked                         white   steady  "Locked - present card"
  *   9  Available, not locked                     green   steady  "Available"
@@ -95,6 +98,8 @@ int hmi_core_connectors(const hmi_core_t *self);
 void hmi_core_set_ocpp(hmi_core_t *self, const char *connection, const char *registration);
 hmi_ocpp_t hmi_core_ocpp(const hmi_core_t *self);
 void hmi_core_set_free_charging(hmi_core_t *self, bool on);
+//  The durable store takes writes (store.state ok) or not.
+void hmi_core_set_storage(hmi_core_t *self, bool ok);
 
 //  Level-triggered states (the caller has dropped stale ones). Connectors
 //  out of range are ignored.

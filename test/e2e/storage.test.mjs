@@ -97,6 +97,10 @@ test('a full disk during a stop: the StopTransaction arrives once space is freed
     assert.equal(calls(csms, 'StopTransaction', since).length, 0, 'nothing durable, nothing sent yet');
     await sleep(3000);  // several retry rounds while the disk stays full
     assert.equal(calls(csms, 'StopTransaction', since).length, 0, 'still held while the disk is full');
+    // ... and the owner sees it at the charger once the connector is idle again.
+    await cp.cpctlOk('unplug', '1');
+    await cp.waitStatus((x) => connector(x, 1).hmi?.display === 'Storage failure - service', 20000,
+      'the display says the store fails');
     assert.equal((cp.logs().slice(logSince).match(/STORAGE FAILURE/g) ?? []).length, 1, 'logged once per episode');
 
     fsys.free();

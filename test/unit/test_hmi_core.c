@@ -216,6 +216,15 @@ test_ocpp_lines(void **state)
     assert_view(core, 1, 0, "red", "steady", "OCPP connection error");
     hmi_core_set_ocpp(core, "connected", "Accepted");
     assert_view(core, 1, 0, "white", "steady", "Locked - present card");
+    //  Row 6b: the store takes no writes; the OCPP error outranks it, a
+    //  session hides it, and it goes when writes succeed again.
+    hmi_core_set_storage(core, false);
+    assert_view(core, 1, 0, "red", "steady", "Storage failure - service");
+    hmi_core_set_ocpp(core, "error", "Accepted");
+    assert_view(core, 1, 0, "red", "steady", "OCPP connection error");
+    hmi_core_set_ocpp(core, "connected", "Accepted");
+    hmi_core_set_storage(core, true);
+    assert_view(core, 1, 0, "white", "steady", "Locked - present card");
     hmi_core_set_ocpp(core, "disabled", "");
     assert_int_equal(hmi_core_ocpp(core), HMI_OCPP_DISABLED);
     assert_view(core, 1, 0, "white", "steady", "Locked - present card");
