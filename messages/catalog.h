@@ -311,6 +311,16 @@
     F(I64, failures, 0)                 \
     F(I64, seq, 0)
 
+/* ocpp → the requester of a CALL (request): the central system answered
+ * a CALL after it had timed out (the requester was told "timeout").
+ * call_payload is the CALL's payload as submitted, result_payload the
+ * CALLRESULT's. The requester takes it if that message is still waiting
+ * to be sent again. Reply: reply (ok = taken). */
+#define CP_MSG_OCPP_LATE(F)             \
+    F(STR, action, 40)                  \
+    F(TEXT, call_payload, 0)            \
+    F(TEXT, result_payload, 0)
+
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */
 #define CP_MESSAGE_CATALOG(M)                                   \
     M(HW_CONNECTOR, hw_connector, CP_MSG_HW_CONNECTOR)          \
@@ -343,7 +353,8 @@
     M(HMI_STATE, hmi_state, CP_MSG_HMI_STATE)                   \
     M(ACTOR_STATE, actor_state, CP_MSG_ACTOR_STATE)             \
     M(CLOCK_OFFSET, clock_offset, CP_MSG_CLOCK_OFFSET)          \
-    M(OUTBOX_COMMAND, outbox_command, CP_MSG_OUTBOX_COMMAND)  \
+    M(OUTBOX_COMMAND, outbox_command, CP_MSG_OUTBOX_COMMAND)    \
+    M(OCPP_LATE, ocpp_late, CP_MSG_OCPP_LATE)                   \
     M(STORE_STATE, store_state, CP_MSG_STORE_STATE)
 
 #endif

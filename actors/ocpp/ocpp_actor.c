@@ -250,6 +250,22 @@ s_fx_set_wall_clock(void *ctx, int64_t wall_ms)
     s_publish_clock(self);
 }
 
+//  A late CALLRESULT goes to whoever sent the CALL (ocpp_core.h).
+static void
+s_fx_late(void *ctx, const char *requester, const char *action, const char *call_payload,
+          const char *result_payload)
+{
+    ocpp_actor_t *self = ctx;
+    if (streq(requester, "ocpp"))
+        return;                     //  our own (triggered): nobody waits for it
+    cp_msg_t *msg = cp_msg_new(CP_MSG_OCPP_LATE);
+    if (msg && cp_msg_set_str(msg->u.ocpp_late.action, action) == 0
+    &&  cp_msg_set_text(&msg->u.ocpp_late.call_payload, call_payload) == 0
+    &&  cp_msg_set_text(&msg->u.ocpp_late.result_payload, result_payload) == 0)
+        cp_shell_request(self->shell, requester, msg);
+    cp_msg_destroy(&msg);
+}
+
 static void
 s_fx_interval_accepted(void *ctx, int seconds)
 {
@@ -428,6 +444,18 @@ s_on_result(ocpp_actor_t *self, ocppj_frame_t *frame)
 {
     int64_t now = s_now(self);
     const char *action = ocpp_core_inflight_action(self->core, frame->id);
+    const char *late = action ? NULL : ocpp_core_late_action(self->core, frame->id);
+    if (late && frame->type == OCPPJ_CALLRESULT) {
+        //  The answer to a CALL that timed out: still the central system's
+        //  word, once it passes the schema like any answer.
+        char schema[80], why[256] = "";
+        snprintf(schema, sizeof(schema), "%sResponse", late);
+        if (schema_set_validate(self->schemas, schema, frame->payload, why, sizeof(why)) == OCPPJ_OK)
+            ocpp_core_on_late_result(self->core, frame->id, frame->payload);
+        else
+            cp_warn("ocpp", "invalid late %s from the central system: %s", schema, why);
+        return;
+    }
     if (!action) {
         cp_warn("ocpp", "ignoring a late or unknown %s for id %s",
                 frame->type == OCPPJ_CALLRESULT ? "CALLRESULT" : "CALLERROR", frame->id);
@@ -879,6 +907,7 @@ ocpp_actor(zsock_t *pipe, void *args)
     ocpp_core_effects_t effects = {
         .send = s_fx_send, .complete = s_fx_complete, .state_changed = s_fx_state_changed,
         .set_wall_clock = s_fx_set_wall_clock, .interval_accepted = s_fx_interval_accepted,
+        .late = s_fx_late,
     };
     self->core = ocpp_core_new(&core_config, &effects, self);
     if (!self->core)

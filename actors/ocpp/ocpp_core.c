@@ -50,6 +50,13 @@ struct _ocpp_core_t {
     bool boot_requested;           //  TriggerMessage BootNotification
     bool heartbeat_requested;      //  TriggerMessage Heartbeat while Pending
     allowance_t allowances[TRIGGER_ALLOWANCES];
+    //  CALLs that timed out, newest last: a CALLRESULT that arrives late is
+    //  still the central system's answer (ocpp_core_on_late_result).
+    struct {
+        char id[40];
+        call_t call;
+    } late[OCPP_LATE_MAX];
+    int late_next;
 };
 
 const char *
@@ -107,6 +114,8 @@ ocpp_core_destroy(ocpp_core_t **self_p)
     for (int i = 0; i < self->count; i++)
         s_call_clear(&self->queue[(self->head + i) % OCPP_QUEUE_MAX]);
     s_call_clear(&self->inflight);
+    for (int i = 0; i < OCPP_LATE_MAX; i++)
+        s_call_clear(&self->late[i].call);
     free(self);
     *self_p = NULL;
 }
@@ -521,12 +530,51 @@ ocpp_core_tick(ocpp_core_t *self, int64_t now)
             else
                 self->heartbeat_next = now + (int64_t) self->interval_s * 1000;
         }
-        else
+        else {
             self->fx.complete(self->ctx, call.requester, call.corr, "timeout", NULL, "",
                               "no response from the central system");
+            if (self->fx.late) {
+                //  Keep it: its answer may still come.
+                int slot = self->late_next++ % OCPP_LATE_MAX;
+                s_call_clear(&self->late[slot].call);
+                snprintf(self->late[slot].id, sizeof(self->late[slot].id), "%s", self->inflight_id);
+                self->late[slot].call = call;
+                memset(&call, 0, sizeof(call));
+            }
+        }
         s_call_clear(&call);
     }
     s_pump(self, now);
+}
+
+const char *
+ocpp_core_late_action(const ocpp_core_t *self, const char *id)
+{
+    assert(self && id);
+    for (int i = 0; i < OCPP_LATE_MAX; i++)
+        if (self->late[i].call.payload && strcmp(self->late[i].id, id) == 0)
+            return self->late[i].call.action;
+    return NULL;
+}
+
+int
+ocpp_core_on_late_result(ocpp_core_t *self, const char *id, const json_t *payload)
+{
+    assert(self && id && payload);
+    for (int i = 0; i < OCPP_LATE_MAX; i++) {
+        call_t *call = &self->late[i].call;
+        if (!call->payload || strcmp(self->late[i].id, id) != 0)
+            continue;
+        char *text = json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY);
+        cp_info("ocpp", "%s (id %s) answered late: passed on to %s", call->action, id, call->requester);
+        if (text)
+            self->fx.late(self->ctx, call->requester, call->action, call->payload, text);
+        free(text);
+        s_call_clear(call);
+        self->late[i].id[0] = '\0';
+        return 0;
+    }
+    return -1;
 }
 
 int64_t

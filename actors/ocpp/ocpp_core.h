@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #define OCPP_QUEUE_MAX 64
+#define OCPP_LATE_MAX 4                //  timed-out CALLs whose answer is still taken
 
 typedef enum { OCPP_CONN_DISABLED, OCPP_CONN_CONNECTING, OCPP_CONN_CONNECTED, OCPP_CONN_ERROR } ocpp_conn_t;
 typedef enum { OCPP_REG_NONE, OCPP_REG_PENDING, OCPP_REG_ACCEPTED, OCPP_REG_REJECTED } ocpp_reg_t;
@@ -38,6 +39,13 @@ typedef struct {
     void (*set_wall_clock)(void *ctx, int64_t wall_ms);
     //  accepted heartbeat interval, to persist as HeartbeatInterval
     void (*interval_accepted)(void *ctx, int seconds);
+    //  the CALLRESULT of a CALL that had timed out (its requester got
+    //  "timeout" then): the requester's message and the answer, so that it
+    //  can take the answer instead of sending the message again — a late
+    //  StartTransaction.conf must not become a second StartTransaction.
+    //  NULL: late answers are dropped.
+    void (*late)(void *ctx, const char *requester, const char *action, const char *call_payload,
+                 const char *result_payload);
 } ocpp_core_effects_t;
 
 typedef struct {
@@ -84,6 +92,12 @@ const char *ocpp_core_inflight_action(const ocpp_core_t *self, const char *id);
 //  -1 when no CALL with that id is in flight (late or unknown).
 int ocpp_core_on_result(ocpp_core_t *self, int64_t now, const char *id, const json_t *payload,
                         const char *error_code, const char *error_description);
+
+//  A CALLRESULT for a CALL that timed out (among the last OCPP_LATE_MAX):
+//  its action, or NULL; and hand it to the requester (effects.late). -1
+//  when id is not such a call.
+const char *ocpp_core_late_action(const ocpp_core_t *self, const char *id);
+int ocpp_core_on_late_result(ocpp_core_t *self, const char *id, const json_t *payload);
 
 //  Timeouts, heartbeat, boot retry, queue pumping. Call at or after
 //  ocpp_core_next_deadline.

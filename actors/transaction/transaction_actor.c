@@ -573,6 +573,44 @@ s_dead_letters_sync(tx_actor_t *self, bool force)
     s_publish_connector(self, 0);
 }
 
+//  The central system answered a transaction message after its CALL had
+//  timed out (ocpp_core.h). If that message still waits at the head of the
+//  outbox — for its retry, or sent again and in flight — the late answer
+//  is its answer: taken now, the retry never goes (or its answer is
+//  ignored), and the central system does not get a second
+//  StartTransaction for one session.
+static bool
+s_take_late(tx_actor_t *self, const cp_msg_ocpp_late_t *late)
+{
+    outbox_msg_t head = { 0 };
+    if (outbox_peek(self->outbox, &head) != 0)
+        return false;
+    json_t *queued = json_loads(head.payload, 0, NULL);
+    json_t *sent = json_loads(late->call_payload ? late->call_payload : "", 0, NULL);
+    bool same = streq(head.action, late->action) && queued && sent && json_equal(queued, sent);
+    json_decref(queued);
+    json_decref(sent);
+    cp_msg_t *result = same ? cp_msg_new(CP_MSG_OCPP_RESULT) : NULL;
+    if (result) {
+        cp_info("transaction", "%s (outbox %lld) answered late: taken, not sent again", head.action,
+                (long long) head.id);
+        if (self->outbox_timer) {
+            zloop_timer_end(cp_shell_loop(self->shell), self->outbox_timer);
+            self->outbox_timer = 0;
+        }
+        self->outbox_corr = 0;              //  a resend in flight: its answer is ignored
+        self->outbox_id = head.id;
+        self->outbox_tx_local = head.tx_local;
+        snprintf(self->outbox_action, sizeof(self->outbox_action), "%s", head.action);
+        cp_msg_set_str(result->u.ocpp_result.outcome, "result");
+        cp_msg_set_text(&result->u.ocpp_result.payload, late->result_payload);
+        s_outbox_result(self, result);
+        cp_msg_destroy(&result);
+    }
+    outbox_msg_clear(&head);
+    return same;
+}
+
 static void
 s_pump(tx_actor_t *self)
 {
@@ -1418,6 +1456,11 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
                 if (c < 0 || c == n)
                     tx_core_force_report(self->core, n);
             cp_shell_reply_status(shell, env, true, "");
+        }
+        else
+        if (msg->type == CP_MSG_OCPP_LATE) {
+            bool taken = s_take_late(self, &msg->u.ocpp_late);
+            cp_shell_reply_status(shell, env, taken, taken ? "" : "not waiting any more");
         }
         else
         if (msg->type == CP_MSG_OUTBOX_COMMAND && streq(msg->u.outbox_command.command, "retry")) {

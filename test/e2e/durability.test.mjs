@@ -231,6 +231,27 @@ test('StopTransaction answered CALLERROR twice: retried, then delivered once acc
   assert.equal(refusals, 2);
 });
 
+test('a StartTransaction answered after its MessageTimeout: the late answer is taken, no second StartTransaction', async (t) => {
+  const { csms, cp } = await bootedPair(t);
+  await setConfig(cp, 'MessageTimeout', 2);
+  await setConfig(cp, 'TransactionMessageRetryInterval', 6);
+  let answered = 0;
+  csms.handle('StartTransaction', async () => {
+    await sleep(4000);                      // past MessageTimeout: the charge point gave up on the call
+    answered += 1;
+    return { transactionId: 4242, idTagInfo: { status: 'Accepted' } };
+  });
+  const since = csms.mark();
+  await cp.cpctlOk('plug', '1');
+  await cp.cpctlOk('swipe', 'TAG-LATE');
+  await csms.waitFor('StartTransaction', 20000, since);
+  await cp.waitStatus((s) => connector(s, 1).transaction?.id === 4242, 20000, 'the late answer gave the transaction its id');
+  await sleep(8000);                        // past the retry interval: a resend would show up now
+  assert.equal(callFrames(csms, 'StartTransaction', since).length, 1, 'exactly one StartTransaction');
+  assert.equal(answered, 1);
+  assert.match(cp.logs(), /answered late: taken, not sent again/);
+});
+
 test('StopTransaction refused TransactionMessageAttempts times: discarded, the queue moves on', async (t) => {
   const { csms, cp } = await bootedPair(t);
   await setConfig(cp, 'TransactionMessageAttempts', 3);

@@ -49,6 +49,10 @@ typedef struct {
     int64_t wall_ms;
     int interval_calls;
     int interval_s;
+    int late_calls;
+    char late_requester[32];
+    char late_action[40];
+    char late_result[256];
 } rec_t;
 
 static int
@@ -100,12 +104,24 @@ fx_interval(void *ctx, int seconds)
     rec->interval_s = seconds;
 }
 
+static void
+fx_late(void *ctx, const char *requester, const char *action, const char *call_payload, const char *result)
+{
+    rec_t *rec = ctx;
+    rec->late_calls++;
+    snprintf(rec->late_requester, sizeof(rec->late_requester), "%s", requester);
+    snprintf(rec->late_action, sizeof(rec->late_action), "%s", action);
+    snprintf(rec->late_result, sizeof(rec->late_result), "%s", result);
+    assert_non_null(call_payload);
+}
+
 static const ocpp_core_effects_t k_effects = {
     .send = fx_send,
     .complete = fx_complete,
     .state_changed = fx_changed,
     .set_wall_clock = fx_wall,
     .interval_accepted = fx_interval,
+    .late = fx_late,
 };
 
 #define CALL_TIMEOUT_MS 10000
@@ -502,6 +518,34 @@ test_pending_sends_only_what_was_triggered(void **state)
     ocpp_core_tick(f->core, 3000);
     assert_int_equal(f->rec.nsent, 4);
     assert_int_equal(ocpp_core_registration(f->core), OCPP_REG_PENDING);
+}
+
+//  A CALLRESULT after the CALL timed out is still the central system's
+//  answer: handed to the requester once (its action known), an unknown id
+//  or a second copy is not.
+static void
+test_late_result_handed_over(void **state)
+{
+    fixture_t *f = *state;
+    register_accepted(f, 0, 300);
+    assert_int_equal(submit(f, 10, "transaction", 5, "StartTransaction", "{\"connectorId\":1}"), 0);
+    char id[OCPPJ_MAX_ID + 1];
+    expect_last_call(&f->rec, "StartTransaction", id);
+    ocpp_core_tick(f->core, 10 + CALL_TIMEOUT_MS);
+    assert_string_equal(f->rec.done[f->rec.ndone - 1].outcome, "timeout");
+    assert_null(ocpp_core_inflight_action(f->core, id));
+    assert_string_equal(ocpp_core_late_action(f->core, id), "StartTransaction");
+    json_t *conf = json_loads("{\"transactionId\":7,\"idTagInfo\":{\"status\":\"Accepted\"}}", 0, NULL);
+    assert_int_equal(ocpp_core_on_late_result(f->core, id, conf), 0);
+    assert_int_equal(f->rec.late_calls, 1);
+    assert_string_equal(f->rec.late_requester, "transaction");
+    assert_string_equal(f->rec.late_action, "StartTransaction");
+    assert_non_null(strstr(f->rec.late_result, "\"transactionId\":7"));
+    assert_int_equal(ocpp_core_on_late_result(f->core, id, conf), -1);      //  once
+    assert_null(ocpp_core_late_action(f->core, id));
+    assert_int_equal(ocpp_core_on_late_result(f->core, "nope", conf), -1);
+    json_decref(conf);
+    assert_int_equal(f->rec.late_calls, 1);
 }
 
 /* ------------------------------------------------------- outbound CALLs */
@@ -1037,6 +1081,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_pending_keeps_retry_time_across_reconnect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pending_sends_only_what_was_triggered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_late_result_handed_over, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_before_connection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_calls_one_at_a_time_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callerror_completes_with_error, setup, teardown),
