@@ -93,6 +93,24 @@ cp_store_close(sqlite3 **db_p)
 }
 
 int
+cp_store_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, stmt, NULL) != SQLITE_OK) {
+        cp_error("store", "prepare '%s': %s", sql, sqlite3_errmsg(db));
+        *stmt = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+void
+cp_store_reset(sqlite3_stmt *stmt)
+{
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+}
+
+int
 cp_store_exec(sqlite3 *db, const char *sql)
 {
     char *msg = NULL;

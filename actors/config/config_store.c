@@ -33,18 +33,6 @@ static const char s_schema[] =
     "CREATE TABLE IF NOT EXISTS config_meta ("
     "  name TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
-static int
-s_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt)
-{
-    int rc = sqlite3_prepare_v2(db, sql, -1, stmt, NULL);
-    if (rc != SQLITE_OK) {
-        cp_error(COMPONENT, "prepare '%s': %s", sql, sqlite3_errmsg(db));
-        *stmt = NULL;
-        return -1;
-    }
-    return 0;
-}
-
 //  Run a prepared write statement to completion and reset it.
 static int
 s_step_done(sqlite3 *db, sqlite3_stmt *stmt, const char *what)
@@ -139,9 +127,9 @@ s_apply_password(config_store_t *self)
 
     sqlite3_stmt *select = NULL, *upsert_meta = NULL;
     int result = -1;
-    if (s_prepare(self->db, "SELECT value FROM config_meta WHERE name = 'cli_password'",
+    if (cp_store_prepare(self->db, "SELECT value FROM config_meta WHERE name = 'cli_password'",
                   &select) != 0
-    ||  s_prepare(self->db, "INSERT INTO config_meta (name, value) VALUES ('cli_password', ?1) "
+    ||  cp_store_prepare(self->db, "INSERT INTO config_meta (name, value) VALUES ('cli_password', ?1) "
                             "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
                   &upsert_meta) != 0)
         goto done;
@@ -193,8 +181,8 @@ config_store_seed(sqlite3 *db, const cp_options_t *opts)
     if (cp_store_exec(db, "BEGIN IMMEDIATE") != 0)
         return CONFIG_STORE_ERROR;
     if (cp_store_exec(db, s_schema) != 0
-    ||  s_prepare(db, s_upsert_sql, &seeder.upsert) != 0
-    ||  s_prepare(db, "INSERT OR IGNORE INTO config (key, value) VALUES (?1, ?2)", &insert) != 0
+    ||  cp_store_prepare(db, s_upsert_sql, &seeder.upsert) != 0
+    ||  cp_store_prepare(db, "INSERT OR IGNORE INTO config (key, value) VALUES (?1, ?2)", &insert) != 0
     ||  s_seed(&seeder, insert) != 0
     ||  s_apply_password(&seeder) != 0
     ||  cp_store_exec(db, "COMMIT") != 0)
@@ -218,8 +206,8 @@ s_new(sqlite3 *db, const cp_options_t *opts, bool reader)
     self->db = db;
     self->opts = opts;
     self->reader = reader;
-    if (s_prepare(db, s_select_sql, &self->select) != 0
-    ||  (!reader && s_prepare(db, s_upsert_sql, &self->upsert) != 0)) {
+    if (cp_store_prepare(db, s_select_sql, &self->select) != 0
+    ||  (!reader && cp_store_prepare(db, s_upsert_sql, &self->upsert) != 0)) {
         cp_error(COMPONENT, "the configuration tables are not usable (seeded at start-up by"
                             " config_store_seed)");
         config_store_destroy(&self);       //  closes a reader's connection

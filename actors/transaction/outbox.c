@@ -106,29 +106,11 @@ s_needs_csms_id(kind_t kind, int64_t tx_local)
 }
 
 static int
-s_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt)
-{
-    if (sqlite3_prepare_v2(db, sql, -1, stmt, NULL) != SQLITE_OK) {
-        cp_error(COMPONENT, "prepare '%s': %s", sql, sqlite3_errmsg(db));
-        *stmt = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-static void
-s_reset(sqlite3_stmt *stmt)
-{
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-}
-
-static int
 s_bind_int64(outbox_t *self, sqlite3_stmt *stmt, int index, int64_t value)
 {
     if (sqlite3_bind_int64(stmt, index, value) != SQLITE_OK) {
         cp_error(COMPONENT, "bind: %s", sqlite3_errmsg(self->db));
-        s_reset(stmt);
+        cp_store_reset(stmt);
         return -1;
     }
     return 0;
@@ -139,7 +121,7 @@ s_bind_text(outbox_t *self, sqlite3_stmt *stmt, int index, const char *text)
 {
     if (sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
         cp_error(COMPONENT, "bind: %s", sqlite3_errmsg(self->db));
-        s_reset(stmt);
+        cp_store_reset(stmt);
         return -1;
     }
     return 0;
@@ -152,7 +134,7 @@ s_run(outbox_t *self, sqlite3_stmt *stmt, const char *what)
 {
     int rc = sqlite3_step(stmt);
     int changes = sqlite3_changes(self->db);
-    s_reset(stmt);
+    cp_store_reset(stmt);
     if (rc != SQLITE_DONE) {
         if (self->quiet)
             cp_debug(COMPONENT, "%s: %s", what, sqlite3_errmsg(self->db));
@@ -208,7 +190,7 @@ s_count(outbox_t *self)
 {
     int rc = sqlite3_step(self->count);
     int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(self->count, 0) : -1;
-    s_reset(self->count);
+    cp_store_reset(self->count);
     if (rc != SQLITE_ROW)
         cp_error(COMPONENT, "count: %s", sqlite3_errmsg(self->db));
     return n;
@@ -233,7 +215,7 @@ s_select_row(outbox_t *self, int64_t id, kind_t *kind, char *action, size_t acti
     else
     if (result < 0)
         cp_error(COMPONENT, "read message %lld: %s", (long long) id, sqlite3_errmsg(self->db));
-    s_reset(self->select_row);
+    cp_store_reset(self->select_row);
     return result;
 }
 
@@ -288,30 +270,30 @@ outbox_new(sqlite3 *db, size_t capacity)
     if (cp_store_exec(db, "BEGIN IMMEDIATE") != 0)
         goto failed;
     if (cp_store_exec(db, s_schema) != 0
-    ||  s_prepare(db, "INSERT INTO tx_outbox (action, tx_local, payload, attempts) "
+    ||  cp_store_prepare(db, "INSERT INTO tx_outbox (action, tx_local, payload, attempts) "
                       "VALUES (?1, ?2, ?3, 0)", &self->insert) != 0
-    ||  s_prepare(db, "SELECT id, action, tx_local, payload, attempts FROM tx_outbox "
+    ||  cp_store_prepare(db, "SELECT id, action, tx_local, payload, attempts FROM tx_outbox "
                       "ORDER BY id LIMIT 1", &self->head) != 0
-    ||  s_prepare(db, "SELECT action, tx_local, attempts FROM tx_outbox WHERE id = ?1",
+    ||  cp_store_prepare(db, "SELECT action, tx_local, attempts FROM tx_outbox WHERE id = ?1",
                   &self->select_row) != 0
-    ||  s_prepare(db, "DELETE FROM tx_outbox WHERE id = ?1", &self->delete_row) != 0
-    ||  s_prepare(db, "DELETE FROM tx_outbox WHERE tx_local = ?1 AND id > ?2",
+    ||  cp_store_prepare(db, "DELETE FROM tx_outbox WHERE id = ?1", &self->delete_row) != 0
+    ||  cp_store_prepare(db, "DELETE FROM tx_outbox WHERE tx_local = ?1 AND id > ?2",
                   &self->delete_later) != 0
-    ||  s_prepare(db, "DELETE FROM tx_outbox WHERE tx_local = ?1", &self->delete_tx) != 0
-    ||  s_prepare(db, "UPDATE tx_outbox SET attempts = ?2 WHERE id = ?1",
+    ||  cp_store_prepare(db, "DELETE FROM tx_outbox WHERE tx_local = ?1", &self->delete_tx) != 0
+    ||  cp_store_prepare(db, "UPDATE tx_outbox SET attempts = ?2 WHERE id = ?1",
                   &self->set_attempts) != 0
-    ||  s_prepare(db, "SELECT COUNT(*) FROM tx_outbox", &self->count) != 0
-    ||  s_prepare(db, s_thin_sql, &self->thin) != 0
-    ||  s_prepare(db, "SELECT csms_id FROM tx_outbox_ids WHERE tx_local = ?1",
+    ||  cp_store_prepare(db, "SELECT COUNT(*) FROM tx_outbox", &self->count) != 0
+    ||  cp_store_prepare(db, s_thin_sql, &self->thin) != 0
+    ||  cp_store_prepare(db, "SELECT csms_id FROM tx_outbox_ids WHERE tx_local = ?1",
                   &self->map_get) != 0
-    ||  s_prepare(db, "INSERT INTO tx_outbox_ids (tx_local, csms_id) VALUES (?1, ?2) "
+    ||  cp_store_prepare(db, "INSERT INTO tx_outbox_ids (tx_local, csms_id) VALUES (?1, ?2) "
                       "ON CONFLICT(tx_local) DO UPDATE SET csms_id = excluded.csms_id",
                   &self->map_set) != 0
-    ||  s_prepare(db, "DELETE FROM tx_outbox_ids WHERE tx_local = ?1", &self->map_delete) != 0
-    ||  s_prepare(db, BURY_SELECT "WHERE o.id = ?1", &self->bury_row) != 0
-    ||  s_prepare(db, BURY_SELECT "WHERE o.tx_local = ?1 AND o.id > ?2 ORDER BY o.id", &self->bury_later) != 0
-    ||  s_prepare(db, BURY_SELECT "WHERE o.tx_local = ?1 ORDER BY o.id", &self->bury_tx) != 0
-    ||  s_prepare(db, "DELETE FROM tx_outbox_dead WHERE id <= (SELECT MAX(id) FROM tx_outbox_dead) - ?1",
+    ||  cp_store_prepare(db, "DELETE FROM tx_outbox_ids WHERE tx_local = ?1", &self->map_delete) != 0
+    ||  cp_store_prepare(db, BURY_SELECT "WHERE o.id = ?1", &self->bury_row) != 0
+    ||  cp_store_prepare(db, BURY_SELECT "WHERE o.tx_local = ?1 AND o.id > ?2 ORDER BY o.id", &self->bury_later) != 0
+    ||  cp_store_prepare(db, BURY_SELECT "WHERE o.tx_local = ?1 ORDER BY o.id", &self->bury_tx) != 0
+    ||  cp_store_prepare(db, "DELETE FROM tx_outbox_dead WHERE id <= (SELECT MAX(id) FROM tx_outbox_dead) - ?1",
                   &self->bury_trim) != 0)
         goto failed;
     if (s_commit(self) != 0)
@@ -459,7 +441,7 @@ outbox_get_transaction_id(outbox_t *self, int64_t tx_local, int64_t *csms_transa
     else
     if (result < 0)
         cp_error(COMPONENT, "read transaction id: %s", sqlite3_errmsg(self->db));
-    s_reset(self->map_get);
+    cp_store_reset(self->map_get);
     return result;
 }
 
@@ -517,12 +499,12 @@ outbox_peek(outbox_t *self, outbox_msg_t *out)
     for (;;) {
         int rc = sqlite3_step(self->head);
         if (rc == SQLITE_DONE) {
-            s_reset(self->head);
+            cp_store_reset(self->head);
             return 1;
         }
         if (rc != SQLITE_ROW) {
             cp_error(COMPONENT, "read head: %s", sqlite3_errmsg(self->db));
-            s_reset(self->head);
+            cp_store_reset(self->head);
             return -1;
         }
         int64_t id = sqlite3_column_int64(self->head, 0);
@@ -535,7 +517,7 @@ outbox_peek(outbox_t *self, outbox_msg_t *out)
         char *payload = text ? strdup(text) : NULL;
         int attempts = sqlite3_column_int(self->head, 4);
         bool out_of_memory = text && !payload;
-        s_reset(self->head);
+        cp_store_reset(self->head);
         if (out_of_memory) {
             cp_error(COMPONENT, "out of memory");
             return -1;

@@ -63,29 +63,11 @@ static const char s_schema[] =
 //  Helpers
 
 static int
-s_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt)
-{
-    if (sqlite3_prepare_v2(db, sql, -1, stmt, NULL) != SQLITE_OK) {
-        cp_error(COMPONENT, "prepare '%s': %s", sql, sqlite3_errmsg(db));
-        *stmt = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-static void
-s_reset(sqlite3_stmt *stmt)
-{
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-}
-
-static int
 s_bound(tx_store_t *self, sqlite3_stmt *stmt, int rc)
 {
     if (rc != SQLITE_OK) {
         cp_error(COMPONENT, "bind: %s", sqlite3_errmsg(self->db));
-        s_reset(stmt);
+        cp_store_reset(stmt);
         return -1;
     }
     return 0;
@@ -116,7 +98,7 @@ s_run(tx_store_t *self, sqlite3_stmt *stmt, const char *what)
 {
     int rc = sqlite3_step(stmt);
     int changes = sqlite3_changes(self->db);
-    s_reset(stmt);
+    cp_store_reset(stmt);
     if (rc != SQLITE_DONE) {
         if (self->quiet)
             cp_debug(COMPONENT, "%s: %s", what, sqlite3_errmsg(self->db));
@@ -138,7 +120,7 @@ s_write(tx_store_t *self, sqlite3_stmt *stmt, const char *what)
 static int
 s_read_done(tx_store_t *self, sqlite3_stmt *stmt, int rc, const char *what)
 {
-    s_reset(stmt);
+    cp_store_reset(stmt);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
         cp_error(COMPONENT, "%s: %s", what, sqlite3_errmsg(self->db));
         return -1;
@@ -186,45 +168,45 @@ tx_store_new(sqlite3 *db)
     }
     self->db = db;
     if (cp_store_exec(db, s_schema) != 0
-    ||  s_prepare(db, "INSERT OR REPLACE INTO tx_probe (id, at_ms) VALUES (1, ?1)", &self->probe) != 0
-    ||  s_prepare(db, "INSERT INTO transactions (connector, id_tag, meter_start, started_ms, run_id,"
+    ||  cp_store_prepare(db, "INSERT OR REPLACE INTO tx_probe (id, at_ms) VALUES (1, ?1)", &self->probe) != 0
+    ||  cp_store_prepare(db, "INSERT INTO transactions (connector, id_tag, meter_start, started_ms, run_id,"
                       " last_meter_wh, state, start_queued) VALUES (?1, ?2, ?3, ?4, ?5, ?3, 'active', 0)",
                   &self->begin) != 0
-    ||  s_prepare(db, "UPDATE transactions SET start_queued = 1 WHERE tx_local = ?1", &self->set_queued) != 0
-    ||  s_prepare(db, "DELETE FROM transactions WHERE tx_local = ?1", &self->forget) != 0
-    ||  s_prepare(db, "UPDATE transactions SET csms_id = ?2 WHERE tx_local = ?1", &self->set_csms_id) != 0
-    ||  s_prepare(db, "SELECT id_tag, stop_id_tag FROM transactions WHERE tx_local = ?1", &self->id_tags) != 0
-    ||  s_prepare(db, "UPDATE transactions SET last_meter_wh = MAX(last_meter_wh, ?2) WHERE tx_local = ?1", &self->save_meter) != 0
-    ||  s_prepare(db, "UPDATE transactions SET meter_stop = MAX(meter_stop, ?2)"
+    ||  cp_store_prepare(db, "UPDATE transactions SET start_queued = 1 WHERE tx_local = ?1", &self->set_queued) != 0
+    ||  cp_store_prepare(db, "DELETE FROM transactions WHERE tx_local = ?1", &self->forget) != 0
+    ||  cp_store_prepare(db, "UPDATE transactions SET csms_id = ?2 WHERE tx_local = ?1", &self->set_csms_id) != 0
+    ||  cp_store_prepare(db, "SELECT id_tag, stop_id_tag FROM transactions WHERE tx_local = ?1", &self->id_tags) != 0
+    ||  cp_store_prepare(db, "UPDATE transactions SET last_meter_wh = MAX(last_meter_wh, ?2) WHERE tx_local = ?1", &self->save_meter) != 0
+    ||  cp_store_prepare(db, "UPDATE transactions SET meter_stop = MAX(meter_stop, ?2)"
                       " WHERE connector = ?1 AND state = 'stopping'", &self->raise_meter_stop) != 0
-    ||  s_prepare(db, "UPDATE transactions SET state = 'stopping', meter_stop = ?2, stop_reason = ?3,"
+    ||  cp_store_prepare(db, "UPDATE transactions SET state = 'stopping', meter_stop = ?2, stop_reason = ?3,"
                       " stop_id_tag = ?4, stopped_ms = ?5 WHERE tx_local = ?1", &self->stop) != 0
-    ||  s_prepare(db, "SELECT 1 FROM transactions WHERE tx_local = ?1 AND state IN ('active', 'stopping')",
+    ||  cp_store_prepare(db, "SELECT 1 FROM transactions WHERE tx_local = ?1 AND state IN ('active', 'stopping')",
                   &self->is_open) != 0
-    ||  s_prepare(db, "INSERT INTO tx_stopdata (tx_local, json) SELECT ?1, ?2 WHERE EXISTS"
+    ||  cp_store_prepare(db, "INSERT INTO tx_stopdata (tx_local, json) SELECT ?1, ?2 WHERE EXISTS"
                       " (SELECT 1 FROM transactions WHERE tx_local = ?1 AND state IN ('active', 'stopping'))",
                   &self->add_stopdata) != 0
-    ||  s_prepare(db, "SELECT tx_local, meter_stop, stop_reason, stop_id_tag, stopped_ms"
+    ||  cp_store_prepare(db, "SELECT tx_local, meter_stop, stop_reason, stop_id_tag, stopped_ms"
                       " FROM transactions WHERE state = 'stopping' ORDER BY tx_local", &self->stopping) != 0
-    ||  s_prepare(db, "SELECT json FROM tx_stopdata WHERE tx_local = ?1 ORDER BY seq", &self->stopdata) != 0
-    ||  s_prepare(db, "UPDATE transactions SET state = 'stopped' WHERE tx_local = ?1", &self->set_stopped) != 0
-    ||  s_prepare(db, "DELETE FROM tx_stopdata WHERE tx_local = ?1", &self->drop_stopdata) != 0
-    ||  s_prepare(db, "SELECT tx_local FROM transactions WHERE state = 'active' AND start_queued = 0"
+    ||  cp_store_prepare(db, "SELECT json FROM tx_stopdata WHERE tx_local = ?1 ORDER BY seq", &self->stopdata) != 0
+    ||  cp_store_prepare(db, "UPDATE transactions SET state = 'stopped' WHERE tx_local = ?1", &self->set_stopped) != 0
+    ||  cp_store_prepare(db, "DELETE FROM tx_stopdata WHERE tx_local = ?1", &self->drop_stopdata) != 0
+    ||  cp_store_prepare(db, "SELECT tx_local FROM transactions WHERE state = 'active' AND start_queued = 0"
                       " ORDER BY tx_local", &self->unqueued) != 0
-    ||  s_prepare(db, "SELECT tx_local, connector, id_tag, parent_id_tag, meter_start, started_ms, run_id,"
+    ||  cp_store_prepare(db, "SELECT tx_local, connector, id_tag, parent_id_tag, meter_start, started_ms, run_id,"
                       " last_meter_wh, csms_id, clean_shutdown FROM transactions WHERE state = 'active'"
                       " ORDER BY tx_local", &self->active) != 0
-    ||  s_prepare(db, "UPDATE transactions SET clean_shutdown = 1 WHERE state = 'active'", &self->mark_clean) != 0
-    ||  s_prepare(db, "UPDATE transactions SET clean_shutdown = 0 WHERE tx_local = ?1", &self->clear_clean) != 0
-    ||  s_prepare(db, "INSERT OR REPLACE INTO reservations (connector, reservation_id, id_tag, parent_id_tag,"
+    ||  cp_store_prepare(db, "UPDATE transactions SET clean_shutdown = 1 WHERE state = 'active'", &self->mark_clean) != 0
+    ||  cp_store_prepare(db, "UPDATE transactions SET clean_shutdown = 0 WHERE tx_local = ?1", &self->clear_clean) != 0
+    ||  cp_store_prepare(db, "INSERT OR REPLACE INTO reservations (connector, reservation_id, id_tag, parent_id_tag,"
                       " expiry_ms) VALUES (?1, ?2, ?3, ?4, ?5)", &self->put_reservation) != 0
-    ||  s_prepare(db, "DELETE FROM reservations WHERE reservation_id = ?1", &self->delete_reservation) != 0
-    ||  s_prepare(db, "DELETE FROM reservations WHERE expiry_ms <= ?1", &self->expire_reservations) != 0
-    ||  s_prepare(db, "SELECT connector, reservation_id, id_tag, parent_id_tag, expiry_ms FROM reservations"
+    ||  cp_store_prepare(db, "DELETE FROM reservations WHERE reservation_id = ?1", &self->delete_reservation) != 0
+    ||  cp_store_prepare(db, "DELETE FROM reservations WHERE expiry_ms <= ?1", &self->expire_reservations) != 0
+    ||  cp_store_prepare(db, "SELECT connector, reservation_id, id_tag, parent_id_tag, expiry_ms FROM reservations"
                       " ORDER BY connector", &self->reservations) != 0
-    ||  s_prepare(db, "INSERT OR REPLACE INTO availability (connector, operative) VALUES (?1, ?2)",
+    ||  cp_store_prepare(db, "INSERT OR REPLACE INTO availability (connector, operative) VALUES (?1, ?2)",
                   &self->set_availability) != 0
-    ||  s_prepare(db, "SELECT connector, operative FROM availability ORDER BY connector",
+    ||  cp_store_prepare(db, "SELECT connector, operative FROM availability ORDER BY connector",
                   &self->availability) != 0) {
         tx_store_destroy(&self);
         return NULL;
@@ -586,7 +568,7 @@ tx_store_meter_registers(sqlite3 *db, double *registers, int max)
     assert(db && registers);
     //  No table yet on a first start: nothing to restore, not an error.
     sqlite3_stmt *stmt = NULL;
-    if (s_prepare(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'transactions'", &stmt) != 0)
+    if (cp_store_prepare(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'transactions'", &stmt) != 0)
         return -1;
     int rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
@@ -596,7 +578,7 @@ tx_store_meter_registers(sqlite3 *db, double *registers, int max)
         cp_error(COMPONENT, "read the schema: %s", sqlite3_errmsg(db));
         return -1;
     }
-    if (s_prepare(db, "SELECT connector, MAX(MAX(last_meter_wh, COALESCE(meter_stop, 0)))"
+    if (cp_store_prepare(db, "SELECT connector, MAX(MAX(last_meter_wh, COALESCE(meter_stop, 0)))"
                       " FROM transactions GROUP BY connector", &stmt) != 0)
         return -1;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
