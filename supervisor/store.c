@@ -111,6 +111,33 @@ cp_store_reset(sqlite3_stmt *stmt)
 }
 
 int
+cp_store_run(sqlite3 *db, sqlite3_stmt *stmt, const char *component, const char *what, bool quiet)
+{
+    int rc = sqlite3_step(stmt);
+    int changes = sqlite3_changes(db);
+    cp_store_reset(stmt);
+    if (rc != SQLITE_DONE) {
+        if (quiet)
+            cp_debug(component, "%s: %s", what, sqlite3_errmsg(db));
+        else
+            cp_error(component, "%s: %s", what, sqlite3_errmsg(db));
+        return -1;
+    }
+    return changes;
+}
+
+int
+cp_store_exec_quiet(sqlite3 *db, const char *sql, const char *component, bool quiet)
+{
+    if (!quiet)
+        return cp_store_exec(db, sql);
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        cp_debug(component, "%s: %s", sql, sqlite3_errmsg(db));
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+int
 cp_store_exec(sqlite3 *db, const char *sql)
 {
     char *msg = NULL;

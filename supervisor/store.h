@@ -12,6 +12,7 @@
 #define CP_SUPERVISOR_STORE_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CP_STORE_FILE "chargepointd.db"
@@ -47,4 +48,10 @@ int cp_store_exec(sqlite3 *db, const char *sql);
 int cp_store_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt);
 //  Ready a prepared statement for its next use: reset, bindings cleared.
 void cp_store_reset(sqlite3_stmt *stmt);
+//  Step a bound write statement to completion and reset it: the rows it
+//  changed, or -1 with SQLite's reason logged under component (at debug
+//  level when quiet: a store known to fail is reported once, elsewhere).
+int cp_store_run(sqlite3 *db, sqlite3_stmt *stmt, const char *component, const char *what, bool quiet);
+//  cp_store_exec, quiet as above.
+int cp_store_exec_quiet(sqlite3 *db, const char *sql, const char *component, bool quiet);
 #endif

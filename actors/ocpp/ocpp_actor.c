@@ -476,6 +476,22 @@ s_on_result(ocpp_actor_t *self, ocppj_frame_t *frame)
     ocpp_core_on_result(self->core, now, frame->id, frame->payload, NULL, NULL);
 }
 
+//  A frame that failed to parse (rc, why): a CALL gets its CALLERROR
+//  (never while Rejected), an answer to our CALL in flight completes it
+//  as an error, anything else is dropped with a log line.
+static void
+s_refuse_frame(ocpp_actor_t *self, const ocppj_frame_t *frame, const char *id, ocppj_error_t rc, const char *why)
+{
+    if (frame->answer && ocpp_core_registration(self->core) != OCPP_REG_REJECTED)
+        s_send_error(self, id, rc, why);
+    else
+    if ((frame->type == OCPPJ_CALLRESULT || frame->type == OCPPJ_CALLERROR) && frame->id[0]
+        && ocpp_core_inflight_action(self->core, frame->id))
+        ocpp_core_on_result(self->core, s_now(self), frame->id, NULL, ocppj_error_name(rc), why);
+    else
+        cp_warn("ocpp", "dropped a malformed frame: %s", why);
+}
+
 //  A frame that was too large to keep: only its head is left (total is
 //  the size it had), enough to recover a CALL's id and refuse it.
 static void
@@ -484,14 +500,7 @@ s_on_toolarge(ocpp_actor_t *self, const char *head, size_t head_len, size_t tota
     ocppj_frame_t frame;
     char id[OCPPJ_MAX_ID + 1] = "", why[256] = "";
     ocppj_error_t rc = ocppj_parse_oversize(head, head_len, total, MAX_FRAME, &frame, id, why, sizeof(why));
-    if (frame.answer && ocpp_core_registration(self->core) != OCPP_REG_REJECTED)
-        s_send_error(self, id, rc, why);
-    else
-    if ((frame.type == OCPPJ_CALLRESULT || frame.type == OCPPJ_CALLERROR) && frame.id[0]
-        && ocpp_core_inflight_action(self->core, frame.id))
-        ocpp_core_on_result(self->core, s_now(self), frame.id, NULL, ocppj_error_name(rc), why);
-    else
-        cp_warn("ocpp", "dropped a frame: %s", why);
+    s_refuse_frame(self, &frame, id, rc, why);
     ocppj_frame_clear(&frame);
 }
 
@@ -502,16 +511,8 @@ s_on_frame(ocpp_actor_t *self, const char *text, size_t len, size_t max_len)
     memset(&frame, 0, sizeof(frame));
     char id[OCPPJ_MAX_ID + 1] = "", why[256] = "";
     ocppj_error_t rc = ocppj_parse(text, len, max_len, &frame, id, why, sizeof(why));
-    if (rc != OCPPJ_OK) {
-        if (frame.answer && ocpp_core_registration(self->core) != OCPP_REG_REJECTED)
-            s_send_error(self, id, rc, why);
-        else
-        if ((frame.type == OCPPJ_CALLRESULT || frame.type == OCPPJ_CALLERROR) && frame.id[0]
-            && ocpp_core_inflight_action(self->core, frame.id))
-            ocpp_core_on_result(self->core, s_now(self), frame.id, NULL, ocppj_error_name(rc), why);
-        else
-            cp_warn("ocpp", "dropped a malformed frame: %s", why);
-    }
+    if (rc != OCPPJ_OK)
+        s_refuse_frame(self, &frame, id, rc, why);
     else
     if (frame.type == OCPPJ_CALL)
         s_dispatch_call(self, &frame);

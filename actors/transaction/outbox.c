@@ -132,17 +132,7 @@ s_bind_text(outbox_t *self, sqlite3_stmt *stmt, int index, const char *text)
 static int
 s_run(outbox_t *self, sqlite3_stmt *stmt, const char *what)
 {
-    int rc = sqlite3_step(stmt);
-    int changes = sqlite3_changes(self->db);
-    cp_store_reset(stmt);
-    if (rc != SQLITE_DONE) {
-        if (self->quiet)
-            cp_debug(COMPONENT, "%s: %s", what, sqlite3_errmsg(self->db));
-        else
-            cp_error(COMPONENT, "%s: %s", what, sqlite3_errmsg(self->db));
-        return -1;
-    }
-    return changes;
+    return cp_store_run(self->db, stmt, COMPONENT, what, self->quiet);
 }
 
 //  IMMEDIATE takes the write lock up front, so a read done inside the
@@ -152,12 +142,7 @@ s_run(outbox_t *self, sqlite3_stmt *stmt, const char *what)
 static int
 s_exec(outbox_t *self, const char *sql)
 {
-    if (!self->quiet)
-        return cp_store_exec(self->db, sql);
-    int rc = sqlite3_exec(self->db, sql, NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
-        cp_debug(COMPONENT, "%s: %s", sql, sqlite3_errmsg(self->db));
-    return rc == SQLITE_OK ? 0 : -1;
+    return cp_store_exec_quiet(self->db, sql, COMPONENT, self->quiet);
 }
 
 static int

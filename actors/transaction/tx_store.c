@@ -96,17 +96,7 @@ s_bind_text(tx_store_t *self, sqlite3_stmt *stmt, int index, const char *text)
 static int
 s_run(tx_store_t *self, sqlite3_stmt *stmt, const char *what)
 {
-    int rc = sqlite3_step(stmt);
-    int changes = sqlite3_changes(self->db);
-    cp_store_reset(stmt);
-    if (rc != SQLITE_DONE) {
-        if (self->quiet)
-            cp_debug(COMPONENT, "%s: %s", what, sqlite3_errmsg(self->db));
-        else
-            cp_error(COMPONENT, "%s: %s", what, sqlite3_errmsg(self->db));
-        return -1;
-    }
-    return changes;
+    return cp_store_run(self->db, stmt, COMPONENT, what, self->quiet);
 }
 
 //  0 when a bound write ran (whether or not it changed a row), -1.
@@ -139,12 +129,7 @@ s_copy(char *out, size_t size, sqlite3_stmt *stmt, int column)
 static int
 s_exec(tx_store_t *self, const char *sql)
 {
-    if (!self->quiet)
-        return cp_store_exec(self->db, sql);
-    int rc = sqlite3_exec(self->db, sql, NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
-        cp_debug(COMPONENT, "%s: %s", sql, sqlite3_errmsg(self->db));
-    return rc == SQLITE_OK ? 0 : -1;
+    return cp_store_exec_quiet(self->db, sql, COMPONENT, self->quiet);
 }
 
 static void
