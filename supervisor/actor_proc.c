@@ -279,6 +279,13 @@ cp_proc_child_main(const cp_options_t *options)
         transaction_meter_registers(options->state_dir, registers, HW_MAX_CONNECTORS);
         for (int c = 1; c <= options->connectors; c++)
             hw_sim_set_register(hw, c, registers[c]);
+        //  The simulated car lives in this process: a restart of the hw
+        //  process is the controller's fault, not the car leaving.
+        char memory[4200];
+        snprintf(memory, sizeof(memory), "%s/%s", options->state_dir, CP_PROC_SIM_MEMORY);
+        int plugged = hw_sim_set_memory(hw, memory);
+        if (plugged > 0)
+            cp_info("main", "simulated board: %d cable(s) still plugged in", plugged);
     }
     cp_info("main", "actor %s running in process %d", def->name, (int) getpid());
     //  The fail-safe path talks to the hardware directly, so in split mode

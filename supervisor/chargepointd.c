@@ -211,6 +211,13 @@ main(int argc, char **argv)
             return 2;
         }
     }
+    if (options.split) {
+        //  A new controller is a new board: the car state its hw process
+        //  kept across its own restarts (actor_proc.h) does not carry over.
+        char memory[4200];
+        snprintf(memory, sizeof(memory), "%s/%s", options.state_dir, CP_PROC_SIM_MEMORY);
+        unlink(memory);
+    }
     cp_supervisor_t *supervisor = cp_supervisor_new(&options, clock, hw, err, sizeof(err));
     if (!supervisor) {
         fprintf(stderr, "chargepointd: %s\n", err);
