@@ -13,7 +13,7 @@
  *
  * Wall time never runs backwards for a small correction. A central system
  * whose currentTime has whole seconds (or whose answer took a while)
- * disagrees with us by up to a second or two at every Heartbeat; stepping
+ * disagrees with us by up to a few seconds at every Heartbeat; stepping
  * to it made one StatusNotification read 22:33:45.279 and the next
  * 22:33:45.014. So a correction below CP_CLOCK_STEP_MS is slewed: the
  * offset moves towards its target by CP_CLOCK_SLEW_PERMILLE of the time
@@ -30,8 +30,11 @@
 
 typedef struct _cp_clock_t cp_clock_t;
 
-//  Corrections of at least this are stepped; smaller ones are slewed.
-#define CP_CLOCK_STEP_MS        2000
+//  Corrections of at least this are stepped; smaller ones are slewed. Two
+//  central-system nodes a second or two apart, each answering in whole
+//  seconds, disagree by up to ~3 s from one Heartbeat to the next: that
+//  must slew, never step back. 10 s slews in 100 s at the rate below.
+#define CP_CLOCK_STEP_MS        10000
 //  The slew rate: the offset moves this many ms per second of monotonic
 //  time (100 = wall time runs at 0.9x or 1.1x until it arrives).
 #define CP_CLOCK_SLEW_PERMILLE  100

@@ -268,7 +268,7 @@ test_slew_rate_and_arrival(void **state)
     assert_int_equal(cp_clock_offset_ms(clock), -1300);
     cp_clock_advance(clock, 1000);
     assert_int_equal(cp_clock_offset_ms(clock), -1400);
-    //  a step: 2 s or more from the offset now (the caller logs it)
+    //  a step: CP_CLOCK_STEP_MS or more from the offset now (the caller logs it)
     assert_true(cp_clock_steer_to(clock, -1400 - CP_CLOCK_STEP_MS));
     assert_int_equal(cp_clock_offset_ms(clock), -1400 - CP_CLOCK_STEP_MS);
     assert_true(cp_clock_steer_to(clock, 86400000));
