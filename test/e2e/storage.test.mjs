@@ -145,7 +145,7 @@ test('a full disk, a stop, then the process dies: the next start bills what the 
       `meterStop ${sp.meterStop} Wh is within one save step of the reading when the disk filled (${energyAtFill} Wh)`);
     assert.ok(sp.meterStop <= Math.ceil(energyAtStop), `meterStop ${sp.meterStop} Wh never exceeds the reading at the stop`);
     assert.ok(sp.meterStop > start.msg[3].meterStart, 'energy delivered is billed');
-    await sleep(2000);
+    await sleep(2000);  // a second StopTransaction would show up now
     assert.equal(calls(csms, 'StopTransaction', since).length, 1, 'exactly one StopTransaction');
   });
 

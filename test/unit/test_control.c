@@ -25,6 +25,7 @@
 #include "supervisor/control.h"
 #include "supervisor/options.h"
 #include "supervisor/reset.h"
+#include "bench.h"
 
 #define WAIT_MS 5000
 
@@ -92,7 +93,21 @@ s_setup(void **state)
     f->client = zsock_new_dealer(f->options.control);
     assert_non_null(f->client);
     zsock_set_rcvtimeo(f->client, WAIT_MS);
-    zclock_sleep(50);              //  the DEALERs' identities reach the broker
+    //  Connections are asynchronous: hw is routable once a request reaches
+    //  it (until then the broker answers "unreachable").
+    cp_msg_t *probe = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
+    bool routable = false;
+    for (int64_t deadline = zclock_mono() + WAIT_MS; !routable && zclock_mono() < deadline; ) {
+        assert_true(cp_bus_request(f->bus, "hw", probe) != 0);
+        cp_bus_envelope_t env;
+        cp_msg_t *got = bench_recv(f->hw, cp_bus_requests(f->hw), &env, 100);
+        routable = got != NULL;
+        cp_msg_destroy(&got);
+        cp_msg_t *answer = bench_recv(f->bus, cp_bus_requests(f->bus), &env, 0);  //  an "unreachable", if any
+        cp_msg_destroy(&answer);
+    }
+    cp_msg_destroy(&probe);
+    assert_true(routable);
     *state = f;
     return 0;
 }
