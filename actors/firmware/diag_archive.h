@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DIAG_SECRETS_MAX 2
+#define DIAG_SECRETS_MAX 3
 #define DIAG_SECRET_MAX  128
 
 typedef struct {

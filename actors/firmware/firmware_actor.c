@@ -239,6 +239,26 @@ s_fx_reboot(void *ctx)
     cp_msg_destroy(&msg);
 }
 
+//  The password in a URL's userinfo ("" when none): the log holds the
+//  central system's frames, and with them the location it sent.
+static void
+s_url_password(const char *url, char *out, size_t size)
+{
+    out[0] = '\0';
+    const char *host = strstr(url, "://");
+    host = host ? host + 3 : url;
+    const char *end = host + strcspn(host, "/?#");
+    const char *at = NULL, *colon = NULL;
+    for (const char *p = host; p < end; p++)
+        if (*p == '@')
+            at = p;
+    for (const char *p = host; at && p < at && !colon; p++)
+        if (*p == ':')
+            colon = p;
+    if (colon && at - colon - 1 > 0)
+        snprintf(out, size, "%.*s", (int) (at - colon - 1), colon + 1);
+}
+
 static void
 s_fx_upload(void *ctx, const fw_diag_t *diag)
 {
@@ -266,6 +286,7 @@ s_fx_upload(void *ctx, const fw_diag_t *diag)
     snprintf(a->secrets[0], sizeof(a->secrets[0]), "%s", self->options->password);
     if (self->config)
         config_store_get(self->config, "AuthorizationKey", a->secrets[1], sizeof(a->secrets[1]));
+    s_url_password(diag->location, a->secrets[2], sizeof(a->secrets[2]));
     char shown[FW_LOCATION_MAX + 1];
     cp_log_redact_url(diag->location, shown, sizeof(shown));
     cp_info(FW_LOG, "diagnostics %s: uploading to %s (attempt %d of %d)", diag->file_name, shown,

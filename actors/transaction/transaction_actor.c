@@ -1478,6 +1478,9 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
             if (out) {
                 firmware_hold(self->session, s_now(self), msg->u.firmware_hold.hold, msg->u.firmware_hold.connectors,
                               &out->u.firmware_hold_reply.active, &out->u.firmware_hold_reply.held);
+                //  A stop waiting for its final reading is not over yet.
+                for (int c = 1; c <= session_connectors(self->session); c++)
+                    out->u.firmware_hold_reply.active += self->settling[c] ? 1 : 0;
                 cp_shell_reply(shell, env, out, true);
             }
             cp_msg_destroy(&out);
