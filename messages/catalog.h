@@ -321,6 +321,23 @@
     F(TEXT, call_payload, 0)            \
     F(TEXT, result_payload, 0)
 
+/* firmware → transaction (request): installing firmware must not cut a
+ * charging session, and no new one may start while it waits. hold true:
+ * every operative connector goes Unavailable, at once when free, else
+ * when its transaction ends (ChangeAvailability's Scheduled path); hold
+ * false: the connectors in the bit mask `connectors` (bit n = connector
+ * n) become operative again. Reply: firmware_hold_reply. */
+#define CP_MSG_FIRMWARE_HOLD(F)         \
+    F(BOOL, hold, 0)                    \
+    F(I64, connectors, 0)
+
+/* active: transactions still running on any connector; held: the bit
+ * mask of connectors this request made (or scheduled) Unavailable, which
+ * the requester gives back with hold false. */
+#define CP_MSG_FIRMWARE_HOLD_REPLY(F)   \
+    F(I64, active, 0)                   \
+    F(I64, held, 0)
+
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */
 #define CP_MESSAGE_CATALOG(M)                                   \
     M(HW_CONNECTOR, hw_connector, CP_MSG_HW_CONNECTOR)          \
@@ -355,6 +372,8 @@
     M(CLOCK_OFFSET, clock_offset, CP_MSG_CLOCK_OFFSET)          \
     M(OUTBOX_COMMAND, outbox_command, CP_MSG_OUTBOX_COMMAND)    \
     M(OCPP_LATE, ocpp_late, CP_MSG_OCPP_LATE)                   \
-    M(STORE_STATE, store_state, CP_MSG_STORE_STATE)
+    M(STORE_STATE, store_state, CP_MSG_STORE_STATE)              \
+    M(FIRMWARE_HOLD, firmware_hold, CP_MSG_FIRMWARE_HOLD)        \
+    M(FIRMWARE_HOLD_REPLY, firmware_hold_reply, CP_MSG_FIRMWARE_HOLD_REPLY)
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "actors/auth/auth_actor.h"
 #include "actors/config/config_actor.h"
+#include "actors/firmware/firmware_actor.h"
 #include "actors/hmi/hmi_actor.h"
 #include "actors/hw/hw_actor.h"
 #include "actors/metering/metering_actor.h"
@@ -44,6 +45,10 @@ const cp_actor_def_t cp_actor_defs[] = {
     { "metering", metering_actor, true },
     //  LEDs, display and keypad: charging goes on while they are dark.
     { "hmi", hmi_actor, false },
+    //  Firmware updates and diagnostics: charging goes on without them; a
+    //  crash loop leaves the job durable for the next start instead of
+    //  costing every session a PowerLoss stop.
+    { "firmware", firmware_actor, false },
     //  The link to the central system: without it nothing reaches the
     //  operator and the outbox grows.
     { "ocpp", ocpp_actor, true },

@@ -7,6 +7,7 @@
  * 2 bad usage or configuration, state dir in use, corrupt store.
  */
 #define _GNU_SOURCE             //  explicit_bzero
+#include <curl/curl.h>
 #include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "actors/config/config_store.h"
+#include "actors/firmware/firmware_store.h"
 #include "actors/transaction/transaction_actor.h"
 #include "gateway/httpd.h"
 #include "gateway/wsclient.h"
@@ -117,6 +119,17 @@ s_lock_state_dir(const char *dir, char *err, size_t err_size)
     return fd;
 }
 
+//  The persistent, bounded log beside stderr (log.h): what a person on
+//  site reads and GetDiagnostics uploads. Without it logging goes on.
+static void
+s_open_log_file(const cp_options_t *options)
+{
+    char dir[PATH_MAX + 8];
+    snprintf(dir, sizeof(dir), "%s/%s", options->state_dir, CP_LOG_DIR_NAME);
+    if (cp_log_open_file(dir, CP_LOG_FILE_BYTES) != 0)
+        cp_warn("main", "no persistent log in %s: %s", dir, strerror(errno));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -129,9 +142,19 @@ main(int argc, char **argv)
         fprintf(stderr, "chargepointd: %s\n%s", err, cp_options_usage());
         return 2;
     }
+    //  libcurl's global state (the firmware actor's transfers), set up
+    //  once before any thread could touch it.
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+        fprintf(stderr, "chargepointd: cannot initialise libcurl\n");
+        return 2;
+    }
+    //  The version the last firmware install put in place is what this
+    //  process runs: BootNotification reports it (interface.md, --hw sim).
+    firmware_store_installed_version(options.state_dir, options.firmware, sizeof(options.firmware));
     if (options.actor[0]) {
         //  Split mode: this process is one actor, started by the supervisor.
         cp_log_set_level((cp_log_level_t) options.log_level);
+        s_open_log_file(&options);
         return cp_proc_child_main(&options);
     }
     cp_log_set_level((cp_log_level_t) options.log_level);
@@ -145,7 +168,12 @@ main(int argc, char **argv)
         fprintf(stderr, "chargepointd: %s\n", err);
         return 2;
     }
-    snprintf(options.run_id, sizeof(options.run_id), "%x%x", (unsigned) getpid(), (unsigned) time(NULL));
+    //  Unique per start, also for a start that re-executes in place (same
+    //  pid) within the second: the firmware actor tells a reboot by it.
+    struct timespec started;
+    clock_gettime(CLOCK_REALTIME, &started);
+    snprintf(options.run_id, sizeof(options.run_id), "%x%x%lx", (unsigned) getpid(), (unsigned) started.tv_sec,
+             (unsigned long) started.tv_nsec);
     if (s_mkdirs(options.state_dir) != 0) {
         fprintf(stderr, "chargepointd: cannot create state dir %s: %s\n", options.state_dir, strerror(errno));
         return 2;
@@ -155,6 +183,7 @@ main(int argc, char **argv)
         fprintf(stderr, "chargepointd: %s\n", err);
         return 2;
     }
+    s_open_log_file(&options);
     if (cp_store_check(options.state_dir, err, sizeof(err)) != 0) {
         fprintf(stderr, "chargepointd: %s\n", err);
         close(lock_fd);
@@ -238,6 +267,7 @@ main(int argc, char **argv)
         close(lock_fd);
         zsys_shutdown();
         cp_info("main", "Hard reset: re-executing");
+        cp_log_close_file();
         execv("/proc/self/exe", options.argv);
         fprintf(stderr, "chargepointd: Hard reset failed to re-execute: %s\n", strerror(errno));
         return 1;

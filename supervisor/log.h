@@ -1,4 +1,14 @@
-/* log.h — one line per event on stderr: time, level, component, text.
+/* log.h — one line per event on stderr: time, level, component, text;
+ * and the same line in a persistent, bounded log under the state dir.
+ *
+ * The persistent log is what a person on site reads and what GetDiagnostics
+ * uploads (actors/firmware/diag_archive.h): CP_LOG_FILES files in
+ * DIR/log/ — chargepointd.log, then .1 (older) … .3 (oldest) — each at most
+ * a CP_LOG_FILES-th of the total; when the current one is full the others
+ * shift down and the oldest is dropped, so the total never exceeds the
+ * bound (default CP_LOG_FILE_BYTES, 4 MB). Timestamps are UTC. In --split
+ * every process appends to the same files (O_APPEND: a line is one write)
+ * and the one that finds the current file full rotates under an flock.
  *
  * The level is process-wide and set once by main before any actor starts
  * (the one piece of global state; reading it is lock-free). Secrets never
@@ -11,7 +21,17 @@
 
 typedef enum { CP_LOG_ERROR = 0, CP_LOG_WARN, CP_LOG_INFO, CP_LOG_DEBUG } cp_log_level_t;
 
+#define CP_LOG_DIR_NAME   "log"
+#define CP_LOG_FILE_NAME  "chargepointd.log"
+#define CP_LOG_FILES      4
+#define CP_LOG_FILE_BYTES (4 * 1024 * 1024)
+
 void cp_log_set_level(cp_log_level_t level);
+//  Also write every line to the persistent log in dir (created if needed),
+//  at most max_bytes in total. Called once by main before any thread
+//  starts (like the level). 0, or -1 (stderr logging goes on alone).
+int cp_log_open_file(const char *dir, size_t max_bytes);
+void cp_log_close_file(void);
 cp_log_level_t cp_log_get_level(void);
 int  cp_log_parse_level(const char *name, cp_log_level_t *level);   // 0 ok, -1 unknown
 void cp_log(cp_log_level_t level, const char *component, const char *fmt, ...)

@@ -23,7 +23,7 @@ _Static_assert(CP_OPT_LIVENESS_MIN_MS > CP_OPT_PING_MS + CP_STORE_BUSY_MS,
 static const char s_usage[] =
     "usage: chargepointd [--config FILE] [--csms URL] [--id ID] [--password SECRET]\n"
     "                    [--ca-file FILE] [--state-dir DIR] [--control ENDPOINT] [--connectors N]\n"
-    "                    [--http [ADDR:]PORT|off] [--hw sim] [--split]\n"
+    "                    [--http [ADDR:]PORT|off] [--hw sim] [--split] [--firmware-installer CMD]\n"
     "                    [--log-level error|warn|info|debug] [--version] [--help]\n";
 
 const char *cp_options_usage(void) { return s_usage; }
@@ -108,6 +108,7 @@ s_apply(cp_options_t *self, const char *name, const char *value, char *err, size
     else if (streq_(name, "model"))     rc = SET_STR(self->model, value);
     else if (streq_(name, "serial"))    rc = SET_STR(self->serial, value);
     else if (streq_(name, "firmware"))  rc = SET_STR(self->firmware, value);
+    else if (streq_(name, "firmware-installer")) rc = SET_STR(self->firmware_installer, value);
     else if (streq_(name, "restart-intensity")) {
         //  The policy keeps exactly this many restart times per actor.
         if (s_int(value, 1, CP_POLICY_INTENSITY_MAX, &self->restart_intensity) != 0) {

@@ -61,6 +61,9 @@ typedef struct {
     //  OCPP configuration keys from the config file (seed the store once)
     cp_seed_key_t seed[CP_OPT_MAX_SEED_KEYS];
     int seed_count;
+    //  --firmware-installer: installs a downloaded image (given its path;
+    //  exit 0 = installed); "" = the simulated board's image check
+    char firmware_installer[PATH_MAX];
 } cp_options_t;
 
 //  Result: 0 run; 1 done (help/version printed); 2 usage/config error

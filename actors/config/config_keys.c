@@ -147,9 +147,8 @@ static const config_key_def_t s_keys[] = {
     RW_MEASURANDS("StopTxnSampledData", "", "StopTxnSampledDataMaxLength"),
     R_INT("StopTxnSampledDataMaxLength", MEASURAND_COUNT, "Core"),
     R_CSL("SupportedFeatureProfiles",
-          //  only what is implemented: FirmwareManagement joins the list
-          //  when its actor does
-          "Core,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger",
+          //  only what is implemented
+          "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger",
           "Core"),
     //  A message is tried at least once; more than 100 attempts is a loop.
     RW_INT("TransactionMessageAttempts", "3", 1, 100, "Core"),

@@ -20,6 +20,8 @@ static const struct { const char *action; const char *owner; } s_routes[] = {
     { "SetChargingProfile", "smartcharging" },
     { "ClearChargingProfile", "smartcharging" },
     { "GetCompositeSchedule", "smartcharging" },
+    { "UpdateFirmware", "firmware" },
+    { "GetDiagnostics", "firmware" },
 };
 
 const char *
@@ -34,9 +36,8 @@ ocpp_route_owner(const char *action)
 //  Every recognised operation without an owner: OCPP-J 4.2.3 has
 //  NotSupported for "recognized but not supported" and keeps NotImplemented
 //  for actions the receiver does not know (answered before routing). Today
-//  these are GetDiagnostics and UpdateFirmware (until the firmware actor
-//  takes them) and the 1.6 security whitepaper's certificate and signed-
-//  firmware operations (this charger runs security profiles 0-2).
+//  these are the 1.6 security whitepaper's certificate and signed-firmware
+//  operations (this charger runs security profiles 0-2).
 bool
 ocpp_route_unsupported(const char *action)
 {

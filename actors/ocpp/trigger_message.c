@@ -3,9 +3,10 @@
  * it does not have. The requested message goes out after the answer:
  * BootNotification and Heartbeat from the ocpp core itself,
  * StatusNotification from the transaction actor, MeterValues from the
- * metering actor; Diagnostics- and FirmwareStatusNotification report Idle,
- * which is the truth while no upload or update runs. What may be triggered
- * in which registration state: trigger_message.h. */
+ * metering actor; Diagnostics- and FirmwareStatusNotification from the
+ * firmware actor, which answers the state of its upload or update (Idle
+ * when nothing is going on). What may be triggered in which registration
+ * state: trigger_message.h. */
 #include "actors/ocpp/trigger_message.h"
 
 #include <stdio.h>
@@ -68,5 +69,5 @@ trigger_message_run(const trigger_deferred_t *deferred, const trigger_effects_t 
     else if (strcmp(m, "MeterValues") == 0)
         fx->forward(ctx, "metering", m, deferred->connector);
     else
-        fx->call(ctx, m, json_pack("{s:s}", "status", "Idle"));
+        fx->forward(ctx, "firmware", m, deferred->connector);
 }

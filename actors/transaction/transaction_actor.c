@@ -33,6 +33,7 @@
 #include <string.h>
 #include <strings.h>
 #include "actors/config/config_store.h"
+#include "actors/transaction/firmware_hold.h"
 #include "actors/transaction/outbox.h"
 #include "actors/transaction/session.h"
 #include "actors/transaction/store_health.h"
@@ -1470,6 +1471,19 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
                                              : "%lld dead letter(s) queued again", (long long) n);
             cp_shell_reply_status(shell, env, n >= 0, why);
             s_dead_letters_sync(self, true);
+        }
+        else
+        if (msg->type == CP_MSG_FIRMWARE_HOLD) {
+            cp_msg_t *out = cp_msg_new(CP_MSG_FIRMWARE_HOLD_REPLY);
+            if (out) {
+                firmware_hold(self->session, s_now(self), msg->u.firmware_hold.hold, msg->u.firmware_hold.connectors,
+                              &out->u.firmware_hold_reply.active, &out->u.firmware_hold_reply.held);
+                //  A stop waiting for its final reading is not over yet.
+                for (int c = 1; c <= session_connectors(self->session); c++)
+                    out->u.firmware_hold_reply.active += self->settling[c] ? 1 : 0;
+                cp_shell_reply(shell, env, out, true);
+            }
+            cp_msg_destroy(&out);
         }
         else
             cp_shell_reply_status(shell, env, false, "transaction: unsupported request");

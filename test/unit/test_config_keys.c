@@ -298,7 +298,7 @@ test_derived_readonly_values(void **state)
     config_keys_default(config_keys_find("NumberOfConnectors"), NULL, value, sizeof(value));
     assert_string_equal(value, "1");
     config_keys_default(config_keys_find("SupportedFeatureProfiles"), &opts, value, sizeof(value));
-    assert_string_equal(value, "Core,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger");
+    assert_string_equal(value, "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger");
     //  SecurityProfile defaults to what the start-up options use.
     const config_key_def_t *sp = config_keys_find("SecurityProfile");
     config_keys_default(sp, &opts, value, sizeof(value));

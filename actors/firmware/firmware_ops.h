@@ -1,0 +1,28 @@
+/* firmware_ops.h — the OCPP operations the firmware actor owns, one file
+ * each (update_firmware.c, get_diagnostics.c). Each takes the request
+ * payload (already validated against the official schema by the gateway),
+ * hands the decision to the core and returns the response payload. The
+ * effects (transfers, notifications) follow from the core, after the
+ * answer has been sent: the shell replies first, then lets effects run.
+ */
+#ifndef CP_ACTORS_FIRMWARE_FIRMWARE_OPS_H
+#define CP_ACTORS_FIRMWARE_FIRMWARE_OPS_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include "actors/firmware/firmware_core.h"
+
+typedef struct {
+    firmware_core_t *core;
+    int64_t now_ms;                 //  wall, the central system's time
+    int64_t host_offset_ms;         //  central system's time − this host's (log timestamps are the host's)
+    const char *charge_point_id;    //  for the diagnostics file name
+} fw_ops_ctx_t;
+
+json_t *update_firmware(fw_ops_ctx_t *ctx, const json_t *request);
+json_t *get_diagnostics(fw_ops_ctx_t *ctx, const json_t *request);
+
+//  An integer field of the request that may be absent (-1) and must fit
+//  an int (a larger one is the most the charger will do).
+int fw_ops_int(const json_t *value);
+#endif

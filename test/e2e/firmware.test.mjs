@@ -1,0 +1,386 @@
+// firmware.test.mjs — the Firmware Management profile end to end (issue 14): UpdateFirmware
+// with FirmwareStatusNotification, GetDiagnostics with DiagnosticsStatusNotification, over a
+// real HTTP server (Node's http) and a real FTP server (Debian's python3-pyftpdlib) on
+// 127.0.0.1, against chargepointd on simulated hardware.
+//
+// Why it exists: a firmware update is the one operation that can brick a charger in the field
+// and diagnostics are how an operator learns why a charger misbehaves; both cross the network,
+// the disk and a restart of the process. Only the whole chain shows that the notifications come
+// in the right order, that an image the board refuses leaves the old version running, that
+// installation waits for the running session, that a download cut by kill -9 resumes, and that
+// the uploaded file unpacks and holds the asked window of the log and no secret.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { Controller } from './lib/controller.mjs';
+import { Csms, artifactName, waitBooted, isCallIn, closedPort, statusNotification } from './lib/harness.mjs';
+
+const PASSWORD = 'Fw-Test-Secret-0123456789';
+const GOOD_VERSION = '9.9.9-e2e';
+const GOOD_IMAGE = `CHARGEPOINTD-SIM-FIRMWARE ${GOOD_VERSION}\n${'x'.repeat(64 * 1024)}\n`;
+const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+// ---- a file server: firmware images, a slow image to hold a download open, and multipart uploads
+
+class FileServer {
+  constructor() {
+    this.uploads = [];          // {fileName, field, content: Buffer}
+    this.slowWaiters = [];      // responses of /fw/slow.bin held open until release()
+    this.requests = [];
+  }
+
+  async start() {
+    this.server = http.createServer((req, res) => this._handle(req, res));
+    await new Promise((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = this.server.address().port;
+    this.url = `http://127.0.0.1:${this.port}`;
+  }
+
+  _handle(req, res) {
+    this.requests.push(`${req.method} ${req.url}`);
+    if (req.method === 'GET' && req.url === '/fw/good.bin') return res.end(GOOD_IMAGE);
+    if (req.method === 'GET' && req.url === '/fw/bad.bin') return res.end('this is not a firmware image\n');
+    if (req.method === 'GET' && req.url === '/fw/slow.bin') {
+      // Headers and a first piece, then nothing until released: a download in progress.
+      res.writeHead(200, { 'content-length': String(GOOD_IMAGE.length) });
+      res.write(GOOD_IMAGE.slice(0, 1000));
+      this.slowWaiters.push(res);
+      return undefined;
+    }
+    if (req.method === 'POST' && req.url === '/upload') {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        this.uploads.push(parseMultipart(req.headers['content-type'], Buffer.concat(chunks)));
+        res.end('ok');
+      });
+      return undefined;
+    }
+    res.statusCode = 404;
+    return res.end('not found');
+  }
+
+  release() {
+    for (const res of this.slowWaiters.splice(0)) {
+      try { res.end(GOOD_IMAGE.slice(1000)); } catch { /* the client went away */ }
+    }
+  }
+
+  async stop() {
+    for (const res of this.slowWaiters.splice(0)) res.destroy();
+    this.server.closeAllConnections?.();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+// The one part of a multipart/form-data body: its field name, filename and content.
+function parseMultipart(contentType, body) {
+  const boundary = /boundary=("?)([^";]+)\1/.exec(contentType ?? '')?.[2];
+  assert.ok(boundary, `multipart boundary in ${contentType}`);
+  const start = body.indexOf(`--${boundary}`) + boundary.length + 4;
+  const headerEnd = body.indexOf('\r\n\r\n', start);
+  const headers = body.slice(start, headerEnd).toString();
+  const end = body.indexOf(`\r\n--${boundary}`, headerEnd);
+  return {
+    field: /name="([^"]+)"/.exec(headers)?.[1],
+    fileName: /filename="([^"]+)"/.exec(headers)?.[1],
+    content: body.slice(headerEnd + 4, end),
+  };
+}
+
+// ---- an FTP server (pyftpdlib) in a temporary directory, user diag
+
+async function startFtp() {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cp-ftp-'));
+  fs.mkdirSync(path.join(root, 'upload'));
+  const script = [
+    'import sys',
+    'from pyftpdlib.authorizers import DummyAuthorizer',
+    'from pyftpdlib.handlers import FTPHandler',
+    'from pyftpdlib.servers import FTPServer',
+    'import logging',
+    'logging.basicConfig(level=logging.WARNING)',
+    'a = DummyAuthorizer()',
+    `a.add_user("diag", "ftp-pass-42", ${JSON.stringify(root)}, perm="elradfmw")`,
+    'h = FTPHandler',
+    'h.authorizer = a',
+    'h.passive_ports = range(30000, 60000)',
+    's = FTPServer(("127.0.0.1", 0), h)',
+    'print(s.socket.getsockname()[1], flush=True)',
+    's.serve_forever()',
+  ].join('\n');
+  const child = spawn(PYTHON, ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the FTP server did not start: ${err}`)), 10000);
+    child.stdout.once('data', (d) => { clearTimeout(timer); resolve(Number(String(d).trim())); });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the FTP server exited ${code}: ${err}`)); });
+  });
+  return {
+    root, port,
+    stop: async () => {
+      child.kill('SIGTERM');
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---- helpers
+
+const fwStatus = (status) => {
+  const p = (f) => isCallIn(f, 'FirmwareStatusNotification') && f.msg[3]?.status === status;
+  Object.defineProperty(p, 'name', { value: `FirmwareStatusNotification(${status})` });
+  return p;
+};
+const diagStatus = (status) => {
+  const p = (f) => isCallIn(f, 'DiagnosticsStatusNotification') && f.msg[3]?.status === status;
+  Object.defineProperty(p, 'name', { value: `DiagnosticsStatusNotification(${status})` });
+  return p;
+};
+const statuses = (csms, action, since = 0) => csms.frames.slice(since)
+  .filter((f) => isCallIn(f, action)).map((f) => f.msg[3].status);
+
+async function startController(t, csms, extra = {}) {
+  const cp = await Controller.start({
+    csmsUrl: csms.url, password: PASSWORD, name: artifactName(t, import.meta.url), ...extra,
+  });
+  t.after(() => cp.close());
+  await waitBooted(cp);
+  return cp;
+}
+
+function untar(file) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cp-diag-'));
+  execFileSync('tar', ['xzf', file, '-C', dir]);
+  const read = (name) => fs.readFileSync(path.join(dir, name), 'utf8');
+  const out = { log: read('log.txt'), status: read('status.json'), config: read('configuration.json') };
+  fs.rmSync(dir, { recursive: true, force: true });
+  return out;
+}
+
+// Every line of the archive's log lies in [from, to] (lines without a timestamp follow theirs).
+function assertWindow(log, from, to) {
+  const stamps = log.split('\n').map((l) => /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) /.exec(l)?.[1])
+    .filter(Boolean).map((s) => Date.parse(s));
+  assert.ok(stamps.length > 0, 'the log window holds lines');
+  for (const ms of stamps) assert.ok(ms >= from && ms <= to, `line at ${new Date(ms).toISOString()} outside the window`);
+}
+
+// ---- the tests
+
+describe('Firmware Management', () => {
+  let csms;
+  let files;
+  let ftp;
+  before(async () => {
+    files = new FileServer();
+    await files.start();
+    ftp = await startFtp();
+  });
+  after(async () => {
+    await files?.stop();
+    await ftp?.stop();
+  });
+
+  async function withCsms(t) {
+    csms = new Csms({ port: 0 });
+    await csms.start();
+    t.after(() => csms.stop());
+    return csms;
+  }
+
+  test('UpdateFirmware, good image: Downloading → Downloaded → Installing, restart in place, Installed with the new firmwareVersion', async (t) => {
+    await withCsms(t);
+    const cp = await startController(t, csms);
+    const pid = cp.pid;
+    const profiles = await cp.cpctlOk('config', 'get', 'SupportedFeatureProfiles');
+    assert.match(profiles.stdout, /FirmwareManagement/);
+    const since = csms.frames.length;
+    const { result } = await csms.call('UpdateFirmware', {
+      location: `${files.url}/fw/good.bin`, retrieveDate: new Date().toISOString(), retries: 2, retryInterval: 1,
+    });
+    assert.deepEqual(result, {});
+    await csms.waitFor(fwStatus('Installing'), 30000, since);
+    const boot = await csms.waitFor((f) => isCallIn(f, 'BootNotification') && f.msg[3].firmwareVersion === GOOD_VERSION,
+      40000, since);
+    await csms.waitFor(fwStatus('Installed'), 30000, csms.frames.indexOf(boot));
+    assert.deepEqual(statuses(csms, 'FirmwareStatusNotification', since),
+      ['Downloading', 'Downloaded', 'Installing', 'Installed']);
+    assert.equal(cp.pid, pid, 'restarted in place (same PID)');
+    assert.ok(cp.running);
+    // Nothing going on any more: a trigger answers Idle; the connector is offered again.
+    await csms.call('TriggerMessage', { requestedMessage: 'FirmwareStatusNotification' });
+    await csms.waitFor(fwStatus('Idle'), 10000, since);
+    await cp.waitStatus((s) => s.connectors[0].status === 'Available', 20000, 'connector 1 Available after the install');
+    // The version is durable: another start reports it too.
+    const again = csms.frames.length;
+    await cp.restart();
+    const boot2 = await csms.waitFor('BootNotification', 20000, again);
+    assert.equal(boot2.msg[3].firmwareVersion, GOOD_VERSION);
+  });
+
+  test('UpdateFirmware, bad image: InstallationFailed, the old version stays', async (t) => {
+    await withCsms(t);
+    const cp = await startController(t, csms);
+    const boot = csms.received('BootNotification').at(-1);
+    const since = csms.frames.length;
+    await csms.call('UpdateFirmware', { location: `${files.url}/fw/bad.bin`, retrieveDate: new Date().toISOString() });
+    await csms.waitFor(fwStatus('InstallationFailed'), 30000, since);
+    assert.deepEqual(statuses(csms, 'FirmwareStatusNotification', since),
+      ['Downloading', 'Downloaded', 'Installing', 'InstallationFailed']);
+    assert.equal(csms.frames.slice(since).filter((f) => isCallIn(f, 'BootNotification')).length, 0, 'no restart');
+    await cp.waitStatus((s) => s.connectors[0].status === 'Available', 20000, 'connector 1 Available again');
+    const again = csms.frames.length;
+    await cp.restart();
+    const boot2 = await csms.waitFor('BootNotification', 20000, again);
+    assert.equal(boot2.msg[3].firmwareVersion, boot.firmwareVersion);
+    assert.notEqual(boot2.msg[3].firmwareVersion, GOOD_VERSION);
+  });
+
+  test('UpdateFirmware, unreachable location: DownloadFailed after the retries; a bad scheme fails at once', async (t) => {
+    await withCsms(t);
+    const cp = await startController(t, csms);
+    const port = await closedPort();
+    const since = csms.frames.length;
+    const mark = cp.logMark();
+    await csms.call('UpdateFirmware', {
+      location: `http://127.0.0.1:${port}/fw.bin`, retrieveDate: new Date().toISOString(), retries: 3, retryInterval: 1,
+    });
+    await csms.waitFor(fwStatus('DownloadFailed'), 30000, since);
+    assert.deepEqual(statuses(csms, 'FirmwareStatusNotification', since), ['Downloading', 'DownloadFailed']);
+    assert.equal((cp.logs().slice(mark).match(/downloading http:\/\/127\.0\.0\.1:\d+\/fw\.bin \(attempt/g) ?? []).length, 3);
+    const since2 = csms.frames.length;
+    const { result } = await csms.call('UpdateFirmware', { location: 'gopher://127.0.0.1/fw.bin', retrieveDate: new Date().toISOString() });
+    assert.deepEqual(result, {});
+    await csms.waitFor(fwStatus('DownloadFailed'), 10000, since2);
+    assert.deepEqual(statuses(csms, 'FirmwareStatusNotification', since2), ['DownloadFailed']);
+  });
+
+  test('UpdateFirmware during a session: installs only after StopTransaction; connectors held meanwhile', async (t) => {
+    await withCsms(t);
+    const cp = await startController(t, csms);
+    await cp.cpctlOk('plug', '1');
+    const s0 = csms.frames.length;
+    await cp.cpctlOk('swipe', 'TAG-FW');
+    await csms.waitFor('StartTransaction', 20000, s0);
+    await cp.waitStatus((s) => s.connectors[0].transaction?.id != null, 20000, 'transaction confirmed');
+    const since = csms.frames.length;
+    await csms.call('UpdateFirmware', { location: `${files.url}/fw/good.bin`, retrieveDate: new Date().toISOString() });
+    await csms.waitFor(fwStatus('Downloaded'), 30000, since);
+    // Several hold polls (every 2 s) while the session runs: nothing installs.
+    await cp.expectNever(() => statuses(csms, 'FirmwareStatusNotification', since).includes('Installing'), 5000,
+      'no installation while a transaction runs');
+    const stopAt = csms.frames.length;
+    await cp.cpctlOk('swipe', 'TAG-FW');
+    const stop = await csms.waitFor('StopTransaction', 20000, stopAt);
+    const installing = await csms.waitFor(fwStatus('Installing'), 30000, since);
+    assert.ok(csms.frames.indexOf(installing) > csms.frames.indexOf(stop), 'Installing after StopTransaction');
+    // The freed connector went Unavailable before the install (no new session could start).
+    assert.ok(csms.frames.slice(stopAt, csms.frames.indexOf(installing) + 1).some(statusNotification(1, 'Unavailable')),
+      'connector 1 Unavailable before Installing');
+    const boot = await csms.waitFor((f) => isCallIn(f, 'BootNotification') && f.msg[3].firmwareVersion === GOOD_VERSION,
+      40000, since);
+    await csms.waitFor(fwStatus('Installed'), 30000, csms.frames.indexOf(boot));
+    // The restart in place is a new board in one process: the cable may be gone with it.
+    await cp.cpctl('unplug', '1');
+    await cp.waitStatus((s) => s.connectors[0].status === 'Available', 20000, 'connector 1 given back after the install');
+  });
+
+  test('kill -9 during the download: the job resumes after the restart and ends Installed', async (t) => {
+    await withCsms(t);
+    const cp = await startController(t, csms);
+    const since = csms.frames.length;
+    await csms.call('UpdateFirmware', { location: `${files.url}/fw/slow.bin`, retrieveDate: new Date().toISOString() });
+    await csms.waitFor(fwStatus('Downloading'), 20000, since);
+    // TriggerMessage answers the current state of both machines.
+    await csms.call('TriggerMessage', { requestedMessage: 'FirmwareStatusNotification' });
+    await csms.call('TriggerMessage', { requestedMessage: 'DiagnosticsStatusNotification' });
+    await csms.waitFor(diagStatus('Idle'), 10000, since);
+    assert.deepEqual(statuses(csms, 'FirmwareStatusNotification', since), ['Downloading', 'Downloading']);
+    const waiting = files.slowWaiters.length;
+    assert.ok(waiting >= 1, 'the download is in progress');
+    await cp.kill9();
+    files.slowWaiters.splice(0).forEach((res) => res.destroy());
+    const again = csms.frames.length;
+    await cp.restart();
+    // The new attempt is held open too: release it once it has started.
+    await cp.waitLog(/job \d+: downloading .*slow\.bin/, 20000);
+    const deadline = Date.now() + 20000;
+    while (files.slowWaiters.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    files.release();
+    const boot = await csms.waitFor((f) => isCallIn(f, 'BootNotification') && f.msg[3].firmwareVersion === GOOD_VERSION,
+      40000, again);
+    await csms.waitFor(fwStatus('Installed'), 30000, csms.frames.indexOf(boot));
+    const finals = statuses(csms, 'FirmwareStatusNotification', since).filter((s) => s === 'Installed' || s.endsWith('Failed'));
+    assert.deepEqual(finals, ['Installed'], 'one definite final status');
+  });
+
+  test('GetDiagnostics over HTTP: multipart field "file", the window of the log, the status, no secret', async (t) => {
+    await withCsms(t);
+    const cp = await startController(t, csms);
+    await new Promise((r) => setTimeout(r, 1100));
+    const from = Date.now();
+    await cp.cpctlOk('config', 'set', 'HeartbeatInterval', '301');   // something to log inside the window
+    await new Promise((r) => setTimeout(r, 1100));
+    const to = Date.now();
+    const since = csms.frames.length;
+    const { result } = await csms.call('GetDiagnostics', {
+      location: `${files.url}/upload`, startTime: new Date(from).toISOString(), stopTime: new Date(to).toISOString(),
+      retries: 2, retryInterval: 1,
+    });
+    assert.match(result.fileName, /^diagnostics-CP001-\d{8}T\d{6}Z\.tar\.gz$/);
+    await csms.waitFor(diagStatus('Uploaded'), 30000, since);
+    assert.deepEqual(statuses(csms, 'DiagnosticsStatusNotification', since), ['Uploading', 'Uploaded']);
+    const upload = files.uploads.find((u) => u.fileName === result.fileName);
+    assert.ok(upload, 'the file arrived');
+    assert.equal(upload.field, 'file');
+    const file = path.join(os.tmpdir(), `cp-${process.pid}-${result.fileName}`);
+    fs.writeFileSync(file, upload.content);
+    t.after(() => fs.rmSync(file, { force: true }));
+    const archive = untar(file);
+    assertWindow(archive.log, from, to);
+    assert.match(archive.log, /HeartbeatInterval/);
+    assert.equal(JSON.parse(archive.status).chargePointId, 'CP001');
+    assert.match(archive.config, /HeartbeatInterval/);
+    for (const text of [archive.log, archive.status, archive.config, upload.content.toString('latin1')])
+      assert.ok(!text.includes(PASSWORD), 'the AuthorizationKey never reaches the archive');
+    // The persistent log is there for a person on site too.
+    assert.ok(fs.existsSync(path.join(cp.stateDir, 'log', 'chargepointd.log')));
+  });
+
+  test('GetDiagnostics over FTP: STOR into the URL\'s directory with the URL\'s credentials', async (t) => {
+    await withCsms(t);
+    const cp = await startController(t, csms);
+    const since = csms.frames.length;
+    const { result } = await csms.call('GetDiagnostics', {
+      location: `ftp://diag:ftp-pass-42@127.0.0.1:${ftp.port}/upload/`, retries: 2, retryInterval: 1,
+    });
+    await csms.waitFor(diagStatus('Uploaded'), 30000, since);
+    const stored = path.join(ftp.root, 'upload', result.fileName);
+    assert.ok(fs.existsSync(stored), `${stored} stored`);
+    const archive = untar(stored);
+    assert.match(archive.log, /GetDiagnostics/);
+    assert.ok(!archive.log.includes(PASSWORD));
+    assert.ok(!archive.log.includes('ftp-pass-42'), 'the URL\'s password is not in the archive');
+    assert.ok(!cp.logs().split('\n').some((l) => / firmware /.test(l) && l.includes('ftp-pass-42')),
+      'the firmware actor never logs the URL\'s password');
+  });
+
+  test('GetDiagnostics to a dead server: UploadFailed after the retries', async (t) => {
+    await withCsms(t);
+    const cp = await startController(t, csms);
+    const port = await closedPort();
+    const since = csms.frames.length;
+    const mark = cp.logMark();
+    await csms.call('GetDiagnostics', { location: `http://127.0.0.1:${port}/upload`, retries: 3, retryInterval: 1 });
+    await csms.waitFor(diagStatus('UploadFailed'), 30000, since);
+    assert.deepEqual(statuses(csms, 'DiagnosticsStatusNotification', since), ['Uploading', 'UploadFailed']);
+    assert.equal((cp.logs().slice(mark).match(/uploading to http:\/\/127\.0\.0\.1:\d+\/upload \(attempt/g) ?? []).length, 3);
+  });
+});
