@@ -103,11 +103,36 @@ s_log_frame(const char *arrow, const char *text, size_t len)
     const char *change = memmem(text, len, "ChangeConfiguration", 19);
     char head[64];
     snprintf(head, sizeof(head), "%.*s", (int) (len < sizeof(head) - 1 ? len : sizeof(head) - 1), text);
-    if (change || strcasestr(head, "authorizationkey"))
+    if (change || strcasestr(head, "authorizationkey")) {
         cp_debug("ocpp", "%s %.*s… (payload not logged: may hold a secret)", arrow,
                  (int) (change ? change - text + 20 : 0), text);
-    else
-        cp_debug("ocpp", "%s %.*s", arrow, (int) (len > 2000 ? 2000 : len), text);
+        return;
+    }
+    //  A location (UpdateFirmware, GetDiagnostics) may carry credentials
+    //  as a URL's user info: "scheme://user:password@host" is logged as
+    //  "scheme://***@host".
+    char line[2048];
+    size_t out = 0, i = 0;
+    while (i < len && out < sizeof(line) - 8) {
+        if (i + 3 <= len && memcmp(text + i, "://", 3) == 0) {
+            size_t end = i + 3;
+            while (end < len && text[end] != '@' && text[end] != '/' && text[end] != '"')
+                end++;
+            memcpy(line + out, "://", 3);
+            out += 3;
+            if (end < len && text[end] == '@') {
+                memcpy(line + out, "***", 3);
+                out += 3;
+                i = end;
+            }
+            else
+                i += 3;
+            continue;
+        }
+        line[out++] = text[i++];
+    }
+    line[out] = '\0';
+    cp_debug("ocpp", "%s %s%s", arrow, line, i < len ? "…" : "");
 }
 
 static int
