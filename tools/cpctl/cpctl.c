@@ -23,7 +23,7 @@ static const char s_usage[] =
     "  key KEYS                       keypad presses in order: 0-9, C clear, # submit\n"
     "  fault N rcd|ground|overcurrent|overtemp|welding|clear\n"
     "  grid LOAD_A | grid off | grid on   simulated household load behind the grid meter\n"
-    "  actor list | actor kill NAME | actor hang NAME\n"
+    "  actor list | actor kill NAME | actor hang NAME | actor crash NAME\n"
     "  config get [KEY] | config set KEY VALUE\n"
     "  datatransfer VENDORID [MESSAGEID [DATA]]   DataTransfer.req to the central system\n"
     "  outbox retry                   send the transaction messages kept as dead letters again\n";
