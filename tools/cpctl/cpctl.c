@@ -55,7 +55,7 @@ s_shape_ok(int argc, char **argv)
                              || streq(argv[2], "overtemp") || streq(argv[2], "welding") || streq(argv[2], "clear"));
     if (streq(c, "actor"))
         return (argc == 2 && streq(argv[1], "list"))
-            || (argc == 3 && (streq(argv[1], "kill") || streq(argv[1], "hang")));
+            || (argc == 3 && (streq(argv[1], "kill") || streq(argv[1], "hang") || streq(argv[1], "crash")));
     if (streq(c, "datatransfer"))
         return argc >= 2 && argc <= 4;
     if (streq(c, "outbox"))
