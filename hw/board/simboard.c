@@ -8,6 +8,7 @@
 #include "hw/board/simboard.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,10 +39,72 @@ struct _simboard_t {
     bool wd_armed;
     int64_t pet_mono, pet_wall;
     int pet_timeout;
-    //  The state file.
+    //  The state file, written by a thread of its own: the board's loop
+    //  (the watchdog, the answers to the controller) never waits on the
+    //  disk — a frozen or slow filesystem on the Linux side is no reason
+    //  for the MCU to stop (an MCU's NVM write does not block its timer).
     int64_t saved_mono;
     double saved_wh[HW_MAX_CONNECTORS];
+    pthread_t writer;
+    bool writer_running;
+    pthread_mutex_t mutex;
+    pthread_cond_t wake;
+    char pending[1024];             //  the latest state to write ("" = none)
+    bool stopping;
 };
+
+//  Write text to path: a temporary file, synced, renamed, so that a cut
+//  leaves the old or the new state, never half of one.
+static void
+s_write_file(const char *path, const char *text)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        cp_warn(SIMBOARD_LOG, "cannot save the board state to %s", tmp);
+        return;
+    }
+    bool ok = fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    if (fclose(f) == 0 && ok)
+        rename(tmp, path);
+    else
+        remove(tmp);
+}
+
+static void *
+s_writer(void *arg)
+{
+    simboard_t *self = arg;
+    char text[sizeof(self->pending)];
+    pthread_mutex_lock(&self->mutex);
+    while (true) {
+        while (!self->pending[0] && !self->stopping)
+            pthread_cond_wait(&self->wake, &self->mutex);
+        if (!self->pending[0])
+            break;                          //  stopping, nothing left to write
+        snprintf(text, sizeof(text), "%s", self->pending);
+        self->pending[0] = '\0';
+        pthread_mutex_unlock(&self->mutex);
+        s_write_file(self->state_path, text);
+        pthread_mutex_lock(&self->mutex);
+    }
+    pthread_mutex_unlock(&self->mutex);
+    return NULL;
+}
+
+static void
+s_writer_stop(simboard_t *self)
+{
+    if (!self->writer_running)
+        return;
+    pthread_mutex_lock(&self->mutex);
+    self->stopping = true;
+    pthread_cond_signal(&self->wake);
+    pthread_mutex_unlock(&self->mutex);
+    pthread_join(self->writer, NULL);
+    self->writer_running = false;
+}
 
 static void
 s_refresh_closed(simboard_t *self)
@@ -58,29 +121,29 @@ simboard_save(simboard_t *self, bool clean)
 {
     if (!self->state_path[0])
         return;
-    char tmp[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", self->state_path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        cp_warn(SIMBOARD_LOG, "cannot save the board state to %s", tmp);
-        return;
-    }
-    //  One line per connector: n plugged requesting energy_wh. Written to
-    //  a temporary file and renamed: a cut leaves the old or the new state.
-    fprintf(f, "clean %d\n", clean ? 1 : 0);
-    for (int i = 0; i < self->count; i++) {
+    //  One line per connector: n plugged requesting energy_wh.
+    char text[sizeof(self->pending)];
+    size_t used = (size_t) snprintf(text, sizeof(text), "clean %d\n", clean ? 1 : 0);
+    for (int i = 0; i < self->count && used < sizeof(text); i++) {
         hw_connector_state_t st;
         if (self->sim->ops->read(self->sim, i + 1, &st) != 0)
             continue;
-        fprintf(f, "%d %d %d %.4f\n", i + 1, st.plugged, st.ev_requesting, st.energy_wh);
+        used += (size_t) snprintf(text + used, sizeof(text) - used, "%d %d %d %.4f\n", i + 1, st.plugged,
+                                  st.ev_requesting, st.energy_wh);
         self->saved_wh[i] = st.energy_wh;
     }
-    bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-    if (fclose(f) == 0 && ok)
-        rename(tmp, self->state_path);
-    else
-        remove(tmp);
     self->saved_mono = cp_clock_mono_ms(self->clock);
+    if (clean || !self->writer_running) {
+        //  A power-down is the board's last act: written now, after
+        //  anything the writer still had.
+        s_writer_stop(self);
+        s_write_file(self->state_path, text);
+        return;
+    }
+    pthread_mutex_lock(&self->mutex);
+    snprintf(self->pending, sizeof(self->pending), "%s", text);
+    pthread_cond_signal(&self->wake);
+    pthread_mutex_unlock(&self->mutex);
 }
 
 //  Bring back what the state file kept: cable, EV request, register.
@@ -133,8 +196,13 @@ simboard_new(int connectors, cp_clock_t *clock, const char *state_path)
     //  from the one it talked to before.
     self->boot_id = (uint32_t) (cp_clock_wall_ms(clock) ^ ((int64_t) getpid() << 16));
     s_restore(self);
-    //  From now on an end without power-down is a cut.
+    //  From now on an end without power-down is a cut (written at once,
+    //  before the writer thread takes over).
     simboard_save(self, false);
+    pthread_mutex_init(&self->mutex, NULL);
+    pthread_cond_init(&self->wake, NULL);
+    if (self->state_path[0])
+        self->writer_running = pthread_create(&self->writer, NULL, s_writer, self) == 0;
     return self;
 }
 
@@ -144,6 +212,9 @@ simboard_destroy(simboard_t **self_p)
     simboard_t *self = *self_p;
     if (!self)
         return;
+    s_writer_stop(self);
+    pthread_cond_destroy(&self->wake);
+    pthread_mutex_destroy(&self->mutex);
     hw_driver_destroy(&self->sim);
     free(self);
     *self_p = NULL;
