@@ -36,7 +36,24 @@ typedef struct {
     bool permitted;                //  the safety path allows the contactor to close
     double safety_cap_a;           //  current cap from the safety path (derating); 0 = none
     double voltage_after_open_v;   //  voltage measured on the load side (welding check)
+    //  A board of its own (hw/board) outlives the controller: true when it
+    //  ran without a power cut since the previous controller linked, so a
+    //  session the controller finds open may go on (actors/transaction/resume.h).
+    bool board_continuous;
+    bool left_away;                //  the car left while no controller was linked…
+    double left_wh;                //  …with the meter register at that instant
 } hw_connector_state_t;
+
+//  The link to a board of its own (hw/board/board_link.h).
+typedef struct {
+    bool up;                       //  the board answers
+    bool continuous;               //  no power cut of the board since the previous link
+    uint32_t boot_id;              //  changes with every start of the board
+    uint32_t link_gen;             //  links the board accepted since it started
+    int64_t rtt_us;                //  round trip of the last request
+    uint64_t bad_frames;           //  frames from the board that failed to decode
+    uint64_t links;                //  links this driver made (1 + reconnections)
+} hw_link_state_t;
 
 //  The household grid meter at the installation's connection point (the
 //  seed's Power Boost): the highest phase current flowing through the
@@ -78,6 +95,9 @@ typedef struct {
     //  disarmed on TT, where a local earth electrode legitimately floats
     //  away from neutral. NULL op: the board has no such monitor.
     int (*safety_set_earthing)(hw_driver_t *self, bool tt);
+    //  The link to a board outside this process: 0 with *out filled. NULL
+    //  op: the hardware is in this process (no link to report).
+    int (*link_state)(hw_driver_t *self, hw_link_state_t *out);
     void (*destroy)(hw_driver_t *self);
 } hw_driver_ops_t;
 

@@ -7,8 +7,8 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "actors/transaction/transaction_actor.h"
-#include "hw/sim/sim.h"
+#include "hw/board/board_link.h"
+#include "hw/board/board_proto.h"
 #include "supervisor/actors.h"
 #include "supervisor/log.h"
 #include "supervisor/shell.h"
@@ -267,26 +267,23 @@ cp_proc_child_main(const cp_options_t *options)
     }
     zsys_init();
     cp_clock_t *clock = cp_clock_new_system();
-    hw_driver_t *hw = hw_sim_new(options->connectors, clock);
+    //  Only the hw process drives the board (its own process, hw/board):
+    //  a restart of it re-links to a board that never stopped.
+    hw_driver_t *hw = NULL;
+    char err[256] = "";
+    if (clock && streq(def->name, "hw")) {
+        char path[PATH_MAX];
+        hw_board_socket_path(options->state_dir, path, sizeof(path));
+        hw = hw_board_link_new(path, BOARD_ROLE_CONTROLLER, clock, err, sizeof(err));
+        if (!hw)
+            fprintf(stderr, "chargepointd: actor hw: %s\n", err);
+    }
     zsock_t *pipe = zsock_new(ZMQ_PAIR);
-    if (!clock || !hw || !pipe || zsock_connect(pipe, "%s", options->pipe) != 0) {
+    if (!clock || (streq(def->name, "hw") && !hw) || !pipe || zsock_connect(pipe, "%s", options->pipe) != 0) {
         fprintf(stderr, "chargepointd: actor %s cannot reach the supervisor at %s\n", options->actor, options->pipe);
         return 2;
     }
     zsock_set_linger(pipe, 1000);
-    if (streq(def->name, "hw")) {
-        double registers[HW_MAX_CONNECTORS + 1] = { 0 };
-        transaction_meter_registers(options->state_dir, registers, HW_MAX_CONNECTORS);
-        for (int c = 1; c <= options->connectors; c++)
-            hw_sim_set_register(hw, c, registers[c]);
-        //  The simulated car lives in this process: a restart of the hw
-        //  process is the controller's fault, not the car leaving.
-        char memory[4200];
-        snprintf(memory, sizeof(memory), "%s/%s", options->state_dir, CP_PROC_SIM_MEMORY);
-        int plugged = hw_sim_set_memory(hw, memory);
-        if (plugged > 0)
-            cp_info("main", "simulated board: %d cable(s) still plugged in", plugged);
-    }
     cp_info("main", "actor %s running in process %d", def->name, (int) getpid());
     //  The fail-safe path talks to the hardware directly, so in split mode
     //  the safety actor runs as a thread of the process that owns the

@@ -43,9 +43,6 @@ void cp_proc_kill(cp_proc_t *self);
 //  protocol, and $START to start it again after it left), and hears it
 //  the same way.
 #define CP_PROC_GUEST        "@guest"
-//  In the state dir: the simulated car's state while the hw process
-//  restarts (hw_sim_set_memory); a new controller starts without it.
-#define CP_PROC_SIM_MEMORY "sim-board"
 #define CP_PROC_GUEST_ACTOR  "safety"
 #define CP_PROC_GUEST_HOST   "hw"
 

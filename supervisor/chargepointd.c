@@ -21,7 +21,8 @@
 #include "actors/transaction/transaction_actor.h"
 #include "gateway/httpd.h"
 #include "gateway/wsclient.h"
-#include "hw/sim/sim.h"
+#include "hw/board/board_link.h"
+#include "hw/board/board_proto.h"
 #include "supervisor/actor_proc.h"
 #include "supervisor/clock.h"
 #include "supervisor/log.h"
@@ -130,6 +131,26 @@ s_open_log_file(const cp_options_t *options)
         cp_warn("main", "no persistent log in %s: %s", dir, strerror(errno));
 }
 
+//  Start the simulated board beside this executable unless one runs.
+static int
+s_start_board(const cp_options_t *options, char *err, size_t err_size)
+{
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (len <= 0) {
+        snprintf(err, err_size, "cannot find my own executable to start the board beside it");
+        return -1;
+    }
+    exe[len] = '\0';
+    char *slash = strrchr(exe, '/');
+    char program[PATH_MAX + 32];
+    snprintf(program, sizeof(program), "%.*s/%s", (int) (slash - exe), exe, BOARD_PROGRAM);
+    int rc = hw_board_ensure(options->state_dir, options->connectors, program, err, err_size);
+    if (rc == 0)
+        cp_info("main", "simulated board started (%s)", program);
+    return rc < 0 ? -1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -206,20 +227,40 @@ main(int argc, char **argv)
         return 2;
     }
     cp_store_close(&db);
+    //  The simulated power board is a process of its own (hw/board): start
+    //  it when none runs for this state dir, before ZeroMQ starts threads.
+    char board_path[PATH_MAX];
+    hw_board_socket_path(options.state_dir, board_path, sizeof(board_path));
+    if (s_start_board(&options, err, sizeof(err)) != 0) {
+        fprintf(stderr, "chargepointd: %s\n", err);
+        close(lock_fd);
+        return 2;
+    }
     //  czmq installs the SIGINT/SIGTERM handler that sets zsys_interrupted.
     zsys_init();
     cp_clock_t *clock = cp_clock_new_system();
-    hw_driver_t *hw = hw_sim_new(options.connectors, clock);
+    //  In --split the hw process drives the board; here we only watch it
+    //  (and power it down at a clean stop).
+    hw_driver_t *hw = clock ? hw_board_link_new(board_path, options.split ? BOARD_ROLE_OBSERVER
+                                                : BOARD_ROLE_CONTROLLER, clock, err, sizeof(err)) : NULL;
     if (!clock || !hw) {
-        fprintf(stderr, "chargepointd: cannot create the hardware driver\n");
+        fprintf(stderr, "chargepointd: cannot reach the hardware: %s\n", err);
         return 2;
     }
-    //  The simulated meter's register, as the controller last persisted it
-    //  (real meters keep theirs in non-volatile memory).
+    if (hw->ops->connector_count(hw) != options.connectors) {
+        fprintf(stderr, "chargepointd: the board running for %s has %d connector(s), --connectors says %d\n",
+                options.state_dir, hw->ops->connector_count(hw), options.connectors);
+        return 2;
+    }
+    //  The meter register never runs below what the controller last billed,
+    //  even from a board whose state file lags (killed between two saves).
     double registers[HW_MAX_CONNECTORS + 1] = { 0 };
     transaction_meter_registers(options.state_dir, registers, HW_MAX_CONNECTORS);
-    for (int c = 1; c <= options.connectors; c++)
-        hw_sim_set_register(hw, c, registers[c]);
+    for (int c = 1; c <= options.connectors; c++) {
+        char value[64], reason[128];
+        snprintf(value, sizeof(value), "%.3f", registers[c]);
+        hw->ops->simulate(hw, c, "register", value, reason, sizeof(reason));
+    }
     char url[512] = "(disabled)";
     if (options.csms_url[0])
         cp_log_redact_url(options.csms_url, url, sizeof(url));
@@ -239,13 +280,6 @@ main(int argc, char **argv)
             cp_clock_destroy(&clock);
             return 2;
         }
-    }
-    if (options.split) {
-        //  A new controller is a new board: the car state its hw process
-        //  kept across its own restarts (actor_proc.h) does not carry over.
-        char memory[4200];
-        snprintf(memory, sizeof(memory), "%s/%s", options.state_dir, CP_PROC_SIM_MEMORY);
-        unlink(memory);
     }
     cp_supervisor_t *supervisor = cp_supervisor_new(&options, clock, hw, err, sizeof(err));
     if (!supervisor) {
@@ -279,6 +313,11 @@ main(int argc, char **argv)
         _exit(rc);
     }
     cp_supervisor_destroy(&supervisor);
+    //  A clean stop switches the charger off: the board saves its state
+    //  and powers down with it (a crash leaves it running, as on a real
+    //  charger, and the session can go on: docs/architecture.md).
+    if (hw_board_power_down(hw) != 0)
+        cp_warn("main", "the board did not confirm its power-down");
     hw_driver_destroy(&hw);
     cp_clock_destroy(&clock);
     cp_info("main", "stopped (exit %d)", rc);

@@ -187,7 +187,7 @@ s_cmd_actor_list(cp_control_t *self, zframe_t *client, int argc, char **argv)
     return 0;
 }
 
-//  actor kill NAME | actor hang NAME
+//  actor kill NAME | actor hang NAME | actor crash NAME
 static int
 s_cmd_actor_fault(cp_control_t *self, zframe_t *client, int argc, char **argv)
 {
@@ -292,6 +292,7 @@ static const command_t s_commands[] = {
     { "actor",        "list", 2, 2, s_cmd_actor_list,   "actor list" },
     { "actor",        "kill", 3, 3, s_cmd_actor_fault,  "actor kill NAME" },
     { "actor",        "hang", 3, 3, s_cmd_actor_fault,  "actor hang NAME" },
+    { "actor",        "crash", 3, 3, s_cmd_actor_fault, "actor crash NAME" },
     { "config",       "get",  2, 3, s_cmd_config_get,   "config get [KEY]" },
     { "config",       "set",  4, 4, s_cmd_config_set,   "config set KEY VALUE" },
     { "datatransfer", NULL,   2, 4, s_cmd_datatransfer, "datatransfer VENDORID [MESSAGEID [DATA]]" },

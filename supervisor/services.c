@@ -304,6 +304,10 @@ cp_services_fault(cp_services_t *self, const char *name, const char *fault, char
 {
     assert(self && name && fault && reason);
     bool kill = streq(fault, "kill");
+    if (streq(fault, "crash") && (streq(name, CP_SERVICE_BROKER) || streq(name, CP_SERVICE_STATUSPAGE))) {
+        snprintf(reason, size, "%s is a thread of the supervisor: crash an actor instead", name);
+        return 1;
+    }
     if (streq(name, CP_SERVICE_BROKER)) {
         if (!kill) {
             snprintf(reason, size, "the broker cannot be hung on purpose (only killed)");

@@ -1,6 +1,8 @@
 /* shell.c — see shell.h. */
 #include "supervisor/shell.h"
 
+#include <signal.h>
+
 #include <assert.h>
 #include "supervisor/log.h"
 #include "supervisor/requests.h"
@@ -216,6 +218,16 @@ s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
         cp_warn(self->args->name, "killed by fault injection");
         self->exit_code = -1;
         rc = -1;
+    }
+    else
+    if (streq(cmd, "$CRASH")) {
+        //  Fault injection, for real: a segmentation fault in this thread,
+        //  which no thread can contain. The log line goes first, flushed,
+        //  so that the cause of the death is on record.
+        cp_error(self->args->name, "crashing by fault injection (SIGSEGV)");
+        fflush(NULL);
+        raise(SIGSEGV);
+        abort();                    //  a SIGSEGV that was caught or ignored
     }
     else
     if (streq(cmd, "$HANG")) {

@@ -716,6 +716,23 @@ s_host_status(void *ctx)
     json_t *root = cp_status_json(self->status);
     if (!root)
         return NULL;
+    //  A board of its own: is it there? One grid read is the probe (a
+    //  round trip of microseconds; it re-makes a broken link too).
+    hw_link_state_t link;
+    hw_grid_state_t probe;
+    if (self->hw->ops->link_state) {
+        if (self->hw->ops->read_grid)
+            self->hw->ops->read_grid(self->hw, &probe);
+        self->hw->ops->link_state(self->hw, &link);
+        char boot[16];
+        snprintf(boot, sizeof(boot), "%08x", link.boot_id);
+        json_object_set_new(root, "board", json_pack("{s:s, s:s, s:b, s:I, s:I, s:I}", "link",
+                                                     link.up ? "up" : "down", "bootId", boot,
+                                                     "continuous", link.continuous, "rttUs",
+                                                     (json_int_t) link.rtt_us, "badFrames",
+                                                     (json_int_t) link.bad_frames, "links",
+                                                     (json_int_t) link.links));
+    }
     json_t *actors = json_array();
     for (int i = 0; i < self->actor_count; i++) {
         const actor_slot_t *slot = &self->actors[i];
@@ -771,7 +788,10 @@ s_host_actor_fault(void *ctx, const char *name, const char *fault, char *reason,
     if (self->options->split && kill && !slot->host)
         cp_proc_kill(&slot->proc);          //  a real crash
     else
-        s_send(slot, kill ? "$KILL" : "$HANG");
+        //  $CRASH raises a real fault in the actor's own thread: in --split
+        //  its process dies (the guest takes its host with it), in one
+        //  process the whole controller does, as on the charger.
+        s_send(slot, kill ? "$KILL" : streq(fault, "crash") ? "$CRASH" : "$HANG");
     return 0;
 }
 

@@ -80,29 +80,8 @@ typedef struct {
     //  The household behind the grid meter (Power Boost).
     double house_load_a;           //  per phase, without the charger
     bool grid_silent;              //  the meter stopped answering
-    char memory[4096];             //  the car's state survives a restart here ("" = not kept)
 } sim_t;
 
-//  Write what the car and cable are doing to the memory file (mutex held):
-//  written to a temporary file and renamed, so a crash leaves the old or
-//  the new state, never half of one.
-static void
-s_remember(sim_t *self)
-{
-    if (!self->memory[0])
-        return;
-    char tmp[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", self->memory);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return;
-    for (int i = 0; i < self->count; i++)
-        fprintf(f, "%d %d %d\n", i + 1, self->connectors[i].plugged, self->connectors[i].ev_requesting);
-    if (fclose(f) == 0)
-        rename(tmp, self->memory);
-    else
-        remove(tmp);
-}
 
 //  --------------------------------------------------------------------------
 //  The model (callers hold the mutex)
@@ -481,11 +460,8 @@ s_simulate(hw_driver_t *driver, int connector, const char *command, const char *
     if (connector == 0 && s_eq(command, "grid"))
         rc = s_simulate_grid(self, arg, reason, reason_size);
     else
-    if (c) {
+    if (c)
         rc = s_simulate_locked(self, c, connector, command, arg, reason, reason_size);
-        if (rc == 0)
-            s_remember(self);
-    }
     else
         cp_refuse(reason, reason_size, "unknown connector %d (this charger has %d)",
                  connector, self->count);
@@ -618,27 +594,6 @@ hw_sim_set_register(hw_driver_t *driver, int connector, double energy_wh)
     }
     pthread_mutex_unlock(&self->mutex);
     return c ? 0 : -1;
-}
-
-int
-hw_sim_set_memory(hw_driver_t *driver, const char *path)
-{
-    assert(driver && driver->impl && path);
-    sim_t *self = driver->impl;
-    pthread_mutex_lock(&self->mutex);
-    snprintf(self->memory, sizeof(self->memory), "%s", path);
-    FILE *f = fopen(path, "r");
-    int restored = 0, n, plugged, requesting;
-    while (f && fscanf(f, "%d %d %d", &n, &plugged, &requesting) == 3)
-        if (n >= 1 && n <= self->count) {
-            self->connectors[n - 1].plugged = plugged != 0;
-            self->connectors[n - 1].ev_requesting = plugged && requesting;
-            restored += plugged != 0;
-        }
-    if (f)
-        fclose(f);
-    pthread_mutex_unlock(&self->mutex);
-    return restored;
 }
 
 bool

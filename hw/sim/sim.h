@@ -77,15 +77,6 @@ hw_driver_t *hw_sim_new(int connectors, cp_clock_t *clock);
 //  the register to energy_wh (never lowers it). 0, or -1 on a bad argument.
 int hw_sim_set_register(hw_driver_t *driver, int connector, double energy_wh);
 
-//  The car is still there after a restart of the process that hosts the
-//  simulator (in --split, the hw process: a controller-side restart, not a
-//  power cut of the charger): keep whether each cable is plugged and its
-//  EV asks for energy in the file at path, updated on every change, and
-//  restore it now. Contactors stay open and nothing is offered until the
-//  controller decides again, as after any board reset. Returns how many
-//  connectors came back plugged.
-int hw_sim_set_memory(hw_driver_t *driver, const char *path);
-
 //  The watchdog rule, pure: may contactors be closed at now_ms, given the
 //  watchdog was armed (fed at least once since power-on or the last
 //  expiry) and last fed at fed_ms with timeout_ms? True iff armed and

@@ -209,20 +209,17 @@ test('power sharing: two sessions share the installation maximum, never below 6 
     'the second car charges with the whole 10 A');
 });
 
-test('--split: a restarted hw process (its board offering nothing at power-on) gets the decided limit again', async (t) => {
+test('--split: a restarted hw process re-links to a board that kept the decided limit', async (t) => {
   const { csms, cp } = await startPair(t, HERE, { csms: { bootInterval: 300 }, cp: { extraArgs: ['--split'] } });
+  t.after(async () => { await cp.stop().catch(() => {}); });  // powers the board down
   await waitBooted(cp);
   await csms.waitFor(statusNotification(1, 'Available'), 20000);
   await cp.cpctlOk('config', 'set', 'LocalCurrentLimit', '10');
   await cp.waitStatus((x) => c1(x).limitA === 10 && c1(x).limitSource === 'owner', 15000, 'the owner limit is offered');
   const restarts = (await cp.status()).actors.find((a) => a.name === 'hw').restarts;
-  const before = cp.logs().length;
   await cp.cpctlOk('actor', 'kill', 'hw');
   await cp.waitStatus((x) => x.actors.find((a) => a.name === 'hw')?.restarts === restarts + 1, 20000, 'hw restarted');
-  // The new board powers on with no PWM; the smartcharging actor sees a request it did not make and
-  // asks the new board for 10 A again (the hw actor logs every offer it is asked for).
-  const deadline = Date.now() + 5000;
-  while (!/connector 1: offer 10\b/.test(cp.logs().slice(before)) && Date.now() < deadline) await sleep(100);
-  assert.match(cp.logs().slice(before), /connector 1: offer 10\b/, 'the restarted board is asked for 10 A within 5 s');
-  await cp.waitStatus((x) => c1(x).limitA === 10 && c1(x).dutyPct === 16.7, 15000, '10 A offered again after the restart');
+  // The board is a process of its own (issue 13): the hw process died, the board did not, and its
+  // pilot still offers the 10 A decided before — never the power-on nothing, never more.
+  await cp.waitStatus((x) => c1(x).limitA === 10 && c1(x).dutyPct === 16.7, 15000, '10 A still offered after the restart');
 });

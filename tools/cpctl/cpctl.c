@@ -23,7 +23,7 @@ static const char s_usage[] =
     "  key KEYS                       keypad presses in order: 0-9, C clear, # submit\n"
     "  fault N rcd|ground|overcurrent|overtemp|welding|clear\n"
     "  grid LOAD_A | grid off | grid on   simulated household load behind the grid meter\n"
-    "  actor list | actor kill NAME | actor hang NAME\n"
+    "  actor list | actor kill NAME | actor hang NAME | actor crash NAME\n"
     "  config get [KEY] | config set KEY VALUE\n"
     "  datatransfer VENDORID [MESSAGEID [DATA]]   DataTransfer.req to the central system\n"
     "  outbox retry                   send the transaction messages kept as dead letters again\n";
@@ -55,7 +55,7 @@ s_shape_ok(int argc, char **argv)
                              || streq(argv[2], "overtemp") || streq(argv[2], "welding") || streq(argv[2], "clear"));
     if (streq(c, "actor"))
         return (argc == 2 && streq(argv[1], "list"))
-            || (argc == 3 && (streq(argv[1], "kill") || streq(argv[1], "hang")));
+            || (argc == 3 && (streq(argv[1], "kill") || streq(argv[1], "hang") || streq(argv[1], "crash")));
     if (streq(c, "datatransfer"))
         return argc >= 2 && argc <= 4;
     if (streq(c, "outbox"))

@@ -1,0 +1,485 @@
+/* board_link.c — hw.h over the board protocol (see board_link.h).
+ *
+ * Master/slave, like a UART protocol to an MCU: the controller sends one
+ * request and waits (bounded) for the reply with the same SEQ; a reply of
+ * an earlier, timed-out request is skipped, a corrupt frame is counted and
+ * skipped, and a board that does not answer in time is taken for down (the
+ * socket is closed, so that no late reply is mistaken for a later one).
+ */
+#define _GNU_SOURCE
+#include "hw/board/board_link.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "hw/board/board_proto.h"
+#include "supervisor/log.h"
+
+#define LINK_LOG "board-link"
+
+typedef struct {
+    hw_driver_t driver;
+    pthread_mutex_t mutex;
+    cp_clock_t *clock;              //  borrowed
+    char path[108];
+    int role;
+    int fd;                         //  -1 while down
+    int connectors;                 //  from the first HELLO: immutable after
+    uint8_t seq;
+    int64_t retry_at;               //  mono ms
+    board_decoder_t decoder;
+    hw_link_state_t link;
+} link_t;
+
+void
+hw_board_socket_path(const char *state_dir, char *out, size_t out_size)
+{
+    snprintf(out, out_size, "%s/%s", state_dir, BOARD_SOCKET_NAME);
+}
+
+static int64_t
+s_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int
+s_connect(const char *path)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof(addr.sun_path))
+        return -1;
+    memcpy(addr.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *) &addr, sizeof(addr)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void
+s_down(link_t *self, const char *why)
+{
+    if (self->fd >= 0) {
+        close(self->fd);
+        cp_warn(LINK_LOG, "link to the board down: %s", why);
+    }
+    self->fd = -1;
+    self->link.up = false;
+    board_decoder_init(&self->decoder);
+    self->retry_at = cp_clock_mono_ms(self->clock) + BOARD_LINK_RETRY_MS;
+}
+
+//  Send a request and wait for its reply (mutex held, link up). 0 with
+//  *reply, or -1 (the link is then down).
+static int
+s_exchange(link_t *self, uint8_t type, const uint8_t *payload, size_t len, board_frame_t *reply)
+{
+    uint8_t frame[BOARD_MAX_FRAME];
+    uint8_t seq = ++self->seq;
+    size_t size = board_frame_encode(type, seq, payload, len, frame, sizeof(frame));
+    assert(size > 0);
+    int64_t start = s_now_us();
+    if (send(self->fd, frame, size, MSG_NOSIGNAL) != (ssize_t) size) {
+        s_down(self, strerror(errno));
+        return -1;
+    }
+    int64_t deadline = start + BOARD_LINK_TIMEOUT_MS * 1000;
+    while (true) {
+        char reason[96];
+        int got = board_decoder_next(&self->decoder, reply, reason, sizeof(reason));
+        if (got < 0) {
+            self->link.bad_frames++;
+            cp_warn(LINK_LOG, "bad frame from the board skipped: %s", reason);
+            continue;
+        }
+        if (got == 1 && reply->seq == seq) {
+            self->link.rtt_us = s_now_us() - start;
+            return 0;
+        }
+        if (got == 1)
+            continue;                           //  the reply to an abandoned request
+        int64_t left = deadline - s_now_us();
+        struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
+        if (left <= 0 || poll(&pfd, 1, (int) (left / 1000) + 1) <= 0) {
+            if (left <= 0 || errno != EINTR) {
+                s_down(self, "no reply in time");
+                return -1;
+            }
+            continue;
+        }
+        uint8_t buf[512];
+        ssize_t n = recv(self->fd, buf, sizeof(buf), 0);
+        if (n <= 0) {
+            s_down(self, n == 0 ? "the board closed the link" : strerror(errno));
+            return -1;
+        }
+        board_decoder_feed(&self->decoder, buf, (size_t) n);
+    }
+}
+
+//  Link up, HELLO said (mutex held). 0, or -1.
+static int
+s_up(link_t *self)
+{
+    if (self->fd >= 0)
+        return 0;
+    if (cp_clock_mono_ms(self->clock) < self->retry_at)
+        return -1;
+    self->fd = s_connect(self->path);
+    if (self->fd < 0) {
+        self->retry_at = cp_clock_mono_ms(self->clock) + BOARD_LINK_RETRY_MS;
+        return -1;
+    }
+    board_decoder_init(&self->decoder);
+    uint8_t hello[2] = { BOARD_VERSION, (uint8_t) self->role };
+    board_frame_t reply;
+    if (s_exchange(self, BOARD_HELLO, hello, sizeof(hello), &reply) != 0)
+        return -1;
+    board_cursor_t r;
+    board_cursor_reader(&r, reply.payload, reply.len);
+    uint8_t version = board_get_u8(&r);
+    int connectors = board_get_u8(&r);
+    uint8_t flags = board_get_u8(&r);
+    uint32_t boot = board_get_u32(&r);
+    uint32_t gen = board_get_u32(&r);
+    if (reply.type != BOARD_HELLO_ACK || !board_cursor_done(&r) || version != BOARD_VERSION
+    ||  connectors < 1 || connectors > HW_MAX_CONNECTORS
+    ||  (self->connectors && connectors != self->connectors)) {
+        s_down(self, "the board's HELLO answer is not one this driver speaks");
+        return -1;
+    }
+    self->connectors = connectors;
+    self->link.up = true;
+    self->link.continuous = flags & BOARD_HELLO_CONTINUOUS;
+    self->link.boot_id = boot;
+    self->link.link_gen = gen;
+    self->link.links++;
+    cp_info(LINK_LOG, "linked to the board %08x (%d connector(s), link %u, %s)", boot, connectors, gen,
+            self->link.continuous ? "powered without a cut since the last link" : "first link since its power-up");
+    return 0;
+}
+
+//  One request (takes the mutex). 0 with *reply, or -1.
+static int
+s_call(link_t *self, uint8_t type, const board_cursor_t *payload, board_frame_t *reply)
+{
+    pthread_mutex_lock(&self->mutex);
+    int rc = s_up(self) == 0 ? s_exchange(self, type, payload ? payload->data : NULL,
+                                          payload ? payload->pos : 0, reply) : -1;
+    pthread_mutex_unlock(&self->mutex);
+    return rc;
+}
+
+//  A request answered by ACK. 0 when the board says OK; reason filled.
+static int
+s_ack_call(link_t *self, uint8_t type, const board_cursor_t *payload, char *reason, size_t reason_size)
+{
+    board_frame_t reply;
+    if (reason && reason_size)
+        reason[0] = '\0';
+    if (s_call(self, type, payload, &reply) != 0) {
+        if (reason)
+            snprintf(reason, reason_size, "the board does not answer");
+        return -1;
+    }
+    board_cursor_t r;
+    board_cursor_reader(&r, reply.payload, reply.len);
+    uint8_t status = board_get_u8(&r);
+    char text[BOARD_STR_MAX + 1];
+    board_get_str(&r, text);
+    if (reply.type != BOARD_ACK || !board_cursor_done(&r)) {
+        pthread_mutex_lock(&self->mutex);
+        self->link.bad_frames++;
+        pthread_mutex_unlock(&self->mutex);
+        if (reason)
+            snprintf(reason, reason_size, "the board answered with a malformed frame");
+        return -1;
+    }
+    if (reason)
+        snprintf(reason, reason_size, "%s", text);
+    return status == BOARD_ACK_OK ? 0 : -1;
+}
+
+//  --------------------------------------------------------------------------
+//  The ops table
+
+static int
+s_connector_count(hw_driver_t *driver)
+{
+    link_t *self = driver->impl;
+    return self->connectors;
+}
+
+static int
+s_read(hw_driver_t *driver, int connector, hw_connector_state_t *out)
+{
+    link_t *self = driver->impl;
+    if (connector < 1 || connector > self->connectors)
+        return -1;
+    uint8_t buf[4];
+    board_cursor_t w;
+    board_cursor_writer(&w, buf, sizeof(buf));
+    board_put_u8(&w, (uint8_t) connector);
+    board_frame_t reply;
+    if (s_call(self, BOARD_READ, &w, &reply) != 0)
+        return -1;
+    if (reply.type != BOARD_STATE || board_state_decode(reply.payload, reply.len, out) != 0
+    ||  out->connector != connector) {
+        pthread_mutex_lock(&self->mutex);
+        self->link.bad_frames++;
+        pthread_mutex_unlock(&self->mutex);
+        cp_warn(LINK_LOG, "connector %d: the board's state report is malformed", connector);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_two_bytes(hw_driver_t *driver, uint8_t type, int connector, bool flag)
+{
+    uint8_t buf[4];
+    board_cursor_t w;
+    board_cursor_writer(&w, buf, sizeof(buf));
+    board_put_u8(&w, (uint8_t) connector);
+    board_put_u8(&w, flag);
+    return s_ack_call(driver->impl, type, &w, NULL, 0);
+}
+
+static int
+s_set_contactor(hw_driver_t *driver, int connector, bool closed)
+{
+    return s_two_bytes(driver, BOARD_CONTACTOR, connector, closed);
+}
+
+static int
+s_set_lock(hw_driver_t *driver, int connector, bool locked)
+{
+    return s_two_bytes(driver, BOARD_LOCK, connector, locked);
+}
+
+static int
+s_set_offered_current(hw_driver_t *driver, int connector, double amps)
+{
+    if (!(amps >= 0))
+        return -1;
+    uint8_t buf[8];
+    board_cursor_t w;
+    board_cursor_writer(&w, buf, sizeof(buf));
+    board_put_u8(&w, (uint8_t) connector);
+    board_put_u32(&w, board_milli(amps));
+    return s_ack_call(driver->impl, BOARD_OFFER, &w, NULL, 0);
+}
+
+static int
+s_read_grid(hw_driver_t *driver, hw_grid_state_t *out)
+{
+    board_frame_t reply;
+    if (s_call(driver->impl, BOARD_GRID_READ, NULL, &reply) != 0)
+        return -1;
+    board_cursor_t r;
+    board_cursor_reader(&r, reply.payload, reply.len);
+    uint8_t ok = board_get_u8(&r);
+    uint32_t ma = board_get_u32(&r);
+    if (reply.type != BOARD_GRID || !board_cursor_done(&r) || ok > 1)
+        return -1;
+    out->ok = ok;
+    out->current_a = ma / 1000.0;
+    return 0;
+}
+
+static int
+s_simulate(hw_driver_t *driver, int connector, const char *command, const char *arg, char *reason,
+           size_t reason_size)
+{
+    if (!command || strlen(command) > BOARD_STR_MAX || (arg && strlen(arg) > BOARD_STR_MAX)
+    ||  connector < 0 || connector > HW_MAX_CONNECTORS) {
+        snprintf(reason, reason_size, "command or operand too long");
+        return -1;
+    }
+    uint8_t buf[BOARD_MAX_PAYLOAD];
+    board_cursor_t w;
+    board_cursor_writer(&w, buf, sizeof(buf));
+    board_put_u8(&w, (uint8_t) connector);
+    board_put_str(&w, command);
+    board_put_str(&w, arg ? arg : "");
+    return s_ack_call(driver->impl, BOARD_SIM, &w, reason, reason_size);
+}
+
+static int
+s_safety_feed(hw_driver_t *driver, int timeout_ms)
+{
+    if (timeout_ms < 1 || timeout_ms > 65535)
+        return -1;
+    uint8_t buf[4];
+    board_cursor_t w;
+    board_cursor_writer(&w, buf, sizeof(buf));
+    board_put_u16(&w, (uint16_t) timeout_ms);
+    return s_ack_call(driver->impl, BOARD_PET, &w, NULL, 0);
+}
+
+static int
+s_safety_permit(hw_driver_t *driver, int connector, bool permitted, double cap_a)
+{
+    if (!(cap_a >= 0))
+        return -1;
+    uint8_t buf[8];
+    board_cursor_t w;
+    board_cursor_writer(&w, buf, sizeof(buf));
+    board_put_u8(&w, (uint8_t) connector);
+    board_put_u8(&w, permitted);
+    board_put_u32(&w, board_milli(cap_a));
+    return s_ack_call(driver->impl, BOARD_PERMIT, &w, NULL, 0);
+}
+
+static int
+s_safety_set_earthing(hw_driver_t *driver, bool tt)
+{
+    uint8_t buf[2];
+    board_cursor_t w;
+    board_cursor_writer(&w, buf, sizeof(buf));
+    board_put_u8(&w, tt);
+    return s_ack_call(driver->impl, BOARD_EARTHING, &w, NULL, 0);
+}
+
+static int
+s_link_state(hw_driver_t *driver, hw_link_state_t *out)
+{
+    link_t *self = driver->impl;
+    pthread_mutex_lock(&self->mutex);
+    *out = self->link;
+    pthread_mutex_unlock(&self->mutex);
+    return 0;
+}
+
+static void
+s_destroy(hw_driver_t *driver)
+{
+    link_t *self = driver->impl;
+    if (self->fd >= 0)
+        close(self->fd);
+    pthread_mutex_destroy(&self->mutex);
+    free(self);
+}
+
+static const hw_driver_ops_t s_ops = {
+    .connector_count = s_connector_count,
+    .read = s_read,
+    .set_contactor = s_set_contactor,
+    .set_lock = s_set_lock,
+    .set_offered_current = s_set_offered_current,
+    .read_grid = s_read_grid,
+    .simulate = s_simulate,
+    .safety_feed = s_safety_feed,
+    .safety_permit = s_safety_permit,
+    .safety_set_earthing = s_safety_set_earthing,
+    .link_state = s_link_state,
+    .destroy = s_destroy,
+};
+
+hw_driver_t *
+hw_board_link_new(const char *socket_path, int role, cp_clock_t *clock, char *err, size_t err_size)
+{
+    assert(socket_path && clock);
+    link_t *self = calloc(1, sizeof(link_t));
+    if (!self || pthread_mutex_init(&self->mutex, NULL) != 0) {
+        free(self);
+        snprintf(err, err_size, "out of memory");
+        return NULL;
+    }
+    if (strlen(socket_path) >= sizeof(self->path)) {
+        snprintf(err, err_size, "board socket path too long: %.200s", socket_path);
+        pthread_mutex_destroy(&self->mutex);
+        free(self);
+        return NULL;
+    }
+    snprintf(self->path, sizeof(self->path), "%s", socket_path);
+    self->clock = clock;
+    self->role = role;
+    self->fd = -1;
+    self->driver.ops = &s_ops;
+    self->driver.impl = self;
+    if (s_up(self) != 0) {
+        snprintf(err, err_size, "the board at %.200s does not answer", socket_path);
+        s_destroy(&self->driver);
+        return NULL;
+    }
+    return &self->driver;
+}
+
+int
+hw_board_power_down(hw_driver_t *driver)
+{
+    return s_ack_call(driver->impl, BOARD_POWER_DOWN, NULL, NULL, 0);
+}
+
+int
+hw_board_ensure(const char *state_dir, int connectors, const char *program, char *err, size_t err_size)
+{
+    char path[PATH_MAX];
+    hw_board_socket_path(state_dir, path, sizeof(path));
+    int fd = s_connect(path);
+    if (fd >= 0) {
+        close(fd);
+        return 1;
+    }
+    char count[16], log[PATH_MAX];
+    snprintf(count, sizeof(count), "%d", connectors);
+    snprintf(log, sizeof(log), "%s/board.log", state_dir);
+    //  Detached twice (fork, setsid, fork): the board is reparented to
+    //  init, in a session of its own, so neither our death nor a signal
+    //  to our process group reaches it — it is the charger's power board.
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, err_size, "cannot start the board: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        setsid();
+        if (fork() != 0)
+            _exit(0);
+        int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        int in = open("/dev/null", O_RDONLY);
+        if (out >= 0) {
+            dup2(out, 1);
+            dup2(out, 2);
+        }
+        if (in >= 0)
+            dup2(in, 0);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execl(program, BOARD_PROGRAM, "--state-dir", state_dir, "--connectors", count, (char *) NULL);
+        _exit(127);
+    }
+    waitpid(pid, NULL, 0);
+    for (int waited = 0; waited < BOARD_START_MS; waited += 10) {
+        fd = s_connect(path);
+        if (fd >= 0) {
+            close(fd);
+            return 0;
+        }
+        usleep(10000);
+    }
+    snprintf(err, err_size, "the simulated board (%.200s) did not come up within %d ms (see %.200s)", program,
+             BOARD_START_MS, log);
+    return -1;
+}

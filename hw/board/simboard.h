@@ -1,0 +1,55 @@
+/* simboard.h — the simulated power board behind the board protocol.
+ *
+ * chargepoint-simboard (simboard_main.c) is the simulated charger as a
+ * program of its own, like the MCU of a real power board: it owns the
+ * simulated charger and EV (hw/sim), answers the controller's frames
+ * (board_proto.h) and keeps running when the controller dies. This file is
+ * its logic without sockets, so that tests drive it frame by frame:
+ *   - every request frame gets exactly one reply frame;
+ *   - PET feeds the board's own watchdog, capped at BOARD_WATCHDOG_MS:
+ *     whatever the controller asks, contactors open 500 ms after its last
+ *     pet (simboard_tick notices and logs the instant);
+ *   - it knows which clients are controllers (they said HELLO) and so
+ *     whether the car left while no controller was linked, and at which
+ *     meter reading (reported in every STATE until the next outage);
+ *   - its state (cable, EV request, meter register) is kept in a small
+ *     file, so a board restarted after a clean power-down comes back as it
+ *     was (and says it was continuous), while one killed mid-way (a power
+ *     cut) comes back with the car and register but says it was not.
+ */
+#ifndef CP_HW_BOARD_SIMBOARD_H
+#define CP_HW_BOARD_SIMBOARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "hw/board/board_proto.h"
+#include "supervisor/clock.h"
+
+typedef struct _simboard_t simboard_t;
+
+//  A board with `connectors` connectors whose state file is state_path
+//  ("" = none: nothing kept). The clock is borrowed. NULL on a bad count.
+simboard_t *simboard_new(int connectors, cp_clock_t *clock, const char *state_path);
+void simboard_destroy(simboard_t **self_p);
+int simboard_connectors(const simboard_t *self);
+uint32_t simboard_boot_id(const simboard_t *self);
+
+//  A client connected / went away. `controller` when it had said HELLO.
+void simboard_client_gone(simboard_t *self, bool controller);
+
+//  Handle one request frame; the reply goes to *reply. *hello is set when
+//  it was a HELLO (the client is a controller from now on); *power_down
+//  when the board is asked to stop (state saved, marked clean).
+void simboard_handle(simboard_t *self, const board_frame_t *request, board_frame_t *reply, bool *hello,
+                     bool *power_down);
+//  The same for a frame that failed to decode: an ACK MALFORMED.
+void simboard_malformed(simboard_t *self, board_frame_t *reply);
+
+//  Run the model forward: enforce the watchdog, log contactors it opened
+//  (with the wall-clock instant), save the state file when due. Call
+//  often (the board's loop: every 10 ms).
+void simboard_tick(simboard_t *self);
+
+//  Save the state now; clean marks a deliberate power-down.
+void simboard_save(simboard_t *self, bool clean);
+#endif

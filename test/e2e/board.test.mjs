@@ -1,0 +1,141 @@
+// board.test.mjs — the simulated power board as a process of its own (issue 13).
+//
+// Why it exists: on a real charger the power board (contactor, pilot, meter, RCD) is a separate
+// computer that outlives the Linux controller. These tests kill the controller for real (SIGKILL,
+// and a SIGSEGV raised by `cpctl actor crash`) and check what the board does on its own — its
+// watchdog opens the contactor within 500 ms, the car and the meter register stay — and that a
+// real fault in one actor of `--split` loses and duplicates nothing. They print the figures the
+// issue asks for: crash → BootNotification.conf, contactor-open time, board-link round trip.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildDir } from './lib/controller.mjs';
+import {
+  startPair, waitBooted, statusNotification, actor, connector, isCallIn,
+} from './lib/harness.mjs';
+
+const HERE = import.meta.url;
+const tx = (s) => connector(s, 1)?.transaction ?? null;
+const calls = (csms, action, since = 0) => csms.frames.slice(since).filter((f) => isCallIn(f, action));
+const bootConf = (csms, since) => csms.frames.slice(since).find((f) => f.dir === 'out' && f.msg?.[0] === 3
+  && csms.frames.slice(since).some((c) => isCallIn(c, 'BootNotification') && c.msg[1] === f.msg[1]));
+
+// `chargepoint-simboard --state-dir DIR ...`: what a person at the charger (or a test) does to the
+// board while no controller runs.
+function board(cp, ...args) {
+  return execFileSync(path.join(buildDir(), 'chargepoint-simboard'), ['--state-dir', cp.stateDir, ...args],
+    { encoding: 'utf8', timeout: 10000 });
+}
+const boardState = (cp) => JSON.parse(board(cp, 'state'));
+const boardLog = (cp) => fs.readFileSync(path.join(cp.stateDir, 'board.log'), 'utf8');
+
+async function waitFor(predicate, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await predicate();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await sleep(50);
+  }
+}
+
+async function chargingSession(t, tag, cpOptions = {}) {
+  const { csms, cp } = await startPair(t, HERE, { csms: { bootInterval: 300 }, cp: cpOptions });
+  // The board outlives the controller by design: make sure none is left behind.
+  t.after(() => { try { board(cp, 'power-down'); } catch { /* already down */ } });
+  await waitBooted(cp);
+  await csms.waitFor(statusNotification(1, 'Available'), 20000);
+  const since = csms.mark();
+  await cp.cpctlOk('plug', '1');
+  await csms.waitFor(statusNotification(1, 'Preparing'), 20000, since);
+  await cp.cpctlOk('swipe', tag);
+  const start = await csms.waitFor('StartTransaction', 20000, since);
+  await cp.cpctlOk('ev', '1', 'charge');
+  const s = await cp.waitStatus((x) => tx(x)?.id != null && connector(x, 1).contactor === true
+    && connector(x, 1).powerW > 0, 20000, 'transaction confirmed and charging');
+  return { csms, cp, txId: tx(s).id, since, start };
+}
+
+test('cpctl status shows the board link; the board keeps the car and the meter when the controller is killed, '
+  + 'and its watchdog opens the contactor within 500 ms', async (t) => {
+  const { csms, cp } = await chargingSession(t, 'TAG-BOARD1');
+  const s = await cp.status();
+  assert.equal(s.board?.link, 'up');
+  assert.match(s.board.bootId, /^[0-9a-f]{8}$/);
+  console.log(`# figure: board-link round trip ${s.board.rttUs} µs`);
+  assert.equal(boardState(cp).connectors[0].contactor, true, 'the board reports the contactor closed');
+
+  const back = csms.mark();
+  const killedAt = Date.now();
+  await cp.kill9();
+  const line = await waitFor(() => boardLog(cp).split('\n').find((l) => /watchdog: no pet .* contactor 1 opened/.test(l)),
+    3000, 'the board logs that its watchdog opened contactor 1');
+  const openedAt = Number(/opened at wall (\d+) ms/.exec(line)[1]);
+  const openMs = openedAt - killedAt;
+  console.log(`# figure: contactor open ${openMs} ms after the controller died`);
+  assert.ok(openMs <= 500, `the contactor opened ${openMs} ms after the controller died (≤ 500 ms)`);
+  const after = boardState(cp);
+  assert.equal(after.connectors[0].contactor, false);
+  assert.equal(after.connectors[0].plugged, true, 'the car is still plugged in: the board kept it');
+  assert.ok(after.connectors[0].energyWh > 0, 'and the meter its register');
+
+  const restartAt = Date.now();
+  await cp.restart();
+  const conf = await waitFor(() => bootConf(csms, back), 20000, 'BootNotification.conf after the restart');
+  console.log(`# figure: SIGKILL → BootNotification.conf ${conf.t - killedAt} ms (${conf.t - restartAt} ms from the restart)`);
+  const s2 = await cp.waitStatus((x) => x.board?.link === 'up' && x.board.continuous === true, 10000,
+    'linked again to the same, continuous board');
+  assert.equal(s2.board.bootId, s.board.bootId, 'the same board: it never restarted');
+  assert.equal(connector(s2, 1).plugged, true, 'the restarted controller sees the car still plugged');
+});
+
+test('one process: cpctl actor crash raises a real SIGSEGV and the controller dies by it; '
+  + 'restarted, the session ends exactly once with the energy the board counted', async (t) => {
+  const { csms, cp, txId, since, start } = await chargingSession(t, 'TAG-SEGV');
+  await cp.waitStatus((x) => connector(x, 1).energyWh >= start.msg[3].meterStart + 5, 20000, 'some energy');
+  const back = csms.mark();
+  const crashedAt = Date.now();
+  const r = await cp.cpctl('actor', 'crash', 'transaction');
+  assert.ok(r.code === 0 || r.code === 3, `cpctl: ${r.stderr}`);
+  const exit = await Promise.race([cp.exited, sleep(10000).then(() => null)]);
+  assert.ok(exit, 'the controller died');
+  assert.equal(exit.signal, 'SIGSEGV', 'by the signal raised in the actor\'s thread');
+  assert.match(cp.logs(), /transaction .*crashing by fault injection \(SIGSEGV\)/);
+  await cp.restart();
+  const conf = await waitFor(() => bootConf(csms, back), 20000, 'BootNotification.conf after the restart');
+  console.log(`# figure: SIGSEGV → BootNotification.conf ${conf.t - crashedAt} ms`);
+  const stop = await csms.waitFor('StopTransaction', 30000, back);
+  assert.equal(stop.msg[3].transactionId, txId);
+  assert.ok(stop.msg[3].meterStop > start.msg[3].meterStart, 'energy delivered is billed');
+  await sleep(2000);  // a duplicate would show up now
+  assert.equal(calls(csms, 'StopTransaction', since).length, 1, 'exactly one StopTransaction');
+  assert.equal(calls(csms, 'StartTransaction', since).length, 1, 'exactly one StartTransaction');
+});
+
+test('--split: cpctl actor crash of several actors with a session running — each process is restarted, '
+  + 'nothing is lost or duplicated', async (t) => {
+  const { csms, cp, txId, since } = await chargingSession(t, 'TAG-SPLIT', { extraArgs: ['--split'] });
+  for (const name of ['hw', 'transaction', 'metering', 'ocpp', 'auth', 'smartcharging']) {
+    const before = actor(await cp.status(), name)?.restarts ?? 0;
+    const r = await cp.cpctl('actor', 'crash', name);
+    assert.equal(r.code, 0, `cpctl actor crash ${name}: ${r.stderr}`);
+    await cp.waitStatus((s) => actor(s, name)?.restarts >= before + 1 && actor(s, name)?.state === 'running',
+      20000, `${name} restarted after its crash`);
+    assert.equal(cp.running, true, `the controller survives the crash of ${name}`);
+    const s = await cp.status();
+    assert.equal(tx(s)?.id, txId, `after ${name}: the transaction is still open`);
+    const energy = connector(s, 1).energyWh;
+    await cp.waitStatus((x) => tx(x)?.id === txId && connector(x, 1).energyWh > energy, 20000,
+      `after ${name}: energy still flows`);
+  }
+  assert.match(cp.logs(), /actor hw killed by signal 11/);
+  await cp.cpctlOk('swipe', 'TAG-SPLIT');
+  await csms.waitFor('StopTransaction', 20000, since);
+  await sleep(2000);
+  assert.equal(calls(csms, 'StartTransaction', since).length, 1, 'exactly one StartTransaction');
+  assert.equal(calls(csms, 'StopTransaction', since).length, 1, 'exactly one StopTransaction');
+});
