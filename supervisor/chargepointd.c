@@ -310,6 +310,7 @@ main(int argc, char **argv)
         //  Escalation: an actor thread may be stuck and cannot be joined.
         //  Everything that matters is already committed to the store.
         cp_error("main", "escalating: exit %d for a clean restart", rc);
+        cp_log_close_file();        //  the persistent log gets these last lines
         _exit(rc);
     }
     cp_supervisor_destroy(&supervisor);

@@ -7,8 +7,11 @@
  * a CP_LOG_FILES-th of the total; when the current one is full the others
  * shift down and the oldest is dropped, so the total never exceeds the
  * bound (default CP_LOG_FILE_BYTES, 4 MB). Timestamps are UTC. In --split
- * every process appends to the same files (O_APPEND: a line is one write)
- * and the one that finds the current file full rotates under an flock.
+ * every process appends to the same files (O_APPEND: whole lines in one
+ * write) and the one that finds the current file full rotates under an
+ * flock. A log call never waits for the disk: lines queue in a bounded
+ * ring that a writer thread drains; a line that finds the ring full is
+ * dropped and counted, and the count is written when the disk catches up.
  *
  * The level is process-wide and set once by main before any actor starts
  * (the one piece of global state; reading it is lock-free). Secrets never
@@ -29,8 +32,12 @@ typedef enum { CP_LOG_ERROR = 0, CP_LOG_WARN, CP_LOG_INFO, CP_LOG_DEBUG } cp_log
 void cp_log_set_level(cp_log_level_t level);
 //  Also write every line to the persistent log in dir (created if needed),
 //  at most max_bytes in total. Called once by main before any thread
-//  starts (like the level). 0, or -1 (stderr logging goes on alone).
+//  starts (like the level); starts the writer thread. 0, or -1 (stderr
+//  logging goes on alone).
 int cp_log_open_file(const char *dir, size_t max_bytes);
+//  Stop the persistent log after writing what is queued, waiting at most
+//  2 s for a disk that does not answer (the lines still queued are lost).
+//  Also runs at exit.
 void cp_log_close_file(void);
 cp_log_level_t cp_log_get_level(void);
 int  cp_log_parse_level(const char *name, cp_log_level_t *level);   // 0 ok, -1 unknown
