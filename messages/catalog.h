@@ -23,7 +23,11 @@
  * by different paths — and the older one must not win (cp_msg_stale). */
 
 /* hw → all (event "hw.connector.<n>"): level-triggered state of one
- * connector; published on every change and on a snapshot request. */
+ * connector; published on every change and on a snapshot request. The
+ * board's continuity (no power cut since the previous controller linked)
+ * and whether the car left while no controller was linked, with the
+ * register at that instant, decide a transaction an earlier run left open
+ * (actors/transaction/resume.h). */
 #define CP_MSG_HW_CONNECTOR(F)          \
     F(I64, connector, 0)                \
     F(BOOL, plugged, 0)                 \
@@ -40,6 +44,9 @@
     F(F64, duty_pct, 0)                 \
     F(F64, temperature_c, 0)            \
     F(STR, fault, 16)                   \
+    F(BOOL, board_continuous, 0)        \
+    F(BOOL, left_away, 0)               \
+    F(F64, left_wh, 0)                  \
     F(I64, seq, 0)
 
 /* hw → all (event "hw.grid"): the household grid meter (Power Boost):

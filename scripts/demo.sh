@@ -68,6 +68,28 @@ for load in 5 22 8; do
 done
 cpctl config set PowerBoostEnabled false >/dev/null
 
+say "the controller is killed (kill -9) mid-session: the board, a process of its own, keeps the car and"
+say "the meter, and its watchdog opens the contactor; restarted, the controller finds the car still"
+say "plugged and the session goes on under the same transaction (no StopTransaction, no new start)"
+session() {
+  cpctl status | node -e 'let s="";process.stdin.on("data",(d)=>{s+=d}).on("end",()=>{
+    const c=JSON.parse(s).connectors.find((x)=>x.id===1);
+    console.log(`transaction ${c?.transaction?.id ?? "none"}, ${c?.status}, ${c?.energyWh} Wh, contactor ${c?.contactor ? "closed" : "open"}`)})'
+}
+echo "before: $(session)"
+kill -9 "$CP_PID"; wait "$CP_PID" 2>/dev/null || true
+sleep 1
+echo "controller dead, the board: $("$BUILD/chargepoint-simboard" --state-dir "$STATE" state)"
+"$BUILD/chargepointd" --csms "ws://127.0.0.1:$PORT/ocpp" --id DEMO-CP-01 --connectors 2 \
+  --state-dir "$STATE" --http "127.0.0.1:$HTTP_PORT" --log-level warn &
+CP_PID=$!
+for _ in $(seq 1 50); do
+  cpctl status 2>/dev/null | grep -q '"contactor": true' && break
+  sleep 0.2
+done
+sleep 2
+echo "after:  $(session)"
+
 say "the same card stops the session (StopTransaction with its meter values), the driver unplugs"
 cpctl swipe DEMO-CARD-1
 sleep 2

@@ -82,6 +82,8 @@ hw_core_state_changed(const hw_connector_state_t *a, const hw_connector_state_t 
         || a->ev_requesting != b->ev_requesting
         || a->contactor_closed != b->contactor_closed
         || a->locked != b->locked
+        || a->board_continuous != b->board_continuous
+        || a->left_away != b->left_away
         || strncmp(a->fault, b->fault, sizeof(a->fault)) != 0
         || s_differs(a->offered_a, b->offered_a, HW_CORE_BAND_OFFER_A)
         || s_differs(a->requested_a, b->requested_a, HW_CORE_BAND_OFFER_A)
@@ -375,6 +377,9 @@ hw_core_state_to_msg(const hw_connector_state_t *state, cp_msg_hw_connector_t *o
     out->offered_a = state->offered_a;
     out->duty_pct = state->duty_pct;
     out->temperature_c = state->temperature_c;
+    out->board_continuous = state->board_continuous;
+    out->left_away = state->left_away;
+    out->left_wh = state->left_wh;
     //  The driver's fault is a fixed buffer: copy at most its size, and
     //  say "none" rather than "" so that subscribers never guess.
     size_t len = strnlen(state->fault, sizeof(state->fault));

@@ -16,9 +16,11 @@
  *          STOP_SETTLE_MS so the metering actor's Transaction.End sample
  *          makes it in; 'stopping' rows found at start are queued at once.
  *   recovery: an 'active' row of an earlier process run is a transaction
- *          cut by a crash or power loss: stopped with reason PowerLoss and
- *          meterStop = its last saved reading, raised to what the board's
- *          meter reports within RECOVERY_SETTLE_MS (docs/architecture.md).
+ *          the controller's death cut (crash, kill -9, escalation, systemd
+ *          restart, power cut): the board's first report decides whether
+ *          it goes on or ends, and with which reason and meterStop
+ *          (resume.h); no report within RESUME_WAIT_MS ends it as
+ *          PowerLoss at its last saved reading (docs/architecture.md).
  *          Within the same run (only this actor restarted) it is resumed.
  *   failing store (disk full, I/O error): a stop the store refuses is kept
  *          in memory (unrecorded[]) and recorded, queued and delivered once
@@ -35,6 +37,7 @@
 #include "actors/config/config_store.h"
 #include "actors/transaction/firmware_hold.h"
 #include "actors/transaction/outbox.h"
+#include "actors/transaction/resume.h"
 #include "actors/transaction/session.h"
 #include "actors/transaction/store_health.h"
 #include "actors/transaction/tx_core.h"
@@ -49,9 +52,10 @@
 #define METER_SAVE_WH 10.0
 #define METER_SAVE_MS 30000
 #define STOP_SETTLE_MS 1000
-//  After a restart, how long a recovered stop waits for the board's meter
-//  (the hw snapshot) before it is queued with the last saved reading.
-#define RECOVERY_SETTLE_MS 2000
+//  After a restart, how long a transaction of an earlier run waits for the
+//  board's first report (resume.h) before it ends as PowerLoss: the board
+//  answers within milliseconds once the hw actor links to it.
+#define RESUME_WAIT_MS 10000
 #define UNRECORDED_MAX 16          //  stops kept in memory while the store fails
 #define RECOVER_MAX 64             //  open transactions handled at start (one per connector in practice)
 #define AUTH_MAX 8
@@ -114,6 +118,11 @@ typedef struct {
     int64_t call_deadline_ms;      //  for requests that wait on the central system
     int session_timer;
     int settle_timer;
+    //  transactions of an earlier run, waiting for the board's report
+    bool resume_pending[HW_MAX_CONNECTORS + 1];
+    bool relock[HW_MAX_CONNECTORS + 1];    //  decided: apply the charger's lock rule again
+    tx_store_active_t resume_row[HW_MAX_CONNECTORS + 1];
+    int resume_timer;
     //  configuration, re-read on config.changed
     int64_t min_status_ms;
     int tx_attempts;
@@ -355,10 +364,13 @@ static void s_fx_lock(void *ctx, int connector, bool locked);
 //  (Available, Reserved, Unavailable) and unlocks for an authorized user
 //  (Preparing) — unless free charging makes plugging in enough. During a
 //  transaction the session holds the cable locked and releases it at the
-//  stop (Finishing).
+//  stop (Finishing). Not while a transaction of an earlier run waits for
+//  the board's report: the lock is part of what decides it.
 static void
 s_charger_lock(tx_actor_t *self, int c, const tx_status_t *st)
 {
+    if (c >= 1 && self->resume_pending[c])
+        return;     //  the board's lock tells whether the session was running (resume.h)
     if (streq(st->status, "Available") || streq(st->status, "Reserved") || streq(st->status, "Unavailable"))
         s_fx_lock(self, c, !self->free_charging);
     else
@@ -378,8 +390,9 @@ s_refresh(tx_actor_t *self, bool publish_all)
             cp_info("transaction", "connector %d: %s%s%s", c, st.status,
                     strcmp(st.error_code, "NoError") ? " / " : "",
                     strcmp(st.error_code, "NoError") ? st.error_code : "");
-        if ((changed || publish_all) && c >= 1)
+        if ((changed || publish_all || self->relock[c]) && c >= 1)
             s_charger_lock(self, c, &st);
+        self->relock[c] = false;
         if (changed || publish_all)
             s_publish_connector(self, c);
     }
@@ -1020,6 +1033,69 @@ s_queue_stops(tx_actor_t *self)
 //  --------------------------------------------------------------------------
 //  Recovery
 
+//  The transaction of row goes on under the same transaction id: the
+//  session takes it back and, with the car plugged, closes the contactor
+//  again (session_on_hw); this run adopts the row.
+static void
+s_resume(tx_actor_t *self, const tx_store_active_t *row, const char *when)
+{
+    session_tx_t tx = { .active = true, .tx_local = row->tx_local, .meter_start = row->meter_start,
+                        .started_wall_ms = row->started_ms, .tx_id = row->csms_id,
+                        .confirmed = row->has_csms_id };
+    snprintf(tx.id_tag, sizeof(tx.id_tag), "%s", row->id_tag);
+    snprintf(tx.parent_id_tag, sizeof(tx.parent_id_tag), "%s", row->parent_id_tag);
+    session_restore(self->session, row->connector, &tx);
+    self->saved_wh[row->connector] = row->last_meter_wh;
+    self->saved_at[row->connector] = s_now(self);
+    cp_info("transaction", "connector %d: transaction %lld goes on %s", row->connector,
+            (long long) row->tx_local, when);
+    if (tx_store_adopt(self->store, row->tx_local, self->options->run_id) != 0)
+        s_store_failed(self, "adopt the resumed transaction");
+}
+
+//  Decide the transaction an earlier run left open on connector c, with
+//  the board's first report (NULL: none came in time).
+static void
+s_resume_decide(tx_actor_t *self, int c, const hw_connector_state_t *board)
+{
+    const tx_store_active_t *row = &self->resume_row[c];
+    self->resume_pending[c] = false;
+    self->relock[c] = true;
+    resume_row_t facts = { .last_saved_wh = row->last_meter_wh, .clean_shutdown = row->clean_shutdown };
+    resume_decision_t decision;
+    resume_decide(&facts, board, &decision);
+    if (decision.go_on) {
+        char when[128];
+        snprintf(when, sizeof(when), "after a controller restart: %s", decision.why);
+        s_resume(self, row, when);
+        return;
+    }
+    cp_warn("transaction", "connector %d: transaction %lld ends after the controller restart: %s;"
+            " stopping it with reason %s at %lld Wh", c, (long long) row->tx_local, decision.why,
+            decision.reason, (long long) decision.meter_stop);
+    if (tx_store_stop(self->store, row->tx_local, decision.meter_stop, decision.reason, "",
+                      cp_clock_wall_ms(self->clock)) != 0) {
+        s_store_failed(self, "record the stop");   //  still open in the store: the next start decides again
+        return;
+    }
+    self->stops_pending = true;
+    s_queue_stops(self);
+    s_pump(self);
+}
+
+static int
+s_on_resume_timeout(zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    tx_actor_t *self = arg;
+    self->resume_timer = 0;
+    for (int c = 1; c <= session_connectors(self->session); c++)
+        if (self->resume_pending[c])
+            s_resume_decide(self, c, NULL);
+    return 0;
+}
+
 static void
 s_recover(tx_actor_t *self)
 {
@@ -1036,7 +1112,7 @@ s_recover(tx_actor_t *self)
             tx_store_forget(self->store, unqueued[i]);
     }
     tx_store_active_t open[RECOVER_MAX];
-    bool recovered[HW_MAX_CONNECTORS + 1] = { false };
+    bool waiting = false;
     int n_open = tx_store_active(self->store, open, RECOVER_MAX);
     for (int i = 0; i < n_open; i++) {
         const tx_store_active_t *row = &open[i];
@@ -1044,43 +1120,22 @@ s_recover(tx_actor_t *self)
         if (connector < 1 || connector > session_connectors(self->session))
             continue;
         if (streq(row->run_id, self->options->run_id)) {
-            //  Within the same run (only this actor restarted): resumed,
-            //  and its shutdown mark reset.
-            session_tx_t tx = { .active = true, .tx_local = row->tx_local, .meter_start = row->meter_start,
-                                .started_wall_ms = row->started_ms, .tx_id = row->csms_id,
-                                .confirmed = row->has_csms_id };
-            snprintf(tx.id_tag, sizeof(tx.id_tag), "%s", row->id_tag);
-            snprintf(tx.parent_id_tag, sizeof(tx.parent_id_tag), "%s", row->parent_id_tag);
-            session_restore(self->session, connector, &tx);
-            cp_info("transaction", "connector %d: transaction %lld resumed after an actor restart",
-                    connector, (long long) row->tx_local);
-            tx_store_clear_clean_shutdown(self->store, row->tx_local);
+            //  Within the same run (only this actor restarted): resumed.
+            s_resume(self, row, "after an actor restart");
             continue;
         }
-        //  A clean shutdown (SIGTERM) marked it: the charger was rebooted.
-        //  Otherwise the process died: power loss or crash.
-        const char *reason = row->clean_shutdown ? "Reboot" : "PowerLoss";
-        int64_t meter = (int64_t) row->last_meter_wh;
-        cp_warn("transaction", "connector %d: transaction %lld did not survive the restart:"
-                " stopping it with reason %s at %lld Wh", connector, (long long) row->tx_local, reason,
-                (long long) meter);
-        if (tx_store_stop(self->store, row->tx_local, meter, reason, "", cp_clock_wall_ms(self->clock)) != 0)
-            s_store_failed(self, "record the stop");
-        else
-            recovered[connector] = true;
+        //  The controller died (or was stopped) while it ran: the board
+        //  knows whether the car is still there (resume.h).
+        self->resume_pending[connector] = true;
+        self->resume_row[connector] = *row;
+        waiting = true;
+        cp_info("transaction", "connector %d: transaction %lld was open when the controller stopped:"
+                " waiting for the board's report", connector, (long long) row->tx_local);
     }
+    if (waiting)
+        self->resume_timer = zloop_timer(cp_shell_loop(self->shell), RESUME_WAIT_MS, 1, s_on_resume_timeout, self);
     self->stops_pending = true;
-    //  The board's meter may know more than the last saved reading (the
-    //  store refused the later saves, or the crash came between two): its
-    //  first report raises meterStop (s_on_hw) before the stop is queued.
-    bool settle = false;
-    for (int c = 1; c <= HW_MAX_CONNECTORS; c++)
-        if (recovered[c])
-            settle = self->settling[c] = true;
-    if (settle)
-        self->settle_timer = zloop_timer(cp_shell_loop(self->shell), RECOVERY_SETTLE_MS, 1, s_on_settle, self);
-    else
-        s_queue_stops(self);
+    s_queue_stops(self);
     //  Reservations still valid survive a restart; expired ones are gone.
     int64_t wall = cp_clock_wall_ms(self->clock);
     tx_store_reservation_t reservations[RECOVER_MAX];
@@ -1145,6 +1200,13 @@ s_on_hw(tx_actor_t *self, const cp_msg_hw_connector_t *m)
     hw.offered_a = m->offered_a;
     hw.temperature_c = m->temperature_c;
     snprintf(hw.fault, sizeof(hw.fault), "%s", m->fault[0] ? m->fault : "none");
+    hw.board_continuous = m->board_continuous;
+    hw.left_away = m->left_away;
+    hw.left_wh = m->left_wh;
+    //  A transaction an earlier run left open is decided by the board's
+    //  first report, before the session sees the car (resume.h).
+    if (hw.connector >= 1 && hw.connector <= session_connectors(self->session) && self->resume_pending[hw.connector])
+        s_resume_decide(self, hw.connector, &hw);
     bool was_plugged = hw.connector >= 1 && hw.connector <= session_connectors(self->session)
                     && session_hw(self->session, hw.connector)->plugged;
     session_on_hw(self->session, s_now(self), &hw);
@@ -1478,9 +1540,10 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
             if (out) {
                 firmware_hold(self->session, s_now(self), msg->u.firmware_hold.hold, msg->u.firmware_hold.connectors,
                               &out->u.firmware_hold_reply.active, &out->u.firmware_hold_reply.held);
-                //  A stop waiting for its final reading is not over yet.
+                //  A stop waiting for its final reading is not over yet,
+                //  nor a transaction waiting to learn whether it goes on.
                 for (int c = 1; c <= session_connectors(self->session); c++)
-                    out->u.firmware_hold_reply.active += self->settling[c] ? 1 : 0;
+                    out->u.firmware_hold_reply.active += self->settling[c] || self->resume_pending[c] ? 1 : 0;
                 cp_shell_reply(shell, env, out, true);
             }
             cp_msg_destroy(&out);

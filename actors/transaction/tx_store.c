@@ -36,7 +36,7 @@ struct _tx_store_t {
     sqlite3_stmt *unqueued;
     sqlite3_stmt *active;
     sqlite3_stmt *mark_clean;
-    sqlite3_stmt *clear_clean;
+    sqlite3_stmt *adopt;                 //  a resumed transaction joins this run
     sqlite3_stmt *put_reservation;
     sqlite3_stmt *delete_reservation;
     sqlite3_stmt *expire_reservations;
@@ -182,7 +182,7 @@ tx_store_new(sqlite3 *db)
                       " last_meter_wh, csms_id, clean_shutdown FROM transactions WHERE state = 'active'"
                       " ORDER BY tx_local", &self->active) != 0
     ||  cp_store_prepare(db, "UPDATE transactions SET clean_shutdown = 1 WHERE state = 'active'", &self->mark_clean) != 0
-    ||  cp_store_prepare(db, "UPDATE transactions SET clean_shutdown = 0 WHERE tx_local = ?1", &self->clear_clean) != 0
+    ||  cp_store_prepare(db, "UPDATE transactions SET clean_shutdown = 0, run_id = ?2 WHERE tx_local = ?1", &self->adopt) != 0
     ||  cp_store_prepare(db, "INSERT OR REPLACE INTO reservations (connector, reservation_id, id_tag, parent_id_tag,"
                       " expiry_ms) VALUES (?1, ?2, ?3, ?4, ?5)", &self->put_reservation) != 0
     ||  cp_store_prepare(db, "DELETE FROM reservations WHERE reservation_id = ?1", &self->delete_reservation) != 0
@@ -211,7 +211,7 @@ tx_store_destroy(tx_store_t **self_p)
         self->probe, self->begin, self->set_queued, self->forget, self->set_csms_id, self->id_tags, self->save_meter,
         self->raise_meter_stop, self->stop, self->is_open, self->add_stopdata, self->stopping,
         self->stopdata, self->set_stopped, self->drop_stopdata, self->unqueued, self->active,
-        self->mark_clean, self->clear_clean, self->put_reservation, self->delete_reservation,
+        self->mark_clean, self->adopt, self->put_reservation, self->delete_reservation,
         self->expire_reservations, self->reservations, self->set_availability, self->availability,
     };
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
@@ -465,10 +465,12 @@ tx_store_mark_clean_shutdown(tx_store_t *self)
 }
 
 int
-tx_store_clear_clean_shutdown(tx_store_t *self, int64_t tx_local)
+tx_store_adopt(tx_store_t *self, int64_t tx_local, const char *run_id)
 {
-    assert(self);
-    return s_write_i64(self, self->clear_clean, tx_local, "clear the clean-shutdown mark");
+    assert(self && run_id);
+    if (s_bind_i64(self, self->adopt, 1, tx_local) != 0 || s_bind_text(self, self->adopt, 2, run_id) != 0)
+        return -1;
+    return s_write(self, self->adopt, "adopt a resumed transaction");
 }
 
 //  --------------------------------------------------------------------------

@@ -135,10 +135,10 @@ int tx_store_set_stopped(tx_store_t *self, int64_t tx_local);
 int tx_store_unqueued(tx_store_t *self, int64_t *out, int max);
 int tx_store_active(tx_store_t *self, tx_store_active_t *out, int max);
 //  The actor stops cleanly (SIGTERM, reset): mark every 'active' row, so
-//  a next process stops it as Reboot, not PowerLoss. Unmark one that was
-//  resumed.
+//  that a next process that has to stop it says Reboot, not PowerLoss.
 int tx_store_mark_clean_shutdown(tx_store_t *self);
-int tx_store_clear_clean_shutdown(tx_store_t *self, int64_t tx_local);
+//  A resumed transaction belongs to this run: its run id, its mark reset.
+int tx_store_adopt(tx_store_t *self, int64_t tx_local, const char *run_id);
 
 //  Reservations and availability -----------------------------------------
 int tx_store_put_reservation(tx_store_t *self, const tx_store_reservation_t *reservation);

@@ -121,15 +121,15 @@ simboard_save(simboard_t *self, bool clean)
 {
     if (!self->state_path[0])
         return;
-    //  One line per connector: n plugged requesting energy_wh.
+    //  One line per connector: n plugged requesting energy_wh locked.
     char text[sizeof(self->pending)];
     size_t used = (size_t) snprintf(text, sizeof(text), "clean %d\n", clean ? 1 : 0);
     for (int i = 0; i < self->count && used < sizeof(text); i++) {
         hw_connector_state_t st;
         if (self->sim->ops->read(self->sim, i + 1, &st) != 0)
             continue;
-        used += (size_t) snprintf(text + used, sizeof(text) - used, "%d %d %d %.4f\n", i + 1, st.plugged,
-                                  st.ev_requesting, st.energy_wh);
+        used += (size_t) snprintf(text + used, sizeof(text) - used, "%d %d %d %.4f %d\n", i + 1, st.plugged,
+                                  st.ev_requesting, st.energy_wh, st.locked);
         self->saved_wh[i] = st.energy_wh;
     }
     self->saved_mono = cp_clock_mono_ms(self->clock);
@@ -146,7 +146,7 @@ simboard_save(simboard_t *self, bool clean)
     pthread_mutex_unlock(&self->mutex);
 }
 
-//  Bring back what the state file kept: cable, EV request, register.
+//  Bring back what the state file kept: cable, EV request, register, lock.
 static void
 s_restore(simboard_t *self)
 {
@@ -156,10 +156,13 @@ s_restore(simboard_t *self)
     int clean = 0;
     if (fscanf(f, "clean %d", &clean) != 1)
         clean = 0;
-    int n, plugged, requesting;
+    int n, plugged, requesting, locked;
     double wh;
-    char reason[128];
-    while (fscanf(f, "%d %d %d %lf", &n, &plugged, &requesting, &wh) == 4) {
+    char reason[128], line[128];
+    while (fgets(line, sizeof(line), f)) {
+        locked = 0;                 //  a file from before the lock was kept
+        if (sscanf(line, "%d %d %d %lf %d", &n, &plugged, &requesting, &wh, &locked) < 4)
+            continue;
         if (n < 1 || n > self->count)
             continue;
         if (wh >= 0)
@@ -168,8 +171,11 @@ s_restore(simboard_t *self)
             self->sim->ops->simulate(self->sim, n, "plug", NULL, reason, sizeof(reason));
         if (plugged && requesting)
             self->sim->ops->simulate(self->sim, n, "ev_charge", NULL, reason, sizeof(reason));
-        cp_info(SIMBOARD_LOG, "connector %d restored: %s, register %.3f Wh", n,
-                plugged ? (requesting ? "plugged, EV requesting" : "plugged") : "unplugged", wh);
+        if (locked)
+            self->sim->ops->set_lock(self->sim, n, true);
+        cp_info(SIMBOARD_LOG, "connector %d restored: %s%s, register %.3f Wh", n,
+                plugged ? (requesting ? "plugged, EV requesting" : "plugged") : "unplugged",
+                locked ? ", locked" : "", wh);
     }
     fclose(f);
     self->restored_clean = clean == 1;
@@ -390,6 +396,9 @@ simboard_handle(simboard_t *self, const board_frame_t *req, board_frame_t *reply
                                               : sim->ops->set_lock(sim, n, on);
             if (rc == 0 && n >= 1 && n <= self->count && req->type == BOARD_CONTACTOR)
                 self->connectors[n - 1].was_closed = on;
+            if (rc == 0 && n >= 1 && n <= self->count && req->type == BOARD_LOCK)
+                simboard_save(self, false);     //  the lock holds through a power cut
+
             s_ack(reply, req->seq, rc == 0 ? BOARD_ACK_OK : BOARD_ACK_REFUSED,
                   rc == 0 ? "" : "refused (no such connector, or the safety path does not permit)");
             return;

@@ -3,9 +3,11 @@
 // Why it exists: on a real charger the power board (contactor, pilot, meter, RCD) is a separate
 // computer that outlives the Linux controller. These tests kill the controller for real (SIGKILL,
 // and a SIGSEGV raised by `cpctl actor crash`) and check what the board does on its own — its
-// watchdog opens the contactor within 500 ms, the car and the meter register stay — and that a
-// real fault in one actor of `--split` loses and duplicates nothing. They print the figures the
-// issue asks for: crash → BootNotification.conf, contactor-open time, board-link round trip.
+// watchdog opens the contactor within 500 ms, the car and the meter register stay — that the
+// restarted controller carries the session on (or ends it with EVDisconnected when the car left
+// meanwhile; resume.h), and that a real fault in one actor of `--split` loses and duplicates
+// nothing. They print the figures the issue asks for: crash → BootNotification.conf, crash →
+// charging again, contactor-open time, board-link round trip.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -94,8 +96,9 @@ test('cpctl status shows the board link; the board keeps the car and the meter w
 });
 
 test('one process: cpctl actor crash raises a real SIGSEGV and the controller dies by it; '
-  + 'restarted, the session ends exactly once with the energy the board counted', async (t) => {
+  + 'restarted, the car still plugged, the session goes on under the same transaction', async (t) => {
   const { csms, cp, txId, since, start } = await chargingSession(t, 'TAG-SEGV');
+  await cp.cpctlOk('config', 'set', 'MeterValueSampleInterval', '1');   // MeterValues to watch
   await cp.waitStatus((x) => connector(x, 1).energyWh >= start.msg[3].meterStart + 5, 20000, 'some energy');
   const back = csms.mark();
   const crashedAt = Date.now();
@@ -105,13 +108,44 @@ test('one process: cpctl actor crash raises a real SIGSEGV and the controller di
   assert.ok(exit, 'the controller died');
   assert.equal(exit.signal, 'SIGSEGV', 'by the signal raised in the actor\'s thread');
   assert.match(cp.logs(), /transaction .*crashing by fault injection \(SIGSEGV\)/);
+  const energyAtCrash = boardState(cp).connectors[0].energyWh;
   await cp.restart();
   const conf = await waitFor(() => bootConf(csms, back), 20000, 'BootNotification.conf after the restart');
   console.log(`# figure: SIGSEGV → BootNotification.conf ${conf.t - crashedAt} ms`);
+  const s = await cp.waitStatus((x) => tx(x)?.id === txId && connector(x, 1).contactor === true
+    && connector(x, 1).energyWh > energyAtCrash + 1, 30000, 'the same transaction charges again');
+  console.log(`# figure: SIGSEGV → charging again ${Date.now() - crashedAt} ms`);
+  await csms.waitFor((f) => isCallIn(f, 'MeterValues') && f.msg[3].transactionId === txId, 20000, back);
+  assert.equal(calls(csms, 'StopTransaction', since).length, 0, 'no StopTransaction for the crash');
+  const stopMark = csms.mark();
+  await cp.cpctlOk('swipe', 'TAG-SEGV');
+  const stop = await csms.waitFor('StopTransaction', 20000, stopMark);
+  assert.equal(stop.msg[3].transactionId, txId);
+  assert.ok(stop.msg[3].meterStop >= Math.floor(connector(s, 1).energyWh), 'energy before and after the crash is billed');
+  await sleep(2000);  // a duplicate would show up now
+  assert.equal(calls(csms, 'StopTransaction', since).length, 1, 'exactly one StopTransaction');
+  assert.equal(calls(csms, 'StartTransaction', since).length, 1, 'exactly one StartTransaction');
+});
+
+test('the car leaves while the controller is dead: restarted, the session ends with EVDisconnected at the '
+  + 'register the board recorded when it left', async (t) => {
+  const { csms, cp, txId, since, start } = await chargingSession(t, 'TAG-LEFT');
+  await cp.waitStatus((x) => connector(x, 1).energyWh >= start.msg[3].meterStart + 5, 20000, 'some energy');
+  await cp.kill9();
+  await waitFor(() => /controller link down/.test(boardLog(cp)), 3000, 'the board noticed the controller is gone');
+  board(cp, 'sim', '1', 'unplug');
+  const left = boardState(cp).connectors[0];
+  assert.equal(left.leftAway, true, 'the board recorded that the car left while no controller was linked');
+  assert.equal(left.plugged, false);
+  const back = csms.mark();
+  await cp.restart();
   const stop = await csms.waitFor('StopTransaction', 30000, back);
   assert.equal(stop.msg[3].transactionId, txId);
-  assert.ok(stop.msg[3].meterStop > start.msg[3].meterStart, 'energy delivered is billed');
-  await sleep(2000);  // a duplicate would show up now
+  assert.equal(stop.msg[3].reason, 'EVDisconnected');
+  assert.equal(stop.msg[3].meterStop, Math.floor(left.leftWh), 'meterStop is the register the instant the car left');
+  assert.match(cp.logs(), /the car left while no controller was linked/);
+  await cp.waitStatus((x) => tx(x) === null && connector(x, 1).status === 'Available', 20000, 'Available again');
+  await sleep(1500);  // a duplicate would show up now
   assert.equal(calls(csms, 'StopTransaction', since).length, 1, 'exactly one StopTransaction');
   assert.equal(calls(csms, 'StartTransaction', since).length, 1, 'exactly one StartTransaction');
 });

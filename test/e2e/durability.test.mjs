@@ -6,11 +6,15 @@
 // Why it exists: StartTransaction, StopTransaction and transaction MeterValues are billing
 // data. They must survive a central system that is down, one that answers CALLERROR, and a
 // controller killed with SIGKILL; they must arrive exactly once, in order, with the
-// transactionId from StartTransaction.conf (never a placeholder such as -1). Availability set
-// by the operator must survive a restart too.
+// transactionId from StartTransaction.conf (never a placeholder such as -1). A controller
+// killed mid-session leaves the car with the board and the session goes on; a power cut that
+// takes the board too ends it with PowerLoss. Availability set by the operator must survive a
+// restart too.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   startPair, waitBooted, statusNotification, isCallIn, connector, isConnected,
@@ -43,6 +47,14 @@ async function runningSession(csms, cp, tag, since) {
   const start = await csms.waitFor('StartTransaction', 20000, since);
   await cp.waitStatus((s) => tx(s)?.id != null && connector(s, 1).contactor === true, 20000, 'transaction confirmed, contactor closed');
   return { start, txId: answerTo(csms, start).msg[2].transactionId };
+}
+
+async function waitUntil(predicate, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await sleep(20);
+  }
 }
 
 async function takeOffline(csms, cp) {
@@ -297,23 +309,65 @@ test('StopTransaction refused TransactionMessageAttempts times: discarded, the q
 
 // ---------------------------------------------------------------- kill -9
 
-test('kill -9 mid-session: after restart the transaction is stopped with PowerLoss, exactly once', async (t) => {
+// The board is a process of its own (issue 13): a controller that dies leaves the car plugged, the
+// cable locked and the meter counting until the board's watchdog opens the contactor (≤ 500 ms).
+// The restarted controller reads the board and the session goes on; only a power cut that reaches
+// the board too ends it, with PowerLoss (actors/transaction/resume.h).
+
+async function chargingWithSamples(t, tag) {
   const { csms, cp } = await bootedPair(t);
   await setConfig(cp, 'MeterValueSampleInterval', 1);  // readings get persisted while charging
   const since = csms.mark();
-  const { start, txId } = await runningSession(csms, cp, 'TAG-POWER', since);
+  const { start, txId } = await runningSession(csms, cp, tag, since);
   await cp.cpctlOk('ev', '1', 'charge');
   await csms.waitFor(statusNotification(1, 'Charging'), 20000, since);
   await cp.waitStatus((s) => connector(s, 1).energyWh >= start.msg[3].meterStart + 10, 20000, 'some energy delivered');
+  return { csms, cp, since, start, txId };
+}
+
+test('kill -9 mid-session: the car is still plugged, so the session goes on under the same transaction, '
+  + 'and its one stop bills the board\'s register', async (t) => {
+  const { csms, cp, since, start, txId } = await chargingWithSamples(t, 'TAG-GOON');
+  const before = connector(await cp.status(), 1).energyWh;
+  await cp.kill9();
+  await csms.waitForDisconnection(20000);
+  const back = csms.mark();
+  await cp.restart();
+  await waitBooted(cp, 30000);
+  const s = await cp.waitStatus((x) => tx(x)?.id === txId && connector(x, 1).contactor === true
+    && connector(x, 1).energyWh > before + 2, 30000, 'the same transaction charges again');
+  assert.equal(connector(s, 1).status, 'Charging');
+  const mv = await csms.waitFor((f) => isCallIn(f, 'MeterValues') && f.msg[3].transactionId === txId, 20000, back);
+  assert.equal(mv.msg[3].connectorId, 1, 'MeterValues carry on for the same transaction');
+  assert.match(cp.logs(), /transaction \d+ goes on after a controller restart/);
+  assert.equal(callFrames(csms, 'StopTransaction', since).length, 0, 'no StopTransaction for the kill');
+  assert.equal(callFrames(csms, 'StartTransaction', back).length, 0, 'and no second StartTransaction');
+
+  const stopMark = csms.mark();
+  await cp.cpctlOk('swipe', 'TAG-GOON');
+  const stop = await csms.waitFor('StopTransaction', 20000, stopMark);
+  assert.equal(stop.msg[3].transactionId, txId);
+  assert.equal(stop.msg[3].reason, 'Local');
+  assert.ok(stop.msg[3].meterStop >= Math.floor(connector(s, 1).energyWh), 'the stop bills the energy after the restart too');
+  await cp.waitStatus((x) => tx(x) === null, 20000, 'stopped');
+  await sleep(1500);  // a duplicate would show up now
+  assert.equal(callFrames(csms, 'StopTransaction', since).length, 1, 'exactly one StopTransaction');
+  assert.equal(callFrames(csms, 'StartTransaction', since).length, 1, 'exactly one StartTransaction');
+  assert.ok(start.msg[3].meterStart <= stop.msg[3].meterStop);
+});
+
+test('a power cut mid-session (controller and board die): after restart the transaction is stopped with '
+  + 'PowerLoss, exactly once', async (t) => {
+  const { csms, cp, since, start, txId } = await chargingWithSamples(t, 'TAG-POWER');
   await sleep(1500);  // at least one sample after that
   const seen = connector(await cp.status(), 1);
-  const before = seen.energyWh;
   const seenAt = Date.now();
-
+  // The board's pid is in its lock file (chargepoint-simboard): the power cut takes both.
+  const boardPid = Number(fs.readFileSync(path.join(cp.stateDir, 'board.lock'), 'utf8'));
   await cp.kill9();
-  // The board is a process of its own (issue 13): it keeps counting until its watchdog opens the
-  // contactor, at most 500 ms after the controller's last pet, and the stop bills its register.
-  const boardBound = before + (seen.powerW * (Date.now() - seenAt + 500)) / 3600000 + 1;
+  process.kill(boardPid, 'SIGKILL');
+  const boardBound = seen.energyWh + (seen.powerW * (Date.now() - seenAt + 500)) / 3600000 + 1;
+  await waitUntil(() => { try { process.kill(boardPid, 0); return false; } catch { return true; } }, 5000, 'the board is gone');
   await csms.waitForDisconnection(20000);
   const back = csms.mark();
   await cp.restart();
@@ -322,8 +376,9 @@ test('kill -9 mid-session: after restart the transaction is stopped with PowerLo
   assert.equal(p.transactionId, txId);
   assert.equal(p.reason, 'PowerLoss');
   assert.ok(p.meterStop >= start.msg[3].meterStart, `meterStop ${p.meterStop} ≥ meterStart ${start.msg[3].meterStart}`);
-  assert.ok(p.meterStop <= boardBound, `meterStop ${p.meterStop} ≤ the energy seen before the kill (${before}) `
-    + `plus what flowed until the board's watchdog opened (${boardBound.toFixed(1)})`);
+  assert.ok(p.meterStop <= boardBound, `meterStop ${p.meterStop} ≤ the energy seen before the cut (${seen.energyWh}) `
+    + `plus what flowed until the contactor opened (${boardBound.toFixed(1)})`);
+  assert.match(cp.logs(), /the board lost power too/);
   await waitBooted(cp, 30000);
   await cp.waitStatus((s) => tx(s) === null, 20000, 'no open transaction after recovery');
   await sleep(1500);

@@ -97,14 +97,20 @@ test('a crash loop of one actor escalates with exit 1; restarted on the same sta
   assert.match(cp.logs(), /actor transaction: crash loop of a critical actor \(3 of its restarts.*escalating \(exit 1\)/);
   assert.equal(calls(csms, 'StopTransaction', since).length, 0, 'no stop before the restart');
 
-  // systemd's Restart=always, by hand: the open transaction is found in the store and
-  // stopped (the simulated board restarted with the process: the car is gone).
+  // systemd's Restart=always, by hand: the open transaction is found in the store, and the board
+  // (a process of its own) still holds the car: the session goes on under the same transaction.
   const back = csms.mark();
   await cp.restart();
-  const stop = await csms.waitFor('StopTransaction', 60000, back);
+  await waitBooted(cp, 30000);
+  await assertSessionGoesOn(cp, txId, 'after the escalation');
+  assert.equal(calls(csms, 'StopTransaction', since).length, 0, 'no stop for the escalation');
+  assert.equal(calls(csms, 'StartTransaction', back).length, 0, 'and no second start');
+  const stopSince = csms.mark();
+  await cp.cpctlOk('swipe', 'TAG-LOOP');
+  const stop = await csms.waitFor('StopTransaction', 20000, stopSince);
   assert.equal(stop.msg[3].transactionId, txId, 'the stop names the CSMS transactionId');
-  assert.equal(stop.msg[3].reason, 'PowerLoss');
-  await cp.waitStatus((s) => tx(s) === null, 20000, 'no open transaction after recovery');
+  assert.equal(stop.msg[3].reason, 'Local');
+  await cp.waitStatus((s) => tx(s) === null, 20000, 'stopped');
   await sleep(2000);  // nothing more may follow
   assert.equal(calls(csms, 'StopTransaction', since).length, 1, 'the stop reaches the CSMS exactly once');
   assert.equal(calls(csms, 'StartTransaction', since).length, 1, 'the start is not sent again');

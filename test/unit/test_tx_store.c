@@ -173,9 +173,11 @@ test_recovery_reads_after_restart(void **state)
     assert_int_equal(open[0].tx_local, kept);
     assert_true(open[0].clean_shutdown);
     assert_string_equal(open[0].run_id, "old-run");
-    assert_int_equal(tx_store_clear_clean_shutdown(f->store, kept), 0);
+    //  resumed by this run: its run id, no mark
+    assert_int_equal(tx_store_adopt(f->store, kept, "new-run"), 0);
     assert_int_equal(tx_store_active(f->store, open, 4), 1);
     assert_false(open[0].clean_shutdown);
+    assert_string_equal(open[0].run_id, "new-run");
     //  A PowerLoss stop as recovery records it: no idTag.
     assert_int_equal(tx_store_stop(f->store, kept, 10, "PowerLoss", "", 3000), 0);
     tx_store_stop_t stops[2];
