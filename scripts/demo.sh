@@ -79,7 +79,7 @@ session() {
 echo "before: $(session)"
 kill -9 "$CP_PID"; wait "$CP_PID" 2>/dev/null || true
 sleep 1
-echo "controller dead, the board: $("$BUILD/chargepoint-simboard" --state-dir "$STATE" state)"
+echo "controller dead, the board: $("$BUILD/chargepoint-simboard" --state-dir "$STATE" state 2>/dev/null)"
 "$BUILD/chargepointd" --csms "ws://127.0.0.1:$PORT/ocpp" --id DEMO-CP-01 --connectors 2 \
   --state-dir "$STATE" --http "127.0.0.1:$HTTP_PORT" --log-level warn &
 CP_PID=$!
