@@ -345,6 +345,27 @@
     F(I64, active, 0)                   \
     F(I64, held, 0)
 
+/* firmware → all (event "firmware.state"): where the firmware update and
+ * the diagnostics upload stand, for `cpctl status`. firmware and
+ * diagnostics: what TriggerMessage would answer now (Idle when nothing
+ * goes on); step: the update job's durable step (firmware_core.h, "none"
+ * without a job); location: the job's, user info redacted; attempts: the
+ * failed ones so far, of tries; next_ms: the next attempt or retrieveDate
+ * (wall, 0 = running now); version: the firmware this process runs.
+ * Level-triggered: published on change and in every snapshot. */
+#define CP_MSG_FIRMWARE_STATE(F)        \
+    F(STR, firmware, 24)                \
+    F(STR, step, 16)                    \
+    F(STR, location, 512)               \
+    F(I64, attempts, 0)                 \
+    F(I64, tries, 0)                    \
+    F(I64, next_ms, 0)                  \
+    F(STR, diagnostics, 24)             \
+    F(STR, diag_location, 512)          \
+    F(STR, diag_file_name, 255)         \
+    F(STR, version, 50)                 \
+    F(I64, seq, 0)
+
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */
 #define CP_MESSAGE_CATALOG(M)                                   \
     M(HW_CONNECTOR, hw_connector, CP_MSG_HW_CONNECTOR)          \
@@ -381,6 +402,7 @@
     M(OCPP_LATE, ocpp_late, CP_MSG_OCPP_LATE)                   \
     M(STORE_STATE, store_state, CP_MSG_STORE_STATE)              \
     M(FIRMWARE_HOLD, firmware_hold, CP_MSG_FIRMWARE_HOLD)        \
-    M(FIRMWARE_HOLD_REPLY, firmware_hold_reply, CP_MSG_FIRMWARE_HOLD_REPLY)
+    M(FIRMWARE_HOLD_REPLY, firmware_hold_reply, CP_MSG_FIRMWARE_HOLD_REPLY) \
+    M(FIRMWARE_STATE, firmware_state, CP_MSG_FIRMWARE_STATE)
 
 #endif

@@ -13,7 +13,7 @@
 
 //  The actors whose levels status shows, each asked for a snapshot after
 //  it (re)starts.
-static const char *const s_sources[] = { "hw", "transaction", "ocpp", "hmi", "smartcharging" };
+static const char *const s_sources[] = { "hw", "transaction", "ocpp", "hmi", "smartcharging", "firmware" };
 #define SOURCES (sizeof(s_sources) / sizeof(s_sources[0]))
 //  A snapshot request may reach an actor before it joined the bus: asked
 //  again at the next tick, this many times.
@@ -37,6 +37,8 @@ struct _cp_status_t {
     cp_msg_t *grid;                //  the grid meter (Power Boost); NULL: none
     cp_msg_t *store;               //  store.state (transaction); NULL: not heard yet
     int64_t seen_store;
+    cp_msg_t *firmware;            //  firmware.state; NULL: not heard yet
+    int64_t seen_firmware;
     int64_t seen_sc[HW_MAX_CONNECTORS + 1], seen_grid;
     int64_t seen_ocpp, seen_hw[HW_MAX_CONNECTORS + 1], seen_tx[HW_MAX_CONNECTORS + 1];
     int64_t seen_hmi[HW_MAX_CONNECTORS + 1];
@@ -64,6 +66,7 @@ cp_status_new(const cp_options_t *options, cp_bus_t *bus)
     cp_bus_subscribe(bus, "store.state");
     cp_bus_subscribe(bus, "sc.limit.");
     cp_bus_subscribe(bus, "hw.grid");
+    cp_bus_subscribe(bus, "firmware.state");
     return self;
 }
 
@@ -83,6 +86,7 @@ cp_status_destroy(cp_status_t **self_p)
     }
     cp_msg_destroy(&self->grid);
     cp_msg_destroy(&self->store);
+    cp_msg_destroy(&self->firmware);
     config_store_destroy(&self->config);
     free(self);
     *self_p = NULL;
@@ -145,6 +149,10 @@ cp_status_absorb(cp_status_t *self, const cp_msg_t *msg)
     case CP_MSG_STORE_STATE:
         if (!cp_msg_stale(msg->u.store_state.seq, &self->seen_store))
             s_cache(&self->store, msg);
+        break;
+    case CP_MSG_FIRMWARE_STATE:
+        if (!cp_msg_stale(msg->u.firmware_state.seq, &self->seen_firmware))
+            s_cache(&self->firmware, msg);
         break;
     case CP_MSG_TX_CONNECTOR:      //  connector 0 too: the charger as a whole
         s_cache_connector(self, self->tx_conn, self->seen_tx, msg->u.tx_connector.connector, 0,
@@ -242,6 +250,36 @@ s_ocpp_json(cp_status_t *self, ocpp_settings_t *settings)
     return ocpp;
 }
 
+//  The firmware this process runs, and the update and the diagnostics
+//  upload when one goes on (firmware_core.h).
+static json_t *
+s_firmware_json(cp_status_t *self)
+{
+    const cp_msg_firmware_state_t *fs = self->firmware ? &self->firmware->u.firmware_state : NULL;
+    json_t *fw = json_pack("{s:s}", "version", fs ? fs->version : self->options->firmware);
+    json_t *update = json_pack("{s:s}", "status", fs ? fs->firmware : "Idle");
+    if (fs && !streq(fs->step, "none")) {
+        json_object_set_new(update, "step", json_string(fs->step));
+        json_object_set_new(update, "location", json_string(fs->location));
+        json_object_set_new(update, "failedAttempts", json_integer((json_int_t) fs->attempts));
+        json_object_set_new(update, "tries", json_integer((json_int_t) fs->tries));
+        if (fs->next_ms > 0) {
+            char next[40];
+            cp_clock_format(fs->next_ms, next, sizeof(next));
+            json_object_set_new(update, streq(fs->step, "waiting") ? "retrieveDate" : "nextAttempt",
+                                json_string(next));
+        }
+    }
+    json_object_set_new(fw, "update", update);
+    json_t *diagnostics = json_pack("{s:s}", "status", fs ? fs->diagnostics : "Idle");
+    if (fs && fs->diag_location[0]) {
+        json_object_set_new(diagnostics, "location", json_string(fs->diag_location));
+        json_object_set_new(diagnostics, "fileName", json_string(fs->diag_file_name));
+    }
+    json_object_set_new(fw, "diagnostics", diagnostics);
+    return fw;
+}
+
 static json_t *
 s_connector_json(cp_status_t *self, int n)
 {
@@ -326,5 +364,6 @@ cp_status_json(cp_status_t *self)
         json_object_set_new(storage, "failedWrites", json_integer((json_int_t) store->failures));
     }
     json_object_set_new(root, "storage", storage);
+    json_object_set_new(root, "firmware", s_firmware_json(self));
     return root;
 }

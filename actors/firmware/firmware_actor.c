@@ -59,6 +59,7 @@ typedef struct {
     bool hold_release;              //  ... which gives connectors back
     bool online;                    //  connected and registered
     int64_t seen_ocpp;
+    cp_msg_firmware_state_t published;  //  the last firmware.state (seq 0)
 } fw_actor_t;
 
 static int64_t s_now(fw_actor_t *self) { return cp_clock_wall_ms(self->clock); }
@@ -360,10 +361,44 @@ s_on_report_timer(zloop_t *loop, int timer_id, void *arg)
 }
 
 //  After every event: notifications, then sleep until the core's next deadline.
+//  firmware.state for `cpctl status`: on change, or always (a snapshot).
+static void
+s_publish_state(fw_actor_t *self, bool always)
+{
+    cp_msg_t *msg = cp_msg_new(CP_MSG_FIRMWARE_STATE);
+    if (!msg)
+        return;
+    cp_msg_firmware_state_t *st = &msg->u.firmware_state;
+    const fw_job_t *job = firmware_core_job(self->core);
+    const fw_diag_t *diag = firmware_core_diag(self->core);
+    cp_msg_set_str(st->firmware, firmware_core_status(self->core, FW_KIND_FIRMWARE));
+    cp_msg_set_str(st->step, fw_step_name(job ? job->step : FW_STEP_NONE));
+    if (job && job->step != FW_STEP_NONE) {
+        cp_log_redact_url(job->location, st->location, sizeof(st->location));
+        st->attempts = job->failed;
+        st->tries = job->tries;
+        st->next_ms = job->step == FW_STEP_WAITING ? job->retrieve_ms : job->next_ms;
+    }
+    cp_msg_set_str(st->diagnostics, firmware_core_status(self->core, FW_KIND_DIAGNOSTICS));
+    if (diag && diag->active) {
+        cp_log_redact_url(diag->location, st->diag_location, sizeof(st->diag_location));
+        cp_msg_set_str(st->diag_file_name, diag->file_name);
+    }
+    cp_msg_set_str(st->version, self->options->firmware);
+    if (always || memcmp(st, &self->published, sizeof(*st)) != 0) {
+        self->published = *st;
+        st->seq = cp_msg_seq_now();
+        if (cp_shell_publish(self->shell, "firmware.state", msg) != 0)
+            memset(&self->published, 0, sizeof(self->published));   //  published again next time
+    }
+    cp_msg_destroy(&msg);
+}
+
 static void
 s_after(fw_actor_t *self)
 {
     s_send_report(self);
+    s_publish_state(self, false);
     int64_t next = firmware_core_next_deadline(self->core);
     cp_shell_rearm(self->shell, &self->timer_id, next == INT64_MAX ? CP_SHELL_NEVER : next - s_now(self),
                    s_on_timer, self, "firmware retries are late");
@@ -517,8 +552,10 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         s_on_outcome(self, env, msg);
     else
     if (env->kind == CP_BUS_REQUEST && msg) {
-        if (msg->type == CP_MSG_SNAPSHOT_REQUEST)
+        if (msg->type == CP_MSG_SNAPSHOT_REQUEST) {
+            s_publish_state(self, true);
             cp_shell_reply_status(shell, env, true, "");
+        }
         else
         if (msg->type == CP_MSG_OCPP_INBOUND)
             s_on_inbound(self, env, &msg->u.ocpp_inbound);

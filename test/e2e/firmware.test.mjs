@@ -327,6 +327,50 @@ describe('Firmware Management', () => {
     assert.deepEqual(finals, ['Installed'], 'one definite final status');
   });
 
+  test('kill -9 during the installation (--firmware-installer): the install runs again after the restart and '
+    + 'ends in one Installed; cpctl status shows the job meanwhile', async (t) => {
+    await withCsms(t);
+    // A charger maker's installer: the first run hangs (the controller is killed under it), a later
+    // run installs at once. Both are given the image path; exit 0 = installed.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cp-installer-'));
+    t.after(() => {
+      fs.writeFileSync(path.join(dir, 'release'), '');   // lets an orphaned first run end
+      setTimeout(() => fs.rmSync(dir, { recursive: true, force: true }), 1000).unref();
+    });
+    const installer = path.join(dir, 'install.sh');
+    fs.writeFileSync(installer, `#!/bin/sh
+d=$(dirname "$0")
+if [ ! -e "$d/first-run" ]; then
+  touch "$d/first-run"; i=0
+  while [ $i -lt 600 ] && [ ! -e "$d/release" ]; do sleep 0.1; i=$((i+1)); done
+  exit 1
+fi
+cp "$1" "$d/installed.bin"
+`, { mode: 0o755 });
+    const cp = await startController(t, csms, { extraArgs: ['--firmware-installer', installer] });
+    const since = csms.frames.length;
+    await csms.call('UpdateFirmware', { location: `${files.url}/fw/good.bin`, retrieveDate: new Date().toISOString() });
+    await csms.waitFor(fwStatus('Installing'), 30000, since);
+    const s = await cp.waitStatus((x) => x.firmware?.update?.step === 'installing', 10000, 'status shows the install');
+    assert.equal(s.firmware.update.status, 'Installing');
+    assert.match(s.firmware.update.location, /\/fw\/good\.bin$/);
+    assert.equal(s.firmware.diagnostics.status, 'Idle');
+    const deadline = Date.now() + 10000;
+    while (!fs.existsSync(path.join(dir, 'first-run')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(fs.existsSync(path.join(dir, 'first-run')), 'the installer runs');
+    await cp.kill9();
+    const again = csms.frames.length;
+    await cp.restart();
+    // After the restart: Installing again (the step resumed), then the reboot in place, then Installed.
+    const boot2 = await csms.waitFor('BootNotification', 20000, again);
+    await csms.waitFor(fwStatus('Installed'), 40000, csms.frames.indexOf(boot2));
+    assert.ok(fs.existsSync(path.join(dir, 'installed.bin')), 'the second run of the installer installed the image');
+    assert.equal(fs.readFileSync(path.join(dir, 'installed.bin'), 'utf8'), GOOD_IMAGE, 'the image as downloaded');
+    const finals = statuses(csms, 'FirmwareStatusNotification', since).filter((x) => x === 'Installed' || x.endsWith('Failed'));
+    assert.deepEqual(finals, ['Installed'], 'one definite final status');
+    await cp.waitStatus((x) => x.firmware?.update?.status === 'Idle' && !x.firmware.update.step, 20000, 'the job is over');
+  });
+
   test('GetDiagnostics over HTTP: multipart field "file", the window of the log, the status, no secret', async (t) => {
     await withCsms(t);
     const cp = await startController(t, csms);
