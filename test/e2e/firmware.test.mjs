@@ -404,6 +404,35 @@ cp "$1" "$d/installed.bin"
     assert.ok(fs.existsSync(path.join(cp.stateDir, 'log', 'chargepointd.log')));
   });
 
+  test('--split: every actor process writes the persistent log, and the diagnostics hold all of them', async (t) => {
+    await withCsms(t);
+    const cp = await startController(t, csms, { extraArgs: ['--split'] });
+    await cp.cpctlOk('plug', '1');
+    await cp.cpctlOk('swipe', 'TAG-SPLITLOG');
+    await cp.waitStatus((s) => s.connectors[0].transaction?.id != null, 20000, 'a session (lines from several processes)');
+    const since = csms.frames.length;
+    const { result } = await csms.call('GetDiagnostics', { location: `${files.url}/upload` });
+    await csms.waitFor(diagStatus('Uploaded'), 30000, since);
+    const upload = files.uploads.find((u) => u.fileName === result.fileName);
+    assert.ok(upload, 'the file arrived');
+    const file = path.join(os.tmpdir(), `cp-${process.pid}-${result.fileName}`);
+    fs.writeFileSync(file, upload.content);
+    t.after(() => fs.rmSync(file, { force: true }));
+    const archive = untar(file);
+    // Lines that only the supervisor, the hw, transaction and ocpp processes write.
+    for (const line of [/ supervisor +actor transaction started/, / hw +connector 1: lock/,
+      / transaction connector 1: transaction \d+ started for TAG-SPLITLOG/, / ocpp +/])
+      assert.match(archive.log, line);
+    const status = JSON.parse(archive.status);
+    assert.ok(status.actors.some((a) => a.name === 'transaction' && a.pid > 0), 'the status of --split, with pids');
+    assert.equal(status.outbox.deadLetters, 0, 'the dead letters are in the status');
+    assert.ok(status.firmware?.version, 'and the firmware running');
+    // Whole lines only: every line of the log file starts with a timestamp.
+    const text = fs.readFileSync(path.join(cp.stateDir, 'log', 'chargepointd.log'), 'utf8');
+    const bad = text.split('\n').filter((l) => l && !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /.test(l));
+    assert.deepEqual(bad, [], 'no line of one process is cut into by another');
+  });
+
   test('GetDiagnostics over FTP: STOR into the URL\'s directory with the URL\'s credentials', async (t) => {
     await withCsms(t);
     const cp = await startController(t, csms);
