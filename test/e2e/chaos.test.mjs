@@ -5,7 +5,7 @@
 //
 // Why it exists: the controller's promise is that it survives its own faults without losing or
 // duplicating billing data. The driver and its rules are in lib/chaos.mjs (shared with
-// `make soak`, the long version). CHAOS_SECONDS (default 75) sets the chaos per mode; CHAOS_SEED
+// `make soak`, the long version). CHAOS_SECONDS (default 45) sets the chaos per mode; CHAOS_SEED
 // replays a run (the seed is in the summary line).
 
 import { test } from 'node:test';
@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import process from 'node:process';
 import { runChaos } from './lib/chaos.mjs';
 
-const SECONDS = Number(process.env.CHAOS_SECONDS ?? 75);
+const SECONDS = Number(process.env.CHAOS_SECONDS ?? 45);
 const SEED = process.env.CHAOS_SEED === undefined ? undefined : Number(process.env.CHAOS_SEED);
 // The chaos, then each session's own deadlines (start/stop 90 s) and the delivery deadline.
 const TIMEOUT_MS = (SECONDS + 360) * 1000;
