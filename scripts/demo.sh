@@ -22,6 +22,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Start the controller (again, after the kill) and wait until cpctl status shows PATTERN.
+start_controller() {
+  "$BUILD/chargepointd" --csms "ws://127.0.0.1:$PORT/ocpp" --id DEMO-CP-01 --connectors 2 \
+    --state-dir "$STATE" --http "127.0.0.1:$HTTP_PORT" --log-level warn &
+  CP_PID=$!
+  for _ in $(seq 1 50); do
+    cpctl status 2>/dev/null | grep -q "$1" && break
+    sleep 0.2
+  done
+}
 say() { printf '\n\033[1;36m== %s\033[0m\n' "$*"; }
 cpctl() { "$BUILD/cpctl" --state-dir "$STATE" "$@"; }
 
@@ -31,14 +41,7 @@ CSMS_PID=$!
 sleep 0.5
 
 say "chargepointd starts on simulated hardware: 2 connectors, identity DEMO-CP-01"
-"$BUILD/chargepointd" --csms "ws://127.0.0.1:$PORT/ocpp" --id DEMO-CP-01 --connectors 2 \
-  --state-dir "$STATE" --http "127.0.0.1:$HTTP_PORT" --log-level warn &
-CP_PID=$!
-
-for _ in $(seq 1 50); do
-  cpctl status 2>/dev/null | grep -q '"registration": "Accepted"' && break
-  sleep 0.2
-done
+start_controller '"registration": "Accepted"'
 say "registered: BootNotification Accepted, StatusNotification for connectors 0, 1 and 2"
 say "the local status page follows along live at http://127.0.0.1:$HTTP_PORT/"
 sleep 1
@@ -80,13 +83,7 @@ echo "before: $(session)"
 kill -9 "$CP_PID"; wait "$CP_PID" 2>/dev/null || true
 sleep 1
 echo "controller dead, the board: $("$BUILD/chargepoint-simboard" --state-dir "$STATE" state 2>/dev/null)"
-"$BUILD/chargepointd" --csms "ws://127.0.0.1:$PORT/ocpp" --id DEMO-CP-01 --connectors 2 \
-  --state-dir "$STATE" --http "127.0.0.1:$HTTP_PORT" --log-level warn &
-CP_PID=$!
-for _ in $(seq 1 50); do
-  cpctl status 2>/dev/null | grep -q '"contactor": true' && break
-  sleep 0.2
-done
+start_controller '"contactor": true'
 sleep 2
 echo "after:  $(session)"
 
