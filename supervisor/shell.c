@@ -1,5 +1,9 @@
 /* shell.c — see shell.h. */
+#define _GNU_SOURCE                 //  gettid, pthread_setname_np
 #include "supervisor/shell.h"
+
+#include <pthread.h>
+#include <unistd.h>
 
 #include <signal.h>
 
@@ -289,6 +293,14 @@ cp_shell_new(zsock_t *pipe, cp_actor_args_t *args)
         return NULL;
     self->pipe = pipe;
     self->args = args;
+    //  A thread of the one process carries its actor's name (top -H,
+    //  perf, /proc/PID/task/*/comm); a --split process keeps the program's
+    //  name, which ps and pgrep look for.
+    if (getpid() != gettid()) {
+        char thread_name[16];
+        snprintf(thread_name, sizeof(thread_name), "%.15s", args->name);
+        pthread_setname_np(pthread_self(), thread_name);
+    }
     self->bus = cp_bus_new(&args->bus, args->name);
     self->loop = zloop_new();
     self->requests = cp_requests_new(CP_SHELL_REQUESTS_MAX);
