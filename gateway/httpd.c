@@ -29,6 +29,7 @@
 #define _GNU_SOURCE                 //  pthread_timedjoin_np: a bounded join of a stuck thread
 #include "gateway/httpd.h"
 
+#include <sys/prctl.h>
 #include <arpa/inet.h>
 #include <assert.h>
 #include <czmq.h>
@@ -772,6 +773,7 @@ static void *
 s_thread(void *arg)
 {
     httpd_t *self = arg;
+    prctl(PR_SET_NAME, "statuspage");     //  top -H, perf
     self->status_sock = s_control_socket(self);
     self->command_sock = s_control_socket(self);
     s_beat(&self->beat_sul);

@@ -35,6 +35,7 @@
 #define _GNU_SOURCE             //  strcasestr, explicit_bzero
 #include "gateway/wsclient.h"
 
+#include <sys/prctl.h>
 #include <czmq.h>
 #include <libwebsockets.h>
 #include <mbedtls/base64.h>
@@ -1170,6 +1171,7 @@ static void *
 s_thread (void *args)
 {
     wsclient_t *self = (wsclient_t *) args;
+    prctl (PR_SET_NAME, "ws-link");       //  top -H, perf
     self->events = zsock_new (ZMQ_PAIR);
     if (self->events) {
         zsock_set_sndtimeo (self->events, WSCLIENT_EVENT_SNDTIMEO_MS);

@@ -6,6 +6,7 @@
  */
 #include "supervisor/bus.h"
 
+#include <sys/prctl.h>
 #include <assert.h>
 #include <errno.h>
 #include <string.h>
@@ -224,6 +225,7 @@ void
 cp_bus_broker_actor(zsock_t *pipe, void *args)
 {
     cp_bus_endpoints_t ep = *(const cp_bus_endpoints_t *) args;
+    prctl(PR_SET_NAME, "broker");         //  top -H, perf
     zsock_t *xsub = zsock_new(ZMQ_XSUB);
     zsock_t *xpub = zsock_new(ZMQ_XPUB);
     zsock_t *router = zsock_new(ZMQ_ROUTER);

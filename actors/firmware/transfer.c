@@ -4,6 +4,7 @@
  */
 #include "actors/firmware/transfer.h"
 
+#include <sys/prctl.h>
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -232,6 +233,7 @@ static void
 s_worker(zsock_t *pipe, void *arg)
 {
     worker_args_t *args = arg;
+    prctl(PR_SET_NAME, "fw-transfer");    //  top -H, perf
     zsock_signal(pipe, 0);
     char reason[512] = "";
     int rc = -1;
