@@ -7,6 +7,7 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import ocppRpc from 'ocpp-rpc';
 import { Controller } from '../e2e/lib/controller.mjs';
@@ -83,6 +84,8 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
       });
       c.handle('MeterValues', ({ params }) => { record('MeterValues', params); return {}; });
       c.handle('StopTransaction', ({ params }) => { record('StopTransaction', params); return { idTagInfo: { status: 'Accepted' } }; });
+      c.handle('FirmwareStatusNotification', ({ params }) => { record('FirmwareStatusNotification', params); return {}; });
+      c.handle('DiagnosticsStatusNotification', ({ params }) => { record('DiagnosticsStatusNotification', params); return {}; });
       c.handle(({ method, params }) => {
         record(method, params);
         throw ocppRpc.createRPCError('NotImplemented', `${method} is not handled by this test`);
@@ -325,5 +328,57 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
       'registered again after the Soft reset');
     await sleep(300);
     assertNoValidationFailures();
+  });
+  // Last: the install restarts the controller in place.
+  test('Firmware Management against a strict central system: GetDiagnostics, UpdateFirmware, both notifications '
+    + 'and their triggers schema-valid', async () => {
+    const VERSION = '7.7.7-interop';
+    const image = `CHARGEPOINTD-SIM-FIRMWARE ${VERSION}\n${'z'.repeat(4096)}\n`;
+    const uploads = [];
+    const files = http.createServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/fw.bin') return res.end(image);
+      if (req.method === 'POST' && req.url === '/upload') {
+        const chunks = [];
+        req.on('data', (d) => chunks.push(d));
+        req.on('end', () => { uploads.push(Buffer.concat(chunks)); res.end('ok'); });
+        return undefined;
+      }
+      res.statusCode = 404;
+      return res.end();
+    });
+    await new Promise((resolve) => files.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${files.address().port}`;
+    try {
+      const statusesOf = (method, since) => calls.slice(since).filter((c) => c.method === method).map((c) => c.params.status);
+      let since = calls.length;
+      await callCp('TriggerMessage', { requestedMessage: 'DiagnosticsStatusNotification' });
+      await callCp('TriggerMessage', { requestedMessage: 'FirmwareStatusNotification' });
+      await waitForCall('FirmwareStatusNotification Idle', (c) => c.method === 'FirmwareStatusNotification'
+        && c.params.status === 'Idle', 20000, since);
+      assert.deepEqual(statusesOf('DiagnosticsStatusNotification', since), ['Idle']);
+
+      since = calls.length;
+      const diag = await callCp('GetDiagnostics', { location: `${base}/upload`, retries: 1, retryInterval: 1 });
+      assert.match(diag.fileName, /\.tar\.gz$/);
+      await waitForCall('DiagnosticsStatusNotification Uploaded', (c) => c.method === 'DiagnosticsStatusNotification'
+        && c.params.status === 'Uploaded', 30000, since);
+      assert.deepEqual(statusesOf('DiagnosticsStatusNotification', since), ['Uploading', 'Uploaded']);
+      assert.equal(uploads.length, 1, 'the archive arrived');
+
+      since = calls.length;
+      assert.deepEqual(await callCp('UpdateFirmware', { location: `${base}/fw.bin`, retrieveDate: new Date().toISOString(),
+        retries: 1, retryInterval: 1 }), {});
+      const boot = await waitForCall('BootNotification with the new firmwareVersion', (c) => c.method === 'BootNotification'
+        && c.params.firmwareVersion === VERSION, 60000, since);
+      await waitForCall('FirmwareStatusNotification Installed', (c) => c.method === 'FirmwareStatusNotification'
+        && c.params.status === 'Installed', 30000, calls.indexOf(boot));
+      assert.deepEqual(statusesOf('FirmwareStatusNotification', since), ['Downloading', 'Downloaded', 'Installing', 'Installed']);
+      await cp.waitStatus((s) => s.ocpp.registration === 'Accepted' && s.firmware?.version === VERSION, 20000,
+        'registered again, running the new firmware');
+      await sleep(300);
+      assertNoValidationFailures();
+    } finally {
+      files.close();
+    }
   });
 });
