@@ -15,6 +15,10 @@ out=docs/benchmarks.md
   echo "## Foundation: start-up, idle CPU, memory (bench/foundation.mjs)"
   echo
   node bench/foundation.mjs "$build"
+  echo
+  echo "## Firmware and diagnostics transfers (bench/firmware_transfer.mjs)"
+  echo
+  node bench/firmware_transfer.mjs "$build"
   for b in "$build"/bench_*; do
     [ -x "$b" ] || continue
     echo
