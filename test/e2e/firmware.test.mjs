@@ -411,9 +411,10 @@ cp "$1" "$d/installed.bin"
     await cp.cpctlOk('swipe', 'TAG-SPLITLOG');
     await cp.waitStatus((s) => s.connectors[0].transaction?.id != null, 20000, 'a session (lines from several processes)');
     const since = csms.frames.length;
+    const uploadsBefore = files.uploads.length;    // an earlier test's file may carry the same name (same second)
     const { result } = await csms.call('GetDiagnostics', { location: `${files.url}/upload` });
     await csms.waitFor(diagStatus('Uploaded'), 30000, since);
-    const upload = files.uploads.find((u) => u.fileName === result.fileName);
+    const upload = files.uploads.slice(uploadsBefore).find((u) => u.fileName === result.fileName);
     assert.ok(upload, 'the file arrived');
     const file = path.join(os.tmpdir(), `cp-${process.pid}-${result.fileName}`);
     fs.writeFileSync(file, upload.content);
