@@ -19,6 +19,13 @@ struct _cp_bus_t {
     zsock_t *dealer;
     uint64_t next_corr;
     uint64_t dropped;
+    //  Joining (cp_bus_join): until our own probe comes back through the
+    //  broker, publishes are held here, in order, instead of being sent
+    //  into a PUB socket that may not have the broker's subscription yet.
+    bool joined;
+    char join_prefix[48];           //  "sys.join.<name>."
+    char join_topic[64];            //  the current probe: prefix + nonce
+    zlist_t *held;                  //  of zmsg_t *
 };
 
 void
@@ -38,10 +45,13 @@ cp_bus_new(const cp_bus_endpoints_t *ep, const char *name)
     if (!self)
         return NULL;
     snprintf(self->name, sizeof(self->name), "%s", name);
+    self->joined = true;            //  until cp_bus_join asks for the handshake
+    snprintf(self->join_prefix, sizeof(self->join_prefix), "sys.join.%s.", name);
+    self->held = zlist_new();
     self->pub = zsock_new(ZMQ_PUB);
     self->sub = zsock_new(ZMQ_SUB);
     self->dealer = zsock_new(ZMQ_DEALER);
-    if (!self->pub || !self->sub || !self->dealer)
+    if (!self->held || !self->pub || !self->sub || !self->dealer)
         goto fail;
     zsock_set_sndhwm(self->pub, 10000);
     zsock_set_rcvhwm(self->sub, 10000);
@@ -72,6 +82,12 @@ cp_bus_destroy(cp_bus_t **self_p)
     cp_bus_t *self = *self_p;
     if (!self)
         return;
+    if (self->held) {
+        zmsg_t *held;
+        while ((held = zlist_pop(self->held)))
+            zmsg_destroy(&held);
+        zlist_destroy(&self->held);
+    }
     zsock_destroy(&self->pub);
     zsock_destroy(&self->sub);
     zsock_destroy(&self->dealer);
@@ -116,9 +132,76 @@ cp_bus_publish(cp_bus_t *self, const char *topic, const cp_msg_t *msg)
     zmsg_t *out = zmsg_new();
     zmsg_addstr(out, topic);
     zmsg_append(out, &body);
+    if (!self->joined) {
+        if (zlist_size(self->held) >= CP_BUS_HELD_MAX) {
+            cp_error("bus", "%s: %zu events held before joining the bus: %s dropped", self->name,
+                     zlist_size(self->held), topic);
+            zmsg_destroy(&out);
+            return -1;
+        }
+        if (zlist_append(self->held, out) != 0) {
+            zmsg_destroy(&out);
+            return -1;
+        }
+        return 0;
+    }
     int rc = zmsg_send(&out, self->pub);
     zmsg_destroy(&out);             //  still ours if the send failed
     return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Joining. Events flow PUB → broker XSUB → XPUB → SUB, and both links
+//  learn of each other asynchronously: a fresh PUB drops what it publishes
+//  until the broker's subscribe-all reaches it, and a fresh SUB misses what
+//  is published before its subscriptions reach the broker. An actor that
+//  asks for a snapshot and then relies on events for every later change
+//  would silently miss a change made in that window (a swipe, the
+//  registration being Accepted). The probe closes both gaps at once: it is
+//  published on our PUB and subscribed to after every other subscription,
+//  so its arrival on our SUB proves that our PUB is linked and that the
+//  broker has all our subscriptions (a SUB sends them in order).
+
+int
+cp_bus_join(cp_bus_t *self)
+{
+    assert(self);
+    //  A fresh topic, subscribed after everything so far: an earlier
+    //  probe's arrival would prove nothing about the newer subscriptions.
+    if (self->join_topic[0])
+        zsock_set_unsubscribe(self->sub, self->join_topic);
+    snprintf(self->join_topic, sizeof(self->join_topic), "%s%08x", self->join_prefix,
+             (unsigned) randof(0x7fffffff));
+    zsock_set_subscribe(self->sub, self->join_topic);
+    self->joined = false;
+    return cp_bus_join_probe(self);
+}
+
+int
+cp_bus_join_probe(cp_bus_t *self)
+{
+    assert(self);
+    if (self->joined)
+        return 0;
+    zmsg_t *probe = zmsg_new();
+    zmsg_addstr(probe, self->join_topic);
+    zmsg_addmem(probe, "", 0);
+    int rc = zmsg_send(&probe, self->pub);
+    zmsg_destroy(&probe);
+    return rc;
+}
+
+bool cp_bus_joined(const cp_bus_t *self) { return self->joined; }
+
+static void
+s_joined(cp_bus_t *self)
+{
+    self->joined = true;
+    zsock_set_unsubscribe(self->sub, self->join_topic);
+    zmsg_t *held;
+    while ((held = zlist_pop(self->held)))
+        if (zmsg_send(&held, self->pub) != 0)
+            zmsg_destroy(&held);
 }
 
 static int
@@ -172,6 +255,15 @@ cp_bus_recv(cp_bus_t *self, zsock_t *which, cp_bus_envelope_t *env, bool *droppe
     if (which == self->sub && zmsg_size(in) == 2) {
         char *topic = zmsg_popstr(in);
         env->kind = CP_BUS_EVENT;
+        if (topic && strncmp(topic, self->join_prefix, strlen(self->join_prefix)) == 0) {
+            //  Our probe, or a late copy of an earlier one: for nobody else.
+            if (!self->joined && streq(topic, self->join_topic))
+                s_joined(self);
+            snprintf(env->topic, sizeof(env->topic), "%s", topic);
+            free(topic);
+            zmsg_destroy(&in);
+            return NULL;
+        }
         snprintf(env->topic, sizeof(env->topic), "%s", topic ? topic : "");
         free(topic);
         body = zmsg_pop(in);
@@ -248,6 +340,11 @@ cp_bus_broker_actor(zsock_t *pipe, void *args)
         zsock_destroy(&router);
         return;
     }
+    //  The broker takes every event from every publisher and filters at
+    //  the XPUB, for each subscriber: a publisher's PUB then needs only
+    //  this one subscription, which it gets when it connects, instead of
+    //  every subscriber's forwarded one by one (cp_bus_join relies on it).
+    zmq_send(zsock_resolve(xsub), "\x01", 1, 0);
     zpoller_t *poller = zpoller_new(pipe, xsub, xpub, router, NULL);
     //  SIGTERM is the supervisor's business: the bus must keep running
     //  while the actors shut down, or their last replies would block.
@@ -267,10 +364,16 @@ cp_bus_broker_actor(zsock_t *pipe, void *args)
                 break;
         }
         else
-        if (which == xsub || which == xpub) {
-            zmsg_t *msg = zmsg_recv(which);
+        if (which == xsub) {
+            zmsg_t *msg = zmsg_recv(xsub);
             if (msg)
-                zmsg_send(&msg, which == xsub ? xpub : xsub);
+                zmsg_send(&msg, xpub);
+            zmsg_destroy(&msg);
+        }
+        else
+        if (which == xpub) {
+            //  A subscription: the XPUB filters by it; nothing to forward.
+            zmsg_t *msg = zmsg_recv(xpub);
             zmsg_destroy(&msg);
         }
         else

@@ -77,6 +77,20 @@ uint64_t cp_bus_request(cp_bus_t *self, const char *to, const cp_msg_t *msg);
 //  Answer a request: partial (more follow) or final.
 int cp_bus_reply(cp_bus_t *self, const cp_bus_envelope_t *request, const cp_msg_t *msg, bool final);
 
+//  Join the bus: until our own probe event has come back through the
+//  broker (proving our PUB linked and every subscription made before the
+//  call in place), publishes are held in order and sent once joined.
+//  Calling it again restarts the handshake with a fresh probe that covers
+//  the subscriptions made since (the shell joins at once, to hold the
+//  actor's first publishes, and again when the actor runs). Re-send the
+//  probe with cp_bus_join_probe until joined (cp_bus_recv consumes it:
+//  NULL, not counted as dropped). A bus never asked to join publishes at
+//  once.
+#define CP_BUS_HELD_MAX 1000
+int cp_bus_join(cp_bus_t *self);
+int cp_bus_join_probe(cp_bus_t *self);
+bool cp_bus_joined(const cp_bus_t *self);
+
 //  The two sockets to poll for input.
 zsock_t *cp_bus_events(cp_bus_t *self);
 zsock_t *cp_bus_requests(cp_bus_t *self);

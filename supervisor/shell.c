@@ -32,6 +32,8 @@ struct _cp_shell_t {
     int request_timer;             //  0 = none armed
     int64_t request_timer_at;      //  the deadline it is armed for (INT64_MAX: none)
     int64_t clock_seen;            //  newest clock.offset seq (cp_msg_stale)
+    bool joined;                   //  the bus handshake is done (cp_bus_join)
+    int join_timer;                //  re-sends the probe until then; 0 = none
 };
 
 //  What a request in the table was for (cp_request_t.tag): the actor's own
@@ -78,6 +80,13 @@ s_snapshot_retry_later(cp_shell_t *self, snapshot_t *snap)
 static void
 s_snapshot_send(cp_shell_t *self, snapshot_t *snap)
 {
+    //  A snapshot answers for the past; events must cover everything
+    //  after it, so it is asked only once our subscriptions are in place
+    //  (s_on_joined sends the ones asked for before).
+    if (!self->joined) {
+        snap->corr = 0;
+        return;
+    }
     cp_msg_t *req = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
     snap->corr = 0;
     if (req && cp_msg_set_str(req->u.snapshot_request.scope, snap->scope) == 0)
@@ -247,6 +256,34 @@ s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
     return rc;
 }
 
+//  Joined the bus: stop probing, serve requests, and ask the snapshots
+//  that waited for it. Requests wait until now so that no answer (a
+//  snapshot's levels) overtakes an event published before it and held
+//  until the join: subscribers see the actor's changes in order.
+static int s_on_bus(zloop_t *loop, zsock_t *sock, void *arg);
+
+static void
+s_on_joined(cp_shell_t *self)
+{
+    self->joined = true;
+    if (self->join_timer)
+        zloop_timer_end(self->loop, self->join_timer);
+    self->join_timer = 0;
+    if (zloop_reader(self->loop, cp_bus_requests(self->bus), s_on_bus, self) != 0)
+        cp_error(self->args->name, "cannot poll the requests socket");
+    for (int i = 0; i < CP_SHELL_SNAPSHOTS; i++)
+        if (self->snapshots[i].actor[0] && !self->snapshots[i].corr)
+            s_snapshot_send(self, &self->snapshots[i]);
+}
+
+static int
+s_on_join_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    cp_shell_t *self = arg;
+    cp_bus_join_probe(self->bus);
+    return 0;
+}
+
 static int
 s_on_bus(zloop_t *loop, zsock_t *sock, void *arg)
 {
@@ -254,6 +291,8 @@ s_on_bus(zloop_t *loop, zsock_t *sock, void *arg)
     cp_bus_envelope_t env;
     bool dropped = false;
     cp_msg_t *msg = cp_bus_recv(self->bus, sock, &env, &dropped);
+    if (!self->joined && cp_bus_joined(self->bus))
+        s_on_joined(self);
     if (dropped)
         return 0;
     if (s_clock_offset(self, &env, msg))
@@ -313,7 +352,9 @@ cp_shell_new(zsock_t *pipe, cp_actor_args_t *args)
     zloop_set_nonstop(self->loop, true);
     zloop_reader(self->loop, pipe, s_on_pipe, self);
     zloop_reader(self->loop, cp_bus_events(self->bus), s_on_bus, self);
-    zloop_reader(self->loop, cp_bus_requests(self->bus), s_on_bus, self);
+    //  The requests socket is read once joined (s_on_joined).
+    //  Hold what the actor publishes while it sets up (cp_shell_run joins).
+    cp_bus_join(self->bus);
     //  Who dies: requests in flight to it fail at once (s_on_actor_state).
     cp_bus_subscribe(self->bus, "sys.actor.");
     //  Follow the central system's time (s_clock_follow).
@@ -355,6 +396,16 @@ cp_shell_run(cp_shell_t *self)
 {
     assert(self);
     self->exit_code = -1;
+    //  Every subscription is made by now: join the bus (cp_bus_join), the
+    //  probe sent again every CP_SHELL_JOIN_PROBE_MS until it comes back.
+    if (cp_bus_join(self->bus) != 0)
+        cp_warn(self->args->name, "the bus probe was not sent; sent again shortly");
+    self->join_timer = zloop_timer(self->loop, CP_SHELL_JOIN_PROBE_MS, 0, s_on_join_timer, self);
+    if (self->join_timer < 0) {
+        cp_error(self->args->name, "cannot arm the bus probe timer");
+        self->join_timer = 0;
+        s_on_joined(self);          //  better unconfirmed than never
+    }
     zloop_start(self->loop);
     return self->exit_code;
 }

@@ -105,6 +105,10 @@ void cp_shell_rearm(cp_shell_t *self, int *timer_id, int64_t delay_ms, zloop_tim
 //  "clock.offset" (CP_MSG_CLOCK_OFFSET); its own shell does not follow.
 #define CP_SHELL_CLOCK_SOURCE       "ocpp"
 #define CP_SHELL_SNAPSHOT_RETRY_MS  1000
+//  cp_shell_run joins the bus first (bus.h, cp_bus_join): until then the
+//  actor's publishes are held and its snapshots wait; the probe goes again
+//  every CP_SHELL_JOIN_PROBE_MS until it has come back.
+#define CP_SHELL_JOIN_PROBE_MS      5
 int cp_shell_snapshot(cp_shell_t *self, const char *actor, const char *scope);
 //  Final generic reply {ok, code, reason}.
 int cp_shell_reply_status(cp_shell_t *self, const cp_bus_envelope_t *request, bool ok, const char *reason);

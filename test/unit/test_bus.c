@@ -254,6 +254,70 @@ test_endpoints_init(void **state)
     assert_string_equal(ep.req, "ipc:///dir/bus-req");
 }
 
+//  Join a fresh bus: poll its events, re-sending the probe, until joined.
+//  Nothing else may arrive on it meanwhile (it subscribed to nothing else
+//  that anyone publishes yet).
+static void
+s_join(cp_bus_t *bus)
+{
+    assert_int_equal(cp_bus_join(bus), 0);
+    assert_false(cp_bus_joined(bus));
+    int64_t deadline = zclock_mono() + WAIT_MS;
+    while (!cp_bus_joined(bus) && zclock_mono() < deadline) {
+        cp_bus_envelope_t env;
+        cp_msg_t *msg = NULL;
+        bool dropped = true;
+        if (s_recv(bus, cp_bus_events(bus), 5, &env, &msg, &dropped)) {
+            assert_false(dropped);             //  the probe is consumed, never counted
+            assert_null(msg);
+            assert_int_equal(strncmp(env.topic, "sys.join.", 9), 0);
+        }
+        else
+            assert_int_equal(cp_bus_join_probe(bus), 0);
+    }
+    assert_true(cp_bus_joined(bus));
+    assert_int_equal(cp_bus_dropped(bus), 0);
+}
+
+//  The start-up race every actor used to run: a fresh bus's first publish
+//  vanished in a PUB that had no subscription yet, and a fresh subscriber
+//  missed what was published before its subscription reached the broker.
+//  Once joined, neither happens: one publish each way, no retry, many
+//  fresh buses in a row.
+static void
+test_join(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(cp_bus_subscribe(f->alice, "ev."), 0);
+    s_join(f->alice);
+    cp_msg_t *msg = s_connector_msg(7);
+    for (int round = 0; round < 50; round++) {
+        cp_bus_t *carol = cp_bus_new(&f->ep, "carol");
+        assert_non_null(carol);
+        assert_int_equal(cp_bus_join(carol), 0);     //  as the shell does at once
+        //  published before the join: held, then delivered, in order
+        assert_int_equal(cp_bus_publish(carol, "ev.first", msg), 0);
+        assert_int_equal(cp_bus_subscribe(carol, "news."), 0);
+        s_join(carol);
+        assert_int_equal(cp_bus_publish(carol, "ev.second", msg), 0);
+        cp_bus_envelope_t env;
+        cp_msg_t *got = s_recv_event_until(f->alice, "ev.first", NULL, &env);
+        cp_msg_destroy(&got);
+        got = s_recv_event_until(f->alice, "ev.second", NULL, &env);
+        cp_msg_destroy(&got);
+        //  subscribed before the join: the first event after it arrives
+        assert_int_equal(cp_bus_publish(f->alice, "news.now", msg), 0);
+        got = s_recv_event_until(carol, "news.now", NULL, &env);
+        assert_int_equal(got->u.hw_connector.connector, 7);
+        cp_msg_destroy(&got);
+        //  the probe's copies are consumed; nobody else sees them
+        cp_msg_t *none = NULL;
+        assert_false(s_recv(f->bob, cp_bus_events(f->bob), 0, &env, &none, NULL));
+        cp_bus_destroy(&carol);
+    }
+    cp_msg_destroy(&msg);
+}
+
 static void
 test_client_basics(void **state)
 {
@@ -746,6 +810,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_reconnect_same_name, s_setup_inproc, s_teardown),
         cmocka_unit_test_setup_teardown(test_handover_while_old_connected, s_setup_inproc, s_teardown),
         cmocka_unit_test_setup_teardown(test_ipc, s_setup_ipc, s_teardown_ipc),
+        cmocka_unit_test_setup_teardown(test_join, s_setup_inproc, s_teardown),
+        cmocka_unit_test_setup_teardown(test_join, s_setup_ipc, s_teardown_ipc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
