@@ -68,6 +68,10 @@ typedef struct _hw_driver_t hw_driver_t;
 typedef struct {
     int (*connector_count)(hw_driver_t *self);
     int (*read)(hw_driver_t *self, int connector, hw_connector_state_t *out);
+    //  A report at most max_age_ms old, from an earlier read since the
+    //  last command, or a fresh read. NULL op: every read is fresh (the
+    //  simulator in this process costs nothing to read).
+    int (*read_recent)(hw_driver_t *self, int connector, int max_age_ms, hw_connector_state_t *out);
     int (*set_contactor)(hw_driver_t *self, int connector, bool closed);
     int (*set_lock)(hw_driver_t *self, int connector, bool locked);
     int (*set_offered_current)(hw_driver_t *self, int connector, double amps);

@@ -16,6 +16,10 @@ out=docs/benchmarks.md
   echo
   node bench/foundation.mjs "$build"
   echo
+  echo "## Where idle goes, by thread (bench/idle_threads.mjs)"
+  echo
+  node bench/idle_threads.mjs "$build"
+  echo
   echo "## Firmware and diagnostics transfers (bench/firmware_transfer.mjs)"
   echo
   node bench/firmware_transfer.mjs "$build"

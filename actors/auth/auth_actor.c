@@ -24,8 +24,8 @@
 #define LOG "auth"
 #define PENDING_MAX 16              //  idTags with an Authorize in flight
 #define WAITERS_MAX 8               //  requests waiting for one of them
-#define TICK_MS 500
 #define FLUSH_MS 60000              //  cache recency written at least this often
+#define FLUSH_BATCH 32              //  ... or as soon as this many wait
 #define DEADLINE_SLACK_MS 5000      //  past MessageTimeout: the ocpp actor is stuck
 //  A card the local list or cache accepts waits at most this long for the
 //  central system's Authorize answer: OCPP-J allows one CALL in flight, so
@@ -53,6 +53,7 @@ typedef struct {
     local_list_t *list;
     auth_cache_t *cache;
     bool online;
+    int timer;                      //  the next deadline (s_rearm); 0 = none
     //  configuration, re-read on config.changed
     bool local_pre_authorize;
     bool local_authorize_offline;
@@ -391,10 +392,31 @@ s_on_inbound(auth_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp
 //  --------------------------------------------------------------------------
 //  The tick and the handler
 
+//  The actor sleeps until its next deadline: a local fallback due, or the
+//  cache's recency to write (only when some waits). Idle, it never wakes.
+static int s_on_deadline(zloop_t *loop, int timer_id, void *arg);
+
+static void
+s_rearm(auth_actor_t *self)
+{
+    int64_t now = s_mono(self);
+    int64_t next = CP_SHELL_NEVER;
+    for (int i = 0; i < PENDING_MAX; i++) {
+        const pending_t *p = &self->pending[i];
+        if (p->corr && p->local_at && p->count > 0 && p->local_at < next)
+            next = p->local_at;
+    }
+    if (auth_cache_pending(self->cache) > 0 && self->flushed_at + FLUSH_MS < next)
+        next = self->flushed_at + FLUSH_MS;
+    cp_shell_rearm(self->shell, &self->timer, next == CP_SHELL_NEVER ? CP_SHELL_NEVER : next - now,
+                   s_on_deadline, self, "local fallbacks and cache writes");
+}
+
 static int
-s_on_tick(zloop_t *loop, int timer_id, void *arg)
+s_on_deadline(zloop_t *loop, int timer_id, void *arg)
 {
     auth_actor_t *self = arg;
+    self->timer = 0;                //  a one-shot: already gone
     int64_t now = s_mono(self);
     for (int i = 0; i < PENDING_MAX; i++) {
         pending_t *p = &self->pending[i];
@@ -406,15 +428,37 @@ s_on_tick(zloop_t *loop, int timer_id, void *arg)
             p->count = 0;           //  answered: the late result only teaches the cache
         }
     }
-    if (now - self->flushed_at >= FLUSH_MS || auth_cache_pending(self->cache) >= 32) {
+    if (auth_cache_pending(self->cache) > 0 && now - self->flushed_at >= FLUSH_MS) {
         auth_cache_flush(self->cache, s_wall(self));
         self->flushed_at = now;
     }
+    s_rearm(self);
     return 0;
 }
 
+//  After every message: a full batch of recency is written at once, and
+//  the next deadline may have moved.
+static void
+s_after_message(auth_actor_t *self)
+{
+    if (auth_cache_pending(self->cache) >= FLUSH_BATCH) {
+        auth_cache_flush(self->cache, s_wall(self));
+        self->flushed_at = s_mono(self);
+    }
+    s_rearm(self);
+}
+
+static void s_handle(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, void *ctx);
+
 static void
 s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, void *ctx)
+{
+    s_handle(shell, env, msg, ctx);
+    s_after_message(ctx);
+}
+
+static void
+s_handle(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, void *ctx)
 {
     auth_actor_t *self = ctx;
     if (env->kind == CP_BUS_EVENT || env->kind == CP_BUS_PARTIAL) {
@@ -491,7 +535,7 @@ auth_actor(zsock_t *pipe, void *args)
     cp_bus_subscribe(bus, "auth.idtaginfo");
     cp_bus_subscribe(bus, "config.changed");
     self->flushed_at = s_mono(self);
-    zloop_timer(cp_shell_loop(self->shell), TICK_MS, 0, s_on_tick, self);
+    s_rearm(self);
     cp_shell_snapshot(self->shell, "ocpp", "auth");     //  the link state
     cp_shell_run(self->shell);
     auth_cache_flush(self->cache, s_wall(self));

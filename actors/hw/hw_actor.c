@@ -31,12 +31,18 @@ typedef struct {
     int64_t started_ms;
 } hw_actor_t;
 
-//  Read one connector; 0, or -1 (logged once per failure streak).
+//  Read one connector; 0, or -1 (logged once per failure streak). The
+//  tick takes a report up to one tick old when the driver has one (the
+//  safety actor reads every connector faster than we do: no second
+//  exchange with the board); after a command, fresh = true.
 static int
-s_read(hw_actor_t *self, int connector, hw_connector_state_t *state)
+s_read(hw_actor_t *self, int connector, bool fresh, hw_connector_state_t *state)
 {
     bool *failing = &self->read_failing[connector - 1];
-    if (self->hw->ops->read(self->hw, connector, state) != 0) {
+    const hw_driver_ops_t *ops = self->hw->ops;
+    int rc = !fresh && ops->read_recent ? ops->read_recent(self->hw, connector, HW_CORE_TICK_MS, state)
+                                        : ops->read(self->hw, connector, state);
+    if (rc != 0) {
         if (!*failing)
             cp_error(HW_LOG, "connector %d: the driver cannot read the hardware", connector);
         *failing = true;
@@ -65,7 +71,7 @@ static int
 s_publish_connector(hw_actor_t *self, int connector, bool force, double *current_a)
 {
     hw_connector_state_t state;
-    if (s_read(self, connector, &state) != 0)
+    if (s_read(self, connector, force, &state) != 0)
         return -1;
     if (current_a)
         *current_a = state.current_a;
@@ -261,7 +267,7 @@ s_on_snapshot(hw_actor_t *self, const cp_bus_envelope_t *env)
     double charger_a = 0;
     for (int n = 1; n <= self->connectors; n++) {
         hw_connector_state_t state;
-        if (s_read(self, n, &state) != 0) {
+        if (s_read(self, n, true, &state) != 0) {
             char reason[64];
             snprintf(reason, sizeof(reason), "cannot read connector %d", n);
             s_reply(self, env, false, reason);

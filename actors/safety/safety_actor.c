@@ -6,10 +6,17 @@
  * bus on purpose: a trip must open the contactor even if the bus is slow,
  * full or gone. Publishing is level-triggered (on change and every
  * SAFETY_REFRESH_MS) so a consumer that missed an edge catches up.
+ *
+ * Each driver call is an exchange with the board, and this loop runs for
+ * years: the permission is sent only when the board's fresh report differs
+ * from the verdict (a board whose watchdog forgot it says so in the very
+ * next report), and the tick slows to SAFETY_QUIET_TICK_MS while every
+ * connector is quiet.
  */
 #include "actors/safety/safety_actor.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "actors/config/config_store.h"
@@ -28,6 +35,8 @@ typedef struct {
     cp_clock_t *clock;          //  borrowed
     safety_core_t *core;
     int connectors;
+    int tick_timer;             //  re-armed by every tick (SAFETY_TICK_MS or the quiet one)
+    bool quiet;                 //  every connector quiet at the last tick
     bool feed_failing;
     bool permit_failing[HW_MAX_CONNECTORS];
     bool publish_due[HW_MAX_CONNECTORS];    //  changed, not yet published
@@ -94,8 +103,9 @@ s_publish(safety_t *self, int n, const safety_verdict_t *v, int64_t now)
     self->published_ms[n - 1] = now;
 }
 
-//  Evaluate connector n and carry out the verdict on the driver.
-static void
+//  Evaluate connector n and carry out the verdict on the driver. True when
+//  the connector is quiet (safety_core_quiet).
+static bool
 s_check_connector(safety_t *self, int n, int64_t now)
 {
     hw_connector_state_t state;
@@ -108,9 +118,15 @@ s_check_connector(safety_t *self, int n, int64_t now)
                 "expired: was this actor stalled?); approving again", n);
     safety_verdict_t v;
     bool changed = safety_core_evaluate(self->core, n, readable ? &state : NULL, now, &v);
-    //  Always re-assert: the hw layer forgets permissions when its
-    //  watchdog expires, and re-asserting a forbid costs nothing.
+    //  Re-assert unless the fresh report shows the board holds exactly
+    //  this (it forgets permissions when its watchdog expires, and says so
+    //  in the next report); after a refused call, always.
     bool *failing = &self->permit_failing[n - 1];
+    bool held = readable && !*failing && state.permitted == v.permit
+             && fabs(state.safety_cap_a - v.cap_a) < 0.001;
+    if (held)
+        ;
+    else
     if (self->hw->ops->safety_permit(self->hw, n, v.permit, v.cap_a) != 0) {
         if (!*failing)
             cp_error(SAFETY_LOG, "connector %d: the driver refuses %s", n,
@@ -125,6 +141,7 @@ s_check_connector(safety_t *self, int n, int64_t now)
     }
     if (self->publish_due[n - 1] || now - self->published_ms[n - 1] >= SAFETY_REFRESH_MS)
         s_publish(self, n, &v, now);
+    return safety_core_quiet(readable ? &state : NULL, &v);
 }
 
 static void
@@ -148,8 +165,21 @@ s_on_tick(zloop_t *loop, int timer_id, void *arg)
     safety_t *self = arg;
     s_feed(self);
     int64_t now = cp_clock_mono_ms(self->clock);
+    bool quiet = true;
     for (int n = 1; n <= self->connectors; n++)
-        s_check_connector(self, n, now);
+        quiet &= s_check_connector(self, n, now);
+    if (quiet != self->quiet)
+        cp_debug(SAFETY_LOG, "every connector %s: evaluated every %d ms", quiet ? "quiet" : "no longer quiet",
+                 quiet ? SAFETY_QUIET_TICK_MS : SAFETY_TICK_MS);
+    self->quiet = quiet;
+    self->tick_timer = zloop_timer(cp_shell_loop(self->shell), quiet ? SAFETY_QUIET_TICK_MS : SAFETY_TICK_MS, 1,
+                                   s_on_tick, self);
+    if (self->tick_timer < 0) {
+        //  Nothing would feed the watchdog any more: leave, and let the
+        //  supervisor restart us (the board keeps everything open meanwhile).
+        cp_error(SAFETY_LOG, "cannot arm the next tick: leaving");
+        return -1;
+    }
     return 0;
 }
 
@@ -248,15 +278,14 @@ safety_actor(zsock_t *pipe, void *args)
         cp_warn(SAFETY_LOG, "cannot read the earthing system (%s): checking as TN", err[0] ? err : "no store");
     s_set_earthing(&self, earthing);
     cp_bus_subscribe(cp_shell_bus(self.shell), "config.changed");
-    if (zloop_timer(cp_shell_loop(self.shell), SAFETY_TICK_MS, 0, s_on_tick, &self) < 0) {
-        cp_error(SAFETY_LOG, "cannot start: no timer");
+    //  First look at once: re-approve what is safe, announce every verdict;
+    //  each tick arms the next.
+    if (s_on_tick(NULL, 0, &self) != 0) {
         config_store_destroy(&self.config);
         cp_shell_destroy(&self.shell);
         safety_core_destroy(&self.core);
         return;
     }
-    //  First look at once: re-approve what is safe, announce every verdict.
-    s_on_tick(NULL, 0, &self);
     //  A clean stop ($TERM) forbids everything: nobody supervises any more.
     //  An injected kill leaves like a crash would: the hw watchdog and the
     //  next start take care of it.

@@ -339,6 +339,13 @@ s_published_differs(const safety_verdict_t *a, const safety_verdict_t *b)
 }
 
 bool
+safety_core_quiet(const hw_connector_state_t *state, const safety_verdict_t *verdict)
+{
+    assert(verdict);
+    return state && !state->plugged && !state->contactor_closed && !verdict->tripped;
+}
+
+bool
 safety_core_evaluate(safety_core_t *self, int connector, const hw_connector_state_t *state,
                      int64_t now_ms, safety_verdict_t *out)
 {

@@ -85,6 +85,10 @@
 #include "hw/hw.h"
 
 #define SAFETY_TICK_MS              100     //  how often the shell evaluates
+//  ... while every connector is quiet (safety_core_quiet): no cable, the
+//  contactor open, nothing tripped — nothing can flow, so nothing to catch
+//  in a tenth of a second. Still 300 ms of watchdog slack.
+#define SAFETY_QUIET_TICK_MS        200
 //  The hw watchdog timeout the shell feeds every tick: 5 ticks of slack
 //  for a stalled thread; a dead actor's contactors open within 500 ms,
 //  seen on the bus within 500 + 250 ms (the hw actor's read period).
@@ -155,6 +159,11 @@ safety_earthing_t safety_core_earthing(const safety_core_t *self);
 //  evaluation, or on the first evaluation of the connector.
 bool safety_core_evaluate(safety_core_t *self, int connector, const hw_connector_state_t *state,
                           int64_t now_ms, safety_verdict_t *out);
+
+//  Whether a connector may be evaluated at the slower SAFETY_QUIET_TICK_MS:
+//  read (state not NULL), no cable, the contactor open, not tripped. A
+//  plug, a closed contactor or a trip brings back SAFETY_TICK_MS.
+bool safety_core_quiet(const hw_connector_state_t *state, const safety_verdict_t *verdict);
 
 //  The last verdict of a connector (permit false before any evaluation).
 void safety_core_verdict(const safety_core_t *self, int connector, safety_verdict_t *out);

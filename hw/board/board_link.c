@@ -42,6 +42,12 @@ typedef struct {
     int64_t retry_at;               //  mono ms
     board_decoder_t decoder;
     hw_link_state_t link;
+    //  The last report of each connector and when it arrived: the hw and
+    //  safety actors both read every connector, and a report a few tens
+    //  of milliseconds old serves the one that accepts it (read_recent).
+    //  Any command to the board makes them stale.
+    hw_connector_state_t recent[HW_MAX_CONNECTORS + 1];
+    int64_t recent_at_us[HW_MAX_CONNECTORS + 1];     //  0 = none
 } link_t;
 
 void
@@ -84,6 +90,7 @@ s_down(link_t *self, const char *why)
     }
     self->fd = -1;
     self->link.up = false;
+    memset(self->recent_at_us, 0, sizeof(self->recent_at_us));
     board_decoder_init(&self->decoder);
     self->retry_at = cp_clock_mono_ms(self->clock) + BOARD_LINK_RETRY_MS;
 }
@@ -185,6 +192,8 @@ s_call(link_t *self, uint8_t type, const board_cursor_t *payload, board_frame_t 
     pthread_mutex_lock(&self->mutex);
     int rc = s_up(self) == 0 ? s_exchange(self, type, payload ? payload->data : NULL,
                                           payload ? payload->pos : 0, reply) : -1;
+    if (type != BOARD_READ && type != BOARD_GRID_READ && type != BOARD_PET)
+        memset(self->recent_at_us, 0, sizeof(self->recent_at_us));
     pthread_mutex_unlock(&self->mutex);
     return rc;
 }
@@ -250,7 +259,26 @@ s_read(hw_driver_t *driver, int connector, hw_connector_state_t *out)
         cp_warn(LINK_LOG, "connector %d: the board's state report is malformed", connector);
         return -1;
     }
+    pthread_mutex_lock(&self->mutex);
+    self->recent[connector] = *out;
+    self->recent_at_us[connector] = s_now_us();
+    pthread_mutex_unlock(&self->mutex);
     return 0;
+}
+
+static int
+s_read_recent(hw_driver_t *driver, int connector, int max_age_ms, hw_connector_state_t *out)
+{
+    link_t *self = driver->impl;
+    if (connector < 1 || connector > self->connectors)
+        return -1;
+    pthread_mutex_lock(&self->mutex);
+    int64_t at = self->recent_at_us[connector];
+    bool fresh = at && self->fd >= 0 && s_now_us() - at <= (int64_t) max_age_ms * 1000;
+    if (fresh)
+        *out = self->recent[connector];
+    pthread_mutex_unlock(&self->mutex);
+    return fresh ? 0 : s_read(driver, connector, out);
 }
 
 static int
@@ -383,6 +411,7 @@ s_destroy(hw_driver_t *driver)
 static const hw_driver_ops_t s_ops = {
     .connector_count = s_connector_count,
     .read = s_read,
+    .read_recent = s_read_recent,
     .set_contactor = s_set_contactor,
     .set_lock = s_set_lock,
     .set_offered_current = s_set_offered_current,

@@ -152,6 +152,34 @@ test_first_look_and_quiet(void **state)
     assert_false(last.permit);
 }
 
+//  The slow tick is for a connector where nothing can flow: any cable, a
+//  closed contactor, a trip or an unreadable connector brings back the fast one.
+static void
+test_quiet(void **state)
+{
+    fx_t *f = *state;
+    hw_connector_state_t st = s_charging(32);
+    st.plugged = false;
+    st.contactor_closed = false;
+    st.ev_requesting = false;
+    st.current_a = 0;
+    st.pilot = 'A';
+    s_assert_ok(s_eval(f, &st));
+    assert_true(safety_core_quiet(&st, &f->v));
+    assert_false(safety_core_quiet(NULL, &f->v));
+    hw_connector_state_t plugged = st;
+    plugged.plugged = true;
+    assert_false(safety_core_quiet(&plugged, &f->v));
+    hw_connector_state_t closed = st;
+    closed.contactor_closed = true;
+    assert_false(safety_core_quiet(&closed, &f->v));
+    f->now += 100;
+    snprintf(st.fault, sizeof(st.fault), "rcd");
+    s_eval(f, &st);
+    assert_true(f->v.tripped);
+    assert_false(safety_core_quiet(&st, &f->v));
+}
+
 static void
 test_rcd_trip_and_recovery(void **state)
 {
@@ -630,6 +658,7 @@ main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new),
+        T(test_quiet),
         T(test_first_look_and_quiet),
         T(test_rcd_trip_and_recovery),
         T(test_ground_unplug_before_clear),

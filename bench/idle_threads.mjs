@@ -1,0 +1,65 @@
+// idle_threads.mjs — where idle goes, thread by thread: the controller connected to a loopback
+// central system with 2 connectors, nothing happening; over a fixed window, each thread's CPU
+// time (schedstat) and wake-ups (voluntary + involuntary context switches), and the process's
+// total. Issue 12 asks for ≤ 0.1 % of a core and ≤ 20 syscalls/s idle: this table says which
+// thread to look at. Threads carry their actor's name (shell.c). Prints a Markdown table.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Csms } from '../tools/csms/csms.mjs';
+import { freePort } from '../test/e2e/lib/harness.mjs';
+
+const build = path.resolve(process.argv[2] || 'build');
+const windowSeconds = Number(process.env.BENCH_IDLE_S || 20);
+
+function threads(pid) {
+  const out = new Map();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const cpuNs = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      const status = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      const sw = (k) => Number((status.match(new RegExp(`${k}:\\s+(\\d+)`)) || [0, 0])[1]);
+      out.set(tid, { name, cpuNs, switches: sw('voluntary_ctxt_switches') + sw('nonvoluntary_ctxt_switches') });
+    } catch { /* the thread ended */ }
+  }
+  return out;
+}
+
+const csms = new Csms({ port: 0, bootInterval: 300 });
+await csms.start();
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cpd-idle-'));
+const child = spawn(path.join(build, 'chargepointd'),
+  ['--csms', `ws://127.0.0.1:${csms.port}/ocpp`, '--id', 'IDLE', '--connectors', '2', '--state-dir', dir,
+   '--http', `127.0.0.1:${await freePort()}`, '--log-level', 'warn'], { stdio: 'ignore' });
+const deadline = Date.now() + 20000;
+while (!csms.frames.some((f) => f.dir === 'in' && f.msg?.[2] === 'StatusNotification') && Date.now() < deadline)
+  await sleep(20);
+await sleep(3000);                                   // settle after boot
+const before = threads(child.pid);
+await sleep(windowSeconds * 1000);
+const after = threads(child.pid);
+child.kill('SIGTERM');
+await new Promise((r) => child.on('exit', r));
+await csms.stop();
+fs.rmSync(dir, { recursive: true, force: true });
+
+const rows = [];
+for (const [tid, a] of after) {
+  const b = before.get(tid);
+  if (!b) continue;
+  rows.push({ name: a.name, cpuUsPerS: (a.cpuNs - b.cpuNs) / 1e3 / windowSeconds,
+              wakeupsPerS: (a.switches - b.switches) / windowSeconds });
+}
+rows.sort((x, y) => y.cpuUsPerS - x.cpuUsPerS);
+const total = rows.reduce((t, r) => ({ cpu: t.cpu + r.cpuUsPerS, w: t.w + r.wakeupsPerS }), { cpu: 0, w: 0 });
+console.log(`Idle and connected, 2 connectors, over ${windowSeconds} s: CPU µs per second (1 000 µs/s = 0.1 % of a core) and wake-ups per second, by thread.`);
+console.log();
+console.log('| thread | CPU µs/s | wake-ups/s |');
+console.log('|---|---|---|');
+for (const r of rows.filter((r) => r.cpuUsPerS >= 1 || r.wakeupsPerS >= 0.1))
+  console.log(`| ${r.name} | ${r.cpuUsPerS.toFixed(0)} | ${r.wakeupsPerS.toFixed(1)} |`);
+console.log(`| **total** | **${total.cpu.toFixed(0)}** (${(total.cpu / 1e4).toFixed(3)} % of a core) | **${total.w.toFixed(1)}** |`);
