@@ -224,8 +224,12 @@ s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
         rc = -1;
     }
     else
-    if (streq(cmd, "$PING"))
-        zstr_send(pipe, "$PONG");
+    if (streq(cmd, "$PING")) {
+        if (self->args->pong_in_memory)
+            atomic_store(&self->args->pong_seq, atomic_load(&self->args->ping_seq));
+        else
+            zstr_send(pipe, "$PONG");
+    }
     else
     if (streq(cmd, "$KILL")) {
         cp_warn(self->args->name, "killed by fault injection");

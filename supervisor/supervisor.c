@@ -76,6 +76,9 @@ typedef struct _actor_slot_t {
     bool exited;                   //  $BYE or $DIED seen: joining cannot block
     int restarts;
     int64_t last_pong;
+    uint64_t ping_seq;             //  in-memory liveness (cp_actor_args_t): the latest ping
+    uint64_t pong_seen;            //  ... and the latest answer already counted
+    int64_t ping_sent_at;          //  when the latest ping went
     int64_t hung_at;
     int64_t start_at;              //  WAITING / DEGRADED: when it starts again
     int64_t down_at;               //  when it went down (0: serving), for the restart latency
@@ -201,6 +204,19 @@ s_announce(cp_supervisor_t *self, const actor_slot_t *slot, const char *state)
     cp_msg_destroy(&msg);
 }
 
+//  Ask for a sign of life: answered by $PONG on the pipe, or in one
+//  process through memory (s_memory_pongs).
+static void
+s_ping(cp_supervisor_t *self, actor_slot_t *slot)
+{
+    if (slot->zactor && slot->args && slot->args->pong_in_memory) {
+        slot->ping_seq++;
+        slot->ping_sent_at = cp_clock_mono_ms(self->clock);
+        atomic_store(&slot->args->ping_seq, slot->ping_seq);
+    }
+    s_send(slot, "$PING");
+}
+
 //  Running from now on: liveness counts from here, and a ping goes out at
 //  once so that the first pong says when it serves again.
 static void
@@ -210,7 +226,7 @@ s_actor_running(cp_supervisor_t *self, actor_slot_t *slot)
     slot->last_pong = cp_clock_mono_ms(self->clock);
     slot->hung_at = 0;
     s_announce(self, slot, "running");
-    s_send(slot, "$PING");
+    s_ping(self, slot);
 }
 
 //  A host process started: its guests started with it (again, unless this
@@ -281,6 +297,8 @@ s_actor_start(cp_supervisor_t *self, actor_slot_t *slot)
     if (!slot->args->clock)
         return -1;
     slot->args->hw = self->hw;
+    slot->args->pong_in_memory = true;
+    slot->ping_seq = slot->pong_seen = 0;
     slot->shim->main = slot->def->main;
     slot->shim->args = slot->args;
     slot->exited = false;
@@ -438,25 +456,47 @@ s_actor_find(cp_supervisor_t *self, const char *name)
     return NULL;
 }
 
+//  A sign of life, given at `at` (or no later).
+static void
+s_on_pong(cp_supervisor_t *self, actor_slot_t *slot, int64_t at)
+{
+    if (at > slot->last_pong)
+        slot->last_pong = at;
+    if (slot->down_at && slot->state == ACTOR_RUNNING) {
+        cp_info("supervisor", "actor %s serving again %lld ms after it went down", slot->def->name,
+                (long long) (at - slot->down_at));
+        slot->down_at = 0;
+    }
+    if (slot->state == ACTOR_HUNG && !self->options->split) {
+        //  It was only slow: it answers again, so it is not stuck.
+        cp_warn("supervisor", "actor %s answers again after a stall", slot->def->name);
+        slot->state = ACTOR_RUNNING;
+        s_announce(self, slot, "running");
+        atomic_store(&slot->args->abandon, false);
+    }
+}
+
+//  The answers given through memory since the last tick: each counts as
+//  given when its ping went (no later, so no deadline is stretched).
+static void
+s_memory_pongs(cp_supervisor_t *self)
+{
+    for (int i = 0; i < self->actor_count; i++) {
+        actor_slot_t *slot = &self->actors[i];
+        if (!slot->zactor || !slot->args || !slot->args->pong_in_memory || slot->ping_seq == slot->pong_seen)
+            continue;
+        if (atomic_load(&slot->args->pong_seq) == slot->ping_seq) {
+            slot->pong_seen = slot->ping_seq;
+            s_on_pong(self, slot, slot->ping_sent_at);
+        }
+    }
+}
+
 static void
 s_on_actor_command(cp_supervisor_t *self, actor_slot_t *slot, const char *cmd)
 {
-    if (streq(cmd, "$PONG")) {
-        int64_t now = cp_clock_mono_ms(self->clock);
-        slot->last_pong = now;
-        if (slot->down_at && slot->state == ACTOR_RUNNING) {
-            cp_info("supervisor", "actor %s serving again %lld ms after it went down", slot->def->name,
-                    (long long) (now - slot->down_at));
-            slot->down_at = 0;
-        }
-        if (slot->state == ACTOR_HUNG && !self->options->split) {
-            //  It was only slow: it answers again, so it is not stuck.
-            cp_warn("supervisor", "actor %s answers again after a stall", slot->def->name);
-            slot->state = ACTOR_RUNNING;
-            s_announce(self, slot, "running");
-            atomic_store(&slot->args->abandon, false);
-        }
-    }
+    if (streq(cmd, "$PONG"))
+        s_on_pong(self, slot, cp_clock_mono_ms(self->clock));
     else
     if (streq(cmd, "$DIED") && (slot->state == ACTOR_RUNNING || slot->state == ACTOR_HUNG)) {
         slot->exited = true;
@@ -550,6 +590,7 @@ s_verdict_allowed(cp_supervisor_t *self, actor_slot_t *slot, int64_t now)
 static void
 s_liveness_tick(cp_supervisor_t *self, int64_t now)
 {
+    s_memory_pongs(self);
     //  A stall seen before: say when it ends (the actors catch up then).
     int64_t stalled_ms = 0;
     if (self->storage_stalled_at
@@ -569,7 +610,7 @@ s_liveness_tick(cp_supervisor_t *self, int64_t now)
         }
         bool overdue = now - slot->last_pong > self->options->liveness_ms;
         if (overdue && slot->state == ACTOR_RUNNING && !s_verdict_allowed(self, slot, now)) {
-            s_send(slot, "$PING");      //  answered once it is back
+            s_ping(self, slot);         //  answered once it is back
             continue;
         }
         if (slot->state == ACTOR_RUNNING && overdue && slot->host) {
@@ -608,7 +649,7 @@ s_liveness_tick(cp_supervisor_t *self, int64_t now)
         }
         else
         if (slot->state == ACTOR_RUNNING)
-            s_send(slot, "$PING");
+            s_ping(self, slot);
         else
         if (slot->state == ACTOR_HUNG && now - slot->hung_at > HANG_GRACE_MS) {
             cp_error("supervisor", "actor %s is stuck and cannot be reclaimed: escalating (exit 1)",
