@@ -366,6 +366,16 @@
     F(STR, version, 50)                 \
     F(I64, seq, 0)
 
+/* anyone → security (request): a security event of the whitepaper's list
+ * (edition 2, chapter 8) happened. type: the event's name
+ * (actors/security/security_events.h); tech_info: free text for the
+ * operator (never a secret). The security actor keeps it in the durable
+ * security log and queues a SecurityEventNotification; reply: reply (ok
+ * once durable). */
+#define CP_MSG_SECURITY_EVENT(F)        \
+    F(STR, type, 50)                    \
+    F(STR, tech_info, 255)
+
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */
 #define CP_MESSAGE_CATALOG(M)                                   \
     M(HW_CONNECTOR, hw_connector, CP_MSG_HW_CONNECTOR)          \
@@ -403,6 +413,7 @@
     M(STORE_STATE, store_state, CP_MSG_STORE_STATE)              \
     M(FIRMWARE_HOLD, firmware_hold, CP_MSG_FIRMWARE_HOLD)        \
     M(FIRMWARE_HOLD_REPLY, firmware_hold_reply, CP_MSG_FIRMWARE_HOLD_REPLY) \
-    M(FIRMWARE_STATE, firmware_state, CP_MSG_FIRMWARE_STATE)
+    M(FIRMWARE_STATE, firmware_state, CP_MSG_FIRMWARE_STATE)        \
+    M(SECURITY_EVENT, security_event, CP_MSG_SECURITY_EVENT)
 
 #endif
