@@ -77,6 +77,7 @@ typedef struct {
     int reconfigure_timer;         //  settings changed: reconnect when idle
     inbound_t inbound[INBOUND_MAX];
     bool clock_synced;             //  the offset came from the central system
+    char link_event[48];           //  the security event this failure streak raised
 } ocpp_actor_t;
 
 static int64_t s_now(ocpp_actor_t *self) { return cp_clock_mono_ms(self->clock); }
@@ -233,6 +234,23 @@ s_publish_clock(ocpp_actor_t *self)
     cp_msg_destroy(&msg);
 }
 
+//  A security event (whitepaper chapter 8) for the security actor's durable
+//  log. Fire and forget: its reply is ignored (s_handler), and an event
+//  raised while the security actor restarts is lost with the request —
+//  logged here in any case.
+static void
+s_security_event(ocpp_actor_t *self, const char *type, const char *tech_info)
+{
+    cp_info("ocpp", "security event %s: %s", type, tech_info);
+    cp_msg_t *msg = cp_msg_new(CP_MSG_SECURITY_EVENT);
+    if (!msg)
+        return;
+    cp_msg_set_str(msg->u.security_event.type, type);
+    cp_msg_copy_str(msg->u.security_event.tech_info, sizeof(msg->u.security_event.tech_info), tech_info);
+    cp_shell_request(self->shell, "security", msg);
+    cp_msg_destroy(&msg);
+}
+
 static void
 s_persist_clock(ocpp_actor_t *self)
 {
@@ -264,9 +282,13 @@ s_fx_set_wall_clock(void *ctx, int64_t wall_ms)
     self->clock_synced = true;
     char text[32];
     cp_clock_format(wall_ms, text, sizeof(text));
-    if (stepped)
+    if (stepped) {
         cp_warn("ocpp", "clock stepped by %+lld ms to the central system's %s (offset %lld ms)",
                 (long long) delta, text, (long long) target);
+        char info[120];
+        snprintf(info, sizeof(info), "stepped by %+lld ms to the central system's %s", (long long) delta, text);
+        s_security_event(self, "SettingSystemTime", info);
+    }
     else
         cp_info("ocpp", "clock slewing by %+lld ms towards the central system's %s (offset %lld ms, over %lld s)",
                 (long long) delta, text, (long long) target,
@@ -383,10 +405,16 @@ static void
 s_answer_locally(ocpp_actor_t *self, ocppj_frame_t *frame)
 {
     trigger_deferred_t deferred = { 0 };
-    json_t *response = streq(frame->action, "TriggerMessage")
-        ? trigger_message(frame->payload, self->options->connectors, ocpp_core_registration(self->core),
-                          &deferred)
-        : data_transfer(frame->payload);
+    json_t *response = NULL;
+    if (streq(frame->action, "TriggerMessage"))
+        response = trigger_message(frame->payload, self->options->connectors, ocpp_core_registration(self->core),
+                                   &deferred);
+    else
+    if (streq(frame->action, "ExtendedTriggerMessage"))
+        response = extended_trigger_message(frame->payload, self->options->connectors,
+                                            ocpp_core_registration(self->core), &deferred);
+    else
+        response = data_transfer(frame->payload);
     char schema[80], why[256] = "";
     snprintf(schema, sizeof(schema), "%sResponse", frame->action);
     if (!response || schema_set_validate(self->schemas, schema, response, why, sizeof(why)) != OCPPJ_OK) {
@@ -426,9 +454,13 @@ s_dispatch_call(ocpp_actor_t *self, ocppj_frame_t *frame)
     ocppj_error_t rc = schema_set_validate(self->schemas, frame->action, frame->payload, why, sizeof(why));
     if (rc != OCPPJ_OK) {
         s_send_error(self, frame->id, rc, why);
+        char info[255];
+        snprintf(info, sizeof(info), "%.40s: %.200s", frame->action, why);
+        s_security_event(self, "InvalidMessages", info);
         return;
     }
-    if (streq(frame->action, "TriggerMessage") || streq(frame->action, "DataTransfer")) {
+    if (streq(frame->action, "TriggerMessage") || streq(frame->action, "ExtendedTriggerMessage")
+    ||  streq(frame->action, "DataTransfer")) {
         s_answer_locally(self, frame);
         return;
     }
@@ -515,6 +547,7 @@ s_refuse_frame(ocpp_actor_t *self, const ocppj_frame_t *frame, const char *id, o
         ocpp_core_on_result(self->core, s_now(self), frame->id, NULL, ocppj_error_name(rc), why);
     else
         cp_warn("ocpp", "dropped a malformed frame: %s", why);
+    s_security_event(self, "InvalidMessages", why);
 }
 
 //  A frame that was too large to keep: only its head is left (total is
@@ -544,6 +577,25 @@ s_on_frame(ocpp_actor_t *self, const char *text, size_t len, size_t max_len)
     else
         s_on_result(self, &frame);
     ocppj_frame_clear(&frame);
+}
+
+//  A failed connection attempt that is a security event: the central
+//  system refused our credentials (HTTP 401) or its certificate did not
+//  verify. Raised once per kind until a connection succeeds, not at every
+//  retry of the back-off.
+static void
+s_link_security_event(ocpp_actor_t *self, const char *detail)
+{
+    const char *type = NULL;
+    if (strncmp(detail, "HTTP 401", 8) == 0)
+        type = "FailedToAuthenticateAtCentralSystem";
+    else
+    if (strstr(detail, "certificate verify failed"))
+        type = "InvalidCentralSystemCertificate";
+    if (!type || streq(type, self->link_event))
+        return;
+    snprintf(self->link_event, sizeof(self->link_event), "%s", type);
+    s_security_event(self, type, detail);
 }
 
 static int
@@ -590,6 +642,7 @@ s_on_ws_event(zloop_t *loop, zsock_t *sock, void *arg)
     }
     else
     if (streq(event, "connected")) {
+        self->link_event[0] = '\0';
         cp_info("ocpp", "connected");
         ocpp_core_connected(self->core, now);
     }
@@ -602,6 +655,7 @@ s_on_ws_event(zloop_t *loop, zsock_t *sock, void *arg)
     if (streq(event, "error")) {
         cp_warn("ocpp", "connection error: %s", detail);
         ocpp_core_connect_failed(self->core, now, detail);
+        s_link_security_event(self, detail);
     }
     zstr_free(&event);
     zframe_destroy(&data);

@@ -6,8 +6,10 @@
  * or as soon as the link is back; the row is marked sent only after the
  * CALLRESULT, so a crash resends at most the one in flight. A central
  * system that keeps answering one event with CALLERROR gets it
- * ATTEMPTS_MAX times; then the event stays in the log, marked sent, and
- * the queue moves on (logged) instead of blocking every later event.
+ * ATTEMPTS_MAX times (once when it answers NotImplemented or NotSupported:
+ * it does not have the operation); then the event stays in the log,
+ * marked sent, and the queue moves on (logged) instead of blocking every
+ * later event.
  */
 #include "actors/security/security_actor.h"
 
@@ -103,7 +105,10 @@ s_on_sent(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_t *
         return;
     }
     bool refused = streq(outcome, "error");
-    if (refused && ++self->attempts >= ATTEMPTS_MAX) {
+    //  A central system without the operation will never take it.
+    bool never = refused && (streq(msg->u.ocpp_result.error_code, "NotImplemented")
+                          || streq(msg->u.ocpp_result.error_code, "NotSupported"));
+    if (refused && (never || ++self->attempts >= ATTEMPTS_MAX)) {
         cp_warn(LOG, "security event %lld refused %d times (%s): kept in the log, not sent again",
                 (long long) seq, self->attempts, msg->u.ocpp_result.error_code);
         security_store_log_mark_sent(self->store, seq);

@@ -1320,6 +1320,16 @@ s_on_inbound(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_i
     if (ctx.reset_type[0]) {
         //  Stops are durable now; queue them, then let the supervisor reset.
         s_queue_stops(self);
+        //  Whitepaper chapter 8: ResetOrReboot, into the security log
+        //  before the reset (CP_RESET_DELAY_MS away) restarts anything.
+        cp_msg_t *ev = cp_msg_new(CP_MSG_SECURITY_EVENT);
+        if (ev) {
+            cp_msg_set_str(ev->u.security_event.type, "ResetOrReboot");
+            snprintf(ev->u.security_event.tech_info, sizeof(ev->u.security_event.tech_info),
+                     "%s reset asked by the central system", ctx.reset_type);
+            cp_shell_request(self->shell, "security", ev);
+            cp_msg_destroy(&ev);
+        }
         cp_msg_t *r = cp_msg_new(CP_MSG_SYSTEM_RESET);
         cp_msg_set_str(r->u.system_reset.type, ctx.reset_type);
         cp_shell_request(self->shell, "supervisor", r);
