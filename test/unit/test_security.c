@@ -10,7 +10,9 @@
  *     GetInstalledCertificateIds / DeleteCertificate / NotFound, and the
  *     root in the bundle of the connection in use is not deleted;
  *   - the whitepaper's event list (chapter 8) and the bounded, ordered
- *     security log that survives a reopen.
+ *     security log that survives a reopen;
+ *   - ExtendedTriggerMessage: TriggerMessage's rules for the shared
+ *     messages, NotImplemented (and nothing deferred) for the others.
  * The certificates are made by openssl in a temporary directory.
  */
 #include <setjmp.h>
@@ -25,6 +27,7 @@
 #include <strings.h>
 #include <time.h>
 #include <ctype.h>
+#include "actors/ocpp/trigger_message.h"
 #include "actors/security/cert_info.h"
 #include "actors/security/security_events.h"
 #include "actors/security/security_ops.h"
@@ -401,6 +404,40 @@ test_log_order_bound_and_reopen(void **state)
     assert_string_equal(run, "run-1");
 }
 
+static const char *
+s_trigger(const char *message, int connector, ocpp_reg_t reg, trigger_deferred_t *deferred)
+{
+    json_t *req = connector >= 0 ? json_pack("{s:s, s:i}", "requestedMessage", message, "connectorId", connector)
+                                 : json_pack("{s:s}", "requestedMessage", message);
+    json_t *res = extended_trigger_message(req, 2, reg, deferred);
+    json_decref(req);
+    return s_status(res);
+}
+
+static void
+test_extended_trigger(void **state)
+{
+    (void) state;
+    trigger_deferred_t d;
+    const char *shared[] = { "Heartbeat", "MeterValues", "StatusNotification" };
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal(s_trigger(shared[i], 1, OCPP_REG_ACCEPTED, &d), "Accepted");
+        assert_true(d.valid);
+        assert_string_equal(d.message, shared[i]);
+        assert_int_equal(d.connector, 1);
+    }
+    assert_string_equal(s_trigger("StatusNotification", 3, OCPP_REG_ACCEPTED, &d), "Rejected");
+    assert_false(d.valid);
+    assert_string_equal(s_trigger("BootNotification", -1, OCPP_REG_ACCEPTED, &d), "Rejected");
+    assert_string_equal(s_trigger("BootNotification", -1, OCPP_REG_PENDING, &d), "Accepted");
+    assert_true(d.valid);
+    const char *later[] = { "FirmwareStatusNotification", "LogStatusNotification", "SignChargePointCertificate" };
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal(s_trigger(later[i], -1, OCPP_REG_ACCEPTED, &d), "NotImplemented");
+        assert_false(d.valid);
+    }
+}
+
 int
 main(void)
 {
@@ -412,6 +449,7 @@ main(void)
         T(test_operations),
         cmocka_unit_test(test_event_list),
         T(test_log_order_bound_and_reopen),
+        cmocka_unit_test(test_extended_trigger),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
