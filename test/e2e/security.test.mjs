@@ -17,6 +17,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { Controller, REPO_ROOT } from './lib/controller.mjs';
 import { Csms, waitBooted, isCallIn, isConnected } from './lib/harness.mjs';
+import { makeCerts } from './lib/certs.mjs';
 
 const CALL = 2;
 const CALLRESULT = 3;
@@ -216,5 +217,90 @@ describe('security whitepaper: certificates, security events, ExtendedTriggerMes
 
   test('every frame of this file is valid against the official schemas', () => {
     assert.ok(assertFramesValid(csms) > 20);
+  });
+});
+
+// Over wss:// with Basic auth (security profile 2's link): the link's own security events, and
+// the rule that the root verifying the connection in use cannot be deleted (M04.FR.06).
+describe('security whitepaper over wss: link events, the root in use, ResetOrReboot', () => {
+  const PASSWORD = 'security-e2e-key-0123';
+  let certs;
+  let stranger;
+  let csms;
+  let cp;
+  let stateDir;
+  before(async () => {
+    certs = makeCerts();
+    stranger = makeCerts();
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cp-security-wss-'));
+    csms = new Csms({ port: 0, tls: { key: certs.serverKey, cert: certs.serverCert }, basicAuth: { CP001: PASSWORD } });
+    await csms.start();
+  });
+  after(async () => {
+    await cp?.close();
+    await csms?.stop();
+    certs?.remove();
+    stranger?.remove();
+    if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  test('an untrusted server certificate, then a refused password: both events arrive in order once connected', async () => {
+    // 1. trusting another CA: the server certificate does not verify
+    cp = await Controller.start({ csmsUrl: csms.url, caFile: stranger.caFile, password: PASSWORD, stateDir,
+      name: 'security-wss-untrusted' });
+    await cp.waitLog(/security event InvalidCentralSystemCertificate/, 20000);
+    await cp.stop();
+    // 2. the right CA, a wrong password: HTTP 401
+    cp = await Controller.start({ csmsUrl: csms.url, caFile: certs.caFile, password: 'not-the-right-key-000', stateDir,
+      name: 'security-wss-401' });
+    await cp.waitLog(/security event FailedToAuthenticateAtCentralSystem/, 20000);
+    assert.equal(csms.received('BootNotification').length, 0);
+    // 3. the operator sets the right key on site
+    await cp.cpctlOk('config', 'set', 'AuthorizationKey', PASSWORD);
+    await waitBooted(cp, 30000);
+    const wanted = ['InvalidCentralSystemCertificate', 'FailedToAuthenticateAtCentralSystem',
+      'ReconfigurationOfSecurityParameters'];
+    await csms.waitFor(() => wanted.every((type) => securityEvents(csms).some((e) => e.type === type)), 20000);
+    const events = securityEvents(csms);
+    const order = events.map((e) => e.type).filter((type) => wanted.includes(type));
+    assert.deepEqual(order, wanted, JSON.stringify(events));
+    assert.match(events.find((e) => e.type === 'InvalidCentralSystemCertificate').techInfo, /certificate verify failed/);
+    assert.match(events.find((e) => e.type === 'FailedToAuthenticateAtCentralSystem').techInfo, /^HTTP 401/);
+    assert.equal(events.find((e) => e.type === 'ReconfigurationOfSecurityParameters').techInfo, 'AuthorizationKey changed');
+    // once per failure streak, not once per retry
+    assert.equal(events.filter((e) => e.type === 'InvalidCentralSystemCertificate').length, 1);
+    assert.equal(events.filter((e) => e.type === 'FailedToAuthenticateAtCentralSystem').length, 1);
+    assert.equal(events.filter((e) => e.type === 'StartupOfTheDevice').length, 2);
+    // the password never reaches the central system in an event, nor the log
+    assert.ok(!JSON.stringify(events).includes(PASSWORD));
+    assert.ok(!cp.logs().includes(PASSWORD));
+  });
+
+  test('the root that verifies the connection in use cannot be deleted; another one can', async () => {
+    const inUse = await csms.call('InstallCertificate',
+      { certificateType: 'CentralSystemRootCertificate', certificate: certs.caCert });
+    assert.deepEqual(inUse.result, { status: 'Accepted' });
+    const spare = await csms.call('InstallCertificate',
+      { certificateType: 'CentralSystemRootCertificate', certificate: stranger.caCert });
+    assert.deepEqual(spare.result, { status: 'Accepted' });
+    const ids = await csms.call('GetInstalledCertificateIds', { certificateType: 'CentralSystemRootCertificate' });
+    assert.equal(ids.result.certificateHashData.length, 2);
+    const [first, second] = ids.result.certificateHashData;
+    assert.deepEqual((await csms.call('DeleteCertificate', { certificateHashData: first })).result, { status: 'Failed' });
+    assert.deepEqual((await csms.call('DeleteCertificate', { certificateHashData: second })).result, { status: 'Accepted' });
+    const left = await csms.call('GetInstalledCertificateIds', { certificateType: 'CentralSystemRootCertificate' });
+    assert.deepEqual(left.result.certificateHashData, [first]);
+  });
+
+  test('Reset Soft raises ResetOrReboot, delivered after the reset', async () => {
+    const since = csms.mark();
+    assert.deepEqual((await csms.call('Reset', { type: 'Soft' })).result, { status: 'Accepted' });
+    const frame = await csms.waitFor((f) => isCallIn(f, 'SecurityEventNotification')
+      && f.msg[3].type === 'ResetOrReboot', 30000, since);
+    assert.match(frame.msg[3].techInfo, /^Soft reset/);
+  });
+
+  test('every frame the charger sent over wss is valid against the official schemas', () => {
+    assert.ok(assertFramesValid(csms) > 10);
   });
 });
