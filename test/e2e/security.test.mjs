@@ -16,7 +16,7 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { Controller, REPO_ROOT } from './lib/controller.mjs';
-import { Csms, waitBooted, isCallIn, isConnected } from './lib/harness.mjs';
+import { Csms, waitBooted, isCallIn, isConnected, actor, restarts, waitActorRestarted } from './lib/harness.mjs';
 import { makeCerts } from './lib/certs.mjs';
 
 const CALL = 2;
@@ -302,5 +302,44 @@ describe('security whitepaper over wss: link events, the root in use, ResetOrReb
 
   test('every frame the charger sent over wss is valid against the official schemas', () => {
     assert.ok(assertFramesValid(csms) > 10);
+  });
+});
+
+// --split: the security actor is a process of its own; killing it is an actor restart, not a
+// boot of the charger (no second StartupOfTheDevice), and the store is still there.
+describe('security actor in --split', () => {
+  let csms;
+  let cp;
+  let dir;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cp-security-split-'));
+    csms = new Csms({ port: 0 });
+    await csms.start();
+    cp = await Controller.start({ csmsUrl: csms.url, name: 'security-split', extraArgs: ['--split'] });
+    await waitBooted(cp, 30000);
+  });
+  after(async () => {
+    await cp?.close();
+    await csms?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a killed security process restarts with its certificates and owes no second StartupOfTheDevice', async () => {
+    await csms.waitFor((f) => isCallIn(f, 'SecurityEventNotification') && f.msg[3].type === 'StartupOfTheDevice', 20000);
+    const status = await cp.status();
+    assert.ok(actor(status, 'security')?.pid > 0, 'security runs as its own process');
+    const root = makeRoot(dir, 'split-root', '0x51');
+    assert.deepEqual((await csms.call('InstallCertificate',
+      { certificateType: 'CentralSystemRootCertificate', certificate: root.pem })).result, { status: 'Accepted' });
+    const before = restarts(status, 'security');
+    await cp.cpctlOk('actor', 'kill', 'security');
+    await waitActorRestarted(cp, 'security', before);
+    const ids = await csms.call('GetInstalledCertificateIds', { certificateType: 'CentralSystemRootCertificate' });
+    assert.deepEqual(ids.result.certificateHashData, [root.hash]);
+    // the install's event reached the central system; the restart raised no boot event
+    await csms.waitFor((f) => isCallIn(f, 'SecurityEventNotification')
+      && /^InstallCertificate/.test(f.msg[3].techInfo ?? ''), 20000);
+    assert.equal(securityEvents(csms).filter((e) => e.type === 'StartupOfTheDevice').length, 1);
+    assert.ok(assertFramesValid(csms) > 5);
   });
 });
