@@ -279,15 +279,28 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
 }
 
 //  StartupOfTheDevice once per controller start: an actor restart within
-//  the same run is not a boot.
+//  the same run is not a boot. FirmwareUpdated when this start runs
+//  another firmware than the start before (an UpdateFirmware install, or
+//  an image put in place on site): the firmware actor's own report is
+//  FirmwareStatusNotification, this is the security log's record of it.
 static void
 s_startup(security_actor_t *self)
 {
     char last[64];
-    if (security_store_last_run(self->store, last, sizeof(last)) != 0 || streq(last, self->options->run_id))
+    if (security_store_meta_get(self->store, "last_run", last, sizeof(last)) != 0
+    ||  streq(last, self->options->run_id))
         return;
+    char was[64];
+    const char *now = self->options->firmware;
+    if (security_store_meta_get(self->store, "firmware", was, sizeof(was)) == 0 && was[0] && !streq(was, now)) {
+        char info[160];
+        snprintf(info, sizeof(info), "firmware %.60s replaced by %.60s", was, now);
+        if (s_raise(self, "FirmwareUpdated", info) != 0)
+            return;                 //  tried again at the next start
+    }
+    security_store_meta_set(self->store, "firmware", now);
     if (s_raise(self, "StartupOfTheDevice", "") == 0)
-        security_store_set_last_run(self->store, self->options->run_id);
+        security_store_meta_set(self->store, "last_run", self->options->run_id);
 }
 
 void

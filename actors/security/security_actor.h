@@ -14,7 +14,9 @@
  *                           AuthorizationKeyEncoding or CpoName changed →
  *                           ReconfigurationOfSecurityParameters
  * It raises StartupOfTheDevice once per controller start (the run id, not
- * an actor restart) and ReconfigurationOfSecurityParameters when the
+ * an actor restart), FirmwareUpdated when a start runs another firmware
+ * version than the start before, and ReconfigurationOfSecurityParameters
+ * when the
  * installed certificates change. Others raise theirs with a
  * security_event request: ocpp (InvalidMessages, SettingSystemTime,
  * FailedToAuthenticateAtCentralSystem, InvalidCentralSystemCertificate),

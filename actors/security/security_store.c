@@ -233,21 +233,21 @@ security_store_log_count(security_store_t *self, bool owed_only)
 }
 
 int
-security_store_last_run(security_store_t *self, char *run_id, size_t size)
+security_store_meta_get(security_store_t *self, const char *key, char *value, size_t size)
 {
-    run_id[0] = '\0';
-    sqlite3_bind_text(self->meta_get, 1, "last_run", -1, SQLITE_STATIC);
+    value[0] = '\0';
+    sqlite3_bind_text(self->meta_get, 1, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(self->meta_get);
     if (rc == SQLITE_ROW)
-        s_copy(run_id, size, sqlite3_column_text(self->meta_get, 0));
+        s_copy(value, size, sqlite3_column_text(self->meta_get, 0));
     cp_store_reset(self->meta_get);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 int
-security_store_set_last_run(security_store_t *self, const char *run_id)
+security_store_meta_set(security_store_t *self, const char *key, const char *value)
 {
-    sqlite3_bind_text(self->meta_put, 1, "last_run", -1, SQLITE_STATIC);
-    sqlite3_bind_text(self->meta_put, 2, run_id, -1, SQLITE_STATIC);
-    return cp_store_run(self->db, self->meta_put, LOG, "last run", false) < 0 ? -1 : 0;
+    sqlite3_bind_text(self->meta_put, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(self->meta_put, 2, value, -1, SQLITE_STATIC);
+    return cp_store_run(self->db, self->meta_put, LOG, key, false) < 0 ? -1 : 0;
 }

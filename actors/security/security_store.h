@@ -9,8 +9,10 @@
  *                   SecurityEventNotification: the log is also the queue,
  *                   delivered in seq order, so nothing is lost across
  *                   kill -9 or power loss (WAL + synchronous=FULL);
- *   security_meta   the run id of the last start seen (StartupOfTheDevice
- *                   once per controller start, not per actor restart).
+ *   security_meta   key/value: "last_run", the run id of the last start
+ *                   seen (StartupOfTheDevice once per controller start, not
+ *                   per actor restart); "firmware", the version that start
+ *                   ran (FirmwareUpdated when the next one runs another).
  * Bound: past SECURITY_LOG_MAX rows the oldest delivered rows go first;
  * only when every row is still owed does the oldest owed one go (counted
  * and logged): a central system that never answers cannot fill the disk.
@@ -64,7 +66,7 @@ int security_store_log_head(security_store_t *self, security_event_row_t *row);
 int security_store_log_mark_sent(security_store_t *self, int64_t seq);
 int64_t security_store_log_count(security_store_t *self, bool owed_only);
 
-//  The run id of the last start (empty when none); set it.
-int security_store_last_run(security_store_t *self, char *run_id, size_t size);
-int security_store_set_last_run(security_store_t *self, const char *run_id);
+//  A value of security_meta ("" when absent); set one. 0 or -1.
+int security_store_meta_get(security_store_t *self, const char *key, char *value, size_t size);
+int security_store_meta_set(security_store_t *self, const char *key, const char *value);
 #endif

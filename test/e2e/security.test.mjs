@@ -11,6 +11,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
@@ -340,6 +341,47 @@ describe('security actor in --split', () => {
     await csms.waitFor((f) => isCallIn(f, 'SecurityEventNotification')
       && /^InstallCertificate/.test(f.msg[3].techInfo ?? ''), 20000);
     assert.equal(securityEvents(csms).filter((e) => e.type === 'StartupOfTheDevice').length, 1);
+    assert.ok(assertFramesValid(csms) > 5);
+  });
+});
+
+// A firmware update (UpdateFirmware with the simulated installer) is in the security log as
+// FirmwareUpdated after the restart into the new image, beside that start's StartupOfTheDevice.
+describe('FirmwareUpdated', () => {
+  const VERSION = '9.9.9-security';
+  let csms;
+  let cp;
+  let files;
+  before(async () => {
+    files = http.createServer((req, res) => {
+      if (req.url === '/fw.bin') return res.end(`CHARGEPOINTD-SIM-FIRMWARE ${VERSION}\n${'f'.repeat(1024)}\n`);
+      res.statusCode = 404;
+      return res.end();
+    });
+    await new Promise((resolve) => files.listen(0, '127.0.0.1', resolve));
+    csms = new Csms({ port: 0 });
+    await csms.start();
+    cp = await Controller.start({ csmsUrl: csms.url, name: 'security-firmware' });
+    await waitBooted(cp);
+  });
+  after(async () => {
+    await cp?.close();
+    await csms?.stop();
+    files?.close();
+  });
+
+  test('the start into a new firmware version raises FirmwareUpdated (old → new), once', async () => {
+    const since = csms.mark();
+    const location = `http://127.0.0.1:${files.address().port}/fw.bin`;
+    assert.deepEqual((await csms.call('UpdateFirmware', { location, retrieveDate: new Date().toISOString(),
+      retries: 1, retryInterval: 1 })).result, {});
+    const frame = await csms.waitFor((f) => isCallIn(f, 'SecurityEventNotification')
+      && f.msg[3].type === 'FirmwareUpdated', 60000, since);
+    assert.match(frame.msg[3].techInfo, new RegExp(`replaced by ${VERSION.replace(/\./g, '\\.')}$`));
+    await csms.waitFor((f) => isCallIn(f, 'FirmwareStatusNotification') && f.msg[3].status === 'Installed', 30000, since);
+    await csms.waitFor((f) => isCallIn(f, 'SecurityEventNotification')
+      && f.msg[3].type === 'StartupOfTheDevice', 20000, since);
+    assert.equal(securityEvents(csms).filter((e) => e.type === 'FirmwareUpdated').length, 1);
     assert.ok(assertFramesValid(csms) > 5);
   });
 });

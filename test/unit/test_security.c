@@ -397,11 +397,14 @@ test_log_order_bound_and_reopen(void **state)
     assert_int_equal(row.at_ms, 3001);     //  3000 was the oldest owed: dropped
     //  the run id
     char run[64];
-    assert_int_equal(security_store_last_run(f->store, run, sizeof(run)), 0);
+    assert_int_equal(security_store_meta_get(f->store, "last_run", run, sizeof(run)), 0);
     assert_string_equal(run, "");
-    assert_int_equal(security_store_set_last_run(f->store, "run-1"), 0);
-    assert_int_equal(security_store_last_run(f->store, run, sizeof(run)), 0);
+    assert_int_equal(security_store_meta_set(f->store, "last_run", "run-1"), 0);
+    assert_int_equal(security_store_meta_set(f->store, "firmware", "1.0"), 0);
+    assert_int_equal(security_store_meta_get(f->store, "last_run", run, sizeof(run)), 0);
     assert_string_equal(run, "run-1");
+    assert_int_equal(security_store_meta_get(f->store, "firmware", run, sizeof(run)), 0);
+    assert_string_equal(run, "1.0");
 }
 
 static const char *
