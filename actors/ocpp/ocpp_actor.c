@@ -509,8 +509,12 @@ s_on_result(ocpp_actor_t *self, ocppj_frame_t *frame)
         snprintf(schema, sizeof(schema), "%sResponse", late);
         if (schema_set_validate(self->schemas, schema, frame->payload, why, sizeof(why)) == OCPPJ_OK)
             ocpp_core_on_late_result(self->core, frame->id, frame->payload);
-        else
+        else {
             cp_warn("ocpp", "invalid late %s from the central system: %s", schema, why);
+            char info[255];
+            snprintf(info, sizeof(info), "%.40s: %.200s", schema, why);
+            s_security_event(self, "InvalidMessages", info);
+        }
         return;
     }
     if (!action) {
@@ -528,6 +532,9 @@ s_on_result(ocpp_actor_t *self, ocppj_frame_t *frame)
     if (rc != OCPPJ_OK) {
         cp_warn("ocpp", "invalid %s from the central system: %s", schema, why);
         ocpp_core_on_result(self->core, now, frame->id, NULL, ocppj_error_name(rc), why);
+        char info[255];
+        snprintf(info, sizeof(info), "%.40s: %.200s", schema, why);
+        s_security_event(self, "InvalidMessages", info);
         return;
     }
     ocpp_core_on_result(self->core, now, frame->id, frame->payload, NULL, NULL);

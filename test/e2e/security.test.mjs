@@ -180,6 +180,20 @@ describe('security whitepaper: certificates, security events, ExtendedTriggerMes
     assert.ok(frame.msg[3].techInfo.length > 0);
   });
 
+  test('an answer that breaks its schema raises InvalidMessages naming it', async () => {
+    csms.handle('Heartbeat', () => ({}));   // currentTime is required
+    try {
+      const since = csms.mark();
+      assert.deepEqual((await csms.call('ExtendedTriggerMessage', { requestedMessage: 'Heartbeat' })).result,
+        { status: 'Accepted' });
+      const frame = await csms.waitFor((f) => isCallIn(f, 'SecurityEventNotification')
+        && f.msg[3].type === 'InvalidMessages', 10000, since);
+      assert.match(frame.msg[3].techInfo, /^HeartbeatResponse: /);
+    } finally {
+      csms.handle('Heartbeat', null);
+    }
+  });
+
   test('events raised offline are kept across kill -9 and delivered in order after reconnect', async () => {
     const root = makeRoot(dir, 'root4', '0x4242');
     const installedAt = csms.mark();
