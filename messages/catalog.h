@@ -376,6 +376,17 @@
     F(STR, type, 50)                    \
     F(STR, tech_info, 255)
 
+/* security → all (event "security.state"): the certificate store and the
+ * security log, for `cpctl status`. certificates: installed CA
+ * certificates; events_logged: rows of the security log; events_owed:
+ * those not yet delivered as SecurityEventNotification. Level-triggered:
+ * published on change and in every snapshot of the security actor. */
+#define CP_MSG_SECURITY_STATE(F)        \
+    F(I64, certificates, 0)             \
+    F(I64, events_logged, 0)            \
+    F(I64, events_owed, 0)              \
+    F(I64, seq, 0)
+
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */
 #define CP_MESSAGE_CATALOG(M)                                   \
     M(HW_CONNECTOR, hw_connector, CP_MSG_HW_CONNECTOR)          \
@@ -414,6 +425,7 @@
     M(FIRMWARE_HOLD, firmware_hold, CP_MSG_FIRMWARE_HOLD)        \
     M(FIRMWARE_HOLD_REPLY, firmware_hold_reply, CP_MSG_FIRMWARE_HOLD_REPLY) \
     M(FIRMWARE_STATE, firmware_state, CP_MSG_FIRMWARE_STATE)        \
-    M(SECURITY_EVENT, security_event, CP_MSG_SECURITY_EVENT)
+    M(SECURITY_EVENT, security_event, CP_MSG_SECURITY_EVENT)        \
+    M(SECURITY_STATE, security_state, CP_MSG_SECURITY_STATE)
 
 #endif

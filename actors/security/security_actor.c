@@ -45,9 +45,40 @@ typedef struct {
     int64_t retry_at;              //  mono ms: not before (0 = now)
     int64_t attempt_seq;           //  the row attempts count for
     int attempts;
+    int64_t published[3];          //  certificates, logged, owed last published (-1: never)
 } security_actor_t;
 
 static int64_t s_mono(security_actor_t *self) { return cp_clock_mono_ms(self->clock); }
+
+//  --------------------------------------------------------------------------
+//  The level-triggered state for `cpctl status`
+
+static cp_msg_t *
+s_state_msg(security_actor_t *self)
+{
+    cp_msg_t *msg = cp_msg_new(CP_MSG_SECURITY_STATE);
+    if (!msg)
+        return NULL;
+    msg->u.security_state.certificates = security_store_cert_count(self->store);
+    msg->u.security_state.events_logged = security_store_log_count(self->store, false);
+    msg->u.security_state.events_owed = security_store_log_count(self->store, true);
+    msg->u.security_state.seq = cp_msg_seq_now();
+    return msg;
+}
+
+//  Published when a count changed (and at start: published starts at -1).
+static void
+s_publish_state(security_actor_t *self)
+{
+    cp_msg_t *msg = s_state_msg(self);
+    if (!msg)
+        return;
+    const cp_msg_security_state_t *st = &msg->u.security_state;
+    int64_t now[3] = { st->certificates, st->events_logged, st->events_owed };
+    if (memcmp(now, self->published, sizeof(now)) != 0 && cp_shell_publish(self->shell, "security.state", msg) == 0)
+        memcpy(self->published, now, sizeof(now));
+    cp_msg_destroy(&msg);
+}
 
 //  --------------------------------------------------------------------------
 //  The queue
@@ -102,6 +133,7 @@ s_on_sent(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_t *
         else
             self->retry_at = 0;
         s_send_next(self);
+        s_publish_state(self);
         return;
     }
     bool refused = streq(outcome, "error");
@@ -114,6 +146,7 @@ s_on_sent(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_t *
         security_store_log_mark_sent(self->store, seq);
         self->retry_at = 0;
         s_send_next(self);
+        s_publish_state(self);
         return;
     }
     cp_info(LOG, "security event %lld %s: again in %d s", (long long) seq,
@@ -136,6 +169,7 @@ s_raise(security_actor_t *self, const char *type, const char *tech_info)
                 dropped);
     cp_info(LOG, "security event %s%s%s", type, tech_info && tech_info[0] ? ": " : "", tech_info ? tech_info : "");
     s_send_next(self);
+    s_publish_state(self);
     return 0;
 }
 
@@ -206,6 +240,7 @@ s_on_inbound(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_
     json_decref(response);
     json_decref(request);
     if (ctx.changed) {
+        s_publish_state(self);
         char info[300];
         snprintf(info, sizeof(info), "%s: %s", in->action, ctx.reason);
         s_raise(self, "ReconfigurationOfSecurityParameters", info);
@@ -273,7 +308,14 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
     switch (msg->type) {
         case CP_MSG_OCPP_INBOUND:   s_on_inbound(self, env, &msg->u.ocpp_inbound); break;
         case CP_MSG_SECURITY_EVENT: s_on_security_event(self, env, &msg->u.security_event); break;
-        case CP_MSG_SNAPSHOT_REQUEST: cp_shell_reply_status(shell, env, true, ""); break;
+        case CP_MSG_SNAPSHOT_REQUEST: {
+            cp_msg_t *state = s_state_msg(self);
+            if (state)
+                cp_shell_reply(shell, env, state, false);
+            cp_msg_destroy(&state);
+            cp_shell_reply_status(shell, env, true, "");
+            break;
+        }
         default: cp_shell_reply_status(shell, env, false, "security: unsupported request"); break;
     }
 }
@@ -311,6 +353,7 @@ security_actor(zsock_t *pipe, void *args)
     security_actor_t self_;
     security_actor_t *self = &self_;
     memset(self, 0, sizeof(*self));
+    self->published[0] = self->published[1] = self->published[2] = -1;
     self->options = actor_args->options;
     self->clock = actor_args->clock;
     char err[256] = "";
@@ -331,6 +374,7 @@ security_actor(zsock_t *pipe, void *args)
     cp_bus_subscribe(bus, "ocpp.state");
     cp_bus_subscribe(bus, "config.changed");
     s_startup(self);
+    s_publish_state(self);
     zloop_timer(cp_shell_loop(self->shell), TICK_MS, 0, s_on_tick, self);
     cp_shell_snapshot(self->shell, "ocpp", "security");
     cp_shell_run(self->shell);

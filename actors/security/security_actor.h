@@ -7,7 +7,9 @@
  *                           DeleteCertificate) → ocpp_inbound_reply
  *             security_event → reply (ok once in the durable log; an
  *                              unknown type is refused)
- *             snapshot_request → final reply {ok}
+ *             snapshot_request → security_state (partial), final reply {ok}
+ *   events out "security.state": certificates, events logged and owed, on
+ *                           change (cpctl status → "security")
  *   events in "ocpp.state": notifications go out, oldest first and one at
  *                           a time, while connected and Accepted
  *             "config.changed": SecurityProfile, AuthorizationKey,

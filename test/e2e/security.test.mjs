@@ -213,6 +213,9 @@ describe('security whitepaper: certificates, security events, ExtendedTriggerMes
     const restarted = cp.logMark();
     await cp.restart();
     await cp.waitLog(/security event StartupOfTheDevice/, 15000, restarted);
+    // cpctl status counts what is owed: the two changes and this start
+    await cp.waitStatus((st) => st.security?.events.owed === 3 && st.security.certificates === 1, 10000,
+      'three security events owed, one certificate');
     const since = csms.mark();
     await csms.start();
     await waitBooted(cp, 30000);
@@ -225,6 +228,7 @@ describe('security whitepaper: certificates, security events, ExtendedTriggerMes
     ]);
     const stamps = events.map((e) => Date.parse(e.timestamp));
     for (let i = 1; i < stamps.length; i++) assert.ok(stamps[i] >= stamps[i - 1], 'in the order they happened');
+    await cp.waitStatus((st) => st.security?.events.owed === 0, 10000, 'nothing owed once delivered');
     // The certificate survived the kill too.
     const ids = await csms.call('GetInstalledCertificateIds', { certificateType: 'ManufacturerRootCertificate' });
     assert.deepEqual(ids.result.certificateHashData, [root.hash]);
