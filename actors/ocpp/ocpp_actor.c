@@ -78,6 +78,8 @@ typedef struct {
     inbound_t inbound[INBOUND_MAX];
     bool clock_synced;             //  the offset came from the central system
     char link_event[48];           //  the security event this failure streak raised
+    int64_t invalid_window;        //  mono ms: start of the InvalidMessages minute
+    int invalid_count;             //  ... and how many were raised in it
 } ocpp_actor_t;
 
 static int64_t s_now(ocpp_actor_t *self) { return cp_clock_mono_ms(self->clock); }
@@ -249,6 +251,31 @@ s_security_event(ocpp_actor_t *self, const char *type, const char *tech_info)
     cp_msg_copy_str(msg->u.security_event.tech_info, sizeof(msg->u.security_event.tech_info), tech_info);
     cp_shell_request(self->shell, "security", msg);
     cp_msg_destroy(&msg);
+}
+
+//  InvalidMessages, at most INVALID_PER_MINUTE a minute: a central system
+//  (or whoever sits on the link) that floods us with garbage must not turn
+//  every frame into a synchronous write of the security log and a
+//  notification back. The last one allowed says so; every refusal is
+//  still answered and logged here.
+#define INVALID_PER_MINUTE 10
+static void
+s_invalid_message(ocpp_actor_t *self, const char *tech_info)
+{
+    int64_t now = s_now(self);
+    if (now - self->invalid_window >= 60000) {
+        self->invalid_window = now;
+        self->invalid_count = 0;
+    }
+    if (self->invalid_count >= INVALID_PER_MINUTE)
+        return;
+    if (++self->invalid_count == INVALID_PER_MINUTE) {
+        char info[255];
+        snprintf(info, sizeof(info), "%.150s (more this minute are not logged)", tech_info);
+        s_security_event(self, "InvalidMessages", info);
+    }
+    else
+        s_security_event(self, "InvalidMessages", tech_info);
 }
 
 static void
@@ -456,7 +483,7 @@ s_dispatch_call(ocpp_actor_t *self, ocppj_frame_t *frame)
         s_send_error(self, frame->id, rc, why);
         char info[255];
         snprintf(info, sizeof(info), "%.40s: %.200s", frame->action, why);
-        s_security_event(self, "InvalidMessages", info);
+        s_invalid_message(self, info);
         return;
     }
     if (streq(frame->action, "TriggerMessage") || streq(frame->action, "ExtendedTriggerMessage")
@@ -513,7 +540,7 @@ s_on_result(ocpp_actor_t *self, ocppj_frame_t *frame)
             cp_warn("ocpp", "invalid late %s from the central system: %s", schema, why);
             char info[255];
             snprintf(info, sizeof(info), "%.40s: %.200s", schema, why);
-            s_security_event(self, "InvalidMessages", info);
+            s_invalid_message(self, info);
         }
         return;
     }
@@ -534,7 +561,7 @@ s_on_result(ocpp_actor_t *self, ocppj_frame_t *frame)
         ocpp_core_on_result(self->core, now, frame->id, NULL, ocppj_error_name(rc), why);
         char info[255];
         snprintf(info, sizeof(info), "%.40s: %.200s", schema, why);
-        s_security_event(self, "InvalidMessages", info);
+        s_invalid_message(self, info);
         return;
     }
     ocpp_core_on_result(self->core, now, frame->id, frame->payload, NULL, NULL);
@@ -554,7 +581,7 @@ s_refuse_frame(ocpp_actor_t *self, const ocppj_frame_t *frame, const char *id, o
         ocpp_core_on_result(self->core, s_now(self), frame->id, NULL, ocppj_error_name(rc), why);
     else
         cp_warn("ocpp", "dropped a malformed frame: %s", why);
-    s_security_event(self, "InvalidMessages", why);
+    s_invalid_message(self, why);
 }
 
 //  A frame that was too large to keep: only its head is left (total is

@@ -194,6 +194,24 @@ describe('security whitepaper: certificates, security events, ExtendedTriggerMes
     }
   });
 
+  test('a flood of invalid messages: every one answered, at most 10 InvalidMessages a minute', async () => {
+    const since = csms.mark();
+    for (let i = 0; i < 15; i++) csms.sendRaw(`[2,"flood-${i}","Heartbeat",{"unexpected":${i}}]`);
+    for (let i = 0; i < 15; i++) {
+      const reply = await csms.waitForReply(`flood-${i}`, 10000, since);
+      assert.equal(reply.msg[0], 4, 'a CALLERROR');
+    }
+    await csms.waitFor((f) => isCallIn(f, 'SecurityEventNotification') && f.msg[3].type === 'InvalidMessages'
+      && /more this minute are not logged/.test(f.msg[3].techInfo), 10000, since);
+    // a later event is delivered after whatever the flood raised (the queue is in order)
+    const mark = csms.mark();
+    await cp.cpctlOk('config', 'set', 'CpoName', 'Flood CPO');
+    await csms.waitFor((f) => isCallIn(f, 'SecurityEventNotification')
+      && f.msg[3].type === 'ReconfigurationOfSecurityParameters', 10000, mark);
+    const invalid = securityEvents(csms, since).filter((e) => e.type === 'InvalidMessages');
+    assert.ok(invalid.length <= 10, `${invalid.length} InvalidMessages events`);
+  });
+
   test('events raised offline are kept across kill -9 and delivered in order after reconnect', async () => {
     const root = makeRoot(dir, 'root4', '0x4242');
     const installedAt = csms.mark();
