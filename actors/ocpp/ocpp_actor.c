@@ -37,6 +37,7 @@
 #include "actors/ocpp/ocpp_core.h"
 #include "actors/ocpp/routes.h"
 #include "actors/ocpp/trigger_message.h"
+#include "actors/security/security_raise.h"
 #include "gateway/ocppj.h"
 #include "gateway/schema.h"
 #include "gateway/wsclient.h"
@@ -80,6 +81,7 @@ typedef struct {
     char link_event[48];           //  the security event this failure streak raised
     int64_t invalid_window;        //  mono ms: start of the InvalidMessages minute
     int invalid_count;             //  ... and how many were raised in it
+    security_raise_t *security;    //  security events on their way to the security actor
 } ocpp_actor_t;
 
 static int64_t s_now(ocpp_actor_t *self) { return cp_clock_mono_ms(self->clock); }
@@ -237,20 +239,12 @@ s_publish_clock(ocpp_actor_t *self)
 }
 
 //  A security event (whitepaper chapter 8) for the security actor's durable
-//  log. Fire and forget: its reply is ignored (s_handler), and an event
-//  raised while the security actor restarts is lost with the request —
-//  logged here in any case.
+//  log, kept until it is there (security_raise.h).
 static void
 s_security_event(ocpp_actor_t *self, const char *type, const char *tech_info)
 {
-    cp_info("ocpp", "security event %s: %s", type, tech_info);
-    cp_msg_t *msg = cp_msg_new(CP_MSG_SECURITY_EVENT);
-    if (!msg)
-        return;
-    cp_msg_set_str(msg->u.security_event.type, type);
-    cp_msg_copy_str(msg->u.security_event.tech_info, sizeof(msg->u.security_event.tech_info), tech_info);
-    cp_shell_request(self->shell, "security", msg);
-    cp_msg_destroy(&msg);
+    if (self->security)
+        security_raise(self->security, type, tech_info);
 }
 
 //  InvalidMessages, at most INVALID_PER_MINUTE a minute: a central system
@@ -864,6 +858,9 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
     ocpp_actor_t *self = ctx;
     int64_t now = s_now(self);
     if (cp_bus_is_outcome(env)) {
+        if (security_raise_outcome(self->security, env, msg))
+            ;                       //  a security event taken (or to be sent again)
+        else
         if (!msg || msg->type == CP_MSG_OCPP_INBOUND_REPLY || cp_bus_failed(env))
             s_on_inbound_reply(self, env, msg);
     }
@@ -998,6 +995,8 @@ ocpp_actor(zsock_t *pipe, void *args)
     self->clock = actor_args->clock;
     char err[256];
     self->shell = cp_shell_new(pipe, actor_args);
+    if (self->shell)
+        self->security = security_raise_new(self->shell, "ocpp");
     self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
     if (self->db)
         self->config = config_store_open_reader(self->options, err, sizeof(err));
@@ -1046,6 +1045,7 @@ ocpp_actor(zsock_t *pipe, void *args)
     s_rearm(self);
     cp_shell_run(self->shell);
 done:
+    security_raise_destroy(&self->security);
     wsclient_destroy(&self->ws);
     zsock_destroy(&self->ws_events);
     ocpp_core_destroy(&self->core);

@@ -379,6 +379,19 @@ describe('security actor in --split', () => {
     assert.equal(securityEvents(csms).filter((e) => e.type === 'StartupOfTheDevice').length, 1);
     assert.ok(assertFramesValid(csms) > 5);
   });
+
+  test('an event raised while the security actor hangs waits in the raiser and reaches the log after the restart', async () => {
+    const before = restarts(await cp.status(), 'security');
+    await cp.cpctlOk('actor', 'hang', 'security');
+    const since = csms.mark();
+    csms.sendRaw('[2,"during-hang","Heartbeat",{"duringHang":1}]');
+    assert.equal((await csms.waitForReply('during-hang', 10000, since)).msg[0], 4);
+    await waitActorRestarted(cp, 'security', before, 30000);
+    const frame = await csms.waitFor((f) => isCallIn(f, 'SecurityEventNotification')
+      && f.msg[3].type === 'InvalidMessages', 30000, since);
+    assert.match(frame.msg[3].techInfo, /^Heartbeat: .*duringHang/);
+    await cp.waitStatus((st) => st.security?.events.owed === 0, 10000, 'nothing owed');
+  });
 });
 
 // A firmware update (UpdateFirmware with the simulated installer) is in the security log as
