@@ -366,6 +366,27 @@
     F(STR, version, 50)                 \
     F(I64, seq, 0)
 
+/* anyone → security (request): a security event of the whitepaper's list
+ * (edition 2, chapter 8) happened. type: the event's name
+ * (actors/security/security_events.h); tech_info: free text for the
+ * operator (never a secret). The security actor keeps it in the durable
+ * security log and queues a SecurityEventNotification; reply: reply (ok
+ * once durable). */
+#define CP_MSG_SECURITY_EVENT(F)        \
+    F(STR, type, 50)                    \
+    F(STR, tech_info, 255)
+
+/* security → all (event "security.state"): the certificate store and the
+ * security log, for `cpctl status`. certificates: installed CA
+ * certificates; events_logged: rows of the security log; events_owed:
+ * those not yet delivered as SecurityEventNotification. Level-triggered:
+ * published on change and in every snapshot of the security actor. */
+#define CP_MSG_SECURITY_STATE(F)        \
+    F(I64, certificates, 0)             \
+    F(I64, events_logged, 0)            \
+    F(I64, events_owed, 0)              \
+    F(I64, seq, 0)
+
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */
 #define CP_MESSAGE_CATALOG(M)                                   \
     M(HW_CONNECTOR, hw_connector, CP_MSG_HW_CONNECTOR)          \
@@ -403,6 +424,8 @@
     M(STORE_STATE, store_state, CP_MSG_STORE_STATE)              \
     M(FIRMWARE_HOLD, firmware_hold, CP_MSG_FIRMWARE_HOLD)        \
     M(FIRMWARE_HOLD_REPLY, firmware_hold_reply, CP_MSG_FIRMWARE_HOLD_REPLY) \
-    M(FIRMWARE_STATE, firmware_state, CP_MSG_FIRMWARE_STATE)
+    M(FIRMWARE_STATE, firmware_state, CP_MSG_FIRMWARE_STATE)        \
+    M(SECURITY_EVENT, security_event, CP_MSG_SECURITY_EVENT)        \
+    M(SECURITY_STATE, security_state, CP_MSG_SECURITY_STATE)
 
 #endif

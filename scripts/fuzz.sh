@@ -25,7 +25,8 @@ clang "${flags[@]}" fuzz/fuzz_page_request.c gateway/page_request.c actors/confi
   $(pkg-config --cflags --libs jansson libwebsockets libczmq sqlite3) -lmbedx509 -lmbedcrypto -lm -o "$out/fuzz_page_request"
 clang "${flags[@]}" fuzz/fuzz_board_proto.c hw/board/board_proto.c hw/board/simboard.c hw/sim/sim.c hw/pilot.c \
   hw/hw.c supervisor/clock.c supervisor/log.c $(pkg-config --cflags --libs libczmq) -lm -o "$out/fuzz_board_proto"
-for h in fuzz_ocppj fuzz_msg fuzz_page_request fuzz_board_proto; do
+clang "${flags[@]}" fuzz/fuzz_cert.c actors/security/cert_info.c -lmbedx509 -lmbedcrypto -o "$out/fuzz_cert"
+for h in fuzz_ocppj fuzz_msg fuzz_page_request fuzz_board_proto fuzz_cert; do
   corpus="$out/corpus-$h"
   mkdir -p "$corpus"
   [ "$h" = fuzz_ocppj ] && cp -r fuzz/corpus/. "$corpus/" 2>/dev/null || true

@@ -21,6 +21,7 @@
 #include "actors/ocpp/ocpp_actor.h"
 #include "actors/smartcharging/smartcharging_actor.h"
 #include "actors/safety/safety_actor.h"
+#include "actors/security/security_actor.h"
 #include "actors/transaction/transaction_actor.h"
 
 const cp_actor_def_t cp_actor_defs[] = {
@@ -49,6 +50,9 @@ const cp_actor_def_t cp_actor_defs[] = {
     //  crash loop leaves the job durable for the next start instead of
     //  costing every session a PowerLoss stop.
     { "firmware", firmware_actor, false },
+    //  The certificate store and the security log: charging goes on
+    //  without them, and everything they hold is durable for the restart.
+    { "security", security_actor, false },
     //  The link to the central system: without it nothing reaches the
     //  operator and the outbox grows.
     { "ocpp", ocpp_actor, true },

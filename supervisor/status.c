@@ -13,7 +13,8 @@
 
 //  The actors whose levels status shows, each asked for a snapshot after
 //  it (re)starts.
-static const char *const s_sources[] = { "hw", "transaction", "ocpp", "hmi", "smartcharging", "firmware" };
+static const char *const s_sources[] = { "hw", "transaction", "ocpp", "hmi", "smartcharging", "firmware",
+                                         "security" };
 #define SOURCES (sizeof(s_sources) / sizeof(s_sources[0]))
 //  A snapshot request may reach an actor before it joined the bus: asked
 //  again at the next tick, this many times.
@@ -39,6 +40,8 @@ struct _cp_status_t {
     int64_t seen_store;
     cp_msg_t *firmware;            //  firmware.state; NULL: not heard yet
     int64_t seen_firmware;
+    cp_msg_t *security;            //  security.state; NULL: not heard yet
+    int64_t seen_security;
     int64_t seen_sc[HW_MAX_CONNECTORS + 1], seen_grid;
     int64_t seen_ocpp, seen_hw[HW_MAX_CONNECTORS + 1], seen_tx[HW_MAX_CONNECTORS + 1];
     int64_t seen_hmi[HW_MAX_CONNECTORS + 1];
@@ -67,6 +70,7 @@ cp_status_new(const cp_options_t *options, cp_bus_t *bus)
     cp_bus_subscribe(bus, "sc.limit.");
     cp_bus_subscribe(bus, "hw.grid");
     cp_bus_subscribe(bus, "firmware.state");
+    cp_bus_subscribe(bus, "security.state");
     return self;
 }
 
@@ -87,6 +91,7 @@ cp_status_destroy(cp_status_t **self_p)
     cp_msg_destroy(&self->grid);
     cp_msg_destroy(&self->store);
     cp_msg_destroy(&self->firmware);
+    cp_msg_destroy(&self->security);
     config_store_destroy(&self->config);
     free(self);
     *self_p = NULL;
@@ -153,6 +158,10 @@ cp_status_absorb(cp_status_t *self, const cp_msg_t *msg)
     case CP_MSG_FIRMWARE_STATE:
         if (!cp_msg_stale(msg->u.firmware_state.seq, &self->seen_firmware))
             s_cache(&self->firmware, msg);
+        break;
+    case CP_MSG_SECURITY_STATE:
+        if (!cp_msg_stale(msg->u.security_state.seq, &self->seen_security))
+            s_cache(&self->security, msg);
         break;
     case CP_MSG_TX_CONNECTOR:      //  connector 0 too: the charger as a whole
         s_cache_connector(self, self->tx_conn, self->seen_tx, msg->u.tx_connector.connector, 0,
@@ -365,5 +374,11 @@ cp_status_json(cp_status_t *self)
     }
     json_object_set_new(root, "storage", storage);
     json_object_set_new(root, "firmware", s_firmware_json(self));
+    if (self->security) {
+        const cp_msg_security_state_t *ss = &self->security->u.security_state;
+        json_object_set_new(root, "security", json_pack("{s:I, s:{s:I, s:I}}",
+            "certificates", (json_int_t) ss->certificates,
+            "events", "logged", (json_int_t) ss->events_logged, "owed", (json_int_t) ss->events_owed));
+    }
     return root;
 }

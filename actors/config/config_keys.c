@@ -12,9 +12,12 @@
  *     WebSocketPingInterval (gateway, OCPP-J 7), MessageTimeout (errata
  *     3.82: ocpp), the ...MaxLength keys (5.3: without them a CSMS must
  *     assume one item), SupportedFileTransferProtocols (errata 3.88);
- *   - from the security whitepaper (edition 2, chapter 7): AuthorizationKey
- *     and SecurityProfile. CpoName and the certificate keys belong to
- *     certificate management, which this charger does not implement yet.
+ *   - from the security whitepaper (edition 2, chapter 7): AuthorizationKey,
+ *     SecurityProfile, and for certificate management (the security
+ *     actor) CertificateStoreMaxLength, AdditionalRootCertificateCheck
+ *     (false: M05.FR.08-13's single-root replacement is not applied) and
+ *     CpoName (the O of a future CSR). CertificateSignedMaxChainSize
+ *     comes with CertificateSigned, which is not built yet.
  * Deliberately absent: SupportedFeatureProfilesMaxLength (errata 3.80:
  * "does not have to be implemented"). ConnectorSwitch3to1PhaseSupported
  * is present and false: the contactors switch all three phases together,
@@ -194,6 +197,17 @@ static const config_key_def_t s_keys[] = {
     //  config_keys_check_security_profile because they need other keys.
     { .name = "SecurityProfile", .type = CONFIG_TYPE_INT,
       .default_kind = CONFIG_DEFAULT_SECURITY_PROFILE, .min = 0, .max = 3, .profile = "Security" },
+    //  7.4: how many Root/CA certificates InstallCertificate keeps
+    //  (security_ops.h SECURITY_CERT_STORE_MAX).
+    R_INT("CertificateStoreMaxLength", "16", "Security"),
+    //  7.1: false — several Central System roots may be installed side by
+    //  side; none replaces another.
+    R_BOOL("AdditionalRootCertificateCheck", "false", "Security"),
+    //  7.5: the CPO's name for the organizationName of the Charge Point
+    //  certificate's CSR (A02.FR.13); a string of up to 64 characters
+    //  (X.520 ub-organization-name).
+    { .name = "CpoName", .type = CONFIG_TYPE_STRING, .default_value = "", .min = 0, .max = 64,
+      .profile = "Security" },
     //  How the central system reads the AuthorizationKey in the Basic
     //  header: "text" (the characters, the common reading and the default)
     //  or "hex" (OCPP-J 6.2.2's 20-byte key set as hex: the password is the

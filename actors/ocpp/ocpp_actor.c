@@ -37,6 +37,7 @@
 #include "actors/ocpp/ocpp_core.h"
 #include "actors/ocpp/routes.h"
 #include "actors/ocpp/trigger_message.h"
+#include "actors/security/security_raise.h"
 #include "gateway/ocppj.h"
 #include "gateway/schema.h"
 #include "gateway/wsclient.h"
@@ -77,6 +78,10 @@ typedef struct {
     int reconfigure_timer;         //  settings changed: reconnect when idle
     inbound_t inbound[INBOUND_MAX];
     bool clock_synced;             //  the offset came from the central system
+    char link_event[48];           //  the security event this failure streak raised
+    int64_t invalid_window;        //  mono ms: start of the InvalidMessages minute
+    int invalid_count;             //  ... and how many were raised in it
+    security_raise_t *security;    //  security events on their way to the security actor
 } ocpp_actor_t;
 
 static int64_t s_now(ocpp_actor_t *self) { return cp_clock_mono_ms(self->clock); }
@@ -233,6 +238,40 @@ s_publish_clock(ocpp_actor_t *self)
     cp_msg_destroy(&msg);
 }
 
+//  A security event (whitepaper chapter 8) for the security actor's durable
+//  log, kept until it is there (security_raise.h).
+static void
+s_security_event(ocpp_actor_t *self, const char *type, const char *tech_info)
+{
+    if (self->security)
+        security_raise(self->security, type, tech_info);
+}
+
+//  InvalidMessages, at most INVALID_PER_MINUTE a minute: a central system
+//  (or whoever sits on the link) that floods us with garbage must not turn
+//  every frame into a synchronous write of the security log and a
+//  notification back. The last one allowed says so; every refusal is
+//  still answered and logged here.
+#define INVALID_PER_MINUTE 10
+static void
+s_invalid_message(ocpp_actor_t *self, const char *tech_info)
+{
+    int64_t now = s_now(self);
+    if (now - self->invalid_window >= 60000) {
+        self->invalid_window = now;
+        self->invalid_count = 0;
+    }
+    if (self->invalid_count >= INVALID_PER_MINUTE)
+        return;
+    if (++self->invalid_count == INVALID_PER_MINUTE) {
+        char info[255];
+        snprintf(info, sizeof(info), "%.150s (more this minute are not logged)", tech_info);
+        s_security_event(self, "InvalidMessages", info);
+    }
+    else
+        s_security_event(self, "InvalidMessages", tech_info);
+}
+
 static void
 s_persist_clock(ocpp_actor_t *self)
 {
@@ -264,9 +303,13 @@ s_fx_set_wall_clock(void *ctx, int64_t wall_ms)
     self->clock_synced = true;
     char text[32];
     cp_clock_format(wall_ms, text, sizeof(text));
-    if (stepped)
+    if (stepped) {
         cp_warn("ocpp", "clock stepped by %+lld ms to the central system's %s (offset %lld ms)",
                 (long long) delta, text, (long long) target);
+        char info[120];
+        snprintf(info, sizeof(info), "stepped by %+lld ms to the central system's %s", (long long) delta, text);
+        s_security_event(self, "SettingSystemTime", info);
+    }
     else
         cp_info("ocpp", "clock slewing by %+lld ms towards the central system's %s (offset %lld ms, over %lld s)",
                 (long long) delta, text, (long long) target,
@@ -383,10 +426,16 @@ static void
 s_answer_locally(ocpp_actor_t *self, ocppj_frame_t *frame)
 {
     trigger_deferred_t deferred = { 0 };
-    json_t *response = streq(frame->action, "TriggerMessage")
-        ? trigger_message(frame->payload, self->options->connectors, ocpp_core_registration(self->core),
-                          &deferred)
-        : data_transfer(frame->payload);
+    json_t *response = NULL;
+    if (streq(frame->action, "TriggerMessage"))
+        response = trigger_message(frame->payload, self->options->connectors, ocpp_core_registration(self->core),
+                                   &deferred);
+    else
+    if (streq(frame->action, "ExtendedTriggerMessage"))
+        response = extended_trigger_message(frame->payload, self->options->connectors,
+                                            ocpp_core_registration(self->core), &deferred);
+    else
+        response = data_transfer(frame->payload);
     char schema[80], why[256] = "";
     snprintf(schema, sizeof(schema), "%sResponse", frame->action);
     if (!response || schema_set_validate(self->schemas, schema, response, why, sizeof(why)) != OCPPJ_OK) {
@@ -426,9 +475,13 @@ s_dispatch_call(ocpp_actor_t *self, ocppj_frame_t *frame)
     ocppj_error_t rc = schema_set_validate(self->schemas, frame->action, frame->payload, why, sizeof(why));
     if (rc != OCPPJ_OK) {
         s_send_error(self, frame->id, rc, why);
+        char info[255];
+        snprintf(info, sizeof(info), "%.40s: %.200s", frame->action, why);
+        s_invalid_message(self, info);
         return;
     }
-    if (streq(frame->action, "TriggerMessage") || streq(frame->action, "DataTransfer")) {
+    if (streq(frame->action, "TriggerMessage") || streq(frame->action, "ExtendedTriggerMessage")
+    ||  streq(frame->action, "DataTransfer")) {
         s_answer_locally(self, frame);
         return;
     }
@@ -477,8 +530,12 @@ s_on_result(ocpp_actor_t *self, ocppj_frame_t *frame)
         snprintf(schema, sizeof(schema), "%sResponse", late);
         if (schema_set_validate(self->schemas, schema, frame->payload, why, sizeof(why)) == OCPPJ_OK)
             ocpp_core_on_late_result(self->core, frame->id, frame->payload);
-        else
+        else {
             cp_warn("ocpp", "invalid late %s from the central system: %s", schema, why);
+            char info[255];
+            snprintf(info, sizeof(info), "%.40s: %.200s", schema, why);
+            s_invalid_message(self, info);
+        }
         return;
     }
     if (!action) {
@@ -496,6 +553,9 @@ s_on_result(ocpp_actor_t *self, ocppj_frame_t *frame)
     if (rc != OCPPJ_OK) {
         cp_warn("ocpp", "invalid %s from the central system: %s", schema, why);
         ocpp_core_on_result(self->core, now, frame->id, NULL, ocppj_error_name(rc), why);
+        char info[255];
+        snprintf(info, sizeof(info), "%.40s: %.200s", schema, why);
+        s_invalid_message(self, info);
         return;
     }
     ocpp_core_on_result(self->core, now, frame->id, frame->payload, NULL, NULL);
@@ -515,6 +575,7 @@ s_refuse_frame(ocpp_actor_t *self, const ocppj_frame_t *frame, const char *id, o
         ocpp_core_on_result(self->core, s_now(self), frame->id, NULL, ocppj_error_name(rc), why);
     else
         cp_warn("ocpp", "dropped a malformed frame: %s", why);
+    s_invalid_message(self, why);
 }
 
 //  A frame that was too large to keep: only its head is left (total is
@@ -544,6 +605,25 @@ s_on_frame(ocpp_actor_t *self, const char *text, size_t len, size_t max_len)
     else
         s_on_result(self, &frame);
     ocppj_frame_clear(&frame);
+}
+
+//  A failed connection attempt that is a security event: the central
+//  system refused our credentials (HTTP 401) or its certificate did not
+//  verify. Raised once per kind until a connection succeeds, not at every
+//  retry of the back-off.
+static void
+s_link_security_event(ocpp_actor_t *self, const char *detail)
+{
+    const char *type = NULL;
+    if (strncmp(detail, "HTTP 401", 8) == 0)
+        type = "FailedToAuthenticateAtCentralSystem";
+    else
+    if (strstr(detail, "certificate verify failed"))
+        type = "InvalidCentralSystemCertificate";
+    if (!type || streq(type, self->link_event))
+        return;
+    snprintf(self->link_event, sizeof(self->link_event), "%s", type);
+    s_security_event(self, type, detail);
 }
 
 static int
@@ -590,6 +670,7 @@ s_on_ws_event(zloop_t *loop, zsock_t *sock, void *arg)
     }
     else
     if (streq(event, "connected")) {
+        self->link_event[0] = '\0';
         cp_info("ocpp", "connected");
         ocpp_core_connected(self->core, now);
     }
@@ -602,6 +683,7 @@ s_on_ws_event(zloop_t *loop, zsock_t *sock, void *arg)
     if (streq(event, "error")) {
         cp_warn("ocpp", "connection error: %s", detail);
         ocpp_core_connect_failed(self->core, now, detail);
+        s_link_security_event(self, detail);
     }
     zstr_free(&event);
     zframe_destroy(&data);
@@ -776,6 +858,9 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
     ocpp_actor_t *self = ctx;
     int64_t now = s_now(self);
     if (cp_bus_is_outcome(env)) {
+        if (security_raise_outcome(self->security, env, msg))
+            ;                       //  a security event taken (or to be sent again)
+        else
         if (!msg || msg->type == CP_MSG_OCPP_INBOUND_REPLY || cp_bus_failed(env))
             s_on_inbound_reply(self, env, msg);
     }
@@ -910,6 +995,8 @@ ocpp_actor(zsock_t *pipe, void *args)
     self->clock = actor_args->clock;
     char err[256];
     self->shell = cp_shell_new(pipe, actor_args);
+    if (self->shell)
+        self->security = security_raise_new(self->shell, "ocpp");
     self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
     if (self->db)
         self->config = config_store_open_reader(self->options, err, sizeof(err));
@@ -958,6 +1045,7 @@ ocpp_actor(zsock_t *pipe, void *args)
     s_rearm(self);
     cp_shell_run(self->shell);
 done:
+    security_raise_destroy(&self->security);
     wsclient_destroy(&self->ws);
     zsock_destroy(&self->ws_events);
     ocpp_core_destroy(&self->core);

@@ -22,6 +22,9 @@ static const struct { const char *action; const char *owner; } s_routes[] = {
     { "GetCompositeSchedule", "smartcharging" },
     { "UpdateFirmware", "firmware" },
     { "GetDiagnostics", "firmware" },
+    { "InstallCertificate", "security" },
+    { "GetInstalledCertificateIds", "security" },
+    { "DeleteCertificate", "security" },
 };
 
 const char *
@@ -36,8 +39,8 @@ ocpp_route_owner(const char *action)
 //  Every recognised operation without an owner: OCPP-J 4.2.3 has
 //  NotSupported for "recognized but not supported" and keeps NotImplemented
 //  for actions the receiver does not know (answered before routing). Today
-//  these are the 1.6 security whitepaper's certificate and signed-firmware
-//  operations (this charger runs security profiles 0-2).
+//  these are the 1.6 security whitepaper's operations not built yet
+//  (CertificateSigned, SignedUpdateFirmware, GetLog).
 bool
 ocpp_route_unsupported(const char *action)
 {

@@ -34,6 +34,12 @@ typedef struct {
 //  BootNotification (nothing else may be sent then).
 json_t *trigger_message(const json_t *request, int connectors, ocpp_reg_t registration,
                         trigger_deferred_t *deferred);
+//  ExtendedTriggerMessage (whitepaper): trigger_message's rules for the
+//  messages both share; NotImplemented for FirmwareStatusNotification
+//  (a SignedFirmwareStatusNotification), LogStatusNotification and
+//  SignChargePointCertificate until they are built.
+json_t *extended_trigger_message(const json_t *request, int connectors, ocpp_reg_t registration,
+                                 trigger_deferred_t *deferred);
 //  How many messages a deferred trigger sends (connector -1: one per
 //  connector, and connector 0 for StatusNotification): what the core lets
 //  through while Pending.

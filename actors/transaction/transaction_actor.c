@@ -43,6 +43,7 @@
 #include "actors/transaction/tx_core.h"
 #include "actors/transaction/tx_ops.h"
 #include "actors/transaction/tx_store.h"
+#include "actors/security/security_raise.h"
 #include "supervisor/log.h"
 #include "supervisor/shell.h"
 #include "supervisor/store.h"
@@ -155,6 +156,7 @@ typedef struct {
     store_health_t health;         //  does the store take writes?
     int health_timer;              //  the next retry while it does not
     unrecorded_stop_t unrecorded[UNRECORDED_MAX];
+    security_raise_t *security;    //  ResetOrReboot on its way to the security actor
 } tx_actor_t;
 
 static int64_t s_now(tx_actor_t *self) { return cp_clock_mono_ms(self->clock); }
@@ -1320,6 +1322,12 @@ s_on_inbound(tx_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_i
     if (ctx.reset_type[0]) {
         //  Stops are durable now; queue them, then let the supervisor reset.
         s_queue_stops(self);
+        //  Whitepaper chapter 8: ResetOrReboot, into the security log
+        //  before the reset (CP_RESET_DELAY_MS away) restarts anything.
+        char info[64];
+        snprintf(info, sizeof(info), "%s reset asked by the central system", ctx.reset_type);
+        if (self->security)
+            security_raise(self->security, "ResetOrReboot", info);
         cp_msg_t *r = cp_msg_new(CP_MSG_SYSTEM_RESET);
         cp_msg_set_str(r->u.system_reset.type, ctx.reset_type);
         cp_shell_request(self->shell, "supervisor", r);
@@ -1460,6 +1468,9 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
     }
     else
     if (cp_bus_is_outcome(env)) {
+        if (security_raise_outcome(self->security, env, msg))
+            ;                       //  ResetOrReboot taken (or to be sent again)
+        else
         if (self->report_corr && env->corr == self->report_corr) {
             bool ok = msg && msg->type == CP_MSG_OCPP_RESULT && streq(msg->u.ocpp_result.outcome, "result");
             //  A CALLERROR is the central system refusing this status: retrying
@@ -1575,6 +1586,7 @@ transaction_actor(zsock_t *pipe, void *args)
         goto done;
     }
     self->outbox = outbox_new(self->db, OUTBOX_CAPACITY);
+    self->security = security_raise_new(self->shell, "transaction");
     store_health_init(&self->health);
     self->core = tx_core_new(self->options->connectors);
     session_config_t config;
@@ -1617,6 +1629,7 @@ done:
     json_decref(self->remote.profile);
     for (int c = 0; c <= HW_MAX_CONNECTORS; c++)
         json_decref(self->tx_profile[c]);
+    security_raise_destroy(&self->security);
     session_destroy(&self->session);
     tx_core_destroy(&self->core);
     outbox_destroy(&self->outbox);

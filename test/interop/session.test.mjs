@@ -8,6 +8,10 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import ocppRpc from 'ocpp-rpc';
 import { Controller } from '../e2e/lib/controller.mjs';
@@ -86,6 +90,7 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
       c.handle('StopTransaction', ({ params }) => { record('StopTransaction', params); return { idTagInfo: { status: 'Accepted' } }; });
       c.handle('FirmwareStatusNotification', ({ params }) => { record('FirmwareStatusNotification', params); return {}; });
       c.handle('DiagnosticsStatusNotification', ({ params }) => { record('DiagnosticsStatusNotification', params); return {}; });
+      c.handle('SecurityEventNotification', ({ params }) => { record('SecurityEventNotification', params); return {}; });
       c.handle(({ method, params }) => {
         record(method, params);
         throw ocppRpc.createRPCError('NotImplemented', `${method} is not handled by this test`);
@@ -330,6 +335,42 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
     assertNoValidationFailures();
   });
   // Last: the install restarts the controller in place.
+  test('security whitepaper against a strict central system: certificate management, ExtendedTriggerMessage and '
+    + 'SecurityEventNotification schema-valid', async () => {
+    await waitForCall('SecurityEventNotification StartupOfTheDevice', (c) => c.method === 'SecurityEventNotification'
+      && c.params.type === 'StartupOfTheDevice');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cp-interop-cert-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+        '-keyout', 'root.key', '-out', 'root.pem', '-days', '2', '-subj', '/CN=interop root'], { cwd: dir, stdio: 'ignore' });
+      const certificate = fs.readFileSync(path.join(dir, 'root.pem'), 'utf8');
+      const since = calls.length;
+      assert.deepEqual(await callCp('InstallCertificate', { certificateType: 'ManufacturerRootCertificate', certificate }),
+        { status: 'Accepted' });
+      assert.deepEqual(await callCp('InstallCertificate', { certificateType: 'ManufacturerRootCertificate',
+        certificate: 'garbage' }), { status: 'Rejected' });
+      const ids = await callCp('GetInstalledCertificateIds', { certificateType: 'ManufacturerRootCertificate' });
+      assert.equal(ids.status, 'Accepted');
+      assert.equal(ids.certificateHashData.length, 1);
+      assert.deepEqual(await callCp('DeleteCertificate', { certificateHashData: ids.certificateHashData[0] }),
+        { status: 'Accepted' });
+      assert.deepEqual(await callCp('DeleteCertificate', { certificateHashData: ids.certificateHashData[0] }),
+        { status: 'NotFound' });
+      assert.deepEqual(await callCp('GetInstalledCertificateIds', { certificateType: 'ManufacturerRootCertificate' }),
+        { status: 'NotFound' });
+      assert.deepEqual(await callCp('ExtendedTriggerMessage', { requestedMessage: 'Heartbeat' }), { status: 'Accepted' });
+      await waitForCall('the triggered Heartbeat', (c) => c.method === 'Heartbeat', 20000, since);
+      assert.deepEqual(await callCp('ExtendedTriggerMessage', { requestedMessage: 'SignChargePointCertificate' }),
+        { status: 'NotImplemented' });
+      // install and delete are security events: both reach the strict central system
+      await waitForCall('the second ReconfigurationOfSecurityParameters', (c) => c.method === 'SecurityEventNotification'
+        && /^DeleteCertificate/.test(c.params.techInfo ?? ''), 20000, since);
+      assertNoValidationFailures();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('Firmware Management against a strict central system: GetDiagnostics, UpdateFirmware, both notifications '
     + 'and their triggers schema-valid', async () => {
     const VERSION = '7.7.7-interop';

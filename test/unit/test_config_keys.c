@@ -163,6 +163,35 @@ test_unknown_and_readonly(void **state)
     assert_string_equal(s_canonical, "");
 }
 
+//  Security whitepaper chapter 7, certificate management (security actor).
+static void
+test_certificate_keys(void **state)
+{
+    (void) state;
+    const config_key_def_t *max = config_keys_find("CertificateStoreMaxLength");
+    assert_non_null(max);
+    assert_true(max->readonly);
+    char value[CONFIG_VALUE_MAX + 1];
+    config_keys_default(max, NULL, value, sizeof(value));
+    assert_string_equal(value, "16");
+    assert_int_equal(s_check("CertificateStoreMaxLength", "100"), CONFIG_REJECTED);
+    const config_key_def_t *check = config_keys_find("AdditionalRootCertificateCheck");
+    assert_non_null(check);
+    assert_true(check->readonly);
+    config_keys_default(check, NULL, value, sizeof(value));
+    assert_string_equal(value, "false");
+    assert_int_equal(s_check("AdditionalRootCertificateCheck", "true"), CONFIG_REJECTED);
+    assert_false(config_keys_find("CpoName")->readonly);
+    assert_int_equal(s_check("CpoName", "Example Charging GmbH"), CONFIG_ACCEPTED);
+    assert_string_equal(s_canonical, "Example Charging GmbH");
+    char long_name[66];
+    memset(long_name, 'x', 65);
+    long_name[65] = '\0';
+    assert_int_equal(s_check("CpoName", long_name), CONFIG_REJECTED);
+    long_name[64] = '\0';
+    assert_int_equal(s_check("CpoName", long_name), CONFIG_ACCEPTED);
+}
+
 static void
 test_int_values(void **state)
 {
@@ -430,6 +459,7 @@ main(void)
         cmocka_unit_test(test_derived_readonly_values),
         cmocka_unit_test(test_authorization_key),
         cmocka_unit_test(test_security_profile_rules),
+        cmocka_unit_test(test_certificate_keys),
         cmocka_unit_test(test_reboot_required_flag),
         cmocka_unit_test(test_small_buffers),
     };

@@ -469,6 +469,7 @@ export class Csms {
       case 'MeterValues':
       case 'DiagnosticsStatusNotification':
       case 'FirmwareStatusNotification':
+      case 'SecurityEventNotification':
         return {};
       default:
         return { error: { code: 'NotImplemented', description: `${action} is not implemented by this test CSMS` } };

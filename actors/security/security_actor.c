@@ -1,0 +1,386 @@
+/* security_actor.c — the thin shell of the security actor (see
+ * security_actor.h): it answers the certificate operations from their
+ * files, appends events to the durable log and delivers the owed ones as
+ * SecurityEventNotification, one in flight, in log order. A delivery that
+ * fails (no answer, link lost, CALLERROR) is tried again after RETRY_MS
+ * or as soon as the link is back; the row is marked sent only after the
+ * CALLRESULT, so a crash resends at most the one in flight. A central
+ * system that keeps answering one event with CALLERROR gets it
+ * ATTEMPTS_MAX times (once when it answers NotImplemented or NotSupported:
+ * it does not have the operation); then the event stays in the log,
+ * marked sent, and the queue moves on (logged) instead of blocking every
+ * later event.
+ */
+#include "actors/security/security_actor.h"
+
+#include <assert.h>
+#include <jansson.h>
+#include <string.h>
+#include "actors/config/config_store.h"
+#include "actors/security/security_events.h"
+#include "actors/security/security_ops.h"
+#include "actors/security/security_store.h"
+#include "supervisor/log.h"
+#include "supervisor/shell.h"
+#include "supervisor/store.h"
+
+#define LOG "security"
+#define TICK_MS 1000
+#define RETRY_MS 10000
+#define ATTEMPTS_MAX 5
+#define DEADLINE_SLACK_MS 5000
+
+typedef struct {
+    cp_shell_t *shell;
+    cp_clock_t *clock;
+    const cp_options_t *options;
+    sqlite3 *db;
+    config_store_t *config;
+    security_store_t *store;
+    bool online;                   //  connected and Accepted
+    bool connected;                //  the link is up (for the certificate in use)
+    int64_t seen_ocpp;
+    uint64_t sending;              //  corr of the notification in flight, 0 = none
+    int64_t sending_seq;
+    int64_t retry_at;              //  mono ms: not before (0 = now)
+    int64_t attempt_seq;           //  the row attempts count for
+    int attempts;
+    int64_t published[3];          //  certificates, logged, owed last published (-1: never)
+} security_actor_t;
+
+static int64_t s_mono(security_actor_t *self) { return cp_clock_mono_ms(self->clock); }
+
+//  --------------------------------------------------------------------------
+//  The level-triggered state for `cpctl status`
+
+static cp_msg_t *
+s_state_msg(security_actor_t *self)
+{
+    cp_msg_t *msg = cp_msg_new(CP_MSG_SECURITY_STATE);
+    if (!msg)
+        return NULL;
+    msg->u.security_state.certificates = security_store_cert_count(self->store);
+    msg->u.security_state.events_logged = security_store_log_count(self->store, false);
+    msg->u.security_state.events_owed = security_store_log_count(self->store, true);
+    msg->u.security_state.seq = cp_msg_seq_now();
+    return msg;
+}
+
+//  Published when a count changed (and at start: published starts at -1).
+static void
+s_publish_state(security_actor_t *self)
+{
+    cp_msg_t *msg = s_state_msg(self);
+    if (!msg)
+        return;
+    const cp_msg_security_state_t *st = &msg->u.security_state;
+    int64_t now[3] = { st->certificates, st->events_logged, st->events_owed };
+    if (memcmp(now, self->published, sizeof(now)) != 0 && cp_shell_publish(self->shell, "security.state", msg) == 0)
+        memcpy(self->published, now, sizeof(now));
+    cp_msg_destroy(&msg);
+}
+
+//  --------------------------------------------------------------------------
+//  The queue
+
+static void
+s_send_next(security_actor_t *self)
+{
+    if (!self->online || self->sending || s_mono(self) < self->retry_at)
+        return;
+    security_event_row_t row;
+    if (security_store_log_head(self->store, &row) != 1)
+        return;
+    char stamp[40];
+    cp_clock_format(row.at_ms, stamp, sizeof(stamp));
+    json_t *payload = row.tech_info[0]
+        ? json_pack("{s:s, s:s, s:s}", "type", row.type, "timestamp", stamp, "techInfo", row.tech_info)
+        : json_pack("{s:s, s:s}", "type", row.type, "timestamp", stamp);
+    char *text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
+    json_decref(payload);
+    cp_msg_t *call = cp_msg_new(CP_MSG_OCPP_CALL);
+    uint64_t corr = 0;
+    if (call && text) {
+        cp_msg_set_str(call->u.ocpp_call.action, "SecurityEventNotification");
+        cp_msg_set_text(&call->u.ocpp_call.payload, text);
+        int64_t timeout = 1000 * config_store_get_int(self->config, "MessageTimeout", 30) + DEADLINE_SLACK_MS;
+        corr = cp_shell_request_within(self->shell, "ocpp", call, timeout);
+    }
+    cp_msg_destroy(&call);
+    free(text);
+    if (!corr) {
+        self->retry_at = s_mono(self) + RETRY_MS;
+        return;
+    }
+    self->sending = corr;
+    self->sending_seq = row.seq;
+    if (self->attempt_seq != row.seq) {
+        self->attempt_seq = row.seq;
+        self->attempts = 0;
+    }
+}
+
+static void
+s_on_sent(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_t *msg)
+{
+    int64_t seq = self->sending_seq;
+    self->sending = 0;
+    const char *outcome = cp_bus_failed(env) || !msg || msg->type != CP_MSG_OCPP_RESULT
+        ? "not delivered" : msg->u.ocpp_result.outcome;
+    if (streq(outcome, "result")) {
+        if (security_store_log_mark_sent(self->store, seq) != 0)
+            self->retry_at = s_mono(self) + RETRY_MS;   //  sent again later: at least once
+        else
+            self->retry_at = 0;
+        s_send_next(self);
+        s_publish_state(self);
+        return;
+    }
+    bool refused = streq(outcome, "error");
+    //  A central system without the operation will never take it.
+    bool never = refused && (streq(msg->u.ocpp_result.error_code, "NotImplemented")
+                          || streq(msg->u.ocpp_result.error_code, "NotSupported"));
+    if (refused && (never || ++self->attempts >= ATTEMPTS_MAX)) {
+        cp_warn(LOG, "security event %lld refused %d times (%s): kept in the log, not sent again",
+                (long long) seq, self->attempts, msg->u.ocpp_result.error_code);
+        security_store_log_mark_sent(self->store, seq);
+        self->retry_at = 0;
+        s_send_next(self);
+        s_publish_state(self);
+        return;
+    }
+    cp_info(LOG, "security event %lld %s: again in %d s", (long long) seq,
+            refused ? "refused" : outcome, RETRY_MS / 1000);
+    self->retry_at = s_mono(self) + RETRY_MS;
+}
+
+//  Append to the log (durable before anyone is told ok). 0 or -1.
+static int
+s_raise(security_actor_t *self, const char *type, const char *tech_info)
+{
+    int dropped = 0;
+    if (security_store_log_append(self->store, type, tech_info ? tech_info : "", cp_clock_wall_ms(self->clock),
+                                  &dropped) != 0) {
+        cp_error(LOG, "security event %s not logged: store failure", type);
+        return -1;
+    }
+    if (dropped)
+        cp_warn(LOG, "security log full (%d): %d undelivered events dropped, oldest first", SECURITY_LOG_MAX,
+                dropped);
+    cp_info(LOG, "security event %s%s%s", type, tech_info && tech_info[0] ? ": " : "", tech_info ? tech_info : "");
+    s_send_next(self);
+    s_publish_state(self);
+    return 0;
+}
+
+static void
+s_on_security_event(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_security_event_t *ev)
+{
+    if (!security_event_find(ev->type)) {
+        cp_warn(LOG, "'%s' is not a security event of the whitepaper: refused", ev->type);
+        cp_shell_reply_status(self->shell, env, false, "unknown security event type");
+        return;
+    }
+    bool ok = s_raise(self, ev->type, ev->tech_info) == 0;
+    cp_shell_reply_status(self->shell, env, ok, ok ? "" : "store failure");
+}
+
+//  --------------------------------------------------------------------------
+//  Certificate operations
+
+static void
+s_on_inbound(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_inbound_t *in)
+{
+    json_t *request = json_loads(in->payload ? in->payload : "{}", 0, NULL);
+    char url[600] = "";
+    if (config_store_get(self->config, "CentralSystemUrl", url, sizeof(url)) != 0 || !url[0])
+        snprintf(url, sizeof(url), "%s", self->options->csms_url);
+    security_ops_ctx_t ctx = {
+        .store = self->store,
+        .store_max = config_store_get_int(self->config, "CertificateStoreMaxLength", SECURITY_CERT_STORE_MAX),
+        .ca_file = self->options->ca_file,
+        .tls_connected = self->connected && strncmp(url, "wss://", 6) == 0,
+        .now_ms = cp_clock_wall_ms(self->clock),
+    };
+    if (ctx.store_max > SECURITY_CERT_STORE_MAX)
+        ctx.store_max = SECURITY_CERT_STORE_MAX;
+    json_t *response = NULL;
+    if (streq(in->action, "InstallCertificate"))
+        response = install_certificate(&ctx, request);
+    else
+    if (streq(in->action, "GetInstalledCertificateIds"))
+        response = get_installed_certificate_ids(&ctx, request);
+    else
+    if (streq(in->action, "DeleteCertificate"))
+        response = delete_certificate(&ctx, request);
+    cp_msg_t *reply = cp_msg_new(CP_MSG_OCPP_INBOUND_REPLY);
+    if (!reply) {
+        json_decref(response);
+        json_decref(request);
+        cp_shell_reply_status(self->shell, env, false, "out of memory");
+        return;
+    }
+    cp_msg_ocpp_inbound_reply_t *out = &reply->u.ocpp_inbound_reply;
+    if (response) {
+        char *text = json_dumps(response, JSON_COMPACT);
+        if (!text || cp_msg_set_text(&out->payload, text) != 0) {
+            cp_msg_set_str(out->error_code, "InternalError");
+            cp_msg_set_str(out->error_description, "cannot build the response");
+        }
+        else
+            cp_info(LOG, "%s → %s%s%s", in->action, text, ctx.reason[0] ? ": " : "", ctx.reason);
+        free(text);
+    }
+    else {
+        cp_msg_set_str(out->error_code, "NotSupported");
+        cp_msg_set_str(out->error_description, "not handled by the security actor");
+    }
+    cp_shell_reply(self->shell, env, reply, true);
+    cp_msg_destroy(&reply);
+    json_decref(response);
+    json_decref(request);
+    if (ctx.changed) {
+        s_publish_state(self);
+        char info[300];
+        snprintf(info, sizeof(info), "%s: %s", in->action, ctx.reason);
+        s_raise(self, "ReconfigurationOfSecurityParameters", info);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Events and the loop
+
+static void
+s_on_ocpp_state(security_actor_t *self, const cp_msg_ocpp_state_t *st)
+{
+    self->connected = streq(st->connection, "connected");
+    bool online = self->connected && streq(st->registration, "Accepted");
+    if (online && !self->online)
+        self->retry_at = 0;         //  back online: owed events at once
+    self->online = online;
+    s_send_next(self);
+}
+
+static void
+s_on_config_changed(security_actor_t *self, const cp_msg_config_changed_t *changed)
+{
+    const char *key = changed->key;
+    if (streq(key, "SecurityProfile") || streq(key, "AuthorizationKey") || streq(key, "AuthorizationKeyEncoding")
+    ||  streq(key, "CpoName")) {
+        //  The key's name only: the AuthorizationKey's value never leaves
+        //  the config store.
+        char info[80];
+        snprintf(info, sizeof(info), "%s changed", key);
+        s_raise(self, "ReconfigurationOfSecurityParameters", info);
+    }
+}
+
+static int
+s_on_tick(zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    s_send_next((security_actor_t *) arg);
+    return 0;
+}
+
+static void
+s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, void *ctx)
+{
+    security_actor_t *self = ctx;
+    if (env->kind == CP_BUS_EVENT || env->kind == CP_BUS_PARTIAL) {
+        if (!msg)
+            return;
+        if (msg->type == CP_MSG_OCPP_STATE && !cp_msg_stale(msg->u.ocpp_state.seq, &self->seen_ocpp))
+            s_on_ocpp_state(self, &msg->u.ocpp_state);
+        else
+        if (msg->type == CP_MSG_CONFIG_CHANGED)
+            s_on_config_changed(self, &msg->u.config_changed);
+        return;
+    }
+    if (cp_bus_is_outcome(env)) {
+        if (self->sending && env->corr == self->sending)
+            s_on_sent(self, env, msg);
+        return;
+    }
+    if (env->kind != CP_BUS_REQUEST || !msg)
+        return;
+    switch (msg->type) {
+        case CP_MSG_OCPP_INBOUND:   s_on_inbound(self, env, &msg->u.ocpp_inbound); break;
+        case CP_MSG_SECURITY_EVENT: s_on_security_event(self, env, &msg->u.security_event); break;
+        case CP_MSG_SNAPSHOT_REQUEST: {
+            cp_msg_t *state = s_state_msg(self);
+            if (state)
+                cp_shell_reply(shell, env, state, false);
+            cp_msg_destroy(&state);
+            cp_shell_reply_status(shell, env, true, "");
+            break;
+        }
+        default: cp_shell_reply_status(shell, env, false, "security: unsupported request"); break;
+    }
+}
+
+//  StartupOfTheDevice once per controller start: an actor restart within
+//  the same run is not a boot. FirmwareUpdated when this start runs
+//  another firmware than the start before (an UpdateFirmware install, or
+//  an image put in place on site): the firmware actor's own report is
+//  FirmwareStatusNotification, this is the security log's record of it.
+static void
+s_startup(security_actor_t *self)
+{
+    char last[64];
+    if (security_store_meta_get(self->store, "last_run", last, sizeof(last)) != 0
+    ||  streq(last, self->options->run_id))
+        return;
+    char was[64];
+    const char *now = self->options->firmware;
+    if (security_store_meta_get(self->store, "firmware", was, sizeof(was)) == 0 && was[0] && !streq(was, now)) {
+        char info[160];
+        snprintf(info, sizeof(info), "firmware %.60s replaced by %.60s", was, now);
+        if (s_raise(self, "FirmwareUpdated", info) != 0)
+            return;                 //  tried again at the next start
+    }
+    security_store_meta_set(self->store, "firmware", now);
+    if (s_raise(self, "StartupOfTheDevice", "") == 0)
+        security_store_meta_set(self->store, "last_run", self->options->run_id);
+}
+
+void
+security_actor(zsock_t *pipe, void *args)
+{
+    cp_actor_args_t *actor_args = args;
+    assert(actor_args && actor_args->options);
+    security_actor_t self_;
+    security_actor_t *self = &self_;
+    memset(self, 0, sizeof(*self));
+    self->published[0] = self->published[1] = self->published[2] = -1;
+    self->options = actor_args->options;
+    self->clock = actor_args->clock;
+    char err[256] = "";
+    self->shell = cp_shell_new(pipe, actor_args);
+    self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
+    if (self->db) {
+        self->config = config_store_open_reader(self->options, err, sizeof(err));
+        self->store = security_store_new(self->db);
+    }
+    if (!self->shell || !self->db || !self->config || !self->store) {
+        cp_error(LOG, "cannot start: %s", err[0] ? err : "store not available");
+        goto done;
+    }
+    cp_info(LOG, "%lld certificates installed, %lld security events owed",
+            (long long) security_store_cert_count(self->store), (long long) security_store_log_count(self->store, true));
+    cp_shell_set_handler(self->shell, s_handler, self);
+    cp_bus_t *bus = cp_shell_bus(self->shell);
+    cp_bus_subscribe(bus, "ocpp.state");
+    cp_bus_subscribe(bus, "config.changed");
+    s_startup(self);
+    s_publish_state(self);
+    zloop_timer(cp_shell_loop(self->shell), TICK_MS, 0, s_on_tick, self);
+    cp_shell_snapshot(self->shell, "ocpp", "security");
+    cp_shell_run(self->shell);
+done:
+    security_store_destroy(&self->store);
+    config_store_destroy(&self->config);
+    cp_store_close(&self->db);
+    cp_shell_destroy(&self->shell);
+}

@@ -1,0 +1,55 @@
+/* security_ops.h — the certificate operations of the security whitepaper
+ * (edition 2) the security actor owns, one file each:
+ * install_certificate.c (M05), get_installed_certificate_ids.c (M03),
+ * delete_certificate.c (M04). Each takes the request payload (already
+ * valid against the official schema: the gateway checked it) and returns
+ * the response payload. No bus, no clock: the actor passes what they need.
+ *
+ * Rules this charger applies:
+ *   - InstallCertificate: Accepted once the certificate is durable; an
+ *     identical certificate of the same type already installed is
+ *     Accepted without a second copy. Rejected (M05.FR.06) for anything
+ *     that is not one valid CA certificate: unreadable PEM, more than one
+ *     certificate, not X.509 v3 with basicConstraints cA, outside its
+ *     validity, or a signature that does not verify — by its own key (a
+ *     root) or by an installed certificate that issued it (a sub-CA).
+ *     Rejected (M05.FR.03) when CertificateStoreMaxLength certificates are
+ *     installed already. Failed (M05.FR.04) when the store cannot write.
+ *   - AdditionalRootCertificateCheck is false (read-only): several
+ *     CentralSystemRootCertificates may be installed, none replaces
+ *     another (M05.FR.08-13 apply only when it is true).
+ *   - GetInstalledCertificateIds: hash data of every certificate of the
+ *     requested type (cert_info.h for how it is computed); NotFound when
+ *     there is none (M03.FR.02).
+ *   - DeleteCertificate: NotFound when no installed certificate has that
+ *     hash data (M04.FR.04); Failed (M04.FR.06) for the
+ *     CentralSystemRootCertificate that verifies the connection in use: a
+ *     wss:// link is up and the certificate is in the --ca-file bundle it
+ *     was verified with; Failed when the store cannot write. The Charge
+ *     Point certificate is never in this store (M04.FR.05).
+ */
+#ifndef CP_ACTORS_SECURITY_SECURITY_OPS_H
+#define CP_ACTORS_SECURITY_SECURITY_OPS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "actors/security/security_store.h"
+
+//  The most certificates the store ever holds: CertificateStoreMaxLength.
+#define SECURITY_CERT_STORE_MAX 16
+
+typedef struct {
+    security_store_t *store;
+    int64_t store_max;             //  CertificateStoreMaxLength
+    const char *ca_file;           //  the bundle verifying a wss:// link ("" = none)
+    bool tls_connected;            //  a wss:// link is up now
+    int64_t now_ms;                //  wall ms UTC, for validity
+    char reason[256];              //  out: why, for the log
+    bool changed;                  //  out: the certificates changed
+} security_ops_ctx_t;
+
+json_t *install_certificate(security_ops_ctx_t *ctx, const json_t *request);
+json_t *get_installed_certificate_ids(security_ops_ctx_t *ctx, const json_t *request);
+json_t *delete_certificate(security_ops_ctx_t *ctx, const json_t *request);
+#endif

@@ -1,0 +1,458 @@
+/* test_security.c — the security actor's pure parts and its store:
+ *   - CertificateHashData (cert_info.h) equals what `openssl ocsp` puts in
+ *     an OCSP CertID for the same certificate and issuer (RFC 6960: SHA256
+ *     of the DER issuer name and of the issuer's public key bits), for an
+ *     EC and an RSA root and a sub-CA under the root, serial without its
+ *     leading zeros;
+ *   - the install rules (security_ops.h): garbage, two certificates, a
+ *     leaf, an expired root, a sub-CA without its issuer are Rejected; a
+ *     duplicate is Accepted once; CertificateStoreMaxLength Rejected;
+ *     GetInstalledCertificateIds / DeleteCertificate / NotFound, and the
+ *     root in the bundle of the connection in use is not deleted;
+ *   - the whitepaper's event list (chapter 8) and the bounded, ordered
+ *     security log that survives a reopen;
+ *   - ExtendedTriggerMessage: TriggerMessage's rules for the shared
+ *     messages, NotImplemented (and nothing deferred) for the others.
+ * The certificates are made by openssl in a temporary directory.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <ctype.h>
+#include "actors/ocpp/trigger_message.h"
+#include "actors/security/cert_info.h"
+#include "actors/security/security_events.h"
+#include "actors/security/security_ops.h"
+#include "actors/security/security_store.h"
+#include "supervisor/store.h"
+
+typedef struct {
+    char dir[64];
+    sqlite3 *db;
+    security_store_t *store;
+} fixture_t;
+
+static void
+s_sh(const char *dir, const char *command)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd), "cd %s && { %s ; } >/dev/null 2>&1", dir, command);
+    assert_int_equal(system(cmd), 0);
+}
+
+static char *
+s_read(const char *dir, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[16384];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strdup(buf);
+}
+
+//  What openssl says the CertID of cert under issuer is.
+static void
+s_ocsp(const char *dir, const char *issuer, const char *cert, cert_hash_data_t *out)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "cd %s && openssl ocsp -sha256 -issuer %s -cert %s -no_nonce -req_text"
+             " -reqout /dev/null 2>/dev/null", dir, issuer, cert);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    memset(out, 0, sizeof(*out));
+    snprintf(out->hash_algorithm, sizeof(out->hash_algorithm), "SHA256");
+    char line[512];
+    while (fgets(line, sizeof(line), p)) {
+        char value[130];
+        if (sscanf(line, " Issuer Name Hash: %128s", value) == 1)
+            snprintf(out->issuer_name_hash, sizeof(out->issuer_name_hash), "%.128s", value);
+        if (sscanf(line, " Issuer Key Hash: %128s", value) == 1)
+            snprintf(out->issuer_key_hash, sizeof(out->issuer_key_hash), "%.128s", value);
+        if (sscanf(line, " Serial Number: %40s", value) == 1)
+            snprintf(out->serial_number, sizeof(out->serial_number), "%.40s", value);
+    }
+    assert_int_equal(pclose(p), 0);
+    assert_int_equal(strlen(out->issuer_name_hash), 64);
+    assert_int_equal(strlen(out->issuer_key_hash), 64);
+}
+
+static int64_t
+s_now(void)
+{
+    return (int64_t) time(NULL) * 1000;
+}
+
+static int
+s_setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof(*f));
+    snprintf(f->dir, sizeof(f->dir), "/tmp/cp-security-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    //  An EC root (serial with a leading zero byte), an RSA root, a
+    //  sub-CA and a leaf under the EC root, an expired root.
+    s_sh(f->dir, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ec.key"
+                 " -out ec.pem -days 30 -subj '/CN=EC Root/O=CPO' -set_serial 0x00AB12");
+    s_sh(f->dir, "openssl req -x509 -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.pem -days 30"
+                 " -subj '/CN=RSA Root' -set_serial 4660");
+    s_sh(f->dir, "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout sub.key -out sub.csr"
+                 " -subj '/CN=Sub CA' && printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=keyCertSign\\n'"
+                 " > ca.ext && openssl x509 -req -in sub.csr -CA ec.pem -CAkey ec.key -set_serial 77"
+                 " -days 10 -extfile ca.ext -out sub.pem");
+    s_sh(f->dir, "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr"
+                 " -subj '/CN=leaf' && printf 'basicConstraints=CA:FALSE\\n' > leaf.ext && openssl x509 -req"
+                 " -in leaf.csr -CA ec.pem -CAkey ec.key -set_serial 78 -days 10 -extfile leaf.ext -out leaf.pem");
+    s_sh(f->dir, "cat ec.pem rsa.pem > both.pem");
+    char err[256];
+    f->db = cp_store_open(f->dir, err, sizeof(err));
+    assert_non_null(f->db);
+    f->store = security_store_new(f->db);
+    assert_non_null(f->store);
+    *state = f;
+    return 0;
+}
+
+static int
+s_teardown(void **state)
+{
+    fixture_t *f = *state;
+    security_store_destroy(&f->store);
+    cp_store_close(&f->db);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static void
+s_assert_hash(const cert_hash_data_t *mine, const cert_hash_data_t *openssl)
+{
+    assert_string_equal(mine->hash_algorithm, "SHA256");
+    assert_int_equal(strcasecmp(mine->issuer_name_hash, openssl->issuer_name_hash), 0);
+    assert_int_equal(strcasecmp(mine->issuer_key_hash, openssl->issuer_key_hash), 0);
+    assert_string_equal(mine->serial_number, openssl->serial_number);
+    assert_true(cert_hash_data_equal(mine, openssl));
+}
+
+static void
+test_hash_data_matches_openssl(void **state)
+{
+    fixture_t *f = *state;
+    const char *roots[] = { "ec.pem", "rsa.pem" };
+    for (int i = 0; i < 2; i++) {
+        char *pem = s_read(f->dir, roots[i]);
+        cert_info_t info;
+        char reason[256];
+        assert_int_equal(cert_info_parse(pem, NULL, 0, s_now(), &info, reason, sizeof(reason)), 0);
+        assert_true(info.self_signed && info.ca);
+        cert_hash_data_t expected;
+        s_ocsp(f->dir, roots[i], roots[i], &expected);
+        s_assert_hash(&info.hash, &expected);
+        //  lower-case hex, 64 digits
+        for (const char *c = info.hash.issuer_name_hash; *c; c++)
+            assert_true((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f'));
+        cert_info_clear(&info);
+        free(pem);
+    }
+    //  the leading zero byte of 0x00AB12 is not part of the serial, and
+    //  4660 is 0x1234
+    char *pem = s_read(f->dir, "ec.pem");
+    cert_info_t info;
+    char reason[256];
+    assert_int_equal(cert_info_parse(pem, NULL, 0, s_now(), &info, reason, sizeof(reason)), 0);
+    assert_string_equal(info.hash.serial_number, "AB12");
+    cert_info_clear(&info);
+    free(pem);
+    pem = s_read(f->dir, "rsa.pem");
+    assert_int_equal(cert_info_parse(pem, NULL, 0, s_now(), &info, reason, sizeof(reason)), 0);
+    assert_string_equal(info.hash.serial_number, "1234");
+    cert_info_clear(&info);
+    free(pem);
+}
+
+static void
+test_sub_ca_hashes_its_issuer(void **state)
+{
+    fixture_t *f = *state;
+    char *root = s_read(f->dir, "ec.pem"), *sub = s_read(f->dir, "sub.pem");
+    cert_info_t root_info, info;
+    char reason[256];
+    assert_int_equal(cert_info_parse(root, NULL, 0, s_now(), &root_info, reason, sizeof(reason)), 0);
+    //  alone it is not a root
+    assert_int_equal(cert_info_parse(sub, NULL, 0, s_now(), &info, reason, sizeof(reason)), -1);
+    assert_non_null(strstr(reason, "not self-signed"));
+    assert_int_equal(cert_info_parse(sub, root_info.der, root_info.der_len, s_now(), &info, reason,
+                                     sizeof(reason)), 0);
+    assert_false(info.self_signed);
+    cert_hash_data_t expected;
+    s_ocsp(f->dir, "ec.pem", "sub.pem", &expected);
+    s_assert_hash(&info.hash, &expected);
+    assert_true(cert_info_issued_by(info.der, info.der_len, root_info.der, root_info.der_len));
+    assert_false(cert_info_issued_by(root_info.der, root_info.der_len, info.der, info.der_len));
+    //  under the wrong issuer: refused
+    char *rsa = s_read(f->dir, "rsa.pem");
+    cert_info_t rsa_info;
+    assert_int_equal(cert_info_parse(rsa, NULL, 0, s_now(), &rsa_info, reason, sizeof(reason)), 0);
+    cert_info_t wrong;
+    assert_int_equal(cert_info_parse(sub, rsa_info.der, rsa_info.der_len, s_now(), &wrong, reason,
+                                     sizeof(reason)), -1);
+    cert_info_clear(&rsa_info);
+    cert_info_clear(&info);
+    cert_info_clear(&root_info);
+    free(rsa);
+    free(sub);
+    free(root);
+}
+
+static void
+test_invalid_certificates(void **state)
+{
+    fixture_t *f = *state;
+    cert_info_t info;
+    char reason[256];
+    assert_int_equal(cert_info_parse("hello", NULL, 0, s_now(), &info, reason, sizeof(reason)), -1);
+    assert_non_null(strstr(reason, "not a PEM"));
+    assert_int_equal(cert_info_parse("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", NULL, 0,
+                                     s_now(), &info, reason, sizeof(reason)), -1);
+    assert_non_null(strstr(reason, "unreadable"));
+    char *pem = s_read(f->dir, "both.pem");
+    assert_int_equal(cert_info_parse(pem, NULL, 0, s_now(), &info, reason, sizeof(reason)), -1);
+    assert_non_null(strstr(reason, "more than one"));
+    free(pem);
+    pem = s_read(f->dir, "leaf.pem");
+    assert_int_equal(cert_info_parse(pem, NULL, 0, s_now(), &info, reason, sizeof(reason)), -1);
+    assert_non_null(strstr(reason, "not a CA"));
+    free(pem);
+    //  a root seen 31 days later is expired; one seen a day early is not
+    //  valid yet
+    pem = s_read(f->dir, "ec.pem");
+    assert_int_equal(cert_info_parse(pem, NULL, 0, s_now() + 31LL * 86400 * 1000, &info, reason,
+                                     sizeof(reason)), -1);
+    assert_non_null(strstr(reason, "expired"));
+    assert_int_equal(cert_info_parse(pem, NULL, 0, s_now() - 86400LL * 1000, &info, reason, sizeof(reason)), -1);
+    assert_non_null(strstr(reason, "not valid yet"));
+    free(pem);
+}
+
+static json_t *
+s_install(security_ops_ctx_t *ctx, const char *type, const char *pem)
+{
+    json_t *req = json_pack("{s:s, s:s}", "certificateType", type, "certificate", pem);
+    json_t *res = install_certificate(ctx, req);
+    json_decref(req);
+    return res;
+}
+
+static const char *
+s_status(json_t *res)
+{
+    static char status[32];
+    snprintf(status, sizeof(status), "%s", json_string_value(json_object_get(res, "status")));
+    json_decref(res);
+    return status;
+}
+
+static void
+test_operations(void **state)
+{
+    fixture_t *f = *state;
+    security_ops_ctx_t ctx = { .store = f->store, .store_max = 3, .ca_file = "", .now_ms = s_now() };
+    char *ec = s_read(f->dir, "ec.pem"), *rsa = s_read(f->dir, "rsa.pem"), *sub = s_read(f->dir, "sub.pem");
+    json_t *none = json_pack("{s:s}", "certificateType", "CentralSystemRootCertificate");
+    assert_string_equal(s_status(get_installed_certificate_ids(&ctx, none)), "NotFound");
+    //  a sub-CA before its root: Rejected; garbage: Rejected
+    assert_string_equal(s_status(s_install(&ctx, "CentralSystemRootCertificate", sub)), "Rejected");
+    assert_string_equal(s_status(s_install(&ctx, "CentralSystemRootCertificate", "garbage")), "Rejected");
+    assert_false(ctx.changed);
+    assert_string_equal(s_status(s_install(&ctx, "CentralSystemRootCertificate", ec)), "Accepted");
+    assert_true(ctx.changed);
+    assert_string_equal(s_status(s_install(&ctx, "CentralSystemRootCertificate", ec)), "Accepted");
+    assert_false(ctx.changed);
+    assert_int_equal(security_store_cert_count(f->store), 1);
+    assert_string_equal(s_status(s_install(&ctx, "ManufacturerRootCertificate", rsa)), "Accepted");
+    assert_string_equal(s_status(s_install(&ctx, "CentralSystemRootCertificate", sub)), "Accepted");
+    //  CertificateStoreMaxLength 3 reached
+    assert_string_equal(s_status(s_install(&ctx, "CentralSystemRootCertificate", rsa)), "Rejected");
+    assert_non_null(strstr(ctx.reason, "CertificateStoreMaxLength"));
+    //  the list per type, with openssl's hash data
+    json_t *res = get_installed_certificate_ids(&ctx, none);
+    assert_string_equal(json_string_value(json_object_get(res, "status")), "Accepted");
+    json_t *list = json_object_get(res, "certificateHashData");
+    assert_int_equal(json_array_size(list), 2);
+    cert_hash_data_t expected;
+    s_ocsp(f->dir, "ec.pem", "ec.pem", &expected);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "serialNumber")), "AB12");
+    assert_int_equal(strcasecmp(json_string_value(json_object_get(json_array_get(list, 0), "issuerKeyHash")),
+                                expected.issuer_key_hash), 0);
+    json_t *ec_hash = json_deep_copy(json_array_get(list, 0));
+    json_decref(res);
+    json_t *mfr = json_pack("{s:s}", "certificateType", "ManufacturerRootCertificate");
+    res = get_installed_certificate_ids(&ctx, mfr);
+    assert_int_equal(json_array_size(json_object_get(res, "certificateHashData")), 1);
+    json_decref(res);
+    //  in use: a wss link verified by a bundle holding it
+    char bundle[128];
+    snprintf(bundle, sizeof(bundle), "%s/both.pem", f->dir);
+    ctx.ca_file = bundle;
+    ctx.tls_connected = true;
+    json_t *del = json_pack("{s:O}", "certificateHashData", ec_hash);
+    assert_string_equal(s_status(delete_certificate(&ctx, del)), "Failed");
+    assert_non_null(strstr(ctx.reason, "M04.FR.06"));
+    ctx.tls_connected = false;
+    //  upper-case hashes and a leading zero in the serial still name it
+    json_t *hd = json_object_get(del, "certificateHashData");
+    char upper[80];
+    snprintf(upper, sizeof(upper), "%s", json_string_value(json_object_get(hd, "issuerNameHash")));
+    for (char *c = upper; *c; c++)
+        *c = (char) toupper((unsigned char) *c);
+    json_object_set_new(hd, "issuerNameHash", json_string(upper));
+    json_object_set_new(hd, "serialNumber", json_string("00ab12"));
+    assert_string_equal(s_status(delete_certificate(&ctx, del)), "Accepted");
+    assert_true(ctx.changed);
+    assert_string_equal(s_status(delete_certificate(&ctx, del)), "NotFound");
+    json_decref(del);
+    json_decref(ec_hash);
+    json_decref(mfr);
+    json_decref(none);
+    free(ec);
+    free(rsa);
+    free(sub);
+}
+
+static void
+test_event_list(void **state)
+{
+    (void) state;
+    int count = 0;
+    const security_event_def_t *all = security_events(&count);
+    assert_int_equal(count, 18);
+    const char *critical[] = { "FirmwareUpdated", "SettingSystemTime", "StartupOfTheDevice", "ResetOrReboot",
+                               "SecurityLogWasCleared", "MemoryExhaustion", "TamperDetectionActivated" };
+    int n_critical = 0;
+    for (int i = 0; i < count; i++) {
+        assert_ptr_equal(security_event_find(all[i].name), &all[i]);
+        assert_true(strlen(all[i].name) <= 50);   //  SecurityEventNotification type maxLength
+        n_critical += all[i].critical;
+    }
+    assert_int_equal(n_critical, 7);
+    for (size_t i = 0; i < sizeof(critical) / sizeof(critical[0]); i++)
+        assert_true(security_event_find(critical[i])->critical);
+    assert_false(security_event_find("InvalidMessages")->critical);
+    assert_non_null(security_event_find("InvalidTLSCipherSuite"));
+    assert_null(security_event_find("Reboot"));
+    assert_null(security_event_find(NULL));
+}
+
+static void
+test_log_order_bound_and_reopen(void **state)
+{
+    fixture_t *f = *state;
+    int dropped = 0;
+    assert_int_equal(security_store_log_append(f->store, "StartupOfTheDevice", "", 1000, &dropped), 0);
+    assert_int_equal(security_store_log_append(f->store, "InvalidMessages", "bad frame", 2000, &dropped), 0);
+    security_event_row_t row;
+    assert_int_equal(security_store_log_head(f->store, &row), 1);
+    assert_string_equal(row.type, "StartupOfTheDevice");
+    assert_int_equal(security_store_log_mark_sent(f->store, row.seq), 0);
+    //  a reopen keeps the owed one, in order
+    security_store_destroy(&f->store);
+    cp_store_close(&f->db);
+    char err[256];
+    f->db = cp_store_open(f->dir, err, sizeof(err));
+    f->store = security_store_new(f->db);
+    assert_non_null(f->store);
+    assert_int_equal(security_store_log_head(f->store, &row), 1);
+    assert_string_equal(row.type, "InvalidMessages");
+    assert_string_equal(row.tech_info, "bad frame");
+    assert_int_equal(row.at_ms, 2000);
+    assert_int_equal(security_store_log_mark_sent(f->store, row.seq), 0);
+    assert_int_equal(security_store_log_head(f->store, &row), 0);
+    //  the bound: delivered rows go first, then the oldest owed
+    sqlite3_exec(f->db, "BEGIN", NULL, NULL, NULL);
+    for (int i = 0; i < SECURITY_LOG_MAX - 2; i++)
+        assert_int_equal(security_store_log_append(f->store, "InvalidMessages", "", 3000 + i, &dropped), 0);
+    sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL);
+    assert_int_equal(security_store_log_count(f->store, false), SECURITY_LOG_MAX);
+    assert_int_equal(security_store_log_append(f->store, "ResetOrReboot", "", 9000, &dropped), 0);
+    assert_int_equal(dropped, 0);
+    assert_int_equal(security_store_log_count(f->store, false), SECURITY_LOG_MAX);
+    assert_int_equal(security_store_log_count(f->store, true), SECURITY_LOG_MAX - 1);
+    assert_int_equal(security_store_log_append(f->store, "ResetOrReboot", "", 9001, &dropped), 0);
+    assert_int_equal(security_store_log_append(f->store, "ResetOrReboot", "", 9002, &dropped), 0);
+    assert_int_equal(dropped, 1);
+    assert_int_equal(security_store_log_count(f->store, false), SECURITY_LOG_MAX);
+    assert_int_equal(security_store_log_head(f->store, &row), 1);
+    assert_int_equal(row.at_ms, 3001);     //  3000 was the oldest owed: dropped
+    //  the run id
+    char run[64];
+    assert_int_equal(security_store_meta_get(f->store, "last_run", run, sizeof(run)), 0);
+    assert_string_equal(run, "");
+    assert_int_equal(security_store_meta_set(f->store, "last_run", "run-1"), 0);
+    assert_int_equal(security_store_meta_set(f->store, "firmware", "1.0"), 0);
+    assert_int_equal(security_store_meta_get(f->store, "last_run", run, sizeof(run)), 0);
+    assert_string_equal(run, "run-1");
+    assert_int_equal(security_store_meta_get(f->store, "firmware", run, sizeof(run)), 0);
+    assert_string_equal(run, "1.0");
+}
+
+static const char *
+s_trigger(const char *message, int connector, ocpp_reg_t reg, trigger_deferred_t *deferred)
+{
+    json_t *req = connector >= 0 ? json_pack("{s:s, s:i}", "requestedMessage", message, "connectorId", connector)
+                                 : json_pack("{s:s}", "requestedMessage", message);
+    json_t *res = extended_trigger_message(req, 2, reg, deferred);
+    json_decref(req);
+    return s_status(res);
+}
+
+static void
+test_extended_trigger(void **state)
+{
+    (void) state;
+    trigger_deferred_t d;
+    const char *shared[] = { "Heartbeat", "MeterValues", "StatusNotification" };
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal(s_trigger(shared[i], 1, OCPP_REG_ACCEPTED, &d), "Accepted");
+        assert_true(d.valid);
+        assert_string_equal(d.message, shared[i]);
+        assert_int_equal(d.connector, 1);
+    }
+    assert_string_equal(s_trigger("StatusNotification", 3, OCPP_REG_ACCEPTED, &d), "Rejected");
+    assert_false(d.valid);
+    assert_string_equal(s_trigger("BootNotification", -1, OCPP_REG_ACCEPTED, &d), "Rejected");
+    assert_string_equal(s_trigger("BootNotification", -1, OCPP_REG_PENDING, &d), "Accepted");
+    assert_true(d.valid);
+    const char *later[] = { "FirmwareStatusNotification", "LogStatusNotification", "SignChargePointCertificate" };
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal(s_trigger(later[i], -1, OCPP_REG_ACCEPTED, &d), "NotImplemented");
+        assert_false(d.valid);
+    }
+}
+
+int
+main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_hash_data_matches_openssl),
+        T(test_sub_ca_hashes_its_issuer),
+        T(test_invalid_certificates),
+        T(test_operations),
+        cmocka_unit_test(test_event_list),
+        T(test_log_order_bound_and_reopen),
+        cmocka_unit_test(test_extended_trigger),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
