@@ -10,7 +10,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build asan test unit e2e interop fuzz demo bench soak clean install unit-verify
+.PHONY: all deps build asan test unit e2e interop fuzz demo bench soak clean install unit-verify deb
 
 all: build
 
@@ -43,6 +43,12 @@ test: unit unit-verify fuzz e2e interop
 # The systemd unit checked by systemd-analyze verify (scripts/unit-verify.sh).
 unit-verify: build
 	@./scripts/unit-verify.sh $(BUILD)
+
+# build/chargepointd_<version>_<arch>.deb (CPack; docs/packaging.md).
+deb: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	@cd $(BUILD) && cpack -G DEB >/dev/null && ls chargepointd_*.deb
 
 # Install under PREFIX (default /usr/local) and DESTDIR; README "Installing".
 PREFIX ?= /usr/local
