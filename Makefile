@@ -10,7 +10,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build asan test unit e2e interop fuzz demo bench soak clean install unit-verify deb
+.PHONY: all deps build asan test unit e2e interop fuzz demo bench soak clean install unit-verify deb deb-test
 
 all: build
 
@@ -49,6 +49,10 @@ deb: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 	@cd $(BUILD) && cpack -G DEB >/dev/null && ls chargepointd_*.deb
+
+# The package unpacked into a throw-away root, run from there (scripts/deb-test.sh).
+deb-test: deb
+	@./scripts/deb-test.sh $(BUILD)
 
 # Install under PREFIX (default /usr/local) and DESTDIR; README "Installing".
 PREFIX ?= /usr/local
