@@ -1,6 +1,7 @@
 # Thin front door: the real build is CMake. See README.md.
 #   make        install missing packages, build build/chargepointd and build/cpctl
 #   make test   every test tier CI runs (unit under ASan+UBSan, fuzz smoke, end-to-end, interop)
+#   make install  chargepointd, cpctl, the config, the systemd unit under PREFIX (and DESTDIR)
 #   make demo   a central system on loopback and a charging session to watch
 #   make bench  benchmarks, table printed and written to docs/benchmarks.md
 #   make soak   the long chaos test: SOAK_SECONDS (default 600) of random actor kills and hangs
@@ -9,7 +10,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build asan test unit e2e interop fuzz demo bench soak clean
+.PHONY: all deps build asan test unit e2e interop fuzz demo bench soak clean install unit-verify deb deb-test
 
 all: build
 
@@ -37,7 +38,27 @@ interop: build
 fuzz: build
 	@./scripts/fuzz.sh $(BUILD)
 
-test: unit fuzz e2e interop
+test: unit unit-verify fuzz e2e interop
+
+# The systemd unit checked by systemd-analyze verify (scripts/unit-verify.sh).
+unit-verify: build
+	@./scripts/unit-verify.sh $(BUILD)
+
+# build/chargepointd_<version>_<arch>.deb (CPack; docs/packaging.md).
+deb: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	@cd $(BUILD) && cpack -G DEB >/dev/null && ls chargepointd_*.deb
+
+# The package unpacked into a throw-away root, run from there (scripts/deb-test.sh).
+deb-test: deb
+	@./scripts/deb-test.sh $(BUILD)
+
+# Install under PREFIX (default /usr/local) and DESTDIR; README "Installing".
+PREFIX ?= /usr/local
+install: build
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --install $(BUILD)
 
 demo: build
 	@./scripts/demo.sh $(BUILD)

@@ -40,6 +40,7 @@
 #include "supervisor/log.h"
 #include "supervisor/policy.h"
 #include "supervisor/reset.h"
+#include "supervisor/sdnotify.h"
 #include "supervisor/services.h"
 #include "supervisor/shell.h"
 #include "supervisor/status.h"
@@ -108,6 +109,8 @@ struct _cp_supervisor_t {
     cp_storage_probe_t *storage;   //  stalled storage, not hung actors (storage_probe.h)
     int64_t storage_stalled_at;    //  a stall was seen (0: none now)
     int64_t storage_back_at;       //  it ended: actors get time to catch up
+    cp_sdnotify_t *sdnotify;       //  systemd readiness and watchdog (sdnotify.h)
+    bool ready_sent;               //  READY=1 went out once
 };
 
 static void
@@ -587,6 +590,28 @@ s_verdict_allowed(cp_supervisor_t *self, actor_slot_t *slot, int64_t now)
     return !self->storage_back_at || now - self->storage_back_at > self->options->liveness_ms;
 }
 
+//  systemd (sdnotify.h): ready once every actor runs, and alive only while
+//  every actor answered its last ping within its liveness deadline. Any
+//  actor down, restarting, degraded or hung withholds the watchdog: a short
+//  restart fits inside WatchdogSec=, a wedge does not.
+static void
+s_sd_tick(cp_supervisor_t *self, int64_t now)
+{
+    if (!cp_sdnotify_enabled(self->sdnotify) || self->stopping)
+        return;
+    for (int i = 0; i < self->actor_count; i++) {
+        actor_slot_t *slot = &self->actors[i];
+        if (slot->state != ACTOR_RUNNING || now - slot->last_pong > self->options->liveness_ms)
+            return;
+    }
+    if (!self->ready_sent) {
+        self->ready_sent = cp_sdnotify_send(self->sdnotify, "READY=1");
+        if (self->ready_sent)
+            cp_info("supervisor", "every actor runs: READY=1 sent to systemd");
+    }
+    cp_sdnotify_send(self->sdnotify, "WATCHDOG=1");
+}
+
 static void
 s_liveness_tick(cp_supervisor_t *self, int64_t now)
 {
@@ -859,6 +884,7 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
     //  The policy counts the actors and, after them, the services.
     self->policy = cp_policy_new(&policy, cp_actor_def_count + CP_SERVICES);
     self->reset = cp_reset_new();
+    self->sdnotify = cp_sdnotify_new();
     self->poller = zpoller_new(NULL);
     if (!self->policy || !self->reset || !self->poller
     ||  !(self->services = cp_services_new(options, clock, self->policy, cp_actor_def_count, self->poller))
@@ -937,6 +963,7 @@ cp_supervisor_destroy(cp_supervisor_t **self_p)
     cp_services_destroy(&self->services);       //  the broker last: the bus outlives every actor
     zpoller_destroy(&self->poller);
     cp_reset_destroy(&self->reset);
+    cp_sdnotify_destroy(&self->sdnotify);
     cp_policy_destroy(&self->policy);
     free(self);
     *self_p = NULL;
@@ -1010,6 +1037,7 @@ cp_supervisor_run(cp_supervisor_t *self)
                 s_discount_stall(self, now - self->next_tick);
             self->next_tick = now + CP_OPT_PING_MS;
             s_liveness_tick(self, now);
+            s_sd_tick(self, now);
             if (!self->stopping && !cp_services_tick(self->services, now))
                 s_escalate(self);
             cp_control_expire(self->control);
@@ -1019,5 +1047,6 @@ cp_supervisor_run(cp_supervisor_t *self)
         }
         //  An actor abandoned after an injected hang comes back as $DIED.
     }
+    cp_sdnotify_send(self->sdnotify, "STOPPING=1");
     return self->exit_code;
 }
