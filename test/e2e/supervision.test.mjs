@@ -190,7 +190,8 @@ test('the broker is supervised: over inproc:// its end escalates (exit 1) with a
   const { cp } = await startPair(t, HERE);
   await waitBooted(cp);
   assert.equal(service(await cp.status(), 'broker')?.state, 'running');
-  assert.equal((await cp.cpctl('actor', 'kill', 'broker')).code, 0);
+  // The escalation may win the race with the reply: then cpctl finds no controller (exit 3).
+  assert.ok([0, 3].includes((await cp.cpctl('actor', 'kill', 'broker')).code));
   const result = await Promise.race([cp.exited, sleep(10000).then(() => null)]);
   assert.ok(result, 'the controller exits when the broker thread ends');
   assert.equal(result.code, 1);
