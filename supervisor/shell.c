@@ -520,3 +520,35 @@ cp_shell_reply_status(cp_shell_t *self, const cp_bus_envelope_t *request, bool o
     cp_msg_destroy(&msg);
     return rc;
 }
+
+int
+cp_shell_reply_ocpp(cp_shell_t *self, const cp_bus_envelope_t *request, const char *log_tag,
+                    const char *action, const json_t *response, const char *reason)
+{
+    assert(self && request && log_tag && action && reason);
+    cp_msg_t *reply = cp_msg_new(CP_MSG_OCPP_INBOUND_REPLY);
+    if (!reply) {
+        cp_shell_reply_status(self, request, false, "out of memory");
+        return -1;
+    }
+    cp_msg_ocpp_inbound_reply_t *out = &reply->u.ocpp_inbound_reply;
+    if (response) {
+        char *text = json_dumps(response, JSON_COMPACT);
+        if (!text || cp_msg_set_text(&out->payload, text) != 0) {
+            cp_msg_set_str(out->error_code, "InternalError");
+            cp_msg_set_str(out->error_description, "cannot build the response");
+        }
+        else
+            cp_info(log_tag, "%s → %s%s%s", action, text, reason[0] ? ": " : "", reason);
+        free(text);
+    }
+    else {
+        char description[64];
+        snprintf(description, sizeof(description), "not handled by the %s actor", log_tag);
+        cp_msg_set_str(out->error_code, "NotSupported");
+        cp_msg_set_str(out->error_description, description);
+    }
+    cp_shell_reply(self, request, reply, true);
+    cp_msg_destroy(&reply);
+    return 0;
+}

@@ -20,6 +20,7 @@
 #define CP_SUPERVISOR_SHELL_H
 
 #include <czmq.h>
+#include <jansson.h>
 #include <stdatomic.h>
 #include "supervisor/bus.h"
 #include "supervisor/clock.h"
@@ -69,6 +70,14 @@ int cp_shell_run(cp_shell_t *self);
 //  Publish an event / answer a request through the shell's bus.
 int cp_shell_publish(cp_shell_t *self, const char *topic, const cp_msg_t *msg);
 int cp_shell_reply(cp_shell_t *self, const cp_bus_envelope_t *request, const cp_msg_t *msg, bool final);
+
+//  Answers an OCPP CALL the actor handles itself (CP_MSG_OCPP_INBOUND_REPLY):
+//  the response as compact JSON, logged as "action → response: reason" under
+//  log_tag; no response answers NotSupported. The response stays the
+//  caller's. -1 when no reply could be built (the request then gets a failed
+//  status instead).
+int cp_shell_reply_ocpp(cp_shell_t *self, const cp_bus_envelope_t *request, const char *log_tag,
+                        const char *action, const json_t *response, const char *reason);
 
 //  Requests. Every request has a deadline, and the handler gets exactly one
 //  outcome for it (cp_bus_is_outcome): its final reply; CP_BUS_UNREACHABLE

@@ -213,32 +213,11 @@ s_on_inbound(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_
     else
     if (streq(in->action, "DeleteCertificate"))
         response = delete_certificate(&ctx, request);
-    cp_msg_t *reply = cp_msg_new(CP_MSG_OCPP_INBOUND_REPLY);
-    if (!reply) {
-        json_decref(response);
-        json_decref(request);
-        cp_shell_reply_status(self->shell, env, false, "out of memory");
-        return;
-    }
-    cp_msg_ocpp_inbound_reply_t *out = &reply->u.ocpp_inbound_reply;
-    if (response) {
-        char *text = json_dumps(response, JSON_COMPACT);
-        if (!text || cp_msg_set_text(&out->payload, text) != 0) {
-            cp_msg_set_str(out->error_code, "InternalError");
-            cp_msg_set_str(out->error_description, "cannot build the response");
-        }
-        else
-            cp_info(LOG, "%s → %s%s%s", in->action, text, ctx.reason[0] ? ": " : "", ctx.reason);
-        free(text);
-    }
-    else {
-        cp_msg_set_str(out->error_code, "NotSupported");
-        cp_msg_set_str(out->error_description, "not handled by the security actor");
-    }
-    cp_shell_reply(self->shell, env, reply, true);
-    cp_msg_destroy(&reply);
+    int sent = cp_shell_reply_ocpp(self->shell, env, LOG, in->action, response, ctx.reason);
     json_decref(response);
     json_decref(request);
+    if (sent != 0)
+        return;
     if (ctx.changed) {
         s_publish_state(self);
         char info[300];
