@@ -1,6 +1,7 @@
 /* shell.c — see shell.h. */
 #define _GNU_SOURCE                 //  gettid, pthread_setname_np
 #include "supervisor/shell.h"
+#include "supervisor/loop.h"
 
 #include <pthread.h>
 #include <unistd.h>
@@ -22,7 +23,7 @@ struct _cp_shell_t {
     zsock_t *pipe;                 //  to the supervisor (not owned)
     cp_actor_args_t *args;
     cp_bus_t *bus;
-    zloop_t *loop;
+    cp_loop_t *loop;
     cp_shell_handler_fn *handler;
     void *ctx;
     int exit_code;
@@ -50,7 +51,7 @@ static void s_snapshot_send(cp_shell_t *self, snapshot_t *snap);
 static uint64_t s_request(cp_shell_t *self, const char *to, const cp_msg_t *msg, int64_t timeout_ms, int tag);
 
 static int
-s_on_snapshot_timer(zloop_t *loop, int timer_id, void *arg)
+s_on_snapshot_timer(cp_loop_t *loop, int timer_id, void *arg)
 {
     cp_shell_t *self = arg;
     self->snapshot_timer = 0;
@@ -66,7 +67,7 @@ s_snapshot_retry_later(cp_shell_t *self, snapshot_t *snap)
 {
     snap->corr = 0;
     if (!self->snapshot_timer) {
-        self->snapshot_timer = zloop_timer(self->loop, CP_SHELL_SNAPSHOT_RETRY_MS, 1,
+        self->snapshot_timer = cp_loop_timer(self->loop, CP_SHELL_SNAPSHOT_RETRY_MS, 1,
                                            s_on_snapshot_timer, self);
         if (self->snapshot_timer < 0) {
             cp_error(self->args->name, "cannot arm a timer: the snapshot from %s is not retried",
@@ -131,7 +132,7 @@ s_fail(cp_shell_t *self, const cp_request_t *request, cp_bus_kind_t kind)
     s_deliver(self, request, &env, NULL);
 }
 
-static int s_on_request_timer(zloop_t *loop, int timer_id, void *arg);
+static int s_on_request_timer(cp_loop_t *loop, int timer_id, void *arg);
 
 //  Arm the deadline timer for the earliest deadline unless it already is.
 //  Lazy on purpose: an answered request leaves the timer armed for it (it
@@ -149,7 +150,7 @@ s_requests_rearm(cp_shell_t *self)
 }
 
 static int
-s_on_request_timer(zloop_t *loop, int timer_id, void *arg)
+s_on_request_timer(cp_loop_t *loop, int timer_id, void *arg)
 {
     cp_shell_t *self = arg;
     self->request_timer = 0;
@@ -211,7 +212,7 @@ s_clock_offset(cp_shell_t *self, const cp_bus_envelope_t *env, const cp_msg_t *m
 //  --------------------------------------------------------------------------
 
 static int
-s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
+s_on_pipe(cp_loop_t *loop, zsock_t *pipe, void *arg)
 {
     cp_shell_t *self = arg;
     char *cmd = zstr_recv(pipe);
@@ -227,8 +228,10 @@ s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
     if (streq(cmd, "$PING")) {
         if (self->args->pong_in_memory)
             atomic_store(&self->args->pong_seq, atomic_load(&self->args->ping_seq));
-        else
+        else {
             zstr_send(pipe, "$PONG");
+            cp_loop_touch(self->loop, pipe);
+        }
     }
     else
     if (streq(cmd, "$KILL")) {
@@ -264,16 +267,16 @@ s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
 //  that waited for it. Requests wait until now so that no answer (a
 //  snapshot's levels) overtakes an event published before it and held
 //  until the join: subscribers see the actor's changes in order.
-static int s_on_bus(zloop_t *loop, zsock_t *sock, void *arg);
+static int s_on_bus(cp_loop_t *loop, zsock_t *sock, void *arg);
 
 static void
 s_on_joined(cp_shell_t *self)
 {
     self->joined = true;
     if (self->join_timer)
-        zloop_timer_end(self->loop, self->join_timer);
+        cp_loop_timer_end(self->loop, self->join_timer);
     self->join_timer = 0;
-    if (zloop_reader(self->loop, cp_bus_requests(self->bus), s_on_bus, self) != 0)
+    if (cp_loop_reader_flags(self->loop, cp_bus_requests(self->bus), s_on_bus, self, CP_LOOP_TOUCHED_ONLY) != 0)
         cp_error(self->args->name, "cannot poll the requests socket");
     for (int i = 0; i < CP_SHELL_SNAPSHOTS; i++)
         if (self->snapshots[i].actor[0] && !self->snapshots[i].corr)
@@ -281,7 +284,7 @@ s_on_joined(cp_shell_t *self)
 }
 
 static int
-s_on_join_timer(zloop_t *loop, int timer_id, void *arg)
+s_on_join_timer(cp_loop_t *loop, int timer_id, void *arg)
 {
     cp_shell_t *self = arg;
     cp_bus_join_probe(self->bus);
@@ -289,7 +292,7 @@ s_on_join_timer(zloop_t *loop, int timer_id, void *arg)
 }
 
 static int
-s_on_bus(zloop_t *loop, zsock_t *sock, void *arg)
+s_on_bus(cp_loop_t *loop, zsock_t *sock, void *arg)
 {
     cp_shell_t *self = arg;
     cp_bus_envelope_t env;
@@ -345,17 +348,18 @@ cp_shell_new(zsock_t *pipe, cp_actor_args_t *args)
         pthread_setname_np(pthread_self(), thread_name);
     }
     self->bus = cp_bus_new(&args->bus, args->name);
-    self->loop = zloop_new();
+    self->loop = cp_loop_new();
     self->requests = cp_requests_new(CP_SHELL_REQUESTS_MAX);
     self->request_timer_at = INT64_MAX;
     if (!self->bus || !self->loop || !self->requests) {
         cp_shell_destroy(&self);
         return NULL;
     }
-    //  The supervisor, not SIGINT, decides when an actor stops.
-    zloop_set_nonstop(self->loop, true);
-    zloop_reader(self->loop, pipe, s_on_pipe, self);
-    zloop_reader(self->loop, cp_bus_events(self->bus), s_on_bus, self);
+    //  The supervisor, not SIGINT, decides when an actor stops (the loop
+    //  never ends on a signal). The shell's own sockets are used only
+    //  through the shell, which touches them after every send (loop.h).
+    cp_loop_reader_flags(self->loop, pipe, s_on_pipe, self, CP_LOOP_TOUCHED_ONLY);
+    cp_loop_reader_flags(self->loop, cp_bus_events(self->bus), s_on_bus, self, CP_LOOP_TOUCHED_ONLY);
     //  The requests socket is read once joined (s_on_joined).
     //  Hold what the actor publishes while it sets up (cp_shell_run joins).
     cp_bus_join(self->bus);
@@ -373,7 +377,7 @@ cp_shell_destroy(cp_shell_t **self_p)
     cp_shell_t *self = *self_p;
     if (!self)
         return;
-    zloop_destroy(&self->loop);
+    cp_loop_destroy(&self->loop);
     cp_bus_destroy(&self->bus);
     cp_requests_destroy(&self->requests);
     free(self);
@@ -388,7 +392,7 @@ cp_shell_set_handler(cp_shell_t *self, cp_shell_handler_fn *handler, void *ctx)
     self->ctx = ctx;
 }
 
-zloop_t *cp_shell_loop(cp_shell_t *self) { return self->loop; }
+cp_loop_t *cp_shell_loop(cp_shell_t *self) { return self->loop; }
 cp_bus_t *cp_shell_bus(cp_shell_t *self) { return self->bus; }
 cp_actor_args_t *cp_shell_args(cp_shell_t *self) { return self->args; }
 const cp_options_t *cp_shell_options(cp_shell_t *self) { return self->args->options; }
@@ -404,13 +408,14 @@ cp_shell_run(cp_shell_t *self)
     //  probe sent again every CP_SHELL_JOIN_PROBE_MS until it comes back.
     if (cp_bus_join(self->bus) != 0)
         cp_warn(self->args->name, "the bus probe was not sent; sent again shortly");
-    self->join_timer = zloop_timer(self->loop, CP_SHELL_JOIN_PROBE_MS, 0, s_on_join_timer, self);
+    cp_loop_touch(self->loop, cp_bus_events(self->bus));     //  subscribing used the socket
+    self->join_timer = cp_loop_timer(self->loop, CP_SHELL_JOIN_PROBE_MS, 0, s_on_join_timer, self);
     if (self->join_timer < 0) {
         cp_error(self->args->name, "cannot arm the bus probe timer");
         self->join_timer = 0;
         s_on_joined(self);          //  better unconfirmed than never
     }
-    zloop_start(self->loop);
+    cp_loop_start(self->loop);
     return self->exit_code;
 }
 
@@ -432,6 +437,7 @@ s_request(cp_shell_t *self, const char *to, const cp_msg_t *msg, int64_t timeout
     cp_request_t request = { .sent_seq = cp_msg_seq_now(), .deadline_ms = s_mono(self) + timeout_ms, .tag = tag };
     snprintf(request.to, sizeof(request.to), "%s", to);
     request.corr = cp_bus_request(self->bus, to, msg);
+    cp_loop_touch(self->loop, cp_bus_requests(self->bus));
     if (!request.corr)
         return 0;
     if (cp_requests_add(self->requests, &request) != 0) {
@@ -466,16 +472,18 @@ cp_shell_requests_pending(const cp_shell_t *self)
 int
 cp_shell_reply(cp_shell_t *self, const cp_bus_envelope_t *request, const cp_msg_t *msg, bool final)
 {
-    return cp_bus_reply(self->bus, request, msg, final);
+    int rc = cp_bus_reply(self->bus, request, msg, final);
+    cp_loop_touch(self->loop, cp_bus_requests(self->bus));
+    return rc;
 }
 
 void
-cp_shell_rearm(cp_shell_t *self, int *timer_id, int64_t delay_ms, zloop_timer_fn *fn, void *arg,
+cp_shell_rearm(cp_shell_t *self, int *timer_id, int64_t delay_ms, cp_loop_timer_fn *fn, void *arg,
                const char *late)
 {
     assert(self && timer_id && fn);
     if (*timer_id > 0)
-        zloop_timer_end(self->loop, *timer_id);
+        cp_loop_timer_end(self->loop, *timer_id);
     *timer_id = 0;
     if (delay_ms == CP_SHELL_NEVER)
         return;
@@ -483,7 +491,7 @@ cp_shell_rearm(cp_shell_t *self, int *timer_id, int64_t delay_ms, zloop_timer_fn
         delay_ms = 1;                       //  a due deadline must not spin the loop
     if (delay_ms > CP_SHELL_MAX_SLEEP_MS)
         delay_ms = CP_SHELL_MAX_SLEEP_MS;
-    *timer_id = zloop_timer(self->loop, (size_t) delay_ms, 1, fn, arg);
+    *timer_id = cp_loop_timer(self->loop, (size_t) delay_ms, 1, fn, arg);
     if (*timer_id < 0) {
         cp_error(self->args->name, "cannot arm a timer: %s until the next event", late ? late : "work is late");
         *timer_id = 0;
@@ -517,6 +525,7 @@ cp_shell_reply_status(cp_shell_t *self, const cp_bus_envelope_t *request, bool o
     msg->u.reply.code = ok ? 0 : 1;
     cp_msg_set_str(msg->u.reply.reason, reason ? reason : "");
     int rc = cp_bus_reply(self->bus, request, msg, true);
+    cp_loop_touch(self->loop, cp_bus_requests(self->bus));
     cp_msg_destroy(&msg);
     return rc;
 }

@@ -4,7 +4,7 @@
  * cp_actor_args_t. The supervisor's shim has already signalled readiness
  * (so a failing start shows up as a death to restart, never a hang), so the
  * actor only builds its shell, registers its handler and extra timers or
- * readers on the shell's zloop, and calls cp_shell_run. The shell owns:
+ * readers on the shell's loop (supervisor/loop.h), and calls cp_shell_run. The shell owns:
  *   - the bus connection (events + requests), decoding into cp_msg_t;
  *   - the supervisor pipe protocol: $TERM (clean stop), $PING → $PONG
  *     (liveness), $KILL (fault injection: leave as if crashed), $HANG
@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include <stdatomic.h>
 #include "supervisor/bus.h"
+#include "supervisor/loop.h"
 #include "supervisor/clock.h"
 #include "supervisor/options.h"
 
@@ -57,7 +58,7 @@ cp_shell_t *cp_shell_new(zsock_t *pipe, cp_actor_args_t *args);
 void cp_shell_destroy(cp_shell_t **self_p);
 void cp_shell_set_handler(cp_shell_t *self, cp_shell_handler_fn *handler, void *ctx);
 
-zloop_t *cp_shell_loop(cp_shell_t *self);
+cp_loop_t *cp_shell_loop(cp_shell_t *self);
 cp_bus_t *cp_shell_bus(cp_shell_t *self);
 cp_actor_args_t *cp_shell_args(cp_shell_t *self);
 const cp_options_t *cp_shell_options(cp_shell_t *self);
@@ -107,7 +108,7 @@ size_t cp_shell_requests_pending(const cp_shell_t *self);
 //  cannot be armed is logged with `late` (what will be late).
 #define CP_SHELL_MAX_SLEEP_MS (3600 * 1000)
 #define CP_SHELL_NEVER        INT64_MAX
-void cp_shell_rearm(cp_shell_t *self, int *timer_id, int64_t delay_ms, zloop_timer_fn *fn, void *arg,
+void cp_shell_rearm(cp_shell_t *self, int *timer_id, int64_t delay_ms, cp_loop_timer_fn *fn, void *arg,
                     const char *late);
 
 //  Ask `actor` for a snapshot of its levels (scope: who asks). Its partial

@@ -371,7 +371,7 @@ s_on_inbound(auth_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp
 
 //  The actor sleeps until its next deadline: a local fallback due, or the
 //  cache's recency to write (only when some waits). Idle, it never wakes.
-static int s_on_deadline(zloop_t *loop, int timer_id, void *arg);
+static int s_on_deadline(cp_loop_t *loop, int timer_id, void *arg);
 
 static void
 s_rearm(auth_actor_t *self)
@@ -390,7 +390,7 @@ s_rearm(auth_actor_t *self)
 }
 
 static int
-s_on_deadline(zloop_t *loop, int timer_id, void *arg)
+s_on_deadline(cp_loop_t *loop, int timer_id, void *arg)
 {
     auth_actor_t *self = arg;
     self->timer = 0;                //  a one-shot: already gone

@@ -5,7 +5,7 @@
  * caused it is answered; only then do notifications leave (s_after), so a
  * FirmwareStatusNotification never overtakes the UpdateFirmware.conf it
  * follows. Transfers report back through their zactor pipe, read by a
- * zloop reader like any bus message.
+ * loop reader like any bus message.
  *
  * Files, in STATE_DIR/firmware/: image-<job>.bin (a complete download;
  * image-<job>.bin.part while it runs, deleted on failure or restart) and
@@ -74,14 +74,14 @@ s_image_path(fw_actor_t *self, int64_t id, char *out, size_t size)
 //  --------------------------------------------------------------------------
 //  Transfers
 
-static int s_on_transfer(zloop_t *loop, zsock_t *reader, void *arg);
+static int s_on_transfer(cp_loop_t *loop, zsock_t *reader, void *arg);
 
 static void
 s_stop_transfer(fw_actor_t *self, transfer_t **transfer)
 {
     if (!*transfer)
         return;
-    zloop_reader_end(cp_shell_loop(self->shell), transfer_sock(*transfer));
+    cp_loop_reader_end(cp_shell_loop(self->shell), transfer_sock(*transfer));
     transfer_destroy(transfer);
 }
 
@@ -90,7 +90,7 @@ s_start_transfer(fw_actor_t *self, transfer_t **slot, const transfer_spec_t *spe
 {
     s_stop_transfer(self, slot);
     *slot = transfer_new(spec);
-    if (*slot && zloop_reader(cp_shell_loop(self->shell), transfer_sock(*slot), s_on_transfer, self) == 0)
+    if (*slot && cp_loop_reader(cp_shell_loop(self->shell), transfer_sock(*slot), s_on_transfer, self) == 0)
         return;
     //  No thread or no reader: the attempt failed, like a transfer would.
     cp_error(FW_LOG, "cannot start a transfer thread");
@@ -180,7 +180,7 @@ s_fx_hold(void *ctx, bool hold, int64_t mask)
 }
 
 static int
-s_on_sim_install(zloop_t *loop, int timer_id, void *arg)
+s_on_sim_install(cp_loop_t *loop, int timer_id, void *arg)
 {
     fw_actor_t *self = arg;
     self->install_timer = 0;
@@ -219,8 +219,8 @@ s_fx_install(void *ctx, const fw_job_t *job)
     //  Installing notification has been handed to the ocpp actor.
     self->install_id = job->id;
     if (self->install_timer)
-        zloop_timer_end(cp_shell_loop(self->shell), self->install_timer);
-    self->install_timer = zloop_timer(cp_shell_loop(self->shell), 1, 1, s_on_sim_install, self);
+        cp_loop_timer_end(cp_shell_loop(self->shell), self->install_timer);
+    self->install_timer = cp_loop_timer(cp_shell_loop(self->shell), 1, 1, s_on_sim_install, self);
     if (self->install_timer < 0) {
         self->install_timer = 0;
         firmware_core_on_installed(self->core, s_now(self), job->id, false, NULL);
@@ -313,8 +313,8 @@ s_fx_report(void *ctx)
 //  --------------------------------------------------------------------------
 //  Notifications and timers
 
-static int s_on_report_timer(zloop_t *loop, int timer_id, void *arg);
-static int s_on_timer(zloop_t *loop, int timer_id, void *arg);
+static int s_on_report_timer(cp_loop_t *loop, int timer_id, void *arg);
+static int s_on_timer(cp_loop_t *loop, int timer_id, void *arg);
 
 static uint64_t
 s_call(fw_actor_t *self, const char *action, const char *status)
@@ -348,11 +348,11 @@ s_send_report(fw_actor_t *self)
     if (self->report_corr)
         cp_info(FW_LOG, "%s %s", s_action(kind), status);
     else
-        self->report_timer = zloop_timer(cp_shell_loop(self->shell), REPORT_RETRY_MS, 1, s_on_report_timer, self);
+        self->report_timer = cp_loop_timer(cp_shell_loop(self->shell), REPORT_RETRY_MS, 1, s_on_report_timer, self);
 }
 
 static int
-s_on_report_timer(zloop_t *loop, int timer_id, void *arg)
+s_on_report_timer(cp_loop_t *loop, int timer_id, void *arg)
 {
     fw_actor_t *self = arg;
     self->report_timer = 0;
@@ -405,7 +405,7 @@ s_after(fw_actor_t *self)
 }
 
 static int
-s_on_timer(zloop_t *loop, int timer_id, void *arg)
+s_on_timer(cp_loop_t *loop, int timer_id, void *arg)
 {
     fw_actor_t *self = arg;
     self->timer_id = 0;
@@ -415,14 +415,14 @@ s_on_timer(zloop_t *loop, int timer_id, void *arg)
 }
 
 static int
-s_on_transfer(zloop_t *loop, zsock_t *reader, void *arg)
+s_on_transfer(cp_loop_t *loop, zsock_t *reader, void *arg)
 {
     fw_actor_t *self = arg;
     transfer_t **slot = self->fw_transfer && transfer_sock(self->fw_transfer) == reader ? &self->fw_transfer
                       : self->diag_transfer && transfer_sock(self->diag_transfer) == reader ? &self->diag_transfer
                       : NULL;
     if (!slot) {
-        zloop_reader_end(loop, reader);
+        cp_loop_reader_end(loop, reader);
         return 0;
     }
     bool ok = false;
@@ -517,7 +517,7 @@ s_on_outcome(fw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_t *msg
             cp_warn(FW_LOG, "a status notification was refused (%s): not sent again", msg->u.ocpp_result.error_code);
         firmware_core_report_done(self->core, now, ok || refused);
         if (!ok && !refused && !self->report_timer)
-            self->report_timer = zloop_timer(cp_shell_loop(self->shell), REPORT_RETRY_MS, 1, s_on_report_timer, self);
+            self->report_timer = cp_loop_timer(cp_shell_loop(self->shell), REPORT_RETRY_MS, 1, s_on_report_timer, self);
     }
     else
     if (self->hold_corr && env->corr == self->hold_corr) {

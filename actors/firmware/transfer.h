@@ -5,7 +5,7 @@
  * A transfer is a CZMQ zactor: the worker signals ready, does its one job
  * with libcurl (download to a file, FTP STOR or HTTP multipart POST of a
  * file) or runs the installer command, sends one result message on its
- * pipe and waits for $TERM. The actor polls transfer_sock on its zloop.
+ * pipe and waits for $TERM. The actor polls transfer_sock on its loop.
  * transfer_destroy cancels a running job: libcurl's progress callback sees
  * the flag within a second and aborts; an installer gets SIGTERM.
  *

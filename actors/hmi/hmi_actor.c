@@ -1,6 +1,6 @@
 /* hmi_actor.c — the thin shell around hmi_core (see hmi_actor.h). It feeds
  * the core with bus states, configuration and time, and publishes each
- * connector's view when it changes. One zloop timer, re-armed after every
+ * connector's view when it changes. One loop timer, re-armed after every
  * event at the core's next deadline (snapshots retry in the shell).
  */
 #include "actors/hmi/hmi_actor.h"
@@ -19,7 +19,7 @@ typedef struct {
     const cp_options_t *options;
     config_store_t *config;        //  a reader: the config actor owns the keys
     hmi_core_t *core;
-    int timer;                      //  zloop timer id; 0 = none armed
+    int timer;                      //  loop timer id; 0 = none armed
     int64_t seen_ocpp;              //  newest state seqs (cp_msg_stale)
     int64_t seen_store;
     int64_t seen_hw[HMI_MAX_CONNECTORS + 1];
@@ -75,7 +75,7 @@ s_read_config(hmi_actor_t *self)
 static void s_rearm(hmi_actor_t *self);
 
 static int
-s_on_timer(zloop_t *loop, int timer_id, void *arg)
+s_on_timer(cp_loop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;

@@ -5,7 +5,7 @@
  * turns validated hw_command requests into driver calls, and answers
  * snapshot requests so that a restarted subscriber catches up on levels
  * instead of hoping it saw every edge. Nothing here polls faster than the
- * timer: between ticks the actor sleeps in zloop.
+ * timer: between ticks the actor sleeps in its loop.
  */
 #include "actors/hw/hw_actor.h"
 
@@ -143,7 +143,7 @@ s_publish_all(hw_actor_t *self, bool force_connectors, bool force_grid)
 }
 
 static int
-s_on_tick(zloop_t *loop, int timer_id, void *arg)
+s_on_tick(cp_loop_t *loop, int timer_id, void *arg)
 {
     hw_actor_t *self = arg;
     //  A fresh publisher's first messages can be lost while its connection
@@ -336,7 +336,7 @@ hw_actor(zsock_t *pipe, void *args)
         return;
     }
     cp_shell_set_handler(self.shell, s_on_message, &self);
-    if (zloop_timer(cp_shell_loop(self.shell), HW_CORE_TICK_MS, 0, s_on_tick, &self) < 0) {
+    if (cp_loop_timer(cp_shell_loop(self.shell), HW_CORE_TICK_MS, 0, s_on_tick, &self) < 0) {
         cp_error(HW_LOG, "cannot start: no timer");
         cp_shell_destroy(&self.shell);
         hw_core_destroy(&self.core);

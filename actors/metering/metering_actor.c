@@ -2,7 +2,7 @@
  * metering_actor.h). It feeds the core with readings, transaction views,
  * configuration and time, and carries out what the core emits: tx_meter
  * requests (kept until the transaction actor acknowledged them, because
- * they are billing data) and fire-and-forget MeterValues calls. One zloop
+ * they are billing data) and fire-and-forget MeterValues calls. One loop
  * timer, re-armed after every event at the earliest of: the core's next
  * due sample, a tx_meter retry (snapshots retry in the shell). Nothing polls.
  */
@@ -33,7 +33,7 @@ typedef struct {
     const cp_options_t *options;
     config_store_t *config;        //  a reader: the config actor owns the keys
     metering_core_t *core;
-    int timer;                      //  zloop timer id; 0 = none armed
+    int timer;                      //  loop timer id; 0 = none armed
     pending_t pending[METERING_MAX_PENDING];
     int pending_count;
     int64_t seen_hw[HW_MAX_CONNECTORS + 1];    //  newest state seqs (cp_msg_stale)
@@ -211,7 +211,7 @@ s_emit(void *ctx, const metering_out_t *out)
 static void s_rearm(metering_actor_t *self);
 
 static int
-s_on_timer(zloop_t *loop, int timer_id, void *arg)
+s_on_timer(cp_loop_t *loop, int timer_id, void *arg)
 {
     metering_actor_t *self = arg;
     self->timer = 0;

@@ -6,7 +6,7 @@
  * (for timers) and the wall time (for timestamps and clock alignment), and
  * the core hands back what must be sent through an emit callback. The
  * shell (metering_actor.c) turns those into bus requests and arms one
- * zloop timer at metering_core_next_delay(), so nothing polls.
+ * loop timer at metering_core_next_delay(), so nothing polls.
  *
  * Three layers, each usable on its own:
  *   - measurand sets: the six CSL configuration keys parsed into bit sets;

@@ -347,9 +347,9 @@ s_fx_interval_accepted(void *ctx, int seconds)
 }
 
 //  --------------------------------------------------------------------------
-//  Timer: one one-shot zloop timer re-armed at the core's next deadline.
+//  Timer: one one-shot loop timer re-armed at the core's next deadline.
 
-static int s_on_timer(zloop_t *loop, int timer_id, void *arg);
+static int s_on_timer(cp_loop_t *loop, int timer_id, void *arg);
 
 static void
 s_rearm(ocpp_actor_t *self)
@@ -371,7 +371,7 @@ s_send_error(ocpp_actor_t *self, const char *id, ocppj_error_t code, const char 
 }
 
 static int
-s_on_timer(zloop_t *loop, int timer_id, void *arg)
+s_on_timer(cp_loop_t *loop, int timer_id, void *arg)
 {
     ocpp_actor_t *self = arg;
     self->timer_id = 0;
@@ -627,7 +627,7 @@ s_link_security_event(ocpp_actor_t *self, const char *detail)
 }
 
 static int
-s_on_ws_event(zloop_t *loop, zsock_t *sock, void *arg)
+s_on_ws_event(cp_loop_t *loop, zsock_t *sock, void *arg)
 {
     ocpp_actor_t *self = arg;
     zmsg_t *msg = zmsg_recv(sock);
@@ -838,13 +838,13 @@ s_apply_ws_config(ocpp_actor_t *self)
 //  ChangeConfiguration.conf that carried the new key, have been written:
 //  the old connection must deliver them first.
 static int
-s_on_reconfigure(zloop_t *loop, int timer_id, void *arg)
+s_on_reconfigure(cp_loop_t *loop, int timer_id, void *arg)
 {
     ocpp_actor_t *self = arg;
     self->reconfigure_timer = 0;
     for (int i = 0; i < INBOUND_MAX; i++)
         if (self->inbound[i].corr) {
-            self->reconfigure_timer = zloop_timer(loop, RECONFIGURE_DELAY_MS, 1, s_on_reconfigure, self);
+            self->reconfigure_timer = cp_loop_timer(loop, RECONFIGURE_DELAY_MS, 1, s_on_reconfigure, self);
             return 0;
         }
     cp_info("ocpp", "connection settings changed: applying them");
@@ -904,8 +904,8 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
             //  Counted from the last change: the status page saves its form
             //  as several keys, applied by one reconnect.
             if (self->reconfigure_timer)
-                zloop_timer_end(cp_shell_loop(shell), self->reconfigure_timer);
-            self->reconfigure_timer = zloop_timer(cp_shell_loop(shell), RECONFIGURE_DELAY_MS, 1,
+                cp_loop_timer_end(cp_shell_loop(shell), self->reconfigure_timer);
+            self->reconfigure_timer = cp_loop_timer(cp_shell_loop(shell), RECONFIGURE_DELAY_MS, 1,
                                                   s_on_reconfigure, self);
         }
     }
@@ -1038,7 +1038,7 @@ ocpp_actor(zsock_t *pipe, void *args)
         cp_error("ocpp", "cannot bind %s", endpoint);
         goto done;
     }
-    zloop_reader(cp_shell_loop(self->shell), self->ws_events, s_on_ws_event, self);
+    cp_loop_reader(cp_shell_loop(self->shell), self->ws_events, s_on_ws_event, self);
     s_apply_ws_config(self);
     s_fx_state_changed(self);
     s_publish_clock(self);          //  level-triggered: the offset in force

@@ -1,6 +1,6 @@
 /* safety_actor.c — the shell of the safety actor (see safety_actor.h).
  *
- * One zloop timer does all the work, in an order that matters: feed the
+ * One loop timer does all the work, in an order that matters: feed the
  * watchdog first (we are alive), then for each connector read → decide →
  * permit/forbid on the driver → publish. The driver call comes before the
  * bus on purpose: a trip must open the contactor even if the bus is slow,
@@ -160,7 +160,7 @@ s_feed(safety_t *self)
 }
 
 static int
-s_on_tick(zloop_t *loop, int timer_id, void *arg)
+s_on_tick(cp_loop_t *loop, int timer_id, void *arg)
 {
     safety_t *self = arg;
     s_feed(self);
@@ -172,7 +172,7 @@ s_on_tick(zloop_t *loop, int timer_id, void *arg)
         cp_debug(SAFETY_LOG, "every connector %s: evaluated every %d ms", quiet ? "quiet" : "no longer quiet",
                  quiet ? SAFETY_QUIET_TICK_MS : SAFETY_TICK_MS);
     self->quiet = quiet;
-    self->tick_timer = zloop_timer(cp_shell_loop(self->shell), quiet ? SAFETY_QUIET_TICK_MS : SAFETY_TICK_MS, 1,
+    self->tick_timer = cp_loop_timer(cp_shell_loop(self->shell), quiet ? SAFETY_QUIET_TICK_MS : SAFETY_TICK_MS, 1,
                                    s_on_tick, self);
     if (self->tick_timer < 0) {
         //  Nothing would feed the watchdog any more: leave, and let the

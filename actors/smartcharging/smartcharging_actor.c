@@ -438,7 +438,7 @@ s_on_answer(sc_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_t *msg)
 //  The timer: the next schedule boundary, or a retry
 
 static int
-s_on_timer(zloop_t *loop, int timer_id, void *arg)
+s_on_timer(cp_loop_t *loop, int timer_id, void *arg)
 {
     sc_actor_t *self = arg;
     self->timer = 0;

@@ -6,7 +6,7 @@
  * snapshot of "transaction" at start, stale states dropped by seq) so that
  * TxProfiles apply while their transaction runs and disappear with it.
  *
- * After every change and at every schedule boundary — one zloop timer
+ * After every change and at every schedule boundary — one loop timer
  * armed at the next change the composite predicts, never a polling loop —
  * it computes the current limit of each connector in A and
  *   - publishes "sc.limit.<n>" (sc_limit: limit_a, next_change_ms, source

@@ -238,7 +238,7 @@ s_publish_store(tx_actor_t *self)
     cp_msg_destroy(&msg);
 }
 
-static int s_on_health_timer(zloop_t *loop, int timer_id, void *arg);
+static int s_on_health_timer(cp_loop_t *loop, int timer_id, void *arg);
 
 static void
 s_health_rearm(tx_actor_t *self)
@@ -294,7 +294,7 @@ static void s_save_meter(tx_actor_t *self, int c, bool force, double reported_wh
 //  whole round succeeded — a store with room for a small write but not a
 //  large one does not flap between failing and healthy at every write.
 static int
-s_on_health_timer(zloop_t *loop, int timer_id, void *arg)
+s_on_health_timer(cp_loop_t *loop, int timer_id, void *arg)
 {
     tx_actor_t *self = arg;
     self->health_timer = 0;
@@ -416,7 +416,7 @@ s_ocpp_call(tx_actor_t *self, const char *action, json_t *payload)
 }
 
 static int
-s_on_retry(zloop_t *loop, int timer_id, void *arg)
+s_on_retry(cp_loop_t *loop, int timer_id, void *arg)
 {
     tx_actor_t *self = arg;
     self->retry_timer = 0;
@@ -436,7 +436,7 @@ s_report_next(tx_actor_t *self)
     if (n < 0) {
         if (wake_at != INT64_MAX) {
             int64_t delay = wake_at - s_now(self);
-            self->retry_timer = zloop_timer(cp_shell_loop(self->shell), (size_t) (delay < 1 ? 1 : delay), 1,
+            self->retry_timer = cp_loop_timer(cp_shell_loop(self->shell), (size_t) (delay < 1 ? 1 : delay), 1,
                                             s_on_retry, self);
         }
         return;
@@ -458,7 +458,7 @@ s_report_next(tx_actor_t *self)
 //  Outbox delivery: one message at a time, only while online.
 
 static int
-s_on_outbox_timer(zloop_t *loop, int timer_id, void *arg)
+s_on_outbox_timer(cp_loop_t *loop, int timer_id, void *arg)
 {
     tx_actor_t *self = arg;
     self->outbox_timer = 0;
@@ -531,7 +531,7 @@ s_outbox_result(tx_actor_t *self, const cp_msg_t *msg)
                 cp_error("transaction", "transactionId %lld not recorded: StartTransaction stays queued",
                          (long long) tx_id);
                 json_decref(conf);
-                self->outbox_timer = zloop_timer(cp_shell_loop(self->shell), 5000, 1, s_on_outbox_timer, self);
+                self->outbox_timer = cp_loop_timer(cp_shell_loop(self->shell), 5000, 1, s_on_outbox_timer, self);
                 return;
             }
             //  The outbox's mapping above is what later messages use; this
@@ -568,7 +568,7 @@ s_outbox_result(tx_actor_t *self, const cp_msg_t *msg)
     cp_warn("transaction", "%s (outbox %lld) failed: %s %s%s", self->outbox_action, (long long) self->outbox_id,
             outcome, msg ? msg->u.ocpp_result.error_code : "", delay < 0 ? "; discarded after the last attempt" : "");
     if (delay > 0)
-        self->outbox_timer = zloop_timer(cp_shell_loop(self->shell), (size_t) delay, 1, s_on_outbox_timer, self);
+        self->outbox_timer = cp_loop_timer(cp_shell_loop(self->shell), (size_t) delay, 1, s_on_outbox_timer, self);
 }
 
 //  Count the dead letters again when the outbox buried something (or on
@@ -611,7 +611,7 @@ s_take_late(tx_actor_t *self, const cp_msg_ocpp_late_t *late)
         cp_info("transaction", "%s (outbox %lld) answered late: taken, not sent again", head.action,
                 (long long) head.id);
         if (self->outbox_timer) {
-            zloop_timer_end(cp_shell_loop(self->shell), self->outbox_timer);
+            cp_loop_timer_end(cp_shell_loop(self->shell), self->outbox_timer);
             self->outbox_timer = 0;
         }
         self->outbox_corr = 0;              //  a resend in flight: its answer is ignored
@@ -685,7 +685,7 @@ s_auth_failed(tx_actor_t *self, auth_pending_t *a)
 }
 
 static int
-s_on_auth_timer(zloop_t *loop, int timer_id, void *arg)
+s_on_auth_timer(cp_loop_t *loop, int timer_id, void *arg)
 {
     tx_actor_t *self = arg;
     self->auth_timer = 0;
@@ -760,7 +760,7 @@ s_fx_authorize(void *ctx, const char *id_tag)
 static void s_arm_tx_profile(tx_actor_t *self);
 
 static int
-s_on_tx_profile_timer(zloop_t *loop, int timer_id, void *arg)
+s_on_tx_profile_timer(cp_loop_t *loop, int timer_id, void *arg)
 {
     tx_actor_t *self = arg;
     self->tx_profile_timer = 0;
@@ -786,7 +786,7 @@ static void
 s_arm_tx_profile(tx_actor_t *self)
 {
     if (!self->tx_profile_timer)
-        self->tx_profile_timer = zloop_timer(cp_shell_loop(self->shell), 300, 1, s_on_tx_profile_timer, self);
+        self->tx_profile_timer = cp_loop_timer(cp_shell_loop(self->shell), 300, 1, s_on_tx_profile_timer, self);
 }
 
 //  The remote start's TxProfile belongs to the transaction of its idTag on
@@ -879,7 +879,7 @@ s_fx_start(void *ctx, int connector, const char *id_tag, int64_t meter_start)
 }
 
 static int
-s_on_settle(zloop_t *loop, int timer_id, void *arg)
+s_on_settle(cp_loop_t *loop, int timer_id, void *arg)
 {
     tx_actor_t *self = arg;
     self->settle_timer = 0;
@@ -920,7 +920,7 @@ s_fx_stop(void *ctx, int connector, int64_t tx_local, const char *id_tag, int64_
         self->settling[connector] = true;
     self->stops_pending = true;
     if (!self->settle_timer)
-        self->settle_timer = zloop_timer(cp_shell_loop(self->shell), STOP_SETTLE_MS, 1, s_on_settle, self);
+        self->settle_timer = cp_loop_timer(cp_shell_loop(self->shell), STOP_SETTLE_MS, 1, s_on_settle, self);
 }
 
 static void
@@ -1086,7 +1086,7 @@ s_resume_decide(tx_actor_t *self, int c, const hw_connector_state_t *board)
 }
 
 static int
-s_on_resume_timeout(zloop_t *loop, int timer_id, void *arg)
+s_on_resume_timeout(cp_loop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
@@ -1135,7 +1135,7 @@ s_recover(tx_actor_t *self)
                 " waiting for the board's report", connector, (long long) row->tx_local);
     }
     if (waiting)
-        self->resume_timer = zloop_timer(cp_shell_loop(self->shell), RESUME_WAIT_MS, 1, s_on_resume_timeout, self);
+        self->resume_timer = cp_loop_timer(cp_shell_loop(self->shell), RESUME_WAIT_MS, 1, s_on_resume_timeout, self);
     self->stops_pending = true;
     s_queue_stops(self);
     //  Reservations still valid survive a restart; expired ones are gone.
@@ -1243,7 +1243,7 @@ s_on_hw(tx_actor_t *self, const cp_msg_hw_connector_t *m)
     }
 }
 
-static int s_on_session_timer(zloop_t *loop, int timer_id, void *arg);
+static int s_on_session_timer(cp_loop_t *loop, int timer_id, void *arg);
 
 static void
 s_rearm_session(tx_actor_t *self)
@@ -1254,7 +1254,7 @@ s_rearm_session(tx_actor_t *self)
 }
 
 static int
-s_on_session_timer(zloop_t *loop, int timer_id, void *arg)
+s_on_session_timer(cp_loop_t *loop, int timer_id, void *arg)
 {
     tx_actor_t *self = arg;
     self->session_timer = 0;
@@ -1443,7 +1443,7 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
             const cp_msg_ocpp_state_t *os = &msg->u.ocpp_state;
             bool online = streq(os->connection, "connected") && streq(os->registration, "Accepted");
             if (!online && self->retry_timer) {
-                zloop_timer_end(cp_shell_loop(shell), self->retry_timer);
+                cp_loop_timer_end(cp_shell_loop(shell), self->retry_timer);
                 self->retry_timer = 0;
             }
             if (self->online && !online) {
@@ -1482,7 +1482,7 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
             tx_core_report_done(self->core, self->report_connector, &self->report_status, ok || refused);
             self->report_corr = 0;
             if (!ok && !refused && self->online)
-                self->retry_timer = zloop_timer(cp_shell_loop(shell), REPORT_RETRY_MS, 1, s_on_retry, self);
+                self->retry_timer = cp_loop_timer(cp_shell_loop(shell), REPORT_RETRY_MS, 1, s_on_retry, self);
         }
         else
         if (self->outbox_corr && env->corr == self->outbox_corr) {
@@ -1491,7 +1491,7 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
                 //  The ocpp actor is restarting or stuck: the message stays
                 //  at the head, sent again shortly (ocpp follows a copy it
                 //  still has instead of sending it twice).
-                self->outbox_timer = zloop_timer(cp_shell_loop(shell), RESTART_RETRY_MS, 1, s_on_outbox_timer, self);
+                self->outbox_timer = cp_loop_timer(cp_shell_loop(shell), RESTART_RETRY_MS, 1, s_on_outbox_timer, self);
         }
         else
         if (s_tx_profile_corr(self, env->corr) > 0)

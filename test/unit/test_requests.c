@@ -152,7 +152,7 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
 }
 
 static int
-s_stop_loop(zloop_t *loop, int timer_id, void *arg)
+s_stop_loop(cp_loop_t *loop, int timer_id, void *arg)
 {
     return -1;
 }
@@ -161,7 +161,7 @@ s_stop_loop(zloop_t *loop, int timer_id, void *arg)
 static void
 s_run(fixture_t *f, int ms)
 {
-    zloop_timer(cp_shell_loop(f->shell), (size_t) ms, 1, s_stop_loop, NULL);
+    cp_loop_timer(cp_shell_loop(f->shell), (size_t) ms, 1, s_stop_loop, NULL);
     cp_shell_run(f->shell);
 }
 

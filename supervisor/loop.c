@@ -1,0 +1,272 @@
+/* loop.c — the actors' event loop (see loop.h for why it replaces zloop).
+ *
+ * One pass: drain every dirty reader, run the timers that are due, and
+ * wait in poll() for a descriptor or the next timer. Readers and timers
+ * added or ended by a handler take effect at once; the arrays are only
+ * compacted between passes, so a handler never pulls an entry from under
+ * the iteration that called it.
+ */
+#include "supervisor/loop.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    zsock_t *sock;                  //  NULL: ended, slot to compact
+    void *handle;                   //  the libzmq socket
+    int fd;                         //  ZMQ_FD
+    cp_loop_reader_fn *fn;
+    void *arg;
+    bool touched_only;
+    bool dirty;
+} reader_t;
+
+typedef struct {
+    int id;                         //  0: ended, slot to compact
+    size_t delay;
+    size_t times;                   //  left; 0 = forever
+    int64_t when;                   //  mono ms
+    cp_loop_timer_fn *fn;
+    void *arg;
+} loop_timer_t;
+
+struct _cp_loop_t {
+    reader_t readers[CP_LOOP_READERS_MAX];
+    int reader_count;
+    loop_timer_t *timers;
+    int timer_count;
+    int timer_capacity;
+    int next_timer_id;
+};
+
+cp_loop_t *
+cp_loop_new(void)
+{
+    cp_loop_t *self = calloc(1, sizeof(cp_loop_t));
+    if (self)
+        self->next_timer_id = 1;
+    return self;
+}
+
+void
+cp_loop_destroy(cp_loop_t **self_p)
+{
+    assert(self_p);
+    cp_loop_t *self = *self_p;
+    if (!self)
+        return;
+    free(self->timers);
+    free(self);
+    *self_p = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Readers
+
+int
+cp_loop_reader_flags(cp_loop_t *self, zsock_t *sock, cp_loop_reader_fn *fn, void *arg, int flags)
+{
+    assert(self && sock && fn);
+    if (self->reader_count >= CP_LOOP_READERS_MAX)
+        return -1;
+    void *handle = zsock_resolve(sock);
+    int fd = -1;
+    size_t fd_size = sizeof(fd);
+    if (!handle || zmq_getsockopt(handle, ZMQ_FD, &fd, &fd_size) != 0 || fd < 0)
+        return -1;
+    self->readers[self->reader_count++] = (reader_t) {
+        .sock = sock, .handle = handle, .fd = fd, .fn = fn, .arg = arg,
+        .touched_only = (flags & CP_LOOP_TOUCHED_ONLY) != 0,
+        .dirty = true,              //  it may hold messages already
+    };
+    return 0;
+}
+
+int
+cp_loop_reader(cp_loop_t *self, zsock_t *sock, cp_loop_reader_fn *fn, void *arg)
+{
+    return cp_loop_reader_flags(self, sock, fn, arg, 0);
+}
+
+void
+cp_loop_reader_end(cp_loop_t *self, zsock_t *sock)
+{
+    assert(self);
+    for (int i = 0; i < self->reader_count; i++)
+        if (self->readers[i].sock == sock)
+            self->readers[i].sock = NULL;
+}
+
+void
+cp_loop_touch(cp_loop_t *self, zsock_t *sock)
+{
+    assert(self);
+    for (int i = 0; i < self->reader_count; i++)
+        if (self->readers[i].sock == sock)
+            self->readers[i].dirty = true;
+}
+
+//  After a handler or a timer ran: the readers it may have used unseen.
+static void
+s_after_dispatch(cp_loop_t *self)
+{
+    for (int i = 0; i < self->reader_count; i++)
+        if (!self->readers[i].touched_only)
+            self->readers[i].dirty = true;
+}
+
+static bool
+s_has_input(reader_t *r)
+{
+    int events = 0;
+    size_t size = sizeof(events);
+    return zmq_getsockopt(r->handle, ZMQ_EVENTS, &events, &size) == 0 && (events & ZMQ_POLLIN);
+}
+
+//  Drain every dirty reader. -1 when a handler ends the loop.
+static int
+s_drain(cp_loop_t *self)
+{
+    bool again = true;
+    while (again) {
+        again = false;
+        for (int i = 0; i < self->reader_count; i++) {
+            reader_t *r = &self->readers[i];
+            if (!r->sock || !r->dirty)
+                continue;
+            r->dirty = false;
+            while (r->sock && s_has_input(r)) {
+                if (r->fn(self, r->sock, r->arg) != 0)
+                    return -1;
+                s_after_dispatch(self);
+                r = &self->readers[i];      //  still the same slot: arrays only compact between passes
+                r->dirty = false;           //  the while re-checks it
+            }
+            //  A handler may have dirtied a reader we already passed.
+            for (int j = 0; j < self->reader_count; j++)
+                if (self->readers[j].sock && self->readers[j].dirty)
+                    again = true;
+        }
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Timers
+
+int
+cp_loop_timer(cp_loop_t *self, size_t delay_ms, size_t times, cp_loop_timer_fn *fn, void *arg)
+{
+    assert(self && fn);
+    if (self->timer_count == self->timer_capacity) {
+        int capacity = self->timer_capacity ? self->timer_capacity * 2 : 16;
+        loop_timer_t *grown = realloc(self->timers, (size_t) capacity * sizeof(loop_timer_t));
+        if (!grown)
+            return -1;
+        self->timers = grown;
+        self->timer_capacity = capacity;
+    }
+    int id = self->next_timer_id++;
+    if (self->next_timer_id <= 0)
+        self->next_timer_id = 1;
+    self->timers[self->timer_count++] = (loop_timer_t) {
+        .id = id, .delay = delay_ms, .times = times, .when = zclock_mono() + (int64_t) delay_ms,
+        .fn = fn, .arg = arg,
+    };
+    return id;
+}
+
+int
+cp_loop_timer_end(cp_loop_t *self, int timer_id)
+{
+    assert(self);
+    for (int i = 0; i < self->timer_count; i++)
+        if (self->timers[i].id == timer_id) {
+            self->timers[i].id = 0;
+            return 0;
+        }
+    return -1;
+}
+
+//  Run the timers due by now. -1 when a handler ends the loop.
+static int
+s_run_timers(cp_loop_t *self, int64_t now)
+{
+    int count = self->timer_count;          //  timers added meanwhile wait for the next pass
+    for (int i = 0; i < count; i++) {
+        loop_timer_t *t = &self->timers[i];
+        if (!t->id || t->when > now)
+            continue;
+        int id = t->id;
+        cp_loop_timer_fn *fn = t->fn;
+        void *arg = t->arg;
+        if (t->times == 1)
+            t->id = 0;                      //  its last time: gone before its handler runs
+        else {
+            if (t->times > 1)
+                t->times--;
+            t->when = now + (int64_t) t->delay;
+        }
+        int rc = fn(self, id, arg);         //  may grow (move) the array
+        s_after_dispatch(self);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void
+s_compact(cp_loop_t *self)
+{
+    int n = 0;
+    for (int i = 0; i < self->timer_count; i++)
+        if (self->timers[i].id)
+            self->timers[n++] = self->timers[i];
+    self->timer_count = n;
+    n = 0;
+    for (int i = 0; i < self->reader_count; i++)
+        if (self->readers[i].sock)
+            self->readers[n++] = self->readers[i];
+    self->reader_count = n;
+}
+
+//  --------------------------------------------------------------------------
+
+int
+cp_loop_start(cp_loop_t *self)
+{
+    assert(self);
+    struct pollfd fds[CP_LOOP_READERS_MAX];
+    while (true) {
+        if (s_drain(self) != 0)
+            return -1;
+        if (s_run_timers(self, zclock_mono()) != 0)
+            return -1;
+        if (s_drain(self) != 0)             //  what the timers sent or touched
+            return -1;
+        s_compact(self);
+        if (self->reader_count == 0 && self->timer_count == 0)
+            return 0;
+        int64_t next = INT64_MAX;
+        for (int i = 0; i < self->timer_count; i++)
+            if (self->timers[i].when < next)
+                next = self->timers[i].when;
+        int timeout = -1;
+        if (next != INT64_MAX) {
+            int64_t wait = next - zclock_mono();
+            timeout = wait <= 0 ? 0 : wait > INT32_MAX ? INT32_MAX : (int) wait;
+        }
+        for (int i = 0; i < self->reader_count; i++)
+            fds[i] = (struct pollfd) { .fd = self->readers[i].fd, .events = POLLIN };
+        int rc = poll(fds, (nfds_t) self->reader_count, timeout);
+        if (rc < 0 && errno != EINTR)
+            return -1;
+        for (int i = 0; rc > 0 && i < self->reader_count; i++)
+            if (fds[i].revents)
+                self->readers[i].dirty = true;
+    }
+}
