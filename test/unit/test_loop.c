@@ -60,7 +60,9 @@ s_pair(const char *name, zsock_t **a, zsock_t **b)
 {
     char endpoint[64];
     snprintf(endpoint, sizeof(endpoint), "inproc://test-loop-%s", name);
-    *a = zsock_new_pair(endpoint);          //  binds ('@' is the default for PAIR new)
+    char bind[70];
+    snprintf(bind, sizeof(bind), "@%s", endpoint);
+    *a = zsock_new_pair(bind);              //  czmq's default for PAIR is to connect
     assert_non_null(*a);
     char connect[70];
     snprintf(connect, sizeof(connect), ">%s", endpoint);
