@@ -255,7 +255,7 @@ s_on_config_changed(security_actor_t *self, const cp_msg_config_changed_t *chang
 }
 
 static int
-s_on_tick(zloop_t *loop, int timer_id, void *arg)
+s_on_tick(cp_loop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
@@ -354,7 +354,7 @@ security_actor(zsock_t *pipe, void *args)
     cp_bus_subscribe(bus, "config.changed");
     s_startup(self);
     s_publish_state(self);
-    zloop_timer(cp_shell_loop(self->shell), TICK_MS, 0, s_on_tick, self);
+    cp_loop_timer(cp_shell_loop(self->shell), TICK_MS, 0, s_on_tick, self);
     cp_shell_snapshot(self->shell, "ocpp", "security");
     cp_shell_run(self->shell);
 done:

@@ -23,7 +23,7 @@ struct _security_raise_t {
 static void s_send_head(security_raise_t *self);
 
 static int
-s_on_retry(zloop_t *loop, int timer_id, void *arg)
+s_on_retry(cp_loop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
