@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 #include "supervisor/log.h"
+#include "supervisor/loop.h"
 
 struct _cp_bus_t {
     char name[CP_BUS_NAME_MAX];
@@ -313,10 +314,24 @@ cp_bus_recv(cp_bus_t *self, zsock_t *which, cp_bus_envelope_t *env, bool *droppe
 //  --------------------------------------------------------------------------
 //  Broker: the XSUB/XPUB proxy plus the request router, in one thread.
 
+static void s_broker(zsock_t *pipe, cp_bus_endpoints_t ep, cp_loop_watch_t *watch);
+
 void
 cp_bus_broker_actor(zsock_t *pipe, void *args)
 {
-    cp_bus_endpoints_t ep = *(const cp_bus_endpoints_t *) args;
+    s_broker(pipe, *(const cp_bus_endpoints_t *) args, NULL);
+}
+
+void
+cp_bus_watched_broker_actor(zsock_t *pipe, void *args)
+{
+    const cp_bus_broker_args_t *broker_args = args;
+    s_broker(pipe, broker_args->ep, broker_args->watch);
+}
+
+static void
+s_broker(zsock_t *pipe, cp_bus_endpoints_t ep, cp_loop_watch_t *watch)
+{
     prctl(PR_SET_NAME, "broker");         //  top -H, perf
     zsock_t *xsub = zsock_new(ZMQ_XSUB);
     zsock_t *xpub = zsock_new(ZMQ_XPUB);
@@ -345,14 +360,26 @@ cp_bus_broker_actor(zsock_t *pipe, void *args)
     //  this one subscription, which it gets when it connects, instead of
     //  every subscriber's forwarded one by one (cp_bus_join relies on it).
     zmq_send(zsock_resolve(xsub), "\x01", 1, 0);
-    zpoller_t *poller = zpoller_new(pipe, xsub, xpub, router, NULL);
-    //  SIGTERM is the supervisor's business: the bus must keep running
-    //  while the actors shut down, or their last replies would block.
-    zpoller_set_nonstop(poller, true);
+    //  The broker sends on its XPUB and ROUTER: every wait re-checks them
+    //  (cp_poller's default); the pipe and the XSUB it only reads. SIGTERM is the
+    //  supervisor's business: the bus must keep running while the actors
+    //  shut down, or their last replies would block, so a signal only
+    //  waits again.
+    cp_poller_t *poller = cp_poller_new();
+    if (!poller || cp_poller_add(poller, pipe, CP_LOOP_TOUCHED_ONLY) || cp_poller_add(poller, xsub, CP_LOOP_TOUCHED_ONLY)
+    ||  cp_poller_add(poller, xpub, 0) || cp_poller_add(poller, router, 0)) {
+        cp_error("bus", "broker: cannot poll its sockets");
+        cp_poller_destroy(&poller);
+        zsock_destroy(&xsub);
+        zsock_destroy(&xpub);
+        zsock_destroy(&router);
+        return;
+    }
+    cp_poller_watch(poller, watch);
     while (true) {
-        void *which = zpoller_wait(poller, -1);
+        void *which = cp_poller_wait(poller, -1);
         if (!which) {
-            if (zmq_errno() == ETERM)
+            if (cp_poller_terminated(poller))
                 break;                          //  context terminated
             continue;                           //  EINTR from a signal
         }
@@ -414,7 +441,7 @@ cp_bus_broker_actor(zsock_t *pipe, void *args)
             zframe_destroy(&dest);
         }
     }
-    zpoller_destroy(&poller);
+    cp_poller_destroy(&poller);
     zsock_destroy(&xsub);
     zsock_destroy(&xpub);
     zsock_destroy(&router);

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "messages/msg.h"
+#include "supervisor/loop.h"
 
 #define CP_BUS_ENDPOINT_MAX 256
 #define CP_BUS_NAME_MAX 32
@@ -103,4 +104,11 @@ uint64_t cp_bus_dropped(const cp_bus_t *self);
 //  ---- Owned by the supervisor: proxy + broker as one zactor ----
 //  args: const cp_bus_endpoints_t * (copied before the actor signals).
 void cp_bus_broker_actor(zsock_t *pipe, void *args);
+//  The same, watched (loop.h): the supervisor sees a stuck broker without
+//  sending it anything. args: const cp_bus_broker_args_t *.
+typedef struct {
+    cp_bus_endpoints_t ep;
+    cp_loop_watch_t *watch;
+} cp_bus_broker_args_t;
+void cp_bus_watched_broker_actor(zsock_t *pipe, void *args);
 #endif

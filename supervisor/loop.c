@@ -41,6 +41,7 @@ struct _cp_loop_t {
     int timer_count;
     int timer_capacity;
     int next_timer_id;
+    cp_loop_watch_t *watch;         //  NULL: nobody watches
 };
 
 cp_loop_t *
@@ -110,10 +111,25 @@ cp_loop_touch(cp_loop_t *self, zsock_t *sock)
             self->readers[i].dirty = true;
 }
 
+void
+cp_loop_watch(cp_loop_t *self, cp_loop_watch_t *watch)
+{
+    assert(self);
+    self->watch = watch;
+}
+
+static void
+s_progress(cp_loop_t *self)
+{
+    if (self->watch)
+        atomic_fetch_add_explicit(&self->watch->progress, 1, memory_order_relaxed);
+}
+
 //  After a handler or a timer ran: the readers it may have used unseen.
 static void
 s_after_dispatch(cp_loop_t *self)
 {
+    s_progress(self);
     for (int i = 0; i < self->reader_count; i++)
         if (!self->readers[i].touched_only)
             self->readers[i].dirty = true;
@@ -262,10 +278,168 @@ cp_loop_start(cp_loop_t *self)
         }
         for (int i = 0; i < self->reader_count; i++)
             fds[i] = (struct pollfd) { .fd = self->readers[i].fd, .events = POLLIN };
+        if (self->watch)
+            atomic_store_explicit(&self->watch->waiting, true, memory_order_release);
         int rc = poll(fds, (nfds_t) self->reader_count, timeout);
+        if (self->watch) {
+            atomic_store_explicit(&self->watch->waiting, false, memory_order_release);
+            s_progress(self);
+        }
         if (rc < 0 && errno != EINTR)
             return -1;
         for (int i = 0; rc > 0 && i < self->reader_count; i++)
+            if (fds[i].revents)
+                self->readers[i].dirty = true;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  cp_poller
+
+typedef struct {
+    void *reader;                   //  as given (zsock_t or zactor_t)
+    void *handle;
+    int fd;
+    bool touched_only;
+    bool dirty;
+} poller_reader_t;
+
+struct _cp_poller_t {
+    poller_reader_t readers[CP_POLLER_READERS_MAX];
+    int count;
+    int next;                       //  where the next scan starts: fairness
+    void *returned;                 //  the reader the last wait gave out
+    bool terminated;
+    cp_loop_watch_t *watch;         //  NULL: nobody watches
+};
+
+cp_poller_t *
+cp_poller_new(void)
+{
+    return calloc(1, sizeof(cp_poller_t));
+}
+
+void
+cp_poller_destroy(cp_poller_t **self_p)
+{
+    assert(self_p);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+int
+cp_poller_add(cp_poller_t *self, void *reader, int flags)
+{
+    assert(self && reader);
+    if (self->count >= CP_POLLER_READERS_MAX)
+        return -1;
+    void *handle = zsock_resolve(reader);
+    int fd = -1;
+    size_t fd_size = sizeof(fd);
+    if (!handle || zmq_getsockopt(handle, ZMQ_FD, &fd, &fd_size) != 0 || fd < 0)
+        return -1;
+    self->readers[self->count++] = (poller_reader_t) {
+        .reader = reader, .handle = handle, .fd = fd,
+        .touched_only = (flags & CP_LOOP_TOUCHED_ONLY) != 0, .dirty = true,
+    };
+    return 0;
+}
+
+void
+cp_poller_remove(cp_poller_t *self, void *reader)
+{
+    assert(self);
+    for (int i = 0; i < self->count; i++)
+        if (self->readers[i].reader == reader) {
+            memmove(&self->readers[i], &self->readers[i + 1],
+                    (size_t) (self->count - i - 1) * sizeof(poller_reader_t));
+            self->count--;
+            break;
+        }
+    if (self->returned == reader)
+        self->returned = NULL;
+}
+
+void
+cp_poller_touch(cp_poller_t *self, void *reader)
+{
+    assert(self);
+    for (int i = 0; i < self->count; i++)
+        if (self->readers[i].reader == reader)
+            self->readers[i].dirty = true;
+}
+
+void
+cp_poller_watch(cp_poller_t *self, cp_loop_watch_t *watch)
+{
+    assert(self);
+    self->watch = watch;
+}
+
+bool
+cp_poller_terminated(cp_poller_t *self)
+{
+    assert(self);
+    return self->terminated;
+}
+
+void *
+cp_poller_wait(cp_poller_t *self, int timeout_ms)
+{
+    assert(self);
+    self->terminated = false;
+    if (self->watch)
+        atomic_fetch_add_explicit(&self->watch->progress, 1, memory_order_relaxed);
+    for (int i = 0; i < self->count; i++)
+        if (!self->readers[i].touched_only || self->readers[i].reader == self->returned)
+            self->readers[i].dirty = true;
+    self->returned = NULL;
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX : zclock_mono() + timeout_ms;
+    struct pollfd fds[CP_POLLER_READERS_MAX];
+    while (true) {
+        for (int n = 0; n < self->count; n++) {
+            int i = (self->next + n) % self->count;
+            poller_reader_t *r = &self->readers[i];
+            if (!r->dirty)
+                continue;
+            int events = 0;
+            size_t size = sizeof(events);
+            if (zmq_getsockopt(r->handle, ZMQ_EVENTS, &events, &size) != 0) {
+                if (zmq_errno() == ETERM) {
+                    self->terminated = true;
+                    return NULL;
+                }
+                continue;               //  EINTR: looked at again next time
+            }
+            if (!(events & ZMQ_POLLIN)) {
+                r->dirty = false;
+                continue;
+            }
+            self->next = (i + 1) % self->count;
+            self->returned = r->reader;
+            return r->reader;
+        }
+        int timeout = -1;
+        if (deadline != INT64_MAX) {
+            int64_t wait = deadline - zclock_mono();
+            if (wait <= 0)
+                return NULL;
+            timeout = wait > INT32_MAX ? INT32_MAX : (int) wait;
+        }
+        for (int i = 0; i < self->count; i++)
+            fds[i] = (struct pollfd) { .fd = self->readers[i].fd, .events = POLLIN };
+        if (self->watch)
+            atomic_store_explicit(&self->watch->waiting, true, memory_order_release);
+        int rc = poll(fds, (nfds_t) self->count, timeout);
+        if (self->watch) {
+            atomic_store_explicit(&self->watch->waiting, false, memory_order_release);
+            atomic_fetch_add_explicit(&self->watch->progress, 1, memory_order_relaxed);
+        }
+        if (rc < 0)
+            return NULL;                //  a signal: the caller looks at why
+        if (rc == 0)
+            return NULL;
+        for (int i = 0; i < self->count; i++)
             if (fds[i].revents)
                 self->readers[i].dirty = true;
     }

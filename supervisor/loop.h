@@ -29,6 +29,7 @@
 #define CP_SUPERVISOR_LOOP_H
 
 #include <czmq.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 typedef struct _cp_loop_t cp_loop_t;
@@ -59,4 +60,41 @@ int cp_loop_timer_end(cp_loop_t *self, int timer_id);
 //  Run until a handler returns -1 (returns -1) or nothing is left to wait
 //  for (returns 0).
 int cp_loop_start(cp_loop_t *self);
+
+//  Liveness without wake-ups: another thread (the supervisor) reads
+//  whether the loop waits for input — then no handler is stuck — and how
+//  far it got (bumped on every wake-up, handler and timer). A loop that
+//  is neither waiting nor moving is stuck in a handler.
+typedef struct {
+    atomic_bool waiting;
+    atomic_uint_fast64_t progress;
+} cp_loop_watch_t;
+
+void cp_loop_watch(cp_loop_t *self, cp_loop_watch_t *watch);
+
+//  --------------------------------------------------------------------------
+//  cp_poller: the same wait for a loop written by hand (the supervisor's,
+//  the broker's), in zpoller's shape: wait returns a reader with input, or
+//  NULL on timeout, signal or context end. The caller receives from it.
+//  Every call re-checks the reader it returned last (it may hold more) and
+//  the readers not added CP_LOOP_TOUCHED_ONLY (the caller may have sent on
+//  them since); a touched-only reader is re-checked when its descriptor
+//  fires or after cp_poller_touch. Readers are zsock_t or zactor_t.
+
+typedef struct _cp_poller_t cp_poller_t;
+
+#define CP_POLLER_READERS_MAX 64
+
+cp_poller_t *cp_poller_new(void);
+void cp_poller_destroy(cp_poller_t **self_p);
+//  0, or -1 when full or the reader has no descriptor.
+int cp_poller_add(cp_poller_t *self, void *reader, int flags);
+void cp_poller_remove(cp_poller_t *self, void *reader);
+void cp_poller_touch(cp_poller_t *self, void *reader);
+void *cp_poller_wait(cp_poller_t *self, int timeout_ms);
+//  The last wait ended because the ZeroMQ context is terminating.
+bool cp_poller_terminated(cp_poller_t *self);
+//  Watched as a cp_loop is (cp_loop_watch): waiting in poll(), and progress
+//  on every wake-up and every reader given out.
+void cp_poller_watch(cp_poller_t *self, cp_loop_watch_t *watch);
 #endif

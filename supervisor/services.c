@@ -6,8 +6,6 @@
 #include "gateway/httpd.h"
 #include "supervisor/log.h"
 
-#define PROBE_SCOPE "broker-liveness"
-
 //  What a service is doing (its row in status.services).
 typedef enum { SERVICE_RUNNING, SERVICE_HUNG, SERVICE_WAITING, SERVICE_DEGRADED, SERVICE_STOPPED } state_t;
 
@@ -16,14 +14,16 @@ struct _cp_services_t {
     cp_clock_t *clock;
     cp_policy_t *policy;           //  the supervisor's (not owned)
     int first_index;               //  the broker's entry in it; the status page's follows
-    zpoller_t *poller;             //  the supervisor's (not owned)
+    cp_poller_t *poller;             //  the supervisor's (not owned)
     cp_bus_endpoints_t ep;
     cp_bus_t *bus;                 //  the supervisor's connection (not owned)
     //  The broker
     zactor_t *broker;
     int broker_restarts;
-    uint64_t probe_corr;           //  the liveness probe in flight (0: none)
-    int64_t broker_pong;           //  when the broker last routed it
+    cp_bus_broker_args_t broker_args;
+    cp_loop_watch_t broker_watch;  //  its loop, read at every tick
+    uint64_t broker_progress;      //  the watch's progress last seen ...
+    int64_t broker_pong;           //  ... and when it last waited or moved
     //  The status page
     httpd_t *httpd;                //  NULL: none served (not owned)
     state_t httpd_state;
@@ -58,12 +58,16 @@ s_now(cp_services_t *self)
 static int
 s_broker_start(cp_services_t *self)
 {
-    self->broker = zactor_new(cp_bus_broker_actor, &self->ep);
+    //  A fresh watch: the old thread (if any) is gone.
+    atomic_store(&self->broker_watch.waiting, false);
+    atomic_store(&self->broker_watch.progress, 0);
+    self->broker_progress = 0;
+    self->broker_args = (cp_bus_broker_args_t) { .ep = self->ep, .watch = &self->broker_watch };
+    self->broker = zactor_new(cp_bus_watched_broker_actor, &self->broker_args);
     if (!self->broker)
         return -1;
-    zpoller_add(self->poller, self->broker);
+    cp_poller_add(self->poller, self->broker, 0);
     self->broker_pong = s_now(self);
-    self->probe_corr = 0;
     return 0;
 }
 
@@ -87,7 +91,7 @@ s_broker_fault(cp_services_t *self, const char *why, bool hung)
         return false;
     }
     cp_warn("supervisor", "the bus broker %s: restarting it (peers reconnect over %s)", why, self->ep.req);
-    zpoller_remove(self->poller, self->broker);
+    cp_poller_remove(self->poller, self->broker);
     //  A new ipc:// listener replaces the old socket file (libzmq unlinks
     //  a stale one before binding); should the restart not route after
     //  all, the next probes time out and the supervisor escalates.
@@ -101,23 +105,23 @@ s_broker_fault(cp_services_t *self, const char *why, bool hung)
     return true;
 }
 
-//  A request to ourselves through the broker: it comes back only if the
-//  broker's thread is serving its sockets.
+//  The broker's thread is alive while it waits for input or moves on; one
+//  that does neither for liveness_ms is stuck in the middle of routing. Read
+//  from its loop watch: asking it something would wake it (and us) every
+//  tick for nothing.
 static bool
 s_broker_tick(cp_services_t *self, int64_t now)
 {
-    if (!self->bus)
+    if (!self->broker)
         return true;
-    if (self->probe_corr && now - self->broker_pong > self->options->liveness_ms)
-        return s_broker_fault(self, "does not route requests any more", true);
-    if (self->probe_corr)
+    uint64_t progress = atomic_load(&self->broker_watch.progress);
+    if (atomic_load(&self->broker_watch.waiting) || progress != self->broker_progress) {
+        self->broker_progress = progress;
+        self->broker_pong = now;
         return true;
-    cp_msg_t *probe = cp_msg_new(CP_MSG_SNAPSHOT_REQUEST);
-    if (!probe)
-        return true;
-    cp_msg_set_str(probe->u.snapshot_request.scope, PROBE_SCOPE);
-    self->probe_corr = cp_bus_request(self->bus, "supervisor", probe);
-    cp_msg_destroy(&probe);
+    }
+    if (now - self->broker_pong > self->options->liveness_ms)
+        return s_broker_fault(self, "is stuck and routes nothing", true);
     return true;
 }
 
@@ -135,25 +139,6 @@ cp_services_broker_ended(cp_services_t *self)
     return s_broker_fault(self, "thread ended", false);
 }
 
-bool
-cp_services_is_probe(const cp_bus_envelope_t *env, const cp_msg_t *msg)
-{
-    assert(env && msg);
-    return msg->type == CP_MSG_SNAPSHOT_REQUEST && streq(env->peer, "supervisor")
-        && streq(msg->u.snapshot_request.scope, PROBE_SCOPE);
-}
-
-bool
-cp_services_on_reply(cp_services_t *self, const cp_bus_envelope_t *env)
-{
-    assert(self && env);
-    if (!env->corr || env->corr != self->probe_corr)
-        return false;
-    //  Routed (even "unreachable" is the broker answering).
-    self->probe_corr = 0;
-    self->broker_pong = s_now(self);
-    return true;
-}
 
 //  --------------------------------------------------------------------------
 //  The status page
@@ -333,7 +318,7 @@ cp_services_fault(cp_services_t *self, const char *name, const char *fault, char
 
 cp_services_t *
 cp_services_new(const cp_options_t *options, cp_clock_t *clock, cp_policy_t *policy, int first_index,
-                zpoller_t *poller)
+                cp_poller_t *poller)
 {
     assert(options && clock && policy && poller && first_index >= 0);
     cp_services_t *self = calloc(1, sizeof(cp_services_t));
@@ -362,7 +347,7 @@ cp_services_destroy(cp_services_t **self_p)
     if (!self)
         return;
     if (self->broker)
-        zpoller_remove(self->poller, self->broker);
+        cp_poller_remove(self->poller, self->broker);
     zactor_destroy(&self->broker);
     free(self);
     *self_p = NULL;

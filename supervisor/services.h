@@ -31,6 +31,7 @@
 #include <jansson.h>
 #include "supervisor/bus.h"
 #include "supervisor/clock.h"
+#include "supervisor/loop.h"
 #include "supervisor/options.h"
 #include "supervisor/policy.h"
 
@@ -47,7 +48,7 @@ typedef struct _cp_services_t cp_services_t;
 //  Starts the broker on the bus endpoints and puts it on the supervisor's
 //  poller (borrowed, like the policy). NULL when it cannot start.
 cp_services_t *cp_services_new(const cp_options_t *options, cp_clock_t *clock, cp_policy_t *policy,
-                               int first_index, zpoller_t *poller);
+                               int first_index, cp_poller_t *poller);
 //  Stops the broker: last, after every actor has left the bus.
 void cp_services_destroy(cp_services_t **self_p);
 //  The supervisor's own bus connection, for the broker probe.
@@ -58,12 +59,7 @@ void cp_services_watch_httpd(cp_services_t *self, struct _httpd_t *httpd);
 //  The broker's pipe: readable means its thread has ended.
 void *cp_services_broker(cp_services_t *self);
 bool cp_services_broker_ended(cp_services_t *self);
-//  A request for the supervisor: true when it is our own probe (answer ok).
-bool cp_services_is_probe(const cp_bus_envelope_t *env, const cp_msg_t *msg);
-//  A reply: true when it answered the probe (consumed).
-bool cp_services_on_reply(cp_services_t *self, const cp_bus_envelope_t *env);
-
-//  Once per tick: probe the broker, read the status page's heartbeat.
+//  Once per tick: read the broker's loop watch and the status page's heartbeat.
 bool cp_services_tick(cp_services_t *self, int64_t now_ms);
 //  A restart whose back-off or cool-down is over.
 bool cp_services_due(cp_services_t *self, int64_t now_ms);

@@ -226,12 +226,8 @@ s_on_pipe(cp_loop_t *loop, zsock_t *pipe, void *arg)
     }
     else
     if (streq(cmd, "$PING")) {
-        if (self->args->pong_in_memory)
-            atomic_store(&self->args->pong_seq, atomic_load(&self->args->ping_seq));
-        else {
-            zstr_send(pipe, "$PONG");
-            cp_loop_touch(self->loop, pipe);
-        }
+        zstr_send(pipe, "$PONG");
+        cp_loop_touch(self->loop, pipe);
     }
     else
     if (streq(cmd, "$KILL")) {
@@ -359,6 +355,8 @@ cp_shell_new(zsock_t *pipe, cp_actor_args_t *args)
     //  never ends on a signal). The shell's own sockets are used only
     //  through the shell, which touches them after every send (loop.h).
     cp_loop_reader_flags(self->loop, pipe, s_on_pipe, self, CP_LOOP_TOUCHED_ONLY);
+    if (args->pong_in_memory)
+        cp_loop_watch(self->loop, &args->watch);
     cp_loop_reader_flags(self->loop, cp_bus_events(self->bus), s_on_bus, self, CP_LOOP_TOUCHED_ONLY);
     //  The requests socket is read once joined (s_on_joined).
     //  Hold what the actor publishes while it sets up (cp_shell_run joins).

@@ -37,13 +37,13 @@ typedef struct {
     struct _hw_driver_t *hw;       //  the hardware (only the hw actor drives it)
     atomic_bool abandon;           //  supervisor → actor: give up an injected hang
     atomic_bool terminated;        //  shell → supervisor: left on $TERM
-    //  Liveness in one process: a $PING is answered by copying ping_seq to
-    //  pong_seq, which the supervisor reads at its next tick, instead of a
-    //  $PONG on the pipe that would wake it once per actor every second.
-    //  A --split process has no shared memory: pong_in_memory false there.
+    //  Liveness in one process: the supervisor reads the actor's loop
+    //  watch (loop.h) at its tick — an actor waiting for input or moving on
+    //  is alive — instead of a $PING/$PONG on the pipe that would wake
+    //  every actor every second. A --split process has no shared memory:
+    //  pong_in_memory false there, and the pipe carries the ping.
     bool pong_in_memory;
-    atomic_uint_fast64_t ping_seq;     //  supervisor → actor: the latest ping
-    atomic_uint_fast64_t pong_seq;     //  actor → supervisor: the latest answered
+    cp_loop_watch_t watch;
 } cp_actor_args_t;
 
 typedef struct _cp_shell_t cp_shell_t;

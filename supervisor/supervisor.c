@@ -3,15 +3,18 @@
  * the status cache status.c, the cpctl commands control.c, the Reset
  * schedule reset.c.
  *
- * Single-threaded: one zpoller over the control socket, the supervisor's
+ * Single-threaded: one cp_poller (loop.h) over the control socket, the supervisor's
  * own bus connection, the broker and every actor pipe. Actors run as
  * zactor threads behind a shim that signals readiness first (a failing
  * start becomes a death to restart, never a blocked constructor) and
  * reports "$DIED" when the actor returns without being asked to; in
  * --split, as processes (actor_proc.c) speaking the same pipe protocol.
  *
- * Liveness: every CP_OPT_PING_MS each actor gets "$PING" and must "$PONG"
- * within liveness_ms. A silent thread is hung: it is told to give up (the
+ * Liveness: an actor must show a sign of life within liveness_ms. A
+ * process (--split) is asked every CP_OPT_PING_MS: "$PING", answered by
+ * "$PONG". A thread is not woken for it: the supervisor's tick reads its
+ * loop watch (loop.h) — waiting for input, or moved on since the last
+ * tick, is alive. A silent thread is hung: it is told to give up (the
  * abandon flag, honoured by injected hangs) and restarted when it does; if
  * it does not come back within HANG_GRACE_MS the process escalates,
  * because a thread stuck in a real deadlock cannot be killed safely —
@@ -77,9 +80,7 @@ typedef struct _actor_slot_t {
     bool exited;                   //  $BYE or $DIED seen: joining cannot block
     int restarts;
     int64_t last_pong;
-    uint64_t ping_seq;             //  in-memory liveness (cp_actor_args_t): the latest ping
-    uint64_t pong_seen;            //  ... and the latest answer already counted
-    int64_t ping_sent_at;          //  when the latest ping went
+    uint64_t progress_seen;        //  in-memory liveness: the loop watch's progress at the last tick
     int64_t hung_at;
     int64_t start_at;              //  WAITING / DEGRADED: when it starts again
     int64_t down_at;               //  when it went down (0: serving), for the restart latency
@@ -99,7 +100,8 @@ struct _cp_supervisor_t {
     cp_status_t *status;
     cp_policy_t *policy;
     cp_reset_t *reset;
-    zpoller_t *poller;
+    cp_poller_t *poller;
+    int64_t liveness_at;           //  the last liveness tick (s_memory_liveness)
     actor_slot_t actors[MAX_ACTORS];
     int actor_count;
     int64_t next_tick;
@@ -164,7 +166,7 @@ s_pipe(const actor_slot_t *slot)
 //  Send a pipe command ($PING, $KILL, $HANG, $START) to an actor; a guest
 //  gets it through its host, prefixed.
 static void
-s_send(const actor_slot_t *slot, const char *cmd)
+s_send(cp_supervisor_t *self, const actor_slot_t *slot, const char *cmd)
 {
     void *pipe = s_pipe(slot);
     if (!pipe)
@@ -172,6 +174,7 @@ s_send(const actor_slot_t *slot, const char *cmd)
     if (slot->host)
         zstr_sendm(pipe, CP_PROC_GUEST);
     zstr_send(pipe, cmd);
+    cp_poller_touch(self->poller, pipe);    //  the send may have taken its wake-up
 }
 
 static const char *
@@ -207,17 +210,15 @@ s_announce(cp_supervisor_t *self, const actor_slot_t *slot, const char *state)
     cp_msg_destroy(&msg);
 }
 
-//  Ask for a sign of life: answered by $PONG on the pipe, or in one
-//  process through memory (s_memory_pongs).
+//  Ask for a sign of life: $PONG answers on the pipe. In one process the
+//  actor's loop watch answers without waking it (s_memory_liveness), so
+//  only a start asks there: its answer says when the actor serves again.
 static void
-s_ping(cp_supervisor_t *self, actor_slot_t *slot)
+s_ping(cp_supervisor_t *self, actor_slot_t *slot, bool on_start)
 {
-    if (slot->zactor && slot->args && slot->args->pong_in_memory) {
-        slot->ping_seq++;
-        slot->ping_sent_at = cp_clock_mono_ms(self->clock);
-        atomic_store(&slot->args->ping_seq, slot->ping_seq);
-    }
-    s_send(slot, "$PING");
+    if (!on_start && slot->zactor && slot->args && slot->args->pong_in_memory)
+        return;
+    s_send(self, slot, "$PING");
 }
 
 //  Running from now on: liveness counts from here, and a ping goes out at
@@ -229,7 +230,7 @@ s_actor_running(cp_supervisor_t *self, actor_slot_t *slot)
     slot->last_pong = cp_clock_mono_ms(self->clock);
     slot->hung_at = 0;
     s_announce(self, slot, "running");
-    s_ping(self, slot);
+    s_ping(self, slot, true);
 }
 
 //  A host process started: its guests started with it (again, unless this
@@ -272,7 +273,7 @@ s_actor_start(cp_supervisor_t *self, actor_slot_t *slot)
             slot->state = ACTOR_STOPPED;    //  it starts with its host
             return 0;
         }
-        s_send(slot, "$START");
+        s_send(self, slot, "$START");
         cp_info("supervisor", "actor %s started in %s's process (restarts %d)", slot->def->name,
                 slot->host->def->name, slot->restarts);
         s_actor_running(self, slot);
@@ -281,7 +282,7 @@ s_actor_start(cp_supervisor_t *self, actor_slot_t *slot)
     if (self->options->split) {
         if (cp_proc_spawn(&slot->proc, self->options, slot->def->name) != 0)
             return -1;
-        zpoller_add(self->poller, slot->proc.pipe);
+        cp_poller_add(self->poller, slot->proc.pipe, CP_LOOP_TOUCHED_ONLY);
         cp_info("supervisor", "actor %s started as process %d (restarts %d)", slot->def->name,
                 (int) slot->proc.pid, slot->restarts);
         s_actor_running(self, slot);
@@ -301,14 +302,14 @@ s_actor_start(cp_supervisor_t *self, actor_slot_t *slot)
         return -1;
     slot->args->hw = self->hw;
     slot->args->pong_in_memory = true;
-    slot->ping_seq = slot->pong_seen = 0;
+    slot->progress_seen = 0;
     slot->shim->main = slot->def->main;
     slot->shim->args = slot->args;
     slot->exited = false;
     slot->zactor = zactor_new(s_actor_shim, slot->shim);
     if (!slot->zactor)
         return -1;
-    zpoller_add(self->poller, slot->zactor);
+    cp_poller_add(self->poller, slot->zactor, CP_LOOP_TOUCHED_ONLY);
     cp_info("supervisor", "actor %s started (restarts %d)", slot->def->name, slot->restarts);
     s_actor_running(self, slot);
     return 0;
@@ -348,11 +349,11 @@ static bool
 s_actor_reap(cp_supervisor_t *self, actor_slot_t *slot)
 {
     if (slot->proc.pipe) {
-        zpoller_remove(self->poller, slot->proc.pipe);
+        cp_poller_remove(self->poller, slot->proc.pipe);
         cp_proc_reap(&slot->proc, STOP_GRACE_MS);
     }
     if (slot->zactor) {
-        zpoller_remove(self->poller, slot->zactor);
+        cp_poller_remove(self->poller, slot->zactor);
         if (!s_actor_stop_bounded(self, slot)) {
             //  Stuck in a real deadlock: its thread cannot be joined or its
             //  memory freed. Escalate; the durable store has what matters.
@@ -479,20 +480,26 @@ s_on_pong(cp_supervisor_t *self, actor_slot_t *slot, int64_t at)
     }
 }
 
-//  The answers given through memory since the last tick: each counts as
-//  given when its ping went (no later, so no deadline is stretched).
+//  Liveness in one process, read from each actor's loop watch: an actor
+//  waiting for input is alive now; one that moved on since the last tick
+//  was alive then (no later, so no deadline is stretched); one doing
+//  neither gives no answer — stuck in a handler, or still starting.
 static void
-s_memory_pongs(cp_supervisor_t *self)
+s_memory_liveness(cp_supervisor_t *self, int64_t now)
 {
     for (int i = 0; i < self->actor_count; i++) {
         actor_slot_t *slot = &self->actors[i];
-        if (!slot->zactor || !slot->args || !slot->args->pong_in_memory || slot->ping_seq == slot->pong_seen)
+        if (!slot->zactor || !slot->args || !slot->args->pong_in_memory)
             continue;
-        if (atomic_load(&slot->args->pong_seq) == slot->ping_seq) {
-            slot->pong_seen = slot->ping_seq;
-            s_on_pong(self, slot, slot->ping_sent_at);
-        }
+        uint64_t progress = atomic_load(&slot->args->watch.progress);
+        if (atomic_load(&slot->args->watch.waiting))
+            s_on_pong(self, slot, now);
+        else
+        if (progress != slot->progress_seen)
+            s_on_pong(self, slot, self->liveness_at ? self->liveness_at : now);
+        slot->progress_seen = progress;
     }
+    self->liveness_at = now;
 }
 
 static void
@@ -615,7 +622,7 @@ s_sd_tick(cp_supervisor_t *self, int64_t now)
 static void
 s_liveness_tick(cp_supervisor_t *self, int64_t now)
 {
-    s_memory_pongs(self);
+    s_memory_liveness(self, now);
     //  A stall seen before: say when it ends (the actors catch up then).
     int64_t stalled_ms = 0;
     if (self->storage_stalled_at
@@ -635,7 +642,7 @@ s_liveness_tick(cp_supervisor_t *self, int64_t now)
         }
         bool overdue = now - slot->last_pong > self->options->liveness_ms;
         if (overdue && slot->state == ACTOR_RUNNING && !s_verdict_allowed(self, slot, now)) {
-            s_ping(self, slot);         //  answered once it is back
+            s_ping(self, slot, false);  //  answered once it is back
             continue;
         }
         if (slot->state == ACTOR_RUNNING && overdue && slot->host) {
@@ -674,7 +681,7 @@ s_liveness_tick(cp_supervisor_t *self, int64_t now)
         }
         else
         if (slot->state == ACTOR_RUNNING)
-            s_ping(self, slot);
+            s_ping(self, slot, false);
         else
         if (slot->state == ACTOR_HUNG && now - slot->hung_at > HANG_GRACE_MS) {
             cp_error("supervisor", "actor %s is stuck and cannot be reclaimed: escalating (exit 1)",
@@ -696,9 +703,6 @@ s_on_request(cp_supervisor_t *self, const cp_bus_envelope_t *env, const cp_msg_t
     cp_msg_t *reply = cp_msg_new(CP_MSG_REPLY);
     if (!reply)
         return;
-    if (cp_services_is_probe(env, msg))
-        reply->u.reply.ok = true;           //  our own broker probe
-    else
     if (msg->type == CP_MSG_SYSTEM_RESET) {
         //  Leave time for the Reset.conf (and the queued stops) to go out.
         cp_reset_request(self->reset, msg->u.system_reset.type, cp_clock_mono_ms(self->clock));
@@ -726,7 +730,7 @@ s_on_bus(cp_supervisor_t *self, zsock_t *sock)
     }
     else
     if (env.kind == CP_BUS_REPLY || env.kind == CP_BUS_UNREACHABLE) {
-        if (!cp_services_on_reply(self->services, &env) && !cp_status_on_reply(self->status, &env))
+        if (!cp_status_on_reply(self->status, &env))
             cp_control_on_reply(self->control, &env, msg);
     }
     else
@@ -857,7 +861,7 @@ s_host_actor_fault(void *ctx, const char *name, const char *fault, char *reason,
         //  $CRASH raises a real fault in the actor's own thread: in --split
         //  its process dies (the guest takes its host with it), in one
         //  process the whole controller does, as on the charger.
-        s_send(slot, kill ? "$KILL" : streq(fault, "crash") ? "$CRASH" : "$HANG");
+        s_send(self, slot, kill ? "$KILL" : streq(fault, "crash") ? "$CRASH" : "$HANG");
     return 0;
 }
 
@@ -885,7 +889,7 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
     self->policy = cp_policy_new(&policy, cp_actor_def_count + CP_SERVICES);
     self->reset = cp_reset_new();
     self->sdnotify = cp_sdnotify_new();
-    self->poller = zpoller_new(NULL);
+    self->poller = cp_poller_new();
     if (!self->policy || !self->reset || !self->poller
     ||  !(self->services = cp_services_new(options, clock, self->policy, cp_actor_def_count, self->poller))
     ||  !(self->bus = cp_bus_new(&self->ep, "supervisor"))
@@ -902,9 +906,9 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
         cp_supervisor_destroy(&self);
         return NULL;
     }
-    zpoller_add(self->poller, cp_control_socket(self->control));
-    zpoller_add(self->poller, cp_bus_events(self->bus));
-    zpoller_add(self->poller, cp_bus_requests(self->bus));
+    cp_poller_add(self->poller, cp_control_socket(self->control), 0);
+    cp_poller_add(self->poller, cp_bus_events(self->bus), CP_LOOP_TOUCHED_ONLY);     //  only read
+    cp_poller_add(self->poller, cp_bus_requests(self->bus), 0);
     for (int i = 0; i < cp_actor_def_count && i < MAX_ACTORS; i++) {
         cp_policy_set_critical(self->policy, i, cp_actor_defs[i].critical);
         actor_slot_t *slot = &self->actors[self->actor_count++];
@@ -961,7 +965,7 @@ cp_supervisor_destroy(cp_supervisor_t **self_p)
     cp_status_destroy(&self->status);
     cp_bus_destroy(&self->bus);
     cp_services_destroy(&self->services);       //  the broker last: the bus outlives every actor
-    zpoller_destroy(&self->poller);
+    cp_poller_destroy(&self->poller);
     cp_reset_destroy(&self->reset);
     cp_sdnotify_destroy(&self->sdnotify);
     cp_policy_destroy(&self->policy);
@@ -999,8 +1003,8 @@ cp_supervisor_run(cp_supervisor_t *self)
     assert(self);
     self->next_tick = cp_clock_mono_ms(self->clock) + CP_OPT_PING_MS;
     while (!self->stopping) {
-        void *which = zpoller_wait(self->poller, s_timeout(self, cp_clock_mono_ms(self->clock)));
-        if (zpoller_terminated(self->poller) || zsys_interrupted) {
+        void *which = cp_poller_wait(self->poller, s_timeout(self, cp_clock_mono_ms(self->clock)));
+        if (cp_poller_terminated(self->poller) || zsys_interrupted) {
             cp_info("supervisor", "signal received: shutting down");
             break;
         }

@@ -7,7 +7,9 @@
  * and can be ended from anywhere, their own handler included; a handler
  * returning -1 ends the loop. Messages from another thread are the real
  * case (the supervisor, the bus): each wait is bounded by a timer that
- * ends the loop and fails the test, never by a sleep.
+ * ends the loop and fails the test, never by a sleep. The same for
+ * cp_poller (the supervisor's and the broker's wait) and the loop watch
+ * the supervisor reads instead of pinging every actor.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -325,6 +327,165 @@ test_reader_swap_in_handler(void **state)
     zsock_destroy(&d);
 }
 
+//  cp_poller: messages from another thread on two readers, one of them
+//  touched-only, all arrive in order; a wait with nothing to read returns
+//  NULL after its timeout; a removed reader is not given out.
+static void
+test_poller_other_thread(void **state)
+{
+    zsock_t *a, *b, *c, *d;
+    s_pair("poller1", &a, &b);
+    s_pair("poller2", &c, &d);
+    cp_poller_t *poller = cp_poller_new();
+    assert_non_null(poller);
+    assert_int_equal(cp_poller_add(poller, a, CP_LOOP_TOUCHED_ONLY), 0);
+    assert_int_equal(cp_poller_add(poller, c, 0), 0);
+    sender_t one = { .sock = b, .count = 1500 };
+    sender_t two = { .sock = d, .count = 1500 };
+    pthread_t t1, t2;
+    assert_int_equal(pthread_create(&t1, NULL, s_sender, &one), 0);
+    assert_int_equal(pthread_create(&t2, NULL, s_sender, &two), 0);
+    int got_a = 0, got_c = 0;
+    bool in_order = true;
+    int64_t deadline = zclock_mono() + GUARD_MS;
+    while ((got_a < 1500 || got_c < 1500) && zclock_mono() < deadline) {
+        void *which = cp_poller_wait(poller, 100);
+        if (!which)
+            continue;
+        assert_true(which == a || which == c);
+        char *text = zstr_recv(which);
+        char want[32];
+        snprintf(want, sizeof(want), "m%d", which == a ? got_a++ : got_c++);
+        if (strcmp(text, want) != 0)
+            in_order = false;
+        zstr_free(&text);
+    }
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    assert_int_equal(got_a, 1500);
+    assert_int_equal(got_c, 1500);
+    assert_true(in_order);
+    int64_t before = zclock_mono();
+    assert_null(cp_poller_wait(poller, 30));
+    assert_true(zclock_mono() - before >= 29);
+    assert_false(cp_poller_terminated(poller));
+    cp_poller_remove(poller, a);
+    zstr_send(b, "late");
+    assert_null(cp_poller_wait(poller, 30));
+    cp_poller_destroy(&poller);
+    assert_null(poller);
+    zsock_destroy(&a);
+    zsock_destroy(&b);
+    zsock_destroy(&c);
+    zsock_destroy(&d);
+}
+
+//  A send on a touched-only reader may take its wake-up: after
+//  cp_poller_touch the answer waiting behind it is still given out.
+static void
+test_poller_send_and_touch(void **state)
+{
+    zsock_t *a, *b;
+    s_pair("poller-pingpong", &a, &b);
+    echo_t echo = { .sock = b, .rounds = 2000 };
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, s_echo, &echo), 0);
+    cp_poller_t *poller = cp_poller_new();
+    assert_int_equal(cp_poller_add(poller, a, CP_LOOP_TOUCHED_ONLY), 0);
+    int answers = 0;
+    zstr_send(a, "q0");
+    cp_poller_touch(poller, a);
+    int64_t deadline = zclock_mono() + GUARD_MS;
+    while (answers < 2000 && zclock_mono() < deadline) {
+        void *which = cp_poller_wait(poller, 100);
+        if (!which)
+            continue;
+        char *text = zstr_recv(which);
+        zstr_free(&text);
+        if (++answers < 2000) {
+            zstr_sendf(a, "q%d", answers);
+            cp_poller_touch(poller, a);
+        }
+    }
+    assert_int_equal(answers, 2000);
+    pthread_join(thread, NULL);
+    cp_poller_destroy(&poller);
+    zsock_destroy(&a);
+    zsock_destroy(&b);
+}
+
+//  The loop watch: a loop asleep in poll() says it waits; one stuck in a
+//  handler says neither waiting nor moving; once the handler returns it
+//  moves again. Read from another thread, as the supervisor does.
+typedef struct {
+    cp_loop_watch_t watch;
+    atomic_bool release;
+    atomic_bool in_handler;
+    zsock_t *reader;
+} watched_t;
+
+static int
+s_on_stuck(cp_loop_t *loop, zsock_t *reader, void *arg)
+{
+    watched_t *w = arg;
+    char *text = zstr_recv(reader);
+    bool end = text && streq(text, "end");
+    zstr_free(&text);
+    if (end)
+        return -1;
+    atomic_store(&w->in_handler, true);
+    while (!atomic_load(&w->release))
+        zclock_sleep(1);
+    atomic_store(&w->in_handler, false);
+    return 0;
+}
+
+static void *
+s_watched_loop(void *arg)
+{
+    watched_t *w = arg;
+    cp_loop_t *loop = cp_loop_new();
+    cp_loop_watch(loop, &w->watch);
+    cp_loop_reader(loop, w->reader, s_on_stuck, w);
+    cp_loop_start(loop);
+    cp_loop_destroy(&loop);
+    return NULL;
+}
+
+static bool
+s_until(atomic_bool *flag, bool value)
+{
+    int64_t deadline = zclock_mono() + GUARD_MS;
+    while (atomic_load(flag) != value && zclock_mono() < deadline)
+        zclock_sleep(1);
+    return atomic_load(flag) == value;
+}
+
+static void
+test_loop_watch(void **state)
+{
+    zsock_t *a, *b;
+    s_pair("watch", &a, &b);
+    watched_t w = { .reader = a };
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, s_watched_loop, &w), 0);
+    assert_true(s_until(&w.watch.waiting, true));           //  asleep, nothing to do
+    zstr_send(b, "work");
+    assert_true(s_until(&w.in_handler, true));
+    assert_false(atomic_load(&w.watch.waiting));
+    uint64_t stuck_at = atomic_load(&w.watch.progress);
+    zclock_sleep(20);                                       //  it is stuck: nothing may move
+    assert_int_equal(atomic_load(&w.watch.progress), stuck_at);
+    assert_false(atomic_load(&w.watch.waiting));
+    atomic_store(&w.release, true);
+    assert_true(s_until(&w.watch.waiting, true));
+    assert_true(atomic_load(&w.watch.progress) > stuck_at);
+    zstr_send(b, "end");
+    pthread_join(thread, NULL);
+    zsock_destroy(&a);
+    zsock_destroy(&b);
+}
+
 int
 main(void)
 {
@@ -335,6 +496,9 @@ main(void)
         cmocka_unit_test(test_timers),
         cmocka_unit_test(test_empty_loop_returns),
         cmocka_unit_test(test_reader_swap_in_handler),
+        cmocka_unit_test(test_poller_other_thread),
+        cmocka_unit_test(test_poller_send_and_touch),
+        cmocka_unit_test(test_loop_watch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
