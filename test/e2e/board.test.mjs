@@ -93,6 +93,10 @@ test('cpctl status shows the board link; the board keeps the car and the meter w
     'linked again to the same, continuous board');
   assert.equal(s2.board.bootId, s.board.bootId, 'the same board: it never restarted');
   assert.equal(connector(s2, 1).plugged, true, 'the restarted controller sees the car still plugged');
+
+  // The board goes away under a running controller: status says so.
+  board(cp, 'power-down');
+  await cp.waitStatus((x) => x.board?.link === 'down', 5000, 'cpctl status shows the board link down');
 });
 
 test('one process: cpctl actor crash raises a real SIGSEGV and the controller dies by it; '
