@@ -468,6 +468,10 @@ cp "$1" "$d/installed.bin"
   test('GetDiagnostics over FTP, FTPS and HTTPS: STOR into the URL\'s directory with the URL\'s credentials', async (t) => {
     await withCsms(t);
     const cp = await startController(t, csms, { caFile: certs.caFile });
+    // What the charger says it can (errata 3.88) is what this test uses.
+    const conf = await csms.call('GetConfiguration', { key: ['SupportedFileTransferProtocols'] });
+    assert.deepEqual(conf.result.configurationKey.map((k) => k.value.split(',').sort()),
+      [['FTP', 'FTPS', 'HTTP', 'HTTPS']]);
     const since = csms.frames.length;
     const { result } = await csms.call('GetDiagnostics', {
       location: `ftp://diag:ftp-pass-42@127.0.0.1:${ftp.port}/upload/`, retries: 2, retryInterval: 1,
