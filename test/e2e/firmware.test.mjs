@@ -146,7 +146,15 @@ async function startFtp(certs) {
   child.stderr.on('data', (d) => { err += d; });
   const [port, tlsPort] = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the FTP server did not start: ${err}`)), 10000);
-    child.stdout.once('data', (d) => { clearTimeout(timer); resolve(String(d).trim().split(' ').map(Number)); });
+    let out = '';
+    child.stdout.on('data', (d) => {     // one line, "PORT TLSPORT", maybe in more than one piece
+      out += d;
+      if (!out.includes('\n')) return;
+      clearTimeout(timer);
+      const ports = out.trim().split(/\s+/).map(Number);
+      if (ports.length === 2 && ports.every((p) => p > 0)) resolve(ports);
+      else reject(new Error(`the FTP server printed ${JSON.stringify(out)}: ${err}`));
+    });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the FTP server exited ${code}: ${err}`)); });
   });
   return {
