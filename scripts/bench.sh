@@ -23,6 +23,10 @@ out=docs/benchmarks.md
   echo "## Firmware and diagnostics transfers (bench/firmware_transfer.mjs)"
   echo
   node bench/firmware_transfer.mjs "$build"
+  echo
+  echo "## The board and controller crashes (bench/board_crash.mjs)"
+  echo
+  node bench/board_crash.mjs "$build"
   for b in "$build"/bench_*; do
     [ -x "$b" ] || continue
     echo

@@ -4,13 +4,14 @@
 # apt-get as root, or through sudo when not root. chromium is for the
 # status page's browser test (test/e2e/status_page_browser.test.mjs);
 # libcurl and zlib for the firmware actor's transfers and diagnostics
-# archive, python3-pyftpdlib for the FTP server of test/e2e/firmware.test.mjs.
+# archive, python3-pyftpdlib for the FTP server of test/e2e/firmware.test.mjs
+# (python3-openssl for its FTPS side: pyftpdlib does not pull it in).
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config
           libzmq3-dev libczmq-dev libmsgpack-dev libwebsockets-dev
           libmbedtls-dev libcmocka-dev libsqlite3-dev libjansson-dev
-          libcurl4-openssl-dev zlib1g-dev python3-pyftpdlib
+          libcurl4-openssl-dev zlib1g-dev python3-pyftpdlib python3-openssl
           openssl clang nodejs npm chromium)
 
 missing=()

@@ -181,7 +181,7 @@ static const config_key_def_t s_keys[] = {
     R_INT("MaxChargingProfilesInstalled", "32", "SmartCharging"),
 
     //  ---- Firmware Management (errata 3.88) ----
-    R_CSL("SupportedFileTransferProtocols", "HTTP,HTTPS", "FirmwareManagement"),
+    R_CSL("SupportedFileTransferProtocols", "FTP,FTPS,HTTP,HTTPS", "FirmwareManagement"),
 
     //  ---- Security whitepaper edition 2, chapter 7 ----
     //  7.2: accessibility "W", "write-only, so that it cannot be accidentally

@@ -53,6 +53,7 @@
 #define METER_SAVE_WH 10.0
 #define METER_SAVE_MS 30000
 #define STOP_SETTLE_MS 1000
+#define CONTACTOR_GRACE_MS 2000     //  for a contactor command to show in the hw state
 //  After a restart, how long a transaction of an earlier run waits for the
 //  board's first report (resume.h) before it ends as PowerLoss: the board
 //  answers within milliseconds once the hw actor links to it.
@@ -136,6 +137,7 @@ typedef struct {
     bool stops_pending;            //  'stopping' rows may exist
     bool contactor_want[HW_MAX_CONNECTORS + 1];     //  what the session asked for
     int64_t contactor_asked_at[HW_MAX_CONNECTORS + 1];
+    int contactor_timer;           //  a mismatch seen inside the grace: look again after it
     int64_t seen_hw[HW_MAX_CONNECTORS + 1];
     int64_t seen_safety[HW_MAX_CONNECTORS + 1];
     //  RemoteStartTransaction's chargingProfile, waiting for its transaction
@@ -1185,6 +1187,47 @@ s_save_meter(tx_actor_t *self, int c, bool force, double reported_wh)
         s_store_failed(self, "save the meter reading");
 }
 
+static int s_on_contactor_timer(zloop_t *loop, int timer_id, void *arg);
+
+//  The command may have been lost (hw restarting; in --split a hw process
+//  that was down past the board's watchdog, which opened the contactor):
+//  the hardware must end up as the session wants it, above all open. Only
+//  what this incarnation asked for: after a restart the session has not
+//  commanded anything yet. A command gets CONTACTOR_GRACE_MS to take effect;
+//  a mismatch seen inside it is looked at again when it ends, not at the
+//  next hw event, which may be a 10 s refresh away (hw_core.h).
+static void
+s_contactor_check(tx_actor_t *self, int c, bool closed)
+{
+    if (self->contactor_asked_at[c] <= 0 || closed == self->contactor_want[c])
+        return;
+    int64_t waited = s_now(self) - self->contactor_asked_at[c];
+    if (waited > CONTACTOR_GRACE_MS) {
+        cp_warn("transaction", "connector %d: contactor is %s, expected %s: commanding again", c,
+                closed ? "closed" : "open", self->contactor_want[c] ? "closed" : "open");
+        s_fx_contactor(self, c, self->contactor_want[c]);
+    }
+    else
+    if (!self->contactor_timer)
+        self->contactor_timer = zloop_timer(cp_shell_loop(self->shell), (size_t) (CONTACTOR_GRACE_MS - waited + 10),
+                                            1, s_on_contactor_timer, self);
+}
+
+static int
+s_on_contactor_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    tx_actor_t *self = arg;
+    self->contactor_timer = 0;
+    for (int c = 1; c <= session_connectors(self->session); c++) {
+        const hw_connector_state_t *hw = session_hw(self->session, c);
+        if (hw)
+            s_contactor_check(self, c, hw->contactor_closed);
+    }
+    return 0;
+}
+
 static void
 s_on_hw(tx_actor_t *self, const cp_msg_hw_connector_t *m)
 {
@@ -1217,17 +1260,7 @@ s_on_hw(tx_actor_t *self, const cp_msg_hw_connector_t *m)
     if (self->free_charging && hw.plugged && !was_plugged && !session_tx(self->session, hw.connector)->active)
         session_on_token(self->session, s_now(self), self->free_id_tag);
     if (hw.connector >= 1 && hw.connector <= session_connectors(self->session)) {
-        //  The command may have been lost (hw restarting): the hardware
-        //  must end up as the session wants it, above all open.
-        int c = hw.connector;
-        //  Only what this incarnation asked for: after a restart the session
-        //  has not commanded anything yet.
-        if (self->contactor_asked_at[c] > 0 && hw.contactor_closed != self->contactor_want[c]
-            && s_now(self) - self->contactor_asked_at[c] > 2000) {
-            cp_warn("transaction", "connector %d: contactor is %s, expected %s: commanding again", c,
-                    hw.contactor_closed ? "closed" : "open", self->contactor_want[c] ? "closed" : "open");
-            s_fx_contactor(self, c, self->contactor_want[c]);
-        }
+        s_contactor_check(self, hw.connector, hw.contactor_closed);
         s_save_meter(self, hw.connector, false, 0);
         if (self->settling[hw.connector]) {
             //  The meter keeps counting until the contactor has really

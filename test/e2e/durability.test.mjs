@@ -325,8 +325,8 @@ async function chargingWithSamples(t, tag) {
   return { csms, cp, since, start, txId };
 }
 
-test('kill -9 mid-session: the car is still plugged, so the session goes on under the same transaction, '
-  + 'and its one stop bills the board\'s register', async (t) => {
+test('kill -9, then a systemd restart (SIGTERM, start) mid-session: the car is still plugged, so the session goes '
+  + 'on under the same transaction, and its one stop bills the board\'s register', async (t) => {
   const { csms, cp, since, start, txId } = await chargingWithSamples(t, 'TAG-GOON');
   const before = connector(await cp.status(), 1).energyWh;
   await cp.kill9();
@@ -343,12 +343,24 @@ test('kill -9 mid-session: the car is still plugged, so the session goes on unde
   assert.equal(callFrames(csms, 'StopTransaction', since).length, 0, 'no StopTransaction for the kill');
   assert.equal(callFrames(csms, 'StartTransaction', back).length, 0, 'and no second StartTransaction');
 
+  // `systemctl restart`: SIGTERM (a clean stop, which powers the simulated board down after it
+  // saved the car, the lock and the register), then a start. The session goes on again.
+  const beforeTerm = connector(await cp.status(), 1).energyWh;
+  const termMark = csms.mark();
+  await cp.restart();
+  await waitBooted(cp, 30000);
+  const s2 = await cp.waitStatus((x) => tx(x)?.id === txId && connector(x, 1).contactor === true
+    && connector(x, 1).energyWh > beforeTerm + 2, 30000, 'the same transaction charges again after SIGTERM and a start');
+  await csms.waitFor((f) => isCallIn(f, 'MeterValues') && f.msg[3].transactionId === txId, 20000, termMark);
+  assert.equal(callFrames(csms, 'StopTransaction', since).length, 0, 'no StopTransaction for the systemd restart');
+  assert.equal(callFrames(csms, 'StartTransaction', back).length, 0, 'and no second StartTransaction');
+
   const stopMark = csms.mark();
   await cp.cpctlOk('swipe', 'TAG-GOON');
   const stop = await csms.waitFor('StopTransaction', 20000, stopMark);
   assert.equal(stop.msg[3].transactionId, txId);
   assert.equal(stop.msg[3].reason, 'Local');
-  assert.ok(stop.msg[3].meterStop >= Math.floor(connector(s, 1).energyWh), 'the stop bills the energy after the restart too');
+  assert.ok(stop.msg[3].meterStop >= Math.floor(connector(s2, 1).energyWh), 'the stop bills the energy after both restarts');
   await cp.waitStatus((x) => tx(x) === null, 20000, 'stopped');
   await sleep(1500);  // a duplicate would show up now
   assert.equal(callFrames(csms, 'StopTransaction', since).length, 1, 'exactly one StopTransaction');

@@ -17,7 +17,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import https from 'node:https';
 import { Controller } from './lib/controller.mjs';
+import { makeCerts } from './lib/certs.mjs';
 import { Csms, artifactName, waitBooted, isCallIn, closedPort, statusNotification } from './lib/harness.mjs';
 
 const PASSWORD = 'Fw-Test-Secret-0123456789';
@@ -34,11 +36,15 @@ class FileServer {
     this.requests = [];
   }
 
-  async start() {
+  // Plain HTTP, and the same files over HTTPS with a certificate from `certs` (lib/certs.mjs).
+  async start(certs) {
     this.server = http.createServer((req, res) => this._handle(req, res));
     await new Promise((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.port = this.server.address().port;
     this.url = `http://127.0.0.1:${this.port}`;
+    this.tlsServer = https.createServer({ key: certs.serverKey, cert: certs.serverCert }, (req, res) => this._handle(req, res));
+    await new Promise((resolve) => this.tlsServer.listen(0, '127.0.0.1', resolve));
+    this.tlsUrl = `https://127.0.0.1:${this.tlsServer.address().port}`;
   }
 
   _handle(req, res) {
@@ -73,8 +79,10 @@ class FileServer {
 
   async stop() {
     for (const res of this.slowWaiters.splice(0)) res.destroy();
-    this.server.closeAllConnections?.();
-    await new Promise((resolve) => this.server.close(resolve));
+    for (const server of [this.server, this.tlsServer]) {
+      server.closeAllConnections?.();
+      await new Promise((resolve) => server.close(resolve));
+    }
   }
 }
 
@@ -93,15 +101,17 @@ function parseMultipart(contentType, body) {
   };
 }
 
-// ---- an FTP server (pyftpdlib) in a temporary directory, user diag
+// ---- an FTP server (pyftpdlib) in a temporary directory, user diag: plain FTP on one port and
+// FTPS with implicit TLS (what ftps:// means to libcurl: TLS from the first byte, then PBSZ 0 /
+// PROT P for the data connection) on another, both on one IO loop.
 
-async function startFtp() {
+async function startFtp(certs) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cp-ftp-'));
   fs.mkdirSync(path.join(root, 'upload'));
   const script = [
     'import sys',
     'from pyftpdlib.authorizers import DummyAuthorizer',
-    'from pyftpdlib.handlers import FTPHandler',
+    'from pyftpdlib.handlers import FTPHandler, TLS_FTPHandler, TLS_DTPHandler',
     'from pyftpdlib.servers import FTPServer',
     'import logging',
     'logging.basicConfig(level=logging.WARNING)',
@@ -111,19 +121,44 @@ async function startFtp() {
     'h.authorizer = a',
     'h.passive_ports = range(30000, 60000)',
     's = FTPServer(("127.0.0.1", 0), h)',
-    'print(s.socket.getsockname()[1], flush=True)',
+    'class ImplicitTls(TLS_FTPHandler):',
+    '    def handle(self):',            // TLS before the 220 banner
+    '        self.secure_connection(self.ssl_context)',
+    '        super().handle()',
+    'class Dtp(TLS_DTPHandler):',
+    // pyftpdlib 1.5.7 closes a TLS data connection polled before its transfer command (libcurl
+    // connects it right after EPSV): not readable until then, unless TLS wants to read.
+    '    def readable(self):',
+    '        if not self.receive and not self._initialized:',
+    '            return self._ssl_want_read',
+    '        return super().readable()',
+    'ImplicitTls.authorizer = a',
+    'ImplicitTls.dtp_handler = Dtp',
+    `ImplicitTls.certfile = ${JSON.stringify(certs.certFile)}`,
+    `ImplicitTls.keyfile = ${JSON.stringify(certs.keyFile)}`,
+    'ImplicitTls.passive_ports = range(30000, 60000)',
+    'tls = FTPServer(("127.0.0.1", 0), ImplicitTls)',
+    'print(s.socket.getsockname()[1], tls.socket.getsockname()[1], flush=True)',
     's.serve_forever()',
   ].join('\n');
   const child = spawn(PYTHON, ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => { err += d; });
-  const port = await new Promise((resolve, reject) => {
+  const [port, tlsPort] = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the FTP server did not start: ${err}`)), 10000);
-    child.stdout.once('data', (d) => { clearTimeout(timer); resolve(Number(String(d).trim())); });
+    let out = '';
+    child.stdout.on('data', (d) => {     // one line, "PORT TLSPORT", maybe in more than one piece
+      out += d;
+      if (!out.includes('\n')) return;
+      clearTimeout(timer);
+      const ports = out.trim().split(/\s+/).map(Number);
+      if (ports.length === 2 && ports.every((p) => p > 0)) resolve(ports);
+      else reject(new Error(`the FTP server printed ${JSON.stringify(out)}: ${err}`));
+    });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the FTP server exited ${code}: ${err}`)); });
   });
   return {
-    root, port,
+    root, port, tlsPort,
     stop: async () => {
       child.kill('SIGTERM');
       fs.rmSync(root, { recursive: true, force: true });
@@ -184,14 +219,17 @@ describe('Firmware Management', () => {
   let csms;
   let files;
   let ftp;
+  let certs;     // the CA the controller trusts (--ca-file) for https:// and ftps://
   before(async () => {
+    certs = makeCerts();
     files = new FileServer();
-    await files.start();
-    ftp = await startFtp();
+    await files.start(certs);
+    ftp = await startFtp(certs);
   });
   after(async () => {
     await files?.stop();
     await ftp?.stop();
+    certs?.remove();
   });
 
   async function withCsms(t) {
@@ -231,15 +269,16 @@ describe('Firmware Management', () => {
     assert.equal(boot2.msg[3].firmwareVersion, GOOD_VERSION);
   });
 
-  test('UpdateFirmware, bad image: InstallationFailed, the old version stays', async (t) => {
+  test('UpdateFirmware, bad image over https://: InstallationFailed, the old version stays', async (t) => {
     await withCsms(t);
-    const cp = await startController(t, csms);
+    const cp = await startController(t, csms, { caFile: certs.caFile });
     const boot = csms.received('BootNotification').at(-1);
     const since = csms.frames.length;
-    await csms.call('UpdateFirmware', { location: `${files.url}/fw/bad.bin`, retrieveDate: new Date().toISOString() });
+    await csms.call('UpdateFirmware', { location: `${files.tlsUrl}/fw/bad.bin`, retrieveDate: new Date().toISOString() });
     await csms.waitFor(fwStatus('InstallationFailed'), 30000, since);
     assert.deepEqual(statuses(csms, 'FirmwareStatusNotification', since),
       ['Downloading', 'Downloaded', 'Installing', 'InstallationFailed']);
+    assert.match(cp.logs(), /downloading https:\/\/127\.0\.0\.1:\d+\/fw\/bad\.bin \(attempt/, 'fetched over TLS');
     assert.equal(csms.frames.slice(since).filter((f) => isCallIn(f, 'BootNotification')).length, 0, 'no restart');
     await cp.waitStatus((s) => s.connectors[0].status === 'Available', 20000, 'connector 1 Available again');
     const again = csms.frames.length;
@@ -434,9 +473,13 @@ cp "$1" "$d/installed.bin"
     assert.deepEqual(bad, [], 'no line of one process is cut into by another');
   });
 
-  test('GetDiagnostics over FTP: STOR into the URL\'s directory with the URL\'s credentials', async (t) => {
+  test('GetDiagnostics over FTP, FTPS and HTTPS: STOR into the URL\'s directory with the URL\'s credentials', async (t) => {
     await withCsms(t);
-    const cp = await startController(t, csms);
+    const cp = await startController(t, csms, { caFile: certs.caFile });
+    // What the charger says it can (errata 3.88) is what this test uses.
+    const conf = await csms.call('GetConfiguration', { key: ['SupportedFileTransferProtocols'] });
+    assert.deepEqual(conf.result.configurationKey.map((k) => k.value.split(',').sort()),
+      [['FTP', 'FTPS', 'HTTP', 'HTTPS']]);
     const since = csms.frames.length;
     const { result } = await csms.call('GetDiagnostics', {
       location: `ftp://diag:ftp-pass-42@127.0.0.1:${ftp.port}/upload/`, retries: 2, retryInterval: 1,
@@ -450,6 +493,30 @@ cp "$1" "$d/installed.bin"
     assert.ok(!archive.log.includes('ftp-pass-42'), 'the URL\'s password is not in the archive');
     assert.ok(!cp.logs().includes('ftp-pass-42'), 'no log line holds the URL\'s password (debug frames included)');
     assert.match(cp.logs(), /ftp:\/\/\*\*\*@127\.0\.0\.1/, 'the frame is logged with its user info redacted');
+
+    // ftps:// (implicit TLS, the server's certificate checked against --ca-file) ...
+    const since2 = csms.frames.length;
+    const tls = await csms.call('GetDiagnostics', {
+      location: `ftps://diag:ftp-pass-42@127.0.0.1:${ftp.tlsPort}/upload/`, retries: 1, retryInterval: 1,
+    });
+    await csms.waitFor(diagStatus('Uploaded'), 30000, since2);
+    assert.deepEqual(statuses(csms, 'DiagnosticsStatusNotification', since2), ['Uploading', 'Uploaded']);
+    const storedTls = path.join(ftp.root, 'upload', tls.result.fileName);
+    assert.ok(fs.existsSync(storedTls), `${storedTls} stored over FTPS`);
+    assert.match(untar(storedTls).log, /GetDiagnostics/);
+
+    // ... and https://, multipart like http://.
+    const since3 = csms.frames.length;
+    const uploadsBefore = files.uploads.length;
+    const viaHttps = await csms.call('GetDiagnostics', { location: `${files.tlsUrl}/upload`, retries: 1, retryInterval: 1 });
+    await csms.waitFor(diagStatus('Uploaded'), 30000, since3);
+    const upload = files.uploads.slice(uploadsBefore).find((u) => u.fileName === viaHttps.result.fileName);
+    assert.ok(upload, 'the file arrived over HTTPS');
+    assert.equal(upload.field, 'file');
+    const file = path.join(os.tmpdir(), `cp-${process.pid}-https-${viaHttps.result.fileName}`);
+    fs.writeFileSync(file, upload.content);
+    t.after(() => fs.rmSync(file, { force: true }));
+    assert.match(untar(file).log, /GetDiagnostics/);
   });
 
   test('GetDiagnostics to a dead server: UploadFailed after the retries', async (t) => {
@@ -459,8 +526,12 @@ cp "$1" "$d/installed.bin"
     const since = csms.frames.length;
     const mark = cp.logMark();
     await csms.call('GetDiagnostics', { location: `http://127.0.0.1:${port}/upload`, retries: 3, retryInterval: 1 });
+    // Between the attempts, TriggerMessage answers the state in force.
+    await cp.waitLog(/uploading to http:\/\/127\.0\.0\.1:\d+\/upload \(attempt 1/, 10000);
+    const { result } = await csms.call('TriggerMessage', { requestedMessage: 'DiagnosticsStatusNotification' });
+    assert.equal(result.status, 'Accepted');
     await csms.waitFor(diagStatus('UploadFailed'), 30000, since);
-    assert.deepEqual(statuses(csms, 'DiagnosticsStatusNotification', since), ['Uploading', 'UploadFailed']);
+    assert.deepEqual(statuses(csms, 'DiagnosticsStatusNotification', since), ['Uploading', 'Uploading', 'UploadFailed']);
     assert.equal((cp.logs().slice(mark).match(/uploading to http:\/\/127\.0\.0\.1:\d+\/upload \(attempt/g) ?? []).length, 3);
   });
 });
