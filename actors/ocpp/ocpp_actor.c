@@ -431,9 +431,12 @@ s_answer_locally(ocpp_actor_t *self, ocppj_frame_t *frame)
         response = trigger_message(frame->payload, self->options->connectors, ocpp_core_registration(self->core),
                                    &deferred);
     else
-    if (streq(frame->action, "ExtendedTriggerMessage"))
+    if (streq(frame->action, "ExtendedTriggerMessage")) {
+        char cpo_name[80] = "";
+        config_store_get(self->config, "CpoName", cpo_name, sizeof(cpo_name));
         response = extended_trigger_message(frame->payload, self->options->connectors,
-                                            ocpp_core_registration(self->core), &deferred);
+                                            ocpp_core_registration(self->core), cpo_name[0] != '\0', &deferred);
+    }
     else
         response = data_transfer(frame->payload);
     char schema[80], why[256] = "";

@@ -208,6 +208,20 @@ cp_cert_store_get_pending(cp_cert_store_t *self, char *key_pem, size_t size)
     return s_read(path, key_pem, size);
 }
 
+bool
+cp_cert_store_has_pending(cp_cert_store_t *self)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/pending.key", self->dir);
+    return access(path, F_OK) == 0;
+}
+
+int
+cp_cert_store_read(const char *path, char *out, size_t size)
+{
+    return s_read(path, out, size);
+}
+
 int
 cp_cert_store_drop_pending(cp_cert_store_t *self)
 {

@@ -48,6 +48,12 @@ int cp_cert_store_drop_pending(cp_cert_store_t *self);
 //  gen_ms: the wall ms, naming the pair. 0 or -1 (the old pair stays).
 int cp_cert_store_install(cp_cert_store_t *self, const char *chain_pem, long long gen_ms);
 
+//  Is there a pending key (a CSR waiting for CertificateSigned)?
+bool cp_cert_store_has_pending(cp_cert_store_t *self);
+
+//  A whole small file (a --client-cert chain) into out. 0 or -1.
+int cp_cert_store_read(const char *path, char *out, size_t size);
+
 //  The installed chain's text into pem (0), or -1 when none is installed.
 int cp_cert_store_get_chain(cp_cert_store_t *self, char *pem, size_t size);
 
