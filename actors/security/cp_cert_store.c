@@ -152,8 +152,9 @@ s_tidy(cp_cert_store_t *self)
     while ((e = readdir(d)) != NULL && count < 16) {
         bool tmp = e->d_name[0] == '.' && strstr(e->d_name, ".tmp");
         bool stale = s_is_gen(e->d_name) && atoll(e->d_name) != cur && atoll(e->d_name) != previous;
-        if ((tmp || stale) && strlen(e->d_name) < sizeof(victims[0]))
-            snprintf(victims[count++], sizeof(victims[0]), "%s", e->d_name);
+        size_t len = strlen(e->d_name);
+        if ((tmp || stale) && len < sizeof(victims[0]))
+            memcpy(victims[count++], e->d_name, len + 1);
     }
     closedir(d);
     for (int i = 0; i < count; i++) {
