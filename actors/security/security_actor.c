@@ -335,22 +335,27 @@ s_on_csr_sent(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg
     s_publish_state(self);
 }
 
-//  A03.FR.02: once a day (and at the first tick online after a start),
-//  renew a certificate that ends within a month.
+//  A03.FR.02: once a day, and as soon as the charger is first registered
+//  after a start, renew a certificate that ends within a month. The
+//  check is logged (debug) either way: tests wait for it.
 static void
 s_check_renewal(security_actor_t *self)
 {
     if (!self->online || s_mono(self) < self->renewal_check_at)
         return;
     self->renewal_check_at = s_mono(self) + RENEWAL_CHECK_MS;
-    char sent[32] = "";
+    char sent[32] = "", until[40] = "", why[120];
     security_store_meta_get(self->store, "csr_sent_ms", sent, sizeof(sent));
+    if (self->has_cp_cert)
+        cp_clock_format(self->cp_cert.not_after_ms, until, sizeof(until));
     if (!cp_cert_renewal_due(self->has_cp_cert, self->cp_cert.not_after_ms, sent[0] ? atoll(sent) : 0,
-                             cp_clock_wall_ms(self->clock)))
+                             cp_clock_wall_ms(self->clock))) {
+        cp_debug(LOG, "certificate renewal check (A03): not due (%s%s%s)",
+                 self->has_cp_cert ? "in use until " : "no Charge Point certificate", until,
+                 sent[0] ? ", a CSR is pending" : "");
         return;
-    char until[40], why[120];
-    cp_clock_format(self->cp_cert.not_after_ms, until, sizeof(until));
-    snprintf(why, sizeof(why), "the Charge Point certificate ends %s (A03)", until);
+    }
+    snprintf(why, sizeof(why), "certificate renewal check (A03): the Charge Point certificate ends %s", until);
     s_send_csr(self, why);
 }
 
@@ -421,6 +426,7 @@ s_on_ocpp_state(security_actor_t *self, const cp_msg_ocpp_state_t *st)
         self->retry_at = 0;         //  back online: owed events at once
     self->online = online;
     s_send_next(self);
+    s_check_renewal(self);
 }
 
 static void

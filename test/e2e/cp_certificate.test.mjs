@@ -139,6 +139,8 @@ describe('Charge Point certificate: SignCertificate / CertificateSigned (A02)', 
     await csms.start();
     cp = await Controller.start({ csmsUrl: csms.url, name: 'cp-certificate', extraArgs: ['--serial', SERIAL] });
     await waitBooted(cp);
+    // the A03 check made once registered: nothing to renew yet
+    await cp.waitLog(/certificate renewal check \(A03\): not due \(no Charge Point certificate\)/, 10000);
   });
   after(async () => {
     await cp?.close();
@@ -250,8 +252,10 @@ describe('Charge Point certificate: SignCertificate / CertificateSigned (A02)', 
     await cp.waitStatus((s) => s.security?.csrPending === true, 10000, 'a CSR pending');
     await cp.kill9();
     const restarted = csms.mark();
+    const logMark = cp.logMark();
     await cp.restart();
     await waitBooted(cp, 30000);
+    await cp.waitLog(/certificate renewal check \(A03\): not due \(in use until .*, a CSR is pending\)/, 10000, logMark);
     assert.equal(mode(path.join(cp.stateDir, 'cpcert', 'pending.key')), 0o600);
     const { result } = await csms.call('CertificateSigned', { certificateChain: root.sign(csr, '0x0A03') });
     assert.deepEqual(result, { status: 'Accepted' });
@@ -316,6 +320,8 @@ describe('security profile 3: the client certificate presented over wss', () => 
       extraArgs: ['--serial', SERIAL, '--client-cert', path.join(dir, 'factory.pem'),
         '--client-key', path.join(dir, 'factory.key')] });
     await waitBooted(cp, 30000);
+    // the A03 check at start finds the factory certificate due (20 days left) but no CpoName yet
+    await cp.waitLog(/certificate renewal check \(A03\).*CpoName is not set/, 10000);
     const first = csms.connections.at(-1);
     assert.equal(first.clientCertificate?.subject?.CN, SERIAL);
     assert.equal(first.clientCertificate.serialNumber, '0F01');
