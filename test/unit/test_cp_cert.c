@@ -11,7 +11,14 @@
  *     certificates, an expired chain;
  *   - the renewal decision (A03.FR.02: within a month; no retry storm);
  *   - the store: pending key and pairs are 0600 in a 0700 directory, the
- *     switch is the `current` link, the previous pair stays, older go.
+ *     switch is the `current` link, the previous pair stays, older go;
+ *   - the two operations over a real store (sign_certificate.c,
+ *     certificate_signed.c): no CSR without CpoName or serial; the CSR's
+ *     certificate Accepted under an installed CentralSystemRootCertificate
+ *     (a ManufacturerRootCertificate does not count), no second time
+ *     (no CSR pending), and InvalidChargePointCertificate on Rejected;
+ *   - wsclient_check_client_cert (--client-cert/--client-key): the pair,
+ *     a foreign key, an unreadable file; the message never holds the key.
  * The certificates are made by openssl in a temporary directory.
  */
 #include <setjmp.h>
@@ -34,8 +41,14 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <jansson.h>
+#include "actors/security/cert_info.h"
 #include "actors/security/cp_cert.h"
 #include "actors/security/cp_cert_store.h"
+#include "actors/security/security_ops.h"
+#include "actors/security/security_store.h"
+#include "gateway/wsclient.h"
+#include "supervisor/store.h"
 
 #define SERIAL "SN-0042"
 #define CPO "ACME Charging, Inc."
@@ -418,6 +431,100 @@ test_store(void **state)
     free(chain);
 }
 
+static void
+test_operations(void **state)
+{
+    fixture_t *fx = *state;
+    char err[256];
+    sqlite3 *db = cp_store_open(fx->dir, err, sizeof(err));
+    assert_non_null(db);
+    security_store_t *store = security_store_new(db);
+    cp_cert_store_t *certs = cp_cert_store_new(fx->dir, err, sizeof(err));
+    assert_non_null(store);
+    assert_non_null(certs);
+    security_ops_ctx_t ctx = { .store = store, .cp_certs = certs, .serial = SERIAL, .cpo_name = "",
+                               .chain_max = 10000, .rng = mbedtls_ctr_drbg_random, .p_rng = &fx->drbg,
+                               .now_ms = s_now_ms() };
+    //  No CpoName, no serial: no CSR, no key
+    assert_null(sign_certificate(&ctx));
+    assert_non_null(strstr(ctx.reason, "CpoName"));
+    ctx.cpo_name = CPO;
+    ctx.serial = "";
+    assert_null(sign_certificate(&ctx));
+    assert_false(cp_cert_store_has_pending(certs));
+    ctx.serial = SERIAL;
+    json_t *req = sign_certificate(&ctx);
+    assert_non_null(req);
+    assert_true(cp_cert_store_has_pending(certs));
+    s_write(fx->dir, "op.csr", json_string_value(json_object_get(req, "csr")));
+    json_decref(req);
+    s_sh(fx->dir, "openssl x509 -req -in op.csr -CA root.pem -CAkey root.key -set_serial 9 -days 30"
+                  " -extfile leaf.ext -out op.pem");
+    char *chain = s_read(fx->dir, "op.pem");
+    json_t *signed_req = json_pack("{s:s}", "certificateChain", chain);
+    //  The root installed as a ManufacturerRootCertificate only: not the
+    //  Charge Point Operator's hierarchy
+    char *root_pem = s_read(fx->dir, "root.pem");
+    cert_info_t info;
+    assert_int_equal(cert_info_parse(root_pem, NULL, 0, s_now_ms(), &info, err, sizeof(err)), 0);
+    assert_int_equal(security_store_cert_add(store, "ManufacturerRootCertificate", &info), 0);
+    json_t *res = certificate_signed(&ctx, signed_req);
+    assert_string_equal(json_string_value(json_object_get(res, "status")), "Rejected");
+    assert_string_equal(ctx.event, "InvalidChargePointCertificate");
+    assert_non_null(strstr(ctx.reason, "no CentralSystemRootCertificate"));
+    assert_false(ctx.changed);
+    json_decref(res);
+    //  As a CentralSystemRootCertificate: Accepted, in use, pending gone
+    assert_int_equal(security_store_cert_add(store, "CentralSystemRootCertificate", &info), 0);
+    cert_info_clear(&info);
+    res = certificate_signed(&ctx, signed_req);
+    assert_string_equal(json_string_value(json_object_get(res, "status")), "Accepted");
+    assert_null(ctx.event);
+    assert_true(ctx.changed);
+    assert_non_null(strstr(ctx.reason, "serial 09"));
+    json_decref(res);
+    assert_false(cp_cert_store_has_pending(certs));
+    char path_cert[PATH_MAX], path_key[PATH_MAX];
+    assert_true(cp_cert_store_paths(fx->dir, path_cert, path_key));
+    //  ... and the key in use is the CSR's: the TLS check agrees
+    assert_int_equal(wsclient_check_client_cert(path_cert, path_key, err, sizeof(err)), 0);
+    //  Again: no CSR pending
+    res = certificate_signed(&ctx, signed_req);
+    assert_string_equal(json_string_value(json_object_get(res, "status")), "Rejected");
+    assert_string_equal(ctx.event, "InvalidChargePointCertificate");
+    assert_non_null(strstr(ctx.reason, "no CSR is pending"));
+    json_decref(res);
+    json_decref(signed_req);
+    free(chain);
+    free(root_pem);
+    cp_cert_store_destroy(&certs);
+    security_store_destroy(&store);
+    cp_store_close(&db);
+}
+
+static void
+test_check_client_cert(void **state)
+{
+    fixture_t *fx = *state;
+    char err[256], cert[128], key[128], other[128];
+    s_write(fx->dir, "cp.key", fx->key);
+    snprintf(cert, sizeof(cert), "%s/leaf.pem", fx->dir);
+    snprintf(key, sizeof(key), "%s/cp.key", fx->dir);
+    snprintf(other, sizeof(other), "%s/other.key", fx->dir);
+    assert_int_equal(wsclient_check_client_cert(cert, key, err, sizeof(err)), 0);
+    assert_int_equal(wsclient_check_client_cert(cert, other, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "is not the key of"));
+    assert_int_equal(wsclient_check_client_cert(cert, "/nonexistent.key", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "cannot be read"));
+    assert_int_equal(wsclient_check_client_cert(key, key, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "no readable PEM certificate"));
+    //  Whatever went wrong, no line of the key is in the message.
+    char line[80];
+    const char *body = strchr(fx->key, '\n') + 1;
+    snprintf(line, sizeof(line), "%.40s", body);
+    assert_null(strstr(err, line));
+}
+
 int
 main(void)
 {
@@ -430,6 +537,8 @@ main(void)
         T(test_read_leaf),
         cmocka_unit_test(test_renewal_due),
         T(test_store),
+        T(test_operations),
+        T(test_check_client_cert),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
