@@ -74,6 +74,8 @@ typedef struct {
     char *password;
     bool password_hex;
     char *ca_file;
+    char *client_cert;
+    char *client_key;
     char *events_endpoint;
     int ping_interval_s;
     unsigned backoff_min_ms;
@@ -293,6 +295,31 @@ wsclient_build_path (const char *base_path, const char *identity, char *out, siz
 }
 
 int
+wsclient_check_client_cert (const char *cert, const char *key, char *err, size_t err_size)
+{
+    assert (cert && key && err);
+    mbedtls_x509_crt chain;
+    mbedtls_pk_context pk;
+    mbedtls_x509_crt_init (&chain);
+    mbedtls_pk_init (&pk);
+    int rc = mbedtls_x509_crt_parse_file (&chain, cert);
+    if (rc != 0 || !chain.raw.len)
+        snprintf (err, err_size, "client certificate %s (--client-cert) holds no readable PEM certificate chain", cert);
+    else
+    if (mbedtls_pk_parse_keyfile (&pk, key, NULL) != 0)
+        //  Never the key's content, nor mbedTLS's detail about it
+        snprintf (err, err_size, "client key %s (--client-key) cannot be read as an unencrypted PEM key", key);
+    else
+    if (mbedtls_pk_check_pair (&chain.pk, &pk) != 0)
+        snprintf (err, err_size, "client key %s (--client-key) is not the key of %s", key, cert);
+    else
+        err [0] = '\0';
+    mbedtls_pk_free (&pk);
+    mbedtls_x509_crt_free (&chain);
+    return err [0] ? -1 : 0;
+}
+
+int
 wsclient_check_ca_file (const char *path, char *err, size_t err_size)
 {
     assert (path && err);
@@ -361,6 +388,8 @@ s_config_clear (s_config_t *config)
         free (config->password);
     }
     free (config->ca_file);
+    free (config->client_cert);
+    free (config->client_key);
     free (config->events_endpoint);
     memset (config, 0, sizeof (*config));
 }
@@ -406,6 +435,11 @@ s_config_set (s_config_t *config, const wsclient_config_t *cfg)
     config->password_hex = cfg->password_hex;
     config->ca_file = (cfg->ca_file && *cfg->ca_file)
                     ? s_strdup_or_null (cfg->ca_file, &failed) : NULL;
+    //  A certificate without its key (or the other way round) is no client
+    //  certificate: neither is used
+    bool client = cfg->client_cert && *cfg->client_cert && cfg->client_key && *cfg->client_key;
+    config->client_cert = client ? s_strdup_or_null (cfg->client_cert, &failed) : NULL;
+    config->client_key = client ? s_strdup_or_null (cfg->client_key, &failed) : NULL;
     config->events_endpoint = s_strdup_or_null (cfg->events_endpoint, &failed);
     if (failed) {
         s_config_clear (config);
@@ -1118,6 +1152,11 @@ s_context_new (wsclient_t *self)
         //  and then any public CA could vouch for a fake central system
         if (self->config.ca_file)
             info.options |= LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+        //  Security profile 3: the Charge Point certificate, presented
+        //  when the server asks for one (read here, at every new
+        //  configuration: a new certificate needs a reconfigure)
+        info.client_ssl_cert_filepath = self->config.client_cert;
+        info.client_ssl_private_key_filepath = self->config.client_key;
     }
     //  Ping / hangup policy for the connection (see s_hangup_secs)
     memset (&self->idle_policy, 0, sizeof (self->idle_policy));

@@ -58,6 +58,9 @@ typedef struct {
                                 //  the Basic password is its decoded bytes (OCPP-J 6.2.2)
     const char *ca_file;        //  PEM CA bundle for wss, trusted alone (the
                                 //  system store is not added); NULL = system store
+    const char *client_cert;    //  wss: PEM certificate chain presented when the
+    const char *client_key;     //  server asks (security profile 3) and its PEM
+                                //  key; both or neither (NULL = none)
     int ping_interval_s;        //  WebSocketPingInterval; 0 disables pings
     int backoff_min_ms;         //  first reconnect delay; <= 0 means 1000
     int backoff_max_ms;         //  reconnect delay cap; <= 0 means 60000
@@ -118,6 +121,12 @@ int
 //  a misleading certificate error. Returns 0, or -1 with one line in err.
 int
     wsclient_check_ca_file (const char *path, char *err, size_t err_size);
+
+//  Check a client certificate before it is used: a readable PEM chain, a
+//  readable unencrypted key, and the key is the certificate's. Returns 0,
+//  or -1 with one line in err (never anything of the key's content).
+int
+    wsclient_check_client_cert (const char *cert, const char *key, char *err, size_t err_size);
 
 //  Reconnect delay for the given attempt (0 = first retry).
 //      base  = min(max_ms, min_ms * 2^attempt)

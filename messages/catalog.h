@@ -379,12 +379,19 @@
 /* security → all (event "security.state"): the certificate store and the
  * security log, for `cpctl status`. certificates: installed CA
  * certificates; events_logged: rows of the security log; events_owed:
- * those not yet delivered as SecurityEventNotification. Level-triggered:
+ * those not yet delivered as SecurityEventNotification; cp_cert_serial /
+ * cp_cert_not_after: the Charge Point certificate in use (installed by
+ * CertificateSigned: hex serial and end of validity, wall ms; "" / 0 when
+ * none; a change means a new pair to present in TLS); csr_pending: a CSR
+ * was sent and its key waits for CertificateSigned. Level-triggered:
  * published on change and in every snapshot of the security actor. */
 #define CP_MSG_SECURITY_STATE(F)        \
     F(I64, certificates, 0)             \
     F(I64, events_logged, 0)            \
     F(I64, events_owed, 0)              \
+    F(STR, cp_cert_serial, 41)          \
+    F(I64, cp_cert_not_after, 0)        \
+    F(BOOL, csr_pending, 0)             \
     F(I64, seq, 0)
 
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */

@@ -189,6 +189,11 @@ main(int argc, char **argv)
         fprintf(stderr, "chargepointd: %s\n", err);
         return 2;
     }
+    if (options.client_cert[0]
+    &&  wsclient_check_client_cert(options.client_cert, options.client_key, err, sizeof(err)) != 0) {
+        fprintf(stderr, "chargepointd: %s\n", err);
+        return 2;
+    }
     //  Unique per start, also for a start that re-executes in place (same
     //  pid) within the second: the firmware actor tells a reboot by it.
     struct timespec started;

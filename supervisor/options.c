@@ -24,6 +24,7 @@ static const char s_usage[] =
     "usage: chargepointd [--config FILE] [--csms URL] [--id ID] [--password SECRET]\n"
     "                    [--ca-file FILE] [--state-dir DIR] [--control ENDPOINT] [--connectors N]\n"
     "                    [--http [ADDR:]PORT|off] [--hw sim] [--split] [--firmware-installer CMD]\n"
+    "                    [--client-cert FILE --client-key FILE]\n"
     "                    [--log-level error|warn|info|debug] [--version] [--help]\n";
 
 const char *cp_options_usage(void) { return s_usage; }
@@ -75,6 +76,8 @@ s_apply(cp_options_t *self, const char *name, const char *value, char *err, size
         self->password_given = true;
     }
     else if (streq_(name, "ca-file"))   rc = SET_STR(self->ca_file, value);
+    else if (streq_(name, "client-cert")) rc = SET_STR(self->client_cert, value);
+    else if (streq_(name, "client-key"))  rc = SET_STR(self->client_key, value);
     else if (streq_(name, "state-dir")) rc = SET_STR(self->state_dir, value);
     else if (streq_(name, "control"))   rc = SET_STR(self->control, value);
     else if (streq_(name, "bus"))       rc = SET_STR(self->bus_prefix, value);
@@ -300,6 +303,10 @@ cp_options_parse(cp_options_t *self, int argc, char **argv, char *err, size_t er
             return 2;
         }
         self->password_given = true;
+    }
+    if (!self->client_cert[0] != !self->client_key[0]) {
+        snprintf(err, err_size, "--client-cert and --client-key go together");
+        return 2;
     }
     if (self->csms_url[0]) {
         if (!s_url_ok(self->csms_url)) {

@@ -32,6 +32,11 @@ typedef struct {
     char password[128];            //  AuthorizationKey from --password / env; "" = none given
     bool password_given;
     char ca_file[PATH_MAX];
+    //  --client-cert / --client-key: a factory-installed Charge Point
+    //  certificate (PEM chain) and its private key for security profile 3,
+    //  used until CertificateSigned installs one (actors/security/cp_cert_store.h)
+    char client_cert[PATH_MAX];
+    char client_key[PATH_MAX];
     char state_dir[PATH_MAX];
     char control[PATH_MAX + 16];   //  cpctl endpoint
     char bus_prefix[256];          //  e.g. inproc://cp or ipc:///state/bus

@@ -376,9 +376,19 @@ cp_status_json(cp_status_t *self)
     json_object_set_new(root, "firmware", s_firmware_json(self));
     if (self->security) {
         const cp_msg_security_state_t *ss = &self->security->u.security_state;
-        json_object_set_new(root, "security", json_pack("{s:I, s:{s:I, s:I}}",
+        json_t *security = json_pack("{s:I, s:{s:I, s:I}, s:b}",
             "certificates", (json_int_t) ss->certificates,
-            "events", "logged", (json_int_t) ss->events_logged, "owed", (json_int_t) ss->events_owed));
+            "events", "logged", (json_int_t) ss->events_logged, "owed", (json_int_t) ss->events_owed,
+            "csrPending", ss->csr_pending);
+        //  The Charge Point certificate in use: its serial and end, never
+        //  anything of its key.
+        if (security && ss->cp_cert_serial[0]) {
+            char until[40];
+            cp_clock_format(ss->cp_cert_not_after, until, sizeof(until));
+            json_object_set_new(security, "chargePointCertificate",
+                                json_pack("{s:s, s:s}", "serialNumber", ss->cp_cert_serial, "notAfter", until));
+        }
+        json_object_set_new(root, "security", security);
     }
     return root;
 }

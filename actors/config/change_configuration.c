@@ -9,13 +9,25 @@
 
 #include <assert.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "actors/config/ocpp_settings.h"
+#include "actors/security/cp_cert_store.h"
 #include "gateway/wsclient.h"
 #include "supervisor/log.h"
+
+//  A Charge Point certificate for profile 3 (A05.FR.04): one installed by
+//  CertificateSigned (actors/security/cp_cert_store.h) or a factory one
+//  given with --client-cert.
+static bool
+s_client_certificate(const cp_options_t *opts)
+{
+    char cert[PATH_MAX], key[PATH_MAX];
+    return cp_cert_store_paths(opts->state_dir, cert, key) || opts->client_cert[0] != '\0';
+}
 
 //  SecurityProfile may need more than its own value (whitepaper A05).
 static int
@@ -37,8 +49,7 @@ s_check_security_profile(config_store_t *store, bool from_csms, config_change_t 
         //  system CA store, which a wss:// URL already relies on.
         .tls_roots_available = opts->ca_file[0] != '\0'
                             || strncasecmp(url, "wss://", 6) == 0,
-        //  No certificate management yet: no Charge Point certificate.
-        .client_certificate = false,
+        .client_certificate = s_client_certificate(opts),
     };
     memset(key, 0, sizeof(key));     //  do not leave the password on the stack
     int requested = (int) strtol(change->value, NULL, 10);

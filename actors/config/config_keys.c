@@ -16,8 +16,8 @@
  *     SecurityProfile, and for certificate management (the security
  *     actor) CertificateStoreMaxLength, AdditionalRootCertificateCheck
  *     (false: M05.FR.08-13's single-root replacement is not applied) and
- *     CpoName (the O of a future CSR). CertificateSignedMaxChainSize
- *     comes with CertificateSigned, which is not built yet.
+ *     CpoName (the O of the Charge Point certificate's CSR) and
+ *     CertificateSignedMaxChainSize (CertificateSigned, A02/A03).
  * Deliberately absent: SupportedFeatureProfilesMaxLength (errata 3.80:
  * "does not have to be implemented"). ConnectorSwitch3to1PhaseSupported
  * is present and false: the contactors switch all three phases together,
@@ -203,6 +203,10 @@ static const config_key_def_t s_keys[] = {
     //  7.1: false — several Central System roots may be installed side by
     //  side; none replaces another.
     R_BOOL("AdditionalRootCertificateCheck", "false", "Security"),
+    //  7.3: the most characters of CertificateSigned.req's certificateChain
+    //  this charger takes (the schema's own limit, 10000); a longer chain
+    //  is Rejected (actors/security/cp_cert.h).
+    R_INT("CertificateSignedMaxChainSize", "10000", "Security"),
     //  7.5: the CPO's name for the organizationName of the Charge Point
     //  certificate's CSR (A02.FR.13); a string of up to 64 characters
     //  (X.520 ub-organization-name).

@@ -37,6 +37,7 @@
 #include "actors/ocpp/ocpp_core.h"
 #include "actors/ocpp/routes.h"
 #include "actors/ocpp/trigger_message.h"
+#include "actors/security/cp_cert_store.h"
 #include "actors/security/security_raise.h"
 #include "gateway/ocppj.h"
 #include "gateway/schema.h"
@@ -82,6 +83,9 @@ typedef struct {
     int64_t invalid_window;        //  mono ms: start of the InvalidMessages minute
     int invalid_count;             //  ... and how many were raised in it
     security_raise_t *security;    //  security events on their way to the security actor
+    char client_cert[PATH_MAX];    //  the Charge Point certificate the link presents ("" = none)
+    char cp_cert_serial[48];       //  ... its serial as "security.state" last said
+    bool cp_cert_seen;             //  ... once it said anything
 } ocpp_actor_t;
 
 static int64_t s_now(ocpp_actor_t *self) { return cp_clock_mono_ms(self->clock); }
@@ -431,9 +435,12 @@ s_answer_locally(ocpp_actor_t *self, ocppj_frame_t *frame)
         response = trigger_message(frame->payload, self->options->connectors, ocpp_core_registration(self->core),
                                    &deferred);
     else
-    if (streq(frame->action, "ExtendedTriggerMessage"))
+    if (streq(frame->action, "ExtendedTriggerMessage")) {
+        char cpo_name[80] = "";
+        config_store_get(self->config, "CpoName", cpo_name, sizeof(cpo_name));
         response = extended_trigger_message(frame->payload, self->options->connectors,
-                                            ocpp_core_registration(self->core), &deferred);
+                                            ocpp_core_registration(self->core), cpo_name[0] != '\0', &deferred);
+    }
     else
         response = data_transfer(frame->payload);
     char schema[80], why[256] = "";
@@ -784,10 +791,19 @@ s_apply_ws_config(ocpp_actor_t *self)
         memset(password, 0, sizeof(password));
         return;
     }
+    //  Security profile 3's client certificate: the one CertificateSigned
+    //  installed (cp_cert_store.h), else the factory one (--client-cert).
+    //  Presented only when the server asks for it, so with a wss:// link
+    //  of any profile.
+    char cert[PATH_MAX], key[PATH_MAX];
+    if (!cp_cert_store_paths(self->options->state_dir, cert, key)) {
+        snprintf(cert, sizeof(cert), "%s", self->options->client_cert);
+        snprintf(key, sizeof(key), "%s", self->options->client_key);
+    }
     bool same_target = self->ws && streq(wanted.url, self->active.url)
                     && streq(wanted.identity, self->active.identity);
     if (same_target && streq(password, self->password) && ping == self->ping_interval_s
-        && password_hex == self->password_hex) {
+        && password_hex == self->password_hex && streq(cert, self->client_cert)) {
         memset(password, 0, sizeof(password));
         return;                     //  nothing the connection depends on changed
     }
@@ -801,6 +817,8 @@ s_apply_ws_config(ocpp_actor_t *self)
         .password = self->password,
         .password_hex = password_hex,
         .ca_file = self->options->ca_file[0] ? self->options->ca_file : NULL,
+        .client_cert = cert[0] ? cert : NULL,
+        .client_key = key[0] ? key : NULL,
         .ping_interval_s = ping,
         .backoff_min_ms = 1000,
         .backoff_max_ms = 30000,
@@ -829,6 +847,9 @@ s_apply_ws_config(ocpp_actor_t *self)
         return;
     }
     self->active = wanted;
+    if (!streq(cert, self->client_cert) && cert[0])
+        cp_info("ocpp", "the link presents the Charge Point certificate %s when asked", cert);
+    snprintf(self->client_cert, sizeof(self->client_cert), "%s", cert);
     self->ping_interval_s = ping;
     self->password_hex = password_hex;
 }
@@ -889,6 +910,25 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
     else
     if (env->kind == CP_BUS_REQUEST)
         cp_shell_reply_status(shell, env, false, "ocpp: unsupported request");
+    else
+    if (env->kind == CP_BUS_EVENT && msg->type == CP_MSG_SECURITY_STATE) {
+        //  A new Charge Point certificate (CertificateSigned): switch to it
+        //  (A02.FR.08) on a new wss:// connection, once the answer that
+        //  installed it is out (s_on_reconfigure waits for it).
+        const char *serial = msg->u.security_state.cp_cert_serial;
+        bool changed = self->cp_cert_seen && !streq(serial, self->cp_cert_serial);
+        self->cp_cert_seen = true;
+        snprintf(self->cp_cert_serial, sizeof(self->cp_cert_serial), "%s", serial);
+        if (changed && serial[0] && strncmp(self->active.url, "wss://", 6) == 0) {
+            cp_info("ocpp", "new Charge Point certificate (serial %s): reconnecting to present it", serial);
+            //  Forces the reconnect even when the path stays the same
+            self->client_cert[0] = '\0';
+            if (self->reconfigure_timer)
+                zloop_timer_end(cp_shell_loop(shell), self->reconfigure_timer);
+            self->reconfigure_timer = zloop_timer(cp_shell_loop(shell), RECONFIGURE_DELAY_MS, 1,
+                                                  s_on_reconfigure, self);
+        }
+    }
     else
     if (env->kind == CP_BUS_EVENT && msg->type == CP_MSG_CONFIG_CHANGED) {
         const char *key = msg->u.config_changed.key;
@@ -1029,6 +1069,7 @@ ocpp_actor(zsock_t *pipe, void *args)
     s_restore_clock(self);
     cp_shell_set_handler(self->shell, s_handler, self);
     cp_bus_subscribe(cp_shell_bus(self->shell), "config.changed");
+    cp_bus_subscribe(cp_shell_bus(self->shell), "security.state");
     //  The events socket exists even while OCPP is off, so switching it
     //  on later needs nothing but a client.
     self->ws_events = zsock_new(ZMQ_PAIR);

@@ -25,6 +25,7 @@ static const struct { const char *action; const char *owner; } s_routes[] = {
     { "InstallCertificate", "security" },
     { "GetInstalledCertificateIds", "security" },
     { "DeleteCertificate", "security" },
+    { "CertificateSigned", "security" },
 };
 
 const char *
@@ -40,7 +41,7 @@ ocpp_route_owner(const char *action)
 //  NotSupported for "recognized but not supported" and keeps NotImplemented
 //  for actions the receiver does not know (answered before routing). Today
 //  these are the 1.6 security whitepaper's operations not built yet
-//  (CertificateSigned, SignedUpdateFirmware, GetLog).
+//  (SignedUpdateFirmware, GetLog).
 bool
 ocpp_route_unsupported(const char *action)
 {

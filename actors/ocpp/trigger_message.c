@@ -10,11 +10,11 @@
  *
  * ExtendedTriggerMessage (security whitepaper, edition 2) shares the
  * machinery for the messages the two have in common (BootNotification,
- * Heartbeat, MeterValues, StatusNotification) and answers NotImplemented
- * for the rest: its FirmwareStatusNotification asks for a
- * SignedFirmwareStatusNotification (6.14), LogStatusNotification for
- * GetLog's status and SignChargePointCertificate for a CSR — none of which
- * this charger sends yet. */
+ * Heartbeat, MeterValues, StatusNotification); SignChargePointCertificate
+ * goes to the security actor, which sends SignCertificate with a fresh CSR
+ * (A02); NotImplemented for the rest: its FirmwareStatusNotification asks
+ * for a SignedFirmwareStatusNotification (6.14), LogStatusNotification for
+ * GetLog's status — neither of which this charger sends yet. */
 #include "actors/ocpp/trigger_message.h"
 
 #include <stdio.h>
@@ -49,7 +49,7 @@ trigger_message(const json_t *request, int connectors, ocpp_reg_t registration, 
 }
 
 json_t *
-extended_trigger_message(const json_t *request, int connectors, ocpp_reg_t registration,
+extended_trigger_message(const json_t *request, int connectors, ocpp_reg_t registration, bool cpo_name_set,
                          trigger_deferred_t *deferred)
 {
     memset(deferred, 0, sizeof(*deferred));
@@ -58,6 +58,18 @@ extended_trigger_message(const json_t *request, int connectors, ocpp_reg_t regis
     for (size_t i = 0; message && i < sizeof(shared) / sizeof(shared[0]); i++)
         if (strcmp(message, shared[i]) == 0)
             return trigger_message(request, connectors, registration, deferred);
+    if (message && strcmp(message, "SignChargePointCertificate") == 0) {
+        json_t *connector = json_object_get(request, "connectorId");
+        //  A certificate belongs to the charge point, not to a connector;
+        //  a CSR may go out only once registered (nothing else may while
+        //  Pending but what was triggered, and a CSR is not cheap).
+        if ((connector && json_integer_value(connector) != 0) || registration != OCPP_REG_ACCEPTED || !cpo_name_set)
+            return json_pack("{s:s}", "status", "Rejected");
+        snprintf(deferred->message, sizeof(deferred->message), "%s", message);
+        deferred->connector = -1;
+        deferred->valid = 1;
+        return json_pack("{s:s}", "status", "Accepted");
+    }
     return json_pack("{s:s}", "status", "NotImplemented");
 }
 
@@ -89,6 +101,8 @@ trigger_message_run(const trigger_deferred_t *deferred, const trigger_effects_t 
         fx->forward(ctx, "transaction", m, deferred->connector);
     else if (strcmp(m, "MeterValues") == 0)
         fx->forward(ctx, "metering", m, deferred->connector);
+    else if (strcmp(m, "SignChargePointCertificate") == 0)
+        fx->forward(ctx, "security", m, deferred->connector);
     else
         fx->forward(ctx, "firmware", m, deferred->connector);
 }

@@ -35,11 +35,14 @@ typedef struct {
 json_t *trigger_message(const json_t *request, int connectors, ocpp_reg_t registration,
                         trigger_deferred_t *deferred);
 //  ExtendedTriggerMessage (whitepaper): trigger_message's rules for the
-//  messages both share; NotImplemented for FirmwareStatusNotification
-//  (a SignedFirmwareStatusNotification), LogStatusNotification and
-//  SignChargePointCertificate until they are built.
+//  messages both share; SignChargePointCertificate (A02) Accepted once
+//  registered when CpoName is set (A02's prerequisite; cpo_name_set),
+//  else Rejected, and the security actor makes and sends the CSR;
+//  NotImplemented for FirmwareStatusNotification (a
+//  SignedFirmwareStatusNotification) and LogStatusNotification until they
+//  are built.
 json_t *extended_trigger_message(const json_t *request, int connectors, ocpp_reg_t registration,
-                                 trigger_deferred_t *deferred);
+                                 bool cpo_name_set, trigger_deferred_t *deferred);
 //  How many messages a deferred trigger sends (connector -1: one per
 //  connector, and connector 0 for StatusNotification): what the core lets
 //  through while Pending.

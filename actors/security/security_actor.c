@@ -10,11 +10,26 @@
  * it does not have the operation); then the event stays in the log,
  * marked sent, and the queue moves on (logged) instead of blocking every
  * later event.
+ *
+ * The Charge Point certificate (A02/A03): a SignChargePointCertificate
+ * trigger from the ocpp actor (ExtendedTriggerMessage), or the daily check
+ * (and the one at start) finding the certificate in use within a month of
+ * its end (cp_cert_renewal_due), makes a CSR (sign_certificate.c) and
+ * sends SignCertificate through the ocpp actor like any CALL; the answer
+ * is only logged (A02's error handling: no automatic retry; a Rejected
+ * CSR drops its key). CertificateSigned (certificate_signed.c) installs
+ * the pair; "security.state" then carries the new serial, and the ocpp
+ * actor reconnects to present it. The key is generated from a CTR_DRBG
+ * seeded from mbedTLS's entropy source (getrandom on Linux), and no key
+ * ever reaches a log line, the status or an event.
  */
 #include "actors/security/security_actor.h"
 
 #include <assert.h>
 #include <jansson.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <stdio.h>
 #include <string.h>
 #include "actors/config/config_store.h"
 #include "actors/security/security_events.h"
@@ -29,6 +44,9 @@
 #define RETRY_MS 10000
 #define ATTEMPTS_MAX 5
 #define DEADLINE_SLACK_MS 5000
+//  How often the Charge Point certificate's end is looked at (A03.FR.02).
+#define RENEWAL_CHECK_MS (24 * 3600 * 1000LL)
+#define CHAIN_FILE_MAX 16384
 
 typedef struct {
     cp_shell_t *shell;
@@ -46,6 +64,16 @@ typedef struct {
     int64_t attempt_seq;           //  the row attempts count for
     int attempts;
     int64_t published[3];          //  certificates, logged, owed last published (-1: never)
+    char published_cert[64];       //  the Charge Point certificate / CSR state last published
+    //  the Charge Point certificate
+    cp_cert_store_t *cp_certs;
+    mbedtls_entropy_context entropy;
+    mbedtls_ctr_drbg_context drbg;
+    bool rng_ready;
+    bool has_cp_cert;              //  one is in use (installed, or --client-cert)
+    cp_cert_leaf_t cp_cert;        //  ... and what it is
+    uint64_t csr_corr;             //  the SignCertificate in flight, 0 = none
+    int64_t renewal_check_at;      //  mono ms of the next A03 check (0 = at the next tick online)
 } security_actor_t;
 
 static int64_t s_mono(security_actor_t *self) { return cp_clock_mono_ms(self->clock); }
@@ -62,6 +90,11 @@ s_state_msg(security_actor_t *self)
     msg->u.security_state.certificates = security_store_cert_count(self->store);
     msg->u.security_state.events_logged = security_store_log_count(self->store, false);
     msg->u.security_state.events_owed = security_store_log_count(self->store, true);
+    if (self->has_cp_cert) {
+        cp_msg_set_str(msg->u.security_state.cp_cert_serial, self->cp_cert.serial);
+        msg->u.security_state.cp_cert_not_after = self->cp_cert.not_after_ms;
+    }
+    msg->u.security_state.csr_pending = cp_cert_store_has_pending(self->cp_certs);
     msg->u.security_state.seq = cp_msg_seq_now();
     return msg;
 }
@@ -75,8 +108,14 @@ s_publish_state(security_actor_t *self)
         return;
     const cp_msg_security_state_t *st = &msg->u.security_state;
     int64_t now[3] = { st->certificates, st->events_logged, st->events_owed };
-    if (memcmp(now, self->published, sizeof(now)) != 0 && cp_shell_publish(self->shell, "security.state", msg) == 0)
+    char cert[64];
+    snprintf(cert, sizeof(cert), "%s/%lld/%d", st->cp_cert_serial, (long long) st->cp_cert_not_after,
+             st->csr_pending);
+    if ((memcmp(now, self->published, sizeof(now)) != 0 || !streq(cert, self->published_cert))
+    &&  cp_shell_publish(self->shell, "security.state", msg) == 0) {
         memcpy(self->published, now, sizeof(now));
+        snprintf(self->published_cert, sizeof(self->published_cert), "%s", cert);
+    }
     cp_msg_destroy(&msg);
 }
 
@@ -186,6 +225,141 @@ s_on_security_event(security_actor_t *self, const cp_bus_envelope_t *env, const 
 }
 
 //  --------------------------------------------------------------------------
+//  The Charge Point certificate (A02/A03)
+
+//  The CN of the CSR: the serial number (A00.FR.511); a charger configured
+//  without one uses its Charge Point Identity, which is unique too.
+static const char *
+s_serial(security_actor_t *self)
+{
+    return self->options->serial[0] ? self->options->serial : self->options->id;
+}
+
+//  The certificate in use: the one CertificateSigned installed, else the
+//  factory one (--client-cert).
+static void
+s_load_cp_cert(security_actor_t *self)
+{
+    self->has_cp_cert = false;
+    char *pem = malloc(CHAIN_FILE_MAX);
+    if (!pem)
+        return;
+    bool got = cp_cert_store_get_chain(self->cp_certs, pem, CHAIN_FILE_MAX) == 0;
+    if (!got && self->options->client_cert[0])
+        got = cp_cert_store_read(self->options->client_cert, pem, CHAIN_FILE_MAX) == 0;
+    self->has_cp_cert = got && cp_cert_read_leaf(pem, &self->cp_cert) == 0;
+    free(pem);
+}
+
+static void
+s_send_csr(security_actor_t *self, const char *why)
+{
+    if (self->csr_corr) {
+        cp_info(LOG, "%s: a SignCertificate is on its way already", why);
+        return;
+    }
+    if (!self->rng_ready) {
+        cp_error(LOG, "%s: no random generator: no CSR", why);
+        return;
+    }
+    char cpo_name[80] = "";
+    config_store_get(self->config, "CpoName", cpo_name, sizeof(cpo_name));
+    security_ops_ctx_t ctx = {
+        .store = self->store,
+        .cp_certs = self->cp_certs,
+        .serial = s_serial(self),
+        .cpo_name = cpo_name,
+        .rng = mbedtls_ctr_drbg_random,
+        .p_rng = &self->drbg,
+    };
+    json_t *payload = sign_certificate(&ctx);
+    if (!payload) {
+        cp_warn(LOG, "%s: %s", why, ctx.reason);
+        return;
+    }
+    char *text = json_dumps(payload, JSON_COMPACT);
+    json_decref(payload);
+    cp_msg_t *call = cp_msg_new(CP_MSG_OCPP_CALL);
+    uint64_t corr = 0;
+    if (call && text) {
+        cp_msg_set_str(call->u.ocpp_call.action, "SignCertificate");
+        cp_msg_set_text(&call->u.ocpp_call.payload, text);
+        int64_t timeout = 1000 * config_store_get_int(self->config, "MessageTimeout", 30) + DEADLINE_SLACK_MS;
+        corr = cp_shell_request_within(self->shell, "ocpp", call, timeout);
+    }
+    cp_msg_destroy(&call);
+    free(text);
+    if (!corr) {
+        cp_warn(LOG, "%s: SignCertificate not sent (the ocpp actor is not reachable)", why);
+        return;
+    }
+    self->csr_corr = corr;
+    char sent[32];
+    snprintf(sent, sizeof(sent), "%lld", (long long) cp_clock_wall_ms(self->clock));
+    security_store_meta_set(self->store, "csr_sent_ms", sent);
+    cp_info(LOG, "%s: SignCertificate sent: %s", why, ctx.reason);
+    s_publish_state(self);
+}
+
+//  SignCertificate.conf: only logged. Rejected (A02.FR.12) or refused: the
+//  key is dropped; no answer at all: the central system may still have the
+//  CSR, so its key stays, and the daily check may try again.
+static void
+s_on_csr_sent(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_t *msg)
+{
+    self->csr_corr = 0;
+    const char *outcome = cp_bus_failed(env) || !msg || msg->type != CP_MSG_OCPP_RESULT
+        ? "not delivered" : msg->u.ocpp_result.outcome;
+    if (streq(outcome, "result")) {
+        json_t *answer = json_loads(msg->u.ocpp_result.payload ? msg->u.ocpp_result.payload : "{}", 0, NULL);
+        const char *status = json_string_value(json_object_get(answer, "status"));
+        bool accepted = status && streq(status, "Accepted");
+        if (accepted)
+            cp_info(LOG, "SignCertificate Accepted: waiting for CertificateSigned");
+        else {
+            cp_warn(LOG, "SignCertificate %s: the CSR's key is dropped", status ? status : "answered");
+            cp_cert_store_drop_pending(self->cp_certs);
+        }
+        json_decref(answer);
+    }
+    else
+    if (streq(outcome, "error") || streq(outcome, "rejected")) {
+        cp_warn(LOG, "SignCertificate %s (%s): the CSR's key is dropped", outcome, msg->u.ocpp_result.error_code);
+        cp_cert_store_drop_pending(self->cp_certs);
+        security_store_meta_set(self->store, "csr_sent_ms", "");
+    }
+    else {
+        cp_warn(LOG, "SignCertificate %s: its key is kept for a late CertificateSigned", outcome);
+        security_store_meta_set(self->store, "csr_sent_ms", "");
+    }
+    s_publish_state(self);
+}
+
+//  A03.FR.02: once a day, and as soon as the charger is first registered
+//  after a start, renew a certificate that ends within a month. The
+//  check is logged (debug) either way: tests wait for it.
+static void
+s_check_renewal(security_actor_t *self)
+{
+    if (!self->online || s_mono(self) < self->renewal_check_at)
+        return;
+    self->renewal_check_at = s_mono(self) + RENEWAL_CHECK_MS;
+    char sent[32] = "", until[40] = "", why[120];
+    security_store_meta_get(self->store, "csr_sent_ms", sent, sizeof(sent));
+    if (self->has_cp_cert)
+        cp_clock_format(self->cp_cert.not_after_ms, until, sizeof(until));
+    if (!cp_cert_renewal_due(self->has_cp_cert, self->cp_cert.not_after_ms, sent[0] ? atoll(sent) : 0,
+                             cp_clock_wall_ms(self->clock))) {
+        cp_debug(LOG, "certificate renewal check (A03): not due (%s%s%s)",
+                 self->has_cp_cert ? "in use until " : "no Charge Point certificate", until,
+                 sent[0] ? ", a CSR is pending" : "");
+        return;
+    }
+    snprintf(why, sizeof(why), "certificate renewal check (A03): the Charge Point certificate ends %s", until);
+    s_send_csr(self, why);
+}
+
+//  --------------------------------------------------------------------------
 //  Certificate operations
 
 static void
@@ -201,6 +375,11 @@ s_on_inbound(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_
         .ca_file = self->options->ca_file,
         .tls_connected = self->connected && strncmp(url, "wss://", 6) == 0,
         .now_ms = cp_clock_wall_ms(self->clock),
+        .cp_certs = self->cp_certs,
+        .serial = s_serial(self),
+        .chain_max = config_store_get_int(self->config, "CertificateSignedMaxChainSize", CP_CERT_CHAIN_SCHEMA_MAX),
+        .rng = mbedtls_ctr_drbg_random,
+        .p_rng = &self->drbg,
     };
     if (ctx.store_max > SECURITY_CERT_STORE_MAX)
         ctx.store_max = SECURITY_CERT_STORE_MAX;
@@ -213,9 +392,18 @@ s_on_inbound(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_
     else
     if (streq(in->action, "DeleteCertificate"))
         response = delete_certificate(&ctx, request);
+    else
+    if (streq(in->action, "CertificateSigned"))
+        response = certificate_signed(&ctx, request);
     int sent = cp_shell_reply_ocpp(self->shell, env, LOG, in->action, response, ctx.reason);
     json_decref(response);
     json_decref(request);
+    if (ctx.event)
+        s_raise(self, ctx.event, ctx.reason);     //  A02.FR.07, even if the answer was lost
+    if (ctx.changed && streq(in->action, "CertificateSigned")) {
+        s_load_cp_cert(self);
+        security_store_meta_set(self->store, "csr_sent_ms", "");
+    }
     if (sent != 0)
         return;
     if (ctx.changed) {
@@ -238,6 +426,7 @@ s_on_ocpp_state(security_actor_t *self, const cp_msg_ocpp_state_t *st)
         self->retry_at = 0;         //  back online: owed events at once
     self->online = online;
     s_send_next(self);
+    s_check_renewal(self);
 }
 
 static void
@@ -260,6 +449,7 @@ s_on_tick(cp_loop_t *loop, int timer_id, void *arg)
     (void) loop;
     (void) timer_id;
     s_send_next((security_actor_t *) arg);
+    s_check_renewal((security_actor_t *) arg);
     return 0;
 }
 
@@ -280,6 +470,9 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
     if (cp_bus_is_outcome(env)) {
         if (self->sending && env->corr == self->sending)
             s_on_sent(self, env, msg);
+        else
+        if (self->csr_corr && env->corr == self->csr_corr)
+            s_on_csr_sent(self, env, msg);
         return;
     }
     if (env->kind != CP_BUS_REQUEST || !msg)
@@ -287,6 +480,16 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
     switch (msg->type) {
         case CP_MSG_OCPP_INBOUND:   s_on_inbound(self, env, &msg->u.ocpp_inbound); break;
         case CP_MSG_SECURITY_EVENT: s_on_security_event(self, env, &msg->u.security_event); break;
+        case CP_MSG_TRIGGER:
+            //  ExtendedTriggerMessage SignChargePointCertificate, answered
+            //  Accepted already: the CSR follows the answer (A02.FR.02).
+            if (streq(msg->u.trigger.message, "SignChargePointCertificate")) {
+                cp_shell_reply_status(shell, env, true, "");
+                s_send_csr(self, "ExtendedTriggerMessage SignChargePointCertificate");
+            }
+            else
+                cp_shell_reply_status(shell, env, false, "security: nothing to trigger by that name");
+            break;
         case CP_MSG_SNAPSHOT_REQUEST: {
             cp_msg_t *state = s_state_msg(self);
             if (state)
@@ -342,12 +545,26 @@ security_actor(zsock_t *pipe, void *args)
         self->config = config_store_open_reader(self->options, err, sizeof(err));
         self->store = security_store_new(self->db);
     }
-    if (!self->shell || !self->db || !self->config || !self->store) {
+    if (self->store)
+        self->cp_certs = cp_cert_store_new(self->options->state_dir, err, sizeof(err));
+    mbedtls_entropy_init(&self->entropy);
+    mbedtls_ctr_drbg_init(&self->drbg);
+    static const char personal[] = "chargepointd security";
+    self->rng_ready = mbedtls_ctr_drbg_seed(&self->drbg, mbedtls_entropy_func, &self->entropy,
+                                            (const unsigned char *) personal, sizeof(personal) - 1) == 0;
+    if (!self->shell || !self->db || !self->config || !self->store || !self->cp_certs) {
         cp_error(LOG, "cannot start: %s", err[0] ? err : "store not available");
         goto done;
     }
     cp_info(LOG, "%lld certificates installed, %lld security events owed",
             (long long) security_store_cert_count(self->store), (long long) security_store_log_count(self->store, true));
+    s_load_cp_cert(self);
+    if (self->has_cp_cert) {
+        char until[40];
+        cp_clock_format(self->cp_cert.not_after_ms, until, sizeof(until));
+        cp_info(LOG, "Charge Point certificate %s (serial %s) valid until %s", self->cp_cert.subject,
+                self->cp_cert.serial, until);
+    }
     cp_shell_set_handler(self->shell, s_handler, self);
     cp_bus_t *bus = cp_shell_bus(self->shell);
     cp_bus_subscribe(bus, "ocpp.state");
@@ -358,6 +575,9 @@ security_actor(zsock_t *pipe, void *args)
     cp_shell_snapshot(self->shell, "ocpp", "security");
     cp_shell_run(self->shell);
 done:
+    mbedtls_ctr_drbg_free(&self->drbg);
+    mbedtls_entropy_free(&self->entropy);
+    cp_cert_store_destroy(&self->cp_certs);
     security_store_destroy(&self->store);
     config_store_destroy(&self->config);
     cp_store_close(&self->db);

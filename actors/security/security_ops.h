@@ -1,9 +1,12 @@
 /* security_ops.h — the certificate operations of the security whitepaper
  * (edition 2) the security actor owns, one file each:
  * install_certificate.c (M05), get_installed_certificate_ids.c (M03),
- * delete_certificate.c (M04). Each takes the request payload (already
- * valid against the official schema: the gateway checked it) and returns
- * the response payload. No bus, no clock: the actor passes what they need.
+ * delete_certificate.c (M04), and the Charge Point certificate (A02/A03):
+ * sign_certificate.c builds the SignCertificate.req the charger sends,
+ * certificate_signed.c answers CertificateSigned. Each takes the request
+ * payload (already valid against the official schema: the gateway checked
+ * it) and returns the response payload. No bus, no clock: the actor passes
+ * what they need.
  *
  * Rules this charger applies:
  *   - InstallCertificate: Accepted once the certificate is durable; an
@@ -27,6 +30,17 @@
  *     wss:// link is up and the certificate is in the --ca-file bundle it
  *     was verified with; Failed when the store cannot write. The Charge
  *     Point certificate is never in this store (M04.FR.05).
+ *   - SignCertificate (A02.FR.02/03, A03.FR.02/03): a fresh key pair for
+ *     every CSR (cp_cert.h); the key is durable as the pending key before
+ *     the CSR leaves, and replaces any earlier pending one (only the
+ *     newest CSR can be answered). Refused (no CSR) without CpoName
+ *     (A02/A03's prerequisite) or without a serial number for the CN.
+ *   - CertificateSigned: Accepted once the chain passed cp_cert_check_chain
+ *     against the pending key and the installed
+ *     CentralSystemRootCertificates and the pair is durable in use
+ *     (cp_cert_store.h); else Rejected and the InvalidChargePointCertificate
+ *     security event (A02.FR.07), with no pending key too. The previous
+ *     pair stays in use until then.
  */
 #ifndef CP_ACTORS_SECURITY_SECURITY_OPS_H
 #define CP_ACTORS_SECURITY_SECURITY_OPS_H
@@ -34,6 +48,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "actors/security/cp_cert.h"
+#include "actors/security/cp_cert_store.h"
 #include "actors/security/security_store.h"
 
 //  The most certificates the store ever holds: CertificateStoreMaxLength.
@@ -45,11 +61,22 @@ typedef struct {
     const char *ca_file;           //  the bundle verifying a wss:// link ("" = none)
     bool tls_connected;            //  a wss:// link is up now
     int64_t now_ms;                //  wall ms UTC, for validity
+    //  the Charge Point certificate
+    cp_cert_store_t *cp_certs;
+    const char *serial;            //  the CN (A00.FR.511)
+    const char *cpo_name;          //  CpoName, the O (A02.FR.13)
+    int64_t chain_max;             //  CertificateSignedMaxChainSize
+    cp_cert_rng_t rng;
+    void *p_rng;
     char reason[256];              //  out: why, for the log
     bool changed;                  //  out: the certificates changed
+    const char *event;             //  out: a security event to raise (reason: its techInfo), or NULL
 } security_ops_ctx_t;
 
 json_t *install_certificate(security_ops_ctx_t *ctx, const json_t *request);
 json_t *get_installed_certificate_ids(security_ops_ctx_t *ctx, const json_t *request);
 json_t *delete_certificate(security_ops_ctx_t *ctx, const json_t *request);
+//  The SignCertificate.req payload {csr}, or NULL (reason says why).
+json_t *sign_certificate(security_ops_ctx_t *ctx);
+json_t *certificate_signed(security_ops_ctx_t *ctx, const json_t *request);
 #endif

@@ -91,6 +91,7 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
       c.handle('FirmwareStatusNotification', ({ params }) => { record('FirmwareStatusNotification', params); return {}; });
       c.handle('DiagnosticsStatusNotification', ({ params }) => { record('DiagnosticsStatusNotification', params); return {}; });
       c.handle('SecurityEventNotification', ({ params }) => { record('SecurityEventNotification', params); return {}; });
+      c.handle('SignCertificate', ({ params }) => { record('SignCertificate', params); return { status: 'Accepted' }; });
       c.handle(({ method, params }) => {
         record(method, params);
         throw ocppRpc.createRPCError('NotImplemented', `${method} is not handled by this test`);
@@ -335,8 +336,8 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
     assertNoValidationFailures();
   });
   // Last: the install restarts the controller in place.
-  test('security whitepaper against a strict central system: certificate management, ExtendedTriggerMessage and '
-    + 'SecurityEventNotification schema-valid', async () => {
+  test('security whitepaper against a strict central system: certificate management, ExtendedTriggerMessage, '
+    + 'SignCertificate / CertificateSigned and SecurityEventNotification schema-valid', async () => {
     await waitForCall('SecurityEventNotification StartupOfTheDevice', (c) => c.method === 'SecurityEventNotification'
       && c.params.type === 'StartupOfTheDevice');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cp-interop-cert-'));
@@ -360,11 +361,31 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
         { status: 'NotFound' });
       assert.deepEqual(await callCp('ExtendedTriggerMessage', { requestedMessage: 'Heartbeat' }), { status: 'Accepted' });
       await waitForCall('the triggered Heartbeat', (c) => c.method === 'Heartbeat', 20000, since);
-      assert.deepEqual(await callCp('ExtendedTriggerMessage', { requestedMessage: 'SignChargePointCertificate' }),
-        { status: 'NotImplemented' });
       // install and delete are security events: both reach the strict central system
       await waitForCall('the second ReconfigurationOfSecurityParameters', (c) => c.method === 'SecurityEventNotification'
         && /^DeleteCertificate/.test(c.params.techInfo ?? ''), 20000, since);
+
+      // A02: without CpoName no CSR; with it, SignCertificate, the test CA signs, CertificateSigned
+      assert.deepEqual(await callCp('ExtendedTriggerMessage', { requestedMessage: 'SignChargePointCertificate' }),
+        { status: 'Rejected' });
+      assert.deepEqual(await callCp('ChangeConfiguration', { key: 'CpoName', value: 'Interop CPO' }), { status: 'Accepted' });
+      assert.deepEqual(await callCp('InstallCertificate', { certificateType: 'CentralSystemRootCertificate', certificate }),
+        { status: 'Accepted' });
+      const beforeCsr = calls.length;
+      assert.deepEqual(await callCp('ExtendedTriggerMessage', { requestedMessage: 'SignChargePointCertificate' }),
+        { status: 'Accepted' });
+      const sign = await waitForCall('SignCertificate', (c) => c.method === 'SignCertificate', 20000, beforeCsr);
+      assert.match(sign.params.csr, /^-----BEGIN CERTIFICATE REQUEST-----/);
+      fs.writeFileSync(path.join(dir, 'cp.csr'), sign.params.csr);
+      execFileSync('openssl', ['x509', '-req', '-in', 'cp.csr', '-CA', 'root.pem', '-CAkey', 'root.key',
+        '-set_serial', '0x1601', '-days', '20', '-out', 'cp.pem'], { cwd: dir, stdio: 'ignore' });
+      assert.deepEqual(await callCp('CertificateSigned', { certificateChain: certificate }), { status: 'Rejected' });
+      await waitForCall('InvalidChargePointCertificate', (c) => c.method === 'SecurityEventNotification'
+        && c.params.type === 'InvalidChargePointCertificate', 20000, beforeCsr);
+      assert.deepEqual(await callCp('CertificateSigned',
+        { certificateChain: fs.readFileSync(path.join(dir, 'cp.pem'), 'utf8') }), { status: 'Accepted' });
+      await cp.waitStatus((s) => s.security?.chargePointCertificate?.serialNumber === '1601', 10000,
+        'the signed certificate in use');
       assertNoValidationFailures();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -217,6 +217,21 @@ test_every_flag(void **state)
     s_assert_every_flag(&f->opts);
 }
 
+//  --client-cert and --client-key (security profile 3) go together.
+static void
+test_client_cert(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(PARSE(f, "--client-cert", "/etc/cp/cp.pem", "--client-key", "/etc/cp/cp.key"), 0);
+    assert_string_equal(f->opts.client_cert, "/etc/cp/cp.pem");
+    assert_string_equal(f->opts.client_key, "/etc/cp/cp.key");
+    assert_int_equal(PARSE(f, "--client-cert", "/etc/cp/cp.pem"), 2);
+    assert_non_null(strstr(f->err, "go together"));
+    assert_int_equal(PARSE(f, "--client-key=/etc/cp/cp.key"), 2);
+    assert_int_equal(PARSE(f, "--help"), 1);
+    assert_non_null(strstr(cp_options_usage(), "--client-cert FILE --client-key FILE"));
+}
+
 static void
 test_every_flag_equals_form(void **state)
 {
@@ -631,6 +646,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_defaults, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_every_flag, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_every_flag_equals_form, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_client_cert, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_log_levels, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_help_version, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_unknown_and_missing, s_setup, s_teardown),

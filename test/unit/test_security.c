@@ -12,7 +12,8 @@
  *   - the whitepaper's event list (chapter 8) and the bounded, ordered
  *     security log that survives a reopen;
  *   - ExtendedTriggerMessage: TriggerMessage's rules for the shared
- *     messages, NotImplemented (and nothing deferred) for the others.
+ *     messages, SignChargePointCertificate's (registered, CpoName set,
+ *     no connector), NotImplemented (and nothing deferred) for the others.
  * The certificates are made by openssl in a temporary directory.
  */
 #include <setjmp.h>
@@ -408,13 +409,19 @@ test_log_order_bound_and_reopen(void **state)
 }
 
 static const char *
-s_trigger(const char *message, int connector, ocpp_reg_t reg, trigger_deferred_t *deferred)
+s_trigger_cpo(const char *message, int connector, ocpp_reg_t reg, bool cpo_name_set, trigger_deferred_t *deferred)
 {
     json_t *req = connector >= 0 ? json_pack("{s:s, s:i}", "requestedMessage", message, "connectorId", connector)
                                  : json_pack("{s:s}", "requestedMessage", message);
-    json_t *res = extended_trigger_message(req, 2, reg, deferred);
+    json_t *res = extended_trigger_message(req, 2, reg, cpo_name_set, deferred);
     json_decref(req);
     return s_status(res);
+}
+
+static const char *
+s_trigger(const char *message, int connector, ocpp_reg_t reg, trigger_deferred_t *deferred)
+{
+    return s_trigger_cpo(message, connector, reg, true, deferred);
 }
 
 static void
@@ -434,11 +441,24 @@ test_extended_trigger(void **state)
     assert_string_equal(s_trigger("BootNotification", -1, OCPP_REG_ACCEPTED, &d), "Rejected");
     assert_string_equal(s_trigger("BootNotification", -1, OCPP_REG_PENDING, &d), "Accepted");
     assert_true(d.valid);
-    const char *later[] = { "FirmwareStatusNotification", "LogStatusNotification", "SignChargePointCertificate" };
-    for (size_t i = 0; i < 3; i++) {
+    const char *later[] = { "FirmwareStatusNotification", "LogStatusNotification" };
+    for (size_t i = 0; i < 2; i++) {
         assert_string_equal(s_trigger(later[i], -1, OCPP_REG_ACCEPTED, &d), "NotImplemented");
         assert_false(d.valid);
     }
+    //  SignChargePointCertificate (A02): to the security actor, once
+    //  registered, with CpoName set, for the charge point (connector 0 or
+    //  none) only.
+    assert_string_equal(s_trigger("SignChargePointCertificate", -1, OCPP_REG_ACCEPTED, &d), "Accepted");
+    assert_true(d.valid);
+    assert_string_equal(d.message, "SignChargePointCertificate");
+    assert_int_equal(trigger_message_count(&d, 2), 1);
+    assert_string_equal(s_trigger("SignChargePointCertificate", 0, OCPP_REG_ACCEPTED, &d), "Accepted");
+    assert_string_equal(s_trigger("SignChargePointCertificate", 1, OCPP_REG_ACCEPTED, &d), "Rejected");
+    assert_false(d.valid);
+    assert_string_equal(s_trigger("SignChargePointCertificate", -1, OCPP_REG_PENDING, &d), "Rejected");
+    assert_string_equal(s_trigger_cpo("SignChargePointCertificate", -1, OCPP_REG_ACCEPTED, false, &d), "Rejected");
+    assert_false(d.valid);
 }
 
 int

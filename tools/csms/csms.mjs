@@ -97,8 +97,15 @@ export class Csms {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('This is an OCPP 1.6-J central system: WebSocket upgrades only\n');
     };
+    // tls: { key, cert } for a server certificate; with ca and requestCert: true the server asks
+    // for a client certificate (security profile 3) and refuses a handshake without one that
+    // chains to ca.
     this._server = this.tls
-      ? https.createServer({ key: this.tls.key, cert: this.tls.cert }, onRequest)
+      ? https.createServer({
+        key: this.tls.key,
+        cert: this.tls.cert,
+        ...(this.tls.requestCert ? { requestCert: true, rejectUnauthorized: true, ca: this.tls.ca } : {}),
+      }, onRequest)
       : http.createServer(onRequest);
     this._server.on('upgrade', (req, socket, head) => this._onUpgrade(req, socket, head));
     this._server.on('tlsClientError', (err) => this._log(`TLS handshake failed: ${err.message}`));
@@ -346,9 +353,14 @@ export class Csms {
 
     this._wss.handleUpgrade(req, socket, head, (ws) => {
       attempt.accepted = true;
+      // The client certificate the charge point presented (security profile 3), or null.
+      const peer = typeof req.socket.getPeerCertificate === 'function' ? req.socket.getPeerCertificate() : null;
+      const clientCertificate = peer && peer.subject
+        ? { subject: peer.subject, serialNumber: peer.serialNumber, fingerprint256: peer.fingerprint256 }
+        : null;
       const record = {
         t: Date.now(), identity, path: url.pathname, protocol: ws.protocol,
-        authorizationPresent: attempt.authorizationPresent, headers: req.headers,
+        authorizationPresent: attempt.authorizationPresent, headers: req.headers, clientCertificate,
       };
       this.connections.push(record);
       const client = { ws, identity, record };
@@ -464,6 +476,7 @@ export class Csms {
       case 'StartTransaction':
         return { transactionId: this.nextTransactionId++, ...accepted };
       case 'DataTransfer':
+      case 'SignCertificate':
         return { status: 'Accepted' };
       case 'StatusNotification':
       case 'MeterValues':
