@@ -4,11 +4,29 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "supervisor/log.h"
+
+//  Contention between actors: the writer holding the lock is done in about
+//  a millisecond (one fdatasync), but SQLite's own busy handler sleeps 1,
+//  2, 5, 10 … 100 ms between tries — at start, when every actor writes,
+//  that added tens of milliseconds to the boot. Try again every 250 µs
+//  until the budget (ms, in arg) is spent: as bounded, far more prompt.
+#define BUSY_STEP_US 250
+
+static int
+s_busy(void *arg, int tries)
+{
+    int budget_ms = (int) (intptr_t) arg;
+    if ((int64_t) tries * BUSY_STEP_US >= (int64_t) budget_ms * 1000)
+        return 0;
+    usleep(BUSY_STEP_US);
+    return 1;
+}
 
 //  Switching a new database to WAL needs an exclusive lock and SQLite may
 //  answer SQLITE_BUSY at once, without its busy handler, while another
@@ -43,7 +61,7 @@ cp_store_open(const char *state_dir, char *err, size_t err_size)
         sqlite3_close(db);
         return NULL;
     }
-    sqlite3_busy_timeout(db, CP_STORE_BUSY_MS);
+    sqlite3_busy_handler(db, s_busy, (void *) (intptr_t) CP_STORE_BUSY_MS);
     if (s_set_wal(db) != 0
     ||  cp_store_exec(db, "PRAGMA synchronous=FULL") != 0
     ||  cp_store_exec(db, "PRAGMA foreign_keys=ON") != 0) {
@@ -73,7 +91,7 @@ cp_store_open_readonly(const char *state_dir, char *err, size_t err_size)
         sqlite3_close(db);
         return NULL;
     }
-    sqlite3_busy_timeout(db, 5000);
+    sqlite3_busy_handler(db, s_busy, (void *) (intptr_t) 5000);
     if (cp_store_exec(db, "PRAGMA synchronous=FULL") != 0
     ||  cp_store_exec(db, "PRAGMA query_only=ON") != 0) {
         snprintf(err, err_size, "cannot configure %s read-only: %s", path, sqlite3_errmsg(db));

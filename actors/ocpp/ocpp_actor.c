@@ -924,8 +924,8 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
             //  Forces the reconnect even when the path stays the same
             self->client_cert[0] = '\0';
             if (self->reconfigure_timer)
-                zloop_timer_end(cp_shell_loop(shell), self->reconfigure_timer);
-            self->reconfigure_timer = zloop_timer(cp_shell_loop(shell), RECONFIGURE_DELAY_MS, 1,
+                cp_loop_timer_end(cp_shell_loop(shell), self->reconfigure_timer);
+            self->reconfigure_timer = cp_loop_timer(cp_shell_loop(shell), RECONFIGURE_DELAY_MS, 1,
                                                   s_on_reconfigure, self);
         }
     }

@@ -1187,7 +1187,7 @@ s_save_meter(tx_actor_t *self, int c, bool force, double reported_wh)
         s_store_failed(self, "save the meter reading");
 }
 
-static int s_on_contactor_timer(zloop_t *loop, int timer_id, void *arg);
+static int s_on_contactor_timer(cp_loop_t *loop, int timer_id, void *arg);
 
 //  The command may have been lost (hw restarting; in --split a hw process
 //  that was down past the board's watchdog, which opened the contactor):
@@ -1209,12 +1209,12 @@ s_contactor_check(tx_actor_t *self, int c, bool closed)
     }
     else
     if (!self->contactor_timer)
-        self->contactor_timer = zloop_timer(cp_shell_loop(self->shell), (size_t) (CONTACTOR_GRACE_MS - waited + 10),
+        self->contactor_timer = cp_loop_timer(cp_shell_loop(self->shell), (size_t) (CONTACTOR_GRACE_MS - waited + 10),
                                             1, s_on_contactor_timer, self);
 }
 
 static int
-s_on_contactor_timer(zloop_t *loop, int timer_id, void *arg)
+s_on_contactor_timer(cp_loop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
