@@ -846,6 +846,10 @@ s_start(httpd_t *self, char *err, size_t err_size)
     info.gid = -1;
     info.uid = -1;
     info.max_http_header_data = 4096;
+    //  lws sizes its descriptor table by the process's open-file limit
+    //  unless told (20 000 here: 320 KB per context): a status page serves
+    //  a handful of browsers; beyond this many sockets a new one waits.
+    info.fd_limit_per_thread = 128;
     info.vhost_name = "status-page";
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
     if (!strchr(self->addr, ':'))

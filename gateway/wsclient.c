@@ -1144,6 +1144,9 @@ s_context_new (wsclient_t *self)
     info.user = self;
     info.gid = -1;
     info.uid = -1;
+    //  One link, plus lws' own descriptors (its wake-up pipe, DNS): lws
+    //  would otherwise size its table by the open-file limit (httpd.c).
+    info.fd_limit_per_thread = 16;
     if (self->config.tls) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.client_ssl_ca_filepath = self->config.ca_file;

@@ -6,7 +6,6 @@
 
 #include <sys/prctl.h>
 #include <ctype.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -17,6 +16,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "actors/firmware/curl_lib.h"
 #include "supervisor/log.h"
 
 #define FW_LOG "firmware"
@@ -67,67 +67,70 @@ s_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, 
 }
 
 static void
-s_common(CURL *curl, worker_args_t *args, char *errbuf)
+s_common(const curl_lib_t *lib, CURL *curl, worker_args_t *args, char *errbuf)
 {
     const transfer_spec_t *spec = &args->spec;
-    curl_easy_setopt(curl, CURLOPT_URL, spec->url);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);               //  threads: no SIGALRM
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https,ftp,ftps");
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);            //  HTTP >= 400 is a failure
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long) TRANSFER_CONNECT_S);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, (long) (spec->stall_s > 0 ? spec->stall_s : TRANSFER_STALL_S));
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, s_progress);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, args);
-    curl_easy_setopt(curl, CURLOPT_FTP_USE_EPSV, 1L);           //  passive (EPSV, then PASV)
+    lib->easy_setopt(curl, CURLOPT_URL, spec->url);
+    lib->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);               //  threads: no SIGALRM
+    lib->easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    lib->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https,ftp,ftps");
+    lib->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    lib->easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+    lib->easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    lib->easy_setopt(curl, CURLOPT_FAILONERROR, 1L);            //  HTTP >= 400 is a failure
+    lib->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long) TRANSFER_CONNECT_S);
+    lib->easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    lib->easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, (long) (spec->stall_s > 0 ? spec->stall_s : TRANSFER_STALL_S));
+    lib->easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    lib->easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, s_progress);
+    lib->easy_setopt(curl, CURLOPT_XFERINFODATA, args);
+    lib->easy_setopt(curl, CURLOPT_FTP_USE_EPSV, 1L);           //  passive (EPSV, then PASV)
     if (spec->ca_file[0])
-        curl_easy_setopt(curl, CURLOPT_CAINFO, spec->ca_file);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "chargepointd/" CP_VERSION);
+        lib->easy_setopt(curl, CURLOPT_CAINFO, spec->ca_file);
+    lib->easy_setopt(curl, CURLOPT_USERAGENT, "chargepointd/" CP_VERSION);
 }
 
 static int
-s_curl_result(CURL *curl, CURLcode rc, const char *errbuf, const char *what, char *reason, size_t size)
+s_curl_result(const curl_lib_t *lib, CURL *curl, CURLcode rc, const char *errbuf, const char *what, char *reason, size_t size)
 {
     if (rc == CURLE_OK) {
         curl_off_t bytes = 0, us = 0;
-        curl_easy_getinfo(curl, strcmp(what, "download") == 0 ? CURLINFO_SIZE_DOWNLOAD_T : CURLINFO_SIZE_UPLOAD_T,
+        lib->easy_getinfo(curl, strcmp(what, "download") == 0 ? CURLINFO_SIZE_DOWNLOAD_T : CURLINFO_SIZE_UPLOAD_T,
                           &bytes);
-        curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME_T, &us);
+        lib->easy_getinfo(curl, CURLINFO_TOTAL_TIME_T, &us);
         double mbps = us > 0 ? (double) bytes / (double) us : 0;    //  bytes per µs = MB/s
         snprintf(reason, size, "%s of %lld bytes in %.3f s (%.1f MB/s)", what, (long long) bytes,
                  (double) us / 1e6, mbps);
         return 0;
     }
-    return cp_refuse(reason, size, "%s failed: %s", what, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    return cp_refuse(reason, size, "%s failed: %s", what, errbuf[0] ? errbuf : lib->easy_strerror(rc));
 }
 
 static int
 s_download(worker_args_t *args, char *reason, size_t size)
 {
     const transfer_spec_t *spec = &args->spec;
+    const curl_lib_t *lib = curl_lib(reason, size);
+    if (!lib)
+        return -1;
     char part[PATH_MAX + 8];
     snprintf(part, sizeof(part), "%s.part", spec->path);
     FILE *file = fopen(part, "wb");
     if (!file)
         return cp_refuse(reason, size, "cannot write %s: %s", part, strerror(errno));
-    CURL *curl = curl_easy_init();
+    CURL *curl = lib->easy_init();
     if (!curl) {
         fclose(file);
         unlink(part);
         return cp_refuse(reason, size, "no curl handle");
     }
     char errbuf[CURL_ERROR_SIZE] = "";
-    s_common(curl, args, errbuf);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, file);            //  default write function: fwrite
-    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) TRANSFER_MAX_BYTES);
-    CURLcode rc = curl_easy_perform(curl);
-    int result = s_curl_result(curl, rc, errbuf, "download", reason, size);
-    curl_easy_cleanup(curl);
+    s_common(lib, curl, args, errbuf);
+    lib->easy_setopt(curl, CURLOPT_WRITEDATA, file);            //  default write function: fwrite
+    lib->easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) TRANSFER_MAX_BYTES);
+    CURLcode rc = lib->easy_perform(curl);
+    int result = s_curl_result(lib, curl, rc, errbuf, "download", reason, size);
+    lib->easy_cleanup(curl);
     //  Only a whole file, flushed to disk, ever gets the final name: what
     //  a power cut leaves is either the old state or a complete image.
     bool flushed = fflush(file) == 0 && fsync(fileno(file)) == 0;
@@ -146,6 +149,9 @@ static int
 s_upload(worker_args_t *args, char *reason, size_t size)
 {
     const transfer_spec_t *spec = &args->spec;
+    const curl_lib_t *lib = curl_lib(reason, size);
+    if (!lib)
+        return -1;
     if (diag_archive_build(&spec->archive, spec->path, reason, size) != 0)
         return -1;
     FILE *file = fopen(spec->path, "rb");
@@ -155,13 +161,13 @@ s_upload(worker_args_t *args, char *reason, size_t size)
             fclose(file);
         return cp_refuse(reason, size, "cannot read the archive: %s", strerror(errno));
     }
-    CURL *curl = curl_easy_init();
+    CURL *curl = lib->easy_init();
     if (!curl) {
         fclose(file);
         return cp_refuse(reason, size, "no curl handle");
     }
     char errbuf[CURL_ERROR_SIZE] = "";
-    s_common(curl, args, errbuf);
+    s_common(lib, curl, args, errbuf);
     curl_mime *mime = NULL;
     char url[FW_LOCATION_MAX + FW_FILE_NAME_MAX + 2];
     if (strncasecmp(spec->url, "ftp", 3) == 0) {
@@ -169,24 +175,24 @@ s_upload(worker_args_t *args, char *reason, size_t size)
         size_t len = strlen(spec->url);
         snprintf(url, sizeof(url), "%s%s%s", spec->url, len && spec->url[len - 1] == '/' ? "" : "/",
                  spec->file_name);
-        curl_easy_setopt(curl, CURLOPT_URL, url);
-        curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(curl, CURLOPT_READDATA, file);         //  default read function: fread
-        curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t) st.st_size);
+        lib->easy_setopt(curl, CURLOPT_URL, url);
+        lib->easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+        lib->easy_setopt(curl, CURLOPT_READDATA, file);         //  default read function: fread
+        lib->easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t) st.st_size);
     }
     else {
-        mime = curl_mime_init(curl);
-        curl_mimepart *part = curl_mime_addpart(mime);
-        curl_mime_name(part, "file");
-        curl_mime_filedata(part, spec->path);           //  streamed from disk
-        curl_mime_filename(part, spec->file_name);
-        curl_mime_type(part, "application/gzip");
-        curl_easy_setopt(curl, CURLOPT_MIMEPOST, mime);
+        mime = lib->mime_init(curl);
+        curl_mimepart *part = lib->mime_addpart(mime);
+        lib->mime_name(part, "file");
+        lib->mime_filedata(part, spec->path);           //  streamed from disk
+        lib->mime_filename(part, spec->file_name);
+        lib->mime_type(part, "application/gzip");
+        lib->easy_setopt(curl, CURLOPT_MIMEPOST, mime);
     }
-    CURLcode rc = curl_easy_perform(curl);
-    int result = s_curl_result(curl, rc, errbuf, "upload", reason, size);
-    curl_easy_cleanup(curl);
-    curl_mime_free(mime);
+    CURLcode rc = lib->easy_perform(curl);
+    int result = s_curl_result(lib, curl, rc, errbuf, "upload", reason, size);
+    lib->easy_cleanup(curl);
+    lib->mime_free(mime);
     fclose(file);
     unlink(spec->path);             //  built again for the next attempt: a newer window
     return result;
