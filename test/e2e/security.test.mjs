@@ -377,8 +377,16 @@ describe('security actor in --split', () => {
     const before = restarts(status, 'security');
     await cp.cpctlOk('actor', 'kill', 'security');
     await waitActorRestarted(cp, 'security', before);
-    const ids = await csms.call('GetInstalledCertificateIds', { certificateType: 'CentralSystemRootCertificate' });
-    assert.deepEqual(ids.result.certificateHashData, [root.hash]);
+    // "running" is the new process spawned; until it has joined the bus a request for it is
+    // answered with a CALLERROR (unreachable), which a central system retries — as here.
+    let ids;
+    for (const deadline = Date.now() + 10000; Date.now() < deadline;) {
+      ids = await csms.call('GetInstalledCertificateIds', { certificateType: 'CentralSystemRootCertificate' });
+      if (ids.result) break;
+      assert.ok(ids.error?.code, `a restarting actor is unreachable: ${JSON.stringify(ids)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.deepEqual(ids.result?.certificateHashData, [root.hash]);
     // the install's event reached the central system; the restart raised no boot event
     await csms.waitFor((f) => isCallIn(f, 'SecurityEventNotification')
       && /^InstallCertificate/.test(f.msg[3].techInfo ?? ''), 20000);
