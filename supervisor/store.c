@@ -189,6 +189,21 @@ cp_store_exec(sqlite3 *db, const char *sql)
     return 0;
 }
 
+int
+cp_store_schema(sqlite3 *db, const char *sql)
+{
+    assert(db && sql);
+    //  IMMEDIATE: the write lock now, under the busy handler, rather than
+    //  an upgrade midway that SQLite may refuse without waiting.
+    if (cp_store_exec(db, "BEGIN IMMEDIATE") != 0)
+        return -1;
+    if (cp_store_exec(db, sql) != 0 || cp_store_exec(db, "COMMIT") != 0) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
 static int
 s_check_row(void *arg, int columns, char **values, char **names)
 {

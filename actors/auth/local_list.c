@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include "supervisor/log.h"
+#include "supervisor/store.h"
 
 #define LOG "auth"
 
@@ -38,20 +39,18 @@ local_list_new(sqlite3 *db)
     if (!self)
         return NULL;
     self->db = db;
-    char *err = NULL;
-    if (sqlite3_exec(db,
+    if (cp_store_schema(db,
             "CREATE TABLE IF NOT EXISTS auth_list (id_tag TEXT PRIMARY KEY COLLATE NOCASE,"
             " status TEXT NOT NULL, parent_id_tag TEXT NOT NULL DEFAULT '',"
             " expiry_ms INTEGER NOT NULL DEFAULT 0);"
             "CREATE TABLE IF NOT EXISTS auth_list_meta (id INTEGER PRIMARY KEY CHECK (id = 1),"
-            " version INTEGER NOT NULL);", NULL, NULL, &err) != SQLITE_OK
+            " version INTEGER NOT NULL);") != 0
      || sqlite3_prepare_v2(db, "SELECT id_tag, status, parent_id_tag, expiry_ms FROM auth_list"
                            " WHERE id_tag = ?", -1, &self->find, NULL) != SQLITE_OK
      || sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM auth_list", -1, &self->count, NULL) != SQLITE_OK
      || sqlite3_prepare_v2(db, "SELECT version FROM auth_list_meta WHERE id = 1", -1, &self->version,
                            NULL) != SQLITE_OK) {
-        cp_error(LOG, "local list: cannot open its tables: %s", err ? err : sqlite3_errmsg(db));
-        sqlite3_free(err);
+        cp_error(LOG, "local list: cannot open its tables: %s", sqlite3_errmsg(db));
         local_list_destroy(&self);
         return NULL;
     }

@@ -33,7 +33,7 @@ firmware_store_new(sqlite3 *db)
     if (!self)
         return NULL;
     self->db = db;
-    if (cp_store_exec(db, s_schema) != 0
+    if (cp_store_schema(db, s_schema) != 0
     ||  cp_store_prepare(db, "INSERT OR REPLACE INTO firmware_job (one, id, step, location, tries, failed,"
                          " interval_ms, retrieve_ms, next_ms, held, version, reports, run_id)"
                          " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &self->put) != 0

@@ -36,7 +36,7 @@ security_store_new(sqlite3 *db)
     if (!self)
         return NULL;
     self->db = db;
-    if (cp_store_exec(db, s_schema) != 0
+    if (cp_store_schema(db, s_schema) != 0
     ||  cp_store_prepare(db, "SELECT id, type, der, name_hash, key_hash, serial FROM security_cert"
                          " WHERE ?1 IS NULL OR type = ?1 ORDER BY id", &self->certs) != 0
     ||  cp_store_prepare(db, "SELECT COUNT(*) FROM security_cert", &self->cert_count) != 0

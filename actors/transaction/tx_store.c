@@ -152,7 +152,7 @@ tx_store_new(sqlite3 *db)
         return NULL;
     }
     self->db = db;
-    if (cp_store_exec(db, s_schema) != 0
+    if (cp_store_schema(db, s_schema) != 0
     ||  cp_store_prepare(db, "INSERT OR REPLACE INTO tx_probe (id, at_ms) VALUES (1, ?1)", &self->probe) != 0
     ||  cp_store_prepare(db, "INSERT INTO transactions (connector, id_tag, meter_start, started_ms, run_id,"
                       " last_meter_wh, state, start_queued) VALUES (?1, ?2, ?3, ?4, ?5, ?3, 'active', 0)",
