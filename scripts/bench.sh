@@ -16,6 +16,10 @@ out=docs/benchmarks.md
   echo
   node bench/foundation.mjs "$build"
   echo
+  echo "## Side by side with the reference embedded client (bench/versus.mjs)"
+  echo
+  node bench/versus.mjs "$build"
+  echo
   echo "## Where idle goes, by thread (bench/idle_threads.mjs)"
   echo
   node bench/idle_threads.mjs "$build"

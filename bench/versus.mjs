@@ -1,0 +1,203 @@
+// versus.mjs — issue 12's table: chargepointd against the reference embedded OCPP 1.6 client
+// (MicroOcpp's simulator, measured on this machine type with the same kind of central system;
+// its figures are quoted from the issue, ours measured here, in one run):
+//   - start → BootNotification at a raw loopback central system (fresh state dir, board included);
+//   - VmRSS and Pss idle and connected, 2 connectors;
+//   - idle CPU (schedstat of every thread) and system calls per second (perf, else strace);
+//   - GetConfiguration of one key as a raw frame: p50 / p99 round trip and sequential calls/s;
+//   - GetConfiguration of every key, p50;
+//   - the same start and memory in --split (every actor a process; memory summed over them).
+// The central system here is a bare WebSocket server (the npm `ws` package): it answers what the
+// charge point sends and times raw frames, so nothing of a test harness sits in the round trip.
+// Numbers, not assertions: the machine is shared and noisy.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createRequire } from 'node:module';
+import { freePort } from '../test/e2e/lib/harness.mjs';
+
+const require = createRequire(new URL('../test/package.json', import.meta.url));
+const { WebSocketServer } = require('ws');
+
+const build = path.resolve(process.argv[2] || 'build');
+const boots = Number(process.env.BENCH_RUNS || 10);
+const calls = Number(process.env.BENCH_CALLS || 3000);
+const idleSeconds = Number(process.env.BENCH_IDLE_S || 20);
+
+// ---- a raw central system: one charge point, answers its CALLs, times ours
+
+class RawCsms {
+  async start() {
+    this.wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => 'ocpp1.6' });
+    await new Promise((r) => this.wss.on('listening', r));
+    this.port = this.wss.address().port;
+    this.waiters = new Map();
+    this.bootAt = null;
+    this.wss.on('connection', (ws) => {
+      this.ws = ws;
+      ws.on('message', (data) => {
+        const text = data.toString();
+        if (text.startsWith('[3,') || text.startsWith('[4,')) {
+          const id = text.slice(4, text.indexOf('"', 4));
+          const w = this.waiters.get(id);
+          if (w) { this.waiters.delete(id); w(text); }
+          return;
+        }
+        const msg = JSON.parse(text);
+        if (msg[2] === 'BootNotification') {
+          this.bootAt ??= process.hrtime.bigint();
+          ws.send(JSON.stringify([3, msg[1], { status: 'Accepted', currentTime: new Date().toISOString(), interval: 300 }]));
+        }
+        else ws.send(JSON.stringify([3, msg[1], {}]));
+        if (msg[2] === 'StatusNotification') this.statusSeen = true;
+      });
+    });
+  }
+  call(id, text) {
+    return new Promise((resolve) => { this.waiters.set(id, resolve); this.ws.send(text); });
+  }
+  async stop() {
+    for (const c of this.wss.clients) c.terminate();
+    await new Promise((r) => this.wss.close(r));
+  }
+}
+
+async function startController(csms, extra = []) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cpd-versus-'));
+  csms.bootAt = null;
+  csms.statusSeen = false;
+  const t0 = process.hrtime.bigint();
+  const child = spawn(path.join(build, 'chargepointd'),
+    ['--csms', `ws://127.0.0.1:${csms.port}/ocpp`, '--id', 'VERSUS', '--connectors', '2', '--state-dir', dir,
+     '--http', `127.0.0.1:${await freePort()}`, '--log-level', 'warn', ...extra], { stdio: 'ignore' });
+  const deadline = Date.now() + 20000;
+  while (!(csms.bootAt && csms.statusSeen) && Date.now() < deadline) await sleep(2);
+  return { child, dir, bootMs: csms.bootAt ? Number(csms.bootAt - t0) / 1e6 : NaN };
+}
+
+async function stopController(c) {
+  c.child.kill('SIGTERM');
+  await new Promise((r) => c.child.on('exit', r));
+  // the simulated board outlives the controller by design: end it with its state dir
+  spawnSync('pkill', ['-KILL', '-f', `chargepoint-simboard.*${c.dir}`]);
+  fs.rmSync(c.dir, { recursive: true, force: true });
+}
+
+// ---- /proc readings
+
+function pids(root) {
+  const out = [root];
+  for (const p of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const ppid = Number(fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      if (ppid === root) out.push(Number(p));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+function memory(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (text, k) => Number((text.match(new RegExp(`^${k}:\\s+(\\d+)`, 'm')) || [0, 0])[1]);
+  return { rss: kb(status, 'VmRSS'), pss: kb(rollup, 'Pss') };
+}
+function cpuNs(pid) {
+  let total = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try { total += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]); }
+    catch { /* the thread ended */ }
+  }
+  return total;
+}
+// System calls per second of a process (all threads): perf counts them without slowing it down;
+// strace when perf cannot (no permission for tracepoints).
+function syscallsPerS(pid, seconds) {
+  const perf = spawnSync('perf', ['stat', '-e', 'raw_syscalls:sys_enter', '-p', String(pid), '--', 'sleep', String(seconds)],
+    { encoding: 'utf8' });
+  const m = (perf.stderr || '').match(/([\d,.]+)\s+raw_syscalls:sys_enter/);
+  if (perf.status === 0 && m) return { perS: Number(m[1].replace(/[,.]/g, '')) / seconds, how: 'perf' };
+  const st = spawnSync('timeout', ['-s', 'INT', String(seconds), 'strace', '-f', '-c', '-p', String(pid)], { encoding: 'utf8' });
+  const t = (st.stderr || '').match(/\s(\d+)\s+(\d+)?\s*total/);
+  return t ? { perS: Number(t[1]) / seconds, how: 'strace' } : { perS: NaN, how: 'none' };
+}
+
+const q = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '—');
+const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '—');
+const mb = (kb) => (kb / 1024).toFixed(1);
+
+// ---- one process
+
+const csms = new RawCsms();
+await csms.start();
+const bootTimes = [];
+for (let i = 0; i < boots; i++) {
+  const c = await startController(csms);
+  bootTimes.push(c.bootMs);
+  await stopController(c);
+}
+
+const c = await startController(csms);
+await sleep(3000);                                       // settle after boot
+const mem = memory(c.child.pid);
+const cpu0 = cpuNs(c.child.pid);
+const t0 = Date.now();
+await sleep(idleSeconds * 1000);
+const idlePct = (cpuNs(c.child.pid) - cpu0) / 1e6 / (Date.now() - t0) * 100;
+const sys = syscallsPerS(c.child.pid, 10);
+
+async function roundTrips(payload, n) {
+  const times = [];
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    const id = `v${i}`;
+    const t = process.hrtime.bigint();
+    await csms.call(id, `[2,"${id}","GetConfiguration",${payload}]`);
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { p50: q(times, 0.5), p99: q(times, 0.99), perS: n / seconds };
+}
+await roundTrips('{"key":["HeartbeatInterval"]}', 200);              // warm-up
+const one = await roundTrips('{"key":["HeartbeatInterval"]}', calls);
+const all = await roundTrips('{}', Math.max(200, calls / 5));
+await stopController(c);
+
+// ---- --split
+
+const splitBoots = [];
+let splitMem = { rss: NaN, pss: NaN, processes: 0 };
+for (let i = 0; i < Math.min(boots, 3); i++) {
+  const s = await startController(csms, ['--split']);
+  splitBoots.push(s.bootMs);
+  if (i === 0) {
+    await sleep(2000);
+    const all = pids(s.child.pid).filter((p) => {
+      try { return !fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('simboard'); } catch { return false; }
+    });
+    const m = all.map(memory);
+    splitMem = { rss: m.reduce((t, x) => t + x.rss, 0), pss: m.reduce((t, x) => t + x.pss, 0), processes: all.length };
+  }
+  await stopController(s);
+}
+await csms.stop();
+
+console.log(`Side by side with MicroOcpp's simulator (its figures as measured for issue 12 on this machine type); ours from one run here: ${boots} starts, ${calls} one-key calls, ${idleSeconds} s idle.`);
+console.log();
+console.log('| measure | MicroOcpp | chargepointd | ratio |');
+console.log('|---|---|---|---|');
+const row = (name, ref, ours, ratio) => console.log(`| ${name} | ${ref} | ${ours} | ${ratio} |`);
+const bootP50 = q(bootTimes, 0.5);
+row('start → BootNotification, median (min) ms', '14.5', `${f1(bootP50)} (${f1(Math.min(...bootTimes))})`, `${f1(bootP50 / 14.5)}×`);
+row('VmRSS idle connected, 2 connectors (MB)', '4.9', mb(mem.rss), `${f1(mem.rss / 1024 / 4.9)}×`);
+row('Pss idle connected (MB)', '1.8', mb(mem.pss), `${f1(mem.pss / 1024 / 1.8)}×`);
+row('idle CPU, % of one core', '0.10–0.15', f2(idlePct), `${f1(idlePct / 0.125)}×`);
+row(`idle system calls per second (${sys.how})`, '11', f1(sys.perS), `${f1(sys.perS / 11)}×`);
+row('GetConfiguration 1 key, raw frame p50 / p99 (ms)', '0.08 / 0.33', `${f2(one.p50)} / ${f2(one.p99)}`, `${f1(one.p50 / 0.08)}×`);
+row('same, sequential calls/s', '9 829', one.perS.toFixed(0), `${f2(one.perS / 9829)}×`);
+row('GetConfiguration full list, raw p50 (ms)', '0.11', f2(all.p50), `${f1(all.p50 / 0.11)}×`);
+row(`--split start, median of ${splitBoots.length} (ms) / VmRSS, Pss summed over ${splitMem.processes} processes (MB)`, '—',
+  `${f1(q(splitBoots, 0.5))} / ${mb(splitMem.rss)}, ${mb(splitMem.pss)}`, '');
