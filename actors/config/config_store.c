@@ -18,6 +18,7 @@ struct _config_store_t {
     sqlite3 *db;                   //  borrowed (writer) or owned (reader)
     const cp_options_t *opts;      //  borrowed
     bool reader;                   //  config_store_open_reader: never writes
+    bool reading;                  //  config_store_read_begin opened a transaction
     sqlite3_stmt *select;
     sqlite3_stmt *upsert;          //  writers only
 };
@@ -403,4 +404,22 @@ config_store_set(config_store_t *self, const char *key, const char *canonical_va
         return CONFIG_STORE_ERROR;
     }
     return CONFIG_STORE_OK;
+}
+
+void
+config_store_read_begin(config_store_t *self)
+{
+    assert(self);
+    //  Only when no transaction is open (a writer's seeding holds one).
+    self->reading = sqlite3_get_autocommit(self->db)
+                 && sqlite3_exec(self->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+void
+config_store_read_end(config_store_t *self)
+{
+    assert(self);
+    if (self->reading)
+        sqlite3_exec(self->db, "COMMIT", NULL, NULL, NULL);
+    self->reading = false;
 }

@@ -97,4 +97,11 @@ int config_store_set(config_store_t *self, const char *key, const char *canonica
 
 const cp_options_t *config_store_options(config_store_t *self);
 
+//  Many reads as one: the reads between begin and end see one snapshot
+//  and cost one read transaction instead of one each (a full
+//  GetConfiguration reads ~45 keys). Nesting inside a transaction the
+//  caller holds is allowed and changes nothing.
+void config_store_read_begin(config_store_t *self);
+void config_store_read_end(config_store_t *self);
+
 #endif

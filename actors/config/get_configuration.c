@@ -50,26 +50,18 @@ s_append_key(config_store_t *store, const config_key_def_t *def, const char *nam
     return 0;
 }
 
-int
-get_configuration_handle(config_store_t *store, const char *request_json,
-                         char **response_json,
-                         char *error_code, size_t error_code_size,
-                         char *error_description, size_t error_description_size)
+json_t *
+get_configuration_build(config_store_t *store, const json_t *request,
+                        char *error_code, size_t error_code_size,
+                        char *error_description, size_t error_description_size)
 {
     assert(store);
-    assert(request_json);
-    assert(response_json);
-    *response_json = NULL;
     snprintf(error_code, error_code_size, "%s", "");
     snprintf(error_description, error_description_size, "%s", "");
-
-    json_error_t parse_error;
-    json_t *request = json_loads(request_json, 0, &parse_error);
     if (!json_is_object(request)) {
-        json_decref(request);
         snprintf(error_code, error_code_size, "FormationViolation");
         snprintf(error_description, error_description_size, "payload is not a JSON object");
-        return -1;
+        return NULL;
     }
     json_t *keys = json_object_get(request, "key");
     size_t asked = json_is_array(keys) ? json_array_size(keys) : 0;
@@ -77,17 +69,17 @@ get_configuration_handle(config_store_t *store, const char *request_json,
     //  Read-only and derived: this never touches the database.
     int64_t max_keys = config_store_get_int(store, "GetConfigurationMaxKeys", 0);
     if (asked > 0 && (int64_t) asked > max_keys) {
-        json_decref(request);
         snprintf(error_code, error_code_size, "OccurenceConstraintViolation");
         snprintf(error_description, error_description_size,
                  "at most %" PRId64 " keys per request (GetConfigurationMaxKeys)", max_keys);
-        return -1;
+        return NULL;
     }
 
     json_t *response = json_object();
     json_t *known = json_array();
     json_t *unknown = json_array();
     bool failed = !response || !known || !unknown;
+    config_store_read_begin(store);
     if (!failed && asked == 0) {
         //  5.8: no (or an empty) key list → every key.
         for (size_t i = 0; !failed && i < config_keys_count(); i++)
@@ -107,24 +99,44 @@ get_configuration_handle(config_store_t *store, const char *request_json,
         if (name)
             failed = json_array_append_new(unknown, json_string(name)) != 0;
     }
+    config_store_read_end(store);
     if (!failed) {
         //  Both fields are optional; leave out an empty unknownKey.
         failed = json_object_set(response, "configurationKey", known) != 0
               || (json_array_size(unknown) > 0
                   && json_object_set(response, "unknownKey", unknown) != 0);
     }
-    if (!failed) {
-        *response_json = json_dumps(response, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        failed = *response_json == NULL;
-    }
     json_decref(known);
     json_decref(unknown);
-    json_decref(response);
-    json_decref(request);
     if (failed) {
+        json_decref(response);
         snprintf(error_code, error_code_size, "InternalError");
         snprintf(error_description, error_description_size,
                  "configuration store unavailable");
+        return NULL;
+    }
+    return response;
+}
+
+int
+get_configuration_handle(config_store_t *store, const char *request_json,
+                         char **response_json,
+                         char *error_code, size_t error_code_size,
+                         char *error_description, size_t error_description_size)
+{
+    assert(store && request_json && response_json);
+    *response_json = NULL;
+    json_t *request = json_loads(request_json, 0, NULL);
+    json_t *response = get_configuration_build(store, request, error_code, error_code_size,
+                                               error_description, error_description_size);
+    json_decref(request);
+    if (!response)
+        return -1;
+    *response_json = json_dumps(response, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(response);
+    if (!*response_json) {
+        snprintf(error_code, error_code_size, "InternalError");
+        snprintf(error_description, error_description_size, "out of memory");
         return -1;
     }
     return 0;

@@ -6,8 +6,16 @@
 #ifndef CP_ACTORS_CONFIG_GET_CONFIGURATION_H
 #define CP_ACTORS_CONFIG_GET_CONFIGURATION_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include "actors/config/config_store.h"
+
+//  The GetConfiguration.conf for a request already parsed (the ocpp actor
+//  answers from its frame: no text in between). NULL with error_code and
+//  error_description set as below.
+json_t *get_configuration_build(config_store_t *store, const json_t *request,
+                                char *error_code, size_t error_code_size,
+                                char *error_description, size_t error_description_size);
 
 //  Answer a GetConfiguration.req. Returns 0 with *response_json a
 //  malloc'd GetConfiguration.conf (free()). Returns -1 with an OCPP-J

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "actors/config/config_store.h"
+#include "actors/config/get_configuration.h"
 #include "actors/config/ocpp_settings.h"
 #include "actors/ocpp/ocpp_core.h"
 #include "actors/ocpp/routes.h"
@@ -424,6 +425,26 @@ s_tr_call(void *ctx, const char *action, json_t *payload)
     free(text);
 }
 
+//  GetConfiguration from the actor's read-only configuration (routes.c).
+//  NULL with *answered set when a CALLERROR went out instead.
+static json_t *
+s_get_configuration(ocpp_actor_t *self, ocppj_frame_t *frame, bool *answered)
+{
+    char code[40] = "", description[200] = "";
+    json_t *response = get_configuration_build(self->config, frame->payload, code, sizeof(code),
+                                               description, sizeof(description));
+    if (!response) {
+        ocppj_error_t error = OCPPJ_INTERNAL_ERROR;
+        if (code[0])
+            ocppj_error_from_name(code, &error);
+        cp_warn("ocpp", "GetConfiguration answered with %s: %s", code[0] ? code : "InternalError",
+                description[0] ? description : "out of memory");
+        s_send_error(self, frame->id, error, description[0] ? description : "out of memory");
+        *answered = true;
+    }
+    return response;
+}
+
 //  Operations the ocpp actor answers itself: the answer leaves first, then
 //  whatever it asked for (spec 5.17).
 static void
@@ -431,6 +452,13 @@ s_answer_locally(ocpp_actor_t *self, ocppj_frame_t *frame)
 {
     trigger_deferred_t deferred = { 0 };
     json_t *response = NULL;
+    if (streq(frame->action, "GetConfiguration")) {
+        bool answered = false;
+        response = s_get_configuration(self, frame, &answered);
+        if (answered)
+            return;
+    }
+    else
     if (streq(frame->action, "TriggerMessage"))
         response = trigger_message(frame->payload, self->options->connectors, ocpp_core_registration(self->core),
                                    &deferred);
@@ -487,12 +515,11 @@ s_dispatch_call(ocpp_actor_t *self, ocppj_frame_t *frame)
         s_invalid_message(self, info);
         return;
     }
-    if (streq(frame->action, "TriggerMessage") || streq(frame->action, "ExtendedTriggerMessage")
-    ||  streq(frame->action, "DataTransfer")) {
+    const char *owner = ocpp_route_owner(frame->action);
+    if (owner && streq(owner, "ocpp")) {
         s_answer_locally(self, frame);
         return;
     }
-    const char *owner = ocpp_route_owner(frame->action);
     if (!owner) {
         bool unsupported = ocpp_route_unsupported(frame->action);
         snprintf(why, sizeof(why), "%s is %s by this charge point", frame->action,

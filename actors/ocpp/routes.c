@@ -5,7 +5,16 @@
 #include <string.h>
 
 static const struct { const char *action; const char *owner; } s_routes[] = {
-    { "GetConfiguration", "config" },
+    //  Answered by the ocpp actor itself. GetConfiguration is a read: the
+    //  ocpp actor's own read-only connection to the configuration answers
+    //  it where the frame lands (get_configuration.c, the config actor's
+    //  file for it), without the four hops to the config actor and back;
+    //  every change still goes through the config actor, which commits
+    //  before it answers, so a read after a ChangeConfiguration sees it.
+    { "GetConfiguration", "ocpp" },
+    { "TriggerMessage", "ocpp" },
+    { "ExtendedTriggerMessage", "ocpp" },
+    { "DataTransfer", "ocpp" },
     { "ChangeConfiguration", "config" },
     { "RemoteStartTransaction", "transaction" },
     { "RemoteStopTransaction", "transaction" },
