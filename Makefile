@@ -4,13 +4,14 @@
 #   make install  chargepointd, cpctl, the config, the systemd unit under PREFIX (and DESTDIR)
 #   make demo   a central system on loopback and a charging session to watch
 #   make bench  benchmarks, table printed and written to docs/benchmarks.md
+#   make cross ARCH=arm64  cross-build for the board, unit tests + one e2e session under qemu-user
 #   make soak   the long chaos test: SOAK_SECONDS (default 600) of random actor kills and hangs
 #               with sessions running, in one process and --split; prints faults, sessions, lost/duplicated
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build asan test unit e2e interop fuzz demo bench soak clean install unit-verify deb deb-test
+.PHONY: all deps build asan test unit e2e interop fuzz demo bench soak clean install unit-verify deb deb-test cross
 
 all: build
 
@@ -68,6 +69,12 @@ bench: build
 
 soak: build
 	@./scripts/soak.sh $(BUILD)
+
+# The arm64 build, its unit tests and one e2e session under qemu-user, its figures
+# (scripts/cross.sh; not part of `make test`). Builds into build-$(ARCH).
+cross:
+	@[ -n "$(ARCH)" ] || { echo "usage: make cross ARCH=arm64 [V=1]" >&2; exit 2; }
+	@V=$(V) JOBS=$(JOBS) ./scripts/cross.sh $(ARCH) build-$(ARCH)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
