@@ -19,7 +19,7 @@ Q           = ./scripts/quietly.sh
 CMAKE_V     = $(if $(filter 1,$(V)),-v)
 
 .PHONY: all deps deps-demo deps-test build asan test unit e2e interop fuzz demo bench soak clean \
-        install unit-verify deb deb-test cross
+        install unit-verify deb deb-test deb-install-test cross
 
 all: build
 
@@ -69,6 +69,12 @@ deb: deps
 # The package unpacked into a throw-away root, run from there (scripts/deb-test.sh).
 deb-test: deb deps-test
 	@./scripts/deb-test.sh $(BUILD)
+
+# The package installed on this machine with dpkg -i, a session from the installed paths
+# as the unit's user, dpkg -r, dpkg --purge, nothing left (scripts/deb-install-test.sh).
+# Changes the machine (as root or through sudo): not part of `make test`.
+deb-install-test: deb deps-test
+	@./scripts/deb-install-test.sh $(BUILD)
 
 # Install under PREFIX (default /usr/local) and DESTDIR; README "Installing".
 PREFIX ?= /usr/local
