@@ -47,8 +47,8 @@ step() {
   echo "cross: $title" >>"$log"
   if [ "$verbose" = 1 ]; then
     echo "cross: $title"
-    "$@" 2>&1 | tee -a "$log"
-    return "${PIPESTATUS[0]}"
+    "$@" 2>&1 | tee -a "$log" || { echo "cross: FAIL: $title (full log: $log)" >&2; exit 1; }
+    return 0
   fi
   local start=$SECONDS
   if ! "$@" >>"$log" 2>&1; then
@@ -136,7 +136,7 @@ configure() {
     -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchain-$triplet.cmake" -DCP_CROSS_OVERLAY="$overlay"
 }
 step "configuring $build ($triplet-gcc)" configure
-step "building (-j$jobs)" nice cmake --build "$build" -j "$jobs"
+step "building (-j$jobs)" nice cmake --build "$build" -j "$jobs" $([ "$verbose" = 1 ] && echo -v)
 file -L "$build/chargepointd" | grep -q "ARM aarch64" ||
   { echo "cross: FAIL: $build/chargepointd is not an arm64 program: $(file -L "$build/chargepointd")" >&2; exit 1; }
 echo "cross: $(file -L "$build/chargepointd" | cut -d, -f1-2)"
