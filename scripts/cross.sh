@@ -7,9 +7,10 @@
 #
 # Why it exists: issue 16. The board is arm64; this proves the code builds and behaves there
 # without one. Not part of `make test`: it installs a second architecture's packages and
-# registers an emulator with the kernel, which a test run should not do behind one's back. Idempotent and quiet: set-up steps that have been
-# done are skipped, every step's output goes to BUILD_DIR/cross.log and is printed only when
-# the step fails; V=1 prints everything as it happens.
+# registers an emulator with the kernel, which a test run should not do behind one's back.
+# Idempotent and quiet: set-up steps that have been done are skipped, every step's output
+# goes to BUILD_DIR/cross.log and is printed only when the step fails; V=1 prints everything
+# as it happens.
 #
 # Debian's multiarch gives the toolchain and the :arm64 libraries. Two -dev packages cannot
 # be installed beside their amd64 twins (docs/packaging.md, "arm64"): libczmq-dev:arm64
