@@ -61,7 +61,7 @@ step() {
 }
 
 # --- packages ---------------------------------------------------------------------------
-host_pkgs=(crossbuild-essential-$arch qemu-user-static binfmt-support cmake pkg-config)
+host_pkgs=("crossbuild-essential-$arch" qemu-user-static binfmt-support cmake pkg-config)
 target_pkgs=(libzmq3-dev libmsgpack-dev libmbedtls-dev libcmocka-dev libsqlite3-dev
              libjansson-dev libcurl4-openssl-dev zlib1g-dev
              libczmq4 libwebsockets17          # runtime halves of the overlay packages
@@ -137,7 +137,8 @@ configure() {
     -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchain-$triplet.cmake" -DCP_CROSS_OVERLAY="$overlay"
 }
 step "configuring $build ($triplet-gcc)" configure
-step "building (-j$jobs)" nice cmake --build "$build" -j "$jobs" $([ "$verbose" = 1 ] && echo -v)
+build_v=(); [ "$verbose" = 1 ] && build_v=(-v)
+step "building (-j$jobs)" nice cmake --build "$build" -j "$jobs" "${build_v[@]}"
 file -L "$build/chargepointd" | grep -q "ARM aarch64" ||
   { echo "cross: FAIL: $build/chargepointd is not an arm64 program: $(file -L "$build/chargepointd")" >&2; exit 1; }
 echo "cross: $(file -L "$build/chargepointd" | cut -d, -f1-2)"
