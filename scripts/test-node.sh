@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# test-node.sh SUITE BUILD_DIR — runs the node:test suite in test/SUITE (e2e: the real
-# chargepointd and cpctl against the scripted loopback CSMS in tools/csms; interop: against
-# the independent ocpp-rpc central system in strictMode). Installs the tests' npm packages in
-# test/ when missing or stale (idempotent, quiet), then runs every test/SUITE/*.test.mjs one
-# file at a time (tests start processes). Controller logs: test/artifacts/<test>/.
+# test-node.sh SUITE BUILD_DIR [FILE...] — runs the node:test suite in test/SUITE (e2e: the
+# real chargepointd and cpctl against the scripted loopback CSMS in tools/csms; interop:
+# against the independent ocpp-rpc central system in strictMode). Installs the tests' npm
+# packages in test/ when missing or stale (idempotent, quiet), then runs every
+# test/SUITE/*.test.mjs, or only the FILEs given (scripts/cross.sh runs one session against
+# the arm64 binaries), one file at a time (tests start processes). Controller logs:
+# test/artifacts/<test>/.
 set -euo pipefail
-suite="${1:?usage: test-node.sh e2e|interop BUILD_DIR}"
+usage="usage: test-node.sh e2e|interop BUILD_DIR [FILE...]"
+suite="${1:?$usage}"
+case "$suite" in e2e|interop) ;; *) echo "$usage" >&2; exit 2 ;; esac
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${2:-build}"
+shift $(( $# < 2 ? $# : 2 ))
 case "$build" in /*) ;; *) build="$root/$build" ;; esac
 
 # npm packages: reinstall only when node_modules is missing or older than the manifest.
@@ -25,6 +30,8 @@ for bin in chargepointd cpctl; do
 done
 
 cd "$root"
-mapfile -t files < <(find "test/$suite" -maxdepth 1 -name '*.test.mjs' | sort)
+if [ $# -gt 0 ]; then files=("$@"); else
+  mapfile -t files < <(find "test/$suite" -maxdepth 1 -name '*.test.mjs' | sort)
+fi
 [ ${#files[@]} -gt 0 ] || { echo "test-$suite: no test files in test/$suite" >&2; exit 1; }
 CP_BUILD="$build" exec node --test --test-concurrency=1 "${files[@]}"
