@@ -532,7 +532,11 @@ s_recv(bench_t *b, zsock_t *which, cp_bus_envelope_t *env, int timeout_ms)
     return bench_recv(b->tester, which, env, timeout_ms);
 }
 
-//  Request "config"; retry while the broker says it is not up yet.
+//  Request "config"; retry while the broker says it is not up yet, and
+//  after a request that got no answer at all: just after a restart the
+//  broker may still route the name to the old actor's pipe until it sees
+//  that pipe end, and what it sends there is lost — the case every
+//  actor's request deadline covers (supervisor/requests.c).
 static cp_msg_t *
 s_request(bench_t *b, const cp_msg_t *request)
 {
@@ -541,12 +545,15 @@ s_request(bench_t *b, const cp_msg_t *request)
         uint64_t corr = cp_bus_request(b->tester, "config", request);
         assert_true(corr != 0);
         cp_msg_t *reply = s_recv(b, cp_bus_requests(b->tester), &env, 2000);
+        while (reply && env.corr != corr) {             //  a late answer to an earlier try
+            cp_msg_destroy(&reply);
+            reply = s_recv(b, cp_bus_requests(b->tester), &env, 2000);
+        }
         if (reply) {
-            assert_true(env.corr == corr);
             assert_int_equal(env.kind, CP_BUS_REPLY);    //  always final
             return reply;
         }
-        assert_int_equal(env.kind, CP_BUS_UNREACHABLE);
+        assert_true(env.kind == CP_BUS_UNREACHABLE || env.kind == 0);
         zclock_sleep(10);
     }
     fail_msg("config never became reachable");
