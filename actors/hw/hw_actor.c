@@ -11,6 +11,7 @@
 
 #include <assert.h>
 #include <string.h>
+#include "actors/config/config_store.h"
 #include "actors/hw/hw_core.h"
 #include "hw/hw.h"
 #include "supervisor/log.h"
@@ -29,6 +30,13 @@ typedef struct {
     bool read_failing[HW_MAX_CONNECTORS];
     bool grid_silent_logged;
     int64_t started_ms;
+    //  The grid meter is read every tick only while Power Boost uses it
+    //  (PowerBoostEnabled, re-read on config.changed); otherwise as often
+    //  as its reading is published anyway: four board exchanges a second
+    //  of an idle charger for nothing (issue 12).
+    config_store_t *config;
+    bool grid_every_tick;
+    int64_t grid_read_ms;
 } hw_actor_t;
 
 //  Read one connector; 0, or -1 (logged once per failure streak). The
@@ -102,15 +110,27 @@ s_grid_msg(const hw_grid_state_t *grid, double charger_a, cp_msg_t *msg)
     msg->u.hw_grid.seq = cp_msg_seq_now();
 }
 
+static void
+s_load_config(hw_actor_t *self)
+{
+    bool every_tick = !self->config || config_store_get_bool(self->config, "PowerBoostEnabled", false);
+    if (every_tick != self->grid_every_tick)
+        cp_debug(HW_LOG, "grid meter read every %d ms", every_tick ? HW_CORE_TICK_MS : HW_CORE_GRID_REFRESH_MS);
+    self->grid_every_tick = every_tick;
+}
+
 //  The grid meter, read in the same tick as the connectors so that the
 //  charger's own share of the reading (charger_a) matches it.
 static void
 s_publish_grid(hw_actor_t *self, double charger_a, bool force)
 {
+    int64_t now = cp_clock_mono_ms(self->clock);
+    if (!force && !self->grid_every_tick && now - self->grid_read_ms < HW_CORE_GRID_REFRESH_MS)
+        return;
     hw_grid_state_t grid;
     if (!self->hw->ops->read_grid || self->hw->ops->read_grid(self->hw, &grid) != 0)
         return;                             //  no grid meter installed
-    int64_t now = cp_clock_mono_ms(self->clock);
+    self->grid_read_ms = now;
     if (!force && !hw_core_grid_decide(self->core, &grid, now))
         return;
     cp_msg_t msg;
@@ -298,7 +318,11 @@ static void
 s_on_message(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, void *ctx)
 {
     hw_actor_t *self = ctx;
-    //  We subscribe to nothing and request nothing: only requests matter.
+    if (env->kind == CP_BUS_EVENT && msg && msg->type == CP_MSG_CONFIG_CHANGED) {
+        s_load_config(self);
+        return;
+    }
+    //  We request nothing: only requests matter from here on.
     if (env->kind != CP_BUS_REQUEST || !msg)
         return;
     if (msg->type == CP_MSG_HW_COMMAND)
@@ -336,8 +360,16 @@ hw_actor(zsock_t *pipe, void *args)
         return;
     }
     cp_shell_set_handler(self.shell, s_on_message, &self);
+    //  Without its configuration (a store that cannot be read) the grid
+    //  meter is read every tick, as Power Boost would need.
+    char err[256];
+    if (actor_args->options)
+        self.config = config_store_open_reader(actor_args->options, err, sizeof(err));
+    s_load_config(&self);
+    cp_bus_subscribe(cp_shell_bus(self.shell), "config.changed");
     if (cp_loop_timer(cp_shell_loop(self.shell), HW_CORE_TICK_MS, 0, s_on_tick, &self) < 0) {
         cp_error(HW_LOG, "cannot start: no timer");
+        config_store_destroy(&self.config);
         cp_shell_destroy(&self.shell);
         hw_core_destroy(&self.core);
         return;
@@ -347,6 +379,7 @@ hw_actor(zsock_t *pipe, void *args)
     self.started_ms = cp_clock_mono_ms(self.clock);
     s_publish_all(&self, false, true);
     cp_shell_run(self.shell);
+    config_store_destroy(&self.config);
     cp_shell_destroy(&self.shell);
     hw_core_destroy(&self.core);
 }
