@@ -38,5 +38,7 @@ out=docs/benchmarks.md
     echo
     "$b"
   done
+  echo
+  cat bench/notes.md             # what the figures mean and where they came from (by hand)
 } | tee "$out.tmp"
 mv "$out.tmp" "$out"
