@@ -38,6 +38,9 @@
 #include <sys/prctl.h>
 #include <czmq.h>
 #include <libwebsockets.h>
+#if !defined(LWS_WITH_MBEDTLS)
+#include <openssl/ssl.h>        //  the SSL_OP_* option bits only: lws links OpenSSL
+#endif
 #include <mbedtls/base64.h>
 #include <mbedtls/error.h>
 #include <mbedtls/x509_crt.h>
@@ -54,6 +57,14 @@
 #include <sys/stat.h>
 #include <time.h>
 
+//  TLS 1.2 cipher suites offered on a wss:// link, AEAD only: ECDHE with
+//  AES-GCM first (forward secrecy, RECOMMENDED by A00.FR.318), then the
+//  whitepaper's TLS_RSA_WITH_AES_*_GCM pair, which is all a central system
+//  with an RSA certificate must support (A00.FR.317).
+#define WSCLIENT_TLS12_CIPHERS \
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:" \
+    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:" \
+    "AES128-GCM-SHA256:AES256-GCM-SHA384"
 #define WSCLIENT_DEFAULT_BACKOFF_MIN_MS 1000
 #define WSCLIENT_DEFAULT_BACKOFF_MAX_MS 60000
 #define WSCLIENT_DEFAULT_MAX_FRAME      (64 * 1024)
@@ -1157,6 +1168,16 @@ s_context_new (wsclient_t *self)
         //  configuration: a new certificate needs a reconfigure)
         info.client_ssl_cert_filepath = self->config.client_cert;
         info.client_ssl_private_key_filepath = self->config.client_key;
+#if !defined(LWS_WITH_MBEDTLS)
+        //  TLS 1.2 or above only (whitepaper A00.FR.312/416), whatever the
+        //  system's OpenSSL configuration allows, and no TLS compression
+        //  (A00.FR.320/424)
+        info.ssl_client_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1
+                                    | SSL_OP_NO_COMPRESSION;
+        //  The whitepaper's suites (A00.FR.318/422) and the other AEAD
+        //  ECDHE ones; TLS 1.3's own suites are all acceptable
+        info.client_ssl_cipher_list = WSCLIENT_TLS12_CIPHERS;
+#endif
     }
     //  Ping / hangup policy for the connection (see s_hangup_secs)
     memset (&self->idle_policy, 0, sizeof (self->idle_policy));

@@ -383,7 +383,10 @@
  * cp_cert_not_after: the Charge Point certificate in use (installed by
  * CertificateSigned: hex serial and end of validity, wall ms; "" / 0 when
  * none; a change means a new pair to present in TLS); csr_pending: a CSR
- * was sent and its key waits for CertificateSigned. Level-triggered:
+ * was sent and its key waits for CertificateSigned; csms_trust: a digest
+ * of the installed CentralSystemRootCertificates the wss:// link trusts
+ * (actors/security/csms_trust.h; "" = none installed, --ca-file alone: a
+ * change means a new trust for the next connection). Level-triggered:
  * published on change and in every snapshot of the security actor. */
 #define CP_MSG_SECURITY_STATE(F)        \
     F(I64, certificates, 0)             \
@@ -392,6 +395,7 @@
     F(STR, cp_cert_serial, 41)          \
     F(I64, cp_cert_not_after, 0)        \
     F(BOOL, csr_pending, 0)             \
+    F(STR, csms_trust, 16)              \
     F(I64, seq, 0)
 
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "actors/config/config_store.h"
+#include "actors/security/csms_trust.h"
 #include "actors/config/ocpp_settings.h"
 #include "actors/ocpp/ocpp_core.h"
 #include "actors/ocpp/routes.h"
@@ -86,9 +87,14 @@ typedef struct {
     char client_cert[PATH_MAX];    //  the Charge Point certificate the link presents ("" = none)
     char cp_cert_serial[48];       //  ... its serial as "security.state" last said
     bool cp_cert_seen;             //  ... once it said anything
+    char ca_bundle[PATH_MAX];      //  the CA bundle the link trusts ("" = the system store)
+    char trust_seen[24];           //  the installed roots' digest "security.state" last said
+    char trust_applied[24];        //  ... and the one the link was built with
+    bool trust_stale;              //  new roots wait for the link to go down
 } ocpp_actor_t;
 
 static int64_t s_now(ocpp_actor_t *self) { return cp_clock_mono_ms(self->clock); }
+static int s_on_reconfigure(zloop_t *loop, int timer_id, void *arg);
 
 static int64_t
 s_config_int(ocpp_actor_t *self, const char *key, int64_t fallback)
@@ -685,6 +691,10 @@ s_on_ws_event(zloop_t *loop, zsock_t *sock, void *arg)
     if (streq(event, "disconnected")) {
         cp_warn("ocpp", "disconnected: %s", detail);
         ocpp_core_disconnected(self->core, now, detail);
+        if (self->trust_stale && !self->reconfigure_timer) {
+            cp_info("ocpp", "new Central System roots: reconnecting with them");
+            self->reconfigure_timer = zloop_timer(loop, RECONFIGURE_DELAY_MS, 1, s_on_reconfigure, self);
+        }
     }
     else
     if (streq(event, "error")) {
@@ -800,10 +810,15 @@ s_apply_ws_config(ocpp_actor_t *self)
         snprintf(cert, sizeof(cert), "%s", self->options->client_cert);
         snprintf(key, sizeof(key), "%s", self->options->client_key);
     }
+    //  The server certificate is verified against the installed
+    //  CentralSystemRootCertificates and --ca-file (csms_trust.h)
+    char bundle[PATH_MAX];
+    csms_trust_bundle(self->options->state_dir, self->options->ca_file, bundle, sizeof(bundle));
     bool same_target = self->ws && streq(wanted.url, self->active.url)
                     && streq(wanted.identity, self->active.identity);
     if (same_target && streq(password, self->password) && ping == self->ping_interval_s
-        && password_hex == self->password_hex && streq(cert, self->client_cert)) {
+        && password_hex == self->password_hex && streq(cert, self->client_cert)
+        && streq(bundle, self->ca_bundle) && streq(self->trust_seen, self->trust_applied)) {
         memset(password, 0, sizeof(password));
         return;                     //  nothing the connection depends on changed
     }
@@ -816,7 +831,7 @@ s_apply_ws_config(ocpp_actor_t *self)
         .identity = wanted.identity,
         .password = self->password,
         .password_hex = password_hex,
-        .ca_file = self->options->ca_file[0] ? self->options->ca_file : NULL,
+        .ca_file = bundle[0] ? bundle : NULL,
         .client_cert = cert[0] ? cert : NULL,
         .client_key = key[0] ? key : NULL,
         .ping_interval_s = ping,
@@ -850,6 +865,11 @@ s_apply_ws_config(ocpp_actor_t *self)
     if (!streq(cert, self->client_cert) && cert[0])
         cp_info("ocpp", "the link presents the Charge Point certificate %s when asked", cert);
     snprintf(self->client_cert, sizeof(self->client_cert), "%s", cert);
+    if (!streq(bundle, self->ca_bundle) && strncmp(wanted.url, "wss://", 6) == 0)
+        cp_info("ocpp", "the link verifies the central system with %s", bundle[0] ? bundle : "the system CA store");
+    snprintf(self->ca_bundle, sizeof(self->ca_bundle), "%s", bundle);
+    snprintf(self->trust_applied, sizeof(self->trust_applied), "%s", self->trust_seen);
+    self->trust_stale = false;
     self->ping_interval_s = ping;
     self->password_hex = password_hex;
 }
@@ -917,6 +937,26 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         //  installed it is out (s_on_reconfigure waits for it).
         const char *serial = msg->u.security_state.cp_cert_serial;
         bool changed = self->cp_cert_seen && !streq(serial, self->cp_cert_serial);
+        //  New CentralSystemRootCertificates: a link that is up stays (it
+        //  was verified); the next connection trusts the new set. lws
+        //  keeps its CA store per context, so a link that is down (or the
+        //  next one that goes down) is rebuilt.
+        const char *trust = msg->u.security_state.csms_trust;
+        bool trust_changed = self->cp_cert_seen && !streq(trust, self->trust_seen);
+        snprintf(self->trust_seen, sizeof(self->trust_seen), "%s", trust);
+        if (!self->cp_cert_seen)
+            snprintf(self->trust_applied, sizeof(self->trust_applied), "%s", trust);
+        if (trust_changed && self->ws && !changed) {
+            if (ocpp_core_connection(self->core) == OCPP_CONN_CONNECTED)
+                self->trust_stale = true;
+            else {
+                cp_info("ocpp", "new Central System roots: reconnecting with them");
+                if (self->reconfigure_timer)
+                    zloop_timer_end(cp_shell_loop(shell), self->reconfigure_timer);
+                self->reconfigure_timer = zloop_timer(cp_shell_loop(shell), RECONFIGURE_DELAY_MS, 1,
+                                                      s_on_reconfigure, self);
+            }
+        }
         self->cp_cert_seen = true;
         snprintf(self->cp_cert_serial, sizeof(self->cp_cert_serial), "%s", serial);
         if (changed && serial[0] && strncmp(self->active.url, "wss://", 6) == 0) {
