@@ -426,13 +426,16 @@ s_on_inbound(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_
     else
     if (streq(in->action, "CertificateSigned"))
         response = certificate_signed(&ctx, request);
+    //  The link's trust follows the roots before the answer goes out: a
+    //  central system that installs a root and then raises SecurityProfile
+    //  finds the prerequisite met (A05.FR.03)
+    if (ctx.changed && !streq(in->action, "CertificateSigned"))
+        s_export_trust(self);
     int sent = cp_shell_reply_ocpp(self->shell, env, LOG, in->action, response, ctx.reason);
     json_decref(response);
     json_decref(request);
     if (ctx.event)
         s_raise(self, ctx.event, ctx.reason);     //  A02.FR.07, even if the answer was lost
-    if (ctx.changed && !streq(in->action, "CertificateSigned"))
-        s_export_trust(self);
     if (ctx.changed && streq(in->action, "CertificateSigned")) {
         s_load_cp_cert(self);
         security_store_meta_set(self->store, "csr_sent_ms", "");
