@@ -76,3 +76,114 @@ describe('installed CentralSystemRootCertificates verify the wss:// link', () =>
     assert.match(refused[0].techInfo, /certificate verify failed/);
   });
 });
+
+describe('A05: a higher SecurityProfile is tried on a new connection and kept only if it works', () => {
+  const PASSWORD = '0123456789abcdef0123456789abcdef';
+  const SERIAL = 'SN-A05-0001';
+  let operator;
+  let cp;
+  before(() => { operator = makeCerts(); });
+  after(async () => {
+    await cp?.close();
+    operator?.remove();
+  });
+  const profile = async (c) => {
+    const out = (await c.cpctlOk('config', 'get', 'SecurityProfile')).stdout;
+    return Number(/SecurityProfile\D*(\d)/.exec(out)?.[1]);
+  };
+  const installRoot = async (csms) => assert.deepEqual((await csms.call('InstallCertificate',
+    { certificateType: 'CentralSystemRootCertificate', certificate: operator.caCert })).result, { status: 'Accepted' });
+
+  test('1 → 2: the same central system over TLS (same host, port and path), committed; never back to 1 over OCPP', async () => {
+    const csms = new Csms({ port: 0, tls: { key: operator.serverKey, cert: operator.serverCert, plainToo: true },
+      basicAuth: { CP001: PASSWORD } });
+    await csms.start();
+    try {
+      cp = await Controller.start({ csmsUrl: csms.plainUrl, password: PASSWORD, name: 'security-profile-1to2' });
+      await waitBooted(cp);
+      assert.equal(await profile(cp), 1);
+      assert.equal(csms.connections.at(-1).tls, false);
+      await installRoot(csms);
+      const since = cp.logMark();
+      assert.deepEqual((await csms.call('ChangeConfiguration', { key: 'SecurityProfile', value: '2' })).result,
+        { status: 'Accepted' });
+      await cp.waitLog(/SecurityProfile 2 works/, 20000, since);
+      const link = csms.connections.at(-1);
+      assert.equal(link.tls, true);
+      assert.equal(link.authorizationPresent, true);
+      assert.equal(await profile(cp), 2);
+      assert.deepEqual((await csms.call('ChangeConfiguration', { key: 'SecurityProfile', value: '1' })).result,
+        { status: 'Rejected' });
+    } finally {
+      await cp?.close();
+      cp = null;
+      await csms.stop();
+    }
+  });
+
+  test('1 → 2 against a central system without TLS: back to 1, still working — also after a kill -9 mid-migration', async () => {
+    const csms = new Csms({ port: 0, basicAuth: { CP001: PASSWORD } });
+    await csms.start();
+    try {
+      cp = await Controller.start({ csmsUrl: csms.url, password: PASSWORD, name: 'security-profile-fallback' });
+      await waitBooted(cp);
+      await installRoot(csms);
+      assert.deepEqual((await csms.call('ChangeConfiguration', { key: 'SecurityProfile', value: '2' })).result,
+        { status: 'Accepted' });
+      // a power cut right after the answer: the restart ends on a profile that works
+      await cp.kill9();
+      const since = cp.logMark();
+      const connections = csms.connections.length;
+      await cp.restart();
+      await cp.waitLog(/SecurityProfile 2 did not work \(TLS.*\): falling back to 1/, 20000, since);
+      await csms.waitFor(() => csms.connections.length > connections, 20000);
+      await waitBooted(cp, 20000);
+      assert.equal(await profile(cp), 1);
+      assert.equal(csms.connections.at(-1).tls, false);
+      // the central system is told, once it is reachable again
+      await csms.waitFor((f) => isCallIn(f, 'SecurityEventNotification')
+        && f.msg[3].type === 'ReconfigurationOfSecurityParameters' && f.msg[3].techInfo === 'SecurityProfile changed',
+      15000);
+    } finally {
+      await cp?.close();
+      cp = null;
+      await csms.stop();
+    }
+  });
+
+  test('2 → 3 with the client certificate: refused while the central system still wants the password (back to 2), then committed', async () => {
+    const factory = operator.issue('factory', `DNS:${SERIAL}`, { eku: 'clientAuth', cn: SERIAL });
+    const csms = new Csms({ port: 0,
+      tls: { key: operator.serverKey, cert: operator.serverCert, requestCert: true, ca: operator.caCert },
+      basicAuth: { CP001: PASSWORD } });
+    await csms.start();
+    try {
+      cp = await Controller.start({ csmsUrl: csms.url, caFile: operator.caFile, password: PASSWORD,
+        name: 'security-profile-2to3',
+        extraArgs: ['--serial', SERIAL, '--client-cert', factory.certFile, '--client-key', factory.keyFile] });
+      await waitBooted(cp);
+      assert.equal(await profile(cp), 2);
+      let since = cp.logMark();
+      assert.deepEqual((await csms.call('ChangeConfiguration', { key: 'SecurityProfile', value: '3' })).result,
+        { status: 'Accepted' });
+      await cp.waitLog(/SecurityProfile 3 did not work \(HTTP 401.*\): falling back to 2/, 20000, since);
+      await cp.waitLog(/security profile 2: wss:/, 10000, since);
+      await waitBooted(cp, 20000);
+      assert.equal(await profile(cp), 2);
+      // the central system moves this charger to client certificates only
+      csms.basicAuth = null;
+      since = cp.logMark();
+      assert.deepEqual((await csms.call('ChangeConfiguration', { key: 'SecurityProfile', value: '3' })).result,
+        { status: 'Accepted' });
+      await cp.waitLog(/SecurityProfile 3 works/, 20000, since);
+      const link = csms.connections.at(-1);
+      assert.equal(link.authorizationPresent, false, 'profile 3 sends no password');
+      assert.equal(link.clientCertificate?.subject?.CN, SERIAL);
+      assert.equal(await profile(cp), 3);
+    } finally {
+      await cp?.close();
+      cp = null;
+      await csms.stop();
+    }
+  });
+});

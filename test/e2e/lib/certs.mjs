@@ -46,21 +46,23 @@ export function makeCerts({ commonName = '127.0.0.1' } = {}) {
     caCert: read('ca.pem'),
     serverKey: read('server.key'),
     serverCert: read('server.pem'),
-    // Another server certificate from the same CA, e.g. for another host name:
-    // issue('other', 'DNS:csms.example.com') → { key, cert } (PEM contents).
-    issue: (name, subjectAltName) => {
+    // Another certificate from the same CA, e.g. a server one for another host name:
+    // issue('other', 'DNS:csms.example.com') → { key, cert, keyFile, certFile }; a charge point's
+    // client certificate: issue('cp', 'DNS:cp', { eku: 'clientAuth', cn: 'SERIAL' }).
+    issue: (name, subjectAltName, { eku = 'serverAuth', cn } = {}) => {
       fs.writeFileSync(path.join(dir, `${name}.ext`), [
         'basicConstraints = critical, CA:FALSE',
         'keyUsage = critical, digitalSignature, keyEncipherment',
-        'extendedKeyUsage = serverAuth',
+        `extendedKeyUsage = ${eku}`,
         `subjectAltName = ${subjectAltName}`,
         '',
       ].join('\n'));
       openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`,
-        '-subj', `/CN=${subjectAltName.replace(/^[A-Z]+:/, '')}`], dir);
+        '-subj', `/CN=${cn ?? subjectAltName.replace(/^[A-Z]+:/, '')}`], dir);
       openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key',
         '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`], dir);
-      return { key: read(`${name}.key`), cert: read(`${name}.pem`) };
+      return { key: read(`${name}.key`), cert: read(`${name}.pem`),
+        keyFile: path.join(dir, `${name}.key`), certFile: path.join(dir, `${name}.pem`) };
     },
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
