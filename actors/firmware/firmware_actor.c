@@ -24,8 +24,11 @@
 #include "actors/firmware/firmware_core.h"
 #include "actors/firmware/firmware_image.h"
 #include "actors/firmware/firmware_ops.h"
+#include "actors/firmware/firmware_sig.h"
 #include "actors/firmware/firmware_store.h"
 #include "actors/firmware/transfer.h"
+#include "actors/security/csms_trust.h"
+#include "actors/security/security_raise.h"
 #include "messages/msg.h"
 #include "supervisor/log.h"
 #include "supervisor/shell.h"
@@ -58,6 +61,7 @@ typedef struct {
     uint64_t hold_corr;             //  a hold request in flight
     bool hold_release;              //  ... which gives connectors back
     bool online;                    //  connected and registered
+    security_raise_t *security;     //  InvalidFirmwareSignature / ...SigningCertificate on their way
     int64_t seen_ocpp;
     cp_msg_firmware_state_t published;  //  the last firmware.state (seq 0)
 } fw_actor_t;
@@ -196,10 +200,40 @@ s_on_sim_install(zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
+//  A signed job's image against its signature (firmware_sig.h).
+static bool
+s_verify(fw_actor_t *self, const fw_job_t *job, bool raise)
+{
+    char path[PATH_MAX], reason[256];
+    s_image_path(self, job->id, path, sizeof(path));
+    if (firmware_sig_verify_image(path, job->signing_cert, job->signature, reason, sizeof(reason)) != 0) {
+        cp_warn(FW_LOG, "job %lld (request %d): InvalidSignature: %s; the image is not installed", (long long) job->id,
+                job->request_id, reason);
+        if (raise)
+            security_raise(self->security, "InvalidFirmwareSignature", reason);
+        unlink(path);
+        return false;
+    }
+    cp_info(FW_LOG, "job %lld (request %d): SignatureVerified", (long long) job->id, job->request_id);
+    return true;
+}
+
+static bool
+s_fx_verify(void *ctx, const fw_job_t *job)
+{
+    return s_verify((fw_actor_t *) ctx, job, true);
+}
+
 static void
 s_fx_install(void *ctx, const fw_job_t *job)
 {
     fw_actor_t *self = ctx;
+    //  Once more just before the install: the image waited on disk (held
+    //  connectors, a restart) and nothing unverified is ever installed
+    if (job->signed_fw && !s_verify(self, job, false)) {
+        firmware_core_on_installed(self->core, s_now(self), job->id, false, NULL);
+        return;
+    }
     if (self->options->firmware_installer[0]) {
         transfer_spec_t *spec = calloc(1, sizeof(*spec));
         if (!spec) {
@@ -319,8 +353,12 @@ static int s_on_timer(zloop_t *loop, int timer_id, void *arg);
 static uint64_t
 s_call(fw_actor_t *self, const char *action, const char *status)
 {
-    char payload[64];
-    snprintf(payload, sizeof(payload), "{\"status\":\"%s\"}", status);
+    char payload[96];
+    if (streq(action, "SignedFirmwareStatusNotification"))
+        snprintf(payload, sizeof(payload), "{\"status\":\"%s\",\"requestId\":%d}", status,
+                 firmware_core_job(self->core)->request_id);
+    else
+        snprintf(payload, sizeof(payload), "{\"status\":\"%s\"}", status);
     cp_msg_t *msg = cp_msg_new(CP_MSG_OCPP_CALL);
     if (!msg)
         return 0;
@@ -334,7 +372,8 @@ s_call(fw_actor_t *self, const char *action, const char *status)
 static const char *
 s_action(fw_kind_t kind)
 {
-    return kind == FW_KIND_FIRMWARE ? "FirmwareStatusNotification" : "DiagnosticsStatusNotification";
+    return kind == FW_KIND_FIRMWARE ? "FirmwareStatusNotification"
+         : kind == FW_KIND_SIGNED_FIRMWARE ? "SignedFirmwareStatusNotification" : "DiagnosticsStatusNotification";
 }
 
 static void
@@ -471,12 +510,18 @@ s_on_inbound(fw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_i
         .host_offset_ms = cp_clock_offset_ms(self->clock),
         .charge_point_id = self->options->id,
     };
+    char roots[PATH_MAX];
+    csms_trust_manufacturer_path(self->options->state_dir, roots, sizeof(roots));
+    ctx.manufacturer_roots = roots;
     json_t *response = NULL;
     if (request && streq(in->action, "UpdateFirmware"))
         response = update_firmware(&ctx, request);
     else
     if (request && streq(in->action, "GetDiagnostics"))
         response = get_diagnostics(&ctx, request);
+    else
+    if (request && streq(in->action, "SignedUpdateFirmware"))
+        response = signed_update_firmware(&ctx, request);
     cp_msg_t *reply = cp_msg_new(CP_MSG_OCPP_INBOUND_REPLY);
     if (reply) {
         char *text = response ? json_dumps(response, JSON_COMPACT) : NULL;
@@ -492,6 +537,8 @@ s_on_inbound(fw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_i
     cp_msg_destroy(&reply);
     json_decref(response);
     json_decref(request);
+    if (ctx.event)
+        security_raise(self->security, ctx.event, ctx.reason);
 }
 
 //  TriggerMessage: the current state, outside the queue (spec 4.4/4.5:
@@ -548,8 +595,10 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         }
     }
     else
-    if (cp_bus_is_outcome(env))
-        s_on_outcome(self, env, msg);
+    if (cp_bus_is_outcome(env)) {
+        if (!security_raise_outcome(self->security, env, msg))
+            s_on_outcome(self, env, msg);
+    }
     else
     if (env->kind == CP_BUS_REQUEST && msg) {
         if (msg->type == CP_MSG_SNAPSHOT_REQUEST) {
@@ -588,6 +637,8 @@ firmware_actor(zsock_t *pipe, void *args)
     bool dir_fits = snprintf(self->dir, sizeof(self->dir), "%s/firmware", self->options->state_dir)
                     < (int) sizeof(self->dir) - FW_FILE_NAME_MAX - 2;
     self->shell = cp_shell_new(pipe, actor_args);
+    if (self->shell)
+        self->security = security_raise_new(self->shell, "firmware");
     self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
     self->store = self->db ? firmware_store_new(self->db) : NULL;
     //  For the secret values the diagnostics leave out; optional.
@@ -595,7 +646,7 @@ firmware_actor(zsock_t *pipe, void *args)
     fw_effects_t fx = {
         .persist = s_fx_persist, .download = s_fx_download, .cancel_download = s_fx_cancel_download,
         .hold = s_fx_hold, .install = s_fx_install, .reboot = s_fx_reboot, .upload = s_fx_upload,
-        .cancel_upload = s_fx_cancel_upload, .report = s_fx_report,
+        .cancel_upload = s_fx_cancel_upload, .report = s_fx_report, .verify = s_fx_verify,
     };
     self->core = firmware_core_new(&fx, self);
     if (!self->shell || !self->store || !self->core || !dir_fits || s_mkdir(self->dir) != 0) {
@@ -629,6 +680,7 @@ done:
         s_stop_transfer(self, &self->fw_transfer);
         s_stop_transfer(self, &self->diag_transfer);
     }
+    security_raise_destroy(&self->security);
     firmware_core_destroy(&self->core);
     config_store_destroy(&self->config);
     firmware_store_destroy(&self->store);

@@ -58,6 +58,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "actors/firmware/firmware_sig.h"
 
 #define FW_LOCATION_MAX         512
 #define FW_VERSION_MAX          50
@@ -91,12 +92,22 @@ typedef struct {
     int64_t next_ms;                    //  wall: the next attempt (0 = now)
     int64_t held;                       //  connectors held Unavailable (bit n = connector n)
     char version[FW_VERSION_MAX + 1];   //  installed by this job (REBOOTING), for the store
-    //  FirmwareStatusNotification statuses not yet delivered, oldest first
+    //  FirmwareStatusNotification statuses not yet delivered, oldest first;
+    //  a status of a signed job starts with FW_SIGNED_MARK (it goes out as
+    //  SignedFirmwareStatusNotification)
     char reports[FW_REPORTS_MAX][20];
     int report_count;
+    //  SignedUpdateFirmware (security whitepaper L01): the image is
+    //  verified after the download, before anything is installed
+    bool signed_fw;
+    int request_id;
+    char signing_cert[FW_SIG_CERT_MAX + 1];
+    char signature[FW_SIG_SIGNATURE_MAX + 1];
 } fw_job_t;
 
-typedef enum { FW_KIND_FIRMWARE, FW_KIND_DIAGNOSTICS } fw_kind_t;
+#define FW_SIGNED_MARK '~'
+
+typedef enum { FW_KIND_FIRMWARE, FW_KIND_DIAGNOSTICS, FW_KIND_SIGNED_FIRMWARE } fw_kind_t;
 
 typedef struct {
     bool active;
@@ -126,6 +137,10 @@ typedef struct {
     void (*hold)(void *ctx, bool hold, int64_t mask);
     //  Install the downloaded image (firmware_core_on_installed).
     void (*install)(void *ctx, const fw_job_t *job);
+    //  A signed job's image is downloaded: check its signature now
+    //  (synchronous). True when it verifies. Optional: without it a signed
+    //  image never verifies.
+    bool (*verify)(void *ctx, const fw_job_t *job);
     //  Restart the process in place (a Hard reset).
     void (*reboot)(void *ctx);
     //  Build the diagnostics archive and upload it (firmware_core_on_uploaded).
@@ -153,6 +168,14 @@ void firmware_core_restore(firmware_core_t *self, int64_t now_ms, const fw_job_t
 //  absent. Returns false when ignored (an install is committing).
 bool firmware_core_update(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
                           int64_t retrieve_ms, int retries, int interval_s);
+//  SignedUpdateFirmware: the same job, with the signing certificate (already
+//  checked against the ManufacturerRootCertificates) and the signature the
+//  image must carry. After "Downloaded" comes "SignatureVerified", or
+//  "InvalidSignature" and the end of the job (never an install); statuses
+//  go out as SignedFirmwareStatusNotification with request_id.
+bool firmware_core_update_signed(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
+                                 int64_t retrieve_ms, int retries, int interval_s, int request_id,
+                                 const char *signing_cert, const char *signature);
 //  Outcome of download id.
 void firmware_core_on_downloaded(firmware_core_t *self, int64_t now_ms, int64_t id, bool ok);
 //  Answer to a hold request: transactions still running, connectors held

@@ -22,6 +22,7 @@ static const struct { const char *action; const char *owner; } s_routes[] = {
     { "GetCompositeSchedule", "smartcharging" },
     { "UpdateFirmware", "firmware" },
     { "GetDiagnostics", "firmware" },
+    { "SignedUpdateFirmware", "firmware" },
     { "InstallCertificate", "security" },
     { "GetInstalledCertificateIds", "security" },
     { "DeleteCertificate", "security" },
@@ -41,7 +42,7 @@ ocpp_route_owner(const char *action)
 //  NotSupported for "recognized but not supported" and keeps NotImplemented
 //  for actions the receiver does not know (answered before routing). Today
 //  these are the 1.6 security whitepaper's operations not built yet
-//  (SignedUpdateFirmware, GetLog).
+//  (GetLog).
 bool
 ocpp_route_unsupported(const char *action)
 {

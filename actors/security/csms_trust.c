@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #define TRUST_NAME "csms-trust.pem"
+#define MANUFACTURER_NAME "manufacturer-roots.pem"
 //  Bigger than any sane --ca-file plus CertificateStoreMaxLength roots
 #define TRUST_MAX (1024 * 1024)
 
@@ -95,15 +96,43 @@ s_write_file(const char *path, const char *text, size_t len)
     return rc;
 }
 
+void
+csms_trust_manufacturer_path(const char *state_dir, char *out, size_t size)
+{
+    assert(state_dir && out && size);
+    snprintf(out, size, "%s/%s", state_dir, MANUFACTURER_NAME);
+}
+
+static int s_write_bundle(const char *path, const char *ca_file, const security_cert_t *roots, int count,
+                          char *digest, size_t digest_size, char *err, size_t err_size);
+
 int
 csms_trust_write(const char *state_dir, const char *ca_file, const security_cert_t *roots, int count,
                  char *digest, size_t digest_size, char *err, size_t err_size)
 {
-    assert(state_dir && digest && digest_size > CSMS_TRUST_DIGEST_LEN && err && err_size);
-    digest[0] = '\0';
-    err[0] = '\0';
+    assert(state_dir);
     char path[PATH_MAX];
     csms_trust_path(state_dir, path, sizeof(path));
+    return s_write_bundle(path, ca_file, roots, count, digest, digest_size, err, err_size);
+}
+
+int
+csms_trust_write_manufacturer(const char *state_dir, const security_cert_t *roots, int count, char *err,
+                              size_t err_size)
+{
+    assert(state_dir);
+    char path[PATH_MAX], digest[CSMS_TRUST_DIGEST_LEN + 1];
+    csms_trust_manufacturer_path(state_dir, path, sizeof(path));
+    return s_write_bundle(path, "", roots, count, digest, sizeof(digest), err, err_size);
+}
+
+static int
+s_write_bundle(const char *path, const char *ca_file, const security_cert_t *roots, int count,
+               char *digest, size_t digest_size, char *err, size_t err_size)
+{
+    assert(path && digest && digest_size > CSMS_TRUST_DIGEST_LEN && err && err_size);
+    digest[0] = '\0';
+    err[0] = '\0';
     if (count <= 0) {
         if (unlink(path) != 0 && errno != ENOENT) {
             snprintf(err, err_size, "cannot remove %s: %s", path, strerror(errno));

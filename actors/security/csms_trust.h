@@ -42,6 +42,13 @@ int csms_trust_write(const char *state_dir, const char *ca_file, const security_
 //  installed, else ca_file (which may be "": the system store).
 void csms_trust_bundle(const char *state_dir, const char *ca_file, char *out, size_t size);
 
+//  The installed ManufacturerRootCertificates, exported the same way for
+//  the firmware actor (SignedUpdateFirmware, firmware_sig.h):
+//  STATE_DIR/manufacturer-roots.pem, absent when none is installed.
+void csms_trust_manufacturer_path(const char *state_dir, char *out, size_t size);
+int csms_trust_write_manufacturer(const char *state_dir, const security_cert_t *roots, int count, char *err,
+                                  size_t err_size);
+
 //  True when the trust file exists (a CentralSystemRootCertificate is
 //  installed): the A05.FR.03 prerequisite.
 bool csms_trust_installed(const char *state_dir);

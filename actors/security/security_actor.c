@@ -391,6 +391,12 @@ s_export_trust(security_actor_t *self)
                     self->options->ca_file[0] ? "--ca-file alone" : "the system CA store");
     }
     security_store_free_certs(roots, count);
+    //  And the ManufacturerRootCertificates, which verify signed firmware
+    count = security_store_certs(self->store, "ManufacturerRootCertificate", roots, SECURITY_CERT_STORE_MAX);
+    if (count < 0 || csms_trust_write_manufacturer(self->options->state_dir, roots, count, err, sizeof(err)) != 0)
+        cp_error(LOG, "the ManufacturerRootCertificates were not exported: %s", count < 0 ? "store failure" : err);
+    if (count > 0)
+        security_store_free_certs(roots, count);
 }
 
 static void
