@@ -546,9 +546,15 @@ s_on_inbound(fw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_i
 static void
 s_on_trigger(fw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_trigger_t *trigger)
 {
-    fw_kind_t kind = streq(trigger->message, "FirmwareStatusNotification") ? FW_KIND_FIRMWARE : FW_KIND_DIAGNOSTICS;
+    //  ExtendedTriggerMessage FirmwareStatusNotification asks for the
+    //  signed variant (whitepaper 6.14): the same state, with the requestId
+    //  of the job (0 when none ran)
+    bool signed_fw = streq(trigger->message, "SignedFirmwareStatusNotification");
+    fw_kind_t kind = streq(trigger->message, "FirmwareStatusNotification") || signed_fw ? FW_KIND_FIRMWARE
+                   : FW_KIND_DIAGNOSTICS;
     bool known = kind == FW_KIND_FIRMWARE || streq(trigger->message, "DiagnosticsStatusNotification");
-    uint64_t corr = known ? s_call(self, s_action(kind), firmware_core_status(self->core, kind)) : 0;
+    uint64_t corr = known ? s_call(self, s_action(signed_fw ? FW_KIND_SIGNED_FIRMWARE : kind),
+                                   firmware_core_status(self->core, kind)) : 0;
     cp_shell_reply_status(self->shell, env, corr != 0, corr ? "" : "not sent");
 }
 

@@ -447,11 +447,13 @@ test_extended_trigger(void **state)
     assert_string_equal(s_trigger("BootNotification", -1, OCPP_REG_ACCEPTED, &d), "Rejected");
     assert_string_equal(s_trigger("BootNotification", -1, OCPP_REG_PENDING, &d), "Accepted");
     assert_true(d.valid);
-    const char *later[] = { "FirmwareStatusNotification", "LogStatusNotification" };
-    for (size_t i = 0; i < 2; i++) {
-        assert_string_equal(s_trigger(later[i], -1, OCPP_REG_ACCEPTED, &d), "NotImplemented");
-        assert_false(d.valid);
-    }
+    assert_string_equal(s_trigger("LogStatusNotification", -1, OCPP_REG_ACCEPTED, &d), "NotImplemented");
+    assert_false(d.valid);
+    //  FirmwareStatusNotification: a SignedFirmwareStatusNotification (6.14)
+    assert_string_equal(s_trigger("FirmwareStatusNotification", -1, OCPP_REG_ACCEPTED, &d), "Accepted");
+    assert_true(d.valid);
+    assert_string_equal(d.message, "SignedFirmwareStatusNotification");
+    assert_string_equal(s_trigger("FirmwareStatusNotification", 1, OCPP_REG_ACCEPTED, &d), "Rejected");
     //  SignChargePointCertificate (A02): to the security actor, once
     //  registered, with CpoName set, for the charge point (connector 0 or
     //  none) only.
