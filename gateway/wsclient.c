@@ -42,6 +42,7 @@
 #include <openssl/ssl.h>        //  the SSL_OP_* option bits only: lws links OpenSSL
 #endif
 #include <mbedtls/base64.h>
+#include <mbedtls/sha256.h>
 #include <mbedtls/error.h>
 #include <mbedtls/x509_crt.h>
 
@@ -129,6 +130,8 @@ struct _wsclient_t {
     struct lws *wsi;                //  the current attempt's connection, or NULL
     uintptr_t generation;           //  tag of the current attempt (never 0)
     bool attempt_open;              //  an attempt is under way or linked
+    char root_fp [65];              //  this attempt's trust anchor (SHA256 hex of its DER)
+    int root_depth;                 //  ... its depth in the chain (-1: none yet)
     bool established;               //  ... and its handshake is done
     int64_t attempt_started_us;     //  lws_now_usecs() when it began
     lws_sorted_usec_list_t sul_watchdog;
@@ -667,6 +670,8 @@ s_connect (wsclient_t *self)
     s_emit_str (self, "connecting", target);
 
     self->fail_reason [0] = '\0';
+    self->root_fp [0] = '\0';
+    self->root_depth = -1;
     self->closing_by_us = false;
     self->peer_closed = false;
     self->peer_close_code = 0;
@@ -954,6 +959,41 @@ s_note_cert_failure (wsclient_t *self, void *x509_store_ctx)
               "TLS: certificate verify failed%s%s", detail ? ": " : "", detail ? detail : "");
 }
 
+//  Remember the deepest certificate OpenSSL accepted while verifying the
+//  server's chain: the trust anchor (CentralSystemRootCertificate or
+//  --ca-file) the link stands on. Looked up like s_note_cert_failure.
+static void
+s_note_chain_cert (wsclient_t *self, void *x509_store_ctx)
+{
+#if !defined(LWS_WITH_MBEDTLS)
+    int (*get_depth) (void *) = NULL;
+    void *(*get_cert) (void *) = NULL;
+    int (*to_der) (void *, unsigned char **) = NULL;
+    *(void **) &get_depth = dlsym (RTLD_DEFAULT, "X509_STORE_CTX_get_error_depth");
+    *(void **) &get_cert = dlsym (RTLD_DEFAULT, "X509_STORE_CTX_get_current_cert");
+    *(void **) &to_der = dlsym (RTLD_DEFAULT, "i2d_X509");
+    if (!x509_store_ctx || !get_depth || !get_cert || !to_der)
+        return;
+    int depth = get_depth (x509_store_ctx);
+    void *cert = get_cert (x509_store_ctx);
+    if (!cert || depth <= self->root_depth)
+        return;
+    int len = to_der (cert, NULL);
+    unsigned char *der = len > 0 ? malloc ((size_t) len) : NULL;
+    unsigned char *p = der;
+    unsigned char sum [32];
+    if (der && to_der (cert, &p) == len && mbedtls_sha256_ret (der, (size_t) len, sum, 0) == 0) {
+        for (int i = 0; i < 32; i++)
+            snprintf (self->root_fp + 2 * i, 3, "%02x", sum [i]);
+        self->root_depth = depth;
+    }
+    free (der);
+#else
+    (void) self;
+    (void) x509_store_ctx;
+#endif
+}
+
 static int
 s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -969,6 +1009,9 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
             //  len is OpenSSL's preverify_ok; we never overrule a failure
             if (len == 0 && s_is_current (self, wsi))
                 s_note_cert_failure (self, user);
+            else
+            if (len == 1 && s_is_current (self, wsi))
+                s_note_chain_cert (self, user);
             break;
 
         case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
@@ -1014,7 +1057,7 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
             bool have_queue = self->queue_head != NULL;
             pthread_mutex_unlock (&self->mutex);
             fprintf (stderr, "wsclient: connected\n");
-            s_emit_str (self, "connected", NULL);
+            s_emit_str (self, "connected", self->root_fp [0] ? self->root_fp : NULL);
             if (have_queue)
                 lws_callback_on_writable (wsi);
             break;

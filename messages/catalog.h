@@ -94,13 +94,17 @@
 
 /* ocpp → all (event "ocpp.state"): connection and registration state.
  * boot_count increases on each BootNotification Accepted, so that
- * subscribers know to re-announce (e.g. StatusNotification). */
+ * subscribers know to re-announce (e.g. StatusNotification). link_root:
+ * while a wss:// link is up, the SHA256 (hex) of the DER of the root
+ * certificate its server's chain verified under ("" otherwise): the
+ * CentralSystemRootCertificate in use (M04.FR.06). */
 #define CP_MSG_OCPP_STATE(F)            \
     F(STR, connection, 12)              \
     F(STR, registration, 10)            \
     F(I64, heartbeat_interval, 0)       \
     F(I64, boot_count, 0)               \
     F(STR, last_error, 120)             \
+    F(STR, link_root, 64)               \
     F(I64, seq, 0)
 
 /* actor → ocpp (request): send a CALL to the central system. Reply:

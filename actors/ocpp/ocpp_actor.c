@@ -92,6 +92,7 @@ typedef struct {
     char trust_seen[24];           //  the installed roots' digest "security.state" last said
     char trust_applied[24];        //  ... and the one the link was built with
     bool trust_stale;              //  new roots wait for the link to go down
+    char link_root[65];            //  the trust anchor of the wss:// link up now ("" = none)
     profile_migration_t pm;        //  A05: a higher SecurityProfile on trial
     int profile_applied;           //  the SecurityProfile the link was built with (-1 = none)
 } ocpp_actor_t;
@@ -212,6 +213,7 @@ s_state_msg(ocpp_actor_t *self)
     st->heartbeat_interval = ocpp_core_heartbeat_interval(self->core);
     st->boot_count = ocpp_core_boot_count(self->core);
     cp_msg_set_str(st->last_error, ocpp_core_last_error(self->core));
+    cp_msg_set_str(st->link_root, ocpp_core_connection(self->core) == OCPP_CONN_CONNECTED ? self->link_root : "");
     st->seq = cp_msg_seq_now();
     return msg;
 }
@@ -774,6 +776,7 @@ s_on_ws_event(zloop_t *loop, zsock_t *sock, void *arg)
     else
     if (streq(event, "connected")) {
         self->link_event[0] = '\0';
+        snprintf(self->link_root, sizeof(self->link_root), "%s", detail);
         cp_info("ocpp", "connected");
         ocpp_core_connected(self->core, now);
     }

@@ -67,6 +67,7 @@ typedef struct {
     int64_t published[3];          //  certificates, logged, owed last published (-1: never)
     char published_cert[96];       //  the Charge Point certificate / CSR / trust state last published
     char trust_digest[CSMS_TRUST_DIGEST_LEN + 1];  //  the roots the wss:// link trusts
+    char link_root[65];            //  the trust anchor of the wss:// link up now (ocpp.state)
     //  the Charge Point certificate
     cp_cert_store_t *cp_certs;
     mbedtls_entropy_context entropy;
@@ -411,6 +412,7 @@ s_on_inbound(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_
         .store_max = config_store_get_int(self->config, "CertificateStoreMaxLength", SECURITY_CERT_STORE_MAX),
         .ca_file = self->options->ca_file,
         .tls_connected = self->connected && strncmp(url, "wss://", 6) == 0,
+        .link_root = self->link_root,
         .now_ms = cp_clock_wall_ms(self->clock),
         .cp_certs = self->cp_certs,
         .serial = s_serial(self),
@@ -463,6 +465,7 @@ static void
 s_on_ocpp_state(security_actor_t *self, const cp_msg_ocpp_state_t *st)
 {
     self->connected = streq(st->connection, "connected");
+    snprintf(self->link_root, sizeof(self->link_root), "%s", st->link_root);
     bool online = self->connected && streq(st->registration, "Accepted");
     if (online && !self->online)
         self->retry_at = 0;         //  back online: owed events at once

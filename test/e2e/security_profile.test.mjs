@@ -75,6 +75,16 @@ describe('installed CentralSystemRootCertificates verify the wss:// link', () =>
     assert.equal(refused.length, 1, JSON.stringify(refused));   // once per failure streak
     assert.match(refused[0].techInfo, /certificate verify failed/);
   });
+
+  test('the installed root the link stands on cannot be deleted (M04.FR.06); another one can', async () => {
+    const spare = await good.call('InstallCertificate',
+      { certificateType: 'CentralSystemRootCertificate', certificate: stranger.caCert });
+    assert.deepEqual(spare.result, { status: 'Accepted' });
+    const ids = await good.call('GetInstalledCertificateIds', { certificateType: 'CentralSystemRootCertificate' });
+    const [inUse, other] = ids.result.certificateHashData;
+    assert.deepEqual((await good.call('DeleteCertificate', { certificateHashData: inUse })).result, { status: 'Failed' });
+    assert.deepEqual((await good.call('DeleteCertificate', { certificateHashData: other })).result, { status: 'Accepted' });
+  });
 });
 
 describe('A05: a higher SecurityProfile is tried on a new connection and kept only if it works', () => {
