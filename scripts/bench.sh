@@ -23,6 +23,10 @@ out=docs/benchmarks.md
   echo "## Firmware and diagnostics transfers (bench/firmware_transfer.mjs)"
   echo
   node bench/firmware_transfer.mjs "$build"
+  echo
+  echo "## Security profiles: TLS set-up and memory (bench/tls.mjs)"
+  echo
+  node bench/tls.mjs "$build"
   for b in "$build"/bench_*; do
     [ -x "$b" ] || continue
     echo
