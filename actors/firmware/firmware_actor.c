@@ -29,6 +29,7 @@
 #include "actors/firmware/transfer.h"
 #include "actors/security/csms_trust.h"
 #include "actors/security/security_raise.h"
+#include "actors/security/security_store.h"
 #include "messages/msg.h"
 #include "supervisor/log.h"
 #include "supervisor/shell.h"
@@ -322,6 +323,25 @@ s_fx_upload(void *ctx, const fw_diag_t *diag)
     if (self->config)
         config_store_get(self->config, "AuthorizationKey", a->secrets[1], sizeof(a->secrets[1]));
     s_url_password(diag->location, a->secrets[2], sizeof(a->secrets[2]));
+    if (diag->security_log) {
+        //  GetLog SecurityLog: the events of the window, written here (the
+        //  transfer thread has no database connection) and archived alone
+        int written = snprintf(a->security_log, sizeof(a->security_log), "%s/securitylog-%lld.txt", self->dir,
+                               (long long) diag->id);
+        FILE *out = written > 0 && written < (int) sizeof(a->security_log) ? fopen(a->security_log, "w") : NULL;
+        int lines = out ? security_store_export_log(self->db, out, diag->start_ms, diag->stop_ms) : -1;
+        if (out && fclose(out) != 0)
+            lines = -1;
+        if (lines < 0) {
+            cp_warn(FW_LOG, "GetLog %d: the security log cannot be read", diag->request_id);
+            unlink(a->security_log);
+            explicit_bzero(spec, sizeof(*spec));
+            free(spec);
+            firmware_core_on_uploaded(self->core, s_now(self), diag->id, false);
+            return;
+        }
+        cp_info(FW_LOG, "GetLog %d: %d security events to upload", diag->request_id, lines);
+    }
     char shown[FW_LOCATION_MAX + 1];
     cp_log_redact_url(diag->location, shown, sizeof(shown));
     cp_info(FW_LOG, "diagnostics %s: uploading to %s (attempt %d of %d)", diag->file_name, shown,
@@ -358,6 +378,10 @@ s_call(fw_actor_t *self, const char *action, const char *status)
         snprintf(payload, sizeof(payload), "{\"status\":\"%s\",\"requestId\":%d}", status,
                  firmware_core_job(self->core)->request_id);
     else
+    if (streq(action, "LogStatusNotification"))
+        snprintf(payload, sizeof(payload), "{\"status\":\"%s\",\"requestId\":%d}", status,
+                 firmware_core_diag(self->core)->request_id);
+    else
         snprintf(payload, sizeof(payload), "{\"status\":\"%s\"}", status);
     cp_msg_t *msg = cp_msg_new(CP_MSG_OCPP_CALL);
     if (!msg)
@@ -373,7 +397,8 @@ static const char *
 s_action(fw_kind_t kind)
 {
     return kind == FW_KIND_FIRMWARE ? "FirmwareStatusNotification"
-         : kind == FW_KIND_SIGNED_FIRMWARE ? "SignedFirmwareStatusNotification" : "DiagnosticsStatusNotification";
+         : kind == FW_KIND_SIGNED_FIRMWARE ? "SignedFirmwareStatusNotification"
+         : kind == FW_KIND_LOG ? "LogStatusNotification" : "DiagnosticsStatusNotification";
 }
 
 static void
@@ -481,6 +506,9 @@ s_on_transfer(zloop_t *loop, zsock_t *reader, void *arg)
     }
     else
     if (kind == TRANSFER_UPLOAD) {
+        char events[PATH_MAX + 64];
+        snprintf(events, sizeof(events), "%s/securitylog-%lld.txt", self->dir, (long long) id);
+        unlink(events);             //  GetLog SecurityLog's events (none for the others)
         if (ok)
             cp_info(FW_LOG, "diagnostics: %s", reason);
         else
@@ -522,6 +550,9 @@ s_on_inbound(fw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_i
     else
     if (request && streq(in->action, "SignedUpdateFirmware"))
         response = signed_update_firmware(&ctx, request);
+    else
+    if (request && streq(in->action, "GetLog"))
+        response = get_log(&ctx, request);
     cp_msg_t *reply = cp_msg_new(CP_MSG_OCPP_INBOUND_REPLY);
     if (reply) {
         char *text = response ? json_dumps(response, JSON_COMPACT) : NULL;
@@ -550,9 +581,10 @@ s_on_trigger(fw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_trigge
     //  signed variant (whitepaper 6.14): the same state, with the requestId
     //  of the job (0 when none ran)
     bool signed_fw = streq(trigger->message, "SignedFirmwareStatusNotification");
+    bool log = streq(trigger->message, "LogStatusNotification");
     fw_kind_t kind = streq(trigger->message, "FirmwareStatusNotification") || signed_fw ? FW_KIND_FIRMWARE
-                   : FW_KIND_DIAGNOSTICS;
-    bool known = kind == FW_KIND_FIRMWARE || streq(trigger->message, "DiagnosticsStatusNotification");
+                   : log ? FW_KIND_LOG : FW_KIND_DIAGNOSTICS;
+    bool known = kind == FW_KIND_FIRMWARE || log || streq(trigger->message, "DiagnosticsStatusNotification");
     uint64_t corr = known ? s_call(self, s_action(signed_fw ? FW_KIND_SIGNED_FIRMWARE : kind),
                                    firmware_core_status(self->core, kind)) : 0;
     cp_shell_reply_status(self->shell, env, corr != 0, corr ? "" : "not sent");

@@ -86,7 +86,12 @@ s_diag_queue(firmware_core_t *self, const char *status)
         memmove(self->diag_reports[0], self->diag_reports[1], sizeof(self->diag_reports[0]) * (DIAG_REPORTS_MAX - 1));
         self->diag_report_count--;
     }
-    snprintf(self->diag_reports[self->diag_report_count++], sizeof(self->diag_reports[0]), "%s", status);
+    if (self->diag.log)
+        //  N01's name for a failed upload
+        snprintf(self->diag_reports[self->diag_report_count++], sizeof(self->diag_reports[0]), "%c%s", FW_LOG_MARK,
+                 strcmp(status, "UploadFailed") == 0 ? "UploadFailure" : status);
+    else
+        snprintf(self->diag_reports[self->diag_report_count++], sizeof(self->diag_reports[0]), "%s", status);
     self->fx.report(self->ctx);
 }
 
@@ -364,15 +369,44 @@ firmware_core_on_installed(firmware_core_t *self, int64_t now_ms, int64_t id, bo
     s_enter(self, now_ms, FW_STEP_REBOOTING, NULL);
 }
 
+static void s_upload(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
+                     const char *file_name, int retries, int interval_s, int64_t start_ms, int64_t stop_ms,
+                     const fw_diag_t *log);
+
 void
 firmware_core_diagnostics(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
                           const char *file_name, int retries, int interval_s, int64_t start_ms, int64_t stop_ms)
 {
+    s_upload(self, now_ms, location, location_ok, file_name, retries, interval_s, start_ms, stop_ms, NULL);
+}
+
+bool
+firmware_core_get_log(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
+                      const char *file_name, int retries, int interval_s, int64_t start_ms, int64_t stop_ms,
+                      int request_id, bool security_log)
+{
+    bool replaced = self->diag.active;
+    fw_diag_t log = { .log = true, .security_log = security_log, .request_id = request_id };
+    s_upload(self, now_ms, location, location_ok, file_name, retries, interval_s, start_ms, stop_ms, &log);
+    return replaced;
+}
+
+static void
+s_upload(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
+         const char *file_name, int retries, int interval_s, int64_t start_ms, int64_t stop_ms,
+         const fw_diag_t *log)
+{
     assert(self && location && file_name);
+    (void) now_ms;
     if (self->diag.active && self->diag.next_ms == 0)
         self->fx.cancel_upload(self->ctx);
     fw_diag_t *d = &self->diag;
     memset(d, 0, sizeof(*d));
+    if (log) {
+        d->log = true;
+        d->security_log = log->security_log;
+        d->request_id = log->request_id;
+    }
     d->id = ++self->last_id;
     snprintf(d->location, sizeof(d->location), "%s", location);
     snprintf(d->file_name, sizeof(d->file_name), "%s", file_name);
@@ -487,8 +521,9 @@ firmware_core_report_head(const firmware_core_t *self, fw_kind_t *kind, const ch
         return true;
     }
     if (self->diag_report_count > 0) {
-        *kind = FW_KIND_DIAGNOSTICS;
-        *status = self->diag_reports[0];
+        bool log = self->diag_reports[0][0] == FW_LOG_MARK;
+        *kind = log ? FW_KIND_LOG : FW_KIND_DIAGNOSTICS;
+        *status = self->diag_reports[0] + (log ? 1 : 0);
         return true;
     }
     return false;
@@ -523,7 +558,7 @@ firmware_core_report_done(firmware_core_t *self, int64_t now_ms, bool delivered_
 const char *
 firmware_core_status(const firmware_core_t *self, fw_kind_t kind)
 {
-    if (kind == FW_KIND_DIAGNOSTICS)
+    if (kind == FW_KIND_DIAGNOSTICS || kind == FW_KIND_LOG)
         return self->diag.active ? "Uploading" : "Idle";
     switch (self->job.step) {
         case FW_STEP_DOWNLOADING: return "Downloading";

@@ -106,8 +106,10 @@ typedef struct {
 } fw_job_t;
 
 #define FW_SIGNED_MARK '~'
+//  ... and a status of a GetLog upload (LogStatusNotification)
+#define FW_LOG_MARK '^'
 
-typedef enum { FW_KIND_FIRMWARE, FW_KIND_DIAGNOSTICS, FW_KIND_SIGNED_FIRMWARE } fw_kind_t;
+typedef enum { FW_KIND_FIRMWARE, FW_KIND_DIAGNOSTICS, FW_KIND_SIGNED_FIRMWARE, FW_KIND_LOG } fw_kind_t;
 
 typedef struct {
     bool active;
@@ -118,6 +120,11 @@ typedef struct {
     int64_t interval_ms;
     int64_t start_ms, stop_ms;          //  the log window (wall; 0 / INT64_MAX = open)
     int64_t next_ms;                    //  wall: the next attempt; 0 = running
+    //  GetLog (security whitepaper N01) rather than GetDiagnostics: its
+    //  statuses go out as LogStatusNotification with request_id
+    bool log;
+    bool security_log;                  //  logType SecurityLog (else DiagnosticsLog)
+    int request_id;
 } fw_diag_t;
 
 //  Effects, carried out by the shell. Each is called with the core in its
@@ -193,6 +200,13 @@ void firmware_core_diagnostics(firmware_core_t *self, int64_t now_ms, const char
                                const char *file_name, int retries, int interval_s, int64_t start_ms,
                                int64_t stop_ms);
 void firmware_core_on_uploaded(firmware_core_t *self, int64_t now_ms, int64_t id, bool ok);
+//  GetLog: the same upload machine (one upload at a time: a GetLog
+//  replaces a running GetDiagnostics or GetLog, and the other way round).
+//  Statuses: Uploading, Uploaded, UploadFailure (LogStatusNotification).
+//  Returns true when it replaced an upload under way (AcceptedCanceled).
+bool firmware_core_get_log(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
+                           const char *file_name, int retries, int interval_s, int64_t start_ms, int64_t stop_ms,
+                           int request_id, bool security_log);
 
 //  Timers: due retries, retrieveDate, hold polls, the reboot wait.
 void firmware_core_tick(firmware_core_t *self, int64_t now_ms);

@@ -1,5 +1,6 @@
 /* firmware_ops.h — the OCPP operations the firmware actor owns, one file
- * each (update_firmware.c, get_diagnostics.c, signed_update_firmware.c). Each takes the request
+ * each (update_firmware.c, get_diagnostics.c, signed_update_firmware.c,
+ * get_log.c). Each takes the request
  * payload (already validated against the official schema by the gateway),
  * hands the decision to the core and returns the response payload. The
  * effects (transfers, notifications) follow from the core, after the
@@ -25,6 +26,9 @@ typedef struct {
 json_t *update_firmware(fw_ops_ctx_t *ctx, const json_t *request);
 json_t *get_diagnostics(fw_ops_ctx_t *ctx, const json_t *request);
 json_t *signed_update_firmware(fw_ops_ctx_t *ctx, const json_t *request);
+json_t *get_log(fw_ops_ctx_t *ctx, const json_t *request);
+//  "<prefix>-<charge point id>-<YYYYMMDDTHHMMSSZ>.tar.gz", safe for any server.
+void fw_ops_file_name(fw_ops_ctx_t *ctx, const char *prefix, char *out, size_t size);
 
 //  An integer field of the request that may be absent (-1) and must fit
 //  an int (a larger one is the most the charger will do).

@@ -14,8 +14,8 @@
  * goes to the security actor, which sends SignCertificate with a fresh CSR
  * (A02); its FirmwareStatusNotification asks for a
  * SignedFirmwareStatusNotification (6.14), which the firmware actor sends
- * with the state of its update; NotImplemented for LogStatusNotification
- * (GetLog is not built). */
+ * with the state of its update; LogStatusNotification goes to the
+ * firmware actor too (GetLog's upload). */
 #include "actors/ocpp/trigger_message.h"
 
 #include <stdio.h>
@@ -67,6 +67,16 @@ extended_trigger_message(const json_t *request, int connectors, ocpp_reg_t regis
         if ((connector && json_integer_value(connector) != 0) || registration != OCPP_REG_ACCEPTED || !cpo_name_set)
             return json_pack("{s:s}", "status", "Rejected");
         snprintf(deferred->message, sizeof(deferred->message), "%s", message);
+        deferred->connector = -1;
+        deferred->valid = 1;
+        return json_pack("{s:s}", "status", "Accepted");
+    }
+    if (message && strcmp(message, "LogStatusNotification") == 0) {
+        json_t *connector = json_object_get(request, "connectorId");
+        if ((connector && json_integer_value(connector) != 0)
+        ||  (registration != OCPP_REG_ACCEPTED && registration != OCPP_REG_PENDING))
+            return json_pack("{s:s}", "status", "Rejected");
+        snprintf(deferred->message, sizeof(deferred->message), "LogStatusNotification");
         deferred->connector = -1;
         deferred->valid = 1;
         return json_pack("{s:s}", "status", "Accepted");

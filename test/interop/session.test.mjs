@@ -92,6 +92,10 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
       c.handle('DiagnosticsStatusNotification', ({ params }) => { record('DiagnosticsStatusNotification', params); return {}; });
       c.handle('SecurityEventNotification', ({ params }) => { record('SecurityEventNotification', params); return {}; });
       c.handle('SignCertificate', ({ params }) => { record('SignCertificate', params); return { status: 'Accepted' }; });
+      c.handle('SignedFirmwareStatusNotification', ({ params }) => {
+        record('SignedFirmwareStatusNotification', params); return {};
+      });
+      c.handle('LogStatusNotification', ({ params }) => { record('LogStatusNotification', params); return {}; });
       c.handle(({ method, params }) => {
         record(method, params);
         throw ocppRpc.createRPCError('NotImplemented', `${method} is not handled by this test`);
@@ -446,6 +450,14 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
           === 'SignedFirmwareStatusNotification' && c.params.status === 'InvalidSignature', 30000, since);
         assert.deepEqual(statusesOf('SignedFirmwareStatusNotification', since),
           ['Downloading', 'Downloaded', 'InvalidSignature']);
+        // GetLog (N01): the security log uploaded, LogStatusNotification schema-valid
+        since = calls.length;
+        const log = await callCp('GetLog', { logType: 'SecurityLog', requestId: 78,
+          log: { remoteLocation: `${base}/upload` } });
+        assert.equal(log.status, 'Accepted');
+        await waitForCall('LogStatusNotification Uploaded', (c) => c.method === 'LogStatusNotification'
+          && c.params.status === 'Uploaded', 30000, since);
+        assert.deepEqual(statusesOf('LogStatusNotification', since), ['Uploading', 'Uploaded']);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

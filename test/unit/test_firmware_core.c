@@ -126,6 +126,33 @@ s_clear(fx_t *fx)
 //  --------------------------------------------------------------------------
 //  Firmware update
 
+//  GetLog: the diagnostics upload machine, its statuses as
+//  LogStatusNotification (UploadFailure for a failed upload), and a
+//  replaced upload reported by the return value (AcceptedCanceled).
+static void
+test_get_log(void **state)
+{
+    fx_t *fx = *state;
+    assert_false(firmware_core_get_log(fx->core, T0, "http://h/up", true, "securitylog-x.tar.gz", 1, 10, 0, INT64_MAX,
+                                       9, true));
+    const fw_diag_t *d = firmware_core_diag(fx->core);
+    assert_true(d->log);
+    assert_true(d->security_log);
+    assert_int_equal(d->request_id, 9);
+    assert_string_equal(firmware_core_status(fx->core, FW_KIND_LOG), "Uploading");
+    //  a second GetLog while the first uploads: it replaces it
+    assert_true(firmware_core_get_log(fx->core, T0 + 1, "http://h/up", true, "diagnosticslog-x.tar.gz", 1, 10, 0,
+                                      INT64_MAX, 10, false));
+    assert_string_equal(s_drain(fx, FW_KIND_LOG), "Uploading,Uploading");
+    firmware_core_on_uploaded(fx->core, T0 + 2, firmware_core_diag(fx->core)->id, false);
+    assert_string_equal(s_drain(fx, FW_KIND_LOG), "UploadFailure");
+    assert_string_equal(firmware_core_status(fx->core, FW_KIND_LOG), "Idle");
+    //  GetDiagnostics afterwards reports as before
+    firmware_core_diagnostics(fx->core, T0 + 3, "http://h/up", true, "d.tar.gz", 1, 10, 0, INT64_MAX);
+    firmware_core_on_uploaded(fx->core, T0 + 4, firmware_core_diag(fx->core)->id, true);
+    assert_string_equal(s_drain(fx, FW_KIND_DIAGNOSTICS), "Uploading,Uploaded");
+}
+
 //  SignedUpdateFirmware: the signature is checked right after the download;
 //  a bad one ends the job with InvalidSignature and nothing is held or
 //  installed; a good one goes on as UpdateFirmware, every status as a
@@ -591,6 +618,7 @@ main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_signed_update, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_get_log, s_setup, s_teardown),
         T(test_happy_path),
         T(test_reboot_waits_at_most),
         T(test_retrieve_date),

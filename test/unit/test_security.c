@@ -447,7 +447,10 @@ test_extended_trigger(void **state)
     assert_string_equal(s_trigger("BootNotification", -1, OCPP_REG_ACCEPTED, &d), "Rejected");
     assert_string_equal(s_trigger("BootNotification", -1, OCPP_REG_PENDING, &d), "Accepted");
     assert_true(d.valid);
-    assert_string_equal(s_trigger("LogStatusNotification", -1, OCPP_REG_ACCEPTED, &d), "NotImplemented");
+    assert_string_equal(s_trigger("LogStatusNotification", -1, OCPP_REG_ACCEPTED, &d), "Accepted");
+    assert_true(d.valid);
+    assert_string_equal(d.message, "LogStatusNotification");
+    assert_string_equal(s_trigger("NoSuchMessage", -1, OCPP_REG_ACCEPTED, &d), "NotImplemented");
     assert_false(d.valid);
     //  FirmwareStatusNotification: a SignedFirmwareStatusNotification (6.14)
     assert_string_equal(s_trigger("FirmwareStatusNotification", -1, OCPP_REG_ACCEPTED, &d), "Accepted");

@@ -509,6 +509,8 @@ export class Csms {
       case 'DiagnosticsStatusNotification':
       case 'FirmwareStatusNotification':
       case 'SecurityEventNotification':
+      case 'SignedFirmwareStatusNotification':
+      case 'LogStatusNotification':
         return {};
       default:
         return { error: { code: 'NotImplemented', description: `${action} is not implemented by this test CSMS` } };
