@@ -776,7 +776,7 @@ s_on_ws_event(zloop_t *loop, zsock_t *sock, void *arg)
     else
     if (streq(event, "connected")) {
         self->link_event[0] = '\0';
-        snprintf(self->link_root, sizeof(self->link_root), "%s", detail);
+        snprintf(self->link_root, sizeof(self->link_root), "%.64s", detail);
         cp_info("ocpp", "connected");
         ocpp_core_connected(self->core, now);
     }
