@@ -131,6 +131,7 @@ struct _wsclient_t {
     uintptr_t generation;           //  tag of the current attempt (never 0)
     bool attempt_open;              //  an attempt is under way or linked
     char root_fp [65];              //  this attempt's trust anchor (SHA256 hex of its DER)
+    int tls_alert;                  //  the first TLS alert of this attempt's handshake (-1: none)
     int root_depth;                 //  ... its depth in the chain (-1: none yet)
     bool established;               //  ... and its handshake is done
     int64_t attempt_started_us;     //  lws_now_usecs() when it began
@@ -672,6 +673,7 @@ s_connect (wsclient_t *self)
     self->fail_reason [0] = '\0';
     self->root_fp [0] = '\0';
     self->root_depth = -1;
+    self->tls_alert = -1;
     self->closing_by_us = false;
     self->peer_closed = false;
     self->peer_close_code = 0;
@@ -740,6 +742,15 @@ s_attempt_failed (wsclient_t *self, const char *reason)
     s_rx_reset (self);
     if (self->tearing_down)
         return;                 //  the context is going; no report, no retry
+    //  A TLS alert explains a handshake lws only calls "SSL err"
+    if (!self->fail_reason [0] && self->tls_alert == 70)
+        snprintf (self->fail_reason, sizeof (self->fail_reason),
+                  "TLS: no common TLS version (protocol_version alert; this charger needs TLS 1.2 or above)");
+    else
+    if (!self->fail_reason [0] && (self->tls_alert == 40 || self->tls_alert == 71))
+        snprintf (self->fail_reason, sizeof (self->fail_reason),
+                  "TLS: no common cipher suite (%s alert)", self->tls_alert == 40 ? "handshake_failure"
+                                                                           : "insufficient_security");
     const char *why = self->fail_reason [0] ? self->fail_reason : reason;
     fprintf (stderr, "wsclient: connection attempt failed: %s\n", why);
     s_emit_str (self, "error", why);
@@ -994,6 +1005,44 @@ s_note_chain_cert (wsclient_t *self, void *x509_store_ctx)
 #endif
 }
 
+//  OpenSSL's message callback (SSL_CTX_set_msg_callback), set on the
+//  client context with this wsclient as its argument: it sees every TLS
+//  record, and keeps the first alert of a handshake, sent or received. lws
+//  reports a refused handshake only as "SSL err"; the alert says why
+//  (protocol_version: no common TLS version; handshake_failure /
+//  insufficient_security: no common cipher suite), which the whitepaper
+//  wants raised as InvalidTLSVersion / InvalidTLSCipherSuite.
+static void
+s_tls_msg (int write_p, int version, int content_type, const void *buf, size_t len, void *ssl, void *arg)
+{
+    (void) write_p;
+    (void) version;
+    (void) ssl;
+    wsclient_t *self = (wsclient_t *) arg;
+    if (self && content_type == 21 && len >= 2 && self->tls_alert < 0 && !self->established)
+        self->tls_alert = ((const unsigned char *) buf) [1];
+}
+
+//  Hook s_tls_msg into the client SSL_CTX (looked up like the rest: lws
+//  owns the OpenSSL dependency).
+static void
+s_hook_tls_alerts (wsclient_t *self, void *ssl_ctx)
+{
+#if !defined(LWS_WITH_MBEDTLS)
+    void (*set_cb) (void *, void (*) (int, int, int, const void *, size_t, void *, void *)) = NULL;
+    long (*ctrl) (void *, int, long, void *) = NULL;
+    *(void **) &set_cb = dlsym (RTLD_DEFAULT, "SSL_CTX_set_msg_callback");
+    *(void **) &ctrl = dlsym (RTLD_DEFAULT, "SSL_CTX_ctrl");
+    if (!ssl_ctx || !set_cb || !ctrl)
+        return;
+    set_cb (ssl_ctx, s_tls_msg);
+    ctrl (ssl_ctx, SSL_CTRL_SET_MSG_CALLBACK_ARG, 0, self);
+#else
+    (void) self;
+    (void) ssl_ctx;
+#endif
+}
+
 static int
 s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -1005,6 +1054,10 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
         return lws_callback_http_dummy (wsi, reason, user, in, len);
 
     switch (reason) {
+        case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
+            s_hook_tls_alerts (self, user);
+            break;
+
         case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
             //  len is OpenSSL's preverify_ok; we never overrule a failure
             if (len == 0 && s_is_current (self, wsi))

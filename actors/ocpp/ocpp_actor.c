@@ -723,6 +723,12 @@ s_link_security_event(ocpp_actor_t *self, const char *detail)
     if (strncmp(detail, "HTTP 401", 8) == 0)
         type = "FailedToAuthenticateAtCentralSystem";
     else
+    if (strstr(detail, "no common TLS version"))
+        type = "InvalidTLSVersion";                 //  A00.FR.315/419
+    else
+    if (strstr(detail, "no common cipher suite"))
+        type = "InvalidTLSCipherSuite";             //  A00.FR.322/426
+    else
     if (strstr(detail, "certificate verify failed"))
         type = "InvalidCentralSystemCertificate";
     if (!type || streq(type, self->link_event))

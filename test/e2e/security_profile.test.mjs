@@ -76,6 +76,30 @@ describe('installed CentralSystemRootCertificates verify the wss:// link', () =>
     assert.match(refused[0].techInfo, /certificate verify failed/);
   });
 
+  test('a server with TLS 1.1 only, then one without a common cipher suite: refused, InvalidTLSVersion and InvalidTLSCipherSuite', async () => {
+    const key = operator.serverKey;
+    const cert = operator.serverCert;
+    const old = new Csms({ port: 0, tls: { key, cert, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' } });
+    const odd = new Csms({ port: 0, tls: { key, cert, maxVersion: 'TLSv1.2', ciphers: 'AES128-SHA' } });
+    await Promise.all([old.start(), odd.start()]);
+    try {
+      let since = cp.logMark();
+      await cp.cpctlOk('config', 'set', 'CentralSystemUrl', old.url);
+      await cp.waitLog(/security event InvalidTLSVersion: TLS: no common TLS version/, 15000, since);
+      since = cp.logMark();
+      await cp.cpctlOk('config', 'set', 'CentralSystemUrl', odd.url);
+      await cp.waitLog(/security event InvalidTLSCipherSuite: TLS: no common cipher suite/, 15000, since);
+      assert.equal(old.connections.length + odd.connections.length, 0);
+      since = good.mark();
+      await cp.cpctlOk('config', 'set', 'CentralSystemUrl', good.url);
+      await good.waitFor(() => ['InvalidTLSVersion', 'InvalidTLSCipherSuite']
+        .every((type) => securityEvents(good, since).some((e) => e.type === type)), 20000);
+      await waitBooted(cp, 15000);
+    } finally {
+      await Promise.all([old.stop(), odd.stop()]);
+    }
+  });
+
   test('the installed root the link stands on cannot be deleted (M04.FR.06); another one can', async () => {
     const spare = await good.call('InstallCertificate',
       { certificateType: 'CentralSystemRootCertificate', certificate: stranger.caCert });

@@ -106,6 +106,10 @@ export class Csms {
         key: this.tls.key,
         cert: this.tls.cert,
         ...(this.tls.requestCert ? { requestCert: true, rejectUnauthorized: true, ca: this.tls.ca } : {}),
+        // an outdated or odd server, for the charger's TLS checks: { minVersion, maxVersion, ciphers }
+        ...(this.tls.minVersion ? { minVersion: this.tls.minVersion } : {}),
+        ...(this.tls.maxVersion ? { maxVersion: this.tls.maxVersion } : {}),
+        ...(this.tls.ciphers ? { ciphers: this.tls.ciphers } : {}),
       }, onRequest)
       : null;
     const plainServer = !this.tls || this.tls.plainToo ? http.createServer(onRequest) : null;
