@@ -100,6 +100,23 @@ describe('installed CentralSystemRootCertificates verify the wss:// link', () =>
     }
   });
 
+  test('an expired server certificate from the installed root: refused, InvalidCentralSystemCertificate', async () => {
+    const expired = operator.issueExpired('expired');
+    const stale = new Csms({ port: 0, tls: { key: expired.key, cert: expired.cert } });
+    await stale.start();
+    try {
+      const since = cp.logMark();
+      await cp.cpctlOk('config', 'set', 'CentralSystemUrl', stale.url);
+      await cp.waitLog(/security event InvalidCentralSystemCertificate: TLS: certificate verify failed: certificate has expired/,
+        15000, since);
+      assert.equal(stale.connections.length, 0);
+      await cp.cpctlOk('config', 'set', 'CentralSystemUrl', good.url);
+      await waitBooted(cp, 15000);
+    } finally {
+      await stale.stop();
+    }
+  });
+
   test('the installed root the link stands on cannot be deleted (M04.FR.06); another one can', async () => {
     const spare = await good.call('InstallCertificate',
       { certificateType: 'CentralSystemRootCertificate', certificate: stranger.caCert });

@@ -64,6 +64,23 @@ export function makeCerts({ commonName = '127.0.0.1' } = {}) {
       return { key: read(`${name}.key`), cert: read(`${name}.pem`),
         keyFile: path.join(dir, `${name}.key`), certFile: path.join(dir, `${name}.pem`) };
     },
+    // A server certificate for 127.0.0.1 from the same CA that expired in 2020 (`openssl ca`
+    // takes explicit dates; `openssl x509` does not) → { key, cert }.
+    issueExpired: (name) => {
+      fs.mkdirSync(path.join(dir, `${name}-db`, 'new'), { recursive: true });
+      fs.writeFileSync(path.join(dir, `${name}-db`, 'index.txt'), '');
+      fs.writeFileSync(path.join(dir, `${name}-db`, 'serial'), '01\n');
+      fs.writeFileSync(path.join(dir, `${name}.cnf`), [
+        '[ ca ]', 'default_ca = d', '[ d ]', `dir = ./${name}-db`, 'database = $dir/index.txt',
+        'new_certs_dir = $dir/new', 'serial = $dir/serial', 'default_md = sha256', 'policy = p',
+        '[ p ]', 'commonName = supplied', ''].join('\n'));
+      openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`,
+        '-subj', '/CN=127.0.0.1'], dir);
+      openssl(['ca', '-batch', '-config', `${name}.cnf`, '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', `${name}.csr`,
+        '-out', `${name}.pem`, '-startdate', '20200101000000Z', '-enddate', '20200102000000Z',
+        '-extfile', 'server.ext', '-notext'], dir);
+      return { key: read(`${name}.key`), cert: read(`${name}.pem`) };
+    },
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }
