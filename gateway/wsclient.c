@@ -38,7 +38,11 @@
 #include <sys/prctl.h>
 #include <czmq.h>
 #include <libwebsockets.h>
+#if !defined(LWS_WITH_MBEDTLS)
+#include <openssl/ssl.h>        //  the SSL_OP_* option bits only: lws links OpenSSL
+#endif
 #include <mbedtls/base64.h>
+#include <mbedtls/sha256.h>
 #include <mbedtls/error.h>
 #include <mbedtls/x509_crt.h>
 
@@ -54,6 +58,14 @@
 #include <sys/stat.h>
 #include <time.h>
 
+//  TLS 1.2 cipher suites offered on a wss:// link, AEAD only: ECDHE with
+//  AES-GCM first (forward secrecy, RECOMMENDED by A00.FR.318), then the
+//  whitepaper's TLS_RSA_WITH_AES_*_GCM pair, which is all a central system
+//  with an RSA certificate must support (A00.FR.317).
+#define WSCLIENT_TLS12_CIPHERS \
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:" \
+    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:" \
+    "AES128-GCM-SHA256:AES256-GCM-SHA384"
 #define WSCLIENT_DEFAULT_BACKOFF_MIN_MS 1000
 #define WSCLIENT_DEFAULT_BACKOFF_MAX_MS 60000
 #define WSCLIENT_DEFAULT_MAX_FRAME      (64 * 1024)
@@ -118,6 +130,9 @@ struct _wsclient_t {
     struct lws *wsi;                //  the current attempt's connection, or NULL
     uintptr_t generation;           //  tag of the current attempt (never 0)
     bool attempt_open;              //  an attempt is under way or linked
+    char root_fp [65];              //  this attempt's trust anchor (SHA256 hex of its DER)
+    int tls_alert;                  //  the first TLS alert of this attempt's handshake (-1: none)
+    int root_depth;                 //  ... its depth in the chain (-1: none yet)
     bool established;               //  ... and its handshake is done
     int64_t attempt_started_us;     //  lws_now_usecs() when it began
     lws_sorted_usec_list_t sul_watchdog;
@@ -656,6 +671,9 @@ s_connect (wsclient_t *self)
     s_emit_str (self, "connecting", target);
 
     self->fail_reason [0] = '\0';
+    self->root_fp [0] = '\0';
+    self->root_depth = -1;
+    self->tls_alert = -1;
     self->closing_by_us = false;
     self->peer_closed = false;
     self->peer_close_code = 0;
@@ -724,6 +742,15 @@ s_attempt_failed (wsclient_t *self, const char *reason)
     s_rx_reset (self);
     if (self->tearing_down)
         return;                 //  the context is going; no report, no retry
+    //  A TLS alert explains a handshake lws only calls "SSL err"
+    if (!self->fail_reason [0] && self->tls_alert == 70)
+        snprintf (self->fail_reason, sizeof (self->fail_reason),
+                  "TLS: no common TLS version (protocol_version alert; this charger needs TLS 1.2 or above)");
+    else
+    if (!self->fail_reason [0] && (self->tls_alert == 40 || self->tls_alert == 71))
+        snprintf (self->fail_reason, sizeof (self->fail_reason),
+                  "TLS: no common cipher suite (%s alert)", self->tls_alert == 40 ? "handshake_failure"
+                                                                           : "insufficient_security");
     const char *why = self->fail_reason [0] ? self->fail_reason : reason;
     fprintf (stderr, "wsclient: connection attempt failed: %s\n", why);
     s_emit_str (self, "error", why);
@@ -943,6 +970,79 @@ s_note_cert_failure (wsclient_t *self, void *x509_store_ctx)
               "TLS: certificate verify failed%s%s", detail ? ": " : "", detail ? detail : "");
 }
 
+//  Remember the deepest certificate OpenSSL accepted while verifying the
+//  server's chain: the trust anchor (CentralSystemRootCertificate or
+//  --ca-file) the link stands on. Looked up like s_note_cert_failure.
+static void
+s_note_chain_cert (wsclient_t *self, void *x509_store_ctx)
+{
+#if !defined(LWS_WITH_MBEDTLS)
+    int (*get_depth) (void *) = NULL;
+    void *(*get_cert) (void *) = NULL;
+    int (*to_der) (void *, unsigned char **) = NULL;
+    *(void **) &get_depth = dlsym (RTLD_DEFAULT, "X509_STORE_CTX_get_error_depth");
+    *(void **) &get_cert = dlsym (RTLD_DEFAULT, "X509_STORE_CTX_get_current_cert");
+    *(void **) &to_der = dlsym (RTLD_DEFAULT, "i2d_X509");
+    if (!x509_store_ctx || !get_depth || !get_cert || !to_der)
+        return;
+    int depth = get_depth (x509_store_ctx);
+    void *cert = get_cert (x509_store_ctx);
+    if (!cert || depth <= self->root_depth)
+        return;
+    int len = to_der (cert, NULL);
+    unsigned char *der = len > 0 ? malloc ((size_t) len) : NULL;
+    unsigned char *p = der;
+    unsigned char sum [32];
+    if (der && to_der (cert, &p) == len && mbedtls_sha256_ret (der, (size_t) len, sum, 0) == 0) {
+        for (int i = 0; i < 32; i++)
+            snprintf (self->root_fp + 2 * i, 3, "%02x", sum [i]);
+        self->root_depth = depth;
+    }
+    free (der);
+#else
+    (void) self;
+    (void) x509_store_ctx;
+#endif
+}
+
+//  OpenSSL's message callback (SSL_CTX_set_msg_callback), set on the
+//  client context with this wsclient as its argument: it sees every TLS
+//  record, and keeps the first alert of a handshake, sent or received. lws
+//  reports a refused handshake only as "SSL err"; the alert says why
+//  (protocol_version: no common TLS version; handshake_failure /
+//  insufficient_security: no common cipher suite), which the whitepaper
+//  wants raised as InvalidTLSVersion / InvalidTLSCipherSuite.
+static void
+s_tls_msg (int write_p, int version, int content_type, const void *buf, size_t len, void *ssl, void *arg)
+{
+    (void) write_p;
+    (void) version;
+    (void) ssl;
+    wsclient_t *self = (wsclient_t *) arg;
+    if (self && content_type == 21 && len >= 2 && self->tls_alert < 0 && !self->established)
+        self->tls_alert = ((const unsigned char *) buf) [1];
+}
+
+//  Hook s_tls_msg into the client SSL_CTX (looked up like the rest: lws
+//  owns the OpenSSL dependency).
+static void
+s_hook_tls_alerts (wsclient_t *self, void *ssl_ctx)
+{
+#if !defined(LWS_WITH_MBEDTLS)
+    void (*set_cb) (void *, void (*) (int, int, int, const void *, size_t, void *, void *)) = NULL;
+    long (*ctrl) (void *, int, long, void *) = NULL;
+    *(void **) &set_cb = dlsym (RTLD_DEFAULT, "SSL_CTX_set_msg_callback");
+    *(void **) &ctrl = dlsym (RTLD_DEFAULT, "SSL_CTX_ctrl");
+    if (!ssl_ctx || !set_cb || !ctrl)
+        return;
+    set_cb (ssl_ctx, s_tls_msg);
+    ctrl (ssl_ctx, SSL_CTRL_SET_MSG_CALLBACK_ARG, 0, self);
+#else
+    (void) self;
+    (void) ssl_ctx;
+#endif
+}
+
 static int
 s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -954,10 +1054,17 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
         return lws_callback_http_dummy (wsi, reason, user, in, len);
 
     switch (reason) {
+        case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
+            s_hook_tls_alerts (self, user);
+            break;
+
         case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
             //  len is OpenSSL's preverify_ok; we never overrule a failure
             if (len == 0 && s_is_current (self, wsi))
                 s_note_cert_failure (self, user);
+            else
+            if (len == 1 && s_is_current (self, wsi))
+                s_note_chain_cert (self, user);
             break;
 
         case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
@@ -1003,7 +1110,7 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
             bool have_queue = self->queue_head != NULL;
             pthread_mutex_unlock (&self->mutex);
             fprintf (stderr, "wsclient: connected\n");
-            s_emit_str (self, "connected", NULL);
+            s_emit_str (self, "connected", self->root_fp [0] ? self->root_fp : NULL);
             if (have_queue)
                 lws_callback_on_writable (wsi);
             break;
@@ -1160,6 +1267,16 @@ s_context_new (wsclient_t *self)
         //  configuration: a new certificate needs a reconfigure)
         info.client_ssl_cert_filepath = self->config.client_cert;
         info.client_ssl_private_key_filepath = self->config.client_key;
+#if !defined(LWS_WITH_MBEDTLS)
+        //  TLS 1.2 or above only (whitepaper A00.FR.312/416), whatever the
+        //  system's OpenSSL configuration allows, and no TLS compression
+        //  (A00.FR.320/424)
+        info.ssl_client_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1
+                                    | SSL_OP_NO_COMPRESSION;
+        //  The whitepaper's suites (A00.FR.318/422) and the other AEAD
+        //  ECDHE ones; TLS 1.3's own suites are all acceptable
+        info.client_ssl_cipher_list = WSCLIENT_TLS12_CIPHERS;
+#endif
     }
     //  Ping / hangup policy for the connection (see s_hangup_secs)
     memset (&self->idle_policy, 0, sizeof (self->idle_policy));

@@ -18,7 +18,10 @@
 
     Events sent on the PAIR socket (multipart string frames):
         "connecting",   url            target URL (never contains a secret)
-        "connected"                    handshake done, subprotocol ocpp1.6
+        "connected",    [root]         handshake done, subprotocol ocpp1.6;
+                                       over wss, root is the SHA256 (64 hex)
+                                       of the DER of the trust anchor the
+                                       server's chain verified under
         "frame",        text           one complete inbound text message
         "toolarge",     first_200, total
                                        inbound message > max_frame, dropped;

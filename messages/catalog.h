@@ -94,13 +94,17 @@
 
 /* ocpp → all (event "ocpp.state"): connection and registration state.
  * boot_count increases on each BootNotification Accepted, so that
- * subscribers know to re-announce (e.g. StatusNotification). */
+ * subscribers know to re-announce (e.g. StatusNotification). link_root:
+ * while a wss:// link is up, the SHA256 (hex) of the DER of the root
+ * certificate its server's chain verified under ("" otherwise): the
+ * CentralSystemRootCertificate in use (M04.FR.06). */
 #define CP_MSG_OCPP_STATE(F)            \
     F(STR, connection, 12)              \
     F(STR, registration, 10)            \
     F(I64, heartbeat_interval, 0)       \
     F(I64, boot_count, 0)               \
     F(STR, last_error, 120)             \
+    F(STR, link_root, 64)               \
     F(I64, seq, 0)
 
 /* actor → ocpp (request): send a CALL to the central system. Reply:
@@ -383,7 +387,10 @@
  * cp_cert_not_after: the Charge Point certificate in use (installed by
  * CertificateSigned: hex serial and end of validity, wall ms; "" / 0 when
  * none; a change means a new pair to present in TLS); csr_pending: a CSR
- * was sent and its key waits for CertificateSigned. Level-triggered:
+ * was sent and its key waits for CertificateSigned; csms_trust: a digest
+ * of the installed CentralSystemRootCertificates the wss:// link trusts
+ * (actors/security/csms_trust.h; "" = none installed, --ca-file alone: a
+ * change means a new trust for the next connection). Level-triggered:
  * published on change and in every snapshot of the security actor. */
 #define CP_MSG_SECURITY_STATE(F)        \
     F(I64, certificates, 0)             \
@@ -392,6 +399,7 @@
     F(STR, cp_cert_serial, 41)          \
     F(I64, cp_cert_not_after, 0)        \
     F(BOOL, csr_pending, 0)             \
+    F(STR, csms_trust, 16)              \
     F(I64, seq, 0)
 
 /* The catalog: M(ENUM_SUFFIX, name, FIELDS) */

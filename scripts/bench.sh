@@ -31,6 +31,10 @@ out=docs/benchmarks.md
   echo "## The board and controller crashes (bench/board_crash.mjs)"
   echo
   node bench/board_crash.mjs "$build"
+  echo
+  echo "## Security profiles: TLS set-up and memory (bench/tls.mjs)"
+  echo
+  node bench/tls.mjs "$build"
   for b in "$build"/bench_*; do
     [ -x "$b" ] || continue
     echo

@@ -26,7 +26,9 @@ clang "${flags[@]}" fuzz/fuzz_page_request.c gateway/page_request.c actors/confi
 clang "${flags[@]}" fuzz/fuzz_board_proto.c hw/board/board_proto.c hw/board/simboard.c hw/sim/sim.c hw/pilot.c \
   hw/hw.c supervisor/clock.c supervisor/log.c $(pkg-config --cflags --libs libczmq) -lm -o "$out/fuzz_board_proto"
 clang "${flags[@]}" fuzz/fuzz_cert.c actors/security/cert_info.c -lmbedx509 -lmbedcrypto -o "$out/fuzz_cert"
-for h in fuzz_ocppj fuzz_msg fuzz_page_request fuzz_board_proto fuzz_cert; do
+clang "${flags[@]}" fuzz/fuzz_firmware_sig.c actors/firmware/firmware_sig.c -lmbedx509 -lmbedcrypto \
+  -o "$out/fuzz_firmware_sig"
+for h in fuzz_ocppj fuzz_msg fuzz_page_request fuzz_board_proto fuzz_cert fuzz_firmware_sig; do
   corpus="$out/corpus-$h"
   mkdir -p "$corpus"
   [ "$h" = fuzz_ocppj ] && cp -r fuzz/corpus/. "$corpus/" 2>/dev/null || true

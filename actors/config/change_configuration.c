@@ -16,6 +16,7 @@
 #include <strings.h>
 #include "actors/config/ocpp_settings.h"
 #include "actors/security/cp_cert_store.h"
+#include "actors/security/csms_trust.h"
 #include "gateway/wsclient.h"
 #include "supervisor/log.h"
 
@@ -45,9 +46,10 @@ s_check_security_profile(config_store_t *store, bool from_csms, config_change_t 
         .current = (int) strtol(current, NULL, 10),
         .from_csms = from_csms,
         .authorization_key_valid = config_keys_authorization_key_ok(key),
-        //  Trust for a wss:// CSMS comes from --ca-file or, without it, the
-        //  system CA store, which a wss:// URL already relies on.
-        .tls_roots_available = opts->ca_file[0] != '\0'
+        //  Trust for a wss:// CSMS comes from an installed
+        //  CentralSystemRootCertificate, from --ca-file or, without either,
+        //  the system CA store, which a wss:// URL already relies on.
+        .tls_roots_available = csms_trust_installed(opts->state_dir) || opts->ca_file[0] != '\0'
                             || strncasecmp(url, "wss://", 6) == 0,
         .client_certificate = s_client_certificate(opts),
     };

@@ -260,6 +260,11 @@ static const config_key_def_t s_keys[] = {
     { .name = "EarthingSystem", .type = CONFIG_TYPE_STRING, .local_only = true, .default_value = "TN",
       .check = CONFIG_CHECK_MEMBERS, .allowed = s_earthing_systems, .profile = "Vendor" },
 
+    //  Whitepaper A05: how long a higher SecurityProfile may take to be
+    //  accepted on its new connection before the charger falls back to the
+    //  previous one (actors/ocpp/profile_migration.h), in seconds.
+    LOCAL_INT("SecurityProfileMigrationTimeout", "60", 10, 3600),
+
     //  ---- Vendor keys: the seed's OCPP settings (actors/config/ocpp_settings.h) ----
     //  The owner's choice of central system: the CSMS may read them, only
     //  cpctl and the status page change them. Defaults: --csms and --id.

@@ -201,6 +201,25 @@ s_control(const diag_archive_spec_t *spec, const char *cmd, const char *arg)
 int
 diag_archive_build(const diag_archive_spec_t *spec, const char *path, char *reason, size_t reason_size)
 {
+    if (spec->security_log[0]) {
+        FILE *events = fopen(spec->security_log, "r");
+        if (!events)
+            return cp_refuse(reason, reason_size, "cannot read %s: %s", spec->security_log, strerror(errno));
+        gzFile gz = gzopen(path, "wb6");
+        int rc = gz ? s_tar_file(gz, "securitylog.txt", events, time(NULL)) : -1;
+        if (rc == 0) {
+            static const char end[1024];
+            rc = gzwrite(gz, end, sizeof(end)) == (int) sizeof(end) ? 0 : -1;
+        }
+        if (gz && gzclose(gz) != Z_OK)
+            rc = -1;
+        fclose(events);
+        if (rc != 0) {
+            unlink(path);
+            return cp_refuse(reason, reason_size, "cannot build the security log archive at %s", path);
+        }
+        return 0;
+    }
     char lines_path[PATH_MAX + 16];
     snprintf(lines_path, sizeof(lines_path), "%s.lines", path);
     FILE *lines = fopen(lines_path, "w+");

@@ -7,6 +7,10 @@
  *                       link, actors with their restart counts);
  *   configuration.json  the configuration keys as `cpctl config get`
  *                       gives them (secrets never carry their value).
+ * For GetLog SecurityLog the archive holds one member instead:
+ *   securitylog.txt     the security log's events in the window (written
+ *                       by the firmware actor before the transfer starts:
+ *                       security_store_export_log).
  * Built on the transfer thread (transfer.c), streamed through a temporary
  * file: memory does not grow with the log.
  */
@@ -26,6 +30,7 @@ typedef struct {
     char control[PATH_MAX + 16];            //  where the status and configuration are asked
     int64_t start_ms, stop_ms;              //  wall; 0 / INT64_MAX = open
     char secrets[DIAG_SECRETS_MAX][DIAG_SECRET_MAX + 1];   //  values scrubbed from the log
+    char security_log[PATH_MAX];            //  GetLog SecurityLog: the file of its events ("" = diagnostics)
 } diag_archive_spec_t;
 
 //  Build the archive at path. 0, or -1 with the reason.

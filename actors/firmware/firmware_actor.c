@@ -24,8 +24,12 @@
 #include "actors/firmware/firmware_core.h"
 #include "actors/firmware/firmware_image.h"
 #include "actors/firmware/firmware_ops.h"
+#include "actors/firmware/firmware_sig.h"
 #include "actors/firmware/firmware_store.h"
 #include "actors/firmware/transfer.h"
+#include "actors/security/csms_trust.h"
+#include "actors/security/security_raise.h"
+#include "actors/security/security_store.h"
 #include "messages/msg.h"
 #include "supervisor/log.h"
 #include "supervisor/shell.h"
@@ -58,6 +62,7 @@ typedef struct {
     uint64_t hold_corr;             //  a hold request in flight
     bool hold_release;              //  ... which gives connectors back
     bool online;                    //  connected and registered
+    security_raise_t *security;     //  InvalidFirmwareSignature / ...SigningCertificate on their way
     int64_t seen_ocpp;
     cp_msg_firmware_state_t published;  //  the last firmware.state (seq 0)
 } fw_actor_t;
@@ -196,10 +201,40 @@ s_on_sim_install(cp_loop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
+//  A signed job's image against its signature (firmware_sig.h).
+static bool
+s_verify(fw_actor_t *self, const fw_job_t *job, bool raise)
+{
+    char path[PATH_MAX], reason[256];
+    s_image_path(self, job->id, path, sizeof(path));
+    if (firmware_sig_verify_image(path, job->signing_cert, job->signature, reason, sizeof(reason)) != 0) {
+        cp_warn(FW_LOG, "job %lld (request %d): InvalidSignature: %s; the image is not installed", (long long) job->id,
+                job->request_id, reason);
+        if (raise)
+            security_raise(self->security, "InvalidFirmwareSignature", reason);
+        unlink(path);
+        return false;
+    }
+    cp_info(FW_LOG, "job %lld (request %d): SignatureVerified", (long long) job->id, job->request_id);
+    return true;
+}
+
+static bool
+s_fx_verify(void *ctx, const fw_job_t *job)
+{
+    return s_verify((fw_actor_t *) ctx, job, true);
+}
+
 static void
 s_fx_install(void *ctx, const fw_job_t *job)
 {
     fw_actor_t *self = ctx;
+    //  Once more just before the install: the image waited on disk (held
+    //  connectors, a restart) and nothing unverified is ever installed
+    if (job->signed_fw && !s_verify(self, job, false)) {
+        firmware_core_on_installed(self->core, s_now(self), job->id, false, NULL);
+        return;
+    }
     if (self->options->firmware_installer[0]) {
         transfer_spec_t *spec = calloc(1, sizeof(*spec));
         if (!spec) {
@@ -288,6 +323,25 @@ s_fx_upload(void *ctx, const fw_diag_t *diag)
     if (self->config)
         config_store_get(self->config, "AuthorizationKey", a->secrets[1], sizeof(a->secrets[1]));
     s_url_password(diag->location, a->secrets[2], sizeof(a->secrets[2]));
+    if (diag->security_log) {
+        //  GetLog SecurityLog: the events of the window, written here (the
+        //  transfer thread has no database connection) and archived alone
+        int written = snprintf(a->security_log, sizeof(a->security_log), "%s/securitylog-%lld.txt", self->dir,
+                               (long long) diag->id);
+        FILE *out = written > 0 && written < (int) sizeof(a->security_log) ? fopen(a->security_log, "w") : NULL;
+        int lines = out ? security_store_export_log(self->db, out, diag->start_ms, diag->stop_ms) : -1;
+        if (out && fclose(out) != 0)
+            lines = -1;
+        if (lines < 0) {
+            cp_warn(FW_LOG, "GetLog %d: the security log cannot be read", diag->request_id);
+            unlink(a->security_log);
+            explicit_bzero(spec, sizeof(*spec));
+            free(spec);
+            firmware_core_on_uploaded(self->core, s_now(self), diag->id, false);
+            return;
+        }
+        cp_info(FW_LOG, "GetLog %d: %d security events to upload", diag->request_id, lines);
+    }
     char shown[FW_LOCATION_MAX + 1];
     cp_log_redact_url(diag->location, shown, sizeof(shown));
     cp_info(FW_LOG, "diagnostics %s: uploading to %s (attempt %d of %d)", diag->file_name, shown,
@@ -319,8 +373,16 @@ static int s_on_timer(cp_loop_t *loop, int timer_id, void *arg);
 static uint64_t
 s_call(fw_actor_t *self, const char *action, const char *status)
 {
-    char payload[64];
-    snprintf(payload, sizeof(payload), "{\"status\":\"%s\"}", status);
+    char payload[96];
+    if (streq(action, "SignedFirmwareStatusNotification"))
+        snprintf(payload, sizeof(payload), "{\"status\":\"%s\",\"requestId\":%d}", status,
+                 firmware_core_job(self->core)->request_id);
+    else
+    if (streq(action, "LogStatusNotification"))
+        snprintf(payload, sizeof(payload), "{\"status\":\"%s\",\"requestId\":%d}", status,
+                 firmware_core_diag(self->core)->request_id);
+    else
+        snprintf(payload, sizeof(payload), "{\"status\":\"%s\"}", status);
     cp_msg_t *msg = cp_msg_new(CP_MSG_OCPP_CALL);
     if (!msg)
         return 0;
@@ -334,7 +396,9 @@ s_call(fw_actor_t *self, const char *action, const char *status)
 static const char *
 s_action(fw_kind_t kind)
 {
-    return kind == FW_KIND_FIRMWARE ? "FirmwareStatusNotification" : "DiagnosticsStatusNotification";
+    return kind == FW_KIND_FIRMWARE ? "FirmwareStatusNotification"
+         : kind == FW_KIND_SIGNED_FIRMWARE ? "SignedFirmwareStatusNotification"
+         : kind == FW_KIND_LOG ? "LogStatusNotification" : "DiagnosticsStatusNotification";
 }
 
 static void
@@ -442,6 +506,9 @@ s_on_transfer(cp_loop_t *loop, zsock_t *reader, void *arg)
     }
     else
     if (kind == TRANSFER_UPLOAD) {
+        char events[PATH_MAX + 64];
+        snprintf(events, sizeof(events), "%s/securitylog-%lld.txt", self->dir, (long long) id);
+        unlink(events);             //  GetLog SecurityLog's events (none for the others)
         if (ok)
             cp_info(FW_LOG, "diagnostics: %s", reason);
         else
@@ -471,12 +538,21 @@ s_on_inbound(fw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_i
         .host_offset_ms = cp_clock_offset_ms(self->clock),
         .charge_point_id = self->options->id,
     };
+    char roots[PATH_MAX];
+    csms_trust_manufacturer_path(self->options->state_dir, roots, sizeof(roots));
+    ctx.manufacturer_roots = roots;
     json_t *response = NULL;
     if (request && streq(in->action, "UpdateFirmware"))
         response = update_firmware(&ctx, request);
     else
     if (request && streq(in->action, "GetDiagnostics"))
         response = get_diagnostics(&ctx, request);
+    else
+    if (request && streq(in->action, "SignedUpdateFirmware"))
+        response = signed_update_firmware(&ctx, request);
+    else
+    if (request && streq(in->action, "GetLog"))
+        response = get_log(&ctx, request);
     cp_msg_t *reply = cp_msg_new(CP_MSG_OCPP_INBOUND_REPLY);
     if (reply) {
         char *text = response ? json_dumps(response, JSON_COMPACT) : NULL;
@@ -492,6 +568,8 @@ s_on_inbound(fw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_i
     cp_msg_destroy(&reply);
     json_decref(response);
     json_decref(request);
+    if (ctx.event)
+        security_raise(self->security, ctx.event, ctx.reason);
 }
 
 //  TriggerMessage: the current state, outside the queue (spec 4.4/4.5:
@@ -499,9 +577,16 @@ s_on_inbound(fw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_i
 static void
 s_on_trigger(fw_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_trigger_t *trigger)
 {
-    fw_kind_t kind = streq(trigger->message, "FirmwareStatusNotification") ? FW_KIND_FIRMWARE : FW_KIND_DIAGNOSTICS;
-    bool known = kind == FW_KIND_FIRMWARE || streq(trigger->message, "DiagnosticsStatusNotification");
-    uint64_t corr = known ? s_call(self, s_action(kind), firmware_core_status(self->core, kind)) : 0;
+    //  ExtendedTriggerMessage FirmwareStatusNotification asks for the
+    //  signed variant (whitepaper 6.14): the same state, with the requestId
+    //  of the job (0 when none ran)
+    bool signed_fw = streq(trigger->message, "SignedFirmwareStatusNotification");
+    bool log = streq(trigger->message, "LogStatusNotification");
+    fw_kind_t kind = streq(trigger->message, "FirmwareStatusNotification") || signed_fw ? FW_KIND_FIRMWARE
+                   : log ? FW_KIND_LOG : FW_KIND_DIAGNOSTICS;
+    bool known = kind == FW_KIND_FIRMWARE || log || streq(trigger->message, "DiagnosticsStatusNotification");
+    uint64_t corr = known ? s_call(self, s_action(signed_fw ? FW_KIND_SIGNED_FIRMWARE : kind),
+                                   firmware_core_status(self->core, kind)) : 0;
     cp_shell_reply_status(self->shell, env, corr != 0, corr ? "" : "not sent");
 }
 
@@ -548,8 +633,10 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         }
     }
     else
-    if (cp_bus_is_outcome(env))
-        s_on_outcome(self, env, msg);
+    if (cp_bus_is_outcome(env)) {
+        if (!security_raise_outcome(self->security, env, msg))
+            s_on_outcome(self, env, msg);
+    }
     else
     if (env->kind == CP_BUS_REQUEST && msg) {
         if (msg->type == CP_MSG_SNAPSHOT_REQUEST) {
@@ -588,6 +675,8 @@ firmware_actor(zsock_t *pipe, void *args)
     bool dir_fits = snprintf(self->dir, sizeof(self->dir), "%s/firmware", self->options->state_dir)
                     < (int) sizeof(self->dir) - FW_FILE_NAME_MAX - 2;
     self->shell = cp_shell_new(pipe, actor_args);
+    if (self->shell)
+        self->security = security_raise_new(self->shell, "firmware");
     self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
     self->store = self->db ? firmware_store_new(self->db) : NULL;
     //  For the secret values the diagnostics leave out; optional.
@@ -595,7 +684,7 @@ firmware_actor(zsock_t *pipe, void *args)
     fw_effects_t fx = {
         .persist = s_fx_persist, .download = s_fx_download, .cancel_download = s_fx_cancel_download,
         .hold = s_fx_hold, .install = s_fx_install, .reboot = s_fx_reboot, .upload = s_fx_upload,
-        .cancel_upload = s_fx_cancel_upload, .report = s_fx_report,
+        .cancel_upload = s_fx_cancel_upload, .report = s_fx_report, .verify = s_fx_verify,
     };
     self->core = firmware_core_new(&fx, self);
     if (!self->shell || !self->store || !self->core || !dir_fits || s_mkdir(self->dir) != 0) {
@@ -629,6 +718,7 @@ done:
         s_stop_transfer(self, &self->fw_transfer);
         s_stop_transfer(self, &self->diag_transfer);
     }
+    security_raise_destroy(&self->security);
     firmware_core_destroy(&self->core);
     config_store_destroy(&self->config);
     firmware_store_destroy(&self->store);

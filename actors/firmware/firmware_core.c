@@ -73,7 +73,10 @@ s_queue(firmware_core_t *self, const char *status)
         memmove(job->reports[0], job->reports[1], sizeof(job->reports[0]) * (FW_REPORTS_MAX - 1));
         job->report_count--;
     }
-    snprintf(job->reports[job->report_count++], sizeof(job->reports[0]), "%s", status);
+    if (job->signed_fw)
+        snprintf(job->reports[job->report_count++], sizeof(job->reports[0]), "%c%s", FW_SIGNED_MARK, status);
+    else
+        snprintf(job->reports[job->report_count++], sizeof(job->reports[0]), "%s", status);
 }
 
 static void
@@ -83,7 +86,12 @@ s_diag_queue(firmware_core_t *self, const char *status)
         memmove(self->diag_reports[0], self->diag_reports[1], sizeof(self->diag_reports[0]) * (DIAG_REPORTS_MAX - 1));
         self->diag_report_count--;
     }
-    snprintf(self->diag_reports[self->diag_report_count++], sizeof(self->diag_reports[0]), "%s", status);
+    if (self->diag.log)
+        //  N01's name for a failed upload
+        snprintf(self->diag_reports[self->diag_report_count++], sizeof(self->diag_reports[0]), "%c%s", FW_LOG_MARK,
+                 strcmp(status, "UploadFailed") == 0 ? "UploadFailure" : status);
+    else
+        snprintf(self->diag_reports[self->diag_report_count++], sizeof(self->diag_reports[0]), "%s", status);
     self->fx.report(self->ctx);
 }
 
@@ -214,9 +222,34 @@ s_interval_ms(int interval_s)
     return 1000 * (int64_t) (interval_s < 0 ? FW_DEFAULT_INTERVAL_S : interval_s);
 }
 
+static bool s_update(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
+                     int64_t retrieve_ms, int retries, int interval_s, const fw_job_t *sig);
+
 bool
 firmware_core_update(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
                      int64_t retrieve_ms, int retries, int interval_s)
+{
+    return s_update(self, now_ms, location, location_ok, retrieve_ms, retries, interval_s, NULL);
+}
+
+bool
+firmware_core_update_signed(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
+                            int64_t retrieve_ms, int retries, int interval_s, int request_id,
+                            const char *signing_cert, const char *signature)
+{
+    assert(signing_cert && signature);
+    fw_job_t sig;
+    memset(&sig, 0, sizeof(sig));
+    sig.signed_fw = true;
+    sig.request_id = request_id;
+    snprintf(sig.signing_cert, sizeof(sig.signing_cert), "%s", signing_cert);
+    snprintf(sig.signature, sizeof(sig.signature), "%s", signature);
+    return s_update(self, now_ms, location, location_ok, retrieve_ms, retries, interval_s, &sig);
+}
+
+static bool
+s_update(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
+         int64_t retrieve_ms, int retries, int interval_s, const fw_job_t *sig)
 {
     assert(self && location);
     fw_job_t *job = &self->job;
@@ -227,8 +260,17 @@ firmware_core_update(firmware_core_t *self, int64_t now_ms, const char *location
     //  What the old job still owes (final statuses, held connectors) carries
     //  over: the central system hears every status, the connectors come
     //  back once.
-    fw_job_t next = { 0 };
+    fw_job_t next;
+    memset(&next, 0, sizeof(next));
     next.id = ++self->last_id;
+    if (sig) {
+        //  Persisted with the first step: a restart never forgets that
+        //  this image must be verified
+        next.signed_fw = true;
+        next.request_id = sig->request_id;
+        memcpy(next.signing_cert, sig->signing_cert, sizeof(next.signing_cert));
+        memcpy(next.signature, sig->signature, sizeof(next.signature));
+    }
     snprintf(next.location, sizeof(next.location), "%s", location);
     next.tries = s_tries(retries);
     next.interval_ms = s_interval_ms(interval_s);
@@ -253,6 +295,16 @@ firmware_core_on_downloaded(firmware_core_t *self, int64_t now_ms, int64_t id, b
     fw_job_t *job = &self->job;
     if (job->step != FW_STEP_DOWNLOADING || id != job->id || job->next_ms != 0)
         return;                     //  a cancelled or replaced job's outcome
+    if (ok && job->signed_fw) {
+        //  L01.FR.03/04: the signature decides before anything is held or
+        //  installed; a bad image ends the job here
+        s_queue(self, "Downloaded");
+        if (!self->fx.verify || !self->fx.verify(self->ctx, job))
+            s_enter(self, now_ms, FW_STEP_FINISHED, "InvalidSignature");
+        else
+            s_enter(self, now_ms, FW_STEP_DOWNLOADED, "SignatureVerified");
+        return;
+    }
     if (ok) {
         s_enter(self, now_ms, FW_STEP_DOWNLOADED, "Downloaded");
         return;
@@ -317,15 +369,44 @@ firmware_core_on_installed(firmware_core_t *self, int64_t now_ms, int64_t id, bo
     s_enter(self, now_ms, FW_STEP_REBOOTING, NULL);
 }
 
+static void s_upload(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
+                     const char *file_name, int retries, int interval_s, int64_t start_ms, int64_t stop_ms,
+                     const fw_diag_t *log);
+
 void
 firmware_core_diagnostics(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
                           const char *file_name, int retries, int interval_s, int64_t start_ms, int64_t stop_ms)
 {
+    s_upload(self, now_ms, location, location_ok, file_name, retries, interval_s, start_ms, stop_ms, NULL);
+}
+
+bool
+firmware_core_get_log(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
+                      const char *file_name, int retries, int interval_s, int64_t start_ms, int64_t stop_ms,
+                      int request_id, bool security_log)
+{
+    bool replaced = self->diag.active;
+    fw_diag_t log = { .log = true, .security_log = security_log, .request_id = request_id };
+    s_upload(self, now_ms, location, location_ok, file_name, retries, interval_s, start_ms, stop_ms, &log);
+    return replaced;
+}
+
+static void
+s_upload(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
+         const char *file_name, int retries, int interval_s, int64_t start_ms, int64_t stop_ms,
+         const fw_diag_t *log)
+{
     assert(self && location && file_name);
+    (void) now_ms;
     if (self->diag.active && self->diag.next_ms == 0)
         self->fx.cancel_upload(self->ctx);
     fw_diag_t *d = &self->diag;
     memset(d, 0, sizeof(*d));
+    if (log) {
+        d->log = true;
+        d->security_log = log->security_log;
+        d->request_id = log->request_id;
+    }
     d->id = ++self->last_id;
     snprintf(d->location, sizeof(d->location), "%s", location);
     snprintf(d->file_name, sizeof(d->file_name), "%s", file_name);
@@ -434,13 +515,15 @@ bool
 firmware_core_report_head(const firmware_core_t *self, fw_kind_t *kind, const char **status)
 {
     if (self->job.report_count > 0) {
-        *kind = FW_KIND_FIRMWARE;
-        *status = self->job.reports[0];
+        bool signed_fw = self->job.reports[0][0] == FW_SIGNED_MARK;
+        *kind = signed_fw ? FW_KIND_SIGNED_FIRMWARE : FW_KIND_FIRMWARE;
+        *status = self->job.reports[0] + (signed_fw ? 1 : 0);
         return true;
     }
     if (self->diag_report_count > 0) {
-        *kind = FW_KIND_DIAGNOSTICS;
-        *status = self->diag_reports[0];
+        bool log = self->diag_reports[0][0] == FW_LOG_MARK;
+        *kind = log ? FW_KIND_LOG : FW_KIND_DIAGNOSTICS;
+        *status = self->diag_reports[0] + (log ? 1 : 0);
         return true;
     }
     return false;
@@ -475,7 +558,7 @@ firmware_core_report_done(firmware_core_t *self, int64_t now_ms, bool delivered_
 const char *
 firmware_core_status(const firmware_core_t *self, fw_kind_t kind)
 {
-    if (kind == FW_KIND_DIAGNOSTICS)
+    if (kind == FW_KIND_DIAGNOSTICS || kind == FW_KIND_LOG)
         return self->diag.active ? "Uploading" : "Idle";
     switch (self->job.step) {
         case FW_STEP_DOWNLOADING: return "Downloading";

@@ -58,6 +58,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "actors/firmware/firmware_sig.h"
 
 #define FW_LOCATION_MAX         512
 #define FW_VERSION_MAX          50
@@ -91,12 +92,24 @@ typedef struct {
     int64_t next_ms;                    //  wall: the next attempt (0 = now)
     int64_t held;                       //  connectors held Unavailable (bit n = connector n)
     char version[FW_VERSION_MAX + 1];   //  installed by this job (REBOOTING), for the store
-    //  FirmwareStatusNotification statuses not yet delivered, oldest first
+    //  FirmwareStatusNotification statuses not yet delivered, oldest first;
+    //  a status of a signed job starts with FW_SIGNED_MARK (it goes out as
+    //  SignedFirmwareStatusNotification)
     char reports[FW_REPORTS_MAX][20];
     int report_count;
+    //  SignedUpdateFirmware (security whitepaper L01): the image is
+    //  verified after the download, before anything is installed
+    bool signed_fw;
+    int request_id;
+    char signing_cert[FW_SIG_CERT_MAX + 1];
+    char signature[FW_SIG_SIGNATURE_MAX + 1];
 } fw_job_t;
 
-typedef enum { FW_KIND_FIRMWARE, FW_KIND_DIAGNOSTICS } fw_kind_t;
+#define FW_SIGNED_MARK '~'
+//  ... and a status of a GetLog upload (LogStatusNotification)
+#define FW_LOG_MARK '^'
+
+typedef enum { FW_KIND_FIRMWARE, FW_KIND_DIAGNOSTICS, FW_KIND_SIGNED_FIRMWARE, FW_KIND_LOG } fw_kind_t;
 
 typedef struct {
     bool active;
@@ -107,6 +120,11 @@ typedef struct {
     int64_t interval_ms;
     int64_t start_ms, stop_ms;          //  the log window (wall; 0 / INT64_MAX = open)
     int64_t next_ms;                    //  wall: the next attempt; 0 = running
+    //  GetLog (security whitepaper N01) rather than GetDiagnostics: its
+    //  statuses go out as LogStatusNotification with request_id
+    bool log;
+    bool security_log;                  //  logType SecurityLog (else DiagnosticsLog)
+    int request_id;
 } fw_diag_t;
 
 //  Effects, carried out by the shell. Each is called with the core in its
@@ -126,6 +144,10 @@ typedef struct {
     void (*hold)(void *ctx, bool hold, int64_t mask);
     //  Install the downloaded image (firmware_core_on_installed).
     void (*install)(void *ctx, const fw_job_t *job);
+    //  A signed job's image is downloaded: check its signature now
+    //  (synchronous). True when it verifies. Optional: without it a signed
+    //  image never verifies.
+    bool (*verify)(void *ctx, const fw_job_t *job);
     //  Restart the process in place (a Hard reset).
     void (*reboot)(void *ctx);
     //  Build the diagnostics archive and upload it (firmware_core_on_uploaded).
@@ -153,6 +175,14 @@ void firmware_core_restore(firmware_core_t *self, int64_t now_ms, const fw_job_t
 //  absent. Returns false when ignored (an install is committing).
 bool firmware_core_update(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
                           int64_t retrieve_ms, int retries, int interval_s);
+//  SignedUpdateFirmware: the same job, with the signing certificate (already
+//  checked against the ManufacturerRootCertificates) and the signature the
+//  image must carry. After "Downloaded" comes "SignatureVerified", or
+//  "InvalidSignature" and the end of the job (never an install); statuses
+//  go out as SignedFirmwareStatusNotification with request_id.
+bool firmware_core_update_signed(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
+                                 int64_t retrieve_ms, int retries, int interval_s, int request_id,
+                                 const char *signing_cert, const char *signature);
 //  Outcome of download id.
 void firmware_core_on_downloaded(firmware_core_t *self, int64_t now_ms, int64_t id, bool ok);
 //  Answer to a hold request: transactions still running, connectors held
@@ -170,6 +200,13 @@ void firmware_core_diagnostics(firmware_core_t *self, int64_t now_ms, const char
                                const char *file_name, int retries, int interval_s, int64_t start_ms,
                                int64_t stop_ms);
 void firmware_core_on_uploaded(firmware_core_t *self, int64_t now_ms, int64_t id, bool ok);
+//  GetLog: the same upload machine (one upload at a time: a GetLog
+//  replaces a running GetDiagnostics or GetLog, and the other way round).
+//  Statuses: Uploading, Uploaded, UploadFailure (LogStatusNotification).
+//  Returns true when it replaced an upload under way (AcceptedCanceled).
+bool firmware_core_get_log(firmware_core_t *self, int64_t now_ms, const char *location, bool location_ok,
+                           const char *file_name, int retries, int interval_s, int64_t start_ms, int64_t stop_ms,
+                           int request_id, bool security_log);
 
 //  Timers: due retries, retrieveDate, hold polls, the reboot wait.
 void firmware_core_tick(firmware_core_t *self, int64_t now_ms);

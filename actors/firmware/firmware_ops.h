@@ -1,5 +1,6 @@
 /* firmware_ops.h — the OCPP operations the firmware actor owns, one file
- * each (update_firmware.c, get_diagnostics.c). Each takes the request
+ * each (update_firmware.c, get_diagnostics.c, signed_update_firmware.c,
+ * get_log.c). Each takes the request
  * payload (already validated against the official schema by the gateway),
  * hands the decision to the core and returns the response payload. The
  * effects (transfers, notifications) follow from the core, after the
@@ -17,10 +18,17 @@ typedef struct {
     int64_t now_ms;                 //  wall, the central system's time
     int64_t host_offset_ms;         //  central system's time − this host's (log timestamps are the host's)
     const char *charge_point_id;    //  for the diagnostics file name
+    const char *manufacturer_roots; //  the installed ManufacturerRootCertificates (a PEM file; may not exist)
+    const char *event;              //  out: a security event to raise (reason: its techInfo), or NULL
+    char reason[256];
 } fw_ops_ctx_t;
 
 json_t *update_firmware(fw_ops_ctx_t *ctx, const json_t *request);
 json_t *get_diagnostics(fw_ops_ctx_t *ctx, const json_t *request);
+json_t *signed_update_firmware(fw_ops_ctx_t *ctx, const json_t *request);
+json_t *get_log(fw_ops_ctx_t *ctx, const json_t *request);
+//  "<prefix>-<charge point id>-<YYYYMMDDTHHMMSSZ>.tar.gz", safe for any server.
+void fw_ops_file_name(fw_ops_ctx_t *ctx, const char *prefix, char *out, size_t size);
 
 //  An integer field of the request that may be absent (-1) and must fit
 //  an int (a larger one is the most the charger will do).

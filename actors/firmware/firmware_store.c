@@ -4,6 +4,7 @@
 #include "actors/firmware/firmware_store.h"
 
 #include <assert.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,23 @@ firmware_store_save(firmware_store_t *self, const fw_job_t *job, const char *run
     snprintf(id, sizeof(id), "%lld", (long long) job->id);
     if (rc == 0)
         rc = s_meta_put(self, "last_id", id);
+    //  A signed job's certificate and signature (SignedUpdateFirmware):
+    //  in the same transaction as the job, so a restart never installs a
+    //  signed job's image unverified
+    if (rc == 0) {
+        char *text = NULL;
+        if (job->step != FW_STEP_NONE && job->signed_fw) {
+            json_t *sig = json_pack("{s:I, s:i, s:s, s:s}", "job", (json_int_t) job->id, "requestId",
+                                    job->request_id, "cert", job->signing_cert, "signature", job->signature);
+            text = sig ? json_dumps(sig, JSON_COMPACT) : NULL;
+            json_decref(sig);
+            if (!text)
+                rc = -1;
+        }
+        if (rc == 0)
+            rc = s_meta_put(self, "signed", text ? text : "");
+        free(text);
+    }
     if (rc == 0 && job->step == FW_STEP_REBOOTING && job->version[0])
         rc = s_meta_put(self, "installed_version", job->version);
     if (rc != 0 || cp_store_exec(self->db, "COMMIT") != 0) {
@@ -170,6 +188,22 @@ firmware_store_load(firmware_store_t *self, fw_job_t *job, char *run_id, size_t 
         snprintf(job->reports[job->report_count++], sizeof(job->reports[0]), "%s", tok);
     if (job->id > *last_id)
         *last_id = job->id;
+    sqlite3_bind_text(self->meta_get, 1, "signed", -1, SQLITE_STATIC);
+    if (sqlite3_step(self->meta_get) == SQLITE_ROW) {
+        const char *text = (const char *) sqlite3_column_text(self->meta_get, 0);
+        json_t *sig = text && text[0] ? json_loads(text, 0, NULL) : NULL;
+        json_int_t id = json_integer_value(json_object_get(sig, "job"));
+        const char *cert = json_string_value(json_object_get(sig, "cert"));
+        const char *signature = json_string_value(json_object_get(sig, "signature"));
+        if (sig && id == job->id && cert && signature) {
+            job->signed_fw = true;
+            job->request_id = (int) json_integer_value(json_object_get(sig, "requestId"));
+            snprintf(job->signing_cert, sizeof(job->signing_cert), "%s", cert);
+            snprintf(job->signature, sizeof(job->signature), "%s", signature);
+        }
+        json_decref(sig);
+    }
+    cp_store_reset(self->meta_get);
     return 1;
 }
 

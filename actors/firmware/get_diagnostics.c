@@ -15,8 +15,8 @@
 #include "supervisor/log.h"
 
 //  A file name a server accepts as-is: letters, digits and - _ . only.
-static void
-s_file_name(fw_ops_ctx_t *ctx, char *out, size_t size)
+void
+fw_ops_file_name(fw_ops_ctx_t *ctx, const char *prefix, char *out, size_t size)
 {
     char id[64];
     size_t n = 0;
@@ -32,7 +32,7 @@ s_file_name(fw_ops_ctx_t *ctx, char *out, size_t size)
             compact[m++] = *p;
     compact[m++] = 'Z';
     compact[m] = '\0';
-    snprintf(out, size, "diagnostics-%s-%s.tar.gz", n ? id : "chargepoint", compact);
+    snprintf(out, size, "%s-%s-%s.tar.gz", prefix, n ? id : "chargepoint", compact);
 }
 
 json_t *
@@ -51,7 +51,7 @@ get_diagnostics(fw_ops_ctx_t *ctx, const json_t *request)
     else
         stop_ms = INT64_MAX;
     char file_name[FW_FILE_NAME_MAX + 1];
-    s_file_name(ctx, file_name, sizeof(file_name));
+    fw_ops_file_name(ctx, "diagnostics", file_name, sizeof(file_name));
     bool ok = location && strlen(location) <= FW_LOCATION_MAX && transfer_location_ok(location);
     char shown[FW_LOCATION_MAX + 1];
     cp_log_redact_url(location ? location : "", shown, sizeof(shown));

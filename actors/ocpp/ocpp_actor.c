@@ -34,6 +34,8 @@
 #include <string.h>
 #include "actors/config/config_store.h"
 #include "actors/config/get_configuration.h"
+#include "actors/ocpp/profile_migration.h"
+#include "actors/security/csms_trust.h"
 #include "actors/config/ocpp_settings.h"
 #include "actors/ocpp/ocpp_core.h"
 #include "actors/ocpp/routes.h"
@@ -87,9 +89,18 @@ typedef struct {
     char client_cert[PATH_MAX];    //  the Charge Point certificate the link presents ("" = none)
     char cp_cert_serial[48];       //  ... its serial as "security.state" last said
     bool cp_cert_seen;             //  ... once it said anything
+    char ca_bundle[PATH_MAX];      //  the CA bundle the link trusts ("" = the system store)
+    char trust_seen[24];           //  the installed roots' digest "security.state" last said
+    char trust_applied[24];        //  ... and the one the link was built with
+    bool trust_stale;              //  new roots wait for the link to go down
+    char link_root[65];            //  the trust anchor of the wss:// link up now ("" = none)
+    profile_migration_t pm;        //  A05: a higher SecurityProfile on trial
+    int profile_applied;           //  the SecurityProfile the link was built with (-1 = none)
 } ocpp_actor_t;
 
 static int64_t s_now(ocpp_actor_t *self) { return cp_clock_mono_ms(self->clock); }
+static int s_on_reconfigure(cp_loop_t *loop, int timer_id, void *arg);
+static void s_pm_check_accepted(ocpp_actor_t *self);
 
 static int64_t
 s_config_int(ocpp_actor_t *self, const char *key, int64_t fallback)
@@ -203,6 +214,7 @@ s_state_msg(ocpp_actor_t *self)
     st->heartbeat_interval = ocpp_core_heartbeat_interval(self->core);
     st->boot_count = ocpp_core_boot_count(self->core);
     cp_msg_set_str(st->last_error, ocpp_core_last_error(self->core));
+    cp_msg_set_str(st->link_root, ocpp_core_connection(self->core) == OCPP_CONN_CONNECTED ? self->link_root : "");
     st->seq = cp_msg_seq_now();
     return msg;
 }
@@ -216,6 +228,7 @@ s_fx_state_changed(void *ctx)
     cp_msg_destroy(&msg);
     if (self->db)
         s_persist_session(self);
+    s_pm_check_accepted(self);
 }
 
 static cp_msg_t *
@@ -349,6 +362,91 @@ s_fx_interval_accepted(void *ctx, int seconds)
     cp_msg_set_str(msg->u.config_set.origin, "ocpp");
     cp_shell_request(self->shell, "config", msg);
     cp_msg_destroy(&msg);
+}
+
+//  --------------------------------------------------------------------------
+//  A05: the security profile migration (profile_migration.h)
+
+static void
+s_pm_persist(ocpp_actor_t *self)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(self->db, "INSERT OR REPLACE INTO ocpp_profile (id, committed, target) VALUES (1, ?, ?)",
+                           -1, &stmt, NULL) != SQLITE_OK
+    ||  sqlite3_bind_int(stmt, 1, self->pm.committed) != SQLITE_OK
+    ||  sqlite3_bind_int(stmt, 2, self->pm.target) != SQLITE_OK
+    ||  sqlite3_step(stmt) != SQLITE_DONE)
+        cp_error("ocpp", "cannot persist the security profile migration: %s", sqlite3_errmsg(self->db));
+    sqlite3_finalize(stmt);
+}
+
+//  Carry out what the migration core decided. why: the failure, if any.
+static void
+s_pm_effects(ocpp_actor_t *self, int fx, const char *why)
+{
+    if (fx & PM_FX_PERSIST)
+        s_pm_persist(self);
+    if (fx & PM_FX_COMMIT)
+        cp_info("ocpp", "SecurityProfile %d works: the central system accepted the connection (A05)",
+                self->pm.committed);
+    if (fx & PM_FX_FALLBACK) {
+        int to = self->pm.committed;
+        cp_warn("ocpp", "SecurityProfile %d did not work (%s): falling back to %d (A05.FR.08)",
+                (int) s_config_int(self, "SecurityProfile", 0), why && why[0] ? why : "no accepted connection in time",
+                to);
+        //  A local change: the only way the profile goes down (the config
+        //  actor refuses it from the central system, A05.FR.01)
+        cp_msg_t *msg = cp_msg_new(CP_MSG_CONFIG_SET);
+        if (msg) {
+            cp_msg_set_str(msg->u.config_set.key, "SecurityProfile");
+            snprintf(msg->u.config_set.value, sizeof(msg->u.config_set.value), "%d", to);
+            cp_msg_set_str(msg->u.config_set.origin, "local");
+            cp_shell_request(self->shell, "config", msg);
+        }
+        cp_msg_destroy(&msg);
+    }
+}
+
+static void
+s_pm_start(ocpp_actor_t *self)
+{
+    int committed = -1, target = 0;
+    sqlite3_stmt *stmt = NULL;
+    if (cp_store_exec(self->db, "CREATE TABLE IF NOT EXISTS ocpp_profile (id INTEGER PRIMARY KEY CHECK (id = 1),"
+                                " committed INTEGER NOT NULL, target INTEGER NOT NULL)") == 0
+    &&  sqlite3_prepare_v2(self->db, "SELECT committed, target FROM ocpp_profile WHERE id = 1", -1, &stmt,
+                           NULL) == SQLITE_OK
+    &&  sqlite3_step(stmt) == SQLITE_ROW) {
+        committed = sqlite3_column_int(stmt, 0);
+        target = sqlite3_column_int(stmt, 1);
+    }
+    sqlite3_finalize(stmt);
+    int configured = (int) s_config_int(self, "SecurityProfile", 0);
+    int64_t bound = 1000 * s_config_int(self, "SecurityProfileMigrationTimeout", 60);
+    int fx = pm_start(&self->pm, committed, target, configured, s_now(self), bound);
+    if (self->pm.phase == PM_TRYING)
+        cp_warn("ocpp", "SecurityProfile %d is still on trial (from %d): trying it again for %lld s",
+                self->pm.target, self->pm.committed, (long long) (bound / 1000));
+    s_pm_effects(self, fx, NULL);
+}
+
+static int
+s_pm_tick(cp_loop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    ocpp_actor_t *self = arg;
+    s_pm_effects(self, pm_tick(&self->pm, s_now(self)), NULL);
+    return 0;
+}
+
+//  The link state may prove the profile on trial: connected and registered.
+static void
+s_pm_check_accepted(ocpp_actor_t *self)
+{
+    if (self->pm.phase == PM_TRYING && self->ws && ocpp_core_connection(self->core) == OCPP_CONN_CONNECTED
+        && ocpp_core_registration(self->core) == OCPP_REG_ACCEPTED)
+        s_pm_effects(self, pm_accepted(&self->pm, self->profile_applied), NULL);
 }
 
 //  --------------------------------------------------------------------------
@@ -652,6 +750,12 @@ s_link_security_event(ocpp_actor_t *self, const char *detail)
     if (strncmp(detail, "HTTP 401", 8) == 0)
         type = "FailedToAuthenticateAtCentralSystem";
     else
+    if (strstr(detail, "no common TLS version"))
+        type = "InvalidTLSVersion";                 //  A00.FR.315/419
+    else
+    if (strstr(detail, "no common cipher suite"))
+        type = "InvalidTLSCipherSuite";             //  A00.FR.322/426
+    else
     if (strstr(detail, "certificate verify failed"))
         type = "InvalidCentralSystemCertificate";
     if (!type || streq(type, self->link_event))
@@ -705,6 +809,7 @@ s_on_ws_event(cp_loop_t *loop, zsock_t *sock, void *arg)
     else
     if (streq(event, "connected")) {
         self->link_event[0] = '\0';
+        snprintf(self->link_root, sizeof(self->link_root), "%.64s", detail);
         cp_info("ocpp", "connected");
         ocpp_core_connected(self->core, now);
     }
@@ -712,12 +817,22 @@ s_on_ws_event(cp_loop_t *loop, zsock_t *sock, void *arg)
     if (streq(event, "disconnected")) {
         cp_warn("ocpp", "disconnected: %s", detail);
         ocpp_core_disconnected(self->core, now, detail);
+        //  "reconfigured": the old link, closed to try the new settings
+        if (!streq(detail, "reconfigured"))
+            s_pm_effects(self, pm_link_failed(&self->pm, self->profile_applied, pm_reason_is_network(detail), now),
+                         detail);
+        if (self->trust_stale && !self->reconfigure_timer) {
+            cp_info("ocpp", "new Central System roots: reconnecting with them");
+            self->reconfigure_timer = cp_loop_timer(loop, RECONFIGURE_DELAY_MS, 1, s_on_reconfigure, self);
+        }
     }
     else
     if (streq(event, "error")) {
         cp_warn("ocpp", "connection error: %s", detail);
         ocpp_core_connect_failed(self->core, now, detail);
         s_link_security_event(self, detail);
+        s_pm_effects(self, pm_link_failed(&self->pm, self->profile_applied, pm_reason_is_network(detail), now),
+                     detail);
     }
     zstr_free(&event);
     zframe_destroy(&data);
@@ -827,10 +942,35 @@ s_apply_ws_config(ocpp_actor_t *self)
         snprintf(cert, sizeof(cert), "%s", self->options->client_cert);
         snprintf(key, sizeof(key), "%s", self->options->client_key);
     }
+    //  The security profile decides the transport and the credentials:
+    //  2 and 3 are TLS (a ws:// URL is dialled as wss://, same host, port
+    //  and path: A05 moves a charger from 1 to 2 with nothing but the
+    //  key), 3 authenticates with the client certificate instead of the
+    //  password (whitepaper 2.5)
+    int profile = (int) s_config_int(self, "SecurityProfile", 0);
+    char url[OCPP_SETTINGS_URL_MAX + 2];
+    size_t url_len = strnlen(wanted.url, sizeof(wanted.url) - 1);
+    if (profile >= 2 && strncasecmp(wanted.url, "ws://", 5) == 0) {
+        memcpy(url, "wss", 3);
+        memcpy(url + 3, wanted.url + 2, url_len - 2);
+        url[url_len + 1] = '\0';
+    }
+    else {
+        memcpy(url, wanted.url, url_len);
+        url[url_len] = '\0';
+    }
+    if (profile == 3)
+        explicit_bzero(password, sizeof(password));
+    //  The server certificate is verified against the installed
+    //  CentralSystemRootCertificates and --ca-file (csms_trust.h)
+    char bundle[PATH_MAX];
+    csms_trust_bundle(self->options->state_dir, self->options->ca_file, bundle, sizeof(bundle));
     bool same_target = self->ws && streq(wanted.url, self->active.url)
                     && streq(wanted.identity, self->active.identity);
     if (same_target && streq(password, self->password) && ping == self->ping_interval_s
-        && password_hex == self->password_hex && streq(cert, self->client_cert)) {
+        && password_hex == self->password_hex && streq(cert, self->client_cert)
+        && streq(bundle, self->ca_bundle) && streq(self->trust_seen, self->trust_applied)
+        && profile == self->profile_applied) {
         memset(password, 0, sizeof(password));
         return;                     //  nothing the connection depends on changed
     }
@@ -839,11 +979,11 @@ s_apply_ws_config(ocpp_actor_t *self)
     char endpoint[64];
     snprintf(endpoint, sizeof(endpoint), "inproc://ocpp-ws-%p", (void *) self);
     wsclient_config_t cfg = {
-        .url = wanted.url,
+        .url = url,
         .identity = wanted.identity,
         .password = self->password,
         .password_hex = password_hex,
-        .ca_file = self->options->ca_file[0] ? self->options->ca_file : NULL,
+        .ca_file = bundle[0] ? bundle : NULL,
         .client_cert = cert[0] ? cert : NULL,
         .client_key = key[0] ? key : NULL,
         .ping_interval_s = ping,
@@ -865,9 +1005,9 @@ s_apply_ws_config(ocpp_actor_t *self)
     if (rc != 0) {
         //  The settings passed validation, so this is a start-up URL the
         //  client cannot dial (or memory): say so on the status.
-        char url[OCPP_SETTINGS_URL_MAX + 1];
-        cp_log_redact_url(wanted.url, url, sizeof(url));
-        cp_error("ocpp", "cannot connect to %s as %s: the WebSocket client refused the settings", url,
+        char shown[OCPP_SETTINGS_URL_MAX + 2];
+        cp_log_redact_url(url, shown, sizeof(shown));
+        cp_error("ocpp", "cannot connect to %s as %s: the WebSocket client refused the settings", shown,
                  wanted.identity);
         s_stop_ws(self);
         ocpp_core_connect_failed(self->core, now, "central system URL or identity refused");
@@ -877,6 +1017,15 @@ s_apply_ws_config(ocpp_actor_t *self)
     if (!streq(cert, self->client_cert) && cert[0])
         cp_info("ocpp", "the link presents the Charge Point certificate %s when asked", cert);
     snprintf(self->client_cert, sizeof(self->client_cert), "%s", cert);
+    if (!streq(bundle, self->ca_bundle) && strncmp(wanted.url, "wss://", 6) == 0)
+        cp_info("ocpp", "the link verifies the central system with %s", bundle[0] ? bundle : "the system CA store");
+    snprintf(self->ca_bundle, sizeof(self->ca_bundle), "%s", bundle);
+    snprintf(self->trust_applied, sizeof(self->trust_applied), "%s", self->trust_seen);
+    self->trust_stale = false;
+    if (profile != self->profile_applied)
+        cp_info("ocpp", "security profile %d: %s%s", profile, url,
+                profile == 3 ? " with the Charge Point certificate" : profile >= 1 ? " with Basic authentication" : "");
+    self->profile_applied = profile;
     self->ping_interval_s = ping;
     self->password_hex = password_hex;
 }
@@ -944,6 +1093,26 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         //  installed it is out (s_on_reconfigure waits for it).
         const char *serial = msg->u.security_state.cp_cert_serial;
         bool changed = self->cp_cert_seen && !streq(serial, self->cp_cert_serial);
+        //  New CentralSystemRootCertificates: a link that is up stays (it
+        //  was verified); the next connection trusts the new set. lws
+        //  keeps its CA store per context, so a link that is down (or the
+        //  next one that goes down) is rebuilt.
+        const char *trust = msg->u.security_state.csms_trust;
+        bool trust_changed = self->cp_cert_seen && !streq(trust, self->trust_seen);
+        snprintf(self->trust_seen, sizeof(self->trust_seen), "%s", trust);
+        if (!self->cp_cert_seen)
+            snprintf(self->trust_applied, sizeof(self->trust_applied), "%s", trust);
+        if (trust_changed && self->ws && !changed) {
+            if (ocpp_core_connection(self->core) == OCPP_CONN_CONNECTED)
+                self->trust_stale = true;
+            else {
+                cp_info("ocpp", "new Central System roots: reconnecting with them");
+                if (self->reconfigure_timer)
+                    cp_loop_timer_end(cp_shell_loop(shell), self->reconfigure_timer);
+                self->reconfigure_timer = cp_loop_timer(cp_shell_loop(shell), RECONFIGURE_DELAY_MS, 1,
+                                                      s_on_reconfigure, self);
+            }
+        }
         self->cp_cert_seen = true;
         snprintf(self->cp_cert_serial, sizeof(self->cp_cert_serial), "%s", serial);
         if (changed && serial[0] && strncmp(self->active.url, "wss://", 6) == 0) {
@@ -965,8 +1134,10 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
         if (streq(key, "MessageTimeout"))
             ocpp_core_set_call_timeout(self->core, 1000 * (int) s_config_int(self, key, 30));
         else
+        if (streq(key, "SecurityProfile"))
+            s_pm_effects(self, pm_configured(&self->pm, (int) s_config_int(self, key, 0), now), NULL);
         if (streq(key, "WebSocketPingInterval") || streq(key, "AuthorizationKey") || streq(key, "OcppEnabled")
-        ||  streq(key, "AuthorizationKeyEncoding")
+        ||  streq(key, "AuthorizationKeyEncoding") || streq(key, "SecurityProfile")
         ||  streq(key, "CentralSystemUrl") || streq(key, "ChargePointIdentity")) {
             //  Counted from the last change: the status page saves its form
             //  as several keys, applied by one reconnect.
@@ -1094,6 +1265,9 @@ ocpp_actor(zsock_t *pipe, void *args)
         goto done;
     s_restore_session(self);
     s_restore_clock(self);
+    self->profile_applied = -1;
+    s_pm_start(self);
+    cp_loop_timer(cp_shell_loop(self->shell), 1000, 0, s_pm_tick, self);
     cp_shell_set_handler(self->shell, s_handler, self);
     cp_bus_subscribe(cp_shell_bus(self->shell), "config.changed");
     cp_bus_subscribe(cp_shell_bus(self->shell), "security.state");

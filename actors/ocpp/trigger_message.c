@@ -12,9 +12,10 @@
  * machinery for the messages the two have in common (BootNotification,
  * Heartbeat, MeterValues, StatusNotification); SignChargePointCertificate
  * goes to the security actor, which sends SignCertificate with a fresh CSR
- * (A02); NotImplemented for the rest: its FirmwareStatusNotification asks
- * for a SignedFirmwareStatusNotification (6.14), LogStatusNotification for
- * GetLog's status — neither of which this charger sends yet. */
+ * (A02); its FirmwareStatusNotification asks for a
+ * SignedFirmwareStatusNotification (6.14), which the firmware actor sends
+ * with the state of its update; LogStatusNotification goes to the
+ * firmware actor too (GetLog's upload). */
 #include "actors/ocpp/trigger_message.h"
 
 #include <stdio.h>
@@ -66,6 +67,26 @@ extended_trigger_message(const json_t *request, int connectors, ocpp_reg_t regis
         if ((connector && json_integer_value(connector) != 0) || registration != OCPP_REG_ACCEPTED || !cpo_name_set)
             return json_pack("{s:s}", "status", "Rejected");
         snprintf(deferred->message, sizeof(deferred->message), "%s", message);
+        deferred->connector = -1;
+        deferred->valid = 1;
+        return json_pack("{s:s}", "status", "Accepted");
+    }
+    if (message && strcmp(message, "LogStatusNotification") == 0) {
+        json_t *connector = json_object_get(request, "connectorId");
+        if ((connector && json_integer_value(connector) != 0)
+        ||  (registration != OCPP_REG_ACCEPTED && registration != OCPP_REG_PENDING))
+            return json_pack("{s:s}", "status", "Rejected");
+        snprintf(deferred->message, sizeof(deferred->message), "LogStatusNotification");
+        deferred->connector = -1;
+        deferred->valid = 1;
+        return json_pack("{s:s}", "status", "Accepted");
+    }
+    if (message && strcmp(message, "FirmwareStatusNotification") == 0) {
+        json_t *connector = json_object_get(request, "connectorId");
+        if ((connector && json_integer_value(connector) != 0)
+        ||  (registration != OCPP_REG_ACCEPTED && registration != OCPP_REG_PENDING))
+            return json_pack("{s:s}", "status", "Rejected");
+        snprintf(deferred->message, sizeof(deferred->message), "SignedFirmwareStatusNotification");
         deferred->connector = -1;
         deferred->valid = 1;
         return json_pack("{s:s}", "status", "Accepted");

@@ -6,6 +6,23 @@
 #include <stdio.h>
 #include <string.h>
 #include "actors/security/cert_info.h"
+#include <mbedtls/sha256.h>
+
+//  The root the wss:// link up now verified under (its DER's SHA256, as
+//  the gateway saw it during the handshake).
+static bool
+s_is_link_root(const security_cert_t *cert, const char *link_root)
+{
+    if (!link_root || strlen(link_root) != 64)
+        return false;
+    unsigned char sum[32];
+    char hex[65];
+    if (mbedtls_sha256_ret(cert->der, cert->der_len, sum, 0) != 0)
+        return false;
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", sum[i]);
+    return strcmp(hex, link_root) == 0;
+}
 
 json_t *
 delete_certificate(security_ops_ctx_t *ctx, const json_t *request)
@@ -34,7 +51,8 @@ delete_certificate(security_ops_ctx_t *ctx, const json_t *request)
         if (!cert_hash_data_equal(&certs[i].hash, &wanted))
             continue;
         if (strcmp(certs[i].type, "CentralSystemRootCertificate") == 0 && ctx->tls_connected
-        &&  cert_info_in_bundle(certs[i].der, certs[i].der_len, ctx->ca_file)) {
+        &&  (cert_info_in_bundle(certs[i].der, certs[i].der_len, ctx->ca_file)
+             || s_is_link_root(&certs[i], ctx->link_root))) {
             snprintf(ctx->reason, sizeof(ctx->reason),
                      "serial %s verifies the connection in use (M04.FR.06)", certs[i].hash.serial_number);
             status = "Failed";

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "actors/config/config_store.h"
+#include "actors/security/csms_trust.h"
 #include "actors/security/security_events.h"
 #include "actors/security/security_ops.h"
 #include "actors/security/security_store.h"
@@ -64,7 +65,9 @@ typedef struct {
     int64_t attempt_seq;           //  the row attempts count for
     int attempts;
     int64_t published[3];          //  certificates, logged, owed last published (-1: never)
-    char published_cert[64];       //  the Charge Point certificate / CSR state last published
+    char published_cert[96];       //  the Charge Point certificate / CSR / trust state last published
+    char trust_digest[CSMS_TRUST_DIGEST_LEN + 1];  //  the roots the wss:// link trusts
+    char link_root[65];            //  the trust anchor of the wss:// link up now (ocpp.state)
     //  the Charge Point certificate
     cp_cert_store_t *cp_certs;
     mbedtls_entropy_context entropy;
@@ -95,6 +98,7 @@ s_state_msg(security_actor_t *self)
         msg->u.security_state.cp_cert_not_after = self->cp_cert.not_after_ms;
     }
     msg->u.security_state.csr_pending = cp_cert_store_has_pending(self->cp_certs);
+    cp_msg_set_str(msg->u.security_state.csms_trust, self->trust_digest);
     msg->u.security_state.seq = cp_msg_seq_now();
     return msg;
 }
@@ -108,9 +112,9 @@ s_publish_state(security_actor_t *self)
         return;
     const cp_msg_security_state_t *st = &msg->u.security_state;
     int64_t now[3] = { st->certificates, st->events_logged, st->events_owed };
-    char cert[64];
-    snprintf(cert, sizeof(cert), "%s/%lld/%d", st->cp_cert_serial, (long long) st->cp_cert_not_after,
-             st->csr_pending);
+    char cert[96];
+    snprintf(cert, sizeof(cert), "%s/%lld/%d/%s", st->cp_cert_serial, (long long) st->cp_cert_not_after,
+             st->csr_pending, st->csms_trust);
     if ((memcmp(now, self->published, sizeof(now)) != 0 || !streq(cert, self->published_cert))
     &&  cp_shell_publish(self->shell, "security.state", msg) == 0) {
         memcpy(self->published, now, sizeof(now));
@@ -362,6 +366,40 @@ s_check_renewal(security_actor_t *self)
 //  --------------------------------------------------------------------------
 //  Certificate operations
 
+//  Export the installed CentralSystemRootCertificates (with --ca-file) as
+//  the wss:// link's trust (csms_trust.h): at start and after every change.
+static void
+s_export_trust(security_actor_t *self)
+{
+    security_cert_t roots[SECURITY_CERT_STORE_MAX];
+    int count = security_store_certs(self->store, "CentralSystemRootCertificate", roots, SECURITY_CERT_STORE_MAX);
+    if (count < 0) {
+        cp_error(LOG, "cannot read the Central System roots: the link's trust is unchanged");
+        return;
+    }
+    char digest[CSMS_TRUST_DIGEST_LEN + 1], err[300];
+    if (csms_trust_write(self->options->state_dir, self->options->ca_file, roots, count, digest, sizeof(digest),
+                         err, sizeof(err)) != 0)
+        cp_error(LOG, "the wss:// trust was not updated: %s", err);
+    else
+    if (!streq(digest, self->trust_digest)) {
+        snprintf(self->trust_digest, sizeof(self->trust_digest), "%s", digest);
+        if (count)
+            cp_info(LOG, "the wss:// link trusts %d installed CentralSystemRootCertificate%s%s", count,
+                    count == 1 ? "" : "s", self->options->ca_file[0] ? " and --ca-file" : "");
+        else
+            cp_info(LOG, "no CentralSystemRootCertificate installed: the wss:// link trusts %s",
+                    self->options->ca_file[0] ? "--ca-file alone" : "the system CA store");
+    }
+    security_store_free_certs(roots, count);
+    //  And the ManufacturerRootCertificates, which verify signed firmware
+    count = security_store_certs(self->store, "ManufacturerRootCertificate", roots, SECURITY_CERT_STORE_MAX);
+    if (count < 0 || csms_trust_write_manufacturer(self->options->state_dir, roots, count, err, sizeof(err)) != 0)
+        cp_error(LOG, "the ManufacturerRootCertificates were not exported: %s", count < 0 ? "store failure" : err);
+    if (count > 0)
+        security_store_free_certs(roots, count);
+}
+
 static void
 s_on_inbound(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_inbound_t *in)
 {
@@ -374,6 +412,7 @@ s_on_inbound(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_
         .store_max = config_store_get_int(self->config, "CertificateStoreMaxLength", SECURITY_CERT_STORE_MAX),
         .ca_file = self->options->ca_file,
         .tls_connected = self->connected && strncmp(url, "wss://", 6) == 0,
+        .link_root = self->link_root,
         .now_ms = cp_clock_wall_ms(self->clock),
         .cp_certs = self->cp_certs,
         .serial = s_serial(self),
@@ -395,6 +434,11 @@ s_on_inbound(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_
     else
     if (streq(in->action, "CertificateSigned"))
         response = certificate_signed(&ctx, request);
+    //  The link's trust follows the roots before the answer goes out: a
+    //  central system that installs a root and then raises SecurityProfile
+    //  finds the prerequisite met (A05.FR.03)
+    if (ctx.changed && !streq(in->action, "CertificateSigned"))
+        s_export_trust(self);
     int sent = cp_shell_reply_ocpp(self->shell, env, LOG, in->action, response, ctx.reason);
     json_decref(response);
     json_decref(request);
@@ -421,6 +465,7 @@ static void
 s_on_ocpp_state(security_actor_t *self, const cp_msg_ocpp_state_t *st)
 {
     self->connected = streq(st->connection, "connected");
+    snprintf(self->link_root, sizeof(self->link_root), "%s", st->link_root);
     bool online = self->connected && streq(st->registration, "Accepted");
     if (online && !self->online)
         self->retry_at = 0;         //  back online: owed events at once
@@ -569,6 +614,7 @@ security_actor(zsock_t *pipe, void *args)
     cp_bus_t *bus = cp_shell_bus(self->shell);
     cp_bus_subscribe(bus, "ocpp.state");
     cp_bus_subscribe(bus, "config.changed");
+    s_export_trust(self);
     s_startup(self);
     s_publish_state(self);
     cp_loop_timer(cp_shell_loop(self->shell), TICK_MS, 0, s_on_tick, self);

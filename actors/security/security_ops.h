@@ -60,6 +60,7 @@ typedef struct {
     int64_t store_max;             //  CertificateStoreMaxLength
     const char *ca_file;           //  the bundle verifying a wss:// link ("" = none)
     bool tls_connected;            //  a wss:// link is up now
+    const char *link_root;         //  ... and the SHA256 hex of its trust anchor's DER ("" = unknown)
     int64_t now_ms;                //  wall ms UTC, for validity
     //  the Charge Point certificate
     cp_cert_store_t *cp_certs;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "supervisor/clock.h"
 #include "supervisor/log.h"
 #include "supervisor/store.h"
 
@@ -250,4 +251,30 @@ security_store_meta_set(security_store_t *self, const char *key, const char *val
     sqlite3_bind_text(self->meta_put, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(self->meta_put, 2, value, -1, SQLITE_STATIC);
     return cp_store_run(self->db, self->meta_put, LOG, key, false) < 0 ? -1 : 0;
+}
+
+int
+security_store_export_log(sqlite3 *db, FILE *out, int64_t from_ms, int64_t to_ms)
+{
+    assert(db && out);
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT at_ms, type, tech_info FROM security_log WHERE at_ms BETWEEN ? AND ?"
+                               " ORDER BY seq", -1, &stmt, NULL) != SQLITE_OK) {
+        sqlite3_finalize(stmt);
+        return -1;
+    }
+    sqlite3_bind_int64(stmt, 1, from_ms);
+    sqlite3_bind_int64(stmt, 2, to_ms);
+    int lines = 0, rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        char stamp[40];
+        cp_clock_format(sqlite3_column_int64(stmt, 0), stamp, sizeof(stamp));
+        const unsigned char *type = sqlite3_column_text(stmt, 1);
+        const unsigned char *info = sqlite3_column_text(stmt, 2);
+        fprintf(out, "%s %s%s%s\n", stamp, type ? (const char *) type : "", info && info[0] ? " " : "",
+                info ? (const char *) info : "");
+        lines++;
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE ? lines : -1;
 }

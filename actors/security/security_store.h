@@ -21,6 +21,7 @@
 #define CP_ACTORS_SECURITY_SECURITY_STORE_H
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "actors/security/cert_info.h"
@@ -67,6 +68,13 @@ int security_store_log_mark_sent(security_store_t *self, int64_t seq);
 int64_t security_store_log_count(security_store_t *self, bool owed_only);
 
 //  A value of security_meta ("" when absent); set one. 0 or -1.
+//  GetLog SecurityLog: the security log's events with at_ms in
+//  [from_ms, to_ms], oldest first, one line each ("<ISO time> <type>
+//  <techInfo>") to out. Reads through any connection to the state
+//  database (the firmware actor uploads it). Returns the number of lines,
+//  or -1 on a store failure.
+int security_store_export_log(sqlite3 *db, FILE *out, int64_t from_ms, int64_t to_ms);
+
 int security_store_meta_get(security_store_t *self, const char *key, char *value, size_t size);
 int security_store_meta_set(security_store_t *self, const char *key, const char *value);
 #endif

@@ -342,9 +342,16 @@ describe('security profile 3: the client certificate presented over wss', () => 
     const latest = csms.connections.at(-1);
     assert.equal(latest.clientCertificate?.subject?.CN, SERIAL);
     assert.equal(latest.clientCertificate.serialNumber, '0C01');
-    // SecurityProfile 3 may now be set (A05.FR.04: a Charge Point certificate is installed)
+    // SecurityProfile 3 may now be set (A05.FR.04: a Charge Point certificate is installed); it
+    // is tried on a new connection (A05.FR.06/07) that presents the certificate and no password
+    const mark = cp.logMark();
     assert.deepEqual((await csms.call('ChangeConfiguration', { key: 'SecurityProfile', value: '3' })).result,
       { status: 'Accepted' });
+    await cp.waitLog(/SecurityProfile 3 works/, 20000, mark);
+    const third = csms.connections.at(-1);
+    assert.equal(third.clientCertificate?.subject?.CN, SERIAL);
+    assert.equal(third.clientCertificate.serialNumber, '0C01');
+    assert.equal(third.authorizationPresent, false);
     const log = cp.logs();
     for (const line of keyLines(cp.stateDir)) assert.ok(!log.includes(line), 'a line of a private key is in the log');
     assert.ok(assertFramesValid(csms) > 5);

@@ -151,7 +151,7 @@ describe('security whitepaper: certificates, security events, ExtendedTriggerMes
     assert.equal(bad.error?.code, 'PropertyConstraintViolation');
   });
 
-  test('ExtendedTriggerMessage: the shared triggers are sent after the answer, the rest NotImplemented', async () => {
+  test('ExtendedTriggerMessage: the shared triggers are sent after the answer, FirmwareStatusNotification as the signed one, LogStatusNotification', async () => {
     for (const [requestedMessage, extra] of [['Heartbeat', {}], ['StatusNotification', { connectorId: 1 }],
       ['MeterValues', { connectorId: 1 }]]) {
       const since = csms.mark();
@@ -164,15 +164,17 @@ describe('security whitepaper: certificates, security events, ExtendedTriggerMes
     const status = async (payload) => (await csms.call('ExtendedTriggerMessage', payload)).result.status;
     assert.equal(await status({ requestedMessage: 'BootNotification' }), 'Rejected');  // already Accepted
     assert.equal(await status({ requestedMessage: 'StatusNotification', connectorId: 7 }), 'Rejected');
-    for (const requestedMessage of ['FirmwareStatusNotification', 'LogStatusNotification']) {
-      const since = csms.mark();
-      assert.equal(await status({ requestedMessage }), 'NotImplemented', requestedMessage);
-      await cp.expectNever(() => csms.frames.slice(since).some((f) => isCallIn(f, 'SignedFirmwareStatusNotification')
-        || isCallIn(f, 'LogStatusNotification')), 300, `nothing sent for ${requestedMessage}`);
-    }
+    let since = csms.mark();
+    assert.equal(await status({ requestedMessage: 'FirmwareStatusNotification' }), 'Accepted');
+    const signed = await csms.waitFor((f) => isCallIn(f, 'SignedFirmwareStatusNotification'), 10000, since);
+    assert.equal(signed.msg[3].status, 'Idle');
+    since = csms.mark();
+    assert.equal(await status({ requestedMessage: 'LogStatusNotification' }), 'Accepted');
+    const log = await csms.waitFor((f) => isCallIn(f, 'LogStatusNotification'), 10000, since);
+    assert.equal(log.msg[3].status, 'Idle');
     // SignChargePointCertificate needs CpoName (A02's prerequisite): Rejected here, nothing sent
     // (the CSR itself: cp_certificate.test.mjs)
-    const since = csms.mark();
+    since = csms.mark();
     assert.equal(await status({ requestedMessage: 'SignChargePointCertificate' }), 'Rejected');
     await cp.expectNever(() => csms.frames.slice(since).some((f) => isCallIn(f, 'SignCertificate')), 300,
       'no CSR without CpoName');

@@ -92,6 +92,10 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
       c.handle('DiagnosticsStatusNotification', ({ params }) => { record('DiagnosticsStatusNotification', params); return {}; });
       c.handle('SecurityEventNotification', ({ params }) => { record('SecurityEventNotification', params); return {}; });
       c.handle('SignCertificate', ({ params }) => { record('SignCertificate', params); return { status: 'Accepted' }; });
+      c.handle('SignedFirmwareStatusNotification', ({ params }) => {
+        record('SignedFirmwareStatusNotification', params); return {};
+      });
+      c.handle('LogStatusNotification', ({ params }) => { record('LogStatusNotification', params); return {}; });
       c.handle(({ method, params }) => {
         record(method, params);
         throw ocppRpc.createRPCError('NotImplemented', `${method} is not handled by this test`);
@@ -426,6 +430,37 @@ describe('interop with ocpp-rpc (strict schema validation)', () => {
         && c.params.status === 'Uploaded', 30000, since);
       assert.deepEqual(statusesOf('DiagnosticsStatusNotification', since), ['Uploading', 'Uploaded']);
       assert.equal(uploads.length, 1, 'the archive arrived');
+
+      // SignedUpdateFirmware (L01): a signature of another image — InvalidSignature, not installed
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cp-interop-fw-'));
+      try {
+        const run = (args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] });
+        run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'm.key',
+          '-out', 'm.pem', '-days', '2', '-subj', '/CN=interop manufacturer']);
+        fs.writeFileSync(path.join(dir, 'other.bin'), 'not the image');
+        const signature = run(['dgst', '-sha256', '-sign', 'm.key', 'other.bin']).toString('base64');
+        const root = fs.readFileSync(path.join(dir, 'm.pem'), 'utf8');
+        assert.deepEqual(await callCp('InstallCertificate', { certificateType: 'ManufacturerRootCertificate',
+          certificate: root }), { status: 'Accepted' });
+        since = calls.length;
+        assert.deepEqual(await callCp('SignedUpdateFirmware', { requestId: 77, retries: 1, retryInterval: 1,
+          firmware: { location: `${base}/fw.bin`, retrieveDateTime: new Date().toISOString(),
+            signingCertificate: root, signature } }), { status: 'Accepted' });
+        await waitForCall('SignedFirmwareStatusNotification InvalidSignature', (c) => c.method
+          === 'SignedFirmwareStatusNotification' && c.params.status === 'InvalidSignature', 30000, since);
+        assert.deepEqual(statusesOf('SignedFirmwareStatusNotification', since),
+          ['Downloading', 'Downloaded', 'InvalidSignature']);
+        // GetLog (N01): the security log uploaded, LogStatusNotification schema-valid
+        since = calls.length;
+        const log = await callCp('GetLog', { logType: 'SecurityLog', requestId: 78,
+          log: { remoteLocation: `${base}/upload` } });
+        assert.equal(log.status, 'Accepted');
+        await waitForCall('LogStatusNotification Uploaded', (c) => c.method === 'LogStatusNotification'
+          && c.params.status === 'Uploaded', 30000, since);
+        assert.deepEqual(statusesOf('LogStatusNotification', since), ['Uploading', 'Uploaded']);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
 
       since = calls.length;
       assert.deepEqual(await callCp('UpdateFirmware', { location: `${base}/fw.bin`, retrieveDate: new Date().toISOString(),

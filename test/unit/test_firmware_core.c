@@ -30,6 +30,7 @@ typedef struct {
     fw_job_t persisted;             //  what the store would hold
     int persists;
     char log[4096];                 //  effects, "download 1;hold 1 0;..."
+    bool verify_ok;                 //  what the signature check says
 } fx_t;
 
 static void
@@ -53,11 +54,18 @@ static void s_reboot(void *ctx) { s_log(ctx, "reboot"); }
 static void s_upload(void *ctx, const fw_diag_t *d) { s_log(ctx, "upload %lld", (long long) d->id); }
 static void s_cancel_upload(void *ctx) { s_log(ctx, "cancel upload"); }
 static void s_report(void *ctx) { (void) ctx; }
+static bool
+s_verify(void *ctx, const fw_job_t *job)
+{
+    fx_t *fx = ctx;
+    s_log(fx, "verify %lld %d %s", (long long) job->id, job->request_id, job->signature);
+    return fx->verify_ok;
+}
 
 static const fw_effects_t s_fx = {
     .persist = s_persist, .download = s_download, .cancel_download = s_cancel_download, .hold = s_hold,
     .install = s_install, .reboot = s_reboot, .upload = s_upload, .cancel_upload = s_cancel_upload,
-    .report = s_report,
+    .report = s_report, .verify = s_verify,
 };
 
 static int
@@ -117,6 +125,81 @@ s_clear(fx_t *fx)
 
 //  --------------------------------------------------------------------------
 //  Firmware update
+
+//  GetLog: the diagnostics upload machine, its statuses as
+//  LogStatusNotification (UploadFailure for a failed upload), and a
+//  replaced upload reported by the return value (AcceptedCanceled).
+static void
+test_get_log(void **state)
+{
+    fx_t *fx = *state;
+    assert_false(firmware_core_get_log(fx->core, T0, "http://h/up", true, "securitylog-x.tar.gz", 1, 10, 0, INT64_MAX,
+                                       9, true));
+    const fw_diag_t *d = firmware_core_diag(fx->core);
+    assert_true(d->log);
+    assert_true(d->security_log);
+    assert_int_equal(d->request_id, 9);
+    assert_string_equal(firmware_core_status(fx->core, FW_KIND_LOG), "Uploading");
+    //  a second GetLog while the first uploads: it replaces it
+    assert_true(firmware_core_get_log(fx->core, T0 + 1, "http://h/up", true, "diagnosticslog-x.tar.gz", 1, 10, 0,
+                                      INT64_MAX, 10, false));
+    assert_string_equal(s_drain(fx, FW_KIND_LOG), "Uploading,Uploading");
+    firmware_core_on_uploaded(fx->core, T0 + 2, firmware_core_diag(fx->core)->id, false);
+    assert_string_equal(s_drain(fx, FW_KIND_LOG), "UploadFailure");
+    assert_string_equal(firmware_core_status(fx->core, FW_KIND_LOG), "Idle");
+    //  GetDiagnostics afterwards reports as before
+    firmware_core_diagnostics(fx->core, T0 + 3, "http://h/up", true, "d.tar.gz", 1, 10, 0, INT64_MAX);
+    firmware_core_on_uploaded(fx->core, T0 + 4, firmware_core_diag(fx->core)->id, true);
+    assert_string_equal(s_drain(fx, FW_KIND_DIAGNOSTICS), "Uploading,Uploaded");
+}
+
+//  SignedUpdateFirmware: the signature is checked right after the download;
+//  a bad one ends the job with InvalidSignature and nothing is held or
+//  installed; a good one goes on as UpdateFirmware, every status as a
+//  SignedFirmwareStatusNotification, the signing data durable at every step.
+static void
+test_signed_update(void **state)
+{
+    fx_t *fx = *state;
+    fx->verify_ok = false;
+    assert_true(firmware_core_update_signed(fx->core, T0, "http://h/fw.bin", true, T0, 1, 10, 42, "CERT", "SIG1"));
+    assert_true(fx->persisted.signed_fw);
+    assert_int_equal(fx->persisted.request_id, 42);
+    assert_string_equal(fx->persisted.signing_cert, "CERT");
+    assert_string_equal(fx->persisted.signature, "SIG1");
+    s_clear(fx);
+    firmware_core_on_downloaded(fx->core, T0 + 100, 1, true);
+    assert_string_equal(fx->log, "verify 1 42 SIG1;");
+    assert_int_equal(fx->persisted.step, FW_STEP_FINISHED);
+    assert_string_equal(s_drain(fx, FW_KIND_SIGNED_FIRMWARE), "Downloading,Downloaded,InvalidSignature");
+    assert_string_equal(firmware_core_status(fx->core, FW_KIND_FIRMWARE), "Idle");
+
+    fx->verify_ok = true;
+    assert_true(firmware_core_update_signed(fx->core, T0 + 1000, "http://h/fw.bin", true, T0, 1, 10, 43, "CERT",
+                                            "SIG2"));
+    int64_t id = fx->persisted.id;
+    s_clear(fx);
+    firmware_core_on_downloaded(fx->core, T0 + 1100, id, true);
+    char expected[64];
+    snprintf(expected, sizeof(expected), "verify %lld 43 SIG2;hold 0;", (long long) id);
+    assert_string_equal(fx->log, expected);
+    assert_string_equal(s_drain(fx, FW_KIND_SIGNED_FIRMWARE), "Downloading,Downloaded,SignatureVerified");
+    //  a power cut while the connectors are held: still a signed job
+    s_power_cut(fx, T0 + 1200, true);
+    assert_true(fx->persisted.signed_fw);
+    assert_string_equal(fx->persisted.signature, "SIG2");
+    s_clear(fx);
+    firmware_core_on_hold(fx->core, T0 + 1300, true, 0, 0);
+    snprintf(expected, sizeof(expected), "install %lld;", (long long) id);
+    assert_string_equal(fx->log, expected);
+    firmware_core_on_installed(fx->core, T0 + 1400, id, true, "2.0");
+    s_power_cut(fx, T0 + 2000, true);
+    assert_string_equal(s_drain(fx, FW_KIND_SIGNED_FIRMWARE), "Installing,Installed");
+    //  a plain UpdateFirmware afterwards reports as before
+    assert_true(firmware_core_update(fx->core, T0 + 3000, "http://h/fw.bin", true, T0, 1, 10));
+    assert_false(fx->persisted.signed_fw);
+    assert_string_equal(s_drain(fx, FW_KIND_FIRMWARE), "Downloading");
+}
 
 static void
 test_happy_path(void **state)
@@ -534,6 +617,8 @@ main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_signed_update, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_get_log, s_setup, s_teardown),
         T(test_happy_path),
         T(test_reboot_waits_at_most),
         T(test_retrieve_date),

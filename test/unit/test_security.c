@@ -9,6 +9,9 @@
  *     duplicate is Accepted once; CertificateStoreMaxLength Rejected;
  *     GetInstalledCertificateIds / DeleteCertificate / NotFound, and the
  *     root in the bundle of the connection in use is not deleted;
+ *   - the wss:// trust file (csms_trust.h): none while no root is
+ *     installed (--ca-file alone), else --ca-file then the roots, read
+ *     back by mbedTLS, a new digest for a new set, gone with the last root;
  *   - the whitepaper's event list (chapter 8) and the bounded, ordered
  *     security log that survives a reopen;
  *   - ExtendedTriggerMessage: TriggerMessage's rules for the shared
@@ -30,6 +33,9 @@
 #include <ctype.h>
 #include "actors/ocpp/trigger_message.h"
 #include "actors/security/cert_info.h"
+#include "actors/security/csms_trust.h"
+#include <mbedtls/x509_crt.h>
+#include <sys/stat.h>
 #include "actors/security/security_events.h"
 #include "actors/security/security_ops.h"
 #include "actors/security/security_store.h"
@@ -441,11 +447,16 @@ test_extended_trigger(void **state)
     assert_string_equal(s_trigger("BootNotification", -1, OCPP_REG_ACCEPTED, &d), "Rejected");
     assert_string_equal(s_trigger("BootNotification", -1, OCPP_REG_PENDING, &d), "Accepted");
     assert_true(d.valid);
-    const char *later[] = { "FirmwareStatusNotification", "LogStatusNotification" };
-    for (size_t i = 0; i < 2; i++) {
-        assert_string_equal(s_trigger(later[i], -1, OCPP_REG_ACCEPTED, &d), "NotImplemented");
-        assert_false(d.valid);
-    }
+    assert_string_equal(s_trigger("LogStatusNotification", -1, OCPP_REG_ACCEPTED, &d), "Accepted");
+    assert_true(d.valid);
+    assert_string_equal(d.message, "LogStatusNotification");
+    assert_string_equal(s_trigger("NoSuchMessage", -1, OCPP_REG_ACCEPTED, &d), "NotImplemented");
+    assert_false(d.valid);
+    //  FirmwareStatusNotification: a SignedFirmwareStatusNotification (6.14)
+    assert_string_equal(s_trigger("FirmwareStatusNotification", -1, OCPP_REG_ACCEPTED, &d), "Accepted");
+    assert_true(d.valid);
+    assert_string_equal(d.message, "SignedFirmwareStatusNotification");
+    assert_string_equal(s_trigger("FirmwareStatusNotification", 1, OCPP_REG_ACCEPTED, &d), "Rejected");
     //  SignChargePointCertificate (A02): to the security actor, once
     //  registered, with CpoName set, for the charge point (connector 0 or
     //  none) only.
@@ -461,6 +472,76 @@ test_extended_trigger(void **state)
     assert_false(d.valid);
 }
 
+//  Certificates in a PEM bundle, as mbedTLS (and so lws) reads it.
+static int
+s_bundle_count(const char *path)
+{
+    mbedtls_x509_crt chain;
+    mbedtls_x509_crt_init(&chain);
+    int count = 0;
+    if (mbedtls_x509_crt_parse_file(&chain, path) == 0)
+        for (const mbedtls_x509_crt *c = &chain; c && c->version; c = c->next)
+            count++;
+    mbedtls_x509_crt_free(&chain);
+    return count;
+}
+
+static void
+test_csms_trust(void **state)
+{
+    fixture_t *f = *state;
+    char ca_file[128], path[256], bundle[256], digest[CSMS_TRUST_DIGEST_LEN + 1], first[sizeof(digest)], err[256];
+    snprintf(ca_file, sizeof(ca_file), "%s/both.pem", f->dir);
+    csms_trust_path(f->dir, path, sizeof(path));
+    //  no root: no file, the link trusts --ca-file (or the system store)
+    assert_int_equal(csms_trust_write(f->dir, ca_file, NULL, 0, digest, sizeof(digest), err, sizeof(err)), 0);
+    assert_string_equal(digest, "");
+    assert_false(csms_trust_installed(f->dir));
+    csms_trust_bundle(f->dir, ca_file, bundle, sizeof(bundle));
+    assert_string_equal(bundle, ca_file);
+    csms_trust_bundle(f->dir, "", bundle, sizeof(bundle));
+    assert_string_equal(bundle, "");
+    //  one root: --ca-file's two, then the root
+    security_ops_ctx_t ctx = { .store = f->store, .store_max = 3, .ca_file = "", .now_ms = s_now() };
+    char *ec = s_read(f->dir, "ec.pem"), *sub = s_read(f->dir, "sub.pem");
+    assert_string_equal(s_status(s_install(&ctx, "CentralSystemRootCertificate", ec)), "Accepted");
+    security_cert_t roots[4];
+    int count = security_store_certs(f->store, "CentralSystemRootCertificate", roots, 4);
+    assert_int_equal(count, 1);
+    assert_int_equal(csms_trust_write(f->dir, ca_file, roots, count, digest, sizeof(digest), err, sizeof(err)), 0);
+    security_store_free_certs(roots, count);
+    assert_int_equal(strlen(digest), CSMS_TRUST_DIGEST_LEN);
+    assert_true(csms_trust_installed(f->dir));
+    csms_trust_bundle(f->dir, ca_file, bundle, sizeof(bundle));
+    assert_string_equal(bundle, path);
+    assert_int_equal(s_bundle_count(path), 3);
+    snprintf(first, sizeof(first), "%s", digest);
+    //  without --ca-file: the roots alone
+    count = security_store_certs(f->store, "CentralSystemRootCertificate", roots, 4);
+    assert_int_equal(csms_trust_write(f->dir, "", roots, count, digest, sizeof(digest), err, sizeof(err)), 0);
+    security_store_free_certs(roots, count);
+    assert_int_equal(s_bundle_count(path), 1);
+    assert_string_not_equal(digest, first);
+    //  a second root: a new set, a new digest
+    assert_string_equal(s_status(s_install(&ctx, "CentralSystemRootCertificate", sub)), "Accepted");
+    count = security_store_certs(f->store, "CentralSystemRootCertificate", roots, 4);
+    assert_int_equal(count, 2);
+    assert_int_equal(csms_trust_write(f->dir, ca_file, roots, count, digest, sizeof(digest), err, sizeof(err)), 0);
+    security_store_free_certs(roots, count);
+    assert_int_equal(s_bundle_count(path), 4);
+    assert_string_not_equal(digest, first);
+    //  an unreadable --ca-file: an error, the file as it was
+    assert_int_equal(csms_trust_write(f->dir, "/nonexistent/ca.pem", NULL, 1, digest, sizeof(digest), err,
+                                      sizeof(err)), -1);
+    assert_non_null(strstr(err, "/nonexistent/ca.pem"));
+    assert_int_equal(s_bundle_count(path), 4);
+    //  the last root deleted: the file goes
+    assert_int_equal(csms_trust_write(f->dir, ca_file, NULL, 0, digest, sizeof(digest), err, sizeof(err)), 0);
+    assert_false(csms_trust_installed(f->dir));
+    free(ec);
+    free(sub);
+}
+
 int
 main(void)
 {
@@ -470,6 +551,7 @@ main(void)
         T(test_sub_ca_hashes_its_issuer),
         T(test_invalid_certificates),
         T(test_operations),
+        T(test_csms_trust),
         cmocka_unit_test(test_event_list),
         T(test_log_order_bound_and_reopen),
         cmocka_unit_test(test_extended_trigger),

@@ -19,6 +19,7 @@
 
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import process from 'node:process';
@@ -100,15 +101,37 @@ export class Csms {
     // tls: { key, cert } for a server certificate; with ca and requestCert: true the server asks
     // for a client certificate (security profile 3) and refuses a handshake without one that
     // chains to ca.
-    this._server = this.tls
+    const tlsServer = this.tls
       ? https.createServer({
         key: this.tls.key,
         cert: this.tls.cert,
         ...(this.tls.requestCert ? { requestCert: true, rejectUnauthorized: true, ca: this.tls.ca } : {}),
+        // an outdated or odd server, for the charger's TLS checks: { minVersion, maxVersion, ciphers }
+        ...(this.tls.minVersion ? { minVersion: this.tls.minVersion } : {}),
+        ...(this.tls.maxVersion ? { maxVersion: this.tls.maxVersion } : {}),
+        ...(this.tls.ciphers ? { ciphers: this.tls.ciphers } : {}),
       }, onRequest)
-      : http.createServer(onRequest);
-    this._server.on('upgrade', (req, socket, head) => this._onUpgrade(req, socket, head));
-    this._server.on('tlsClientError', (err) => this._log(`TLS handshake failed: ${err.message}`));
+      : null;
+    const plainServer = !this.tls || this.tls.plainToo ? http.createServer(onRequest) : null;
+    for (const server of [tlsServer, plainServer].filter(Boolean)) {
+      server.on('upgrade', (req, socket, head) => this._onUpgrade(req, socket, head));
+      server.on('tlsClientError', (err) => this._log(`TLS handshake failed: ${err.message}`));
+    }
+    // tls.plainToo: ws:// and wss:// on the same port (a central system that serves security
+    // profiles 1 and 2 side by side): the first byte of a TLS connection is a handshake record (22).
+    this._rawSockets = new Set();
+    this._server = tlsServer && plainServer
+      ? net.createServer((socket) => {
+        this._rawSockets.add(socket);
+        socket.on('close', () => this._rawSockets.delete(socket));
+        socket.once('data', (first) => {
+          socket.pause();
+          socket.unshift(first);
+          (first[0] === 22 ? tlsServer : plainServer).emit('connection', socket);
+          process.nextTick(() => socket.resume());
+        });
+      })
+      : (tlsServer ?? plainServer);
 
     await new Promise((resolve, reject) => {
       const onError = (err) => reject(err);
@@ -131,6 +154,7 @@ export class Csms {
     this._sockets.clear();
     this._client = null;
     server.closeAllConnections?.();
+    for (const socket of this._rawSockets ?? []) socket.destroy();
     await new Promise((resolve) => server.close(() => resolve()));
     await new Promise((resolve) => this._wss.close(() => resolve()));
     this._wss = null;
@@ -140,6 +164,11 @@ export class Csms {
   // Base URL to give chargepointd (--csms); it appends /<identity>.
   get url() {
     return `${this.tls ? 'wss' : 'ws'}://${this.host}:${this.port}/ocpp`;
+  }
+
+  // The ws:// URL of a central system started with tls.plainToo.
+  get plainUrl() {
+    return `ws://${this.host}:${this.port}/ocpp`;
   }
 
   get connected() {
@@ -361,6 +390,7 @@ export class Csms {
       const record = {
         t: Date.now(), identity, path: url.pathname, protocol: ws.protocol,
         authorizationPresent: attempt.authorizationPresent, headers: req.headers, clientCertificate,
+        tls: Boolean(req.socket.encrypted),
       };
       this.connections.push(record);
       const client = { ws, identity, record };
@@ -483,6 +513,8 @@ export class Csms {
       case 'DiagnosticsStatusNotification':
       case 'FirmwareStatusNotification':
       case 'SecurityEventNotification':
+      case 'SignedFirmwareStatusNotification':
+      case 'LogStatusNotification':
         return {};
       default:
         return { error: { code: 'NotImplemented', description: `${action} is not implemented by this test CSMS` } };

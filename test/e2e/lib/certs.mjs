@@ -46,6 +46,41 @@ export function makeCerts({ commonName = '127.0.0.1' } = {}) {
     caCert: read('ca.pem'),
     serverKey: read('server.key'),
     serverCert: read('server.pem'),
+    // Another certificate from the same CA, e.g. a server one for another host name:
+    // issue('other', 'DNS:csms.example.com') → { key, cert, keyFile, certFile }; a charge point's
+    // client certificate: issue('cp', 'DNS:cp', { eku: 'clientAuth', cn: 'SERIAL' }).
+    issue: (name, subjectAltName, { eku = 'serverAuth', cn } = {}) => {
+      fs.writeFileSync(path.join(dir, `${name}.ext`), [
+        'basicConstraints = critical, CA:FALSE',
+        'keyUsage = critical, digitalSignature, keyEncipherment',
+        `extendedKeyUsage = ${eku}`,
+        `subjectAltName = ${subjectAltName}`,
+        '',
+      ].join('\n'));
+      openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`,
+        '-subj', `/CN=${cn ?? subjectAltName.replace(/^[A-Z]+:/, '')}`], dir);
+      openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key',
+        '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`], dir);
+      return { key: read(`${name}.key`), cert: read(`${name}.pem`),
+        keyFile: path.join(dir, `${name}.key`), certFile: path.join(dir, `${name}.pem`) };
+    },
+    // A server certificate for 127.0.0.1 from the same CA that expired in 2020 (`openssl ca`
+    // takes explicit dates; `openssl x509` does not) → { key, cert }.
+    issueExpired: (name) => {
+      fs.mkdirSync(path.join(dir, `${name}-db`, 'new'), { recursive: true });
+      fs.writeFileSync(path.join(dir, `${name}-db`, 'index.txt'), '');
+      fs.writeFileSync(path.join(dir, `${name}-db`, 'serial'), '01\n');
+      fs.writeFileSync(path.join(dir, `${name}.cnf`), [
+        '[ ca ]', 'default_ca = d', '[ d ]', `dir = ./${name}-db`, 'database = $dir/index.txt',
+        'new_certs_dir = $dir/new', 'serial = $dir/serial', 'default_md = sha256', 'policy = p',
+        '[ p ]', 'commonName = supplied', ''].join('\n'));
+      openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`,
+        '-subj', '/CN=127.0.0.1'], dir);
+      openssl(['ca', '-batch', '-config', `${name}.cnf`, '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', `${name}.csr`,
+        '-out', `${name}.pem`, '-startdate', '20200101000000Z', '-enddate', '20200102000000Z',
+        '-extfile', 'server.ext', '-notext'], dir);
+      return { key: read(`${name}.key`), cert: read(`${name}.pem`) };
+    },
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }
