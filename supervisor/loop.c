@@ -44,6 +44,47 @@ struct _cp_loop_t {
     cp_loop_watch_t *watch;         //  NULL: nobody watches
 };
 
+//  --------------------------------------------------------------------------
+//  Shared by cp_loop and cp_poller
+
+//  The libzmq socket behind a zsock_t or zactor_t and its notification
+//  descriptor. -1 when it has none.
+static int
+s_descriptor(void *sock, void **handle, int *fd)
+{
+    *handle = zsock_resolve(sock);
+    *fd = -1;
+    size_t fd_size = sizeof(*fd);
+    if (!*handle || zmq_getsockopt(*handle, ZMQ_FD, fd, &fd_size) != 0 || *fd < 0)
+        return -1;
+    return 0;
+}
+
+static void
+s_watch_progress(cp_loop_watch_t *watch)
+{
+    if (watch)
+        atomic_fetch_add_explicit(&watch->progress, 1, memory_order_relaxed);
+}
+
+//  poll(), with the watch saying "waiting" around it: no handler of this
+//  thread can be stuck while it sleeps here.
+static int
+s_watched_poll(cp_loop_watch_t *watch, struct pollfd *fds, int count, int timeout)
+{
+    if (watch)
+        atomic_store_explicit(&watch->waiting, true, memory_order_release);
+    int rc = poll(fds, (nfds_t) count, timeout);
+    if (watch) {
+        atomic_store_explicit(&watch->waiting, false, memory_order_release);
+        s_watch_progress(watch);
+    }
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  cp_loop
+
 cp_loop_t *
 cp_loop_new(void)
 {
@@ -74,10 +115,9 @@ cp_loop_reader_flags(cp_loop_t *self, zsock_t *sock, cp_loop_reader_fn *fn, void
     assert(self && sock && fn);
     if (self->reader_count >= CP_LOOP_READERS_MAX)
         return -1;
-    void *handle = zsock_resolve(sock);
-    int fd = -1;
-    size_t fd_size = sizeof(fd);
-    if (!handle || zmq_getsockopt(handle, ZMQ_FD, &fd, &fd_size) != 0 || fd < 0)
+    void *handle;
+    int fd;
+    if (s_descriptor(sock, &handle, &fd) != 0)
         return -1;
     self->readers[self->reader_count++] = (reader_t) {
         .sock = sock, .handle = handle, .fd = fd, .fn = fn, .arg = arg,
@@ -118,18 +158,11 @@ cp_loop_watch(cp_loop_t *self, cp_loop_watch_t *watch)
     self->watch = watch;
 }
 
-static void
-s_progress(cp_loop_t *self)
-{
-    if (self->watch)
-        atomic_fetch_add_explicit(&self->watch->progress, 1, memory_order_relaxed);
-}
-
 //  After a handler or a timer ran: the readers it may have used unseen.
 static void
 s_after_dispatch(cp_loop_t *self)
 {
-    s_progress(self);
+    s_watch_progress(self->watch);
     for (int i = 0; i < self->reader_count; i++)
         if (!self->readers[i].touched_only)
             self->readers[i].dirty = true;
@@ -278,13 +311,7 @@ cp_loop_start(cp_loop_t *self)
         }
         for (int i = 0; i < self->reader_count; i++)
             fds[i] = (struct pollfd) { .fd = self->readers[i].fd, .events = POLLIN };
-        if (self->watch)
-            atomic_store_explicit(&self->watch->waiting, true, memory_order_release);
-        int rc = poll(fds, (nfds_t) self->reader_count, timeout);
-        if (self->watch) {
-            atomic_store_explicit(&self->watch->waiting, false, memory_order_release);
-            s_progress(self);
-        }
+        int rc = s_watched_poll(self->watch, fds, self->reader_count, timeout);
         if (rc < 0 && errno != EINTR)
             return -1;
         for (int i = 0; rc > 0 && i < self->reader_count; i++)
@@ -333,10 +360,9 @@ cp_poller_add(cp_poller_t *self, void *reader, int flags)
     assert(self && reader);
     if (self->count >= CP_POLLER_READERS_MAX)
         return -1;
-    void *handle = zsock_resolve(reader);
-    int fd = -1;
-    size_t fd_size = sizeof(fd);
-    if (!handle || zmq_getsockopt(handle, ZMQ_FD, &fd, &fd_size) != 0 || fd < 0)
+    void *handle;
+    int fd;
+    if (s_descriptor(reader, &handle, &fd) != 0)
         return -1;
     self->readers[self->count++] = (poller_reader_t) {
         .reader = reader, .handle = handle, .fd = fd,
@@ -388,8 +414,7 @@ cp_poller_wait(cp_poller_t *self, int timeout_ms)
 {
     assert(self);
     self->terminated = false;
-    if (self->watch)
-        atomic_fetch_add_explicit(&self->watch->progress, 1, memory_order_relaxed);
+    s_watch_progress(self->watch);
     for (int i = 0; i < self->count; i++)
         if (!self->readers[i].touched_only || self->readers[i].reader == self->returned)
             self->readers[i].dirty = true;
@@ -428,13 +453,7 @@ cp_poller_wait(cp_poller_t *self, int timeout_ms)
         }
         for (int i = 0; i < self->count; i++)
             fds[i] = (struct pollfd) { .fd = self->readers[i].fd, .events = POLLIN };
-        if (self->watch)
-            atomic_store_explicit(&self->watch->waiting, true, memory_order_release);
-        int rc = poll(fds, (nfds_t) self->count, timeout);
-        if (self->watch) {
-            atomic_store_explicit(&self->watch->waiting, false, memory_order_release);
-            atomic_fetch_add_explicit(&self->watch->progress, 1, memory_order_relaxed);
-        }
+        int rc = s_watched_poll(self->watch, fds, self->count, timeout);
         if (rc < 0)
             return NULL;                //  a signal: the caller looks at why
         if (rc == 0)
