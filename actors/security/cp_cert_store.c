@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "supervisor/file.h"
 #include "supervisor/log.h"
 
 #define LOG "security"
@@ -36,41 +37,16 @@ s_fsync_dir(const char *dir)
     return rc;
 }
 
-//  dir/name = text, mode 0600, durably (tmp + fsync + rename + fsync dir).
+//  dir/name = text, mode 0600, durably (file.h).
 static int
 s_write(const char *dir, const char *name, const char *text)
 {
-    char path[PATH_MAX], tmp[PATH_MAX];
-    if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int) sizeof(path)
-    ||  snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name) >= (int) sizeof(tmp))
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int) sizeof(path))
         return -1;
-    unlink(tmp);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -1;
-    size_t len = strlen(text), done = 0;
-    int rc = fchmod(fd, 0600);          //  whatever the umask
-    while (rc == 0 && done < len) {
-        ssize_t n = write(fd, text + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            rc = -1;
-        else
-            done += (size_t) n;
-    }
-    if (rc == 0)
-        rc = fsync(fd);
-    if (close(fd) != 0)
-        rc = -1;
-    if (rc == 0)
-        rc = rename(tmp, path);
-    if (rc == 0)
-        rc = s_fsync_dir(dir);
-    if (rc != 0) {
+    int rc = cp_file_replace(path, text, strlen(text), 0600);
+    if (rc != 0)
         cp_error(LOG, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-    }
     return rc;
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "supervisor/file.h"
 
 #define TRUST_NAME "csms-trust.pem"
 #define MANUFACTURER_NAME "manufacturer-roots.pem"
@@ -63,37 +64,11 @@ s_append(char **buf, size_t *len, const char *data, size_t n)
     return 0;
 }
 
-//  Write text to path durably: temporary file, fsync, rename.
+//  Write text to path durably (file.h); the link reads it, so 0644.
 static int
 s_write_file(const char *path, const char *text, size_t len)
 {
-    char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int) sizeof(tmp))
-        return -1;
-    unlink(tmp);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -1;
-    size_t done = 0;
-    int rc = 0;
-    while (rc == 0 && done < len) {
-        ssize_t n = write(fd, text + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            rc = -1;
-        else
-            done += (size_t) n;
-    }
-    if (rc == 0)
-        rc = fsync(fd);
-    if (close(fd) != 0)
-        rc = -1;
-    if (rc == 0)
-        rc = rename(tmp, path);
-    if (rc != 0)
-        unlink(tmp);
-    return rc;
+    return cp_file_replace(path, text, len, 0644);
 }
 
 void
