@@ -126,6 +126,27 @@ s_publish_state(security_actor_t *self)
 //  --------------------------------------------------------------------------
 //  The queue
 
+//  A CALL to the central system through the ocpp actor, answered within
+//  MessageTimeout (plus the slack for the hops). payload is taken (may be
+//  NULL: nothing is sent). The request's correlation, 0 when not sent.
+static uint64_t
+s_call(security_actor_t *self, const char *action, json_t *payload)
+{
+    char *text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
+    json_decref(payload);
+    cp_msg_t *call = cp_msg_new(CP_MSG_OCPP_CALL);
+    uint64_t corr = 0;
+    if (call && text) {
+        cp_msg_set_str(call->u.ocpp_call.action, action);
+        cp_msg_set_text(&call->u.ocpp_call.payload, text);
+        int64_t timeout = 1000 * config_store_get_int(self->config, "MessageTimeout", 30) + DEADLINE_SLACK_MS;
+        corr = cp_shell_request_within(self->shell, "ocpp", call, timeout);
+    }
+    cp_msg_destroy(&call);
+    free(text);
+    return corr;
+}
+
 static void
 s_send_next(security_actor_t *self)
 {
@@ -139,18 +160,7 @@ s_send_next(security_actor_t *self)
     json_t *payload = row.tech_info[0]
         ? json_pack("{s:s, s:s, s:s}", "type", row.type, "timestamp", stamp, "techInfo", row.tech_info)
         : json_pack("{s:s, s:s}", "type", row.type, "timestamp", stamp);
-    char *text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
-    json_decref(payload);
-    cp_msg_t *call = cp_msg_new(CP_MSG_OCPP_CALL);
-    uint64_t corr = 0;
-    if (call && text) {
-        cp_msg_set_str(call->u.ocpp_call.action, "SecurityEventNotification");
-        cp_msg_set_text(&call->u.ocpp_call.payload, text);
-        int64_t timeout = 1000 * config_store_get_int(self->config, "MessageTimeout", 30) + DEADLINE_SLACK_MS;
-        corr = cp_shell_request_within(self->shell, "ocpp", call, timeout);
-    }
-    cp_msg_destroy(&call);
-    free(text);
+    uint64_t corr = s_call(self, "SecurityEventNotification", payload);
     if (!corr) {
         self->retry_at = s_mono(self) + RETRY_MS;
         return;
@@ -281,18 +291,7 @@ s_send_csr(security_actor_t *self, const char *why)
         cp_warn(LOG, "%s: %s", why, ctx.reason);
         return;
     }
-    char *text = json_dumps(payload, JSON_COMPACT);
-    json_decref(payload);
-    cp_msg_t *call = cp_msg_new(CP_MSG_OCPP_CALL);
-    uint64_t corr = 0;
-    if (call && text) {
-        cp_msg_set_str(call->u.ocpp_call.action, "SignCertificate");
-        cp_msg_set_text(&call->u.ocpp_call.payload, text);
-        int64_t timeout = 1000 * config_store_get_int(self->config, "MessageTimeout", 30) + DEADLINE_SLACK_MS;
-        corr = cp_shell_request_within(self->shell, "ocpp", call, timeout);
-    }
-    cp_msg_destroy(&call);
-    free(text);
+    uint64_t corr = s_call(self, "SignCertificate", payload);
     if (!corr) {
         cp_warn(LOG, "%s: SignCertificate not sent (the ocpp actor is not reachable)", why);
         return;
