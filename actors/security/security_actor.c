@@ -62,6 +62,9 @@ typedef struct {
     uint64_t sending;              //  corr of the notification in flight, 0 = none
     int64_t sending_seq;
     int64_t retry_at;              //  mono ms: not before (0 = now)
+    //  The log had nothing owed when last asked, and nothing was logged
+    //  since: the once-a-second tick need not ask the store again.
+    bool none_owed;
     int64_t attempt_seq;           //  the row attempts count for
     int attempts;
     int64_t published[3];          //  certificates, logged, owed last published (-1: never)
@@ -150,10 +153,12 @@ s_call(security_actor_t *self, const char *action, json_t *payload)
 static void
 s_send_next(security_actor_t *self)
 {
-    if (!self->online || self->sending || s_mono(self) < self->retry_at)
+    if (!self->online || self->sending || self->none_owed || s_mono(self) < self->retry_at)
         return;
     security_event_row_t row;
-    if (security_store_log_head(self->store, &row) != 1)
+    int found = security_store_log_head(self->store, &row);
+    self->none_owed = found == 0;           //  until the next event is logged
+    if (found != 1)
         return;
     char stamp[40];
     cp_clock_format(row.at_ms, stamp, sizeof(stamp));
@@ -217,6 +222,7 @@ s_raise(security_actor_t *self, const char *type, const char *tech_info)
         cp_error(LOG, "security event %s not logged: store failure", type);
         return -1;
     }
+    self->none_owed = false;
     if (dropped)
         cp_warn(LOG, "security log full (%d): %d undelivered events dropped, oldest first", SECURITY_LOG_MAX,
                 dropped);
