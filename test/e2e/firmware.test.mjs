@@ -348,8 +348,11 @@ describe('Firmware Management', () => {
     await csms.call('TriggerMessage', { requestedMessage: 'DiagnosticsStatusNotification' });
     await csms.waitFor(diagStatus('Idle'), 10000, since);
     assert.deepEqual(statuses(csms, 'FirmwareStatusNotification', since), ['Downloading', 'Downloading']);
-    const waiting = files.slowWaiters.length;
-    assert.ok(waiting >= 1, 'the download is in progress');
+    // "Downloading" goes out as the transfer starts; the request reaches the server a moment later
+    // (libcurl is loaded by the first transfer): wait for the server to hold it.
+    const held = Date.now() + 20000;
+    while (files.slowWaiters.length === 0 && Date.now() < held) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(files.slowWaiters.length >= 1, 'the download is in progress');
     await cp.kill9();
     files.slowWaiters.splice(0).forEach((res) => res.destroy());
     const again = csms.frames.length;
