@@ -158,6 +158,7 @@ typedef struct {
     int64_t saved_at[HW_MAX_CONNECTORS + 1];
     store_health_t health;         //  does the store take writes?
     bool exhaustion_raised;        //  MemoryExhaustion raised in this episode
+    bool tamper;                   //  the enclosure is open: TamperDetectionActivated raised
     int health_timer;              //  the next retry while it does not
     unrecorded_stop_t unrecorded[UNRECORDED_MAX];
     security_raise_t *security;    //  ResetOrReboot on its way to the security actor
@@ -1264,6 +1265,19 @@ s_on_hw(tx_actor_t *self, const cp_msg_hw_connector_t *m)
     hw.board_continuous = m->board_continuous;
     hw.left_away = m->left_away;
     hw.left_wh = m->left_wh;
+    //  TamperDetectionActivated ("the physical tamper detection sensor
+    //  was triggered"): once when the board's tamper switch opens, not per
+    //  report while it stays open; closing it ends the episode. Charging
+    //  goes on: the event is for the operator, and a billing session is
+    //  no less valid for an opened door. Kept in memory: a start (or an
+    //  actor restart) that finds the enclosure open raises it again.
+    if (m->tamper && !self->tamper) {
+        char info[64];
+        snprintf(info, sizeof(info), "the enclosure's tamper switch opened (seen on connector %d)",
+                 (int) m->connector);
+        security_raise(self->security, "TamperDetectionActivated", info);
+    }
+    self->tamper = m->tamper;
     //  A transaction an earlier run left open is decided by the board's
     //  first report, before the session sees the car (resume.h).
     if (hw.connector >= 1 && hw.connector <= session_connectors(self->session) && self->resume_pending[hw.connector])
