@@ -42,6 +42,10 @@ typedef struct {
     bool board_continuous;
     bool left_away;                //  the car left while no controller was linked…
     double left_wh;                //  …with the meter register at that instant
+    //  The enclosure's tamper switch (one per charger, reported with every
+    //  connector): true while the enclosure is open. The security event
+    //  TamperDetectionActivated comes from it (transaction actor).
+    bool tamper;
 } hw_connector_state_t;
 
 //  The link to a board of its own (hw/board/board_link.h).

@@ -47,6 +47,7 @@
     F(BOOL, board_continuous, 0)        \
     F(BOOL, left_away, 0)               \
     F(F64, left_wh, 0)                  \
+    F(BOOL, tamper, 0)                  \
     F(I64, seq, 0)
 
 /* hw → all (event "hw.grid"): the household grid meter (Power Boost):

@@ -169,7 +169,7 @@ s_cmd_fault(cp_control_t *self, zframe_t *client, int argc, char **argv)
     return 0;
 }
 
-//  swipe IDTAG, rfid UID, pin CODE, key KEYS, grid LOAD: charger-wide
+//  swipe IDTAG, rfid UID, pin CODE, key KEYS, grid LOAD, tamper open|closed: charger-wide
 //  inputs of the board, passed as they are (the hw actor validates them).
 static int
 s_cmd_board_input(cp_control_t *self, zframe_t *client, int argc, char **argv)
@@ -289,6 +289,7 @@ static const command_t s_commands[] = {
     { "pin",          NULL,   2, 2, s_cmd_board_input,  "pin CODE" },
     { "key",          NULL,   2, 2, s_cmd_board_input,  "key KEYS" },
     { "grid",         NULL,   2, 2, s_cmd_board_input,  "grid LOAD_A|off|on" },
+    { "tamper",       NULL,   2, 2, s_cmd_board_input,  "tamper open|closed" },
     { "actor",        "list", 2, 2, s_cmd_actor_list,   "actor list" },
     { "actor",        "kill", 3, 3, s_cmd_actor_fault,  "actor kill NAME" },
     { "actor",        "hang", 3, 3, s_cmd_actor_fault,  "actor hang NAME" },

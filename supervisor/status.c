@@ -323,6 +323,8 @@ s_connector_json(cp_status_t *self, int n)
     json_object_set_new(c, "locked", json_boolean(hw && hw->locked));
     json_object_set_new(c, "fault", json_string(hw ? hw->fault : "none"));
     json_object_set_new(c, "temperatureC", json_real(hw ? hw->temperature_c : 0.0));
+    //  The enclosure's tamper switch (charger-wide, reported per connector).
+    json_object_set_new(c, "tamper", json_boolean(hw && hw->tamper));
     //  What the driver sees on the charger (halo and display, the seed's HMI).
     const cp_msg_hmi_state_t *hmi = self->hmi_conn[n] ? &self->hmi_conn[n]->u.hmi_state : NULL;
     if (hmi)

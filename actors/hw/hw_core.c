@@ -84,6 +84,7 @@ hw_core_state_changed(const hw_connector_state_t *a, const hw_connector_state_t 
         || a->locked != b->locked
         || a->board_continuous != b->board_continuous
         || a->left_away != b->left_away
+        || a->tamper != b->tamper
         || strncmp(a->fault, b->fault, sizeof(a->fault)) != 0
         || s_differs(a->offered_a, b->offered_a, HW_CORE_BAND_OFFER_A)
         || s_differs(a->requested_a, b->requested_a, HW_CORE_BAND_OFFER_A)
@@ -306,6 +307,19 @@ hw_core_parse_command(const cp_msg_hw_command_t *command, int connectors, hw_act
         return 0;
     }
 
+    //  The enclosure's tamper switch of the simulator: charger-wide.
+    if (strcmp(cmd, "tamper") == 0) {
+        if (command->connector != 0 || (strcmp(arg, "open") != 0 && strcmp(arg, "closed") != 0)) {
+            cp_refuse(reason, reason_size, "tamper takes connector 0 and open or closed");
+            return -1;
+        }
+        out->kind = HW_ACTION_SIMULATE;
+        out->connector = 0;
+        snprintf(out->command, sizeof(out->command), "%s", cmd);
+        snprintf(out->arg, sizeof(out->arg), "%s", arg);
+        return 0;
+    }
+
     bool simulate = strcmp(cmd, "plug") == 0 || strcmp(cmd, "unplug") == 0
                  || strcmp(cmd, "ev_charge") == 0 || strcmp(cmd, "ev_pause") == 0
                  || strcmp(cmd, "fault") == 0;
@@ -314,7 +328,7 @@ hw_core_parse_command(const cp_msg_hw_command_t *command, int connectors, hw_act
     if (!known) {
         cp_refuse(reason, reason_size,
                  "unknown hw command '%s' (plug unplug ev_charge ev_pause fault contactor "
-                 "lock offer swipe rfid pin key grid)", cmd);
+                 "lock offer swipe rfid pin key grid tamper)", cmd);
         return -1;
     }
     if (s_check_connector(command->connector, connectors, reason, reason_size) != 0)
@@ -379,6 +393,7 @@ hw_core_state_to_msg(const hw_connector_state_t *state, cp_msg_hw_connector_t *o
     out->temperature_c = state->temperature_c;
     out->board_continuous = state->board_continuous;
     out->left_away = state->left_away;
+    out->tamper = state->tamper;
     out->left_wh = state->left_wh;
     //  The driver's fault is a fixed buffer: copy at most its size, and
     //  say "none" rather than "" so that subscribers never guess.

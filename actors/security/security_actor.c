@@ -34,6 +34,7 @@
 #include "actors/config/config_store.h"
 #include "actors/security/csms_trust.h"
 #include "actors/security/security_events.h"
+#include "actors/security/security_log.h"
 #include "actors/security/security_ops.h"
 #include "actors/security/security_store.h"
 #include "supervisor/log.h"
@@ -56,6 +57,7 @@ typedef struct {
     sqlite3 *db;
     config_store_t *config;
     security_store_t *store;
+    security_log_bound_t bound;    //  SecurityLogWasCleared's episode (security_log.h)
     bool online;                   //  connected and Accepted
     bool connected;                //  the link is up (for the certificate in use)
     int64_t seen_ocpp;
@@ -216,16 +218,16 @@ s_on_sent(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_t *
 static int
 s_raise(security_actor_t *self, const char *type, const char *tech_info)
 {
-    int dropped = 0;
-    if (security_store_log_append(self->store, type, tech_info ? tech_info : "", cp_clock_wall_ms(self->clock),
-                                  &dropped) != 0) {
+    bool cleared = false;
+    if (security_log_append(self->store, &self->bound, type, tech_info, cp_clock_wall_ms(self->clock),
+                            &cleared) != 0) {
         cp_error(LOG, "security event %s not logged: store failure", type);
         return -1;
     }
     self->none_owed = false;
-    if (dropped)
-        cp_warn(LOG, "security log full (%d): %d undelivered events dropped, oldest first", SECURITY_LOG_MAX,
-                dropped);
+    if (cleared)
+        cp_warn(LOG, "security log full (%d): undelivered events dropped, oldest first (SecurityLogWasCleared)",
+                SECURITY_LOG_MAX);
     cp_info(LOG, "security event %s%s%s", type, tech_info && tech_info[0] ? ": " : "", tech_info ? tech_info : "");
     s_send_next(self);
     s_publish_state(self);

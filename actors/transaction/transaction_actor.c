@@ -30,6 +30,7 @@
  */
 #include "actors/transaction/transaction_actor.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -156,6 +157,8 @@ typedef struct {
     double saved_wh[HW_MAX_CONNECTORS + 1];
     int64_t saved_at[HW_MAX_CONNECTORS + 1];
     store_health_t health;         //  does the store take writes?
+    bool exhaustion_raised;        //  MemoryExhaustion raised in this episode
+    bool tamper;                   //  the enclosure is open: TamperDetectionActivated raised
     int health_timer;              //  the next retry while it does not
     unrecorded_stop_t unrecorded[UNRECORDED_MAX];
     security_raise_t *security;    //  ResetOrReboot on its way to the security actor
@@ -257,6 +260,19 @@ s_store_failed(tx_actor_t *self, const char *what)
     const char *why = sqlite3_errmsg(self->db);
     if (!why || streq(why, "not an error"))
         why = "write failed";
+    //  A full store is the whitepaper's MemoryExhaustion ("the Flash or RAM
+    //  memory of the Charge Point is getting full"); an I/O error is not.
+    //  Once per episode: the retries fail too, and each is not a new event.
+    //  The security actor's write fails on the same full disk, so the event
+    //  waits in security_raise and is logged (and sent) once space is back.
+    int code = sqlite3_errcode(self->db);
+    bool full = code == SQLITE_FULL || sqlite3_system_errno(self->db) == ENOSPC;
+    if (full && !self->exhaustion_raised) {
+        char info[160];
+        snprintf(info, sizeof(info), "the state store is full: %s (%s)", what, why);
+        security_raise(self->security, "MemoryExhaustion", info);
+        self->exhaustion_raised = true;
+    }
     if (store_health_failed(&self->health, s_now(self), cp_clock_wall_ms(self->clock), what, why)) {
         cp_error("transaction", "STORAGE FAILURE: %s. Stops and readings are kept in memory and written when the"
                  " store takes writes again (retried; reported as StorageFailure; logged once per episode)",
@@ -315,6 +331,7 @@ s_on_health_timer(cp_loop_t *loop, int timer_id, void *arg)
         cp_warn("transaction", "the store takes writes again: storage failure over (%s, %lld failed writes)",
                 self->health.error, (long long) failures);
         store_health_ok(&self->health);
+        self->exhaustion_raised = false;
         tx_store_quiet(self->store, false);
         outbox_quiet(self->outbox, false);
         s_publish_store(self);
@@ -1248,6 +1265,19 @@ s_on_hw(tx_actor_t *self, const cp_msg_hw_connector_t *m)
     hw.board_continuous = m->board_continuous;
     hw.left_away = m->left_away;
     hw.left_wh = m->left_wh;
+    //  TamperDetectionActivated ("the physical tamper detection sensor
+    //  was triggered"): once when the board's tamper switch opens, not per
+    //  report while it stays open; closing it ends the episode. Charging
+    //  goes on: the event is for the operator, and a billing session is
+    //  no less valid for an opened door. Kept in memory: a start (or an
+    //  actor restart) that finds the enclosure open raises it again.
+    if (m->tamper && !self->tamper) {
+        char info[64];
+        snprintf(info, sizeof(info), "the enclosure's tamper switch opened (seen on connector %d)",
+                 (int) m->connector);
+        security_raise(self->security, "TamperDetectionActivated", info);
+    }
+    self->tamper = m->tamper;
     //  A transaction an earlier run left open is decided by the board's
     //  first report, before the session sees the car (resume.h).
     if (hw.connector >= 1 && hw.connector <= session_connectors(self->session) && self->resume_pending[hw.connector])

@@ -227,6 +227,7 @@ board_milli64(double value)
 #define F_PERMITTED   0x10
 #define F_LEFT_AWAY   0x20
 #define F_CONTINUOUS  0x40
+#define F_TAMPER      0x80
 
 int
 board_fault_code(const char *name)
@@ -251,7 +252,7 @@ board_state_encode(const hw_connector_state_t *s, uint8_t *out, size_t out_size)
     uint8_t flags = (s->plugged ? F_PLUGGED : 0) | (s->ev_requesting ? F_REQUESTING : 0)
                   | (s->contactor_closed ? F_CONTACTOR : 0) | (s->locked ? F_LOCKED : 0)
                   | (s->permitted ? F_PERMITTED : 0) | (s->left_away ? F_LEFT_AWAY : 0)
-                  | (s->board_continuous ? F_CONTINUOUS : 0);
+                  | (s->board_continuous ? F_CONTINUOUS : 0) | (s->tamper ? F_TAMPER : 0);
     int fault = board_fault_code(s->fault);
     board_put_u8(&w, (uint8_t) s->connector);
     board_put_u8(&w, flags);
@@ -294,7 +295,7 @@ board_state_decode(const uint8_t *payload, size_t len, hw_connector_state_t *out
     out->voltage_after_open_v = board_get_u32(&r) / 1000.0;
     out->left_wh = (double) board_get_u64(&r) / 1000.0;
     if (!board_cursor_done(&r) || out->connector < 1 || out->connector > HW_MAX_CONNECTORS
-    ||  out->pilot < 'A' || out->pilot > 'F' || !fault || (flags & 0x80))
+    ||  out->pilot < 'A' || out->pilot > 'F' || !fault)
         return -1;
     snprintf(out->fault, sizeof(out->fault), "%s", fault);
     out->plugged = flags & F_PLUGGED;
@@ -304,5 +305,6 @@ board_state_decode(const uint8_t *payload, size_t len, hw_connector_state_t *out
     out->permitted = flags & F_PERMITTED;
     out->left_away = flags & F_LEFT_AWAY;
     out->board_continuous = flags & F_CONTINUOUS;
+    out->tamper = flags & F_TAMPER;
     return 0;
 }

@@ -80,6 +80,7 @@ typedef struct {
     //  The household behind the grid meter (Power Boost).
     double house_load_a;           //  per phase, without the charger
     bool grid_silent;              //  the meter stopped answering
+    bool tamper;                   //  the enclosure is open (its tamper switch)
 } sim_t;
 
 
@@ -273,6 +274,7 @@ s_read(hw_driver_t *driver, int connector, hw_connector_state_t *out)
     if (c) {
         s_meter_update(self, c);
         s_fill(c, connector, out);
+        out->tamper = self->tamper;
     }
     pthread_mutex_unlock(&self->mutex);
     return c ? 0 : -1;
@@ -395,7 +397,7 @@ s_simulate_locked(sim_t *self, sim_connector_t *c, int connector, const char *co
         return -1;
     }
     cp_refuse(reason, reason_size,
-             "unknown command '%.32s' (plug|unplug|ev_charge|ev_pause|fault; grid on connector 0)", command);
+             "unknown command '%.32s' (plug|unplug|ev_charge|ev_pause|fault; grid, tamper on connector 0)", command);
     return -1;
 }
 
@@ -459,6 +461,15 @@ s_simulate(hw_driver_t *driver, int connector, const char *command, const char *
     int rc = -1;
     if (connector == 0 && s_eq(command, "grid"))
         rc = s_simulate_grid(self, arg, reason, reason_size);
+    else
+    if (connector == 0 && s_eq(command, "tamper")) {
+        //  The enclosure opened or closed: one switch for the charger.
+        rc = arg && (s_eq(arg, "open") || s_eq(arg, "closed")) ? 0 : -1;
+        if (rc == 0)
+            self->tamper = s_eq(arg, "open");
+        else
+            cp_refuse(reason, reason_size, "tamper takes open or closed");
+    }
     else
     if (c)
         rc = s_simulate_locked(self, c, connector, command, arg, reason, reason_size);

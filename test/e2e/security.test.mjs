@@ -17,7 +17,7 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { Controller, REPO_ROOT } from './lib/controller.mjs';
-import { Csms, waitBooted, isCallIn, isConnected, actor, restarts, waitActorRestarted } from './lib/harness.mjs';
+import { Csms, waitBooted, isCallIn, isConnected, actor, connector, restarts, waitActorRestarted } from './lib/harness.mjs';
 import { makeCerts } from './lib/certs.mjs';
 
 const CALL = 2;
@@ -200,6 +200,26 @@ describe('security whitepaper: certificates, security events, ExtendedTriggerMes
     } finally {
       csms.handle('Heartbeat', null);
     }
+  });
+
+  test('the enclosure opened (the board\'s tamper switch) raises TamperDetectionActivated once per opening', async () => {
+    const tamper = (f) => isCallIn(f, 'SecurityEventNotification') && f.msg[3].type === 'TamperDetectionActivated';
+    const since = csms.mark();
+    await cp.cpctlOk('tamper', 'open');
+    const first = await csms.waitFor(tamper, 10000, since);
+    assert.match(first.msg[3].techInfo, /tamper switch opened/);
+    // The board reports the open switch again and again (every connector, every refresh): no new
+    // event while it stays open. Close and open again: a new episode, one more event — and since
+    // one raiser's events arrive in order, any repeat of the first would be in by then.
+    await cp.waitStatus((s) => connector(s, 1).tamper === true, 10000, 'status shows the open enclosure');
+    await cp.cpctlOk('tamper', 'closed');
+    await cp.waitStatus((s) => connector(s, 1).tamper === false, 10000, 'the hw actor saw it closed');
+    await cp.cpctlOk('tamper', 'open');
+    await csms.waitFor(() => csms.frames.slice(since).filter(tamper).length >= 2, 10000);
+    await cp.cpctlOk('tamper', 'closed');
+    assert.equal(csms.frames.slice(since).filter(tamper).length, 2, 'one event per opening');
+    const usage = await cp.cpctl('tamper', 'ajar');
+    assert.equal(usage.code, 2, 'tamper takes open or closed');
   });
 
   test('a flood of invalid messages: every one answered, at most 10 InvalidMessages a minute', async () => {

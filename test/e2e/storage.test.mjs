@@ -7,7 +7,8 @@
 // kept in memory and delivered once the store takes writes again, with the real meter value,
 // exactly once; the failure must be visible (log, `cpctl status`, StatusNotification connector 0
 // OtherError / StorageFailure) and cleared when writes succeed again. If the process dies
-// meanwhile, the next start must bill at least what the board's meter reports.
+// meanwhile, the next start must bill at least what the board's meter reports. The full store
+// also raises the security event MemoryExhaustion, once per episode.
 //
 // The state dir is a small tmpfs filled to the last block, so these tests need root (mount);
 // CI runs as root. Elsewhere they are skipped and say so.
@@ -113,8 +114,13 @@ test('a full disk during a stop: the StopTransaction arrives once space is freed
     await csms.waitFor(storageCleared, 20000, since);
     s = await cp.waitStatus((x) => x.storage?.ok === true, 20000, 'status says the store is fine again');
     assert.equal(s.storage.error, undefined);
+    // The full store is the whitepaper's MemoryExhaustion security event: logged (once space is
+    // back: the security log is in the same store) and sent, once for the episode.
+    const exhausted = (f) => isCallIn(f, 'SecurityEventNotification') && f.msg[3].type === 'MemoryExhaustion';
+    await csms.waitFor(exhausted, 20000, since);
     await sleep(2000);  // a second StopTransaction would show up now
     assert.equal(calls(csms, 'StopTransaction', since).length, 1, 'exactly one StopTransaction');
+    assert.equal(csms.frames.slice(since).filter(exhausted).length, 1, 'MemoryExhaustion once per episode');
     assert.match(cp.logs().slice(logSince), /storage failure over/);
   });
 

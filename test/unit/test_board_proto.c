@@ -132,7 +132,8 @@ test_state_round_trip(void **state)
                                 .power_w = 22080, .current_a = 32, .voltage_v = 230, .requested_a = 32,
                                 .offered_a = 32, .duty_pct = 53.333, .temperature_c = -5.5,
                                 .permitted = true, .safety_cap_a = 16, .voltage_after_open_v = 0,
-                                .board_continuous = true, .left_away = true, .left_wh = 12000.5 };
+                                .board_continuous = true, .left_away = true, .left_wh = 12000.5,
+                                .tamper = true };
     snprintf(in.fault, sizeof(in.fault), "overtemp");
     uint8_t buf[BOARD_MAX_PAYLOAD];
     size_t n = board_state_encode(&in, buf, sizeof(buf));
@@ -141,8 +142,13 @@ test_state_round_trip(void **state)
     assert_int_equal(board_state_decode(buf, n, &out), 0);
     assert_int_equal(out.connector, 2);
     assert_true(out.plugged && out.ev_requesting && out.contactor_closed && out.locked && out.permitted);
-    assert_true(out.board_continuous && out.left_away);
+    assert_true(out.board_continuous && out.left_away && out.tamper);
     assert_int_equal(out.pilot, 'C');
+    in.tamper = false;              //  flag bit 7, and only it
+    n = board_state_encode(&in, buf, sizeof(buf));
+    assert_int_equal(buf[1] & 0x80, 0);
+    assert_int_equal(board_state_decode(buf, n, &out), 0);
+    assert_false(out.tamper);
     assert_string_equal(out.fault, "overtemp");
     assert_true(out.energy_wh > 12345.677 && out.energy_wh < 12345.679);
     assert_true(out.temperature_c > -5.501 && out.temperature_c < -5.499);
@@ -226,6 +232,46 @@ test_simboard_watchdog_caps_at_500_ms(void **state)
     cp_clock_destroy(&clock);
 }
 
+//  The enclosure's tamper switch: SIM tamper open|closed on connector 0,
+//  reported in every connector's STATE (flag bit 7).
+static void
+test_simboard_tamper(void **state)
+{
+    cp_clock_t *clock = cp_clock_new_virtual(1000, 0);
+    simboard_t *board = simboard_new(2, clock, "");
+    board_frame_t reply, req;
+    bool hello, down;
+    hw_connector_state_t st;
+    const uint8_t open[] = { 0, 6, 't', 'a', 'm', 'p', 'e', 'r', 4, 'o', 'p', 'e', 'n' };
+    const uint8_t closed[] = { 0, 6, 't', 'a', 'm', 'p', 'e', 'r', 6, 'c', 'l', 'o', 's', 'e', 'd' };
+    const uint8_t bad[] = { 0, 6, 't', 'a', 'm', 'p', 'e', 'r', 4, 'a', 'j', 'a', 'r' };
+    req = s_req(BOARD_READ, (const uint8_t[]) { 2 }, 1);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    assert_int_equal(board_state_decode(reply.payload, reply.len, &st), 0);
+    assert_false(st.tamper);
+    req = s_req(BOARD_SIM, open, sizeof(open));
+    simboard_handle(board, &req, &reply, &hello, &down);
+    assert_int_equal(s_status(&reply), BOARD_ACK_OK);
+    for (uint8_t n = 1; n <= 2; n++) {
+        req = s_req(BOARD_READ, &n, 1);
+        simboard_handle(board, &req, &reply, &hello, &down);
+        assert_int_equal(board_state_decode(reply.payload, reply.len, &st), 0);
+        assert_true(st.tamper);
+    }
+    req = s_req(BOARD_SIM, bad, sizeof(bad));
+    simboard_handle(board, &req, &reply, &hello, &down);
+    assert_int_equal(s_status(&reply), BOARD_ACK_REFUSED);
+    req = s_req(BOARD_SIM, closed, sizeof(closed));
+    simboard_handle(board, &req, &reply, &hello, &down);
+    assert_int_equal(s_status(&reply), BOARD_ACK_OK);
+    req = s_req(BOARD_READ, (const uint8_t[]) { 1 }, 1);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    assert_int_equal(board_state_decode(reply.payload, reply.len, &st), 0);
+    assert_false(st.tamper);
+    simboard_destroy(&board);
+    cp_clock_destroy(&clock);
+}
+
 static void
 test_simboard_car_leaving_while_unlinked(void **state)
 {
@@ -277,6 +323,7 @@ main(void)
         cmocka_unit_test(test_simboard_answers_everything),
         cmocka_unit_test(test_simboard_watchdog_caps_at_500_ms),
         cmocka_unit_test(test_simboard_car_leaving_while_unlinked),
+        cmocka_unit_test(test_simboard_tamper),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

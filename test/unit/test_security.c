@@ -37,6 +37,7 @@
 #include <mbedtls/x509_crt.h>
 #include <sys/stat.h>
 #include "actors/security/security_events.h"
+#include "actors/security/security_log.h"
 #include "actors/security/security_ops.h"
 #include "actors/security/security_store.h"
 #include "supervisor/store.h"
@@ -414,6 +415,73 @@ test_log_order_bound_and_reopen(void **state)
     assert_string_equal(run, "1.0");
 }
 
+//  SecurityLogWasCleared: raised when the bound drops undelivered rows,
+//  once per episode; rotating delivered rows out is not a clearing.
+static int
+s_count_type(sqlite3 *db, const char *type)
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM security_log WHERE type = ?", -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void
+test_log_cleared_by_the_bound(void **state)
+{
+    fixture_t *f = *state;
+    security_log_bound_t bound = { 0 };
+    bool cleared = true;
+    security_event_row_t row;
+    //  full of delivered rows: the bound rotates them out, no event
+    sqlite3_exec(f->db, "BEGIN", NULL, NULL, NULL);
+    for (int i = 0; i < SECURITY_LOG_MAX; i++) {
+        assert_int_equal(security_log_append(f->store, &bound, "InvalidMessages", "", 1000 + i, &cleared), 0);
+        assert_int_equal(security_store_log_head(f->store, &row), 1);
+        assert_int_equal(security_store_log_mark_sent(f->store, row.seq), 0);
+    }
+    sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL);
+    assert_int_equal(security_log_append(f->store, &bound, "ResetOrReboot", "", 5000, &cleared), 0);
+    assert_false(cleared);
+    assert_int_equal(s_count_type(f->db, "SecurityLogWasCleared"), 0);
+    //  now every row owed (a central system away): fill with owed rows
+    sqlite3_exec(f->db, "BEGIN", NULL, NULL, NULL);
+    for (int i = 0; i < SECURITY_LOG_MAX - 1; i++) {
+        assert_int_equal(security_log_append(f->store, &bound, "InvalidMessages", "", 6000 + i, &cleared), 0);
+        assert_false(cleared);
+    }
+    sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL);
+    assert_int_equal(security_store_log_count(f->store, true), SECURITY_LOG_MAX);
+    assert_int_equal(s_count_type(f->db, "SecurityLogWasCleared"), 0);
+    //  the first owed row dropped: SecurityLogWasCleared, after the event
+    assert_int_equal(security_log_append(f->store, &bound, "SettingSystemTime", "", 8000, &cleared), 0);
+    assert_true(cleared);
+    assert_int_equal(s_count_type(f->db, "SecurityLogWasCleared"), 1);
+    assert_int_equal(security_store_log_count(f->store, false), SECURITY_LOG_MAX);
+    //  the same episode: more drops, no second event
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(security_log_append(f->store, &bound, "InvalidMessages", "", 9000 + i, &cleared), 0);
+        assert_false(cleared);
+    }
+    assert_int_equal(s_count_type(f->db, "SecurityLogWasCleared"), 1);
+    assert_true(bound.dropped >= 7);
+    //  delivery resumes: an append that drops a delivered row ends the episode
+    assert_int_equal(security_store_log_head(f->store, &row), 1);
+    assert_int_equal(security_store_log_mark_sent(f->store, row.seq), 0);
+    assert_int_equal(security_log_append(f->store, &bound, "InvalidMessages", "", 9100, &cleared), 0);
+    assert_false(cleared);
+    assert_false(bound.clearing);
+    //  ... so the next loss is a new episode and raises it again
+    assert_int_equal(security_log_append(f->store, &bound, "InvalidMessages", "", 9200, &cleared), 0);
+    assert_true(cleared);
+    assert_int_equal(s_count_type(f->db, "SecurityLogWasCleared"), 2);
+    assert_int_equal(security_store_log_count(f->store, false), SECURITY_LOG_MAX);
+}
+
 static const char *
 s_trigger_cpo(const char *message, int connector, ocpp_reg_t reg, bool cpo_name_set, trigger_deferred_t *deferred)
 {
@@ -554,6 +622,7 @@ main(void)
         T(test_csms_trust),
         cmocka_unit_test(test_event_list),
         T(test_log_order_bound_and_reopen),
+        T(test_log_cleared_by_the_bound),
         cmocka_unit_test(test_extended_trigger),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,7 @@ static const char s_usage[] =
     "  key KEYS                       keypad presses in order: 0-9, C clear, # submit\n"
     "  fault N rcd|ground|overcurrent|overtemp|welding|clear\n"
     "  grid LOAD_A | grid off | grid on   simulated household load behind the grid meter\n"
+    "  tamper open | tamper closed    the simulated enclosure opened / closed (its tamper switch)\n"
     "  actor list | actor kill NAME | actor hang NAME | actor crash NAME\n"
     "  config get [KEY] | config set KEY VALUE\n"
     "  datatransfer VENDORID [MESSAGEID [DATA]]   DataTransfer.req to the central system\n"
@@ -50,6 +51,7 @@ s_shape_ok(int argc, char **argv)
     if (streq(c, "ev")) return argc == 3 && (streq(argv[2], "charge") || streq(argv[2], "pause"));
     if (streq(c, "swipe") || streq(c, "rfid") || streq(c, "pin")) return argc == 2;
     if (streq(c, "grid") || streq(c, "key")) return argc == 2;
+    if (streq(c, "tamper")) return argc == 2 && (streq(argv[1], "open") || streq(argv[1], "closed"));
     if (streq(c, "fault"))
         return argc == 3 && (streq(argv[2], "rcd") || streq(argv[2], "ground") || streq(argv[2], "overcurrent")
                              || streq(argv[2], "overtemp") || streq(argv[2], "welding") || streq(argv[2], "clear"));
