@@ -15,7 +15,7 @@
  *   - from the security whitepaper (edition 2, chapter 7): AuthorizationKey,
  *     SecurityProfile, and for certificate management (the security
  *     actor) CertificateStoreMaxLength, AdditionalRootCertificateCheck
- *     (false: M05.FR.08-13's single-root replacement is not applied) and
+ *     (local_only, false by default; true applies M05.FR.08-13) and
  *     CpoName (the O of the Charge Point certificate's CSR) and
  *     CertificateSignedMaxChainSize (CertificateSigned, A02/A03).
  * Deliberately absent: SupportedFeatureProfilesMaxLength (errata 3.80:
@@ -200,9 +200,12 @@ static const config_key_def_t s_keys[] = {
     //  7.4: how many Root/CA certificates InstallCertificate keeps
     //  (security_ops.h SECURITY_CERT_STORE_MAX).
     R_INT("CertificateStoreMaxLength", "16", "Security"),
-    //  7.1: false — several Central System roots may be installed side by
-    //  side; none replaces another.
-    R_BOOL("AdditionalRootCertificateCheck", "false", "Security"),
+    //  7.1: R to the central system; the charger maker's local setting
+    //  (cpctl config set, the status page), like the other local_only keys.
+    //  false: several Central System roots side by side, none replaces
+    //  another; true: M05.FR.08-13 (actors/security/root_rotation.h).
+    { .name = "AdditionalRootCertificateCheck", .type = CONFIG_TYPE_BOOL, .local_only = true,
+      .default_value = "false", .profile = "Security" },
     //  7.3: the most characters of CertificateSigned.req's certificateChain
     //  this charger takes (the schema's own limit, 10000); a longer chain
     //  is Rejected (actors/security/cp_cert.h).

@@ -177,10 +177,14 @@ test_certificate_keys(void **state)
     assert_int_equal(s_check("CertificateStoreMaxLength", "100"), CONFIG_REJECTED);
     const config_key_def_t *check = config_keys_find("AdditionalRootCertificateCheck");
     assert_non_null(check);
-    assert_true(check->readonly);
+    //  7.1: R to the central system (local_only), the charger maker's
+    //  setting locally; a boolean, false by default.
+    assert_true(check->local_only);
+    assert_false(check->readonly);
     config_keys_default(check, NULL, value, sizeof(value));
     assert_string_equal(value, "false");
-    assert_int_equal(s_check("AdditionalRootCertificateCheck", "true"), CONFIG_REJECTED);
+    assert_int_equal(s_check("AdditionalRootCertificateCheck", "true"), CONFIG_ACCEPTED);
+    assert_int_equal(s_check("AdditionalRootCertificateCheck", "maybe"), CONFIG_REJECTED);
     assert_false(config_keys_find("CpoName")->readonly);
     assert_int_equal(s_check("CpoName", "Example Charging GmbH"), CONFIG_ACCEPTED);
     assert_string_equal(s_canonical, "Example Charging GmbH");
