@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "actors/security/cert_info.h"
+#include "actors/security/root_rotation.h"
 
 static json_t *
 s_status(const char *status)
@@ -46,7 +47,22 @@ install_certificate(security_ops_ctx_t *ctx, const json_t *request)
             snprintf(ctx->reason, sizeof(ctx->reason), "%.180s: already installed", info.subject);
             answer = s_status("Accepted");
         }
-    if (!answer && count >= ctx->store_max) {
+    //  AdditionalRootCertificateCheck (root_rotation.h): the new root must
+    //  be issued by the one in force (M05.FR.09/10); it then replaces it,
+    //  which stays as the fallback, and older fallbacks go (M05.FR.08/11).
+    security_cert_t roots[SECURITY_CERT_STORE_MAX];
+    int root_count = 0;
+    bool rotate = !answer && ctx->additional_root_check && strcmp(type, "CentralSystemRootCertificate") == 0;
+    for (int i = 0; rotate && i < count; i++)
+        if (strcmp(installed[i].type, type) == 0)
+            roots[root_count++] = installed[i];        //  borrowed: installed owns them
+    if (rotate && !root_rotation_signed_by_current(roots, root_count, info.der, info.der_len)) {
+        snprintf(ctx->reason, sizeof(ctx->reason), "M05.FR.10: %.100s is not signed by the root in force (%.100s)",
+                 info.subject, roots[root_count - 1].hash.serial_number);
+        answer = s_status("Rejected");
+    }
+    int dropped = rotate && root_count > 1 ? root_count - 1 : 0;
+    if (!answer && count - dropped >= ctx->store_max) {
         snprintf(ctx->reason, sizeof(ctx->reason), "CertificateStoreMaxLength (%lld) certificates installed",
                  (long long) ctx->store_max);
         answer = s_status("Rejected");
@@ -55,9 +71,14 @@ install_certificate(security_ops_ctx_t *ctx, const json_t *request)
         snprintf(ctx->reason, sizeof(ctx->reason), "the certificate store cannot write");
         answer = s_status("Failed");
     }
+    int kept = 0;
+    for (int i = 0; !answer && i < dropped; i++)
+        if (security_store_cert_delete(ctx->store, roots[i].id) != 0)
+            kept++;
     if (!answer) {
-        snprintf(ctx->reason, sizeof(ctx->reason), "%.150s installed (serial %.40s)", info.subject,
-                 info.hash.serial_number);
+        snprintf(ctx->reason, sizeof(ctx->reason), "%.90s installed (serial %.40s)%s%s", info.subject,
+                 info.hash.serial_number, rotate && root_count > 0 ? "; the root it replaces is the fallback" : "",
+                 kept ? "; an older fallback could not be removed" : "");
         ctx->changed = true;
         answer = s_status("Accepted");
     }

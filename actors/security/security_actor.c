@@ -33,6 +33,7 @@
 #include <string.h>
 #include "actors/config/config_store.h"
 #include "actors/security/csms_trust.h"
+#include "actors/security/root_rotation.h"
 #include "actors/security/security_events.h"
 #include "actors/security/security_log.h"
 #include "actors/security/security_ops.h"
@@ -417,6 +418,7 @@ s_on_inbound(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_
     security_ops_ctx_t ctx = {
         .store = self->store,
         .store_max = config_store_get_int(self->config, "CertificateStoreMaxLength", SECURITY_CERT_STORE_MAX),
+        .additional_root_check = config_store_get_bool(self->config, "AdditionalRootCertificateCheck", false),
         .ca_file = self->options->ca_file,
         .tls_connected = self->connected && strncmp(url, "wss://", 6) == 0,
         .link_root = self->link_root,
@@ -468,6 +470,31 @@ s_on_inbound(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_
 //  --------------------------------------------------------------------------
 //  Events and the loop
 
+//  AdditionalRootCertificateCheck: a wss:// link verified under the root
+//  in force retires the fallback it replaced (M05.FR.12, root_rotation.h).
+static void
+s_retire_fallback(security_actor_t *self)
+{
+    if (!self->connected || !self->link_root[0]
+    ||  !config_store_get_bool(self->config, "AdditionalRootCertificateCheck", false))
+        return;
+    security_cert_t roots[SECURITY_CERT_STORE_MAX];
+    int count = security_store_certs(self->store, "CentralSystemRootCertificate", roots, SECURITY_CERT_STORE_MAX);
+    if (count < 0)
+        return;
+    bool drop = root_rotation_drop_fallback(roots, count, self->link_root);
+    for (int i = 0; drop && i < count - 1; i++)
+        if (security_store_cert_delete(self->store, roots[i].id) != 0)
+            cp_error(LOG, "the fallback CentralSystemRootCertificate (serial %s) could not be removed",
+                     roots[i].hash.serial_number);
+        else
+            cp_info(LOG, "the link is verified under the new root: the fallback root (serial %s) is removed"
+                    " (M05.FR.12)", roots[i].hash.serial_number);
+    security_store_free_certs(roots, count);
+    if (drop)
+        s_export_trust(self);
+}
+
 static void
 s_on_ocpp_state(security_actor_t *self, const cp_msg_ocpp_state_t *st)
 {
@@ -479,6 +506,7 @@ s_on_ocpp_state(security_actor_t *self, const cp_msg_ocpp_state_t *st)
     self->online = online;
     s_send_next(self);
     s_check_renewal(self);
+    s_retire_fallback(self);
 }
 
 static void
@@ -486,7 +514,7 @@ s_on_config_changed(security_actor_t *self, const cp_msg_config_changed_t *chang
 {
     const char *key = changed->key;
     if (streq(key, "SecurityProfile") || streq(key, "AuthorizationKey") || streq(key, "AuthorizationKeyEncoding")
-    ||  streq(key, "CpoName")) {
+    ||  streq(key, "CpoName") || streq(key, "AdditionalRootCertificateCheck")) {
         //  The key's name only: the AuthorizationKey's value never leaves
         //  the config store.
         char info[80];

@@ -18,9 +18,14 @@
  *     root) or by an installed certificate that issued it (a sub-CA).
  *     Rejected (M05.FR.03) when CertificateStoreMaxLength certificates are
  *     installed already. Failed (M05.FR.04) when the store cannot write.
- *   - AdditionalRootCertificateCheck is false (read-only): several
+ *   - AdditionalRootCertificateCheck false (the default): several
  *     CentralSystemRootCertificates may be installed, none replaces
- *     another (M05.FR.08-13 apply only when it is true).
+ *     another. True (the charger maker's local setting): one root in
+ *     force plus the one it replaced as a fallback (M05.FR.08/11); a new
+ *     root not issued by the one in force is Rejected (M05.FR.10, no
+ *     security event: the whitepaper names none); the fallback goes once
+ *     a wss:// link verified under the new root is up (M05.FR.12).
+ *     root_rotation.h.
  *   - GetInstalledCertificateIds: hash data of every certificate of the
  *     requested type (cert_info.h for how it is computed); NotFound when
  *     there is none (M03.FR.02).
@@ -58,6 +63,7 @@
 typedef struct {
     security_store_t *store;
     int64_t store_max;             //  CertificateStoreMaxLength
+    bool additional_root_check;    //  AdditionalRootCertificateCheck (root_rotation.h)
     const char *ca_file;           //  the bundle verifying a wss:// link ("" = none)
     bool tls_connected;            //  a wss:// link is up now
     const char *link_root;         //  ... and the SHA256 hex of its trust anchor's DER ("" = unknown)

@@ -9,6 +9,11 @@
  *     duplicate is Accepted once; CertificateStoreMaxLength Rejected;
  *     GetInstalledCertificateIds / DeleteCertificate / NotFound, and the
  *     root in the bundle of the connection in use is not deleted;
+ *   - AdditionalRootCertificateCheck (root_rotation.h): a root issued by
+ *     the root in force replaces it (kept as the fallback); one issued by
+ *     the fallback only, or self-signed, is Rejected (M05.FR.10); the
+ *     fallback goes once the link is verified under the new root; with
+ *     the key false, the same root is simply added;
  *   - the wss:// trust file (csms_trust.h): none while no root is
  *     installed (--ca-file alone), else --ca-file then the roots, read
  *     back by mbedTLS, a new digest for a new set, gone with the last root;
@@ -36,6 +41,8 @@
 #include "actors/security/csms_trust.h"
 #include <mbedtls/x509_crt.h>
 #include <sys/stat.h>
+#include "actors/security/root_rotation.h"
+#include <mbedtls/sha256.h>
 #include "actors/security/security_events.h"
 #include "actors/security/security_log.h"
 #include "actors/security/security_ops.h"
@@ -339,6 +346,108 @@ test_operations(void **state)
     free(sub);
 }
 
+
+//  Root A, B issued by A, C issued by A too (so not by B), all CAs.
+static void
+s_make_rotation(const fixture_t *f)
+{
+    s_sh(f->dir, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout a.key -out a.pem"
+                 " -days 30 -subj '/CN=Root A'");
+    s_sh(f->dir, "printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=keyCertSign\\n' > rca.ext"
+                 " && for n in B C; do openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+                 " -keyout $n.key -out $n.csr -subj \"/CN=Root $n\" && openssl x509 -req -in $n.csr -CA a.pem"
+                 " -CAkey a.key -days 10 -extfile rca.ext -out $n.pem; done");
+}
+
+static security_cert_t
+s_cert(const cert_info_t *info)
+{
+    security_cert_t c = { .der = info->der, .der_len = info->der_len };
+    return c;
+}
+
+static void
+s_sha256_hex(const cert_info_t *info, char hex[65])
+{
+    unsigned char sum[32];
+    assert_int_equal(mbedtls_sha256_ret(info->der, info->der_len, sum, 0), 0);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", sum[i]);
+}
+
+static void
+test_root_rotation_pure(void **state)
+{
+    fixture_t *f = *state;
+    s_make_rotation(f);
+    char *a = s_read(f->dir, "a.pem"), *b = s_read(f->dir, "B.pem"), *c = s_read(f->dir, "C.pem");
+    char why[256];
+    cert_info_t ia, ib, ic;
+    assert_int_equal(cert_info_parse(a, NULL, 0, s_now(), &ia, why, sizeof(why)), 0);
+    assert_int_equal(cert_info_parse(b, ia.der, ia.der_len, s_now(), &ib, why, sizeof(why)), 0);
+    assert_int_equal(cert_info_parse(c, ia.der, ia.der_len, s_now(), &ic, why, sizeof(why)), 0);
+    security_cert_t roots[2] = { s_cert(&ia), s_cert(&ib) };
+    //  none installed: nothing to check; B with A in force: good
+    assert_true(root_rotation_signed_by_current(roots, 0, ic.der, ic.der_len));
+    assert_true(root_rotation_signed_by_current(roots, 1, ib.der, ib.der_len));
+    //  C with B in force: issued by the fallback A only -> bad
+    assert_false(root_rotation_signed_by_current(roots, 2, ic.der, ic.der_len));
+    //  A (self-signed) with B in force: bad
+    assert_false(root_rotation_signed_by_current(&roots[1], 1, ia.der, ia.der_len));
+    char hex_a[65], hex_b[65];
+    s_sha256_hex(&ia, hex_a);
+    s_sha256_hex(&ib, hex_b);
+    assert_true(root_rotation_drop_fallback(roots, 2, hex_b));
+    assert_false(root_rotation_drop_fallback(roots, 2, hex_a));    //  verified by the fallback: keep it
+    assert_false(root_rotation_drop_fallback(roots, 1, hex_a));    //  no fallback
+    assert_false(root_rotation_drop_fallback(roots, 2, ""));
+    cert_info_clear(&ia);
+    cert_info_clear(&ib);
+    cert_info_clear(&ic);
+    free(a);
+    free(b);
+    free(c);
+}
+
+static int64_t
+s_root_count(fixture_t *f)
+{
+    security_cert_t roots[SECURITY_CERT_STORE_MAX];
+    int n = security_store_certs(f->store, "CentralSystemRootCertificate", roots, SECURITY_CERT_STORE_MAX);
+    assert_true(n >= 0);
+    security_store_free_certs(roots, n);
+    return n;
+}
+
+static void
+test_root_rotation_install(void **state)
+{
+    fixture_t *f = *state;
+    s_make_rotation(f);
+    char *a = s_read(f->dir, "a.pem"), *b = s_read(f->dir, "B.pem"), *c = s_read(f->dir, "C.pem");
+    security_ops_ctx_t ctx = { .store = f->store, .store_max = 16, .ca_file = "", .now_ms = s_now(),
+                               .additional_root_check = true };
+    const char *csr = "CentralSystemRootCertificate";
+    assert_string_equal(s_status(s_install(&ctx, csr, a)), "Accepted");
+    assert_string_equal(s_status(s_install(&ctx, csr, b)), "Accepted");
+    assert_true(ctx.changed);
+    assert_int_equal(s_root_count(f), 2);                //  B in force, A the fallback
+    assert_string_equal(s_status(s_install(&ctx, csr, c)), "Rejected");
+    assert_non_null(strstr(ctx.reason, "M05.FR.10"));
+    assert_false(ctx.changed);
+    assert_null(ctx.event);
+    assert_int_equal(s_root_count(f), 2);
+    //  Other types are not concerned
+    assert_string_equal(s_status(s_install(&ctx, "ManufacturerRootCertificate", a)), "Accepted");
+    //  The key false: C is simply added beside them
+    ctx.additional_root_check = false;
+    assert_string_equal(s_status(s_install(&ctx, csr, c)), "Accepted");
+    assert_int_equal(s_root_count(f), 3);
+    free(a);
+    free(b);
+    free(c);
+}
+
 static void
 test_event_list(void **state)
 {
@@ -620,6 +729,8 @@ main(void)
         T(test_invalid_certificates),
         T(test_operations),
         T(test_csms_trust),
+        T(test_root_rotation_pure),
+        T(test_root_rotation_install),
         cmocka_unit_test(test_event_list),
         T(test_log_order_bound_and_reopen),
         T(test_log_cleared_by_the_bound),
