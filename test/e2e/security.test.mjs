@@ -83,6 +83,27 @@ function makeRoot(dir, name, serial) {
   };
 }
 
+// A CA certificate named name, issued (signed) by the root issuer, and its hash data.
+function makeIssued(dir, name, issuer, serial) {
+  fs.writeFileSync(path.join(dir, 'rootca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign\n');
+  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`,
+    '-out', `${name}.csr`, '-subj', `/CN=${name}/O=test CPO`], dir);
+  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${issuer}.pem`, '-CAkey', `${issuer}.key`,
+    '-set_serial', serial, '-days', '2', '-extfile', 'rootca.ext', '-out', `${name}.pem`], dir);
+  const text = openssl(['ocsp', '-sha256', '-issuer', `${issuer}.pem`, '-cert', `${name}.pem`, '-no_nonce',
+    '-req_text', '-reqout', '/dev/null'], dir);
+  const field = (label) => text.match(new RegExp(`${label}: (\\S+)`))[1];
+  return {
+    pem: fs.readFileSync(path.join(dir, `${name}.pem`), 'utf8'),
+    hash: {
+      hashAlgorithm: 'SHA256',
+      issuerNameHash: field('Issuer Name Hash').toLowerCase(),
+      issuerKeyHash: field('Issuer Key Hash').toLowerCase(),
+      serialNumber: field('Serial Number'),
+    },
+  };
+}
+
 const securityEvents = (csms, since = 0) => csms.frames.slice(since)
   .filter((f) => isCallIn(f, 'SecurityEventNotification')).map((f) => f.msg[3]);
 
@@ -278,6 +299,33 @@ describe('security whitepaper: certificates, security events, ExtendedTriggerMes
     // The certificate survived the kill too.
     const ids = await csms.call('GetInstalledCertificateIds', { certificateType: 'ManufacturerRootCertificate' });
     assert.deepEqual(ids.result.certificateHashData, [root.hash]);
+  });
+
+  test('AdditionalRootCertificateCheck (the maker\'s local setting): a new root must be signed by the one in force and replaces it', async () => {
+    const key = 'AdditionalRootCertificateCheck';
+    // R to the central system (7.1), set locally
+    const refused = await csms.call('ChangeConfiguration', { key, value: 'true' });
+    assert.deepEqual(refused.result, { status: 'Rejected' });
+    await cp.cpctlOk('config', 'set', key, 'true');
+    const conf = await csms.call('GetConfiguration', { key: [key] });
+    assert.deepEqual(conf.result.configurationKey, [{ key, readonly: true, value: 'true' }]);
+    const a = makeRoot(dir, 'rootA', '0xA1');
+    const b = makeIssued(dir, 'rootB', 'rootA', '0xB1');
+    const c = makeIssued(dir, 'rootC', 'rootA', '0xC1');   // signed by A, not by B
+    const d = makeIssued(dir, 'rootD', 'rootB', '0xD1');
+    const install = async (cert) => (await csms.call('InstallCertificate',
+      { certificateType: 'CentralSystemRootCertificate', certificate: cert.pem })).result.status;
+    const installed = async () => (await csms.call('GetInstalledCertificateIds',
+      { certificateType: 'CentralSystemRootCertificate' })).result.certificateHashData;
+    assert.equal(await install(a), 'Accepted');
+    assert.equal(await install(b), 'Accepted');
+    // B in force, A kept as the fallback (M05.FR.11): this link is ws://, so no connection
+    // verified under B retires it
+    assert.deepEqual(await installed(), [a.hash, b.hash]);
+    assert.equal(await install(c), 'Rejected');             // M05.FR.10
+    assert.deepEqual(await installed(), [a.hash, b.hash]);
+    assert.equal(await install(d), 'Accepted');             // D replaces B; A, the older fallback, goes
+    assert.deepEqual(await installed(), [b.hash, d.hash]);
   });
 
   test('every frame of this file is valid against the official schemas', () => {
