@@ -13,6 +13,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
+import { EventEmitter, once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -33,7 +34,16 @@ class FileServer {
   constructor() {
     this.uploads = [];          // {fileName, field, content: Buffer}
     this.slowWaiters = [];      // responses of /fw/slow.bin held open until release()
+    this.slowHeld = new EventEmitter();   // 'held' when a slow download reaches the server
     this.requests = [];
+  }
+
+  // Resolves once a slow download is held by the server (at once if one is), rejects after ms.
+  async slowDownloadHeld(ms) {
+    if (this.slowWaiters.length > 0) return;
+    const held = once(this.slowHeld, 'held');
+    const timer = setTimeout(() => this.slowHeld.emit('error', new Error(`no download reached the server within ${ms} ms`)), ms);
+    try { await held; } finally { clearTimeout(timer); }
   }
 
   // Plain HTTP, and the same files over HTTPS with a certificate from `certs` (lib/certs.mjs).
@@ -56,6 +66,7 @@ class FileServer {
       res.writeHead(200, { 'content-length': String(GOOD_IMAGE.length) });
       res.write(GOOD_IMAGE.slice(0, 1000));
       this.slowWaiters.push(res);
+      this.slowHeld.emit('held');
       return undefined;
     }
     if (req.method === 'POST' && req.url === '/upload') {
@@ -350,8 +361,7 @@ describe('Firmware Management', () => {
     assert.deepEqual(statuses(csms, 'FirmwareStatusNotification', since), ['Downloading', 'Downloading']);
     // "Downloading" goes out as the transfer starts; the request reaches the server a moment later
     // (libcurl is loaded by the first transfer): wait for the server to hold it.
-    const held = Date.now() + 20000;
-    while (files.slowWaiters.length === 0 && Date.now() < held) await new Promise((r) => setTimeout(r, 20));
+    await files.slowDownloadHeld(20000);
     assert.ok(files.slowWaiters.length >= 1, 'the download is in progress');
     await cp.kill9();
     files.slowWaiters.splice(0).forEach((res) => res.destroy());
@@ -359,8 +369,7 @@ describe('Firmware Management', () => {
     await cp.restart();
     // The new attempt is held open too: release it once it has started.
     await cp.waitLog(/job \d+: downloading .*slow\.bin/, 20000);
-    const deadline = Date.now() + 20000;
-    while (files.slowWaiters.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await files.slowDownloadHeld(20000);
     files.release();
     const boot = await csms.waitFor((f) => isCallIn(f, 'BootNotification') && f.msg[3].firmwareVersion === GOOD_VERSION,
       40000, again);
