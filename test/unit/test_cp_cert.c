@@ -49,6 +49,7 @@
 #include "actors/security/security_store.h"
 #include "gateway/wsclient.h"
 #include "supervisor/store.h"
+#include "bench.h"
 
 #define SERIAL "SN-0042"
 #define CPO "ACME Charging, Inc."
@@ -104,8 +105,7 @@ static int
 s_setup(void **state)
 {
     fixture_t *fx = calloc(1, sizeof(*fx));
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/cp-cert-test-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
+    bench_state_dir(fx->dir, sizeof(fx->dir), "cp-cert");
     mbedtls_entropy_init(&fx->entropy);
     mbedtls_ctr_drbg_init(&fx->drbg);
     assert_int_equal(mbedtls_ctr_drbg_seed(&fx->drbg, mbedtls_entropy_func, &fx->entropy,
@@ -144,9 +144,7 @@ static int
 s_teardown(void **state)
 {
     fixture_t *fx = *state;
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
-    assert_int_equal(system(cmd), 0);
+    bench_state_dir_remove(fx->dir);
     mbedtls_ctr_drbg_free(&fx->drbg);
     mbedtls_entropy_free(&fx->entropy);
     free(fx);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "supervisor/file.h"
+#include "bench.h"
 
 static void
 s_read(const char *path, char *out, size_t size)
@@ -42,8 +43,8 @@ s_entries(const char *dir)
 static void
 test_replace(void **state)
 {
-    char dir[] = "/tmp/test_file.XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char dir[64];
+    bench_state_dir(dir, sizeof(dir), "file");
     char path[128];
     snprintf(path, sizeof(path), "%s/key.pem", dir);
     mode_t old = umask(0);                          //  the mode must not come from the umask
@@ -65,8 +66,7 @@ test_replace(void **state)
     assert_int_equal(cp_file_replace(missing, "x", 1, 0600), -1);
     s_read(path, text, sizeof(text));
     assert_string_equal(text, "second\n");
-    unlink(path);
-    rmdir(dir);
+    bench_state_dir_remove(dir);
 }
 
 int

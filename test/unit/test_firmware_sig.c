@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include "actors/firmware/firmware_sig.h"
+#include "bench.h"
 
 static char s_dir[64];
 
@@ -58,8 +59,7 @@ static int
 s_setup(void **state)
 {
     (void) state;
-    snprintf(s_dir, sizeof(s_dir), "/tmp/cp-fwsig-XXXXXX");
-    assert_non_null(mkdtemp(s_dir));
+    bench_state_dir(s_dir, sizeof(s_dir), "fwsig");
     s_sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key -out root.pem"
          " -days 30 -subj '/CN=Manufacturer Root' -addext basicConstraints=critical,CA:TRUE"
          " -addext keyUsage=critical,keyCertSign");
@@ -86,9 +86,7 @@ static int
 s_teardown(void **state)
 {
     (void) state;
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", s_dir);
-    assert_int_equal(system(cmd), 0);
+    bench_state_dir_remove(s_dir);
     return 0;
 }
 

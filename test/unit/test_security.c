@@ -48,6 +48,7 @@
 #include "actors/security/security_ops.h"
 #include "actors/security/security_store.h"
 #include "supervisor/store.h"
+#include "bench.h"
 
 typedef struct {
     char dir[64];
@@ -113,8 +114,7 @@ static int
 s_setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof(*f));
-    snprintf(f->dir, sizeof(f->dir), "/tmp/cp-security-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    bench_state_dir(f->dir, sizeof(f->dir), "security");
     //  An EC root (serial with a leading zero byte), an RSA root, a
     //  sub-CA and a leaf under the EC root, an expired root.
     s_sh(f->dir, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ec.key"
@@ -144,9 +144,7 @@ s_teardown(void **state)
     fixture_t *f = *state;
     security_store_destroy(&f->store);
     cp_store_close(&f->db);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
+    bench_state_dir_remove(f->dir);
     free(f);
     return 0;
 }

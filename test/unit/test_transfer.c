@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "actors/firmware/transfer.h"
+#include "bench.h"
 
 #define IMAGE "CHARGEPOINTD-SIM-FIRMWARE 1.2.3\nbody\n"
 
@@ -94,8 +95,7 @@ s_setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof(*f));
     assert_non_null(f);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/cp-transfer-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    bench_state_dir(f->dir, sizeof(f->dir), "transfer");
     f->listener = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(f->listener >= 0);
     struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -123,9 +123,7 @@ s_teardown(void **state)
     atomic_store(&f->stop, true);
     pthread_join(f->thread, NULL);
     close(f->listener);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
+    bench_state_dir_remove(f->dir);
     free(f);
     return 0;
 }
