@@ -70,6 +70,47 @@ bench_state_dir(char *dir, size_t size, const char *name)
     assert_non_null(mkdtemp(dir));
 }
 
+//  Run command with sh in dir, its output discarded; the test fails if it
+//  fails (the certificate tests make their keys with openssl this way).
+static inline void
+bench_sh(const char *dir, const char *command)
+{
+#define BENCH_SH_FORMAT "cd %s && { %s ; } >/dev/null 2>&1"
+    size_t size = sizeof(BENCH_SH_FORMAT) + strlen(dir) + strlen(command);
+    char *cmd = malloc(size);
+    assert_non_null(cmd);
+    snprintf(cmd, size, BENCH_SH_FORMAT, dir, command);
+#undef BENCH_SH_FORMAT
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+}
+
+//  The whole of dir/name, NUL-terminated, malloc'd (free() it); the test
+//  fails when it cannot be read.
+static inline char *
+bench_read_file(const char *dir, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t len = 0, capacity = 4096;
+    char *text = malloc(capacity);
+    assert_non_null(text);
+    size_t n;
+    while ((n = fread(text + len, 1, capacity - len - 1, f)) > 0) {
+        len += n;
+        if (capacity - len - 1 == 0) {
+            capacity *= 2;
+            text = realloc(text, capacity);
+            assert_non_null(text);
+        }
+    }
+    fclose(f);
+    text[len] = '\0';
+    return text;
+}
+
 //  Remove a state directory made by bench_state_dir, with what is in it.
 static inline void
 bench_state_dir_remove(const char *dir)

@@ -63,28 +63,6 @@ typedef struct {
 } fixture_t;
 
 static void
-s_sh(const char *dir, const char *command)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof(cmd), "cd %s && { %s ; } >/dev/null 2>&1", dir, command);
-    assert_int_equal(system(cmd), 0);
-}
-
-static char *
-s_read(const char *dir, const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    static char buf[32768];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return strdup(buf);
-}
-
-static void
 s_write(const char *dir, const char *name, const char *text)
 {
     char path[256];
@@ -120,7 +98,7 @@ s_setup(void **state)
     s_write(fx->dir, "ca.ext", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n");
     s_write(fx->dir, "leaf.ext", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
                                  "extendedKeyUsage=clientAuth\n");
-    s_sh(fx->dir, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key"
+    bench_sh(fx->dir, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key"
                   " -out root.pem -days 30 -subj '/CN=CPO root/O=test CPO'"
                   " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign"
                " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other.key"
@@ -156,7 +134,7 @@ static cp_cert_der_t
 s_der(const char *dir, const char *name, int slot)
 {
     static unsigned char store[4][4096];
-    char *pem = s_read(dir, name);
+    char *pem = bench_read_file(dir, name);
     mbedtls_x509_crt crt;
     mbedtls_x509_crt_init(&crt);
     assert_int_equal(mbedtls_x509_crt_parse(&crt, (const unsigned char *) pem, strlen(pem) + 1), 0);
@@ -209,7 +187,7 @@ test_csr_contents(void **state)
     mbedtls_pk_free(&key);
     mbedtls_x509_csr_free(&csr);
     //  openssl checks the self-signature and reads the same subject.
-    s_sh(fx->dir, "openssl req -in cp.csr -noout -verify"
+    bench_sh(fx->dir, "openssl req -in cp.csr -noout -verify"
                   " && openssl req -in cp.csr -noout -subject -nameopt RFC2253 > subject.txt"
                   " && grep -F 'CN=" SERIAL "' subject.txt && grep -F 'O=ACME Charging\\, Inc.' subject.txt");
     //  Two CSRs: two different keys.
@@ -242,7 +220,7 @@ test_chain_accepted(void **state)
     cp_cert_der_t roots[2] = { s_der(fx->dir, "other.pem", 0), s_der(fx->dir, "root.pem", 1) };
     cp_cert_leaf_t leaf;
     char reason[512];
-    char *chain = s_read(fx->dir, "leaf.pem");
+    char *chain = bench_read_file(fx->dir, "leaf.pem");
     assert_int_equal(cp_cert_check_chain(chain, 10000, fx->key, SERIAL, roots, 2, s_now_ms(), &leaf, reason,
                                          sizeof(reason)), 0);
     assert_int_equal(leaf.count, 1);
@@ -251,7 +229,7 @@ test_chain_accepted(void **state)
     assert_true(leaf.not_after_ms > s_now_ms() + 29LL * 86400 * 1000);
     free(chain);
     //  leaf + sub-CA; and leaf + sub-CA + the root itself
-    char *l = s_read(fx->dir, "leaf-sub.pem"), *sub = s_read(fx->dir, "sub.pem"), *root = s_read(fx->dir, "root.pem");
+    char *l = bench_read_file(fx->dir, "leaf-sub.pem"), *sub = bench_read_file(fx->dir, "sub.pem"), *root = bench_read_file(fx->dir, "root.pem");
     char both[8192], all[12288];
     snprintf(both, sizeof(both), "%s%s", l, sub);
     snprintf(all, sizeof(all), "%s%s%s", l, sub, root);
@@ -287,7 +265,7 @@ test_chain_refused(void **state)
 {
     fixture_t *fx = *state;
     cp_cert_der_t root = s_der(fx->dir, "root.pem", 0), other = s_der(fx->dir, "other.pem", 1);
-    char *leaf = s_read(fx->dir, "leaf.pem"), *foreign = s_read(fx->dir, "leaf-other.pem");
+    char *leaf = bench_read_file(fx->dir, "leaf.pem"), *foreign = bench_read_file(fx->dir, "leaf-other.pem");
     int64_t now = s_now_ms();
     //  an unknown root, no root at all
     s_refused(fx, foreign, 10000, NULL, &root, 1, now, "does not verify");
@@ -304,7 +282,7 @@ test_chain_refused(void **state)
     assert_int_equal(cp_cert_check_chain(leaf, 10000, fx->key, "SN-9999", &root, 1, now, &out, why, sizeof(why)), -1);
     assert_non_null(strstr(why, "A00.FR.511"));
     //  a CA as the first certificate
-    char *sub = s_read(fx->dir, "sub.pem");
+    char *sub = bench_read_file(fx->dir, "sub.pem");
     s_refused(fx, sub, 10000, NULL, &root, 1, now, "is a CA");
     //  garbage, a truncated certificate, a good one followed by garbage
     s_refused(fx, "hello", 10000, NULL, &root, 1, now, "not a PEM");
@@ -333,7 +311,7 @@ static void
 test_read_leaf(void **state)
 {
     fixture_t *fx = *state;
-    char *pem = s_read(fx->dir, "leaf.pem");
+    char *pem = bench_read_file(fx->dir, "leaf.pem");
     cp_cert_leaf_t leaf;
     assert_int_equal(cp_cert_read_leaf(pem, &leaf), 0);
     assert_true(leaf.not_before_ms <= s_now_ms() && leaf.not_after_ms > s_now_ms());
@@ -385,7 +363,7 @@ test_store(void **state)
     assert_int_equal(cp_cert_store_get_pending(store, text, sizeof(text)), 0);
     assert_string_equal(text, fx->key);
     //  install: the pair in use, pending gone
-    char *chain = s_read(fx->dir, "leaf.pem");
+    char *chain = bench_read_file(fx->dir, "leaf.pem");
     assert_int_equal(cp_cert_store_install(store, chain, 1000), 0);
     assert_true(cp_cert_store_paths(fx->dir, cert, key));
     assert_int_equal(s_mode(key), 0600);
@@ -456,13 +434,13 @@ test_operations(void **state)
     assert_true(cp_cert_store_has_pending(certs));
     s_write(fx->dir, "op.csr", json_string_value(json_object_get(req, "csr")));
     json_decref(req);
-    s_sh(fx->dir, "openssl x509 -req -in op.csr -CA root.pem -CAkey root.key -set_serial 9 -days 30"
+    bench_sh(fx->dir, "openssl x509 -req -in op.csr -CA root.pem -CAkey root.key -set_serial 9 -days 30"
                   " -extfile leaf.ext -out op.pem");
-    char *chain = s_read(fx->dir, "op.pem");
+    char *chain = bench_read_file(fx->dir, "op.pem");
     json_t *signed_req = json_pack("{s:s}", "certificateChain", chain);
     //  The root installed as a ManufacturerRootCertificate only: not the
     //  Charge Point Operator's hierarchy
-    char *root_pem = s_read(fx->dir, "root.pem");
+    char *root_pem = bench_read_file(fx->dir, "root.pem");
     cert_info_t info;
     assert_int_equal(cert_info_parse(root_pem, NULL, 0, s_now_ms(), &info, err, sizeof(err)), 0);
     assert_int_equal(security_store_cert_add(store, "ManufacturerRootCertificate", &info), 0);

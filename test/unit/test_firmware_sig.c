@@ -24,25 +24,18 @@ static char s_dir[64];
 static void
 s_sh(const char *command)
 {
-    char cmd[4096];
-    snprintf(cmd, sizeof(cmd), "cd %s && { %s ; } >/dev/null 2>&1", s_dir, command);
-    assert_int_equal(system(cmd), 0);
+    bench_sh(s_dir, command);
 }
 
+//  Without the trailing newlines (openssl's base64 and hex dumps).
 static char *
 s_read(const char *name)
 {
-    char path[256];
-    snprintf(path, sizeof(path), "%s/%s", s_dir, name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    static char buf[16384];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    while (n && (buf[n - 1] == '\n'))
-        buf[--n] = '\0';
-    return strdup(buf);
+    char *text = bench_read_file(s_dir, name);
+    size_t n = strlen(text);
+    while (n && text[n - 1] == '\n')
+        text[--n] = '\0';
+    return text;
 }
 
 static const char *

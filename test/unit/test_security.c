@@ -56,28 +56,6 @@ typedef struct {
     security_store_t *store;
 } fixture_t;
 
-static void
-s_sh(const char *dir, const char *command)
-{
-    char cmd[2048];
-    snprintf(cmd, sizeof(cmd), "cd %s && { %s ; } >/dev/null 2>&1", dir, command);
-    assert_int_equal(system(cmd), 0);
-}
-
-static char *
-s_read(const char *dir, const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    static char buf[16384];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return strdup(buf);
-}
-
 //  What openssl says the CertID of cert under issuer is.
 static void
 s_ocsp(const char *dir, const char *issuer, const char *cert, cert_hash_data_t *out)
@@ -117,18 +95,18 @@ s_setup(void **state)
     bench_state_dir(f->dir, sizeof(f->dir), "security");
     //  An EC root (serial with a leading zero byte), an RSA root, a
     //  sub-CA and a leaf under the EC root, an expired root.
-    s_sh(f->dir, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ec.key"
+    bench_sh(f->dir, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ec.key"
                  " -out ec.pem -days 30 -subj '/CN=EC Root/O=CPO' -set_serial 0x00AB12");
-    s_sh(f->dir, "openssl req -x509 -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.pem -days 30"
+    bench_sh(f->dir, "openssl req -x509 -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.pem -days 30"
                  " -subj '/CN=RSA Root' -set_serial 4660");
-    s_sh(f->dir, "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout sub.key -out sub.csr"
+    bench_sh(f->dir, "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout sub.key -out sub.csr"
                  " -subj '/CN=Sub CA' && printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=keyCertSign\\n'"
                  " > ca.ext && openssl x509 -req -in sub.csr -CA ec.pem -CAkey ec.key -set_serial 77"
                  " -days 10 -extfile ca.ext -out sub.pem");
-    s_sh(f->dir, "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr"
+    bench_sh(f->dir, "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr"
                  " -subj '/CN=leaf' && printf 'basicConstraints=CA:FALSE\\n' > leaf.ext && openssl x509 -req"
                  " -in leaf.csr -CA ec.pem -CAkey ec.key -set_serial 78 -days 10 -extfile leaf.ext -out leaf.pem");
-    s_sh(f->dir, "cat ec.pem rsa.pem > both.pem");
+    bench_sh(f->dir, "cat ec.pem rsa.pem > both.pem");
     char err[256];
     f->db = cp_store_open(f->dir, err, sizeof(err));
     assert_non_null(f->db);
@@ -165,7 +143,7 @@ test_hash_data_matches_openssl(void **state)
     fixture_t *f = *state;
     const char *roots[] = { "ec.pem", "rsa.pem" };
     for (int i = 0; i < 2; i++) {
-        char *pem = s_read(f->dir, roots[i]);
+        char *pem = bench_read_file(f->dir, roots[i]);
         cert_info_t info;
         char reason[256];
         assert_int_equal(cert_info_parse(pem, NULL, 0, s_now(), &info, reason, sizeof(reason)), 0);
@@ -181,14 +159,14 @@ test_hash_data_matches_openssl(void **state)
     }
     //  the leading zero byte of 0x00AB12 is not part of the serial, and
     //  4660 is 0x1234
-    char *pem = s_read(f->dir, "ec.pem");
+    char *pem = bench_read_file(f->dir, "ec.pem");
     cert_info_t info;
     char reason[256];
     assert_int_equal(cert_info_parse(pem, NULL, 0, s_now(), &info, reason, sizeof(reason)), 0);
     assert_string_equal(info.hash.serial_number, "AB12");
     cert_info_clear(&info);
     free(pem);
-    pem = s_read(f->dir, "rsa.pem");
+    pem = bench_read_file(f->dir, "rsa.pem");
     assert_int_equal(cert_info_parse(pem, NULL, 0, s_now(), &info, reason, sizeof(reason)), 0);
     assert_string_equal(info.hash.serial_number, "1234");
     cert_info_clear(&info);
@@ -199,7 +177,7 @@ static void
 test_sub_ca_hashes_its_issuer(void **state)
 {
     fixture_t *f = *state;
-    char *root = s_read(f->dir, "ec.pem"), *sub = s_read(f->dir, "sub.pem");
+    char *root = bench_read_file(f->dir, "ec.pem"), *sub = bench_read_file(f->dir, "sub.pem");
     cert_info_t root_info, info;
     char reason[256];
     assert_int_equal(cert_info_parse(root, NULL, 0, s_now(), &root_info, reason, sizeof(reason)), 0);
@@ -215,7 +193,7 @@ test_sub_ca_hashes_its_issuer(void **state)
     assert_true(cert_info_issued_by(info.der, info.der_len, root_info.der, root_info.der_len));
     assert_false(cert_info_issued_by(root_info.der, root_info.der_len, info.der, info.der_len));
     //  under the wrong issuer: refused
-    char *rsa = s_read(f->dir, "rsa.pem");
+    char *rsa = bench_read_file(f->dir, "rsa.pem");
     cert_info_t rsa_info;
     assert_int_equal(cert_info_parse(rsa, NULL, 0, s_now(), &rsa_info, reason, sizeof(reason)), 0);
     cert_info_t wrong;
@@ -240,17 +218,17 @@ test_invalid_certificates(void **state)
     assert_int_equal(cert_info_parse("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", NULL, 0,
                                      s_now(), &info, reason, sizeof(reason)), -1);
     assert_non_null(strstr(reason, "unreadable"));
-    char *pem = s_read(f->dir, "both.pem");
+    char *pem = bench_read_file(f->dir, "both.pem");
     assert_int_equal(cert_info_parse(pem, NULL, 0, s_now(), &info, reason, sizeof(reason)), -1);
     assert_non_null(strstr(reason, "more than one"));
     free(pem);
-    pem = s_read(f->dir, "leaf.pem");
+    pem = bench_read_file(f->dir, "leaf.pem");
     assert_int_equal(cert_info_parse(pem, NULL, 0, s_now(), &info, reason, sizeof(reason)), -1);
     assert_non_null(strstr(reason, "not a CA"));
     free(pem);
     //  a root seen 31 days later is expired; one seen a day early is not
     //  valid yet
-    pem = s_read(f->dir, "ec.pem");
+    pem = bench_read_file(f->dir, "ec.pem");
     assert_int_equal(cert_info_parse(pem, NULL, 0, s_now() + 31LL * 86400 * 1000, &info, reason,
                                      sizeof(reason)), -1);
     assert_non_null(strstr(reason, "expired"));
@@ -282,7 +260,7 @@ test_operations(void **state)
 {
     fixture_t *f = *state;
     security_ops_ctx_t ctx = { .store = f->store, .store_max = 3, .ca_file = "", .now_ms = s_now() };
-    char *ec = s_read(f->dir, "ec.pem"), *rsa = s_read(f->dir, "rsa.pem"), *sub = s_read(f->dir, "sub.pem");
+    char *ec = bench_read_file(f->dir, "ec.pem"), *rsa = bench_read_file(f->dir, "rsa.pem"), *sub = bench_read_file(f->dir, "sub.pem");
     json_t *none = json_pack("{s:s}", "certificateType", "CentralSystemRootCertificate");
     assert_string_equal(s_status(get_installed_certificate_ids(&ctx, none)), "NotFound");
     //  a sub-CA before its root: Rejected; garbage: Rejected
@@ -349,9 +327,9 @@ test_operations(void **state)
 static void
 s_make_rotation(const fixture_t *f)
 {
-    s_sh(f->dir, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout a.key -out a.pem"
+    bench_sh(f->dir, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout a.key -out a.pem"
                  " -days 30 -subj '/CN=Root A'");
-    s_sh(f->dir, "printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=keyCertSign\\n' > rca.ext"
+    bench_sh(f->dir, "printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=keyCertSign\\n' > rca.ext"
                  " && for n in B C; do openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
                  " -keyout $n.key -out $n.csr -subj \"/CN=Root $n\" && openssl x509 -req -in $n.csr -CA a.pem"
                  " -CAkey a.key -days 10 -extfile rca.ext -out $n.pem; done");
@@ -378,7 +356,7 @@ test_root_rotation_pure(void **state)
 {
     fixture_t *f = *state;
     s_make_rotation(f);
-    char *a = s_read(f->dir, "a.pem"), *b = s_read(f->dir, "B.pem"), *c = s_read(f->dir, "C.pem");
+    char *a = bench_read_file(f->dir, "a.pem"), *b = bench_read_file(f->dir, "B.pem"), *c = bench_read_file(f->dir, "C.pem");
     char why[256];
     cert_info_t ia, ib, ic;
     assert_int_equal(cert_info_parse(a, NULL, 0, s_now(), &ia, why, sizeof(why)), 0);
@@ -422,7 +400,7 @@ test_root_rotation_install(void **state)
 {
     fixture_t *f = *state;
     s_make_rotation(f);
-    char *a = s_read(f->dir, "a.pem"), *b = s_read(f->dir, "B.pem"), *c = s_read(f->dir, "C.pem");
+    char *a = bench_read_file(f->dir, "a.pem"), *b = bench_read_file(f->dir, "B.pem"), *c = bench_read_file(f->dir, "C.pem");
     security_ops_ctx_t ctx = { .store = f->store, .store_max = 16, .ca_file = "", .now_ms = s_now(),
                                .additional_root_check = true };
     const char *csr = "CentralSystemRootCertificate";
@@ -678,7 +656,7 @@ test_csms_trust(void **state)
     assert_string_equal(bundle, "");
     //  one root: --ca-file's two, then the root
     security_ops_ctx_t ctx = { .store = f->store, .store_max = 3, .ca_file = "", .now_ms = s_now() };
-    char *ec = s_read(f->dir, "ec.pem"), *sub = s_read(f->dir, "sub.pem");
+    char *ec = bench_read_file(f->dir, "ec.pem"), *sub = bench_read_file(f->dir, "sub.pem");
     assert_string_equal(s_status(s_install(&ctx, "CentralSystemRootCertificate", ec)), "Accepted");
     security_cert_t roots[4];
     int count = security_store_certs(f->store, "CentralSystemRootCertificate", roots, 4);
