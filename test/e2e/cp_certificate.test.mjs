@@ -14,11 +14,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
-import { Controller, REPO_ROOT } from './lib/controller.mjs';
+import { Controller } from './lib/controller.mjs';
 import { Csms, waitBooted, isCallIn } from './lib/harness.mjs';
 import { makeCerts } from './lib/certs.mjs';
+import { assertFramesValid } from './lib/schemas.mjs';
 
 const SERIAL = 'SN-E2E-0001';
 const CPO = 'E2E Charging, Ltd.';
@@ -58,41 +57,6 @@ function readCsr(dir, csr) {
   const subject = openssl(['req', '-in', 'read.csr', '-noout', '-subject', '-nameopt', 'RFC2253'], dir).trim();
   const text = openssl(['req', '-in', 'read.csr', '-noout', '-text'], dir);
   return { subject, text, verify };
-}
-
-function schemaValidator() {
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
-  const dir = path.join(REPO_ROOT, 'gateway', 'schemas');
-  const validators = new Map();
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
-    const schema = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
-    delete schema.$schema;
-    delete schema.$id;
-    validators.set(file.replace(/\.json$/, ''), ajv.compile(schema));
-  }
-  return validators;
-}
-
-// Every CALL and CALLRESULT the charge point sent, against its official schema.
-function assertFramesValid(csms) {
-  const validators = schemaValidator();
-  const actionById = new Map();
-  let checked = 0;
-  for (const f of csms.frames) {
-    const m = f.msg;
-    if (!Array.isArray(m)) continue;
-    if (m[0] === 2) actionById.set(m[1], m[2]);
-    const action = m[0] === 2 ? m[2] : (m[0] === 3 ? actionById.get(m[1]) : null);
-    if (!action || f.dir !== 'in') continue;
-    const name = m[0] === 2 ? action : `${action}Response`;
-    const validate = validators.get(name);
-    assert.ok(validate, `no schema ${name}`);
-    const payload = m[0] === 2 ? m[3] : m[2];
-    assert.ok(validate(payload), `${name} ${JSON.stringify(payload)}: ${JSON.stringify(validate.errors)}`);
-    checked++;
-  }
-  return checked;
 }
 
 // The base64 body lines of every private key under the state dir: none may ever be in the log.

@@ -14,51 +14,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
-import { Controller, REPO_ROOT } from './lib/controller.mjs';
+import { Controller } from './lib/controller.mjs';
 import { Csms, waitBooted, isCallIn, isConnected, actor, connector, restarts, waitActorRestarted } from './lib/harness.mjs';
 import { makeCerts } from './lib/certs.mjs';
-
-const CALL = 2;
-const CALLRESULT = 3;
-
-// The official schemas (gateway/schemas holds /work/shared/spec/schemas), keyed by file name.
-function schemaValidator() {
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
-  const dir = path.join(REPO_ROOT, 'gateway', 'schemas');
-  const validators = new Map();
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
-    const schema = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
-    delete schema.$schema;   // draft-06 meta-schema: the keywords used are the same in draft-07
-    delete schema.$id;
-    validators.set(file.replace(/\.json$/, ''), ajv.compile(schema));
-  }
-  return validators;
-}
-
-// Every CALL and CALLRESULT the charge point sent, against its schema (the CSMS's own frames
-// include deliberately invalid ones).
-function assertFramesValid(csms) {
-  const validators = schemaValidator();
-  const actionById = new Map();
-  let checked = 0;
-  for (const f of csms.frames) {
-    const m = f.msg;
-    if (!Array.isArray(m)) continue;
-    if (m[0] === CALL) actionById.set(m[1], m[2]);
-    const action = m[0] === CALL ? m[2] : (m[0] === CALLRESULT ? actionById.get(m[1]) : null);
-    if (!action || f.dir !== 'in') continue;
-    const name = m[0] === CALL ? action : `${action}Response`;
-    const validate = validators.get(name);
-    assert.ok(validate, `no schema ${name}`);
-    const payload = m[0] === CALL ? m[3] : m[2];
-    assert.ok(validate(payload), `${f.dir} ${name} ${JSON.stringify(payload)}: ${JSON.stringify(validate.errors)}`);
-    checked++;
-  }
-  return checked;
-}
+import { assertFramesValid } from './lib/schemas.mjs';
 
 function openssl(args, cwd) {
   return execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
