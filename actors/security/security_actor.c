@@ -408,6 +408,18 @@ s_export_trust(security_actor_t *self)
         security_store_free_certs(roots, count);
 }
 
+//  The whitepaper's operations the central system calls, one file each
+//  (security_ops.h).
+static const struct {
+    const char *action;
+    json_t *(*handle)(security_ops_ctx_t *ctx, const json_t *request);
+} s_operations[] = {
+    { "InstallCertificate", install_certificate },
+    { "GetInstalledCertificateIds", get_installed_certificate_ids },
+    { "DeleteCertificate", delete_certificate },
+    { "CertificateSigned", certificate_signed },
+};
+
 static void
 s_on_inbound(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp_inbound_t *in)
 {
@@ -432,17 +444,9 @@ s_on_inbound(security_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_
     if (ctx.store_max > SECURITY_CERT_STORE_MAX)
         ctx.store_max = SECURITY_CERT_STORE_MAX;
     json_t *response = NULL;
-    if (streq(in->action, "InstallCertificate"))
-        response = install_certificate(&ctx, request);
-    else
-    if (streq(in->action, "GetInstalledCertificateIds"))
-        response = get_installed_certificate_ids(&ctx, request);
-    else
-    if (streq(in->action, "DeleteCertificate"))
-        response = delete_certificate(&ctx, request);
-    else
-    if (streq(in->action, "CertificateSigned"))
-        response = certificate_signed(&ctx, request);
+    for (size_t i = 0; i < sizeof(s_operations) / sizeof(s_operations[0]); i++)
+        if (streq(in->action, s_operations[i].action))
+            response = s_operations[i].handle(&ctx, request);
     //  The link's trust follows the roots before the answer goes out: a
     //  central system that installs a root and then raises SecurityProfile
     //  finds the prerequisite met (A05.FR.03)
