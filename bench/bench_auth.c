@@ -23,28 +23,12 @@
 #include "supervisor/log.h"
 #include "supervisor/shell.h"
 #include "supervisor/store.h"
+#include "bench/bench.h"
 
 #define LIST_SIZE 10000
 #define CACHE_SIZE 1000
 #define LOOKUPS 10000
 #define NOW 1800000000000LL
-
-static int
-s_cmp(const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y ? -1 : x > y;
-}
-
-static void
-s_row(const char *what, double *us, int n)
-{
-    qsort(us, (size_t) n, sizeof(double), s_cmp);
-    double sum = 0;
-    for (int i = 0; i < n; i++)
-        sum += us[i];
-    printf("| %s | < 1000 | %.1f | %.1f | %.1f |\n", what, sum / n, us[n / 2], us[(n * 99) / 100]);
-}
 
 static double
 s_now_us(void)
@@ -109,7 +93,7 @@ main(void)
         if (found != 1)
             return 1;
     }
-    s_row("decision, local list hit", us, LOOKUPS);
+    bench_row_us("decision, local list hit", us, LOOKUPS);
 
     for (int i = 0; i < LOOKUPS; i++) {
         char tag[16];
@@ -127,7 +111,7 @@ main(void)
         if (in_cache != 1)
             return 1;
     }
-    s_row("decision, cache hit (1 000-entry cache, list miss)", us, LOOKUPS);
+    bench_row_us("decision, cache hit (1 000-entry cache, list miss)", us, LOOKUPS);
     //  End to end through the actor, after the start-up seeding
     //  chargepointd does (the actor only reads the configuration).
     cp_options_t options;
@@ -180,7 +164,7 @@ main(void)
         cp_msg_destroy(&reply);
     }
     if (done == LOOKUPS)
-        s_row("auth_request → auth_result via the auth actor (inproc bus), list hit", us, LOOKUPS);
+        bench_row_us("auth_request → auth_result via the auth actor (inproc bus), list hit", us, LOOKUPS);
     else
         printf("| auth_request → auth_result via the auth actor | < 1000 | failed | | |\n");
     zpoller_destroy(&poller);

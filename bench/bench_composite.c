@@ -19,25 +19,9 @@
 #include "supervisor/clock.h"
 #include "supervisor/log.h"
 #include "supervisor/store.h"
+#include "bench/bench.h"
 
 #define RUNS 2000
-
-static int
-s_cmp(const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y ? -1 : x > y;
-}
-
-static void
-s_row(const char *what, double *us, int n)
-{
-    qsort(us, (size_t) n, sizeof(double), s_cmp);
-    double sum = 0;
-    for (int i = 0; i < n; i++)
-        sum += us[i];
-    printf("| %s | < 1000 | %.1f | %.1f | %.1f |\n", what, sum / n, us[n / 2], us[(n * 99) / 100]);
-}
 
 static void
 s_install(sc_ops_ctx_t *ctx, int connector, int id, int level, sc_purpose_t purpose, int variant)
@@ -149,7 +133,7 @@ main(void)
         }
         char what[160];
         snprintf(what, sizeof(what), "%s (%zu periods)", cases[k].what, periods);
-        s_row(what, us, RUNS);
+        bench_row_us(what, us, RUNS);
         json_decref(request);
     }
     free(us);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include "actors/security/cp_cert.h"
+#include "bench/bench.h"
 
 #define RUNS 200
 
@@ -27,21 +28,12 @@ s_now_us(void)
     return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
 }
 
-static int
-s_cmp(const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y ? -1 : x > y;
-}
-
+//  In ms: mean, median, p99.
 static void
 s_row(const char *what, double *us, int n)
 {
-    qsort(us, (size_t) n, sizeof(double), s_cmp);
-    double sum = 0;
-    for (int i = 0; i < n; i++)
-        sum += us[i];
-    printf("| %s | %.2f | %.2f | %.2f |\n", what, sum / n / 1000, us[n / 2] / 1000, us[(n * 99) / 100] / 1000);
+    bench_stats_t st = bench_stats(us, n);
+    printf("| %s | %.2f | %.2f | %.2f |\n", what, st.mean / 1000, st.p50 / 1000, st.p99 / 1000);
 }
 
 //  A certificate for the subject key, signed by issuer_key as issuer_name.
