@@ -29,6 +29,10 @@ json_t *signed_update_firmware(fw_ops_ctx_t *ctx, const json_t *request);
 json_t *get_log(fw_ops_ctx_t *ctx, const json_t *request);
 //  "<prefix>-<charge point id>-<YYYYMMDDTHHMMSSZ>.tar.gz", safe for any server.
 void fw_ops_file_name(fw_ops_ctx_t *ctx, const char *prefix, char *out, size_t size);
+//  The time window of an upload on the host's clock: from start to stop
+//  (central-system timestamps, shifted by shift_ms; absent or unreadable
+//  ends leave it open: 0 and INT64_MAX).
+void fw_ops_window(const char *start, const char *stop, int64_t shift_ms, int64_t *start_ms, int64_t *stop_ms);
 
 //  An integer field of the request that may be absent (-1) and must fit
 //  an int (a larger one is the most the charger will do).

@@ -35,21 +35,27 @@ fw_ops_file_name(fw_ops_ctx_t *ctx, const char *prefix, char *out, size_t size)
     snprintf(out, size, "%s-%s-%s.tar.gz", prefix, n ? id : "chargepoint", compact);
 }
 
+void
+fw_ops_window(const char *start, const char *stop, int64_t shift_ms, int64_t *start_ms, int64_t *stop_ms)
+{
+    if (start && cp_clock_parse(start, start_ms) == 0)
+        *start_ms -= shift_ms;
+    else
+        *start_ms = 0;
+    if (stop && cp_clock_parse(stop, stop_ms) == 0)
+        *stop_ms -= shift_ms;
+    else
+        *stop_ms = INT64_MAX;
+}
+
 json_t *
 get_diagnostics(fw_ops_ctx_t *ctx, const json_t *request)
 {
     const char *location = json_string_value(json_object_get(request, "location"));
     const char *start = json_string_value(json_object_get(request, "startTime"));
     const char *stop = json_string_value(json_object_get(request, "stopTime"));
-    int64_t start_ms = 0, stop_ms = INT64_MAX;
-    if (start && cp_clock_parse(start, &start_ms) == 0)
-        start_ms -= ctx->host_offset_ms;
-    else
-        start_ms = 0;
-    if (stop && cp_clock_parse(stop, &stop_ms) == 0)
-        stop_ms -= ctx->host_offset_ms;
-    else
-        stop_ms = INT64_MAX;
+    int64_t start_ms, stop_ms;
+    fw_ops_window(start, stop, ctx->host_offset_ms, &start_ms, &stop_ms);
     char file_name[FW_FILE_NAME_MAX + 1];
     fw_ops_file_name(ctx, "diagnostics", file_name, sizeof(file_name));
     bool ok = location && strlen(location) <= FW_LOCATION_MAX && transfer_location_ok(location);

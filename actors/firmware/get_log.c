@@ -27,15 +27,8 @@ get_log(fw_ops_ctx_t *ctx, const json_t *request)
     int request_id = (int) json_integer_value(json_object_get(request, "requestId"));
     bool security = type && strcmp(type, "SecurityLog") == 0;
     int64_t shift = security ? 0 : ctx->host_offset_ms;
-    int64_t start_ms = 0, stop_ms = INT64_MAX;
-    if (oldest && cp_clock_parse(oldest, &start_ms) == 0)
-        start_ms -= shift;
-    else
-        start_ms = 0;
-    if (latest && cp_clock_parse(latest, &stop_ms) == 0)
-        stop_ms -= shift;
-    else
-        stop_ms = INT64_MAX;
+    int64_t start_ms, stop_ms;
+    fw_ops_window(oldest, latest, shift, &start_ms, &stop_ms);
     char file_name[FW_FILE_NAME_MAX + 1];
     fw_ops_file_name(ctx, security ? "securitylog" : "diagnosticslog", file_name, sizeof(file_name));
     bool ok = location && strlen(location) <= FW_LOCATION_MAX && transfer_location_ok(location);
