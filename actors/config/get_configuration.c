@@ -56,8 +56,10 @@ get_configuration_build(config_store_t *store, const json_t *request,
                         char *error_description, size_t error_description_size)
 {
     assert(store);
-    snprintf(error_code, error_code_size, "%s", "");
-    snprintf(error_description, error_description_size, "%s", "");
+    assert(error_code && error_code_size > 0);
+    assert(error_description && error_description_size > 0);
+    error_code[0] = '\0';
+    error_description[0] = '\0';
     if (!json_is_object(request)) {
         snprintf(error_code, error_code_size, "FormationViolation");
         snprintf(error_description, error_description_size, "payload is not a JSON object");
@@ -79,7 +81,11 @@ get_configuration_build(config_store_t *store, const json_t *request,
     json_t *known = json_array();
     json_t *unknown = json_array();
     bool failed = !response || !known || !unknown;
-    config_store_read_begin(store);
+    //  One snapshot for several keys; one key is read in its own implicit
+    //  transaction, and BEGIN/COMMIT around it would only cost time.
+    bool snapshot = asked != 1;
+    if (snapshot)
+        config_store_read_begin(store);
     if (!failed && asked == 0) {
         //  5.8: no (or an empty) key list → every key.
         for (size_t i = 0; !failed && i < config_keys_count(); i++)
@@ -99,7 +105,8 @@ get_configuration_build(config_store_t *store, const json_t *request,
         if (name)
             failed = json_array_append_new(unknown, json_string(name)) != 0;
     }
-    config_store_read_end(store);
+    if (snapshot)
+        config_store_read_end(store);
     if (!failed) {
         //  Both fields are optional; leave out an empty unknownKey.
         failed = json_object_set(response, "configurationKey", known) != 0
