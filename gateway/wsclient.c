@@ -13,6 +13,10 @@
       configuration, stop flag, the context pointer) is guarded by one
       mutex. The context pointer is published under the mutex and cleared
       before the context is destroyed, so the API never wakes a dead one.
+      The wake-up itself (lws_cancel_service) is made after the mutex is
+      released, under a lock of its own: made under the mutex, it woke the
+      service thread straight into a mutex still held, a futex sleep and a
+      second wake-up on every message sent (issue 12).
     - A new configuration rebuilds the whole lws context: TLS settings (CA
       file) live in the context's vhost, and rebuilding is the one path that
       is sure to drop every trace of the old settings.
@@ -114,7 +118,8 @@ struct _wsclient_t {
     //  --- Shared between API threads and the service thread (mutex) ---
     pthread_mutex_t mutex;
     pthread_cond_t cond;            //  wakes a thread waiting without lws
-    struct lws_context *context;    //  NULL while none is alive
+    pthread_mutex_t wake_mutex;     //  held to wake the context, and to change it
+    struct lws_context *context;    //  NULL while none is alive (both mutexes to change)
     bool stop;                      //  destroy requested
     s_config_t *pending;            //  reconfigure requested
     bool disconnect_requested;      //  wsclient_disconnect_for_test
@@ -1389,7 +1394,9 @@ s_thread (void *args)
             continue;
         }
         pthread_mutex_lock (&self->mutex);
+        pthread_mutex_lock (&self->wake_mutex);
         self->context = context;
+        pthread_mutex_unlock (&self->wake_mutex);
         pthread_mutex_unlock (&self->mutex);
 
         self->retry_scheduled = false;
@@ -1400,7 +1407,9 @@ s_thread (void *args)
                 break;
 
         pthread_mutex_lock (&self->mutex);
+        pthread_mutex_lock (&self->wake_mutex);
         self->context = NULL;
+        pthread_mutex_unlock (&self->wake_mutex);
         self->connected = false;
         s_queue_clear_locked (self);
         pthread_mutex_unlock (&self->mutex);
@@ -1450,6 +1459,10 @@ wsclient_new (const wsclient_config_t *cfg)
     pthread_condattr_t condattr;
     if (pthread_mutex_init (&self->mutex, NULL) != 0)
         goto fail_mutex;
+    if (pthread_mutex_init (&self->wake_mutex, NULL) != 0) {
+        pthread_mutex_destroy (&self->mutex);
+        goto fail_mutex;
+    }
     if (pthread_condattr_init (&condattr) != 0)
         goto fail_cond;
     int rc = pthread_cond_init (&self->cond, &condattr);
@@ -1463,6 +1476,7 @@ wsclient_new (const wsclient_config_t *cfg)
 fail_thread:
     pthread_cond_destroy (&self->cond);
 fail_cond:
+    pthread_mutex_destroy (&self->wake_mutex);
     pthread_mutex_destroy (&self->mutex);
 fail_mutex:
     s_config_clear (&self->config);
@@ -1471,12 +1485,15 @@ fail_mutex:
     return NULL;
 }
 
-//  Wake the service thread wherever it waits (mutex held by caller).
+//  Wake the service thread wherever it waits, after the caller changed
+//  the shared state under the mutex and released it.
 static void
-s_wake_locked (wsclient_t *self)
+s_wake (wsclient_t *self)
 {
+    pthread_mutex_lock (&self->wake_mutex);
     if (self->context)
         lws_cancel_service (self->context);
+    pthread_mutex_unlock (&self->wake_mutex);
     pthread_cond_signal (&self->cond);
 }
 
@@ -1489,8 +1506,8 @@ wsclient_destroy (wsclient_t **self_p)
         return;
     pthread_mutex_lock (&self->mutex);
     self->stop = true;
-    s_wake_locked (self);
     pthread_mutex_unlock (&self->mutex);
+    s_wake (self);
     pthread_join (self->thread, NULL);
 
     s_queue_clear_locked (self);
@@ -1501,6 +1518,7 @@ wsclient_destroy (wsclient_t **self_p)
     s_config_clear (&self->config);
     free (self->rx_buf);
     pthread_cond_destroy (&self->cond);
+    pthread_mutex_destroy (&self->wake_mutex);
     pthread_mutex_destroy (&self->mutex);
     free (self);
     *self_p = NULL;
@@ -1530,8 +1548,8 @@ wsclient_send (wsclient_t *self, const char *text, size_t len)
     else
         self->queue_head = msg;
     self->queue_tail = msg;
-    s_wake_locked (self);
     pthread_mutex_unlock (&self->mutex);
+    s_wake (self);
     return 0;
 }
 
@@ -1563,8 +1581,8 @@ wsclient_reconfigure (wsclient_t *self, const wsclient_config_t *cfg)
         free (self->pending);
     }
     self->pending = config;
-    s_wake_locked (self);
     pthread_mutex_unlock (&self->mutex);
+    s_wake (self);
     return 0;
 }
 
@@ -1574,6 +1592,6 @@ wsclient_disconnect_for_test (wsclient_t *self)
     assert (self);
     pthread_mutex_lock (&self->mutex);
     self->disconnect_requested = true;
-    s_wake_locked (self);
     pthread_mutex_unlock (&self->mutex);
+    s_wake (self);
 }
