@@ -59,8 +59,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 //  TLS 1.2 cipher suites offered on a wss:// link, AEAD only: ECDHE with
 //  AES-GCM first (forward secrecy, RECOMMENDED by A00.FR.318), then the
@@ -77,9 +79,10 @@
 //  reached "connected" by then is abandoned and retried with back-off.
 //  Generous for a TLS handshake over a slow mobile link.
 #define WSCLIENT_DEFAULT_HANDSHAKE_S    20
-//  An event the owner does not read within this time is dropped, so a
-//  stuck owner cannot freeze the lws thread (pings, shutdown) forever.
-#define WSCLIENT_EVENT_SNDTIMEO_MS      5000
+//  Events waiting for the owner beyond this many are dropped (and said
+//  so), so a stuck owner cannot take all the memory; the service thread
+//  never waits for the owner (pings, shutdown go on).
+#define WSCLIENT_EVENTS_MAX             1000
 //  Longest reason string carried by "error" / "disconnected" events.
 #define WSCLIENT_REASON_MAX             200
 
@@ -92,7 +95,6 @@ typedef struct {
     char *ca_file;
     char *client_cert;
     char *client_key;
-    char *events_endpoint;
     int ping_interval_s;
     unsigned backoff_min_ms;
     unsigned backoff_max_ms;
@@ -126,12 +128,13 @@ struct _wsclient_t {
     bool connected;                 //  handshake done, link up
     s_outmsg_t *queue_head;
     s_outmsg_t *queue_tail;
+    zlist_t *events;                //  zmsg_t events the owner has not taken
+    int events_fd;                  //  eventfd: readable while events wait
 
     //  --- Service thread only ---
     pthread_t thread;
     s_config_t config;
     char *auth_header;              //  "Basic ...", secret: wiped on free
-    zsock_t *events;                //  our end of the owner's PAIR
     struct lws *wsi;                //  the current attempt's connection, or NULL
     uintptr_t generation;           //  tag of the current attempt (never 0)
     bool attempt_open;              //  an attempt is under way or linked
@@ -410,7 +413,6 @@ s_config_clear (s_config_t *config)
     free (config->ca_file);
     free (config->client_cert);
     free (config->client_key);
-    free (config->events_endpoint);
     memset (config, 0, sizeof (*config));
 }
 
@@ -460,7 +462,6 @@ s_config_set (s_config_t *config, const wsclient_config_t *cfg)
     bool client = cfg->client_cert && *cfg->client_cert && cfg->client_key && *cfg->client_key;
     config->client_cert = client ? s_strdup_or_null (cfg->client_cert, &failed) : NULL;
     config->client_key = client ? s_strdup_or_null (cfg->client_key, &failed) : NULL;
-    config->events_endpoint = s_strdup_or_null (cfg->events_endpoint, &failed);
     if (failed) {
         s_config_clear (config);
         errno = ENOMEM;
@@ -560,20 +561,31 @@ s_free_auth_header (char **header_p)
 //  --------------------------------------------------------------------------
 //  Events to the owner (service thread only)
 
-//  Send one event message (destroyed either way).
+//  Queue one event for the owner (destroyed either way). The eventfd is
+//  written after an event went into an empty queue; the owner resets it
+//  only when it finds the queue empty (wsclient_event_recv, under the
+//  mutex). So every event queued since the last reset has a write after
+//  it, and no wake-up is lost; at worst the owner wakes once for an event
+//  it already took. The write is made after the mutex is released: made
+//  under it, the owner woke straight into the held mutex (issue 12).
 static void
 s_send_event (wsclient_t *self, zmsg_t **msg_p)
 {
-    if (!self->events) {
-        zmsg_destroy (msg_p);
-        return;
+    pthread_mutex_lock (&self->mutex);
+    size_t waiting = zlist_size (self->events);
+    bool queued = waiting < WSCLIENT_EVENTS_MAX && zlist_append (self->events, *msg_p) == 0;
+    pthread_mutex_unlock (&self->mutex);
+    if (queued && waiting == 0) {
+        uint64_t one = 1;
+        if (write (self->events_fd, &one, sizeof (one)) != sizeof (one))
+            fprintf (stderr, "wsclient: cannot signal the owner: %s\n", strerror (errno));
     }
-    zframe_t *name = zmsg_first (*msg_p);
-    char label [32] = "?";
-    if (name)
-        snprintf (label, sizeof (label), "%.*s", (int) zframe_size (name), (char *) zframe_data (name));
-    if (zmsg_send (msg_p, self->events) != 0) {
-        fprintf (stderr, "wsclient: owner not reading, dropped \"%s\" event\n", label);
+    if (queued)
+        *msg_p = NULL;
+    else {
+        zframe_t *name = zmsg_first (*msg_p);
+        fprintf (stderr, "wsclient: owner not reading, dropped \"%.*s\" event\n",
+                 name ? (int) zframe_size (name) : 1, name ? (char *) zframe_data (name) : "?");
         zmsg_destroy (msg_p);
     }
 }
@@ -581,8 +593,6 @@ s_send_event (wsclient_t *self, zmsg_t **msg_p)
 static void
 s_emit (wsclient_t *self, const char *name, const void *data, size_t size, bool has_data)
 {
-    if (!self->events)
-        return;
     zmsg_t *msg = zmsg_new ();
     if (!msg)
         return;
@@ -1336,17 +1346,6 @@ s_thread (void *args)
 {
     wsclient_t *self = (wsclient_t *) args;
     prctl (PR_SET_NAME, "ws-link");       //  top -H, perf
-    self->events = zsock_new (ZMQ_PAIR);
-    if (self->events) {
-        zsock_set_sndtimeo (self->events, WSCLIENT_EVENT_SNDTIMEO_MS);
-        if (zsock_connect (self->events, "%s", self->config.events_endpoint) != 0) {
-            fprintf (stderr, "wsclient: cannot connect events socket\n");
-            zsock_destroy (&self->events);
-        }
-    }
-    else
-        fprintf (stderr, "wsclient: cannot create events socket\n");
-
     while (true) {
         //  Take a new configuration, if any, before each context
         pthread_mutex_lock (&self->mutex);
@@ -1362,12 +1361,8 @@ s_thread (void *args)
             break;
         }
         if (pending) {
-            char *endpoint = self->config.events_endpoint;
-            self->config.events_endpoint = NULL;
             s_config_clear (&self->config);
             self->config = *pending;
-            free (self->config.events_endpoint);
-            self->config.events_endpoint = endpoint;
             free (pending);
             self->attempt = 0;
         }
@@ -1427,7 +1422,6 @@ s_thread (void *args)
         self->wsi = NULL;
     }
     s_free_auth_header (&self->auth_header);
-    zsock_destroy (&self->events);
     return NULL;
 }
 
@@ -1438,7 +1432,7 @@ s_thread (void *args)
 wsclient_t *
 wsclient_new (const wsclient_config_t *cfg)
 {
-    if (!cfg || !cfg->events_endpoint || !*cfg->events_endpoint) {
+    if (!cfg) {
         errno = EINVAL;
         return NULL;
     }
@@ -1456,12 +1450,16 @@ wsclient_new (const wsclient_config_t *cfg)
     //  Errors only: lws must not spam the charger's log
     lws_set_log_level (LLL_ERR, NULL);
 
+    self->events = zlist_new ();
+    self->events_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (!self->events || self->events_fd < 0)
+        goto fail_events;
     pthread_condattr_t condattr;
     if (pthread_mutex_init (&self->mutex, NULL) != 0)
-        goto fail_mutex;
+        goto fail_events;
     if (pthread_mutex_init (&self->wake_mutex, NULL) != 0) {
         pthread_mutex_destroy (&self->mutex);
-        goto fail_mutex;
+        goto fail_events;
     }
     if (pthread_condattr_init (&condattr) != 0)
         goto fail_cond;
@@ -1478,7 +1476,10 @@ fail_thread:
 fail_cond:
     pthread_mutex_destroy (&self->wake_mutex);
     pthread_mutex_destroy (&self->mutex);
-fail_mutex:
+fail_events:
+    zlist_destroy (&self->events);
+    if (self->events_fd >= 0)
+        close (self->events_fd);
     s_config_clear (&self->config);
     free (self);
     errno = EAGAIN;
@@ -1517,11 +1518,38 @@ wsclient_destroy (wsclient_t **self_p)
     }
     s_config_clear (&self->config);
     free (self->rx_buf);
+    zmsg_t *event;
+    while ((event = (zmsg_t *) zlist_pop (self->events)))
+        zmsg_destroy (&event);
+    zlist_destroy (&self->events);
+    close (self->events_fd);
     pthread_cond_destroy (&self->cond);
     pthread_mutex_destroy (&self->wake_mutex);
     pthread_mutex_destroy (&self->mutex);
     free (self);
     *self_p = NULL;
+}
+
+int
+wsclient_events_fd (wsclient_t *self)
+{
+    assert (self);
+    return self->events_fd;
+}
+
+zmsg_t *
+wsclient_event_recv (wsclient_t *self)
+{
+    assert (self);
+    pthread_mutex_lock (&self->mutex);
+    zmsg_t *event = (zmsg_t *) zlist_pop (self->events);
+    if (!event) {
+        uint64_t count;
+        if (read (self->events_fd, &count, sizeof (count)) < 0 && errno != EAGAIN)
+            fprintf (stderr, "wsclient: cannot reset the events descriptor: %s\n", strerror (errno));
+    }
+    pthread_mutex_unlock (&self->mutex);
+    return event;
 }
 
 int
@@ -1566,10 +1594,7 @@ wsclient_reconfigure (wsclient_t *self, const wsclient_config_t *cfg)
         errno = ENOMEM;
         return -1;
     }
-    //  The events socket is kept; its endpoint is not part of the change
-    wsclient_config_t copy = *cfg;
-    copy.events_endpoint = NULL;
-    if (s_config_set (config, &copy) != 0) {
+    if (s_config_set (config, cfg) != 0) {
         int saved = errno;
         free (config);
         errno = saved;

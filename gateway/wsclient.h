@@ -5,7 +5,9 @@
     charge point to the Central System. libwebsockets (lws) has its own event
     loop, which does not fit into a ZeroMQ actor's poller, so wsclient runs
     lws in a private thread and turns everything that happens on the wire
-    into messages on a ZMQ_PAIR socket the owning actor has bound. The owner
+    into event messages queued for the owning actor, which its loop reads
+    when an eventfd says they wait (no ZeroMQ socket between the two: the
+    queue is one write and one read per event, issue 12). The owner
     writes through a small thread-safe API (wsclient_send) that queues the
     text and wakes the lws thread with lws_cancel_service; nothing polls.
 
@@ -16,7 +18,7 @@
     error, a close, a handshake timeout that lws reports only by destroying
     the connection, or our own watchdog on the whole attempt).
 
-    Events sent on the PAIR socket (multipart string frames):
+    Events (zmsg_t, multipart string frames, wsclient_event_recv):
         "connecting",   url            target URL (never contains a secret)
         "connected",    [root]         handshake done, subprotocol ocpp1.6;
                                        over wss, root is the SHA256 (64 hex)
@@ -43,6 +45,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <czmq.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -69,14 +72,13 @@ typedef struct {
     int backoff_max_ms;         //  reconnect delay cap; <= 0 means 60000
     size_t max_frame;           //  largest inbound message; 0 means 64 KiB
     int handshake_timeout_s;    //  whole attempt: TCP, TLS, HTTP upgrade; <= 0 means 20
-    const char *events_endpoint;//  inproc:// endpoint the owner bound a ZMQ_PAIR on
 } wsclient_config_t;
 
 typedef struct _wsclient_t wsclient_t;
 
 //  Copy cfg, validate it and start the service thread, which connects at
 //  once. Returns NULL with errno EINVAL on a malformed URL, an unsupported
-//  scheme, a missing identity or endpoint; ENOMEM/other errno on failure.
+//  scheme or a missing identity; ENOMEM/other errno on failure.
 wsclient_t *
     wsclient_new (const wsclient_config_t *cfg);
 
@@ -85,6 +87,14 @@ wsclient_t *
 void
     wsclient_destroy (wsclient_t **self_p);
 
+//  The owner's side of the events: a descriptor to poll for POLLIN, readable
+//  while events wait, and the next event (NULL when none is left, which
+//  also re-arms the descriptor). Take them until NULL on every wake-up.
+int
+    wsclient_events_fd (wsclient_t *self);
+zmsg_t *
+    wsclient_event_recv (wsclient_t *self);
+
 //  Queue one text message (copied) for sending in order. Thread-safe.
 //  Returns 0 when queued, -1 when not connected (caller retries later).
 int
@@ -92,7 +102,7 @@ int
 
 //  Replace the settings (URL, password, CA, ping, back-off, ...): the
 //  current connection is closed and a new one is attempted at once with
-//  the back-off reset. cfg->events_endpoint is ignored (the socket stays).
+//  the back-off reset. Events not yet taken stay queued.
 //  Returns 0, or -1 with errno EINVAL when cfg is invalid (nothing changes).
 int
     wsclient_reconfigure (wsclient_t *self, const wsclient_config_t *cfg);

@@ -16,13 +16,16 @@
 #include <string.h>
 
 typedef struct {
-    zsock_t *sock;                  //  NULL: ended, slot to compact
+    bool live;                      //  false: ended, slot to compact
+    zsock_t *sock;                  //  NULL for a descriptor reader
     void *handle;                   //  the libzmq socket
-    int fd;                         //  ZMQ_FD
-    cp_loop_reader_fn *fn;
+    int fd;                         //  ZMQ_FD, or the descriptor read
+    cp_loop_reader_fn *fn;          //  socket readers
+    cp_loop_fd_fn *fd_fn;           //  descriptor readers
     void *arg;
     bool touched_only;
-    bool dirty;
+    bool dirty;                     //  socket: check ZMQ_EVENTS
+    bool ready;                     //  descriptor: poll() said readable
 } reader_t;
 
 typedef struct {
@@ -120,7 +123,7 @@ cp_loop_reader_flags(cp_loop_t *self, zsock_t *sock, cp_loop_reader_fn *fn, void
     if (s_descriptor(sock, &handle, &fd) != 0)
         return -1;
     self->readers[self->reader_count++] = (reader_t) {
-        .sock = sock, .handle = handle, .fd = fd, .fn = fn, .arg = arg,
+        .live = true, .sock = sock, .handle = handle, .fd = fd, .fn = fn, .arg = arg,
         .touched_only = (flags & CP_LOOP_TOUCHED_ONLY) != 0,
         .dirty = true,              //  it may hold messages already
     };
@@ -138,8 +141,29 @@ cp_loop_reader_end(cp_loop_t *self, zsock_t *sock)
 {
     assert(self);
     for (int i = 0; i < self->reader_count; i++)
-        if (self->readers[i].sock == sock)
-            self->readers[i].sock = NULL;
+        if (self->readers[i].live && self->readers[i].sock == sock)
+            self->readers[i].live = false;
+}
+
+int
+cp_loop_fd(cp_loop_t *self, int fd, cp_loop_fd_fn *fn, void *arg)
+{
+    assert(self && fd >= 0 && fn);
+    if (self->reader_count >= CP_LOOP_READERS_MAX)
+        return -1;
+    self->readers[self->reader_count++] = (reader_t) {
+        .live = true, .fd = fd, .fd_fn = fn, .arg = arg,
+    };
+    return 0;
+}
+
+void
+cp_loop_fd_end(cp_loop_t *self, int fd)
+{
+    assert(self);
+    for (int i = 0; i < self->reader_count; i++)
+        if (self->readers[i].live && !self->readers[i].sock && self->readers[i].fd == fd)
+            self->readers[i].live = false;
 }
 
 void
@@ -147,7 +171,7 @@ cp_loop_touch(cp_loop_t *self, zsock_t *sock)
 {
     assert(self);
     for (int i = 0; i < self->reader_count; i++)
-        if (self->readers[i].sock == sock)
+        if (self->readers[i].live && self->readers[i].sock == sock)
             self->readers[i].dirty = true;
 }
 
@@ -185,10 +209,10 @@ s_drain(cp_loop_t *self)
         again = false;
         for (int i = 0; i < self->reader_count; i++) {
             reader_t *r = &self->readers[i];
-            if (!r->sock || !r->dirty)
+            if (!r->live || !r->sock || !r->dirty)
                 continue;
             r->dirty = false;
-            while (r->sock && s_has_input(r)) {
+            while (r->live && s_has_input(r)) {
                 if (r->fn(self, r->sock, r->arg) != 0)
                     return -1;
                 s_after_dispatch(self);
@@ -197,7 +221,7 @@ s_drain(cp_loop_t *self)
             }
             //  A handler may have dirtied a reader we already passed.
             for (int j = 0; j < self->reader_count; j++)
-                if (self->readers[j].sock && self->readers[j].dirty)
+                if (self->readers[j].live && self->readers[j].sock && self->readers[j].dirty)
                     again = true;
         }
     }
@@ -278,9 +302,27 @@ s_compact(cp_loop_t *self)
     self->timer_count = n;
     n = 0;
     for (int i = 0; i < self->reader_count; i++)
-        if (self->readers[i].sock)
+        if (self->readers[i].live)
             self->readers[n++] = self->readers[i];
     self->reader_count = n;
+}
+
+//  The descriptor readers poll() found readable. A descriptor is level-
+//  triggered: one call each, and poll() says again if input is left.
+static int
+s_run_ready(cp_loop_t *self)
+{
+    for (int i = 0; i < self->reader_count; i++) {
+        reader_t *r = &self->readers[i];
+        if (!r->live || r->sock || !r->ready)
+            continue;
+        r->ready = false;
+        int rc = r->fd_fn(self, r->fd, r->arg);
+        s_after_dispatch(self);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -291,7 +333,7 @@ cp_loop_start(cp_loop_t *self)
     assert(self);
     struct pollfd fds[CP_LOOP_READERS_MAX];
     while (true) {
-        if (s_drain(self) != 0)
+        if (s_run_ready(self) != 0 || s_drain(self) != 0)
             return -1;
         if (s_run_timers(self, zclock_mono()) != 0)
             return -1;
@@ -315,8 +357,12 @@ cp_loop_start(cp_loop_t *self)
         if (rc < 0 && errno != EINTR)
             return -1;
         for (int i = 0; rc > 0 && i < self->reader_count; i++)
-            if (fds[i].revents)
-                self->readers[i].dirty = true;
+            if (fds[i].revents) {
+                if (self->readers[i].sock)
+                    self->readers[i].dirty = true;
+                else
+                    self->readers[i].ready = true;
+            }
     }
 }
 

@@ -35,6 +35,7 @@
 typedef struct _cp_loop_t cp_loop_t;
 typedef int (cp_loop_reader_fn)(cp_loop_t *loop, zsock_t *reader, void *arg);
 typedef int (cp_loop_timer_fn)(cp_loop_t *loop, int timer_id, void *arg);
+typedef int (cp_loop_fd_fn)(cp_loop_t *loop, int fd, void *arg);
 
 #define CP_LOOP_READERS_MAX 16
 #define CP_LOOP_TOUCHED_ONLY 1      //  reader flag, see above
@@ -48,6 +49,11 @@ void cp_loop_destroy(cp_loop_t **self_p);
 int cp_loop_reader(cp_loop_t *self, zsock_t *sock, cp_loop_reader_fn *fn, void *arg);
 int cp_loop_reader_flags(cp_loop_t *self, zsock_t *sock, cp_loop_reader_fn *fn, void *arg, int flags);
 void cp_loop_reader_end(cp_loop_t *self, zsock_t *sock);
+//  A plain descriptor (an eventfd, a pipe): fn is called once per wake-up
+//  while poll() finds it readable, and must read what made it so. It
+//  shares the CP_LOOP_READERS_MAX slots. 0, or -1 when full.
+int cp_loop_fd(cp_loop_t *self, int fd, cp_loop_fd_fn *fn, void *arg);
+void cp_loop_fd_end(cp_loop_t *self, int fd);
 //  The process sent on (or otherwise used) sock: check it before waiting.
 void cp_loop_touch(cp_loop_t *self, zsock_t *sock);
 

@@ -72,7 +72,6 @@ typedef struct {
     schema_set_t *schemas;
     ocpp_core_t *core;
     wsclient_t *ws;
-    zsock_t *ws_events;
     char password[128];
     ocpp_settings_t active;        //  what the WebSocket client dials now
     int ping_interval_s;           //  ... and its ping interval
@@ -764,13 +763,10 @@ s_link_security_event(ocpp_actor_t *self, const char *detail)
     s_security_event(self, type, detail);
 }
 
-static int
-s_on_ws_event(cp_loop_t *loop, zsock_t *sock, void *arg)
+//  One event of the WebSocket client (wsclient.h), destroyed here.
+static void
+s_on_ws_event(ocpp_actor_t *self, cp_loop_t *loop, zmsg_t *msg)
 {
-    ocpp_actor_t *self = arg;
-    zmsg_t *msg = zmsg_recv(sock);
-    if (!msg)
-        return 0;
     char *event = zmsg_popstr(msg);
     zframe_t *data = zmsg_pop(msg);
     int64_t now = s_now(self);
@@ -780,8 +776,8 @@ s_on_ws_event(cp_loop_t *loop, zsock_t *sock, void *arg)
         snprintf(detail_buf, sizeof(detail_buf), "%.*s", (int) zframe_size(data), (char *) zframe_data(data));
         detail = detail_buf;
     }
-    if (!event || !self->ws)
-        ;                           //  from a client stopped since: stale
+    if (!event)
+        ;
     else
     if (streq(event, "frame") && data) {
         s_log_frame("←", (const char *) zframe_data(data), zframe_size(data));
@@ -837,6 +833,18 @@ s_on_ws_event(cp_loop_t *loop, zsock_t *sock, void *arg)
     zstr_free(&event);
     zframe_destroy(&data);
     zmsg_destroy(&msg);
+}
+
+//  The client's events descriptor is readable: take every event waiting
+//  (an event may stop the client: then the rest went with it).
+static int
+s_on_ws_events(cp_loop_t *loop, int fd, void *arg)
+{
+    (void) fd;
+    ocpp_actor_t *self = arg;
+    zmsg_t *msg;
+    while (self->ws && (msg = wsclient_event_recv(self->ws)))
+        s_on_ws_event(self, loop, msg);
     s_rearm(self);
     return 0;
 }
@@ -895,6 +903,8 @@ s_on_inbound_reply(ocpp_actor_t *self, const cp_bus_envelope_t *env, const cp_ms
 static void
 s_stop_ws(ocpp_actor_t *self)
 {
+    if (self->ws)
+        cp_loop_fd_end(cp_shell_loop(self->shell), wsclient_events_fd(self->ws));
     wsclient_destroy(&self->ws);
     memset(&self->active, 0, sizeof(self->active));
     memset(self->password, 0, sizeof(self->password));
@@ -976,8 +986,6 @@ s_apply_ws_config(ocpp_actor_t *self)
     }
     memcpy(self->password, password, sizeof(self->password));
     memset(password, 0, sizeof(password));
-    char endpoint[64];
-    snprintf(endpoint, sizeof(endpoint), "inproc://ocpp-ws-%p", (void *) self);
     wsclient_config_t cfg = {
         .url = url,
         .identity = wanted.identity,
@@ -990,7 +998,6 @@ s_apply_ws_config(ocpp_actor_t *self)
         .backoff_min_ms = 1000,
         .backoff_max_ms = 30000,
         .max_frame = MAX_FRAME,
-        .events_endpoint = endpoint,
     };
     if (!same_target && (self->ws || ocpp_core_connection(self->core) == OCPP_CONN_DISABLED))
         //  Another central system (or OCPP switched on again): register afresh.
@@ -1000,7 +1007,11 @@ s_apply_ws_config(ocpp_actor_t *self)
         rc = wsclient_reconfigure(self->ws, &cfg);
     else {
         self->ws = wsclient_new(&cfg);
-        rc = self->ws ? 0 : -1;
+        rc = -1;
+        if (self->ws && cp_loop_fd(cp_shell_loop(self->shell), wsclient_events_fd(self->ws), s_on_ws_events, self) == 0)
+            rc = 0;
+        else
+            wsclient_destroy(&self->ws);
     }
     if (rc != 0) {
         //  The settings passed validation, so this is a start-up URL the
@@ -1271,16 +1282,6 @@ ocpp_actor(zsock_t *pipe, void *args)
     cp_shell_set_handler(self->shell, s_handler, self);
     cp_bus_subscribe(cp_shell_bus(self->shell), "config.changed");
     cp_bus_subscribe(cp_shell_bus(self->shell), "security.state");
-    //  The events socket exists even while OCPP is off, so switching it
-    //  on later needs nothing but a client.
-    self->ws_events = zsock_new(ZMQ_PAIR);
-    char endpoint[64];
-    snprintf(endpoint, sizeof(endpoint), "inproc://ocpp-ws-%p", (void *) self);
-    if (!self->ws_events || zsock_bind(self->ws_events, "%s", endpoint) != 0) {
-        cp_error("ocpp", "cannot bind %s", endpoint);
-        goto done;
-    }
-    cp_loop_reader(cp_shell_loop(self->shell), self->ws_events, s_on_ws_event, self);
     s_apply_ws_config(self);
     s_fx_state_changed(self);
     s_publish_clock(self);          //  level-triggered: the offset in force
@@ -1288,8 +1289,7 @@ ocpp_actor(zsock_t *pipe, void *args)
     cp_shell_run(self->shell);
 done:
     security_raise_destroy(&self->security);
-    wsclient_destroy(&self->ws);
-    zsock_destroy(&self->ws_events);
+    s_stop_ws(self);
     ocpp_core_destroy(&self->core);
     schema_set_destroy(&self->schemas);
     config_store_destroy(&self->config);

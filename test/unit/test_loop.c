@@ -20,6 +20,8 @@
 #include <czmq.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include "supervisor/loop.h"
 
 #define GUARD_MS 5000           //  a test that has not ended by then failed
@@ -461,6 +463,56 @@ s_until(atomic_bool *flag, bool value)
     return atomic_load(flag) == value;
 }
 
+//  A descriptor reader is called while poll() finds it readable, and ended
+//  from its own handler it is never called again.
+typedef struct {
+    int fd;
+    int calls;
+    uint64_t total;
+} fd_reader_t;
+
+static int
+s_on_eventfd(cp_loop_t *loop, int fd, void *arg)
+{
+    fd_reader_t *reader = arg;
+    uint64_t count = 0;
+    assert_int_equal(read(fd, &count, sizeof(count)), sizeof(count));
+    reader->calls++;
+    reader->total += count;
+    if (reader->total >= 5)
+        cp_loop_fd_end(loop, fd);           //  nothing left to wait for: the loop ends
+    return 0;
+}
+
+static int
+s_write_eventfd(cp_loop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    fd_reader_t *reader = arg;
+    uint64_t one = 1;
+    assert_int_equal(write(reader->fd, &one, sizeof(one)), sizeof(one));
+    return 0;
+}
+
+static void
+test_fd_reader(void **state)
+{
+    (void) state;
+    fd_reader_t reader = { .fd = eventfd(2, EFD_NONBLOCK) };
+    assert_true(reader.fd >= 0);
+    cp_loop_t *loop = cp_loop_new();
+    assert_non_null(loop);
+    assert_int_equal(cp_loop_fd(loop, reader.fd, s_on_eventfd, &reader), 0);
+    //  Readable before the loop starts (2), then once per timer (3 times)
+    assert_true(cp_loop_timer(loop, 5, 3, s_write_eventfd, &reader) > 0);
+    assert_int_equal(cp_loop_start(loop), 0);
+    assert_int_equal(reader.total, 5);
+    assert_int_equal(reader.calls, 4);
+    cp_loop_destroy(&loop);
+    close(reader.fd);
+}
+
 static void
 test_loop_watch(void **state)
 {
@@ -499,6 +551,7 @@ main(void)
         cmocka_unit_test(test_poller_other_thread),
         cmocka_unit_test(test_poller_send_and_touch),
         cmocka_unit_test(test_loop_watch),
+        cmocka_unit_test(test_fd_reader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

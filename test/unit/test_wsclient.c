@@ -163,7 +163,6 @@ test_new_rejects_bad_config (void **state)
 {
     wsclient_config_t cfg = {
         .url = "http://127.0.0.1/", .identity = "CP1",
-        .events_endpoint = "inproc://wsclient-never"
     };
     errno = 0;
     assert_null (wsclient_new (&cfg));
@@ -174,11 +173,6 @@ test_new_rejects_bad_config (void **state)
     assert_int_equal (errno, EINVAL);
     cfg.url = "ws://127.0.0.1/";
     cfg.identity = "";
-    errno = 0;
-    assert_null (wsclient_new (&cfg));
-    assert_int_equal (errno, EINVAL);
-    cfg.identity = "CP1";
-    cfg.events_endpoint = NULL;
     errno = 0;
     assert_null (wsclient_new (&cfg));
     assert_int_equal (errno, EINVAL);
@@ -607,22 +601,17 @@ raw_server_stop (raw_server_t *server)
 
 
 //  --------------------------------------------------------------------------
-//  Owner side: the PAIR socket and event waits
+//  Owner side: event waits on the client's events descriptor
 
 typedef struct {
-    zsock_t *pair;
-    char endpoint [64];
     wsclient_t *client;
 } owner_t;
 
 static void
 owner_init (owner_t *owner, const char *name)
 {
+    (void) name;
     memset (owner, 0, sizeof (*owner));
-    snprintf (owner->endpoint, sizeof (owner->endpoint), "inproc://wsclient-%s", name);
-    owner->pair = zsock_new_pair (NULL);
-    assert_non_null (owner->pair);
-    assert_int_equal (zsock_bind (owner->pair, "%s", owner->endpoint), 0);
 }
 
 static void
@@ -630,7 +619,26 @@ owner_destroy (owner_t *owner)
 {
     wsclient_destroy (&owner->client);
     assert_null (owner->client);
-    zsock_destroy (&owner->pair);
+}
+
+//  The next event, whatever it is, as the whole message (NULL on timeout).
+//  Waits as an actor's loop does: poll the descriptor, take until NULL.
+static zmsg_t *
+owner_next_msg (owner_t *owner, int timeout_ms)
+{
+    assert_non_null (owner->client);
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (true) {
+        zmsg_t *msg = wsclient_event_recv (owner->client);
+        if (msg)
+            return msg;
+        int64_t left = deadline - zclock_mono ();
+        if (left <= 0)
+            return NULL;
+        struct pollfd pfd = { .fd = wsclient_events_fd (owner->client), .events = POLLIN };
+        if (poll (&pfd, 1, (int) left) < 0 && errno != EINTR)
+            return NULL;
+    }
 }
 
 //  Wait until an event called name arrives (others are skipped); returns
@@ -644,8 +652,7 @@ owner_wait (owner_t *owner, const char *name, int timeout_ms, size_t *size)
         int64_t left = deadline - zclock_mono ();
         if (left <= 0)
             return NULL;
-        zsock_set_rcvtimeo (owner->pair, (int) left);
-        zmsg_t *msg = zmsg_recv (owner->pair);
+        zmsg_t *msg = owner_next_msg (owner, (int) left);
         if (!msg)
             return NULL;
         char *event = zmsg_popstr (msg);
@@ -670,14 +677,6 @@ owner_wait (owner_t *owner, const char *name, int timeout_ms, size_t *size)
         }
         free (text);
     }
-}
-
-//  The next event, whatever it is, as the whole message (NULL on timeout).
-static zmsg_t *
-owner_next_msg (owner_t *owner, int timeout_ms)
-{
-    zsock_set_rcvtimeo (owner->pair, timeout_ms);
-    return zmsg_recv (owner->pair);
 }
 
 //  Wait until an event called name arrives (others are skipped); returns
@@ -714,7 +713,7 @@ s_config (owner_t *owner, const char *url, const char *password)
     wsclient_config_t cfg = {
         .url = url, .identity = TEST_ID, .password = password,
         .ping_interval_s = 0, .backoff_min_ms = 50, .backoff_max_ms = 300,
-        .max_frame = 1024, .events_endpoint = owner->endpoint
+        .max_frame = 1024
     };
     return cfg;
 }
@@ -760,6 +759,21 @@ test_echo_fragments_limits_and_reconnect (void **state)
     pthread_mutex_lock (&server.mutex);
     assert_string_equal (server.last_path, "/ocpp/CP 1");
     pthread_mutex_unlock (&server.mutex);
+
+    //  The events descriptor is readable exactly while events wait: taken
+    //  to the last, it is quiet; the next event makes it readable again
+    zmsg_t *left;
+    while ((left = wsclient_event_recv (owner.client)))
+        zmsg_destroy (&left);
+    struct pollfd pfd = { .fd = wsclient_events_fd (owner.client), .events = POLLIN };
+    assert_int_equal (poll (&pfd, 1, 0), 0);
+    assert_int_equal (wsclient_send (owner.client, "ping-owner", 10), 0);
+    assert_int_equal (poll (&pfd, 1, WAIT_MS), 1);
+    zmsg_t *echoed = wsclient_event_recv (owner.client);
+    assert_non_null (echoed);
+    assert_true (zframe_streq (zmsg_first (echoed), "frame"));
+    assert_true (zframe_streq (zmsg_next (echoed), "ping-owner"));
+    zmsg_destroy (&echoed);
 
     //  Several messages in a row keep their order
     const char *call = "[2,\"1\",\"Heartbeat\",{}]";
