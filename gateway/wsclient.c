@@ -42,6 +42,9 @@
 #include <sys/prctl.h>
 #include <czmq.h>
 #include <libwebsockets.h>
+#include <uv.h>
+#include <arpa/inet.h>
+#include <netdb.h>
 #if !defined(LWS_WITH_MBEDTLS)
 #include <openssl/ssl.h>        //  the SSL_OP_* option bits only: lws links OpenSSL
 #endif
@@ -131,8 +134,17 @@ struct _wsclient_t {
     zlist_t *events;                //  zmsg_t events the owner has not taken
     int events_fd;                  //  eventfd: readable while events wait
 
-    //  --- Service thread only ---
+    //  --- Hosted (wsclient_new_hosted): no thread; lws runs on a libuv loop
+    //  the owner's loop turns through wsclient_fd / wsclient_service ---
+    uv_loop_t *uv;                  //  NULL: threaded
+    bool service_now;               //  an API call left work for the next service
+    bool timers_changed;            //  we (re)scheduled an lws timer
+    int64_t context_retry_ms;       //  no context: when to try again (zclock_mono)
+    zlist_t *resolves;              //  s_resolve_t still under way (hosted)
+
+    //  --- Service thread (or the owner's, hosted) only ---
     pthread_t thread;
+    struct lws_context *dying;      //  being destroyed (lws clears it when done)
     s_config_t config;
     char *auth_header;              //  "Basic ...", secret: wiped on free
     struct lws *wsi;                //  the current attempt's connection, or NULL
@@ -140,6 +152,7 @@ struct _wsclient_t {
     bool attempt_open;              //  an attempt is under way or linked
     char root_fp [65];              //  this attempt's trust anchor (SHA256 hex of its DER)
     int tls_alert;                  //  the first TLS alert of this attempt's handshake (-1: none)
+    bool tcp_up;                    //  ... its TCP connection was made (the server spoke or was spoken to)
     int root_depth;                 //  ... its depth in the chain (-1: none yet)
     bool established;               //  ... and its handshake is done
     int64_t attempt_started_us;     //  lws_now_usecs() when it began
@@ -575,7 +588,7 @@ s_send_event (wsclient_t *self, zmsg_t **msg_p)
     size_t waiting = zlist_size (self->events);
     bool queued = waiting < WSCLIENT_EVENTS_MAX && zlist_append (self->events, *msg_p) == 0;
     pthread_mutex_unlock (&self->mutex);
-    if (queued && waiting == 0) {
+    if (queued && waiting == 0 && self->events_fd >= 0) {
         uint64_t one = 1;
         if (write (self->events_fd, &one, sizeof (one)) != sizeof (one))
             fprintf (stderr, "wsclient: cannot signal the owner: %s\n", strerror (errno));
@@ -633,6 +646,8 @@ s_queue_clear_locked (wsclient_t *self)
 //  Connection management (service thread only)
 
 static void s_connect (wsclient_t *self);
+static void s_dial (wsclient_t *self, const char *address);
+static void s_api_requests (wsclient_t *self);
 static void s_attempt_failed (wsclient_t *self, const char *reason);
 static void s_sul_watchdog_cb (lws_sorted_usec_list_t *sul);
 static unsigned s_hangup_secs (const s_config_t *config);
@@ -662,6 +677,7 @@ s_schedule_retry (wsclient_t *self)
     }
     self->immediate_retry = false;
     self->retry_scheduled = true;
+    self->timers_changed = true;
     lws_sul_schedule (self->context, 0, &self->sul_retry, s_sul_retry_cb,
                       (lws_usec_t) delay_ms * LWS_US_PER_MS);
 }
@@ -677,6 +693,79 @@ s_rx_reset (wsclient_t *self)
     self->rx_head_len = 0;
 }
 
+//  A host name resolution for one attempt (hosted). It may outlive the
+//  attempt (or the client): its answer is then ignored.
+typedef struct s_resolve_t {
+    uv_getaddrinfo_t req;
+    wsclient_t *self;               //  NULL: the client went away
+    uintptr_t generation;           //  the attempt that asked
+} s_resolve_t;
+
+static void
+s_resolved (uv_getaddrinfo_t *req, int status, struct addrinfo *result)
+{
+    s_resolve_t *resolve = (s_resolve_t *) req->data;
+    wsclient_t *self = resolve->self;
+    uintptr_t generation = resolve->generation;
+    //  One address is dialled: the first IPv4 one, else the first IPv6
+    //  one (a name with both, "localhost" among them, is most often served
+    //  on IPv4; the next attempt resolves afresh)
+    char address [INET6_ADDRSTRLEN] = "";
+    struct addrinfo *pick = NULL;
+    for (struct addrinfo *ai = status == 0 ? result : NULL; ai; ai = ai->ai_next)
+        if (ai->ai_family == AF_INET || (ai->ai_family == AF_INET6 && !pick))
+            if (!pick || pick->ai_family != AF_INET)
+                pick = ai;
+    if (pick) {
+        const void *in = pick->ai_family == AF_INET6
+                       ? (const void *) &((struct sockaddr_in6 *) pick->ai_addr)->sin6_addr
+                       : (const void *) &((struct sockaddr_in *) pick->ai_addr)->sin_addr;
+        if (!inet_ntop (pick->ai_family, in, address, sizeof (address)))
+            address [0] = '\0';
+    }
+    uv_freeaddrinfo (result);
+    if (self)
+        zlist_remove (self->resolves, resolve);
+    free (resolve);
+    if (!self || !self->context || !self->attempt_open || self->generation != generation)
+        return;                     //  that attempt ended meanwhile
+    if (address [0])
+        s_dial (self, address);
+    else {
+        char reason [WSCLIENT_REASON_MAX];
+        snprintf (reason, sizeof (reason), "cannot resolve %.120s: %s", self->config.host,
+                  status < 0 ? uv_strerror (status) : "no address");
+        s_attempt_failed (self, reason);
+    }
+}
+
+//  Resolve the URL's host for the current attempt, then dial it.
+static void
+s_resolve (wsclient_t *self)
+{
+    s_resolve_t *resolve = calloc (1, sizeof (s_resolve_t));
+    if (!resolve || zlist_append (self->resolves, resolve) != 0) {
+        free (resolve);
+        s_attempt_failed (self, "cannot resolve: out of memory");
+        return;
+    }
+    resolve->self = self;
+    resolve->generation = self->generation;
+    resolve->req.data = resolve;
+    struct addrinfo hints;
+    memset (&hints, 0, sizeof (hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int rc = uv_getaddrinfo (self->uv, &resolve->req, s_resolved, self->config.host, NULL, &hints);
+    if (rc != 0) {
+        zlist_remove (self->resolves, resolve);
+        free (resolve);
+        char reason [WSCLIENT_REASON_MAX];
+        snprintf (reason, sizeof (reason), "cannot resolve %.120s: %s", self->config.host, uv_strerror (rc));
+        s_attempt_failed (self, reason);
+    }
+}
+
 static void
 s_connect (wsclient_t *self)
 {
@@ -689,6 +778,7 @@ s_connect (wsclient_t *self)
     self->root_fp [0] = '\0';
     self->root_depth = -1;
     self->tls_alert = -1;
+    self->tcp_up = false;
     self->closing_by_us = false;
     self->peer_closed = false;
     self->peer_close_code = 0;
@@ -699,18 +789,38 @@ s_connect (wsclient_t *self)
     self->generation++;
     if (self->generation == 0)
         self->generation = 1;
-    uintptr_t generation = self->generation;
     self->attempt_open = true;
     self->established = false;
     self->attempt_started_us = lws_now_usecs ();
     self->wsi = NULL;
+    self->timers_changed = true;
     lws_sul_schedule (self->context, 0, &self->sul_watchdog, s_sul_watchdog_cb,
                       (lws_usec_t) self->config.handshake_timeout_s * LWS_US_PER_SEC);
+    //  Hosted, lws' own getaddrinfo would stop the owner's loop for as
+    //  long as DNS takes (seconds when a server is down): a name is
+    //  resolved on libuv's worker thread first. An address is dialled at once.
+    unsigned char numeric [sizeof (struct in6_addr)];
+    if (self->uv && inet_pton (AF_INET, self->config.host, numeric) != 1
+                 && inet_pton (AF_INET6, self->config.host, numeric) != 1)
+        s_resolve (self);
+    else
+        s_dial (self, self->config.host);
+}
 
+//  Open the connection of the current attempt to address (the URL's host,
+//  or what it resolved to: the Host header, SNI and the certificate check
+//  still use the URL's host).
+static void
+s_dial (wsclient_t *self, const char *address)
+{
+    uintptr_t generation = self->generation;
+    char target [1400];
+    snprintf (target, sizeof (target), "%s://%s%s",
+              self->config.scheme, self->config.host_header, self->config.path);
     struct lws_client_connect_info info;
     memset (&info, 0, sizeof (info));
     info.context = self->context;
-    info.address = self->config.host;
+    info.address = address;
     info.port = self->config.port;
     info.ssl_connection = self->config.tls ? LCCSCF_USE_SSL : 0;
     info.path = self->config.path;
@@ -828,8 +938,10 @@ s_sul_watchdog_cb (lws_sorted_usec_list_t *sul)
     if (!self->fail_reason [0])
         snprintf (self->fail_reason, sizeof (self->fail_reason),
                   "handshake timed out after %u s", self->config.handshake_timeout_s);
-    if (self->wsi)
+    if (self->wsi) {
+        self->timers_changed = true;
         lws_set_timeout (self->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
     s_attempt_failed (self, self->fail_reason);
 }
 
@@ -866,7 +978,10 @@ s_failure_reason (wsclient_t *self, struct lws *wsi, const char *in, size_t len,
         snprintf (reason, size, "TLS: %s", detail);
     else
     if (strcasestr (detail, "refused") || strstr (detail, "Unable to connect")
-    ||  strstr (detail, "connect failed"))
+    ||  strstr (detail, "connect failed")
+    //  On a libuv loop (hosted) lws reports a refused or unreachable TCP
+    //  connect only as a hang-up before the handshake
+    ||  (!self->tcp_up && self->tls_alert < 0 && strstr (detail, "closed before established")))
         //  lws 4.1 says "Unable to connect" when every address of the host
         //  refused or could not be reached; errno is gone by now
         snprintf (reason, size, "connection refused or unreachable (%s)", detail);
@@ -1074,6 +1189,8 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
             break;
 
         case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+            if (s_is_current (self, wsi))
+                self->tcp_up = true;
             //  len is OpenSSL's preverify_ok; we never overrule a failure
             if (len == 0 && s_is_current (self, wsi))
                 s_note_cert_failure (self, user);
@@ -1083,6 +1200,8 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
             break;
 
         case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+            if (s_is_current (self, wsi))
+                self->tcp_up = true;
             if (self->auth_header) {
                 unsigned char **p = (unsigned char **) in;
                 unsigned char *end = (*p) + len;
@@ -1217,30 +1336,11 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
                 s_link_closed (self);
             break;
 
-        case LWS_CALLBACK_EVENT_WAIT_CANCELLED: {
+        case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
             //  An API call woke us: flush the queue or drop the link
-            pthread_mutex_lock (&self->mutex);
-            if (!self->wsi) {
-                //  Nothing to drop; do not let the request hit the next link
-                self->disconnect_requested = false;
-                pthread_mutex_unlock (&self->mutex);
-                break;
-            }
-            bool wanted = self->connected
-                       && (self->queue_head || self->disconnect_requested);
-            bool kill_attempt = !self->connected && self->disconnect_requested;
-            if (kill_attempt)
-                self->disconnect_requested = false;
-            pthread_mutex_unlock (&self->mutex);
-            if (wanted)
-                lws_callback_on_writable (self->wsi);
-            else
-            if (kill_attempt) {
-                self->closing_by_us = true;
-                lws_set_timeout (self->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-            }
+            s_api_requests (self);
             break;
-        }
+
         default:
             break;
     }
@@ -1300,6 +1400,14 @@ s_context_new (wsclient_t *self)
         self->idle_policy.secs_since_valid_hangup = (uint16_t) s_hangup_secs (&self->config);
     }
     info.retry_and_idle_policy = &self->idle_policy;
+    void *foreign_loops [1] = { self->uv };
+    if (self->uv) {
+        //  Hosted: lws' descriptors and timers on our libuv loop, which the
+        //  owner's loop polls through one descriptor (wsclient_fd)
+        info.options |= LWS_SERVER_OPTION_LIBUV;
+        info.foreign_loops = foreign_loops;
+        info.pcontext = &self->dying;
+    }
     return lws_create_context (&info);
 }
 
@@ -1341,85 +1449,165 @@ s_wait_without_lws (wsclient_t *self, unsigned ms)
     pthread_mutex_unlock (&self->mutex);
 }
 
+//  Apply a configuration the owner handed over, if any.
+static void
+s_take_pending (wsclient_t *self)
+{
+    pthread_mutex_lock (&self->mutex);
+    s_config_t *pending = self->pending;
+    self->pending = NULL;
+    pthread_mutex_unlock (&self->mutex);
+    if (pending) {
+        s_config_clear (&self->config);
+        self->config = *pending;
+        free (pending);
+        self->attempt = 0;
+    }
+}
+
+//  Make the lws context for the configuration in force and start the
+//  first attempt. 0, or -1 with the time to wait before trying again.
+static int
+s_context_up (wsclient_t *self, unsigned *delay_ms)
+{
+    s_free_auth_header (&self->auth_header);
+    if (s_build_auth_header (&self->config, &self->auth_header) != 0) {
+        s_emit_str (self, "error", "out of memory");
+        *delay_ms = self->config.backoff_max_ms;
+        return -1;
+    }
+    struct lws_context *context = s_context_new (self);
+    if (!context) {
+        //  Typically an unreadable CA file: nothing lws can retry
+        s_emit_str (self, "error", self->config.tls
+                    ? "TLS: cannot set up client context (CA file?)"
+                    : "cannot create lws context");
+        fprintf (stderr, "wsclient: lws context creation failed\n");
+        uint32_t random32 = (uint32_t) time (NULL);
+        *delay_ms = wsclient_backoff_ms (self->attempt, self->config.backoff_min_ms,
+                                         self->config.backoff_max_ms, random32);
+        if (self->attempt < 64)
+            self->attempt++;
+        return -1;
+    }
+    pthread_mutex_lock (&self->mutex);
+    pthread_mutex_lock (&self->wake_mutex);
+    self->context = context;
+    pthread_mutex_unlock (&self->wake_mutex);
+    pthread_mutex_unlock (&self->mutex);
+
+    self->retry_scheduled = false;
+    self->immediate_retry = false;
+    s_connect (self);
+    return 0;
+}
+
+//  Count the handles open on a libuv loop (closing ones included).
+static void
+s_count_handle (uv_handle_t *handle, void *arg)
+{
+    (void) handle;
+    (*(int *) arg)++;
+}
+
+static int
+s_uv_handles (uv_loop_t *loop)
+{
+    int count = 0;
+    uv_walk (loop, s_count_handle, &count);
+    return count;
+}
+
+//  Destroy the context, which closes the connection (reported as
+//  "reconfigured" unless the owner is stopping us).
+static void
+s_context_down (wsclient_t *self)
+{
+    struct lws_context *context = self->context;
+    if (!context)
+        return;
+    pthread_mutex_lock (&self->mutex);
+    pthread_mutex_lock (&self->wake_mutex);
+    self->context = NULL;
+    pthread_mutex_unlock (&self->wake_mutex);
+    self->connected = false;
+    s_queue_clear_locked (self);
+    bool stopping = self->stop;
+    pthread_mutex_unlock (&self->mutex);
+    //  Callbacks that run meanwhile must not schedule retries on the dying
+    //  context
+    self->tearing_down = true;
+    self->stopping = stopping;
+    lws_sul_cancel (&self->sul_retry);
+    lws_sul_cancel (&self->sul_watchdog);
+    self->retry_scheduled = false;
+    self->dying = context;
+    lws_context_destroy (context);
+    if (self->uv && self->dying) {
+        //  On a foreign loop lws 4.1 only starts: it closes its handles
+        //  through the loop, and a second lws_context_destroy once they are
+        //  all closed frees the context (info.pcontext clears self->dying)
+        int budget = 10000;
+        while (s_uv_handles (self->uv) > 0 && budget-- > 0)
+            uv_run (self->uv, UV_RUN_NOWAIT);
+        if (s_uv_handles (self->uv) == 0)
+            lws_context_destroy (context);
+        if (self->dying)
+            fprintf (stderr, "wsclient: lws context not destroyed on its loop\n");
+    }
+    self->dying = NULL;
+    self->tearing_down = false;
+    self->attempt_open = false;
+    self->established = false;
+    self->wsi = NULL;
+}
+
+//  What the owner asked since the last look: send what it queued, drop the
+//  link (wsclient_disconnect_for_test). On the service thread, or the
+//  owner's own in hosted mode.
+static void
+s_api_requests (wsclient_t *self)
+{
+    pthread_mutex_lock (&self->mutex);
+    if (!self->wsi) {
+        //  Nothing to drop; do not let the request hit the next link
+        self->disconnect_requested = false;
+        pthread_mutex_unlock (&self->mutex);
+        return;
+    }
+    bool wanted = self->connected
+               && (self->queue_head || self->disconnect_requested);
+    bool kill_attempt = !self->connected && self->disconnect_requested;
+    if (kill_attempt)
+        self->disconnect_requested = false;
+    pthread_mutex_unlock (&self->mutex);
+    if (wanted)
+        lws_callback_on_writable (self->wsi);
+    else
+    if (kill_attempt) {
+        self->closing_by_us = true;
+        self->timers_changed = true;
+        lws_set_timeout (self->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
+}
+
+//  The threaded driver: contexts one after the other until told to stop.
 static void *
 s_thread (void *args)
 {
     wsclient_t *self = (wsclient_t *) args;
     prctl (PR_SET_NAME, "ws-link");       //  top -H, perf
-    while (true) {
-        //  Take a new configuration, if any, before each context
-        pthread_mutex_lock (&self->mutex);
-        bool stop = self->stop;
-        s_config_t *pending = self->pending;
-        self->pending = NULL;
-        pthread_mutex_unlock (&self->mutex);
-        if (stop) {
-            if (pending) {
-                s_config_clear (pending);
-                free (pending);
-            }
-            break;
-        }
-        if (pending) {
-            s_config_clear (&self->config);
-            self->config = *pending;
-            free (pending);
-            self->attempt = 0;
-        }
-        s_free_auth_header (&self->auth_header);
-        if (s_build_auth_header (&self->config, &self->auth_header) != 0) {
-            s_emit_str (self, "error", "out of memory");
-            s_wait_without_lws (self, self->config.backoff_max_ms);
+    while (!s_stop_requested (self)) {
+        s_take_pending (self);
+        unsigned delay_ms;
+        if (s_context_up (self, &delay_ms) != 0) {
+            s_wait_without_lws (self, delay_ms);
             continue;
         }
-
-        struct lws_context *context = s_context_new (self);
-        if (!context) {
-            //  Typically an unreadable CA file: nothing lws can retry
-            s_emit_str (self, "error", self->config.tls
-                        ? "TLS: cannot set up client context (CA file?)"
-                        : "cannot create lws context");
-            fprintf (stderr, "wsclient: lws context creation failed\n");
-            uint32_t random32 = (uint32_t) time (NULL);
-            unsigned delay = wsclient_backoff_ms (self->attempt, self->config.backoff_min_ms,
-                                                  self->config.backoff_max_ms, random32);
-            if (self->attempt < 64)
-                self->attempt++;
-            s_wait_without_lws (self, delay);
-            continue;
-        }
-        pthread_mutex_lock (&self->mutex);
-        pthread_mutex_lock (&self->wake_mutex);
-        self->context = context;
-        pthread_mutex_unlock (&self->wake_mutex);
-        pthread_mutex_unlock (&self->mutex);
-
-        self->retry_scheduled = false;
-        self->immediate_retry = false;
-        s_connect (self);
         while (!s_should_leave (self))
-            if (lws_service (context, 0) < 0)
+            if (lws_service (self->context, 0) < 0)
                 break;
-
-        pthread_mutex_lock (&self->mutex);
-        pthread_mutex_lock (&self->wake_mutex);
-        self->context = NULL;
-        pthread_mutex_unlock (&self->wake_mutex);
-        self->connected = false;
-        s_queue_clear_locked (self);
-        pthread_mutex_unlock (&self->mutex);
-        //  Destroying the context closes the connection; callbacks that
-        //  run meanwhile must not schedule retries on the dying context
-        self->tearing_down = true;
-        self->stopping = s_stop_requested (self);
-        lws_sul_cancel (&self->sul_retry);
-        lws_sul_cancel (&self->sul_watchdog);
-        self->retry_scheduled = false;
-        lws_context_destroy (context);
-        self->tearing_down = false;
-        self->attempt_open = false;
-        self->established = false;
-        self->wsi = NULL;
+        s_context_down (self);
     }
     s_free_auth_header (&self->auth_header);
     return NULL;
@@ -1429,8 +1617,10 @@ s_thread (void *args)
 //  --------------------------------------------------------------------------
 //  Public API
 
-wsclient_t *
-wsclient_new (const wsclient_config_t *cfg)
+//  What both drivers share; NULL with errno set. Threaded: the service
+//  thread is running. Hosted: the loop is ready and nothing runs yet.
+static wsclient_t *
+s_new (const wsclient_config_t *cfg, bool hosted)
 {
     if (!cfg) {
         errno = EINVAL;
@@ -1441,6 +1631,7 @@ wsclient_new (const wsclient_config_t *cfg)
         errno = ENOMEM;
         return NULL;
     }
+    self->events_fd = -1;
     if (s_config_set (&self->config, cfg) != 0) {
         int saved = errno;
         free (self);
@@ -1451,9 +1642,15 @@ wsclient_new (const wsclient_config_t *cfg)
     lws_set_log_level (LLL_ERR, NULL);
 
     self->events = zlist_new ();
-    self->events_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (!self->events || self->events_fd < 0)
+    self->resolves = zlist_new ();
+    if (!self->events || !self->resolves)
         goto fail_events;
+    //  Hosted, the owner takes the events after each service: no wake-up
+    if (!hosted) {
+        self->events_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (self->events_fd < 0)
+            goto fail_events;
+    }
     pthread_condattr_t condattr;
     if (pthread_mutex_init (&self->mutex, NULL) != 0)
         goto fail_events;
@@ -1467,6 +1664,16 @@ wsclient_new (const wsclient_config_t *cfg)
     pthread_condattr_destroy (&condattr);
     if (rc != 0)
         goto fail_cond;
+    if (hosted) {
+        self->uv = calloc (1, sizeof (uv_loop_t));
+        if (!self->uv || uv_loop_init (self->uv) != 0) {
+            free (self->uv);
+            self->uv = NULL;
+            goto fail_thread;
+        }
+        self->service_now = true;       //  the first service makes the context
+    }
+    else
     if (pthread_create (&self->thread, NULL, s_thread, self) != 0)
         goto fail_thread;
     return self;
@@ -1478,12 +1685,127 @@ fail_cond:
     pthread_mutex_destroy (&self->mutex);
 fail_events:
     zlist_destroy (&self->events);
+    zlist_destroy (&self->resolves);
     if (self->events_fd >= 0)
         close (self->events_fd);
     s_config_clear (&self->config);
     free (self);
     errno = EAGAIN;
     return NULL;
+}
+
+wsclient_t *
+wsclient_new (const wsclient_config_t *cfg)
+{
+    return s_new (cfg, false);
+}
+
+wsclient_t *
+wsclient_new_hosted (const wsclient_config_t *cfg)
+{
+    return s_new (cfg, true);
+}
+
+//  libuv applies a change of what a descriptor is polled for (lws asking
+//  to write, or done writing) at the start of its next poll phase, so a
+//  change made by a callback of this turn is not in the kernel yet. The
+//  owner must not sleep on the loop's descriptor before it is: true while
+//  one waits. (libuv keeps them on loop->watcher_queue, a list whose head
+//  points to itself when empty, in every 1.x layout.)
+static bool
+s_uv_changes_pending (uv_loop_t *loop)
+{
+    return *(void **) &loop->watcher_queue != (void *) &loop->watcher_queue;
+}
+
+int
+wsclient_fd (wsclient_t *self)
+{
+    assert (self && self->uv);
+    return uv_backend_fd (self->uv);
+}
+
+void
+wsclient_service (wsclient_t *self)
+{
+    assert (self && self->uv);
+    self->service_now = false;
+    pthread_mutex_lock (&self->mutex);
+    bool reconfigure = self->pending != NULL;
+    pthread_mutex_unlock (&self->mutex);
+    if (reconfigure)
+        s_context_down (self);
+    if (!self->context && (reconfigure || zclock_mono () >= self->context_retry_ms)) {
+        s_take_pending (self);
+        unsigned delay_ms;
+        if (s_context_up (self, &delay_ms) != 0)
+            self->context_retry_ms = zclock_mono () + delay_ms;
+    }
+    if (!self->context)
+        return;
+    s_api_requests (self);
+    int budget = 8;
+    do
+        uv_run (self->uv, UV_RUN_NOWAIT);
+    while (s_uv_changes_pending (self->uv) && budget-- > 0);
+    if (self->timers_changed && self->context) {
+        //  lws 4.1 re-arms its libuv timer for the next of its timers only
+        //  after it handled one of its descriptors: a timer scheduled from
+        //  anywhere else (our retry after a failed name resolution, the
+        //  attempt's watchdog) would wait for unrelated traffic. Its wake-up
+        //  pipe is such a descriptor; the next services read it and let
+        //  lws re-arm before the owner waits.
+        self->timers_changed = false;
+        lws_cancel_service (self->context);
+        self->service_now = true;
+    }
+}
+
+int
+wsclient_timeout_ms (wsclient_t *self)
+{
+    assert (self && self->uv);
+    if (self->service_now || (self->context && s_uv_changes_pending (self->uv)))
+        return 0;
+    if (!self->context) {
+        int64_t wait = self->context_retry_ms - zclock_mono ();
+        return wait <= 0 ? 0 : wait > INT32_MAX ? INT32_MAX : (int) wait;
+    }
+    //  libuv counts from the time its loop last turned: bring it to now,
+    //  or a wait spent in the owner's poll() would be counted again
+    uv_update_time (self->uv);
+    return uv_backend_timeout (self->uv);
+}
+
+//  The libuv loop of a hosted client runs lws' name resolutions on worker
+//  threads, which may still be busy (DNS is slow when a server is down):
+//  wait for them up to ms, else leave them the loop (never freed then).
+static void
+s_on_deadline (uv_timer_t *timer)
+{
+    *(bool *) timer->data = true;
+}
+
+static bool
+s_resolves_finish (wsclient_t *self, unsigned ms)
+{
+    if (zlist_size (self->resolves) > 0) {
+        bool late = false;
+        uv_timer_t timer;
+        uv_timer_init (self->uv, &timer);
+        timer.data = &late;
+        uv_timer_start (&timer, s_on_deadline, ms, 0);
+        while (zlist_size (self->resolves) > 0 && !late)
+            uv_run (self->uv, UV_RUN_ONCE);
+        uv_close ((uv_handle_t *) &timer, NULL);
+        uv_run (self->uv, UV_RUN_NOWAIT);
+    }
+    if (zlist_size (self->resolves) == 0)
+        return true;
+    for (s_resolve_t *resolve = (s_resolve_t *) zlist_first (self->resolves); resolve;
+         resolve = (s_resolve_t *) zlist_next (self->resolves))
+        resolve->self = NULL;
+    return false;
 }
 
 //  Wake the service thread wherever it waits, after the caller changed
@@ -1498,6 +1820,17 @@ s_wake (wsclient_t *self)
     pthread_cond_signal (&self->cond);
 }
 
+//  Hand the service what an API call left: a hosted client's owner runs
+//  it before its loop next waits; the service thread is woken.
+static void
+s_poke (wsclient_t *self)
+{
+    if (self->uv)
+        self->service_now = true;
+    else
+        s_wake (self);
+}
+
 void
 wsclient_destroy (wsclient_t **self_p)
 {
@@ -1508,8 +1841,18 @@ wsclient_destroy (wsclient_t **self_p)
     pthread_mutex_lock (&self->mutex);
     self->stop = true;
     pthread_mutex_unlock (&self->mutex);
-    s_wake (self);
-    pthread_join (self->thread, NULL);
+    if (self->uv) {
+        s_context_down (self);
+        s_free_auth_header (&self->auth_header);
+        if (s_resolves_finish (self, 2000) && uv_loop_close (self->uv) == 0)
+            free (self->uv);
+        else
+            fprintf (stderr, "wsclient: libuv loop still busy, left to finish on its own\n");
+    }
+    else {
+        s_wake (self);
+        pthread_join (self->thread, NULL);
+    }
 
     s_queue_clear_locked (self);
     if (self->pending) {
@@ -1522,7 +1865,9 @@ wsclient_destroy (wsclient_t **self_p)
     while ((event = (zmsg_t *) zlist_pop (self->events)))
         zmsg_destroy (&event);
     zlist_destroy (&self->events);
-    close (self->events_fd);
+    zlist_destroy (&self->resolves);
+    if (self->events_fd >= 0)
+        close (self->events_fd);
     pthread_cond_destroy (&self->cond);
     pthread_mutex_destroy (&self->wake_mutex);
     pthread_mutex_destroy (&self->mutex);
@@ -1543,7 +1888,7 @@ wsclient_event_recv (wsclient_t *self)
     assert (self);
     pthread_mutex_lock (&self->mutex);
     zmsg_t *event = (zmsg_t *) zlist_pop (self->events);
-    if (!event) {
+    if (!event && self->events_fd >= 0) {
         uint64_t count;
         if (read (self->events_fd, &count, sizeof (count)) < 0 && errno != EAGAIN)
             fprintf (stderr, "wsclient: cannot reset the events descriptor: %s\n", strerror (errno));
@@ -1577,7 +1922,7 @@ wsclient_send (wsclient_t *self, const char *text, size_t len)
         self->queue_head = msg;
     self->queue_tail = msg;
     pthread_mutex_unlock (&self->mutex);
-    s_wake (self);
+    s_poke (self);
     return 0;
 }
 
@@ -1607,7 +1952,7 @@ wsclient_reconfigure (wsclient_t *self, const wsclient_config_t *cfg)
     }
     self->pending = config;
     pthread_mutex_unlock (&self->mutex);
-    s_wake (self);
+    s_poke (self);
     return 0;
 }
 
@@ -1618,5 +1963,5 @@ wsclient_disconnect_for_test (wsclient_t *self)
     pthread_mutex_lock (&self->mutex);
     self->disconnect_requested = true;
     pthread_mutex_unlock (&self->mutex);
-    s_wake (self);
+    s_poke (self);
 }

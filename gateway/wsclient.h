@@ -82,6 +82,25 @@ typedef struct _wsclient_t wsclient_t;
 wsclient_t *
     wsclient_new (const wsclient_config_t *cfg);
 
+//  Hosted: the same client without a thread of its own, for an owner that
+//  runs an event loop (the ocpp actor: a CALL then crosses no thread). lws
+//  runs on a libuv loop of the client's, which the owner turns: it polls
+//  wsclient_fd() for POLLIN, waiting no longer than wsclient_timeout_ms()
+//  (-1: no limit; asked again before every wait, since any API call may
+//  leave work), calls wsclient_service() when the descriptor is readable or
+//  the time is up, and takes the events (wsclient_event_recv) after every
+//  service. Every call from the owner's thread only. Host names are
+//  resolved on libuv's worker threads, so the owner's loop never waits on
+//  DNS. Needs lws' evlib_uv plugin (libwebsockets-evlib-uv).
+wsclient_t *
+    wsclient_new_hosted (const wsclient_config_t *cfg);
+int
+    wsclient_fd (wsclient_t *self);
+int
+    wsclient_timeout_ms (wsclient_t *self);
+void
+    wsclient_service (wsclient_t *self);
+
 //  Stop the thread (closing the connection), join it and free everything.
 //  Nulls the caller's pointer; safe on NULL.
 void

@@ -45,6 +45,8 @@ struct _cp_loop_t {
     int timer_capacity;
     int next_timer_id;
     cp_loop_watch_t *watch;         //  NULL: nobody watches
+    cp_loop_wait_fn *before_wait;   //  NULL: none
+    void *before_wait_arg;
 };
 
 //  --------------------------------------------------------------------------
@@ -173,6 +175,14 @@ cp_loop_touch(cp_loop_t *self, zsock_t *sock)
     for (int i = 0; i < self->reader_count; i++)
         if (self->readers[i].live && self->readers[i].sock == sock)
             self->readers[i].dirty = true;
+}
+
+void
+cp_loop_before_wait(cp_loop_t *self, cp_loop_wait_fn *fn, void *arg)
+{
+    assert(self);
+    self->before_wait = fn;
+    self->before_wait_arg = arg;
 }
 
 void
@@ -350,6 +360,19 @@ cp_loop_start(cp_loop_t *self)
         if (next != INT64_MAX) {
             int64_t wait = next - zclock_mono();
             timeout = wait <= 0 ? 0 : wait > INT32_MAX ? INT32_MAX : (int) wait;
+        }
+        if (self->before_wait) {
+            bool worked = false;
+            int limit = self->before_wait(self, self->before_wait_arg, &worked);
+            if (limit >= 0 && (timeout < 0 || limit < timeout))
+                timeout = limit;
+            if (worked) {
+                //  It ran handlers: what they sent is seen before any wait
+                s_after_dispatch(self);
+                for (int i = 0; i < self->reader_count; i++)
+                    if (self->readers[i].live && self->readers[i].sock && self->readers[i].dirty)
+                        timeout = 0;
+            }
         }
         for (int i = 0; i < self->reader_count; i++)
             fds[i] = (struct pollfd) { .fd = self->readers[i].fd, .events = POLLIN };

@@ -36,6 +36,7 @@ typedef struct _cp_loop_t cp_loop_t;
 typedef int (cp_loop_reader_fn)(cp_loop_t *loop, zsock_t *reader, void *arg);
 typedef int (cp_loop_timer_fn)(cp_loop_t *loop, int timer_id, void *arg);
 typedef int (cp_loop_fd_fn)(cp_loop_t *loop, int fd, void *arg);
+typedef int (cp_loop_wait_fn)(cp_loop_t *loop, void *arg, bool *worked);
 
 #define CP_LOOP_READERS_MAX 16
 #define CP_LOOP_TOUCHED_ONLY 1      //  reader flag, see above
@@ -62,6 +63,12 @@ void cp_loop_touch(cp_loop_t *self, zsock_t *sock);
 //  time, or from inside its own handler, is allowed.
 int cp_loop_timer(cp_loop_t *self, size_t delay_ms, size_t times, cp_loop_timer_fn *fn, void *arg);
 int cp_loop_timer_end(cp_loop_t *self, int timer_id);
+
+//  Before every wait, fn says how long the loop may wait at most (ms; -1:
+//  no limit): for a library with an event loop of its own turned from this
+//  one (wsclient_new_hosted). fn may do work, running handlers; it sets
+//  *worked then, and what they sent is seen before the loop waits. One.
+void cp_loop_before_wait(cp_loop_t *self, cp_loop_wait_fn *fn, void *arg);
 
 //  Run until a handler returns -1 (returns -1) or nothing is left to wait
 //  for (returns 0).

@@ -835,18 +835,50 @@ s_on_ws_event(ocpp_actor_t *self, cp_loop_t *loop, zmsg_t *msg)
     zmsg_destroy(&msg);
 }
 
-//  The client's events descriptor is readable: take every event waiting
-//  (an event may stop the client: then the rest went with it).
+//  The WebSocket runs on this actor's loop (wsclient_new_hosted): a frame
+//  is read, answered and written on this thread, with no hop to another.
+//  Turn the client, then take every event it raised (an event may stop
+//  the client: then the rest went with it).
+static void
+s_ws_service(ocpp_actor_t *self, cp_loop_t *loop)
+{
+    wsclient_service(self->ws);
+    zmsg_t *msg;
+    bool any = false;
+    while (self->ws && (msg = wsclient_event_recv(self->ws))) {
+        s_on_ws_event(self, loop, msg);
+        any = true;
+    }
+    if (any)
+        s_rearm(self);
+}
+
+//  The client's descriptor is readable.
 static int
-s_on_ws_events(cp_loop_t *loop, int fd, void *arg)
+s_on_ws_ready(cp_loop_t *loop, int fd, void *arg)
 {
     (void) fd;
     ocpp_actor_t *self = arg;
-    zmsg_t *msg;
-    while (self->ws && (msg = wsclient_event_recv(self->ws)))
-        s_on_ws_event(self, loop, msg);
-    s_rearm(self);
+    if (self->ws)
+        s_ws_service(self, loop);
     return 0;
+}
+
+//  Before the loop waits: the client's work that is due now (what the
+//  handlers sent, its timers), and how long it may wait.
+static int
+s_ws_before_wait(cp_loop_t *loop, void *arg, bool *worked)
+{
+    ocpp_actor_t *self = arg;
+    if (!self->ws)
+        return -1;
+    int timeout = wsclient_timeout_ms(self->ws);
+    if (timeout == 0) {
+        s_ws_service(self, loop);
+        *worked = true;
+        timeout = self->ws ? wsclient_timeout_ms(self->ws) : -1;
+    }
+    return timeout;
 }
 
 //  --------------------------------------------------------------------------
@@ -904,7 +936,7 @@ static void
 s_stop_ws(ocpp_actor_t *self)
 {
     if (self->ws)
-        cp_loop_fd_end(cp_shell_loop(self->shell), wsclient_events_fd(self->ws));
+        cp_loop_fd_end(cp_shell_loop(self->shell), wsclient_fd(self->ws));
     wsclient_destroy(&self->ws);
     memset(&self->active, 0, sizeof(self->active));
     memset(self->password, 0, sizeof(self->password));
@@ -1006,9 +1038,9 @@ s_apply_ws_config(ocpp_actor_t *self)
     if (self->ws)
         rc = wsclient_reconfigure(self->ws, &cfg);
     else {
-        self->ws = wsclient_new(&cfg);
+        self->ws = wsclient_new_hosted(&cfg);
         rc = -1;
-        if (self->ws && cp_loop_fd(cp_shell_loop(self->shell), wsclient_events_fd(self->ws), s_on_ws_events, self) == 0)
+        if (self->ws && cp_loop_fd(cp_shell_loop(self->shell), wsclient_fd(self->ws), s_on_ws_ready, self) == 0)
             rc = 0;
         else
             wsclient_destroy(&self->ws);
@@ -1279,6 +1311,7 @@ ocpp_actor(zsock_t *pipe, void *args)
     self->profile_applied = -1;
     s_pm_start(self);
     cp_loop_timer(cp_shell_loop(self->shell), 1000, 0, s_pm_tick, self);
+    cp_loop_before_wait(cp_shell_loop(self->shell), s_ws_before_wait, self);
     cp_shell_set_handler(self->shell, s_handler, self);
     cp_bus_subscribe(cp_shell_bus(self->shell), "config.changed");
     cp_bus_subscribe(cp_shell_bus(self->shell), "security.state");

@@ -607,6 +607,17 @@ typedef struct {
     wsclient_t *client;
 } owner_t;
 
+//  Every scenario runs twice: with the client's own service thread, and
+//  hosted (wsclient_new_hosted), turned by the owner's waits below as an
+//  actor's loop turns it.
+static bool s_hosted;
+
+static wsclient_t *
+owner_client_new (const wsclient_config_t *cfg)
+{
+    return s_hosted ? wsclient_new_hosted (cfg) : wsclient_new (cfg);
+}
+
 static void
 owner_init (owner_t *owner, const char *name)
 {
@@ -635,6 +646,16 @@ owner_next_msg (owner_t *owner, int timeout_ms)
         int64_t left = deadline - zclock_mono ();
         if (left <= 0)
             return NULL;
+        if (s_hosted) {
+            int wait = wsclient_timeout_ms (owner->client);
+            if (wait < 0 || wait > left)
+                wait = (int) left;
+            struct pollfd pfd = { .fd = wsclient_fd (owner->client), .events = POLLIN };
+            if (poll (&pfd, 1, wait) < 0 && errno != EINTR)
+                return NULL;
+            wsclient_service (owner->client);
+            continue;
+        }
         struct pollfd pfd = { .fd = wsclient_events_fd (owner->client), .events = POLLIN };
         if (poll (&pfd, 1, (int) left) < 0 && errno != EINTR)
             return NULL;
@@ -744,7 +765,7 @@ test_echo_fragments_limits_and_reconnect (void **state)
     char url [128];
     snprintf (url, sizeof (url), "ws://127.0.0.1:%d/ocpp", server.port);
     wsclient_config_t cfg = s_config (&owner, url, TEST_PASSWORD);
-    owner.client = wsclient_new (&cfg);
+    owner.client = owner_client_new (&cfg);
     assert_non_null (owner.client);
 
     char *target = owner_wait (&owner, "connecting", WAIT_MS, NULL);
@@ -762,18 +783,21 @@ test_echo_fragments_limits_and_reconnect (void **state)
 
     //  The events descriptor is readable exactly while events wait: taken
     //  to the last, it is quiet; the next event makes it readable again
-    zmsg_t *left;
-    while ((left = wsclient_event_recv (owner.client)))
-        zmsg_destroy (&left);
-    struct pollfd pfd = { .fd = wsclient_events_fd (owner.client), .events = POLLIN };
-    assert_int_equal (poll (&pfd, 1, 0), 0);
-    assert_int_equal (wsclient_send (owner.client, "ping-owner", 10), 0);
-    assert_int_equal (poll (&pfd, 1, WAIT_MS), 1);
-    zmsg_t *echoed = wsclient_event_recv (owner.client);
-    assert_non_null (echoed);
-    assert_true (zframe_streq (zmsg_first (echoed), "frame"));
-    assert_true (zframe_streq (zmsg_next (echoed), "ping-owner"));
-    zmsg_destroy (&echoed);
+    //  (threaded; hosted, the owner takes them after each service)
+    if (!s_hosted) {
+        zmsg_t *left;
+        while ((left = wsclient_event_recv (owner.client)))
+            zmsg_destroy (&left);
+        struct pollfd pfd = { .fd = wsclient_events_fd (owner.client), .events = POLLIN };
+        assert_int_equal (poll (&pfd, 1, 0), 0);
+        assert_int_equal (wsclient_send (owner.client, "ping-owner", 10), 0);
+        assert_int_equal (poll (&pfd, 1, WAIT_MS), 1);
+        zmsg_t *echoed = wsclient_event_recv (owner.client);
+        assert_non_null (echoed);
+        assert_true (zframe_streq (zmsg_first (echoed), "frame"));
+        assert_true (zframe_streq (zmsg_next (echoed), "ping-owner"));
+        zmsg_destroy (&echoed);
+    }
 
     //  Several messages in a row keep their order
     const char *call = "[2,\"1\",\"Heartbeat\",{}]";
@@ -875,6 +899,28 @@ test_echo_fragments_limits_and_reconnect (void **state)
     pthread_mutex_destroy (&server.mutex);
 }
 
+//  A host name, not an address: resolved (hosted, on libuv's workers, never
+//  on the owner's loop) and dialled; the Host header keeps the name.
+static void
+test_host_name_is_resolved (void **state)
+{
+    echo_server_t server;
+    echo_server_init (&server, TEST_ID, TEST_PASSWORD);
+    echo_server_start (&server, 0);
+    owner_t owner;
+    owner_init (&owner, "name");
+    char url [128];
+    snprintf (url, sizeof (url), "ws://localhost:%d/ocpp", server.port);
+    wsclient_config_t cfg = s_config (&owner, url, TEST_PASSWORD);
+    owner.client = owner_client_new (&cfg);
+    assert_non_null (owner.client);
+    owner_expect (&owner, "connected");
+    s_echo_roundtrip (&owner, "by-name");
+    owner_destroy (&owner);
+    echo_server_stop (&server);
+    pthread_mutex_destroy (&server.mutex);
+}
+
 static void
 test_wrong_password_is_http_401 (void **state)
 {
@@ -887,7 +933,7 @@ test_wrong_password_is_http_401 (void **state)
     char url [128];
     snprintf (url, sizeof (url), "ws://127.0.0.1:%d/ocpp", server.port);
     wsclient_config_t cfg = s_config (&owner, url, "wrong");
-    owner.client = wsclient_new (&cfg);
+    owner.client = owner_client_new (&cfg);
     assert_non_null (owner.client);
     char *why = owner_wait (&owner, "error", WAIT_MS, NULL);
     assert_non_null (why);
@@ -939,7 +985,7 @@ test_server_without_ocpp16_is_error (void **state)
     char url [128];
     snprintf (url, sizeof (url), "ws://127.0.0.1:%d/", server.port);
     wsclient_config_t cfg = s_config (&owner, url, NULL);
-    owner.client = wsclient_new (&cfg);
+    owner.client = owner_client_new (&cfg);
     assert_non_null (owner.client);
     char *why = owner_wait (&owner, "error", WAIT_MS, NULL);
     assert_non_null (why);
@@ -968,7 +1014,7 @@ s_silent_server_retried (const char *instead)
     snprintf (url, sizeof (url), "ws://127.0.0.1:%d/", server.port);
     wsclient_config_t cfg = s_config (&owner, url, NULL);
     cfg.handshake_timeout_s = 1;
-    owner.client = wsclient_new (&cfg);
+    owner.client = owner_client_new (&cfg);
     assert_non_null (owner.client);
     for (int attempt = 0; attempt < 3; attempt++) {
         owner_expect (&owner, "connecting");
@@ -1012,7 +1058,7 @@ test_missed_pong_disconnects (void **state)
     snprintf (url, sizeof (url), "ws://127.0.0.1:%d/", server.port);
     wsclient_config_t cfg = s_config (&owner, url, NULL);
     cfg.ping_interval_s = 1;
-    owner.client = wsclient_new (&cfg);
+    owner.client = owner_client_new (&cfg);
     assert_non_null (owner.client);
     owner_expect (&owner, "connected");
     char *why = owner_wait (&owner, "disconnected", WAIT_MS, NULL);
@@ -1037,7 +1083,7 @@ test_pings_answered_keep_link (void **state)
     snprintf (url, sizeof (url), "ws://127.0.0.1:%d", server.port);
     wsclient_config_t cfg = s_config (&owner, url, NULL);
     cfg.ping_interval_s = 1;
-    owner.client = wsclient_new (&cfg);
+    owner.client = owner_client_new (&cfg);
     assert_non_null (owner.client);
     owner_expect (&owner, "connected");
     //  Several ping intervals and more than one hangup period pass without
@@ -1110,7 +1156,7 @@ test_tls_with_private_ca (void **state)
     snprintf (url, sizeof (url), "wss://127.0.0.1:%d/ocpp", server.port);
     wsclient_config_t cfg = s_config (&owner, url, TEST_PASSWORD);
     cfg.ca_file = ca;
-    owner.client = wsclient_new (&cfg);
+    owner.client = owner_client_new (&cfg);
     assert_non_null (owner.client);
     owner_expect (&owner, "connected");
     s_echo_roundtrip (&owner, "[2,\"tls\",\"Heartbeat\",{}]");
@@ -1192,6 +1238,7 @@ main (void)
         cmocka_unit_test (test_backoff),
         cmocka_unit_test (test_new_rejects_bad_config),
         cmocka_unit_test (test_echo_fragments_limits_and_reconnect),
+        cmocka_unit_test (test_host_name_is_resolved),
         cmocka_unit_test (test_wrong_password_is_http_401),
         cmocka_unit_test (test_server_without_ocpp16_is_error),
         cmocka_unit_test (test_silent_server_times_out_and_retries),
@@ -1200,7 +1247,9 @@ main (void)
         cmocka_unit_test (test_pings_answered_keep_link),
         cmocka_unit_test (test_tls_with_private_ca),
     };
-    int rc = cmocka_run_group_tests (tests, NULL, NULL);
+    int rc = cmocka_run_group_tests_name ("threaded", tests, NULL, NULL);
+    s_hosted = true;
+    rc |= cmocka_run_group_tests_name ("hosted", tests, NULL, NULL);
     zsys_shutdown ();
     return rc;
 }
