@@ -90,6 +90,7 @@ s_down(link_t *self, const char *why)
     }
     self->fd = -1;
     self->link.up = false;
+    self->link.pet_read = false;
     memset(self->recent_at_us, 0, sizeof(self->recent_at_us));
     board_decoder_init(&self->decoder);
     self->retry_at = cp_clock_mono_ms(self->clock) + BOARD_LINK_RETRY_MS;
@@ -177,11 +178,13 @@ s_up(link_t *self)
     self->connectors = connectors;
     self->link.up = true;
     self->link.continuous = flags & BOARD_HELLO_CONTINUOUS;
+    self->link.pet_read = flags & BOARD_HELLO_PET_READ;
     self->link.boot_id = boot;
     self->link.link_gen = gen;
     self->link.links++;
-    cp_info(LINK_LOG, "linked to the board %08x (%d connector(s), link %u, %s)", boot, connectors, gen,
-            self->link.continuous ? "powered without a cut since the last link" : "first link since its power-up");
+    cp_info(LINK_LOG, "linked to the board %08x (%d connector(s), link %u, %s%s)", boot, connectors, gen,
+            self->link.continuous ? "powered without a cut since the last link" : "first link since its power-up",
+            self->link.pet_read ? "" : ", no PET_READ: PET and READ apart");
     return 0;
 }
 
@@ -192,10 +195,34 @@ s_call(link_t *self, uint8_t type, const board_cursor_t *payload, board_frame_t 
     pthread_mutex_lock(&self->mutex);
     int rc = s_up(self) == 0 ? s_exchange(self, type, payload ? payload->data : NULL,
                                           payload ? payload->pos : 0, reply) : -1;
-    if (type != BOARD_READ && type != BOARD_GRID_READ && type != BOARD_PET)
+    if (type != BOARD_READ && type != BOARD_GRID_READ && type != BOARD_PET && type != BOARD_PET_READ)
         memset(self->recent_at_us, 0, sizeof(self->recent_at_us));
     pthread_mutex_unlock(&self->mutex);
     return rc;
+}
+
+static void
+s_count_bad_frame(link_t *self)
+{
+    pthread_mutex_lock(&self->mutex);
+    self->link.bad_frames++;
+    pthread_mutex_unlock(&self->mutex);
+}
+
+//  The status of an ACK reply, its reason in text (BOARD_STR_MAX + 1
+//  bytes); -1 when the reply is no well-formed ACK (counted).
+static int
+s_ack_status(link_t *self, const board_frame_t *reply, char *text)
+{
+    board_cursor_t r;
+    board_cursor_reader(&r, reply->payload, reply->len);
+    uint8_t status = board_get_u8(&r);
+    board_get_str(&r, text);
+    if (reply->type != BOARD_ACK || !board_cursor_done(&r)) {
+        s_count_bad_frame(self);
+        return -1;
+    }
+    return status;
 }
 
 //  A request answered by ACK. 0 when the board says OK; reason filled.
@@ -210,15 +237,9 @@ s_ack_call(link_t *self, uint8_t type, const board_cursor_t *payload, char *reas
             snprintf(reason, reason_size, "the board does not answer");
         return -1;
     }
-    board_cursor_t r;
-    board_cursor_reader(&r, reply.payload, reply.len);
-    uint8_t status = board_get_u8(&r);
     char text[BOARD_STR_MAX + 1];
-    board_get_str(&r, text);
-    if (reply.type != BOARD_ACK || !board_cursor_done(&r)) {
-        pthread_mutex_lock(&self->mutex);
-        self->link.bad_frames++;
-        pthread_mutex_unlock(&self->mutex);
+    int status = s_ack_status(self, &reply, text);
+    if (status < 0) {
         if (reason)
             snprintf(reason, reason_size, "the board answered with a malformed frame");
         return -1;
@@ -226,6 +247,16 @@ s_ack_call(link_t *self, uint8_t type, const board_cursor_t *payload, char *reas
     if (reason)
         snprintf(reason, reason_size, "%s", text);
     return status == BOARD_ACK_OK ? 0 : -1;
+}
+
+//  Keep a fresh report for read_recent.
+static void
+s_remember(link_t *self, const hw_connector_state_t *state)
+{
+    pthread_mutex_lock(&self->mutex);
+    self->recent[state->connector] = *state;
+    self->recent_at_us[state->connector] = s_now_us();
+    pthread_mutex_unlock(&self->mutex);
 }
 
 //  --------------------------------------------------------------------------
@@ -253,16 +284,11 @@ s_read(hw_driver_t *driver, int connector, hw_connector_state_t *out)
         return -1;
     if (reply.type != BOARD_STATE || board_state_decode(reply.payload, reply.len, out) != 0
     ||  out->connector != connector) {
-        pthread_mutex_lock(&self->mutex);
-        self->link.bad_frames++;
-        pthread_mutex_unlock(&self->mutex);
+        s_count_bad_frame(self);
         cp_warn(LINK_LOG, "connector %d: the board's state report is malformed", connector);
         return -1;
     }
-    pthread_mutex_lock(&self->mutex);
-    self->recent[connector] = *out;
-    self->recent_at_us[connector] = s_now_us();
-    pthread_mutex_unlock(&self->mutex);
+    s_remember(self, out);
     return 0;
 }
 
@@ -364,6 +390,82 @@ s_safety_feed(hw_driver_t *driver, int timeout_ms)
     return s_ack_call(driver->impl, BOARD_PET, &w, NULL, 0);
 }
 
+//  PET_READ for connectors first..first+count-1 into states[0..count-1].
+//  1: fed and read; 0: the board refused the pet (or answered nonsense),
+//  the connectors are read one by one; -1: the link is down; -2: the
+//  board does not know PET_READ.
+static int
+s_pet_read(link_t *self, int timeout_ms, int first, int count, hw_connector_state_t *states, bool *readable)
+{
+    uint8_t buf[4];
+    board_cursor_t w;
+    board_cursor_writer(&w, buf, sizeof(buf));
+    board_put_u16(&w, (uint16_t) timeout_ms);
+    board_put_u8(&w, (uint8_t) first);
+    board_put_u8(&w, (uint8_t) count);
+    board_frame_t reply;
+    if (s_call(self, BOARD_PET_READ, &w, &reply) != 0)
+        return -1;
+    if (reply.type == BOARD_STATES) {
+        bool good = board_states_decode(reply.payload, reply.len, states, count) == count;
+        for (int i = 0; good && i < count; i++)
+            good = states[i].connector == first + i;
+        if (good) {
+            for (int i = 0; i < count; i++) {
+                readable[i] = true;
+                s_remember(self, &states[i]);
+            }
+            return 1;
+        }
+        s_count_bad_frame(self);
+        cp_warn(LINK_LOG, "connectors %d..%d: the board's state reports are malformed", first, first + count - 1);
+    }
+    else {
+        char text[BOARD_STR_MAX + 1];
+        if (s_ack_status(self, &reply, text) == BOARD_ACK_UNKNOWN)
+            return -2;
+    }
+    //  Refused (or nonsense): the pet did not count; each connector is
+    //  still read, so that the safety actor sees what it can.
+    for (int i = 0; i < count; i++)
+        readable[i] = s_read(&self->driver, first + i, &states[i]) == 0;
+    return 0;
+}
+
+static int
+s_safety_feed_read(hw_driver_t *driver, int timeout_ms, hw_connector_state_t *states, bool *readable)
+{
+    link_t *self = driver->impl;
+    pthread_mutex_lock(&self->mutex);
+    bool pet_read = self->link.pet_read;
+    pthread_mutex_unlock(&self->mutex);
+    if (!pet_read || timeout_ms < 1 || timeout_ms > 65535)
+        return hw_driver_feed_then_read(driver, timeout_ms, states, readable);
+    for (int n = 1; n <= self->connectors; n++)
+        readable[n - 1] = false;
+    int rc = 0;
+    for (int first = 1; first <= self->connectors; first += BOARD_STATES_MAX) {
+        int count = self->connectors - first + 1;
+        if (count > BOARD_STATES_MAX)
+            count = BOARD_STATES_MAX;
+        int got = s_pet_read(self, timeout_ms, first, count, &states[first - 1], &readable[first - 1]);
+        if (got == -1)
+            return -1;
+        if (got == -2) {
+            //  It said it knew PET_READ: believe what it does, not what it
+            //  said, for as long as this link lasts.
+            cp_warn(LINK_LOG, "the board does not know PET_READ after all: PET and READ from now on");
+            pthread_mutex_lock(&self->mutex);
+            self->link.pet_read = false;
+            pthread_mutex_unlock(&self->mutex);
+            return hw_driver_feed_then_read(driver, timeout_ms, states, readable);
+        }
+        if (got == 0)
+            rc = -1;
+    }
+    return rc;
+}
+
 static int
 s_safety_permit(hw_driver_t *driver, int connector, bool permitted, double cap_a)
 {
@@ -420,6 +522,7 @@ static const hw_driver_ops_t s_ops = {
     .safety_feed = s_safety_feed,
     .safety_permit = s_safety_permit,
     .safety_set_earthing = s_safety_set_earthing,
+    .safety_feed_read = s_safety_feed_read,
     .link_state = s_link_state,
     .destroy = s_destroy,
 };

@@ -33,6 +33,11 @@ simboard_t *simboard_new(int connectors, cp_clock_t *clock, const char *state_pa
 void simboard_destroy(simboard_t **self_p);
 int simboard_connectors(const simboard_t *self);
 uint32_t simboard_boot_id(const simboard_t *self);
+//  From now on, answer as a board made before PET_READ existed: no
+//  BOARD_HELLO_PET_READ flag, PET_READ answered ACK UNKNOWN — what a
+//  charger maker's older firmware does, so that the controller's fallback
+//  to PET + READ is tested against the real thing.
+void simboard_without_pet_read(simboard_t *self);
 
 //  A client connected / went away. `controller` when it had said HELLO.
 void simboard_client_gone(simboard_t *self, bool controller);
