@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,6 +36,7 @@ typedef struct {
     char path[108];
     int role;
     int fd;                         //  -1 while down
+    int64_t recv_timeout_us;        //  the fd's SO_RCVTIMEO (0: not set yet)
     int connectors;                 //  from the first HELLO: immutable after
     uint8_t seq;
     int64_t retry_at;               //  mono ms
@@ -96,6 +96,24 @@ s_down(link_t *self, const char *why)
     self->retry_at = cp_clock_mono_ms(self->clock) + BOARD_LINK_RETRY_MS;
 }
 
+//  How long a blocking recv on the link waits. Set on the fd rather than
+//  polled for before each recv: an exchange is then one send and (nearly
+//  always) one recv, two system calls instead of three — the safety
+//  actor's tick runs for years (issue 12). Only the rare wait for a
+//  second chunk, or past a skipped reply, shortens it (and the next
+//  exchange restores it).
+static int
+s_recv_timeout(link_t *self, int64_t us)
+{
+    if (us == self->recv_timeout_us)
+        return 0;
+    struct timeval tv = { .tv_sec = us / 1000000, .tv_usec = us % 1000000 };
+    if (setsockopt(self->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
+        return -1;
+    self->recv_timeout_us = us;
+    return 0;
+}
+
 //  Send a request and wait for its reply (mutex held, link up). 0 with
 //  *reply, or -1 (the link is then down).
 static int
@@ -105,12 +123,17 @@ s_exchange(link_t *self, uint8_t type, const uint8_t *payload, size_t len, board
     uint8_t seq = ++self->seq;
     size_t size = board_frame_encode(type, seq, payload, len, frame, sizeof(frame));
     assert(size > 0);
+    if (s_recv_timeout(self, BOARD_LINK_TIMEOUT_MS * 1000) != 0) {
+        s_down(self, strerror(errno));
+        return -1;
+    }
     int64_t start = s_now_us();
     if (send(self->fd, frame, size, MSG_NOSIGNAL) != (ssize_t) size) {
         s_down(self, strerror(errno));
         return -1;
     }
     int64_t deadline = start + BOARD_LINK_TIMEOUT_MS * 1000;
+    int waits = 0;
     while (true) {
         char reason[96];
         int got = board_decoder_next(&self->decoder, reply, reason, sizeof(reason));
@@ -125,19 +148,20 @@ s_exchange(link_t *self, uint8_t type, const uint8_t *payload, size_t len, board
         }
         if (got == 1)
             continue;                           //  the reply to an abandoned request
+        //  The first wait takes the whole timeout as set (the send was
+        //  microseconds ago); a further one only what is left of it.
         int64_t left = deadline - s_now_us();
-        struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
-        if (left <= 0 || poll(&pfd, 1, (int) (left / 1000) + 1) <= 0) {
-            if (left <= 0 || errno != EINTR) {
-                s_down(self, "no reply in time");
-                return -1;
-            }
-            continue;
+        if (left <= 0 || (waits++ > 0 && s_recv_timeout(self, left) != 0)) {
+            s_down(self, "no reply in time");
+            return -1;
         }
         uint8_t buf[512];
         ssize_t n = recv(self->fd, buf, sizeof(buf), 0);
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n <= 0) {
-            s_down(self, n == 0 ? "the board closed the link" : strerror(errno));
+            bool late = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+            s_down(self, late ? "no reply in time" : n == 0 ? "the board closed the link" : strerror(errno));
             return -1;
         }
         board_decoder_feed(&self->decoder, buf, (size_t) n);
@@ -153,6 +177,7 @@ s_up(link_t *self)
     if (cp_clock_mono_ms(self->clock) < self->retry_at)
         return -1;
     self->fd = s_connect(self->path);
+    self->recv_timeout_us = 0;
     if (self->fd < 0) {
         self->retry_at = cp_clock_mono_ms(self->clock) + BOARD_LINK_RETRY_MS;
         return -1;
