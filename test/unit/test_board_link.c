@@ -180,6 +180,17 @@ s_feed_read(fixture_t *f, int connectors)
     }
 }
 
+//  One safety tick's call; the requests it cost, by type, as expected.
+static void
+s_tick_costs(fixture_t *f, int connectors, int pet_reads, int pets, int reads)
+{
+    s_reset_counts(f);
+    s_feed_read(f, connectors);
+    assert_int_equal(s_count(f, BOARD_PET_READ), pet_reads);
+    assert_int_equal(s_count(f, BOARD_PET), pets);
+    assert_int_equal(s_count(f, BOARD_READ), reads);
+}
+
 static void
 s_plug_2(fixture_t *f)
 {
@@ -201,15 +212,10 @@ test_one_exchange_per_tick(void **state)
     fixture_t *f = s_start(2, BOARD_NEW);
     assert_true(s_pet_read(f));
     s_plug_2(f);
-    s_reset_counts(f);
-    s_feed_read(f, 2);
-    assert_int_equal(s_count(f, BOARD_PET_READ), 1);
-    assert_int_equal(s_count(f, BOARD_PET), 0);
-    assert_int_equal(s_count(f, BOARD_READ), 0);
+    s_tick_costs(f, 2, 1, 0, 0);
     s_assert_fed(f);
     //  The reports serve the hw actor's read_recent: no exchange.
-    s_reset_counts(f);
-    s_feed_read(f, 2);
+    s_tick_costs(f, 2, 1, 0, 0);
     hw_connector_state_t st;
     assert_int_equal(f->link->ops->read_recent(f->link, 2, 10000, &st), 0);
     assert_true(st.plugged);
@@ -222,10 +228,7 @@ test_more_connectors_than_a_frame_holds(void **state)
 {
     fixture_t *f = s_start(BOARD_STATES_MAX + 2, BOARD_NEW);
     s_plug_2(f);
-    s_reset_counts(f);
-    s_feed_read(f, BOARD_STATES_MAX + 2);
-    assert_int_equal(s_count(f, BOARD_PET_READ), 2);
-    assert_int_equal(s_count(f, BOARD_READ), 0);
+    s_tick_costs(f, BOARD_STATES_MAX + 2, 2, 0, 0);
     s_finish(f);
 }
 
@@ -235,11 +238,7 @@ test_board_without_pet_read(void **state)
     fixture_t *f = s_start(2, BOARD_OLD);
     assert_false(s_pet_read(f));
     s_plug_2(f);
-    s_reset_counts(f);
-    s_feed_read(f, 2);
-    assert_int_equal(s_count(f, BOARD_PET_READ), 0);
-    assert_int_equal(s_count(f, BOARD_PET), 1);
-    assert_int_equal(s_count(f, BOARD_READ), 2);
+    s_tick_costs(f, 2, 0, 1, 2);
     s_assert_fed(f);
     s_finish(f);
 }
@@ -250,18 +249,11 @@ test_board_that_claims_pet_read(void **state)
     fixture_t *f = s_start(2, BOARD_CLAIMS);
     assert_true(s_pet_read(f));
     s_plug_2(f);
-    s_reset_counts(f);
     //  Answered UNKNOWN: this tick falls back at once, every later one too.
-    s_feed_read(f, 2);
-    assert_int_equal(s_count(f, BOARD_PET_READ), 1);
-    assert_int_equal(s_count(f, BOARD_PET), 1);
-    assert_int_equal(s_count(f, BOARD_READ), 2);
+    s_tick_costs(f, 2, 1, 1, 2);
     assert_false(s_pet_read(f));
     s_assert_fed(f);
-    s_reset_counts(f);
-    s_feed_read(f, 2);
-    assert_int_equal(s_count(f, BOARD_PET_READ), 0);
-    assert_int_equal(s_count(f, BOARD_PET), 1);
+    s_tick_costs(f, 2, 0, 1, 2);
     s_finish(f);
 }
 

@@ -253,6 +253,29 @@ s_status(const board_frame_t *reply)
     return reply->payload[0];
 }
 
+//  With the watchdog fed: a permission and a close are accepted, and
+//  501 ms without a pet open the contactor again.
+static void
+s_assert_watchdog_opens(simboard_t *board, cp_clock_t *clock)
+{
+    board_frame_t reply, req;
+    bool hello, down;
+    req = s_req(BOARD_PERMIT, (const uint8_t[]) { 1, 1, 0, 0, 0, 0 }, 6);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    assert_int_equal(s_status(&reply), BOARD_ACK_OK);
+    req = s_req(BOARD_CONTACTOR, (const uint8_t[]) { 1, 1 }, 2);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    assert_int_equal(s_status(&reply), BOARD_ACK_OK);
+    cp_clock_advance(clock, 501);
+    simboard_tick(board);
+    req = s_req(BOARD_READ, (const uint8_t[]) { 1 }, 1);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    hw_connector_state_t st;
+    assert_int_equal(reply.type, BOARD_STATE);
+    assert_int_equal(board_state_decode(reply.payload, reply.len, &st), 0);
+    assert_false(st.contactor_closed);
+}
+
 static void
 test_simboard_answers_everything(void **state)
 {
@@ -289,20 +312,7 @@ test_simboard_watchdog_caps_at_500_ms(void **state)
     req = s_req(BOARD_PET, (const uint8_t[]) { 0x88, 0x13 }, 2);
     simboard_handle(board, &req, &reply, &hello, &down);
     assert_int_equal(s_status(&reply), BOARD_ACK_OK);
-    req = s_req(BOARD_PERMIT, (const uint8_t[]) { 1, 1, 0, 0, 0, 0 }, 6);
-    simboard_handle(board, &req, &reply, &hello, &down);
-    assert_int_equal(s_status(&reply), BOARD_ACK_OK);
-    req = s_req(BOARD_CONTACTOR, (const uint8_t[]) { 1, 1 }, 2);
-    simboard_handle(board, &req, &reply, &hello, &down);
-    assert_int_equal(s_status(&reply), BOARD_ACK_OK);
-    cp_clock_advance(clock, 501);
-    simboard_tick(board);
-    req = s_req(BOARD_READ, (const uint8_t[]) { 1 }, 1);
-    simboard_handle(board, &req, &reply, &hello, &down);
-    hw_connector_state_t st;
-    assert_int_equal(reply.type, BOARD_STATE);
-    assert_int_equal(board_state_decode(reply.payload, reply.len, &st), 0);
-    assert_false(st.contactor_closed);
+    s_assert_watchdog_opens(board, clock);
     simboard_destroy(&board);
     cp_clock_destroy(&clock);
 }
@@ -411,33 +421,23 @@ test_simboard_pet_read(void **state)
     req = s_req(BOARD_PET_READ, (const uint8_t[]) { 0xF4, 0x01, 1, BOARD_STATES_MAX + 1 }, 4);
     simboard_handle(board, &req, &reply, &hello, &down);
     assert_int_equal(s_status(&reply), BOARD_ACK_MALFORMED);
+    //  Connector 2 alone reports what READ reports.
+    req = s_req(BOARD_PET_READ, (const uint8_t[]) { 0xF4, 0x01, 2, 1 }, 4);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    hw_connector_state_t st[BOARD_STATES_MAX];
+    assert_int_equal(board_states_decode(reply.payload, reply.len, st, 1), 1);
+    assert_int_equal(st[0].connector, 2);
+    assert_true(st[0].board_continuous == false && st[0].pilot == 'A');
     //  Both connectors, with a 5 s timeout asked: petted (the permission
-    //  is accepted), capped at 500 ms like PET.
+    //  and the close are accepted), capped at 500 ms like PET.
     req = s_req(BOARD_PET_READ, (const uint8_t[]) { 0x88, 0x13, 1, 2 }, 4);
     simboard_handle(board, &req, &reply, &hello, &down);
     assert_int_equal(reply.type, BOARD_STATES);
     assert_int_equal(reply.seq, 9);
-    hw_connector_state_t st[BOARD_STATES_MAX];
     assert_int_equal(board_states_decode(reply.payload, reply.len, st, BOARD_STATES_MAX), 2);
     assert_int_equal(st[0].connector, 1);
     assert_int_equal(st[1].connector, 2);
-    req = s_req(BOARD_PERMIT, (const uint8_t[]) { 1, 1, 0, 0, 0, 0 }, 6);
-    simboard_handle(board, &req, &reply, &hello, &down);
-    assert_int_equal(s_status(&reply), BOARD_ACK_OK);
-    req = s_req(BOARD_CONTACTOR, (const uint8_t[]) { 1, 1 }, 2);
-    simboard_handle(board, &req, &reply, &hello, &down);
-    assert_int_equal(s_status(&reply), BOARD_ACK_OK);
-    //  The report says what READ says: permitted and closed now.
-    req = s_req(BOARD_PET_READ, (const uint8_t[]) { 0xF4, 0x01, 1, 1 }, 4);
-    simboard_handle(board, &req, &reply, &hello, &down);
-    assert_int_equal(board_states_decode(reply.payload, reply.len, st, 1), 1);
-    assert_true(st[0].permitted && st[0].contactor_closed);
-    cp_clock_advance(clock, 501);
-    simboard_tick(board);
-    req = s_req(BOARD_READ, (const uint8_t[]) { 1 }, 1);
-    simboard_handle(board, &req, &reply, &hello, &down);
-    assert_int_equal(board_state_decode(reply.payload, reply.len, &st[0]), 0);
-    assert_false(st[0].contactor_closed);
+    s_assert_watchdog_opens(board, clock);
     simboard_destroy(&board);
     cp_clock_destroy(&clock);
 }
