@@ -17,7 +17,7 @@
 #include "supervisor/log.h"
 
 #define SIMBOARD_LOG "board"
-#define SAVE_EVERY_MS 1000          //  the register is saved at most this often while it moves
+#define SAVE_EVERY_MS SIMBOARD_TICK_MAX_MS     //  the register is saved at most this often while it moves
 
 typedef struct {
     bool left_away;                 //  the car left while no controller was linked
@@ -560,4 +560,14 @@ simboard_tick(simboard_t *self)
             return;
         }
     }
+}
+
+int
+simboard_tick_due_ms(const simboard_t *self)
+{
+    if (!self->wd_armed)
+        return SIMBOARD_TICK_MAX_MS;
+    //  simboard_tick acts once more than pet_timeout has passed.
+    int64_t due = self->pet_mono + self->pet_timeout + 1 - cp_clock_mono_ms(self->clock);
+    return due < 0 ? 0 : due > SIMBOARD_TICK_MAX_MS ? SIMBOARD_TICK_MAX_MS : (int) due;
 }

@@ -51,9 +51,16 @@ void simboard_handle(simboard_t *self, const board_frame_t *request, board_frame
 void simboard_malformed(simboard_t *self, board_frame_t *reply);
 
 //  Run the model forward: enforce the watchdog, log contactors it opened
-//  (with the wall-clock instant), save the state file when due. Call
-//  often (the board's loop: every 10 ms).
+//  (with the wall-clock instant), save the state file when due. Call after
+//  every request served and whenever simboard_tick_due_ms says.
 void simboard_tick(simboard_t *self);
+//  Milliseconds until simboard_tick has something to do: the watchdog's
+//  expiry while it is armed, else SIMBOARD_TICK_MAX_MS (the state file's
+//  cadence while the register moves). The model itself needs no tick (hw/sim
+//  catches up against the clock at every op), so an idle board sleeps
+//  between the controller's requests instead of waking every 10 ms.
+int simboard_tick_due_ms(const simboard_t *self);
+#define SIMBOARD_TICK_MAX_MS 1000
 
 //  Save the state now; clean marks a deliberate power-down.
 void simboard_save(simboard_t *self, bool clean);

@@ -309,9 +309,20 @@ test_simboard_watchdog_caps_at_500_ms(void **state)
     board_frame_t reply, req;
     bool hello, down;
     //  The controller asks for 5 s; the board allows 500 ms.
+    assert_int_equal(simboard_tick_due_ms(board), SIMBOARD_TICK_MAX_MS);      //  not armed: nothing due
     req = s_req(BOARD_PET, (const uint8_t[]) { 0x88, 0x13 }, 2);
     simboard_handle(board, &req, &reply, &hello, &down);
     assert_int_equal(s_status(&reply), BOARD_ACK_OK);
+    //  The board's loop sleeps until just past the expiry, no longer.
+    assert_int_equal(simboard_tick_due_ms(board), 501);
+    cp_clock_advance(clock, 300);
+    assert_int_equal(simboard_tick_due_ms(board), 201);
+    cp_clock_advance(clock, 250);
+    assert_int_equal(simboard_tick_due_ms(board), 0);
+    simboard_tick(board);
+    assert_int_equal(simboard_tick_due_ms(board), SIMBOARD_TICK_MAX_MS);
+    req = s_req(BOARD_PET, (const uint8_t[]) { 0x88, 0x13 }, 2);
+    simboard_handle(board, &req, &reply, &hello, &down);
     s_assert_watchdog_opens(board, clock);
     simboard_destroy(&board);
     cp_clock_destroy(&clock);
