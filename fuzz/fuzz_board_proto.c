@@ -4,7 +4,8 @@
  * another program. Properties: no crash, leak or UB in the streaming
  * decoder whatever the stream; a frame it accepts re-encodes to the same
  * bytes; a STATE payload it accepts re-encodes and decodes to the same
- * state; the simulated board answers every frame. Built and run by
+ * state, and a STATES payload (PET_READ's answer) likewise, record by
+ * record; the simulated board answers every frame. Built and run by
  * scripts/fuzz.sh. */
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +43,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 size_t m = board_state_encode(&st, buf, sizeof(buf));
                 if (m != f.len || board_state_decode(buf, m, &again) != 0 || again.plugged != st.plugged
                 ||  again.energy_wh != st.energy_wh)
+                    abort();
+            }
+            //  STATES (PET_READ's answer): the same, record by record.
+            hw_connector_state_t many[BOARD_STATES_MAX], many_again[BOARD_STATES_MAX];
+            int count = board_states_decode(f.payload, f.len, many, BOARD_STATES_MAX);
+            if (count > 0) {
+                uint8_t buf[BOARD_MAX_PAYLOAD];
+                size_t m = board_states_encode(many, count, buf, sizeof(buf));
+                if (m != f.len || board_states_decode(buf, m, many_again, BOARD_STATES_MAX) != count
+                ||  many_again[count - 1].connector != many[count - 1].connector)
                     abort();
             }
             bool hello, down;

@@ -19,3 +19,23 @@ hw_driver_destroy(hw_driver_t **self_p)
         self->ops->destroy(self);
     *self_p = NULL;
 }
+
+int
+hw_driver_feed_then_read(hw_driver_t *self, int timeout_ms, hw_connector_state_t *states, bool *readable)
+{
+    assert(self && states && readable);
+    int rc = self->ops->safety_feed(self, timeout_ms);
+    int connectors = self->ops->connector_count(self);
+    for (int n = 1; n <= connectors && n <= HW_MAX_CONNECTORS; n++)
+        readable[n - 1] = self->ops->read(self, n, &states[n - 1]) == 0;
+    return rc;
+}
+
+int
+hw_driver_feed_read(hw_driver_t *self, int timeout_ms, hw_connector_state_t *states, bool *readable)
+{
+    assert(self && states && readable);
+    if (self->ops->safety_feed_read)
+        return self->ops->safety_feed_read(self, timeout_ms, states, readable);
+    return hw_driver_feed_then_read(self, timeout_ms, states, readable);
+}

@@ -57,6 +57,7 @@ typedef struct {
     int64_t rtt_us;                //  round trip of the last request
     uint64_t bad_frames;           //  frames from the board that failed to decode
     uint64_t links;                //  links this driver made (1 + reconnections)
+    bool pet_read;                 //  the board feeds and reports in one exchange (safety_feed_read)
 } hw_link_state_t;
 
 //  The household grid meter at the installation's connection point (the
@@ -103,6 +104,14 @@ typedef struct {
     //  disarmed on TT, where a local earth electrode legitimately floats
     //  away from neutral. NULL op: the board has no such monitor.
     int (*safety_set_earthing)(hw_driver_t *self, bool tt);
+    //  The safety actor's tick in one call: feed the watchdog (as
+    //  safety_feed) and read every connector afresh, states[i] and
+    //  readable[i] for connector i + 1 (connector_count of each). Returns
+    //  the feed's result; a connector that could not be read has
+    //  readable[i] false. For a driver whose every call is an exchange
+    //  with a board, one exchange instead of 1 + connectors (issue 12).
+    //  NULL op: hw_driver_feed_read does safety_feed then read.
+    int (*safety_feed_read)(hw_driver_t *self, int timeout_ms, hw_connector_state_t *states, bool *readable);
     //  The link to a board outside this process: 0 with *out filled. NULL
     //  op: the hardware is in this process (no link to report).
     int (*link_state)(hw_driver_t *self, hw_link_state_t *out);
@@ -116,4 +125,12 @@ struct _hw_driver_t {
 
 //  Destroys through ops->destroy and nulls the pointer.
 void hw_driver_destroy(hw_driver_t **self_p);
+
+//  Feed the watchdog and read every connector: the driver's
+//  safety_feed_read, or safety_feed then one read per connector (what a
+//  driver without it, or a board without PET_READ, needs). states and
+//  readable hold connector_count entries. The feed's result: 0, or -1.
+int hw_driver_feed_read(hw_driver_t *self, int timeout_ms, hw_connector_state_t *states, bool *readable);
+//  The same without the op: always safety_feed, then read.
+int hw_driver_feed_then_read(hw_driver_t *self, int timeout_ms, hw_connector_state_t *states, bool *readable);
 #endif

@@ -1,8 +1,9 @@
 /* safety_actor.c — the shell of the safety actor (see safety_actor.h).
  *
  * One loop timer does all the work, in an order that matters: feed the
- * watchdog first (we are alive), then for each connector read → decide →
- * permit/forbid on the driver → publish. The driver call comes before the
+ * watchdog and read every connector first (we are alive; one exchange
+ * with a board that knows PET_READ, hw.h safety_feed_read), then for each
+ * connector decide → permit/forbid on the driver → publish. The driver call comes before the
  * bus on purpose: a trip must open the contactor even if the bus is slow,
  * full or gone. Publishing is level-triggered (on change and every
  * SAFETY_REFRESH_MS) so a consumer that missed an edge catches up.
@@ -103,27 +104,26 @@ s_publish(safety_t *self, int n, const safety_verdict_t *v, int64_t now)
     self->published_ms[n - 1] = now;
 }
 
-//  Evaluate connector n and carry out the verdict on the driver. True when
-//  the connector is quiet (safety_core_quiet).
+//  Evaluate connector n from its fresh report (NULL: it could not be read)
+//  and carry out the verdict on the driver. True when the connector is
+//  quiet (safety_core_quiet).
 static bool
-s_check_connector(safety_t *self, int n, int64_t now)
+s_check_connector(safety_t *self, int n, const hw_connector_state_t *report, int64_t now)
 {
-    hw_connector_state_t state;
-    bool readable = self->hw->ops->read(self->hw, n, &state) == 0;
     safety_verdict_t before;
     safety_core_verdict(self->core, n, &before);
     bool first = self->published_ms[n - 1] == 0 && !self->publish_due[n - 1];
-    if (readable && before.permit && !state.permitted && !self->permit_failing[n - 1])
+    if (report && before.permit && !report->permitted && !self->permit_failing[n - 1])
         cp_warn(SAFETY_LOG, "connector %d: the hw layer withdrew our permission (watchdog "
                 "expired: was this actor stalled?); approving again", n);
     safety_verdict_t v;
-    bool changed = safety_core_evaluate(self->core, n, readable ? &state : NULL, now, &v);
+    bool changed = safety_core_evaluate(self->core, n, report, now, &v);
     //  Re-assert unless the fresh report shows the board holds exactly
     //  this (it forgets permissions when its watchdog expires, and says so
     //  in the next report); after a refused call, always.
     bool *failing = &self->permit_failing[n - 1];
-    bool held = readable && !*failing && state.permitted == v.permit
-             && fabs(state.safety_cap_a - v.cap_a) < 0.001;
+    bool held = report && !*failing && report->permitted == v.permit
+             && fabs(report->safety_cap_a - v.cap_a) < 0.001;
     if (held)
         ;
     else
@@ -141,13 +141,15 @@ s_check_connector(safety_t *self, int n, int64_t now)
     }
     if (self->publish_due[n - 1] || now - self->published_ms[n - 1] >= SAFETY_REFRESH_MS)
         s_publish(self, n, &v, now);
-    return safety_core_quiet(readable ? &state : NULL, &v);
+    return safety_core_quiet(report, &v);
 }
 
+//  Feed the watchdog and read every connector (one call: hw.h
+//  safety_feed_read); the feed's failure is logged when it starts and ends.
 static void
-s_feed(safety_t *self)
+s_feed_read(safety_t *self, hw_connector_state_t *states, bool *readable)
 {
-    if (self->hw->ops->safety_feed(self->hw, SAFETY_WATCHDOG_MS) != 0) {
+    if (hw_driver_feed_read(self->hw, SAFETY_WATCHDOG_MS, states, readable) != 0) {
         if (!self->feed_failing)
             cp_error(SAFETY_LOG, "the driver refuses the watchdog feed: contactors stay open");
         self->feed_failing = true;
@@ -163,11 +165,13 @@ static int
 s_on_tick(cp_loop_t *loop, int timer_id, void *arg)
 {
     safety_t *self = arg;
-    s_feed(self);
+    hw_connector_state_t states[HW_MAX_CONNECTORS];
+    bool readable[HW_MAX_CONNECTORS];
+    s_feed_read(self, states, readable);
     int64_t now = cp_clock_mono_ms(self->clock);
     bool quiet = true;
     for (int n = 1; n <= self->connectors; n++)
-        quiet &= s_check_connector(self, n, now);
+        quiet &= s_check_connector(self, n, readable[n - 1] ? &states[n - 1] : NULL, now);
     if (quiet != self->quiet)
         cp_debug(SAFETY_LOG, "every connector %s: evaluated every %d ms", quiet ? "quiet" : "no longer quiet",
                  quiet ? SAFETY_QUIET_TICK_MS : SAFETY_TICK_MS);

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,6 +36,7 @@ typedef struct {
     char path[108];
     int role;
     int fd;                         //  -1 while down
+    int64_t recv_timeout_us;        //  the fd's SO_RCVTIMEO (0: not set yet)
     int connectors;                 //  from the first HELLO: immutable after
     uint8_t seq;
     int64_t retry_at;               //  mono ms
@@ -90,9 +90,28 @@ s_down(link_t *self, const char *why)
     }
     self->fd = -1;
     self->link.up = false;
+    self->link.pet_read = false;
     memset(self->recent_at_us, 0, sizeof(self->recent_at_us));
     board_decoder_init(&self->decoder);
     self->retry_at = cp_clock_mono_ms(self->clock) + BOARD_LINK_RETRY_MS;
+}
+
+//  How long a blocking recv on the link waits. Set on the fd rather than
+//  polled for before each recv: an exchange is then one send and (nearly
+//  always) one recv, two system calls instead of three — the safety
+//  actor's tick runs for years (issue 12). Only the rare wait for a
+//  second chunk, or past a skipped reply, shortens it (and the next
+//  exchange restores it).
+static int
+s_recv_timeout(link_t *self, int64_t us)
+{
+    if (us == self->recv_timeout_us)
+        return 0;
+    struct timeval tv = { .tv_sec = us / 1000000, .tv_usec = us % 1000000 };
+    if (setsockopt(self->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
+        return -1;
+    self->recv_timeout_us = us;
+    return 0;
 }
 
 //  Send a request and wait for its reply (mutex held, link up). 0 with
@@ -104,12 +123,17 @@ s_exchange(link_t *self, uint8_t type, const uint8_t *payload, size_t len, board
     uint8_t seq = ++self->seq;
     size_t size = board_frame_encode(type, seq, payload, len, frame, sizeof(frame));
     assert(size > 0);
+    if (s_recv_timeout(self, BOARD_LINK_TIMEOUT_MS * 1000) != 0) {
+        s_down(self, strerror(errno));
+        return -1;
+    }
     int64_t start = s_now_us();
     if (send(self->fd, frame, size, MSG_NOSIGNAL) != (ssize_t) size) {
         s_down(self, strerror(errno));
         return -1;
     }
     int64_t deadline = start + BOARD_LINK_TIMEOUT_MS * 1000;
+    int waits = 0;
     while (true) {
         char reason[96];
         int got = board_decoder_next(&self->decoder, reply, reason, sizeof(reason));
@@ -124,19 +148,20 @@ s_exchange(link_t *self, uint8_t type, const uint8_t *payload, size_t len, board
         }
         if (got == 1)
             continue;                           //  the reply to an abandoned request
+        //  The first wait takes the whole timeout as set (the send was
+        //  microseconds ago); a further one only what is left of it.
         int64_t left = deadline - s_now_us();
-        struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
-        if (left <= 0 || poll(&pfd, 1, (int) (left / 1000) + 1) <= 0) {
-            if (left <= 0 || errno != EINTR) {
-                s_down(self, "no reply in time");
-                return -1;
-            }
-            continue;
+        if (left <= 0 || (waits++ > 0 && s_recv_timeout(self, left) != 0)) {
+            s_down(self, "no reply in time");
+            return -1;
         }
         uint8_t buf[512];
         ssize_t n = recv(self->fd, buf, sizeof(buf), 0);
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n <= 0) {
-            s_down(self, n == 0 ? "the board closed the link" : strerror(errno));
+            bool late = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+            s_down(self, late ? "no reply in time" : n == 0 ? "the board closed the link" : strerror(errno));
             return -1;
         }
         board_decoder_feed(&self->decoder, buf, (size_t) n);
@@ -152,6 +177,7 @@ s_up(link_t *self)
     if (cp_clock_mono_ms(self->clock) < self->retry_at)
         return -1;
     self->fd = s_connect(self->path);
+    self->recv_timeout_us = 0;
     if (self->fd < 0) {
         self->retry_at = cp_clock_mono_ms(self->clock) + BOARD_LINK_RETRY_MS;
         return -1;
@@ -177,11 +203,13 @@ s_up(link_t *self)
     self->connectors = connectors;
     self->link.up = true;
     self->link.continuous = flags & BOARD_HELLO_CONTINUOUS;
+    self->link.pet_read = flags & BOARD_HELLO_PET_READ;
     self->link.boot_id = boot;
     self->link.link_gen = gen;
     self->link.links++;
-    cp_info(LINK_LOG, "linked to the board %08x (%d connector(s), link %u, %s)", boot, connectors, gen,
-            self->link.continuous ? "powered without a cut since the last link" : "first link since its power-up");
+    cp_info(LINK_LOG, "linked to the board %08x (%d connector(s), link %u, %s%s)", boot, connectors, gen,
+            self->link.continuous ? "powered without a cut since the last link" : "first link since its power-up",
+            self->link.pet_read ? "" : ", no PET_READ: PET and READ apart");
     return 0;
 }
 
@@ -192,10 +220,34 @@ s_call(link_t *self, uint8_t type, const board_cursor_t *payload, board_frame_t 
     pthread_mutex_lock(&self->mutex);
     int rc = s_up(self) == 0 ? s_exchange(self, type, payload ? payload->data : NULL,
                                           payload ? payload->pos : 0, reply) : -1;
-    if (type != BOARD_READ && type != BOARD_GRID_READ && type != BOARD_PET)
+    if (type != BOARD_READ && type != BOARD_GRID_READ && type != BOARD_PET && type != BOARD_PET_READ)
         memset(self->recent_at_us, 0, sizeof(self->recent_at_us));
     pthread_mutex_unlock(&self->mutex);
     return rc;
+}
+
+static void
+s_count_bad_frame(link_t *self)
+{
+    pthread_mutex_lock(&self->mutex);
+    self->link.bad_frames++;
+    pthread_mutex_unlock(&self->mutex);
+}
+
+//  The status of an ACK reply, its reason in text (BOARD_STR_MAX + 1
+//  bytes); -1 when the reply is no well-formed ACK (counted).
+static int
+s_ack_status(link_t *self, const board_frame_t *reply, char *text)
+{
+    board_cursor_t r;
+    board_cursor_reader(&r, reply->payload, reply->len);
+    uint8_t status = board_get_u8(&r);
+    board_get_str(&r, text);
+    if (reply->type != BOARD_ACK || !board_cursor_done(&r)) {
+        s_count_bad_frame(self);
+        return -1;
+    }
+    return status;
 }
 
 //  A request answered by ACK. 0 when the board says OK; reason filled.
@@ -210,15 +262,9 @@ s_ack_call(link_t *self, uint8_t type, const board_cursor_t *payload, char *reas
             snprintf(reason, reason_size, "the board does not answer");
         return -1;
     }
-    board_cursor_t r;
-    board_cursor_reader(&r, reply.payload, reply.len);
-    uint8_t status = board_get_u8(&r);
     char text[BOARD_STR_MAX + 1];
-    board_get_str(&r, text);
-    if (reply.type != BOARD_ACK || !board_cursor_done(&r)) {
-        pthread_mutex_lock(&self->mutex);
-        self->link.bad_frames++;
-        pthread_mutex_unlock(&self->mutex);
+    int status = s_ack_status(self, &reply, text);
+    if (status < 0) {
         if (reason)
             snprintf(reason, reason_size, "the board answered with a malformed frame");
         return -1;
@@ -226,6 +272,16 @@ s_ack_call(link_t *self, uint8_t type, const board_cursor_t *payload, char *reas
     if (reason)
         snprintf(reason, reason_size, "%s", text);
     return status == BOARD_ACK_OK ? 0 : -1;
+}
+
+//  Keep a fresh report for read_recent.
+static void
+s_remember(link_t *self, const hw_connector_state_t *state)
+{
+    pthread_mutex_lock(&self->mutex);
+    self->recent[state->connector] = *state;
+    self->recent_at_us[state->connector] = s_now_us();
+    pthread_mutex_unlock(&self->mutex);
 }
 
 //  --------------------------------------------------------------------------
@@ -253,16 +309,11 @@ s_read(hw_driver_t *driver, int connector, hw_connector_state_t *out)
         return -1;
     if (reply.type != BOARD_STATE || board_state_decode(reply.payload, reply.len, out) != 0
     ||  out->connector != connector) {
-        pthread_mutex_lock(&self->mutex);
-        self->link.bad_frames++;
-        pthread_mutex_unlock(&self->mutex);
+        s_count_bad_frame(self);
         cp_warn(LINK_LOG, "connector %d: the board's state report is malformed", connector);
         return -1;
     }
-    pthread_mutex_lock(&self->mutex);
-    self->recent[connector] = *out;
-    self->recent_at_us[connector] = s_now_us();
-    pthread_mutex_unlock(&self->mutex);
+    s_remember(self, out);
     return 0;
 }
 
@@ -364,6 +415,82 @@ s_safety_feed(hw_driver_t *driver, int timeout_ms)
     return s_ack_call(driver->impl, BOARD_PET, &w, NULL, 0);
 }
 
+//  PET_READ for connectors first..first+count-1 into states[0..count-1].
+//  1: fed and read; 0: the board refused the pet (or answered nonsense),
+//  the connectors are read one by one; -1: the link is down; -2: the
+//  board does not know PET_READ.
+static int
+s_pet_read(link_t *self, int timeout_ms, int first, int count, hw_connector_state_t *states, bool *readable)
+{
+    uint8_t buf[4];
+    board_cursor_t w;
+    board_cursor_writer(&w, buf, sizeof(buf));
+    board_put_u16(&w, (uint16_t) timeout_ms);
+    board_put_u8(&w, (uint8_t) first);
+    board_put_u8(&w, (uint8_t) count);
+    board_frame_t reply;
+    if (s_call(self, BOARD_PET_READ, &w, &reply) != 0)
+        return -1;
+    if (reply.type == BOARD_STATES) {
+        bool good = board_states_decode(reply.payload, reply.len, states, count) == count;
+        for (int i = 0; good && i < count; i++)
+            good = states[i].connector == first + i;
+        if (good) {
+            for (int i = 0; i < count; i++) {
+                readable[i] = true;
+                s_remember(self, &states[i]);
+            }
+            return 1;
+        }
+        s_count_bad_frame(self);
+        cp_warn(LINK_LOG, "connectors %d..%d: the board's state reports are malformed", first, first + count - 1);
+    }
+    else {
+        char text[BOARD_STR_MAX + 1];
+        if (s_ack_status(self, &reply, text) == BOARD_ACK_UNKNOWN)
+            return -2;
+    }
+    //  Refused (or nonsense): the pet did not count; each connector is
+    //  still read, so that the safety actor sees what it can.
+    for (int i = 0; i < count; i++)
+        readable[i] = s_read(&self->driver, first + i, &states[i]) == 0;
+    return 0;
+}
+
+static int
+s_safety_feed_read(hw_driver_t *driver, int timeout_ms, hw_connector_state_t *states, bool *readable)
+{
+    link_t *self = driver->impl;
+    pthread_mutex_lock(&self->mutex);
+    bool pet_read = self->link.pet_read;
+    pthread_mutex_unlock(&self->mutex);
+    if (!pet_read || timeout_ms < 1 || timeout_ms > 65535)
+        return hw_driver_feed_then_read(driver, timeout_ms, states, readable);
+    for (int n = 1; n <= self->connectors; n++)
+        readable[n - 1] = false;
+    int rc = 0;
+    for (int first = 1; first <= self->connectors; first += BOARD_STATES_MAX) {
+        int count = self->connectors - first + 1;
+        if (count > BOARD_STATES_MAX)
+            count = BOARD_STATES_MAX;
+        int got = s_pet_read(self, timeout_ms, first, count, &states[first - 1], &readable[first - 1]);
+        if (got == -1)
+            return -1;
+        if (got == -2) {
+            //  It said it knew PET_READ: believe what it does, not what it
+            //  said, for as long as this link lasts.
+            cp_warn(LINK_LOG, "the board does not know PET_READ after all: PET and READ from now on");
+            pthread_mutex_lock(&self->mutex);
+            self->link.pet_read = false;
+            pthread_mutex_unlock(&self->mutex);
+            return hw_driver_feed_then_read(driver, timeout_ms, states, readable);
+        }
+        if (got == 0)
+            rc = -1;
+    }
+    return rc;
+}
+
 static int
 s_safety_permit(hw_driver_t *driver, int connector, bool permitted, double cap_a)
 {
@@ -420,6 +547,7 @@ static const hw_driver_ops_t s_ops = {
     .safety_feed = s_safety_feed,
     .safety_permit = s_safety_permit,
     .safety_set_earthing = s_safety_set_earthing,
+    .safety_feed_read = s_safety_feed_read,
     .link_state = s_link_state,
     .destroy = s_destroy,
 };

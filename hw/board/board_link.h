@@ -2,7 +2,9 @@
  * board protocol, board_proto.h).
  *
  * This is the driver a charger maker replaces the transport of: every hw.h
- * op is one request frame and its reply, here over the UNIX socket of the
+ * op is one request frame and its reply (safety_feed_read: one PET_READ
+ * per three connectors, or PET and a READ each for a board whose HELLO_ACK
+ * does not offer PET_READ), here over the UNIX socket of the
  * simulated board (chargepoint-simboard), on a real charger over the UART
  * to the MCU. A link that breaks is re-made on the next call (at most
  * every BOARD_LINK_RETRY_MS) with a new HELLO; while it is down every op

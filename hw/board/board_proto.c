@@ -308,3 +308,36 @@ board_state_decode(const uint8_t *payload, size_t len, hw_connector_state_t *out
     out->tamper = flags & F_TAMPER;
     return 0;
 }
+
+//  --------------------------------------------------------------------------
+//  STATES: the reports of several connectors in one frame (PET_READ)
+
+size_t
+board_states_encode(const hw_connector_state_t *states, int count, uint8_t *out, size_t out_size)
+{
+    if (count < 1 || count > BOARD_STATES_MAX || out_size < 1 + (size_t) count * BOARD_STATE_LEN)
+        return 0;
+    out[0] = (uint8_t) count;
+    size_t used = 1;
+    for (int i = 0; i < count; i++) {
+        size_t n = board_state_encode(&states[i], out + used, out_size - used);
+        if (n != BOARD_STATE_LEN)
+            return 0;
+        used += n;
+    }
+    return used;
+}
+
+int
+board_states_decode(const uint8_t *payload, size_t len, hw_connector_state_t *out, int out_count)
+{
+    if (len < 1)
+        return -1;
+    int count = payload[0];
+    if (count < 1 || count > BOARD_STATES_MAX || count > out_count || len != 1 + (size_t) count * BOARD_STATE_LEN)
+        return -1;
+    for (int i = 0; i < count; i++)
+        if (board_state_decode(payload + 1 + (size_t) i * BOARD_STATE_LEN, BOARD_STATE_LEN, &out[i]) != 0)
+            return -1;
+    return count;
+}

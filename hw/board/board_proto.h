@@ -49,10 +49,15 @@ typedef enum {
     BOARD_GRID_READ  = 0x09,    //  → GRID
     BOARD_SIM        = 0x0A,    //  u8 connector, str command, str arg → ACK (simulated boards only)
     BOARD_POWER_DOWN = 0x0B,    //  → ACK, then the board saves its state and stops
+    //  PET and READ of up to BOARD_STATES_MAX connectors in one exchange
+    //  (the safety actor's tick), for a board whose HELLO_ACK says
+    //  BOARD_HELLO_PET_READ: u16 timeout ms, u8 first connector, u8 count → STATES
+    BOARD_PET_READ   = 0x0C,
     BOARD_ACK        = 0x80,    //  u8 status, str reason
     BOARD_HELLO_ACK  = 0x81,    //  u8 version, u8 connectors, u8 flags, u32 boot id, u32 link generation
     BOARD_STATE      = 0x82,    //  see board_state_encode
-    BOARD_GRID       = 0x89     //  u8 ok, u32 mA
+    BOARD_GRID       = 0x89,    //  u8 ok, u32 mA
+    BOARD_STATES     = 0x8A     //  u8 count, count × STATE payload (board_states_encode)
 } board_type_t;
 
 typedef enum {
@@ -65,6 +70,17 @@ typedef enum {
 #define BOARD_ROLE_CONTROLLER  0        //  HELLO: the controller driving the board
 #define BOARD_ROLE_OBSERVER    1        //  HELLO: watches only (the --split supervisor, tools)
 #define BOARD_HELLO_CONTINUOUS 0x01     //  HELLO_ACK flag: powered without a cut since the last link
+//  HELLO_ACK flag: the board answers PET_READ. A request added to the
+//  protocol is announced by a flag, never by a new HELLO version: a
+//  controller ignores the flags it does not know, and one that knows the
+//  flag falls back to the requests of before when it is clear — so every
+//  board works with every controller (docs/board-protocol.md).
+#define BOARD_HELLO_PET_READ   0x02
+
+#define BOARD_STATE_LEN     56          //  a STATE payload (board_state_encode)
+//  STATE records in one STATES frame: 3, after its count byte. A board
+//  with more connectors is read with one PET_READ per three.
+#define BOARD_STATES_MAX    ((BOARD_MAX_PAYLOAD - 1) / BOARD_STATE_LEN)
 
 typedef struct {
     uint8_t type;
@@ -131,6 +147,15 @@ uint64_t board_milli64(double value);
 //  payload (connector 0, pilot not A..F, unknown fault code, wrong length).
 size_t board_state_encode(const hw_connector_state_t *state, uint8_t *out, size_t out_size);
 int board_state_decode(const uint8_t *payload, size_t len, hw_connector_state_t *out);
+
+//  STATES payload: count (1..BOARD_STATES_MAX) STATE records back to back
+//  after a u8 count. Encode: the payload's length, or 0 when count is out
+//  of range or out too small. Decode: the count, with out[0..count-1]
+//  (out holds out_count), or -1 on a malformed payload (a count of 0, over
+//  BOARD_STATES_MAX or over out_count, a length that is not the count's
+//  records, any record malformed).
+size_t board_states_encode(const hw_connector_state_t *states, int count, uint8_t *out, size_t out_size);
+int board_states_decode(const uint8_t *payload, size_t len, hw_connector_state_t *out, int out_count);
 
 //  Fault names as on hw_connector_state_t.fault, by the code on the wire;
 //  -1 for an unknown name.

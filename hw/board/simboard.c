@@ -17,7 +17,7 @@
 #include "supervisor/log.h"
 
 #define SIMBOARD_LOG "board"
-#define SAVE_EVERY_MS 1000          //  the register is saved at most this often while it moves
+#define SAVE_EVERY_MS SIMBOARD_TICK_MAX_MS     //  the register is saved at most this often while it moves
 
 typedef struct {
     bool left_away;                 //  the car left while no controller was linked
@@ -35,6 +35,7 @@ struct _simboard_t {
     uint32_t link_gen;              //  HELLOs since this board started
     int controllers;                //  linked controllers now
     bool restored_clean;            //  came back from a clean power-down
+    bool without_pet_read;          //  answers as a board from before PET_READ
     //  The watchdog, as the board keeps it (the sim enforces the same).
     bool wd_armed;
     int64_t pet_mono, pet_wall;
@@ -239,6 +240,12 @@ simboard_boot_id(const simboard_t *self)
 }
 
 void
+simboard_without_pet_read(simboard_t *self)
+{
+    self->without_pet_read = true;
+}
+
+void
 simboard_client_gone(simboard_t *self, bool controller)
 {
     if (!controller || self->controllers == 0)
@@ -285,7 +292,8 @@ s_hello(simboard_t *self, uint8_t seq, board_frame_t *reply, bool controller)
     board_cursor_writer(&w, reply->payload, sizeof(reply->payload));
     board_put_u8(&w, BOARD_VERSION);
     board_put_u8(&w, (uint8_t) self->count);
-    board_put_u8(&w, continuous ? BOARD_HELLO_CONTINUOUS : 0);
+    board_put_u8(&w, (uint8_t) ((continuous ? BOARD_HELLO_CONTINUOUS : 0)
+                              | (self->without_pet_read ? 0 : BOARD_HELLO_PET_READ)));
     board_put_u32(&w, self->boot_id);
     board_put_u32(&w, self->link_gen);
     reply->type = BOARD_HELLO_ACK;
@@ -329,6 +337,36 @@ s_sim(simboard_t *self, int connector, const char *command, const char *arg, cha
     return BOARD_ACK_OK;
 }
 
+//  Connector n's report as the controller gets it: the sim's state and
+//  what only the board knows (continuity, the car leaving while unlinked).
+//  0, or -1 for no such connector.
+static int
+s_report(simboard_t *self, int n, hw_connector_state_t *st)
+{
+    if (self->sim->ops->read(self->sim, n, st) != 0)
+        return -1;
+    st->board_continuous = self->link_gen > 1 || self->restored_clean;
+    st->left_away = self->connectors[n - 1].left_away;
+    st->left_wh = st->left_away ? self->connectors[n - 1].left_wh : 0;
+    return 0;
+}
+
+//  Feed the watchdog (PET, PET_READ). 0, or -1 for a timeout out of range.
+static int
+s_pet(simboard_t *self, int timeout)
+{
+    //  The board's own limit wins over what the controller asks.
+    if (timeout > BOARD_WATCHDOG_MS)
+        timeout = BOARD_WATCHDOG_MS;
+    if (self->sim->ops->safety_feed(self->sim, timeout) != 0)
+        return -1;
+    self->wd_armed = true;
+    self->pet_mono = cp_clock_mono_ms(self->clock);
+    self->pet_wall = cp_clock_wall_ms(self->clock);
+    self->pet_timeout = timeout;
+    return 0;
+}
+
 void
 simboard_handle(simboard_t *self, const board_frame_t *req, board_frame_t *reply, bool *hello,
                 bool *power_down)
@@ -360,13 +398,10 @@ simboard_handle(simboard_t *self, const board_frame_t *req, board_frame_t *reply
             if (!board_cursor_done(&r))
                 break;
             hw_connector_state_t st;
-            if (sim->ops->read(sim, n, &st) != 0) {
+            if (s_report(self, n, &st) != 0) {
                 s_ack(reply, req->seq, BOARD_ACK_REFUSED, "no such connector");
                 return;
             }
-            st.board_continuous = self->link_gen > 1 || self->restored_clean;
-            st.left_away = self->connectors[n - 1].left_away;
-            st.left_wh = st.left_away ? self->connectors[n - 1].left_wh : 0;
             reply->type = BOARD_STATE;
             reply->seq = req->seq;
             reply->len = (uint8_t) board_state_encode(&st, reply->payload, sizeof(reply->payload));
@@ -416,18 +451,40 @@ simboard_handle(simboard_t *self, const board_frame_t *req, board_frame_t *reply
             int timeout = board_get_u16(&r);
             if (!board_cursor_done(&r))
                 break;
-            //  The board's own limit wins over what the controller asks.
-            if (timeout > BOARD_WATCHDOG_MS)
-                timeout = BOARD_WATCHDOG_MS;
-            if (sim->ops->safety_feed(sim, timeout) != 0) {
+            if (s_pet(self, timeout) != 0) {
                 s_ack(reply, req->seq, BOARD_ACK_REFUSED, "watchdog timeout out of range");
                 return;
             }
-            self->wd_armed = true;
-            self->pet_mono = cp_clock_mono_ms(self->clock);
-            self->pet_wall = cp_clock_wall_ms(self->clock);
-            self->pet_timeout = timeout;
             s_ack(reply, req->seq, BOARD_ACK_OK, "");
+            return;
+        }
+        case BOARD_PET_READ: {
+            int timeout = board_get_u16(&r);
+            int first = board_get_u8(&r);
+            int count = board_get_u8(&r);
+            if (self->without_pet_read) {
+                snprintf(reason, sizeof(reason), "unknown frame type 0x%02x", req->type);
+                s_ack(reply, req->seq, BOARD_ACK_UNKNOWN, reason);
+                return;
+            }
+            if (!board_cursor_done(&r) || count < 1 || count > BOARD_STATES_MAX)
+                break;
+            //  Everything checked before the pet: a refused request
+            //  changes nothing, as with PET and READ.
+            if (first < 1 || first + count - 1 > self->count) {
+                s_ack(reply, req->seq, BOARD_ACK_REFUSED, "no such connector");
+                return;
+            }
+            if (s_pet(self, timeout) != 0) {
+                s_ack(reply, req->seq, BOARD_ACK_REFUSED, "watchdog timeout out of range");
+                return;
+            }
+            hw_connector_state_t states[BOARD_STATES_MAX];
+            for (int i = 0; i < count; i++)
+                s_report(self, first + i, &states[i]);
+            reply->type = BOARD_STATES;
+            reply->seq = req->seq;
+            reply->len = (uint8_t) board_states_encode(states, count, reply->payload, sizeof(reply->payload));
             return;
         }
         case BOARD_PERMIT: {
@@ -503,4 +560,14 @@ simboard_tick(simboard_t *self)
             return;
         }
     }
+}
+
+int
+simboard_tick_due_ms(const simboard_t *self)
+{
+    if (!self->wd_armed)
+        return SIMBOARD_TICK_MAX_MS;
+    //  simboard_tick acts once more than pet_timeout has passed.
+    int64_t due = self->pet_mono + self->pet_timeout + 1 - cp_clock_mono_ms(self->clock);
+    return due < 0 ? 0 : due > SIMBOARD_TICK_MAX_MS ? SIMBOARD_TICK_MAX_MS : (int) due;
 }

@@ -33,6 +33,11 @@ simboard_t *simboard_new(int connectors, cp_clock_t *clock, const char *state_pa
 void simboard_destroy(simboard_t **self_p);
 int simboard_connectors(const simboard_t *self);
 uint32_t simboard_boot_id(const simboard_t *self);
+//  From now on, answer as a board made before PET_READ existed: no
+//  BOARD_HELLO_PET_READ flag, PET_READ answered ACK UNKNOWN — what a
+//  charger maker's older firmware does, so that the controller's fallback
+//  to PET + READ is tested against the real thing.
+void simboard_without_pet_read(simboard_t *self);
 
 //  A client connected / went away. `controller` when it had said HELLO.
 void simboard_client_gone(simboard_t *self, bool controller);
@@ -46,9 +51,16 @@ void simboard_handle(simboard_t *self, const board_frame_t *request, board_frame
 void simboard_malformed(simboard_t *self, board_frame_t *reply);
 
 //  Run the model forward: enforce the watchdog, log contactors it opened
-//  (with the wall-clock instant), save the state file when due. Call
-//  often (the board's loop: every 10 ms).
+//  (with the wall-clock instant), save the state file when due. Call after
+//  every request served and whenever simboard_tick_due_ms says.
 void simboard_tick(simboard_t *self);
+//  Milliseconds until simboard_tick has something to do: the watchdog's
+//  expiry while it is armed, else SIMBOARD_TICK_MAX_MS (the state file's
+//  cadence while the register moves). The model itself needs no tick (hw/sim
+//  catches up against the clock at every op), so an idle board sleeps
+//  between the controller's requests instead of waking every 10 ms.
+int simboard_tick_due_ms(const simboard_t *self);
+#define SIMBOARD_TICK_MAX_MS 1000
 
 //  Save the state now; clean marks a deliberate power-down.
 void simboard_save(simboard_t *self, bool clean);

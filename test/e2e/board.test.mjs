@@ -13,7 +13,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildDir } from './lib/controller.mjs';
 import {
@@ -68,6 +69,7 @@ test('cpctl status shows the board link; the board keeps the car and the meter w
   const s = await cp.status();
   assert.equal(s.board?.link, 'up');
   assert.match(s.board.bootId, /^[0-9a-f]{8}$/);
+  assert.equal(s.board.petRead, true, 'the simulated board offers PET_READ');
   console.log(`# figure: board-link round trip ${s.board.rttUs} µs`);
   assert.equal(boardState(cp).connectors[0].contactor, true, 'the board reports the contactor closed');
 
@@ -97,6 +99,30 @@ test('cpctl status shows the board link; the board keeps the car and the meter w
   // The board goes away under a running controller: status says so.
   board(cp, 'power-down');
   await cp.waitStatus((x) => x.board?.link === 'down', 5000, 'cpctl status shows the board link down');
+});
+
+test('a board without PET_READ (older firmware) gets PET and READ apart: the controller links, charges, '
+  + 'and a fault opens the contactor and is reported as before', async (t) => {
+  // The board first, as a charger maker's older one: the controller finds it running.
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chargepointd-oldboard-'));
+  const log = fs.openSync(path.join(stateDir, 'board.log'), 'a');
+  spawn(path.join(buildDir(), 'chargepoint-simboard'), ['--state-dir', stateDir, '--connectors', '1',
+    '--without-pet-read'], { stdio: ['ignore', log, log], detached: true }).unref();
+  fs.closeSync(log);
+  const probe = { stateDir };
+  await waitFor(() => { try { return boardState(probe); } catch { return null; } }, 5000, 'the old board answers');
+  const { csms, cp } = await chargingSession(t, 'TAG-OLDBOARD', { stateDir });
+  // After the controller's own hooks (they stop it; its stop powers the board down).
+  t.after(() => fs.rmSync(stateDir, { recursive: true, force: true }));
+  const s = await cp.status();
+  assert.equal(s.board?.link, 'up');
+  assert.equal(s.board.petRead, false, 'the old board does not offer PET_READ');
+  const since = csms.mark();
+  await cp.cpctlOk('fault', '1', 'rcd');
+  await cp.waitStatus((x) => connector(x, 1)?.contactor === false, 5000, 'the contactor opens on the rcd fault');
+  const faulted = await csms.waitFor(statusNotification(1, 'Faulted'), 20000, since);
+  assert.equal(faulted.msg[3].errorCode, 'GroundFailure');
+  assert.doesNotMatch(boardLog(cp), /watchdog: no pet/, 'the old board was petted all along');
 });
 
 test('one process: cpctl actor crash raises a real SIGSEGV and the controller dies by it; '

@@ -159,6 +159,81 @@ test_state_round_trip(void **state)
     assert_int_equal(board_state_decode(buf, n, &out), -1);
 }
 
+//  A state like a connector's report, different for each n.
+static hw_connector_state_t
+s_state(int n)
+{
+    hw_connector_state_t st = { .connector = n, .plugged = n % 2, .pilot = (char) ('A' + n % 3),
+                                .energy_wh = 1000.0 * n + 0.5, .temperature_c = 20 + n, .voltage_v = 230 };
+    snprintf(st.fault, sizeof(st.fault), "%s", n == 2 ? "rcd" : "none");
+    return st;
+}
+
+static void
+test_states_round_trip(void **state)
+{
+    //  The record size the frame layout counts on, and three to a frame.
+    hw_connector_state_t in[BOARD_STATES_MAX], out[BOARD_STATES_MAX];
+    uint8_t buf[BOARD_MAX_PAYLOAD];
+    in[0] = s_state(1);
+    assert_int_equal(board_state_encode(&in[0], buf, sizeof(buf)), BOARD_STATE_LEN);
+    assert_int_equal(BOARD_STATES_MAX, 3);
+    for (int i = 0; i < BOARD_STATES_MAX; i++)
+        in[i] = s_state(i + 4);
+    size_t n = board_states_encode(in, BOARD_STATES_MAX, buf, sizeof(buf));
+    assert_int_equal(n, 1 + BOARD_STATES_MAX * BOARD_STATE_LEN);
+    assert_true(n <= BOARD_MAX_PAYLOAD);
+    assert_int_equal(board_states_decode(buf, n, out, BOARD_STATES_MAX), BOARD_STATES_MAX);
+    for (int i = 0; i < BOARD_STATES_MAX; i++) {
+        assert_int_equal(out[i].connector, i + 4);
+        assert_int_equal(out[i].plugged, in[i].plugged);
+        assert_int_equal(out[i].pilot, in[i].pilot);
+        assert_string_equal(out[i].fault, in[i].fault);
+        assert_true(out[i].energy_wh > in[i].energy_wh - 0.001 && out[i].energy_wh < in[i].energy_wh + 0.001);
+    }
+    //  One record, as the last PET_READ of a charger with four connectors.
+    n = board_states_encode(in, 1, buf, sizeof(buf));
+    assert_int_equal(n, 1 + BOARD_STATE_LEN);
+    assert_int_equal(board_states_decode(buf, n, out, 1), 1);
+}
+
+static void
+test_states_malformed(void **state)
+{
+    hw_connector_state_t in[2] = { s_state(1), s_state(2) }, out[BOARD_STATES_MAX];
+    uint8_t buf[BOARD_MAX_PAYLOAD];
+    size_t n = board_states_encode(in, 2, buf, sizeof(buf));
+    assert_int_equal(n, 1 + 2 * BOARD_STATE_LEN);
+    assert_int_equal(board_states_decode(buf, 0, out, BOARD_STATES_MAX), -1);      //  empty
+    assert_int_equal(board_states_decode(buf, n - 1, out, BOARD_STATES_MAX), -1);  //  a record cut short
+    assert_int_equal(board_states_decode(buf, n - BOARD_STATE_LEN, out, BOARD_STATES_MAX), -1);  //  one missing
+    assert_int_equal(board_states_decode(buf, n, out, 1), -1);     //  more than the caller asked for
+    buf[0] = 0;                                                     //  a count of none
+    assert_int_equal(board_states_decode(buf, 1, out, BOARD_STATES_MAX), -1);
+    buf[0] = 2;
+    buf[1 + BOARD_STATE_LEN + 2] = 'Z';                             //  the second record's pilot
+    assert_int_equal(board_states_decode(buf, n, out, BOARD_STATES_MAX), -1);
+}
+
+static void
+test_states_too_many(void **state)
+{
+    hw_connector_state_t in[BOARD_STATES_MAX + 1], out[BOARD_STATES_MAX + 1];
+    for (int i = 0; i <= BOARD_STATES_MAX; i++)
+        in[i] = s_state(i + 1);
+    uint8_t buf[BOARD_MAX_PAYLOAD * 2];
+    //  Four records would not fit a frame: refused, not cut.
+    assert_int_equal(board_states_encode(in, BOARD_STATES_MAX + 1, buf, sizeof(buf)), 0);
+    assert_int_equal(board_states_encode(in, 0, buf, sizeof(buf)), 0);
+    assert_int_equal(board_states_encode(in, 2, buf, 2 * BOARD_STATE_LEN), 0);     //  no room for the count
+    //  A board that sends four anyway (a frame of 225 bytes cannot exist;
+    //  the payload alone is refused).
+    size_t n = board_states_encode(in, BOARD_STATES_MAX, buf, sizeof(buf));
+    memcpy(buf + n, buf + 1, BOARD_STATE_LEN);
+    buf[0] = BOARD_STATES_MAX + 1;
+    assert_int_equal(board_states_decode(buf, n + BOARD_STATE_LEN, out, BOARD_STATES_MAX + 1), -1);
+}
+
 //  --------------------------------------------------------------------------
 //  The simulated board
 
@@ -176,6 +251,29 @@ s_status(const board_frame_t *reply)
 {
     assert_int_equal(reply->type, BOARD_ACK);
     return reply->payload[0];
+}
+
+//  With the watchdog fed: a permission and a close are accepted, and
+//  501 ms without a pet open the contactor again.
+static void
+s_assert_watchdog_opens(simboard_t *board, cp_clock_t *clock)
+{
+    board_frame_t reply, req;
+    bool hello, down;
+    req = s_req(BOARD_PERMIT, (const uint8_t[]) { 1, 1, 0, 0, 0, 0 }, 6);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    assert_int_equal(s_status(&reply), BOARD_ACK_OK);
+    req = s_req(BOARD_CONTACTOR, (const uint8_t[]) { 1, 1 }, 2);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    assert_int_equal(s_status(&reply), BOARD_ACK_OK);
+    cp_clock_advance(clock, 501);
+    simboard_tick(board);
+    req = s_req(BOARD_READ, (const uint8_t[]) { 1 }, 1);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    hw_connector_state_t st;
+    assert_int_equal(reply.type, BOARD_STATE);
+    assert_int_equal(board_state_decode(reply.payload, reply.len, &st), 0);
+    assert_false(st.contactor_closed);
 }
 
 static void
@@ -211,23 +309,21 @@ test_simboard_watchdog_caps_at_500_ms(void **state)
     board_frame_t reply, req;
     bool hello, down;
     //  The controller asks for 5 s; the board allows 500 ms.
+    assert_int_equal(simboard_tick_due_ms(board), SIMBOARD_TICK_MAX_MS);      //  not armed: nothing due
     req = s_req(BOARD_PET, (const uint8_t[]) { 0x88, 0x13 }, 2);
     simboard_handle(board, &req, &reply, &hello, &down);
     assert_int_equal(s_status(&reply), BOARD_ACK_OK);
-    req = s_req(BOARD_PERMIT, (const uint8_t[]) { 1, 1, 0, 0, 0, 0 }, 6);
-    simboard_handle(board, &req, &reply, &hello, &down);
-    assert_int_equal(s_status(&reply), BOARD_ACK_OK);
-    req = s_req(BOARD_CONTACTOR, (const uint8_t[]) { 1, 1 }, 2);
-    simboard_handle(board, &req, &reply, &hello, &down);
-    assert_int_equal(s_status(&reply), BOARD_ACK_OK);
-    cp_clock_advance(clock, 501);
+    //  The board's loop sleeps until just past the expiry, no longer.
+    assert_int_equal(simboard_tick_due_ms(board), 501);
+    cp_clock_advance(clock, 300);
+    assert_int_equal(simboard_tick_due_ms(board), 201);
+    cp_clock_advance(clock, 250);
+    assert_int_equal(simboard_tick_due_ms(board), 0);
     simboard_tick(board);
-    req = s_req(BOARD_READ, (const uint8_t[]) { 1 }, 1);
+    assert_int_equal(simboard_tick_due_ms(board), SIMBOARD_TICK_MAX_MS);
+    req = s_req(BOARD_PET, (const uint8_t[]) { 0x88, 0x13 }, 2);
     simboard_handle(board, &req, &reply, &hello, &down);
-    hw_connector_state_t st;
-    assert_int_equal(reply.type, BOARD_STATE);
-    assert_int_equal(board_state_decode(reply.payload, reply.len, &st), 0);
-    assert_false(st.contactor_closed);
+    s_assert_watchdog_opens(board, clock);
     simboard_destroy(&board);
     cp_clock_destroy(&clock);
 }
@@ -309,6 +405,75 @@ test_simboard_car_leaving_while_unlinked(void **state)
     cp_clock_destroy(&clock);
 }
 
+//  PET_READ: one exchange pets the watchdog and reports the connectors;
+//  announced by HELLO_ACK's flag bit 1.
+static void
+test_simboard_pet_read(void **state)
+{
+    cp_clock_t *clock = cp_clock_new_virtual(1000, 0);
+    simboard_t *board = simboard_new(2, clock, "");
+    board_frame_t reply, req;
+    bool hello, down;
+    uint8_t hello_ctl[] = { BOARD_VERSION, BOARD_ROLE_CONTROLLER };
+    req = s_req(BOARD_HELLO, hello_ctl, 2);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    assert_int_equal(reply.payload[2] & BOARD_HELLO_PET_READ, BOARD_HELLO_PET_READ);
+    //  A connector that does not exist: refused, and not petted either.
+    req = s_req(BOARD_PET_READ, (const uint8_t[]) { 0xF4, 0x01, 2, 2 }, 4);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    assert_int_equal(s_status(&reply), BOARD_ACK_REFUSED);
+    req = s_req(BOARD_PERMIT, (const uint8_t[]) { 1, 1, 0, 0, 0, 0 }, 6);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    assert_int_equal(s_status(&reply), BOARD_ACK_REFUSED);
+    //  A count of none, or more than a frame holds: malformed.
+    req = s_req(BOARD_PET_READ, (const uint8_t[]) { 0xF4, 0x01, 1, 0 }, 4);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    assert_int_equal(s_status(&reply), BOARD_ACK_MALFORMED);
+    req = s_req(BOARD_PET_READ, (const uint8_t[]) { 0xF4, 0x01, 1, BOARD_STATES_MAX + 1 }, 4);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    assert_int_equal(s_status(&reply), BOARD_ACK_MALFORMED);
+    //  Connector 2 alone reports what READ reports.
+    req = s_req(BOARD_PET_READ, (const uint8_t[]) { 0xF4, 0x01, 2, 1 }, 4);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    hw_connector_state_t st[BOARD_STATES_MAX];
+    assert_int_equal(board_states_decode(reply.payload, reply.len, st, 1), 1);
+    assert_int_equal(st[0].connector, 2);
+    assert_true(st[0].board_continuous == false && st[0].pilot == 'A');
+    //  Both connectors, with a 5 s timeout asked: petted (the permission
+    //  and the close are accepted), capped at 500 ms like PET.
+    req = s_req(BOARD_PET_READ, (const uint8_t[]) { 0x88, 0x13, 1, 2 }, 4);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    assert_int_equal(reply.type, BOARD_STATES);
+    assert_int_equal(reply.seq, 9);
+    assert_int_equal(board_states_decode(reply.payload, reply.len, st, BOARD_STATES_MAX), 2);
+    assert_int_equal(st[0].connector, 1);
+    assert_int_equal(st[1].connector, 2);
+    s_assert_watchdog_opens(board, clock);
+    simboard_destroy(&board);
+    cp_clock_destroy(&clock);
+}
+
+//  A board from before PET_READ: no flag, and the request is unknown.
+static void
+test_simboard_without_pet_read(void **state)
+{
+    cp_clock_t *clock = cp_clock_new_virtual(1000, 0);
+    simboard_t *board = simboard_new(2, clock, "");
+    simboard_without_pet_read(board);
+    board_frame_t reply, req;
+    bool hello, down;
+    uint8_t hello_ctl[] = { BOARD_VERSION, BOARD_ROLE_CONTROLLER };
+    req = s_req(BOARD_HELLO, hello_ctl, 2);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    assert_int_equal(reply.type, BOARD_HELLO_ACK);
+    assert_int_equal(reply.payload[2] & BOARD_HELLO_PET_READ, 0);
+    req = s_req(BOARD_PET_READ, (const uint8_t[]) { 0xF4, 0x01, 1, 2 }, 4);
+    simboard_handle(board, &req, &reply, &hello, &down);
+    assert_int_equal(s_status(&reply), BOARD_ACK_UNKNOWN);
+    simboard_destroy(&board);
+    cp_clock_destroy(&clock);
+}
+
 int
 main(void)
 {
@@ -320,10 +485,15 @@ main(void)
         cmocka_unit_test(test_oversized_length_is_skipped),
         cmocka_unit_test(test_cursor_fails_closed),
         cmocka_unit_test(test_state_round_trip),
+        cmocka_unit_test(test_states_round_trip),
+        cmocka_unit_test(test_states_malformed),
+        cmocka_unit_test(test_states_too_many),
         cmocka_unit_test(test_simboard_answers_everything),
         cmocka_unit_test(test_simboard_watchdog_caps_at_500_ms),
         cmocka_unit_test(test_simboard_car_leaving_while_unlinked),
         cmocka_unit_test(test_simboard_tamper),
+        cmocka_unit_test(test_simboard_pet_read),
+        cmocka_unit_test(test_simboard_without_pet_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

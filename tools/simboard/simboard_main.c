@@ -1,7 +1,7 @@
 /* simboard_main.c — chargepoint-simboard: the simulated power board as a
  * program of its own (hw/board/simboard.h), and a small client for it.
  *
- *   chargepoint-simboard --state-dir DIR [--connectors N]   run the board
+ *   chargepoint-simboard --state-dir DIR [--connectors N] [--without-pet-read]   run the board
  *   chargepoint-simboard --state-dir DIR sim N COMMAND [ARG]  drive the car
  *   chargepoint-simboard --state-dir DIR state | power-down
  *
@@ -32,7 +32,7 @@
 #include "supervisor/log.h"
 
 #define CLIENTS_MAX 8
-#define TICK_MS 10
+#define DIR_CHECK_MS 1000           //  how often the board looks whether its state dir is gone
 
 typedef struct {
     int fd;
@@ -51,7 +51,7 @@ s_on_signal(int sig)
 static int
 s_usage(void)
 {
-    fprintf(stderr, "usage: chargepoint-simboard --state-dir DIR [--connectors N]\n"
+    fprintf(stderr, "usage: chargepoint-simboard --state-dir DIR [--connectors N] [--without-pet-read]\n"
                     "       chargepoint-simboard --state-dir DIR sim N COMMAND [ARG] | state | power-down\n");
     return 2;
 }
@@ -114,8 +114,10 @@ s_listen(const char *path)
     return fd;
 }
 
+//  without_pet_read: answer as a board from before PET_READ (simboard.h),
+//  to try a controller's fallback by hand or in a test.
 static int
-s_run(const char *dir, int connectors)
+s_run(const char *dir, int connectors, bool without_pet_read)
 {
     char path[PATH_MAX], lock[PATH_MAX], state[PATH_MAX];
     hw_board_socket_path(dir, path, sizeof(path));
@@ -137,6 +139,8 @@ s_run(const char *dir, int connectors)
         fprintf(stderr, "chargepoint-simboard: cannot start on %s: %s\n", path, strerror(errno));
         return 2;
     }
+    if (without_pet_read)
+        simboard_without_pet_read(board);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGTERM, s_on_signal);
     signal(SIGINT, s_on_signal);
@@ -150,7 +154,18 @@ s_run(const char *dir, int connectors)
         pfds[0] = (struct pollfd) { .fd = listener, .events = POLLIN };
         for (int i = 0; i < count; i++)
             pfds[i + 1] = (struct pollfd) { .fd = clients[i].fd, .events = POLLIN };
-        int ready = poll(pfds, (nfds_t) count + 1, TICK_MS);
+        //  Asleep until a request or the board's next deadline (the
+        //  watchdog's expiry, the state file, the dir check): a fixed
+        //  10 ms tick was a hundred wake-ups a second of an idle board,
+        //  four times the controller's own idle CPU (issue 12).
+        int64_t since_check = cp_clock_mono_ms(clock) - checked;
+        int wait = simboard_tick_due_ms(board);
+        if (since_check >= DIR_CHECK_MS)
+            wait = 0;
+        else
+        if (DIR_CHECK_MS - since_check < wait)
+            wait = (int) (DIR_CHECK_MS - since_check);
+        int ready = poll(pfds, (nfds_t) count + 1, wait);
         if (ready > 0 && (pfds[0].revents & POLLIN)) {
             int fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
             if (fd >= 0 && count < CLIENTS_MAX) {
@@ -173,7 +188,7 @@ s_run(const char *dir, int connectors)
         }
         simboard_tick(board);
         int64_t now = cp_clock_mono_ms(clock);
-        if (now - checked >= 1000) {
+        if (now - checked >= DIR_CHECK_MS) {
             checked = now;
             struct stat st;
             if (stat(path, &st) != 0) {
@@ -224,8 +239,9 @@ s_client(const char *dir, int argc, char **argv)
     if (strcmp(argv[0], "state") == 0 && argc == 1) {
         hw_link_state_t ls;
         link->ops->link_state(link, &ls);
-        printf("{\"bootId\":%u,\"links\":%u,\"continuous\":%s,\"rttUs\":%lld,\"connectors\":[", ls.boot_id,
-               ls.link_gen, ls.continuous ? "true" : "false", (long long) ls.rtt_us);
+        printf("{\"bootId\":%u,\"links\":%u,\"continuous\":%s,\"petRead\":%s,\"rttUs\":%lld,\"connectors\":[",
+               ls.boot_id, ls.link_gen, ls.continuous ? "true" : "false", ls.pet_read ? "true" : "false",
+               (long long) ls.rtt_us);
         for (int n = 1; n <= link->ops->connector_count(link); n++) {
             hw_connector_state_t st;
             if (link->ops->read(link, n, &st) != 0) {
@@ -252,6 +268,7 @@ main(int argc, char **argv)
 {
     const char *dir = NULL;
     int connectors = 1, i = 1;
+    bool without_pet_read = false;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         if (strcmp(argv[i], "--state-dir") == 0 && i + 1 < argc)
             dir = argv[++i];
@@ -259,11 +276,14 @@ main(int argc, char **argv)
         if (strcmp(argv[i], "--connectors") == 0 && i + 1 < argc)
             connectors = atoi(argv[++i]);
         else
+        if (strcmp(argv[i], "--without-pet-read") == 0)
+            without_pet_read = true;
+        else
             return s_usage();
     }
     if (!dir || connectors < 1 || connectors > HW_MAX_CONNECTORS)
         return s_usage();
     if (i < argc)
         return s_client(dir, argc - i, argv + i);
-    return s_run(dir, connectors);
+    return s_run(dir, connectors, without_pet_read);
 }
