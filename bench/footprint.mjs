@@ -5,7 +5,9 @@
 //   - thread stacks (anonymous mappings preceded by a guard page and not a malloc arena),
 //     malloc arenas (per-thread heaps: anonymous, 64 MB-aligned), the main heap, other anonymous;
 // with Rss, Pss and private dirty pages (relocated data, .bss: what each process pays alone) of
-// each, and the thread count. FOOTPRINT_SETTLE_S (default 3) seconds after the first StatusNotification. Prints a Markdown table, biggest Pss first.
+// each, and the thread count, read FOOTPRINT_SETTLE_S (default 3) seconds after the first
+// StatusNotification. Prints a Markdown table, biggest Pss first. Pss is shared with every other
+// process mapping the same library, so on a busy machine it moves; Rss and private dirty do not.
 // Environment variables reach the controller (MALLOC_ARENA_MAX=…, LD_LIBRARY_PATH=… to try
 // another build of a library). FOOTPRINT_RUNS (default 3) starts: the median of each row.
 import { spawn, spawnSync } from 'node:child_process';
