@@ -10,14 +10,11 @@
 // process mapping the same library, so on a busy machine it moves; Rss and private dirty do not.
 // Environment variables reach the controller (MALLOC_ARENA_MAX=…, LD_LIBRARY_PATH=… to try
 // another build of a library). FOOTPRINT_RUNS (default 3) starts: the median of each row.
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Csms } from '../tools/csms/csms.mjs';
-import { freePort } from '../test/e2e/lib/harness.mjs';
+import { startIdle, stopIdle } from './idle_controller.mjs';
 
 const build = path.resolve(process.argv[2] || 'build');
 const runs = Number(process.env.FOOTPRINT_RUNS || 3);
@@ -68,15 +65,8 @@ function classify(maps) {
 }
 
 async function one() {
-  const csms = new Csms({ port: 0, bootInterval: 300 });
-  await csms.start();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cpd-footprint-'));
-  const child = spawn(path.join(build, 'chargepointd'),
-    ['--csms', `ws://127.0.0.1:${csms.port}/ocpp`, '--id', 'FOOT', '--connectors', '2', '--state-dir', dir,
-     '--http', `127.0.0.1:${await freePort()}`, '--log-level', 'warn'], { stdio: 'ignore' });
-  const deadline = Date.now() + 20000;
-  while (!csms.frames.some((f) => f.dir === 'in' && f.msg?.[2] === 'StatusNotification') && Date.now() < deadline)
-    await sleep(20);
+  const idle = await startIdle(build, 'FOOT');
+  const { child } = idle;
   await sleep(settleMs);                             // settle after boot
   const groups = classify(smaps(child.pid));
   const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -87,11 +77,7 @@ async function one() {
     .map((l) => l.split(/\s+/)[5]).filter((p) => p && p.includes('.so')))].length;
   const totals = { rss: kb('VmRSS'), pss, threads: kb('Threads'), libs,
                    anon: kb('RssAnon'), file: kb('RssFile') };
-  child.kill('SIGTERM');
-  await new Promise((r) => child.on('exit', r));
-  spawnSync('pkill', ['-KILL', '-f', `chargepoint-simboard.*${dir}`]);
-  await csms.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await stopIdle(idle);
   return { groups, totals };
 }
 
