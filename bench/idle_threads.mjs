@@ -3,14 +3,11 @@
 // time (schedstat) and wake-ups (voluntary + involuntary context switches), and the process's
 // total. Issue 12 asks for ≤ 0.1 % of a core and ≤ 20 syscalls/s idle: this table says which
 // thread to look at. Threads carry their actor's name (shell.c). Prints a Markdown table.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Csms } from '../tools/csms/csms.mjs';
-import { freePort } from '../test/e2e/lib/harness.mjs';
+import { startIdle, stopIdle } from './idle_controller.mjs';
 
 const build = path.resolve(process.argv[2] || 'build');
 const windowSeconds = Number(process.env.BENCH_IDLE_S || 20);
@@ -29,23 +26,13 @@ function threads(pid) {
   return out;
 }
 
-const csms = new Csms({ port: 0, bootInterval: 300 });
-await csms.start();
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cpd-idle-'));
-const child = spawn(path.join(build, 'chargepointd'),
-  ['--csms', `ws://127.0.0.1:${csms.port}/ocpp`, '--id', 'IDLE', '--connectors', '2', '--state-dir', dir,
-   '--http', `127.0.0.1:${await freePort()}`, '--log-level', 'warn'], { stdio: 'ignore' });
-const deadline = Date.now() + 20000;
-while (!csms.frames.some((f) => f.dir === 'in' && f.msg?.[2] === 'StatusNotification') && Date.now() < deadline)
-  await sleep(20);
+const idle = await startIdle(build, 'IDLE');
+const { child } = idle;
 await sleep(3000);                                   // settle after boot
 const before = threads(child.pid);
 await sleep(windowSeconds * 1000);
 const after = threads(child.pid);
-child.kill('SIGTERM');
-await new Promise((r) => child.on('exit', r));
-await csms.stop();
-fs.rmSync(dir, { recursive: true, force: true });
+await stopIdle(idle);
 
 const rows = [];
 for (const [tid, a] of after) {

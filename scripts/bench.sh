@@ -24,6 +24,10 @@ out=docs/benchmarks.md
   echo
   node bench/idle_threads.mjs "$build"
   echo
+  echo "## Where the memory is, mapping by mapping (bench/footprint.mjs)"
+  echo
+  node bench/footprint.mjs "$build"
+  echo
   echo "## Firmware and diagnostics transfers (bench/firmware_transfer.mjs)"
   echo
   node bench/firmware_transfer.mjs "$build"
