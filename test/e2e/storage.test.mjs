@@ -183,7 +183,7 @@ test('the database deleted while running: the controller notices, puts it back a
     const db = path.join(cp.stateDir, 'chargepointd.db');
     const logSince = cp.logMark();
     fs.unlinkSync(db);
-    const exit = await Promise.race([cp.exited, sleep(20000).then(() => null)]);
+    const exit = await Promise.race([cp.exited, sleep(20000, null, { ref: false })]);
     assert.notEqual(exit, null, 'the controller noticed the deleted database within 20 s and exited');
     assert.equal(exit.code, 1, 'escalated: exit 1, for systemd to restart it');
     assert.match(cp.logs().slice(logSince), /state database .* was deleted while the controller runs/);

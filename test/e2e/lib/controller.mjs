@@ -331,7 +331,9 @@ export class Controller {
   async stop(timeoutMs = 10000) {
     if (!this.running) return this.exitCode;
     this.child.kill('SIGTERM');
-    const result = await Promise.race([this.exited, sleep(timeoutMs).then(() => null)]);
+    // The bound is an unref'd timer: a stop that is over does not keep the test process alive
+    // for the rest of it (node --test waits for each file's process to exit).
+    const result = await Promise.race([this.exited, sleep(timeoutMs, null, { ref: false })]);
     if (result === null) {
       this.child.kill('SIGKILL');
       await this.exited;
