@@ -96,7 +96,8 @@ test('a full disk during a stop: the StopTransaction arrives once space is freed
     assert.match(s.storage.error, /full|disk|I\/O/i, `storage.error: ${s.storage.error}`);
     await csms.waitFor(storageFailure, 20000, since);
     assert.equal(calls(csms, 'StopTransaction', since).length, 0, 'nothing durable, nothing sent yet');
-    await sleep(3000);  // several retry rounds while the disk stays full
+    // Several retry rounds while the disk stays full (the first failure, then two retries).
+    await cp.waitLogLines(/\btransaction\s+record the stop: database or disk is full/, 3, 20000, logSince);
     assert.equal(calls(csms, 'StopTransaction', since).length, 0, 'still held while the disk is full');
     // ... and the owner sees it at the charger once the connector is idle again.
     await cp.cpctlOk('unplug', '1');
