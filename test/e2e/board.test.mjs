@@ -135,7 +135,7 @@ test('one process: cpctl actor crash raises a real SIGSEGV and the controller di
   // cpctl may wait out its timeout for an answer the dying controller never sends: the crash is
   // followed by the process's death, not by cpctl's exit (or the figure below would time cpctl).
   const asked = cp.cpctl('actor', 'crash', 'transaction');
-  const exit = await Promise.race([cp.exited, sleep(10000).then(() => null)]);
+  const exit = await Promise.race([cp.exited, sleep(10000, null, { ref: false })]);
   assert.ok(exit, 'the controller died');
   assert.equal(exit.signal, 'SIGSEGV', 'by the signal raised in the actor\'s thread');
   assert.match(cp.logs(), /transaction .*crashing by fault injection \(SIGSEGV\)/);

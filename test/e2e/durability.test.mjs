@@ -57,6 +57,10 @@ async function waitUntil(predicate, timeoutMs, what) {
   }
 }
 
+// The outbox's log line for a transaction message committed to the store (outbox.c): the
+// message is durable and waits for delivery from then on.
+const QUEUED = (action) => new RegExp(`\\boutbox\\s+queued ${action} #`);
+
 async function takeOffline(csms, cp) {
   await csms.stop();
   await cp.waitStatus((s) => !isConnected(s), 20000, 'the controller notices the central system is gone');
@@ -123,11 +127,12 @@ test('offline session: starts, charges and stops while the CSMS is down; deliver
   await cp.cpctlOk('ev', '1', 'charge');
   s = await cp.waitStatus((x) => connector(x, 1).energyWh >= meterStart + 5, 20000, 'energy flowing offline');
   assert.equal(connector(s, 1).status, 'Charging');
+  const stopLog = cp.logMark();
   await cp.cpctlOk('swipe', 'TAG-OFFLINE');
   s = await cp.waitStatus((x) => tx(x) === null && connector(x, 1).contactor === false, 20000, 'stopped offline');
   const energyAtStop = connector(s, 1).energyWh;
   await cp.cpctlOk('unplug', '1');
-  await sleep(1500);  // let the StopTransaction be queued while still offline
+  await cp.waitLog(QUEUED('StopTransaction'), 20000, stopLog);  // the StopTransaction is queued while still offline
 
   csms.nextTransactionId = 9001;
   await csms.start();  // same port
@@ -166,11 +171,13 @@ test('offline: queued transaction MeterValues are delivered with the real transa
   await cp.cpctlOk('plug', '1');
   await cp.cpctlOk('swipe', 'TAG-OFFMV');
   await cp.waitStatus((x) => tx(x) !== null, 20000, 'transaction started offline');
+  const chargeLog = cp.logMark();
   await cp.cpctlOk('ev', '1', 'charge');
-  await sleep(3500);  // a few sample intervals while offline
+  await cp.waitLogLines(QUEUED('MeterValues'), 2, 20000, chargeLog);  // a few sample intervals while offline
+  const stopLog = cp.logMark();
   await cp.cpctlOk('swipe', 'TAG-OFFMV');
   await cp.waitStatus((x) => tx(x) === null, 20000, 'stopped offline');
-  await sleep(1500);
+  await cp.waitLog(QUEUED('StopTransaction'), 20000, stopLog);
 
   csms.nextTransactionId = 777;
   await csms.start();
@@ -199,9 +206,10 @@ test('online start, CSMS down mid-session, offline stop: StopTransaction deliver
   await takeOffline(csms, cp);
   let s = await cp.waitStatus((x) => connector(x, 1).energyWh >= start.msg[3].meterStart + 5, 20000, 'charging goes on offline');
   assert.equal(tx(s).id, txId, 'the transaction keeps its id offline');
+  const stopLog = cp.logMark();
   await cp.cpctlOk('swipe', 'TAG-MIDDROP');  // the tag that started it stops it, no central system needed
   s = await cp.waitStatus((x) => tx(x) === null, 20000, 'stopped offline');
-  await sleep(1500);
+  await cp.waitLog(QUEUED('StopTransaction'), 20000, stopLog);
 
   const back = csms.mark();
   await csms.start();
@@ -371,7 +379,7 @@ test('kill -9, then a systemd restart (SIGTERM, start) mid-session: the car is s
 test('a power cut mid-session (controller and board die): after restart the transaction is stopped with '
   + 'PowerLoss, exactly once', async (t) => {
   const { csms, cp, since, start, txId } = await chargingWithSamples(t, 'TAG-POWER');
-  await sleep(1500);  // at least one sample after that
+  await cp.waitLog(QUEUED('MeterValues'), 20000, cp.logMark());  // at least one sample after that
   const seen = connector(await cp.status(), 1);
   const seenAt = Date.now();
   // The board's pid is in its lock file (chargepoint-simboard): the power cut takes both.
@@ -410,10 +418,12 @@ test('kill -9 right after StopTransaction was acknowledged: never sent again aft
   const { csms, cp } = await bootedPair(t);
   const since = csms.mark();
   const { txId } = await runningSession(csms, cp, 'TAG-ACKED', since);
+  const stopLog = cp.logMark();
   await cp.cpctlOk('swipe', 'TAG-ACKED');
   const stop = await csms.waitFor('StopTransaction', 20000, since);
   await csms.waitFor((f) => f.dir === 'out' && f.msg?.[0] === 3 && f.msg[1] === stop.msg[1], 10000);
-  await sleep(200);  // the controller reads the answer
+  // The controller has read the answer: the outbox let the message go.
+  await cp.waitLog(/\boutbox\s+StopTransaction #\d+ \(tx \d+\) delivered/, 10000, stopLog);
   await cp.kill9();
   const back = csms.mark();
   await cp.restart();
@@ -436,9 +446,10 @@ test('kill -9 with an offline session queued: after restart both messages arrive
   const meterStart = tx(s).meterStart;
   await cp.cpctlOk('ev', '1', 'charge');
   await cp.waitStatus((x) => connector(x, 1).energyWh >= meterStart + 5, 20000, 'energy flowing');
+  const stopLog = cp.logMark();
   await cp.cpctlOk('swipe', 'TAG-QUEUED');
   await cp.waitStatus((x) => tx(x) === null, 20000, 'stopped offline');
-  await sleep(1500);  // StopTransaction queued
+  await cp.waitLog(QUEUED('StopTransaction'), 20000, stopLog);  // StopTransaction queued
 
   await cp.kill9();
   csms.nextTransactionId = 4242;

@@ -96,7 +96,8 @@ test('a full disk during a stop: the StopTransaction arrives once space is freed
     assert.match(s.storage.error, /full|disk|I\/O/i, `storage.error: ${s.storage.error}`);
     await csms.waitFor(storageFailure, 20000, since);
     assert.equal(calls(csms, 'StopTransaction', since).length, 0, 'nothing durable, nothing sent yet');
-    await sleep(3000);  // several retry rounds while the disk stays full
+    // Several retry rounds while the disk stays full (the first failure, then two retries).
+    await cp.waitLogLines(/\btransaction\s+record the stop: database or disk is full/, 3, 20000, logSince);
     assert.equal(calls(csms, 'StopTransaction', since).length, 0, 'still held while the disk is full');
     // ... and the owner sees it at the charger once the connector is idle again.
     await cp.cpctlOk('unplug', '1');
@@ -183,7 +184,7 @@ test('the database deleted while running: the controller notices, puts it back a
     const db = path.join(cp.stateDir, 'chargepointd.db');
     const logSince = cp.logMark();
     fs.unlinkSync(db);
-    const exit = await Promise.race([cp.exited, sleep(20000).then(() => null)]);
+    const exit = await Promise.race([cp.exited, sleep(20000, null, { ref: false })]);
     assert.notEqual(exit, null, 'the controller noticed the deleted database within 20 s and exited');
     assert.equal(exit.code, 1, 'escalated: exit 1, for systemd to restart it');
     assert.match(cp.logs().slice(logSince), /state database .* was deleted while the controller runs/);

@@ -91,7 +91,7 @@ test('a crash loop of one actor escalates with exit 1; restarted on the same sta
   for (let i = 0; i < 3; i++) await killAndWaitBack(cp, 'transaction');
   // Other actors are far below any limit: only this actor's own window can stop it.
   assert.equal((await cp.cpctl('actor', 'kill', 'transaction')).code, 0);
-  const result = await Promise.race([cp.exited, sleep(15000).then(() => null)]);
+  const result = await Promise.race([cp.exited, sleep(15000, null, { ref: false })]);
   assert.ok(result, 'the controller exits when transaction faults a fourth time within the period');
   assert.equal(result.code, 1, 'escalation exits with code 1');
   assert.match(cp.logs(), /actor transaction: crash loop of a critical actor \(3 of its restarts.*escalating \(exit 1\)/);
@@ -166,7 +166,7 @@ test('restart intensity exceeded: the supervisor escalates with exit 1', async (
       `hw restarted ${i} time(s)`);
   }
   await cp.cpctl('actor', 'kill', 'hw');
-  const result = await Promise.race([cp.exited, new Promise((r) => setTimeout(() => r(null), 10000))]);
+  const result = await Promise.race([cp.exited, sleep(10000, null, { ref: false })]);
   assert.ok(result, 'the controller exits after the third restart within the period');
   assert.equal(result.code, 1, 'escalation exits with code 1');
   assert.match(cp.logs(), /escalat/i);
@@ -192,7 +192,7 @@ test('the broker is supervised: over inproc:// its end escalates (exit 1) with a
   assert.equal(service(await cp.status(), 'broker')?.state, 'running');
   // The escalation may win the race with the reply: then cpctl finds no controller (exit 3).
   assert.ok([0, 3].includes((await cp.cpctl('actor', 'kill', 'broker')).code));
-  const result = await Promise.race([cp.exited, sleep(10000).then(() => null)]);
+  const result = await Promise.race([cp.exited, sleep(10000, null, { ref: false })]);
   assert.ok(result, 'the controller exits when the broker thread ends');
   assert.equal(result.code, 1);
   assert.match(cp.logs(), /the bus broker thread ended: over inproc:\/\/ the actors cannot reconnect .* escalating \(exit 1\)/);

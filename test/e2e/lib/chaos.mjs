@@ -1,9 +1,12 @@
 // chaos.mjs — the chaos driver of issue 10: charging sessions back to back on every connector
 // while a random actor is killed or hung every 1–3 s; then judge what the central system got.
+// The faults are dealt from a shuffled deck (every actor once per round, kills and hangs half
+// each), and the chaos goes on past its length until every actor has taken a fault and both
+// kinds were injected, so even a short run covers every kind of fault (report.coverage).
 //
 // Why it exists: "nothing lost, nothing duplicated, never escalated" is a property of the whole
 // controller under faults, not of one code path. One driver serves the short chaos test of
-// `make test` (test/e2e/chaos.test.mjs, ~75 s per mode) and the long `make soak`
+// `make test` (test/e2e/chaos.test.mjs, ~30–60 s per mode) and the long `make soak`
 // (scripts/soak.sh, SOAK_SECONDS, both modes), so both judge by the same rules:
 //
 //   - every session the driver started has exactly one StartTransaction and exactly one
@@ -31,6 +34,7 @@
 //
 // Library:  const report = await runChaos({ split: false, seconds: 75, name: 'chaos-thread' });
 //           report.summary  (one line)   report.problems  (strings; empty when all rules hold)
+//           report.coverage  {actors, faulted, unfaulted, kinds}: what the faults reached
 // CLI:      node test/e2e/lib/chaos.mjs [--seconds 600] [--modes thread,split] [--seed N]
 
 import process from 'node:process';
@@ -43,6 +47,8 @@ const START_DEADLINE_MS = 90000;    // plug → StartTransaction seen, across re
 const STOP_DEADLINE_MS = 90000;     // stop asked → transaction gone, across retries
 const RETRY_AFTER_MS = 20000;       // a start or stop not visible by then is asked again
 const DELIVERY_DEADLINE_MS = 90000; // after the chaos: every Start/Stop delivered by then
+const COVERAGE_DEADLINE_MS = 60000; // past the chaos's length: every actor and kind faulted by then
+const FAULT_KINDS = ['kill', 'hang'];
 const ACTORS = ['safety', 'config', 'auth', 'hw', 'transaction', 'smartcharging', 'metering', 'hmi', 'ocpp'];
 export const ACCEPTABLE_STOP_REASONS = ['Local', 'Remote', 'Other', 'EVDisconnected'];
 
@@ -98,9 +104,18 @@ class Chaos {
     this.stopping = false;     // no new sessions
     this.done = false;         // pollers and the fault injector end
     this.lock = Promise.resolve();
+    this.deck = [];            // the faults still to deal this round: {actor, action}
+    this.actorsSeen = [];      // the actors `cpctl status` listed when the chaos began
   }
 
   pick(list) { return list[Math.floor(this.random() * list.length)]; }
+  shuffle(list) {
+    for (let i = list.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      [list[i], list[j]] = [list[j], list[i]];
+    }
+    return list;
+  }
   between(min, max) { return min + Math.floor(this.random() * (max - min + 1)); }
 
   // Serialise the phases where a connector is plugged without a transaction (plug → started,
@@ -203,16 +218,46 @@ class Chaos {
 
   injected() { return this.faults.filter((f) => f.code === 0).length; }
 
+  // Which actors and which kinds of fault the injected (not refused) faults reached.
+  coverage() {
+    const ok = this.faults.filter((f) => f.code === 0);
+    const faulted = [...new Set(ok.map((f) => f.actor))];
+    const actors = this.actorsSeen.length ? this.actorsSeen : ACTORS;
+    return {
+      actors, faulted, unfaulted: actors.filter((a) => !faulted.includes(a)),
+      kinds: FAULT_KINDS.filter((k) => ok.some((f) => f.action === k)),
+    };
+  }
+
+  covered() {
+    const c = this.coverage();
+    return c.unfaulted.length === 0 && c.kinds.length === FAULT_KINDS.length;
+  }
+
+  // The next fault: a round deals every actor once, in random order, kills and hangs half each
+  // (which actor gets which, at random), so no actor goes unfaulted for long and a short run
+  // still injects every kind of fault.
+  deal() {
+    if (this.deck.length === 0) {
+      const names = (this.status?.actors ?? []).map((a) => a.name);
+      const actors = this.shuffle([...(names.length ? names : ACTORS)]);
+      const first = this.pick(FAULT_KINDS);
+      const actions = this.shuffle(actors.map((_, i) => FAULT_KINDS[(FAULT_KINDS.indexOf(first) + i) % FAULT_KINDS.length]));
+      this.deck = actors.map((actor, i) => ({ actor, action: actions[i] }));
+    }
+    return this.deck.shift();
+  }
+
   async injectFaults() {
     while (!this.done && !this.stopping) {
       await sleep(this.between(this.faultMinMs, this.faultMaxMs));
       if (this.done || this.stopping || !this.cp.running) continue;
-      const names = (this.status?.actors ?? []).map((a) => a.name);
-      const actor = this.pick(names.length ? names : ACTORS);
-      const action = this.pick(['kill', 'hang']);
+      const { actor, action } = this.deal();
       const r = await this.cp.cpctl('actor', action, actor, { timeoutMs: 8000 });
       this.faults.push({ t: Date.now(), action, actor, code: r.code, stderr: r.stderr.trim() });
       this.log(`fault #${this.faults.length}: ${action} ${actor} → ${r.code}${r.code ? ` ${r.stderr.trim()}` : ''}`);
+      // A refused fault (the actor was restarting) is dealt again later this round.
+      if (r.code !== 0) this.deck.splice(Math.floor(this.random() * (this.deck.length + 1)), 0, { actor, action });
     }
   }
 
@@ -328,10 +373,15 @@ class Chaos {
       await this.waitUntil(() => (this.status?.connectors ?? []).length === this.connectors, 30000);
 
       const started = Date.now();
-      this.log(`chaos ${this.mode}: ${this.seconds} s, seed ${this.seed}`);
+      this.actorsSeen = (this.status?.actors ?? []).map((a) => a.name);
+      this.log(`chaos ${this.mode}: ${this.seconds} s, seed ${this.seed}, actors ${this.actorsSeen.join(' ')}`);
       const injector = this.injectFaults();
       const workers = Array.from({ length: this.connectors }, (_, i) => this.worker(i + 1));
       await sleep(this.seconds * 1000);
+      // Not before every actor has taken a fault and both kinds were injected (bounded).
+      if (!(await this.waitUntil(() => this.covered(), COVERAGE_DEADLINE_MS))) {
+        this.log(`coverage: not every actor or kind faulted ${COVERAGE_DEADLINE_MS} ms past the chaos's length`);
+      }
       this.stopping = true;                  // no new faults, no new sessions
       await injector;
       await Promise.all(workers);            // each finishes its session (bounded by its deadlines)
@@ -465,15 +515,18 @@ class Chaos {
     const kills = this.faults.filter((f) => f.code === 0 && f.action === 'kill').length;
     const hangs = this.faults.filter((f) => f.code === 0 && f.action === 'hang').length;
     const refused = this.faults.length - kills - hangs;
+    const coverage = this.coverage();
     const summary = `chaos ${this.mode}: ${Math.round((this.chaosMs ?? 0) / 1000)} s, seed ${this.seed}: `
-      + `faults injected ${kills + hangs} (kill ${kills}, hang ${hangs}; refused ${refused}), `
+      + `faults injected ${kills + hangs} (kill ${kills}, hang ${hangs}; refused ${refused}; `
+      + `actors faulted ${coverage.faulted.length}/${coverage.actors.length}`
+      + `${coverage.unfaulted.length ? `, never: ${coverage.unfaulted.join(' ')}` : ''}), `
       + `sessions run ${ran} (completed by the driver ${completed}, stopped by the controller `
       + `${this.sessions.filter((r) => r.stoppedByController).length}, never started ${neverStarted.length}), `
       + `messages lost ${lost}, duplicated ${duplicated}, escalations ${this.escalations.length}, `
       + `stop reasons ${JSON.stringify(reasons)}`;
     return {
       mode: this.mode, seed: this.seed, summary, problems, lost, duplicated, sessionsRun: ran, completed,
-      faultsInjected: kills + hangs, faults: this.faults, escalations: this.escalations, sessions: this.sessions,
+      faultsInjected: kills + hangs, coverage, faults: this.faults, escalations: this.escalations, sessions: this.sessions,
       logFile: this.cp?.logFile,
     };
   }

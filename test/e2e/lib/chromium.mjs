@@ -161,7 +161,7 @@ export class Chromium {
     await tab.send('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: 1, mobile: true });
     const loaded = new Promise((resolve) => { tab.loaded = resolve; });
     await tab.send('Page.navigate', { url });
-    await Promise.race([loaded, sleep(10000).then(() => { throw new Error(`${url} did not load within 10 s`); })]);
+    await Promise.race([loaded, sleep(10000, null, { ref: false }).then(() => { throw new Error(`${url} did not load within 10 s`); })]);
     return tab;
   }
 
@@ -172,7 +172,7 @@ export class Chromium {
       if (this.child.exitCode !== null || this.child.signalCode !== null) resolve();
       else this.child.once('exit', resolve);
     });
-    await Promise.race([exited, sleep(3000)]);
+    await Promise.race([exited, sleep(3000, null, { ref: false })]);
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGKILL');
       await exited;

@@ -173,14 +173,20 @@ export class Controller {
   // Wait until a line of the output written after `since` matches `re`; resolves the line.
   // Fails (with the output tail) after timeoutMs.
   async waitLog(re, timeoutMs = 10000, since = 0) {
+    return (await this.waitLogLines(re, 1, timeoutMs, since))[0];
+  }
+
+  // Wait until `count` lines of the output written after `since` match `re` (e.g. a retry
+  // seen twice); resolves the matching lines. Fails (with the output tail) after timeoutMs.
+  async waitLogLines(re, count, timeoutMs = 10000, since = 0) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const line = this.output.slice(since).split('\n').find((l) => re.test(l));
-      if (line !== undefined) return line;
+      const lines = this.output.slice(since).split('\n').filter((l) => re.test(l));
+      if (lines.length >= count) return lines;
       if (Date.now() >= deadline) break;
       await sleep(100);
     }
-    throw new Error(`waitLog(${re}) not seen within ${timeoutMs} ms`
+    throw new Error(`waitLog(${re}${count > 1 ? ` ×${count}` : ''}) not seen within ${timeoutMs} ms`
       + `${this.running ? '' : ` — chargepointd exited (code ${this.exitCode}, signal ${this.exitSignal})`}`
       + `\n--- chargepointd output since the mark ---\n${tail(this.output.slice(since))}`);
   }
@@ -331,7 +337,9 @@ export class Controller {
   async stop(timeoutMs = 10000) {
     if (!this.running) return this.exitCode;
     this.child.kill('SIGTERM');
-    const result = await Promise.race([this.exited, sleep(timeoutMs).then(() => null)]);
+    // The bound is an unref'd timer: a stop that is over does not keep the test process alive
+    // for the rest of it (node --test waits for each file's process to exit).
+    const result = await Promise.race([this.exited, sleep(timeoutMs, null, { ref: false })]);
     if (result === null) {
       this.child.kill('SIGKILL');
       await this.exited;
