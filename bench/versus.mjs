@@ -65,8 +65,17 @@ class RawCsms {
   }
 }
 
-async function startController(csms, extra = []) {
+// boardFirst: the simulated board is started (and awaited) before the controller, as on a
+// charger, where the power board runs before and after the controller; otherwise the controller
+// starts it, and the start includes the board's.
+async function startController(csms, extra = [], boardFirst = false) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cpd-versus-'));
+  if (boardFirst) {
+    spawn(path.join(build, 'chargepoint-simboard'), ['--state-dir', dir, '--connectors', '2'],
+      { stdio: 'ignore', detached: true }).unref();
+    const until = Date.now() + 5000;
+    while (!fs.existsSync(path.join(dir, 'board.sock')) && Date.now() < until) await sleep(2);
+  }
   csms.bootAt = null;
   csms.statusSeen = false;
   const t0 = process.hrtime.bigint();
@@ -112,6 +121,33 @@ function cpuNs(pid) {
   }
   return total;
 }
+// CPU (schedstat) and context switches (voluntary + not) of every thread, by thread name.
+function threadStats(pid) {
+  const out = new Map();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      const st = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      const cs = ['voluntary_ctxt_switches', 'nonvoluntary_ctxt_switches']
+        .reduce((t, k) => t + Number(st.match(new RegExp(`^${k}:\\s+(\\d+)`, 'm'))[1]), 0);
+      out.set(`${name}:${tid}`, { name, ns, cs });
+    } catch { /* the thread ended */ }
+  }
+  return out;
+}
+// Per call, between two threadStats: the threads that did the work (µs of CPU, switches).
+function perCall(before, after, n) {
+  const rows = [];
+  for (const [key, b] of after) {
+    const a = before.get(key);
+    if (!a) continue;
+    const us = (b.ns - a.ns) / 1000 / n, cs = (b.cs - a.cs) / n;
+    if (us >= 1 || cs >= 0.05) rows.push({ name: b.name, us, cs });
+  }
+  return rows.sort((x, y) => y.us - x.us);
+}
+
 // System calls per second of a process (all threads): perf counts them without slowing it down;
 // strace when perf cannot (no permission for tracepoints).
 function syscallsPerS(pid, seconds) {
@@ -133,11 +169,14 @@ const mb = (kb) => (kb / 1024).toFixed(1);
 
 const csms = new RawCsms();
 await csms.start();
-const bootTimes = [];
+const bootTimes = [], bootTimesBoardUp = [];
 for (let i = 0; i < boots; i++) {
   const c = await startController(csms);
   bootTimes.push(c.bootMs);
   await stopController(c);
+  const b = await startController(csms, [], true);
+  bootTimesBoardUp.push(b.bootMs);
+  await stopController(b);
 }
 
 const c = await startController(csms);
@@ -162,7 +201,9 @@ async function roundTrips(payload, n) {
   return { p50: q(times, 0.5), p99: q(times, 0.99), perS: n / seconds };
 }
 await roundTrips('{"key":["HeartbeatInterval"]}', 200);              // warm-up
+const threadsBefore = threadStats(c.child.pid);
 const one = await roundTrips('{"key":["HeartbeatInterval"]}', calls);
+const callThreads = perCall(threadsBefore, threadStats(c.child.pid), calls);
 const all = await roundTrips('{}', Math.max(200, calls / 5));
 await stopController(c);
 
@@ -192,6 +233,9 @@ console.log('|---|---|---|---|');
 const row = (name, ref, ours, ratio) => console.log(`| ${name} | ${ref} | ${ours} | ${ratio} |`);
 const bootP50 = q(bootTimes, 0.5);
 row('start → BootNotification, median (min) ms', '14.5', `${f1(bootP50)} (${f1(Math.min(...bootTimes))})`, `${f1(bootP50 / 14.5)}×`);
+const bootUpP50 = q(bootTimesBoardUp, 0.5);
+row('same, the board already running (as on a charger), median (min) ms', '14.5',
+  `${f1(bootUpP50)} (${f1(Math.min(...bootTimesBoardUp))})`, `${f1(bootUpP50 / 14.5)}×`);
 row('VmRSS idle connected, 2 connectors (MB)', '4.9', mb(mem.rss), `${f1(mem.rss / 1024 / 4.9)}×`);
 row('Pss idle connected (MB)', '1.8', mb(mem.pss), `${f1(mem.pss / 1024 / 1.8)}×`);
 row('idle CPU, % of one core', '0.10–0.15', f2(idlePct), `${f1(idlePct / 0.125)}×`);
@@ -199,5 +243,8 @@ row(`idle system calls per second (${sys.how})`, '11', f1(sys.perS), `${f1(sys.p
 row('GetConfiguration 1 key, raw frame p50 / p99 (ms)', '0.08 / 0.33', `${f2(one.p50)} / ${f2(one.p99)}`, `${f1(one.p50 / 0.08)}×`);
 row('same, sequential calls/s', '9 829', one.perS.toFixed(0), `${f2(one.perS / 9829)}×`);
 row('GetConfiguration full list, raw p50 (ms)', '0.11', f2(all.p50), `${f1(all.p50 / 0.11)}×`);
+const callUs = callThreads.reduce((t, r) => t + r.us, 0), callCs = callThreads.reduce((t, r) => t + r.cs, 0);
+row('1-key call: CPU µs / context switches per call, over the threads that work (schedstat)', '55 / — (one thread)',
+  `${f1(callUs)} / ${f2(callCs)} (${callThreads.map((r) => `${r.name} ${f1(r.us)} µs, ${f2(r.cs)}`).join('; ')})`, `${f1(callUs / 55)}×`);
 row(`--split start, median of ${splitBoots.length} (ms) / VmRSS, Pss summed over ${splitMem.processes} processes (MB)`, '—',
   `${f1(q(splitBoots, 0.5))} / ${mb(splitMem.rss)}, ${mb(splitMem.pss)}`, '');

@@ -115,7 +115,7 @@ s_load_config(hw_actor_t *self)
 {
     bool every_tick = !self->config || config_store_get_bool(self->config, "PowerBoostEnabled", false);
     if (every_tick != self->grid_every_tick)
-        cp_debug(HW_LOG, "grid meter read every %d ms", every_tick ? HW_CORE_TICK_MS : HW_CORE_GRID_REFRESH_MS);
+        cp_debug(HW_LOG, "grid meter read every %d ms", every_tick ? HW_CORE_TICK_MS : HW_CORE_REFRESH_MS);
     self->grid_every_tick = every_tick;
 }
 
@@ -125,7 +125,11 @@ static void
 s_publish_grid(hw_actor_t *self, double charger_a, bool force)
 {
     int64_t now = cp_clock_mono_ms(self->clock);
-    if (!force && !self->grid_every_tick && now - self->grid_read_ms < HW_CORE_GRID_REFRESH_MS)
+    //  Only Power Boost needs the meter often (and a 2 s refresh, to tell a
+    //  silent meter): without it, the reading is for the status and is
+    //  refreshed like a connector's, which spares the broker and the
+    //  smart-charging actor a wake-up every 2 s of an idle charger.
+    if (!force && !self->grid_every_tick && now - self->grid_read_ms < HW_CORE_REFRESH_MS)
         return;
     hw_grid_state_t grid;
     if (!self->hw->ops->read_grid || self->hw->ops->read_grid(self->hw, &grid) != 0)

@@ -79,6 +79,7 @@ typedef struct {
     bool password_hex;             //  ... and how the key travels (AuthorizationKeyEncoding)
     int timer_id;
     int reconfigure_timer;         //  settings changed: reconnect when idle
+    int pm_timer;                  //  the profile migration's deadline, while one runs
     inbound_t inbound[INBOUND_MAX];
     bool clock_synced;             //  the offset came from the central system
     char link_event[48];           //  the security event this failure streak raised
@@ -380,9 +381,22 @@ s_pm_persist(ocpp_actor_t *self)
 }
 
 //  Carry out what the migration core decided. why: the failure, if any.
+static int s_pm_tick(cp_loop_t *loop, int timer_id, void *arg);
+
+//  The migration's deadline is all its tick watches: one timer for it while
+//  a migration runs, none while idle (a 1 s tick woke an idle charger).
+static void
+s_pm_arm(ocpp_actor_t *self)
+{
+    cp_shell_rearm(self->shell, &self->pm_timer,
+                   self->pm.phase == PM_IDLE ? CP_SHELL_NEVER : self->pm.deadline - s_now(self),
+                   s_pm_tick, self, "the profile migration's deadline is late");
+}
+
 static void
 s_pm_effects(ocpp_actor_t *self, int fx, const char *why)
 {
+    s_pm_arm(self);
     if (fx & PM_FX_PERSIST)
         s_pm_persist(self);
     if (fx & PM_FX_COMMIT)
@@ -435,6 +449,7 @@ s_pm_tick(cp_loop_t *loop, int timer_id, void *arg)
     (void) loop;
     (void) timer_id;
     ocpp_actor_t *self = arg;
+    self->pm_timer = 0;
     s_pm_effects(self, pm_tick(&self->pm, s_now(self)), NULL);
     return 0;
 }
@@ -1310,7 +1325,6 @@ ocpp_actor(zsock_t *pipe, void *args)
     s_restore_clock(self);
     self->profile_applied = -1;
     s_pm_start(self);
-    cp_loop_timer(cp_shell_loop(self->shell), 1000, 0, s_pm_tick, self);
     cp_loop_before_wait(cp_shell_loop(self->shell), s_ws_before_wait, self);
     cp_shell_set_handler(self->shell, s_handler, self);
     cp_bus_subscribe(cp_shell_bus(self->shell), "config.changed");

@@ -283,7 +283,7 @@ s_on_hw(sc_actor_t *self, const cp_msg_hw_connector_t *hw)
 }
 
 //  The grid meter (Power Boost). True when the reading can change a limit:
-//  only with Power Boost on (the meter refreshes every 2 s regardless).
+//  only with Power Boost on (then the meter refreshes every 2 s).
 static bool
 s_on_grid(sc_actor_t *self, const cp_msg_hw_grid_t *grid)
 {
