@@ -3,45 +3,25 @@
 // time (schedstat) and wake-ups (voluntary + involuntary context switches), and the process's
 // total. Issue 12 asks for ≤ 0.1 % of a core and ≤ 20 syscalls/s idle: this table says which
 // thread to look at. Threads carry their actor's name (shell.c). Prints a Markdown table.
-import fs from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startIdle, stopIdle } from './idle_controller.mjs';
+import { threadStats, threadDeltas } from './threads.mjs';
 
 const build = path.resolve(process.argv[2] || 'build');
 const windowSeconds = Number(process.env.BENCH_IDLE_S || 20);
 
-function threads(pid) {
-  const out = new Map();
-  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const cpuNs = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      const status = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
-      const sw = (k) => Number((status.match(new RegExp(`${k}:\\s+(\\d+)`)) || [0, 0])[1]);
-      out.set(tid, { name, cpuNs, switches: sw('voluntary_ctxt_switches') + sw('nonvoluntary_ctxt_switches') });
-    } catch { /* the thread ended */ }
-  }
-  return out;
-}
-
 const idle = await startIdle(build, 'IDLE');
 const { child } = idle;
 await sleep(3000);                                   // settle after boot
-const before = threads(child.pid);
+const before = threadStats(child.pid);
 await sleep(windowSeconds * 1000);
-const after = threads(child.pid);
+const after = threadStats(child.pid);
 await stopIdle(idle);
 
-const rows = [];
-for (const [tid, a] of after) {
-  const b = before.get(tid);
-  if (!b) continue;
-  rows.push({ name: a.name, cpuUsPerS: (a.cpuNs - b.cpuNs) / 1e3 / windowSeconds,
-              wakeupsPerS: (a.switches - b.switches) / windowSeconds });
-}
-rows.sort((x, y) => y.cpuUsPerS - x.cpuUsPerS);
+const rows = threadDeltas(before, after, windowSeconds)
+  .map((r) => ({ name: r.name, cpuUsPerS: r.cpuNs / 1e3, wakeupsPerS: r.switches }));
 const total = rows.reduce((t, r) => ({ cpu: t.cpu + r.cpuUsPerS, w: t.w + r.wakeupsPerS }), { cpu: 0, w: 0 });
 console.log(`Idle and connected, 2 connectors, over ${windowSeconds} s: CPU µs per second (1 000 µs/s = 0.1 % of a core) and wake-ups per second, by thread.`);
 console.log();

@@ -18,6 +18,7 @@ import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { freePort } from '../test/e2e/lib/harness.mjs';
+import { threadStats, threadDeltas } from './threads.mjs';
 
 const require = createRequire(new URL('../test/package.json', import.meta.url));
 const { WebSocketServer } = require('ws');
@@ -121,31 +122,10 @@ function cpuNs(pid) {
   }
   return total;
 }
-// CPU (schedstat) and context switches (voluntary + not) of every thread, by thread name.
-function threadStats(pid) {
-  const out = new Map();
-  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      const st = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
-      const cs = ['voluntary_ctxt_switches', 'nonvoluntary_ctxt_switches']
-        .reduce((t, k) => t + Number(st.match(new RegExp(`^${k}:\\s+(\\d+)`, 'm'))[1]), 0);
-      out.set(`${name}:${tid}`, { name, ns, cs });
-    } catch { /* the thread ended */ }
-  }
-  return out;
-}
-// Per call, between two threadStats: the threads that did the work (µs of CPU, switches).
+// Per call, between two readings: the threads that did the work (µs of CPU, switches).
 function perCall(before, after, n) {
-  const rows = [];
-  for (const [key, b] of after) {
-    const a = before.get(key);
-    if (!a) continue;
-    const us = (b.ns - a.ns) / 1000 / n, cs = (b.cs - a.cs) / n;
-    if (us >= 1 || cs >= 0.05) rows.push({ name: b.name, us, cs });
-  }
-  return rows.sort((x, y) => y.us - x.us);
+  return threadDeltas(before, after, n).map((r) => ({ name: r.name, us: r.cpuNs / 1000, cs: r.switches }))
+    .filter((r) => r.us >= 1 || r.cs >= 0.05);
 }
 
 // System calls per second of a process (all threads): perf counts them without slowing it down;

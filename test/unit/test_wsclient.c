@@ -753,20 +753,27 @@ s_echo_roundtrip (owner_t *owner, const char *text)
 //  --------------------------------------------------------------------------
 //  Loopback scenarios
 
+//  An echo server on a free port and a client of it at ws://host:port/ocpp
+//  with the right password (the client dials at once).
+static void
+s_echo_and_client (echo_server_t *server, owner_t *owner, const char *host)
+{
+    echo_server_init (server, TEST_ID, TEST_PASSWORD);
+    echo_server_start (server, 0);
+    owner_init (owner, host);
+    char url [128];
+    snprintf (url, sizeof (url), "ws://%s:%d/ocpp", host, server->port);
+    wsclient_config_t cfg = s_config (owner, url, TEST_PASSWORD);
+    owner->client = owner_client_new (&cfg);
+    assert_non_null (owner->client);
+}
+
 static void
 test_echo_fragments_limits_and_reconnect (void **state)
 {
     echo_server_t server;
-    echo_server_init (&server, TEST_ID, TEST_PASSWORD);
-    echo_server_start (&server, 0);
     owner_t owner;
-    owner_init (&owner, "echo");
-
-    char url [128];
-    snprintf (url, sizeof (url), "ws://127.0.0.1:%d/ocpp", server.port);
-    wsclient_config_t cfg = s_config (&owner, url, TEST_PASSWORD);
-    owner.client = owner_client_new (&cfg);
-    assert_non_null (owner.client);
+    s_echo_and_client (&server, &owner, "127.0.0.1");
 
     char *target = owner_wait (&owner, "connecting", WAIT_MS, NULL);
     assert_non_null (target);
@@ -905,15 +912,8 @@ static void
 test_host_name_is_resolved (void **state)
 {
     echo_server_t server;
-    echo_server_init (&server, TEST_ID, TEST_PASSWORD);
-    echo_server_start (&server, 0);
     owner_t owner;
-    owner_init (&owner, "name");
-    char url [128];
-    snprintf (url, sizeof (url), "ws://localhost:%d/ocpp", server.port);
-    wsclient_config_t cfg = s_config (&owner, url, TEST_PASSWORD);
-    owner.client = owner_client_new (&cfg);
-    assert_non_null (owner.client);
+    s_echo_and_client (&server, &owner, "localhost");
     owner_expect (&owner, "connected");
     s_echo_roundtrip (&owner, "by-name");
     owner_destroy (&owner);
