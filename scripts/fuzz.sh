@@ -22,7 +22,7 @@ clang "${flags[@]}" fuzz/fuzz_page_request.c gateway/page_request.c actors/confi
   actors/config/ocpp_settings.c gateway/wsclient.c actors/smartcharging/local_limits.c \
   actors/smartcharging/composite.c actors/smartcharging/profile.c actors/config/config_store.c \
   supervisor/store.c supervisor/clock.c supervisor/log.c \
-  $(pkg-config --cflags --libs jansson libwebsockets libczmq sqlite3) -lmbedx509 -lmbedcrypto -lm -o "$out/fuzz_page_request"
+  $(pkg-config --cflags --libs jansson libwebsockets libuv libczmq sqlite3) -lmbedx509 -lmbedcrypto -lm -o "$out/fuzz_page_request"
 clang "${flags[@]}" fuzz/fuzz_board_proto.c hw/board/board_proto.c hw/board/simboard.c hw/sim/sim.c hw/pilot.c \
   hw/hw.c supervisor/clock.c supervisor/log.c $(pkg-config --cflags --libs libczmq) -lm -o "$out/fuzz_board_proto"
 clang "${flags[@]}" fuzz/fuzz_cert.c actors/security/cert_info.c -lmbedx509 -lmbedcrypto -o "$out/fuzz_cert"
