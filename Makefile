@@ -19,13 +19,16 @@ Q           = ./scripts/quietly.sh
 CMAKE_V     = $(if $(filter 1,$(V)),-v)
 
 .PHONY: all deps deps-demo deps-test build asan test unit e2e interop fuzz demo bench soak clean \
-        install unit-verify deb deb-test deb-install-test cross
+        install unit-verify deb deb-test deb-install-test cross distclean
 
 all: build
 
 # Packages by purpose (scripts/install-deps.sh): building, + the demo's Node.js, + tests' tools.
+# `deps` also fetches Debian's zeromq3 and czmq source trees into third_party/zmq-sources for
+# the bundled build (CP_BUNDLED_ZMQ, on by default; scripts/zmq-sources.sh): once, then a no-op.
 deps:
 	@./scripts/install-deps.sh build
+	@./scripts/zmq-sources.sh
 deps-demo:
 	@./scripts/install-deps.sh demo
 deps-test:
@@ -97,5 +100,10 @@ cross:
 	@[ -n "$(ARCH)" ] || { echo "usage: make cross ARCH=arm64 [V=1]" >&2; exit 2; }
 	@JOBS=$(JOBS) ./scripts/cross.sh $(ARCH) build-$(ARCH)
 
+# The build dirs (with the bundled libzmq/czmq built in them); the fetched sources in
+# third_party/zmq-sources stay, as apt's packages do: `make distclean` removes them too.
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+distclean: clean
+	rm -rf third_party/zmq-sources

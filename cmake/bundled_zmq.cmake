@@ -6,9 +6,10 @@
 # no security mechanism). Built without them, linked statically with
 # libstdc++: 15 shared objects, VmRSS idle 15.4 -> 11.0 MB, `--version`
 # 7.6 -> 3.6 ms, start -> BootNotification median 48.6 -> 40.2 ms (30
-# interleaved starts). The sources are Debian's own patched trees, of the
-# versions the -dev packages install, from scripts/zmq-sources.sh; both are
-# built once per build dir (~50 s on 2 cores), then cached like the rest.
+# interleaved starts). On by default (CMakeLists.txt). The sources are Debian's
+# own patched trees, of the versions the -dev packages install, fetched by
+# scripts/zmq-sources.sh (`make` runs it); both are built once per build dir
+# (~50 s on 2 cores), then cached like the rest.
 #
 # One change to libzmq's compile-time configuration: a pipe's queue grows in
 # chunks of 32 messages instead of 256 (src/config.hpp). Every connection
@@ -23,7 +24,8 @@ file(GLOB CP_ZMQ_SRC LIST_DIRECTORIES true "${CP_ZMQ_SOURCES}/zeromq3-*")
 file(GLOB CP_CZMQ_SRC LIST_DIRECTORIES true "${CP_ZMQ_SOURCES}/czmq-*")
 if(NOT CP_ZMQ_SRC OR NOT CP_CZMQ_SRC)
   message(FATAL_ERROR "CP_BUNDLED_ZMQ: no zeromq3-* and czmq-* source trees in ${CP_ZMQ_SOURCES}: "
-                      "run scripts/zmq-sources.sh first")
+                      "run scripts/zmq-sources.sh (make does), or configure with -DCP_BUNDLED_ZMQ=OFF "
+                      "to link Debian's libzmq and libczmq instead")
 endif()
 list(SORT CP_ZMQ_SRC)                      # several versions fetched over time: the newest
 list(GET CP_ZMQ_SRC -1 CP_ZMQ_SRC)

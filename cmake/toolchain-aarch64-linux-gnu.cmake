@@ -12,6 +12,7 @@
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
+set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)   # the bundled libzmq (CP_BUNDLED_ZMQ) is C++
 set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 
 # Programs (git, cmake's helpers) are the build machine's; libraries and

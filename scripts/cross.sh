@@ -137,6 +137,9 @@ configure() {
   nice cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchain-$triplet.cmake" -DCP_CROSS_OVERLAY="$overlay"
 }
+# The bundled ZeroMQ and CZMQ (CP_BUNDLED_ZMQ, the default) are cross-built from the same
+# Debian sources as the native build (the toolchain file names the C++ compiler libzmq needs).
+step "Debian's zeromq3 and czmq sources (scripts/zmq-sources.sh)" "$root/scripts/zmq-sources.sh"
 step "configuring $build ($triplet-gcc)" configure
 build_v=(); [ "$verbose" = 1 ] && build_v=(-v)
 step "building (-j$jobs)" nice cmake --build "$build" -j "$jobs" "${build_v[@]}"
