@@ -109,6 +109,8 @@ void
 //  The owner's side of the events: a descriptor to poll for POLLIN, readable
 //  while events wait, and the next event (NULL when none is left, which
 //  also re-arms the descriptor). Take them until NULL on every wake-up.
+//  A hosted client has no such descriptor (-1): its owner takes the events
+//  after each wsclient_service.
 int
     wsclient_events_fd (wsclient_t *self);
 zmsg_t *

@@ -175,9 +175,10 @@ main(int argc, char **argv)
     //  arena of its own (up to 8 per core): 15 here, each holding some free
     //  space beside its live data. Two save ~170 kB of VmRSS idle (4.9 ->
     //  4.7 MB anonymous, bench/footprint.mjs) with GetConfiguration round
-    //  trips unchanged; one saved no more and cost the ws-link and ocpp
-    //  threads, which allocate at the same moments, up to 30 % of calls/s
-    //  in some runs (docs/benchmarks.md, "Shared libraries and memory").
+    //  trips unchanged; one saved no more and cost up to 30 % of calls/s in
+    //  some runs (docs/benchmarks.md, "Shared libraries and memory"),
+    //  measured while the WebSocket still had a thread of its own beside
+    //  the ocpp actor's; not measured again since it runs on that actor's.
     mallopt(M_ARENA_MAX, 2);
     //  The version the last firmware install put in place is what this
     //  process runs: BootNotification reports it (interface.md, --hw sim).
