@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "bench.h"
 
 #include <poll.h>
 #include <pthread.h>
@@ -102,8 +103,7 @@ s_start(int connectors, int kind)
 {
     fixture_t *f = calloc(1, sizeof(fixture_t));
     assert_non_null(f);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/cp-board-link-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    bench_state_dir(f->dir, sizeof(f->dir), "board-link");
     hw_board_socket_path(f->dir, f->path, sizeof(f->path));
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", f->path);
@@ -139,8 +139,7 @@ s_finish(fixture_t *f)
     s_stop_server(f);
     simboard_destroy(&f->board);
     close(f->listener);
-    unlink(f->path);
-    rmdir(f->dir);
+    bench_state_dir_remove(f->dir);
     cp_clock_destroy(&f->clock);
     free(f);
 }
