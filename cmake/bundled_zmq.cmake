@@ -16,6 +16,14 @@
 # holds two queues of one chunk or two; 256 x 64 bytes is 16 KB each, 2 MB
 # allocated over the controller's ~60 pipes. It changes neither high-water
 # marks nor any message's path, only how often a busy queue asks malloc.
+#
+# And one to its configure checks: HAVE_FORK is off. With it, libzmq calls
+# getpid() on every signal and every wait of every socket's mailbox, to
+# notice a child that uses its parent's context after fork(): one getpid per
+# socket looked at, half the system calls of an idle wake-up (issue 12).
+# Every fork() of this controller execs at once (actor_proc.c, transfer.c,
+# board_link.c) and no child touches a ZeroMQ context before it does, so the
+# check can never fire here.
 include(ExternalProject)
 
 set(CP_ZMQ_SOURCES "${CMAKE_SOURCE_DIR}/third_party/zmq-sources" CACHE PATH
@@ -46,7 +54,7 @@ ExternalProject_Add(cp_zmq_build
   CMAKE_ARGS ${CP_ZMQ_COMMON} -DBUILD_SHARED=OFF -DBUILD_STATIC=ON -DBUILD_TESTS=OFF
     -DWITH_LIBSODIUM=OFF -DENABLE_CURVE=OFF -DWITH_LIBBSD=OFF -DWITH_OPENPGM=OFF -DWITH_NORM=OFF
     -DWITH_VMCI=OFF -DENABLE_DRAFTS=OFF -DENABLE_WS=OFF -DWITH_DOCS=OFF -DWITH_DOC=OFF
-    -DWITH_PERF_TOOL=OFF -DENABLE_CPACK=OFF -DENABLE_PRECOMPILED=OFF
+    -DWITH_PERF_TOOL=OFF -DENABLE_CPACK=OFF -DENABLE_PRECOMPILED=OFF -DHAVE_FORK=OFF
     "-DCMAKE_CXX_FLAGS=${CP_ZMQ_FLAGS}"
     "-DCMAKE_C_FLAGS=${CP_ZMQ_FLAGS}"
   BUILD_BYPRODUCTS ${CP_ZMQ_PREFIX}/lib/libzmq.a

@@ -27,6 +27,8 @@ struct _cp_bus_t {
     char join_prefix[48];           //  "sys.join.<name>."
     char join_topic[64];            //  the current probe: prefix + nonce
     zlist_t *held;                  //  of zmsg_t *
+    cp_socket_used_fn *used;        //  NULL: nobody asked
+    void *used_arg;
 };
 
 void
@@ -101,11 +103,27 @@ zsock_t *cp_bus_events(cp_bus_t *self) { return self->sub; }
 zsock_t *cp_bus_requests(cp_bus_t *self) { return self->dealer; }
 uint64_t cp_bus_dropped(const cp_bus_t *self) { return self->dropped; }
 
+void
+cp_bus_on_use(cp_bus_t *self, cp_socket_used_fn *used, void *arg)
+{
+    assert(self);
+    self->used = used;
+    self->used_arg = arg;
+}
+
+static void
+s_used(cp_bus_t *self, zsock_t *sock)
+{
+    if (self->used)
+        self->used(self->used_arg, sock);
+}
+
 int
 cp_bus_subscribe(cp_bus_t *self, const char *prefix)
 {
     assert(self && prefix);
     zsock_set_subscribe(self->sub, prefix);
+    s_used(self, self->sub);
     return 0;
 }
 
@@ -174,6 +192,7 @@ cp_bus_join(cp_bus_t *self)
     snprintf(self->join_topic, sizeof(self->join_topic), "%s%08x", self->join_prefix,
              (unsigned) randof(0x7fffffff));
     zsock_set_subscribe(self->sub, self->join_topic);
+    s_used(self, self->sub);
     self->joined = false;
     return cp_bus_join_probe(self);
 }
@@ -199,6 +218,7 @@ s_joined(cp_bus_t *self)
 {
     self->joined = true;
     zsock_set_unsubscribe(self->sub, self->join_topic);
+    s_used(self, self->sub);
     zmsg_t *held;
     while ((held = zlist_pop(self->held)))
         if (zmsg_send(&held, self->pub) != 0)
@@ -220,6 +240,7 @@ s_send_addressed(cp_bus_t *self, const char *to, char kind, uint64_t corr, const
     zmsg_append(out, &body);
     int rc = zmsg_send(&out, self->dealer);
     zmsg_destroy(&out);             //  still ours if the send failed
+    s_used(self, self->dealer);
     return rc;
 }
 
@@ -360,14 +381,15 @@ s_broker(zsock_t *pipe, cp_bus_endpoints_t ep, cp_loop_watch_t *watch)
     //  this one subscription, which it gets when it connects, instead of
     //  every subscriber's forwarded one by one (cp_bus_join relies on it).
     zmq_send(zsock_resolve(xsub), "\x01", 1, 0);
-    //  The broker sends on its XPUB and ROUTER: every wait re-checks them
-    //  (cp_poller's default); the pipe and the XSUB it only reads. SIGTERM is the
+    //  Every socket is looked at only when its descriptor fires, when it
+    //  was the one read, or after a send on it (touched below): a wake-up
+    //  for one event costs no look at the others (issue 12). SIGTERM is the
     //  supervisor's business: the bus must keep running while the actors
     //  shut down, or their last replies would block, so a signal only
     //  waits again.
     cp_poller_t *poller = cp_poller_new();
     if (!poller || cp_poller_add(poller, pipe, CP_LOOP_TOUCHED_ONLY) || cp_poller_add(poller, xsub, CP_LOOP_TOUCHED_ONLY)
-    ||  cp_poller_add(poller, xpub, 0) || cp_poller_add(poller, router, 0)) {
+    ||  cp_poller_add(poller, xpub, CP_LOOP_TOUCHED_ONLY) || cp_poller_add(poller, router, CP_LOOP_TOUCHED_ONLY)) {
         cp_error("bus", "broker: cannot poll its sockets");
         cp_poller_destroy(&poller);
         zsock_destroy(&xsub);
@@ -393,8 +415,10 @@ s_broker(zsock_t *pipe, cp_bus_endpoints_t ep, cp_loop_watch_t *watch)
         else
         if (which == xsub) {
             zmsg_t *msg = zmsg_recv(xsub);
-            if (msg)
+            if (msg) {
                 zmsg_send(&msg, xpub);
+                cp_poller_touch(poller, xpub);
+            }
             zmsg_destroy(&msg);
         }
         else
@@ -439,6 +463,7 @@ s_broker(zsock_t *pipe, cp_bus_endpoints_t ep, cp_loop_watch_t *watch)
             zframe_destroy(&sender);
             zframe_destroy(&corr);
             zframe_destroy(&dest);
+            cp_poller_touch(poller, router);
         }
     }
     cp_poller_destroy(&poller);

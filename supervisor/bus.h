@@ -71,6 +71,11 @@ cp_bus_t *cp_bus_new(const cp_bus_endpoints_t *ep, const char *name);
 void cp_bus_destroy(cp_bus_t **self_p);
 const char *cp_bus_name(const cp_bus_t *self);
 
+//  Call used(arg, sock) after every send on, or subscription of, one of
+//  the two sockets to poll (below): their owner can register them
+//  CP_LOOP_TOUCHED_ONLY and still see what a send made them take in.
+void cp_bus_on_use(cp_bus_t *self, cp_socket_used_fn *used, void *arg);
+
 int cp_bus_subscribe(cp_bus_t *self, const char *prefix);
 int cp_bus_publish(cp_bus_t *self, const char *topic, const cp_msg_t *msg);
 //  Send a request; returns its correlation id (never 0), or 0 on failure.

@@ -30,6 +30,8 @@ struct _cp_control_t {
     cp_control_host_t host;
     zsock_t *router;
     pending_t pending[CP_CONTROL_PENDING_MAX];
+    cp_socket_used_fn *used;       //  NULL: nobody asked
+    void *used_arg;
 };
 
 //  One command: the words, the argument count (the words included), what
@@ -58,6 +60,8 @@ s_reply(cp_control_t *self, zframe_t *client, int code, const char *text)
     zmsg_addstr(out, text ? text : "");
     if (zmsg_send(&out, self->router) != 0)
         zmsg_destroy(&out);
+    if (self->used)
+        self->used(self->used_arg, self->router);
 }
 
 static void
@@ -423,6 +427,14 @@ cp_control_on_reply(cp_control_t *self, const cp_bus_envelope_t *env, const cp_m
         s_answer(self, p, msg);
     s_pending_clear(p);
     return true;
+}
+
+void
+cp_control_on_use(cp_control_t *self, cp_socket_used_fn *used, void *arg)
+{
+    assert(self);
+    self->used = used;
+    self->used_arg = arg;
 }
 
 void

@@ -47,6 +47,9 @@ cp_control_t *cp_control_new(const cp_options_t *options, cp_clock_t *clock, cp_
 void cp_control_destroy(cp_control_t **self_p);
 //  The ROUTER socket to poll.
 zsock_t *cp_control_socket(cp_control_t *self);
+//  Call used(arg, socket) after every answer sent on it, so that its owner
+//  can poll it CP_LOOP_TOUCHED_ONLY (as cp_bus_on_use).
+void cp_control_on_use(cp_control_t *self, cp_socket_used_fn *used, void *arg);
 //  One command is waiting on the socket: answer or forward it.
 void cp_control_on_command(cp_control_t *self);
 //  A final reply or unreachable notice on the bus: true when it answered a

@@ -37,6 +37,9 @@ typedef int (cp_loop_reader_fn)(cp_loop_t *loop, zsock_t *reader, void *arg);
 typedef int (cp_loop_timer_fn)(cp_loop_t *loop, int timer_id, void *arg);
 typedef int (cp_loop_fd_fn)(cp_loop_t *loop, int fd, void *arg);
 typedef int (cp_loop_wait_fn)(cp_loop_t *loop, void *arg, bool *worked);
+//  Told that sock was sent on (or otherwise used) outside its reader: the
+//  owner of a CP_LOOP_TOUCHED_ONLY reader touches it (bus.h, control.h).
+typedef void (cp_socket_used_fn)(void *arg, zsock_t *sock);
 
 #define CP_LOOP_READERS_MAX 16
 #define CP_LOOP_TOUCHED_ONLY 1      //  reader flag, see above

@@ -66,7 +66,9 @@ s_broker_start(cp_services_t *self)
     self->broker = zactor_new(cp_bus_watched_broker_actor, &self->broker_args);
     if (!self->broker)
         return -1;
-    cp_poller_add(self->poller, self->broker, 0);
+    //  Sent to only when killed on purpose (touched there): an idle tick
+    //  does not look at it.
+    cp_poller_add(self->poller, self->broker, CP_LOOP_TOUCHED_ONLY);
     self->broker_pong = s_now(self);
     return 0;
 }
@@ -300,6 +302,7 @@ cp_services_fault(cp_services_t *self, const char *name, const char *fault, char
         }
         //  Its thread leaves as if it had failed; the supervisor sees it end.
         zstr_send(self->broker, "$TERM");
+        cp_poller_touch(self->poller, self->broker);    //  the send may have taken its wake-up
         return 0;
     }
     if (streq(name, CP_SERVICE_STATUSPAGE) && self->httpd) {

@@ -868,6 +868,13 @@ s_host_actor_fault(void *ctx, const char *name, const char *fault, char *reason,
 
 //  --------------------------------------------------------------------------
 
+//  A send went through one of the loop's sockets: look at it before waiting.
+static void
+s_socket_used(void *poller, zsock_t *sock)
+{
+    cp_poller_touch(poller, sock);
+}
+
 cp_supervisor_t *
 cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *hw, char *err, size_t err_size)
 {
@@ -907,9 +914,13 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
         cp_supervisor_destroy(&self);
         return NULL;
     }
-    cp_poller_add(self->poller, cp_control_socket(self->control), 0);
-    cp_poller_add(self->poller, cp_bus_events(self->bus), CP_LOOP_TOUCHED_ONLY);     //  only read
-    cp_poller_add(self->poller, cp_bus_requests(self->bus), 0);
+    //  Every socket is looked at only when its descriptor fires or a send
+    //  went through it (the use hooks): an idle tick checks none of them.
+    cp_poller_add(self->poller, cp_control_socket(self->control), CP_LOOP_TOUCHED_ONLY);
+    cp_poller_add(self->poller, cp_bus_events(self->bus), CP_LOOP_TOUCHED_ONLY);
+    cp_poller_add(self->poller, cp_bus_requests(self->bus), CP_LOOP_TOUCHED_ONLY);
+    cp_control_on_use(self->control, s_socket_used, self->poller);
+    cp_bus_on_use(self->bus, s_socket_used, self->poller);
     for (int i = 0; i < cp_actor_def_count && i < MAX_ACTORS; i++) {
         cp_policy_set_critical(self->policy, i, cp_actor_defs[i].critical);
         actor_slot_t *slot = &self->actors[self->actor_count++];

@@ -40,6 +40,12 @@ struct _outbox_t {
     sqlite3_stmt *bury_tx;         //  ... every message of a transaction
     sqlite3_stmt *bury_trim;       //  keep the newest OUTBOX_DEAD_MAX
     uint64_t burials;              //  since opened: tells the owner to count again
+    //  The last peek found the queue empty and nothing was queued since:
+    //  only this object writes tx_outbox, so the next peek needs no read.
+    //  The owner peeks after every bus event; an idle charger would
+    //  otherwise open a read transaction (and take the WAL's shared locks)
+    //  for each one (issue 12).
+    bool known_empty;
 };
 
 //  AUTOINCREMENT: ids must never be reused, even once the queue ran empty,
@@ -383,6 +389,7 @@ outbox_append(outbox_t *self, const char *action, int64_t tx_local, const char *
     ||  s_run(self, self->insert, "append") < 0)
         goto failed;
     int64_t id = sqlite3_last_insert_rowid(self->db);
+    self->known_empty = false;      //  before the commit: a failed one may still have queued it
     if (s_commit(self) != 0)
         return -1;
     cp_debug(COMPONENT, "queued %s #%lld (tx %lld)", action, (long long) id, (long long) tx_local);
@@ -479,12 +486,15 @@ outbox_peek(outbox_t *self, outbox_msg_t *out)
     assert(self);
     assert(out);
     memset(out, 0, sizeof(*out));
+    if (self->known_empty)
+        return 1;
     //  Each pass either returns or deletes at least the head row, so the
     //  loop ends.
     for (;;) {
         int rc = sqlite3_step(self->head);
         if (rc == SQLITE_DONE) {
             cp_store_reset(self->head);
+            self->known_empty = true;
             return 1;
         }
         if (rc != SQLITE_ROW) {
@@ -710,6 +720,7 @@ outbox_requeue_dead(outbox_t *self)
     //  Back at the tail, in their original order, with a fresh attempt
     //  budget; a transaction's known id comes back with its messages.
     int64_t moved = -1;
+    self->known_empty = false;
     if (cp_store_exec(self->db, "INSERT INTO tx_outbox_ids (tx_local, csms_id)"
                                 " SELECT tx_local, csms_id FROM tx_outbox_dead"
                                 " WHERE csms_id IS NOT NULL AND tx_local != 0 AND action != 'StartTransaction'"

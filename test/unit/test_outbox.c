@@ -183,6 +183,29 @@ test_ids_grow_after_empty(void **state)
     assert_int_equal(outbox_count(f->outbox), 1);
 }
 
+//  The owner peeks after every bus event, and an empty queue is remembered
+//  instead of read again: whatever is queued after an empty peek (appended,
+//  or dead letters queued again) must still be the next peek's.
+static void
+test_empty_peek_then_queued(void **state)
+{
+    fixture_t *f = *state;
+    outbox_msg_t msg = { 0 };
+    assert_int_equal(outbox_peek(f->outbox, &msg), 1);
+    assert_int_equal(outbox_peek(f->outbox, &msg), 1);
+    int64_t start = outbox_append(f->outbox, "StartTransaction", 7, s_start);
+    assert_true(start > 0);
+    assert_int_equal(outbox_peek(f->outbox, &msg), 0);
+    assert_int_equal(msg.id, start);
+    outbox_msg_clear(&msg);
+    assert_int_equal(outbox_fail(f->outbox, start, 1, 60), OUTBOX_DISCARDED);
+    assert_int_equal(outbox_peek(f->outbox, &msg), 1);
+    assert_int_equal(outbox_requeue_dead(f->outbox), 1);
+    assert_int_equal(outbox_peek(f->outbox, &msg), 0);
+    assert_string_equal(msg.action, "StartTransaction");
+    outbox_msg_clear(&msg);
+}
+
 static void
 test_transaction_id_filled_at_peek(void **state)
 {
@@ -606,6 +629,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fifo_two_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids_grow_after_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_peek_then_queued, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transaction_id_filled_at_peek, setup, teardown),
         cmocka_unit_test_setup_teardown(test_offline_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
