@@ -43,7 +43,6 @@
 #include "supervisor/store.h"
 
 #define LOG "security"
-#define TICK_MS 1000
 #define RETRY_MS 10000
 #define ATTEMPTS_MAX 5
 #define DEADLINE_SLACK_MS 5000
@@ -66,8 +65,9 @@ typedef struct {
     int64_t sending_seq;
     int64_t retry_at;              //  mono ms: not before (0 = now)
     //  The log had nothing owed when last asked, and nothing was logged
-    //  since: the once-a-second tick need not ask the store again.
+    //  since: no need to ask the store again.
     bool none_owed;
+    int due_timer;                 //  the one-shot at the next deadline (s_rearm), 0 = none
     int64_t attempt_seq;           //  the row attempts count for
     int attempts;
     int64_t published[3];          //  certificates, logged, owed last published (-1: never)
@@ -82,7 +82,7 @@ typedef struct {
     bool has_cp_cert;              //  one is in use (installed, or --client-cert)
     cp_cert_leaf_t cp_cert;        //  ... and what it is
     uint64_t csr_corr;             //  the SignCertificate in flight, 0 = none
-    int64_t renewal_check_at;      //  mono ms of the next A03 check (0 = at the next tick online)
+    int64_t renewal_check_at;      //  mono ms of the next A03 check (0 = as soon as online)
 } security_actor_t;
 
 static int64_t s_mono(security_actor_t *self) { return cp_clock_mono_ms(self->clock); }
@@ -527,20 +527,54 @@ s_on_config_changed(security_actor_t *self, const cp_msg_config_changed_t *chang
     }
 }
 
+static int s_on_due(cp_loop_t *loop, int timer_id, void *arg);
+
+//  Sleep until the next thing falls due: the owed events' next send (now,
+//  or the retry after a failure) and the certificate renewal check, both
+//  only while online; offline, or with nothing owed and nothing in flight,
+//  nothing is due until an event changes that. Called after every event
+//  and every deadline: an idle actor does not wake (issue 12).
+static void
+s_rearm(security_actor_t *self)
+{
+    int64_t now = s_mono(self);
+    int64_t next = INT64_MAX;
+    if (self->online) {
+        if (!self->sending && !self->none_owed)
+            next = self->retry_at;
+        if (self->renewal_check_at < next)
+            next = self->renewal_check_at;
+    }
+    cp_shell_rearm(self->shell, &self->due_timer, next == INT64_MAX ? CP_SHELL_NEVER : next - now, s_on_due,
+                   self, "security events and the certificate renewal check are late");
+}
+
 static int
-s_on_tick(cp_loop_t *loop, int timer_id, void *arg)
+s_on_due(cp_loop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
-    s_send_next((security_actor_t *) arg);
-    s_check_renewal((security_actor_t *) arg);
+    security_actor_t *self = arg;
+    self->due_timer = 0;
+    s_send_next(self);
+    s_check_renewal(self);
+    s_rearm(self);
     return 0;
 }
+
+static void s_handle(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, security_actor_t *self);
 
 static void
 s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, void *ctx)
 {
     security_actor_t *self = ctx;
+    s_handle(shell, env, msg, self);
+    s_rearm(self);
+}
+
+static void
+s_handle(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, security_actor_t *self)
+{
     if (env->kind == CP_BUS_EVENT || env->kind == CP_BUS_PARTIAL) {
         if (!msg)
             return;
@@ -656,7 +690,7 @@ security_actor(zsock_t *pipe, void *args)
     s_export_trust(self);
     s_startup(self);
     s_publish_state(self);
-    cp_loop_timer(cp_shell_loop(self->shell), TICK_MS, 0, s_on_tick, self);
+    s_rearm(self);
     cp_shell_snapshot(self->shell, "ocpp", "security");
     cp_shell_run(self->shell);
 done:
