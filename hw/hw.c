@@ -7,7 +7,29 @@
 #include "hw/hw.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
+
+bool
+hw_connector_stepped(const hw_connector_state_t *before, const hw_connector_state_t *after)
+{
+    assert(before && after);
+    return before->plugged != after->plugged
+        || before->pilot != after->pilot
+        || before->ev_requesting != after->ev_requesting
+        || before->contactor_closed != after->contactor_closed
+        || before->locked != after->locked
+        || before->permitted != after->permitted
+        || before->board_continuous != after->board_continuous
+        || before->left_away != after->left_away
+        || before->tamper != after->tamper
+        || strncmp(before->fault, after->fault, sizeof(before->fault)) != 0
+        //  set by commands and by the safety path's cap, never by noise
+        || fabs(before->offered_a - after->offered_a) >= 0.1
+        || fabs(before->requested_a - after->requested_a) >= 0.1
+        || fabs(before->safety_cap_a - after->safety_cap_a) >= 0.1;
+}
 
 void
 hw_driver_destroy(hw_driver_t **self_p)

@@ -115,6 +115,13 @@ typedef struct {
     //  The link to a board outside this process: 0 with *out filled. NULL
     //  op: the hardware is in this process (no link to report).
     int (*link_state)(hw_driver_t *self, hw_link_state_t *out);
+    //  A descriptor that turns readable when a report read by anyone (the
+    //  safety actor's, every 100-200 ms) differs from the connector's report
+    //  before it in a step (hw_connector_stepped), or the link goes down:
+    //  the hw actor then need not read on a fast tick to see a car arrive.
+    //  The reader empties it with one 8-byte read. NULL op, or -1: none
+    //  (the hw actor reads every HW_CORE_TICK_MS).
+    int (*changes_fd)(hw_driver_t *self);
     void (*destroy)(hw_driver_t *self);
 } hw_driver_ops_t;
 
@@ -122,6 +129,11 @@ struct _hw_driver_t {
     const hw_driver_ops_t *ops;
     void *impl;
 };
+
+//  A step between two reports of one connector: anything but the measured
+//  values (energy, power, current, voltage, temperature), which move on
+//  their own and are read on the hw actor's timers.
+bool hw_connector_stepped(const hw_connector_state_t *before, const hw_connector_state_t *after);
 
 //  Destroys through ops->destroy and nulls the pointer.
 void hw_driver_destroy(hw_driver_t **self_p);

@@ -6,11 +6,18 @@
  * snapshot requests so that a restarted subscriber catches up on levels
  * instead of hoping it saw every edge. Nothing here polls faster than the
  * timer: between ticks the actor sleeps in its loop.
+ *
+ * At rest (hw_core_at_rest: no car, nothing flowing, no fault) and with a
+ * driver that announces steps (changes_fd: the board link, whose reports
+ * the safety actor refreshes every 100-200 ms), the 250 ms tick stops: the
+ * actor wakes when a report steps, and otherwise only when a refresh falls
+ * due. Four wake-ups a second of an idle charger for nothing (issue 12).
  */
 #include "actors/hw/hw_actor.h"
 
 #include <assert.h>
 #include <string.h>
+#include <unistd.h>
 #include "actors/config/config_store.h"
 #include "actors/hw/hw_core.h"
 #include "hw/hw.h"
@@ -37,6 +44,8 @@ typedef struct {
     config_store_t *config;
     bool grid_every_tick;
     int64_t grid_read_ms;
+    int tick_timer;             //  the one-shot of the next read (s_rearm), 0 = none
+    int changes_fd;             //  the driver's changes_fd, -1: none (tick always)
 } hw_actor_t;
 
 //  Read one connector; 0, or -1 (logged once per failure streak). The
@@ -166,16 +175,60 @@ s_publish_all(hw_actor_t *self, bool force_connectors, bool force_grid)
     s_publish_grid(self, charger_a, force_grid);
 }
 
-static int
-s_on_tick(cp_loop_t *loop, int timer_id, void *arg)
+static int s_on_tick(cp_loop_t *loop, int timer_id, void *arg);
+
+//  The next read: a tick from now while anything may move between steps
+//  (a car, power, a fault, the start's announcements, Power Boost's grid
+//  meter, a failing read, a driver without changes_fd); at rest, the next
+//  refresh of a connector or of the grid meter, a step waking us earlier.
+static void
+s_rearm(hw_actor_t *self)
 {
-    hw_actor_t *self = arg;
+    int64_t now = cp_clock_mono_ms(self->clock);
+    int64_t delay = HW_CORE_TICK_MS;
+    bool failing = false;
+    for (int n = 0; n < self->connectors; n++)
+        failing = failing || self->read_failing[n];
+    if (self->changes_fd >= 0 && !failing && !self->grid_every_tick
+    &&  now - self->started_ms >= HW_CORE_ANNOUNCE_MS && hw_core_at_rest(self->core)) {
+        int64_t next = hw_core_next_refresh(self->core);
+        if (self->hw->ops->read_grid && self->grid_read_ms + HW_CORE_REFRESH_MS < next)
+            next = self->grid_read_ms + HW_CORE_REFRESH_MS;
+        delay = next - now;
+    }
+    cp_shell_rearm(self->shell, &self->tick_timer, delay, s_on_tick, self, "hardware readings are late");
+}
+
+static void
+s_read_all(hw_actor_t *self)
+{
     //  A fresh publisher's first messages can be lost while its connection
     //  to the bus is still being made (in --split, a restarted hw process):
     //  repeat every state for the first HW_CORE_ANNOUNCE_MS, so subscribers
     //  learn the new board's levels now rather than at the next refresh.
     bool announcing = cp_clock_mono_ms(self->clock) - self->started_ms < HW_CORE_ANNOUNCE_MS;
     s_publish_all(self, announcing, announcing);
+    s_rearm(self);
+}
+
+static int
+s_on_tick(cp_loop_t *loop, int timer_id, void *arg)
+{
+    hw_actor_t *self = arg;
+    self->tick_timer = 0;
+    s_read_all(self);
+    return 0;
+}
+
+//  A report stepped (or the link went down): read now, not at the refresh.
+static int
+s_on_changes(cp_loop_t *loop, int fd, void *arg)
+{
+    uint64_t count;
+    if (read(fd, &count, sizeof(count)) < 0) {
+        //  EAGAIN: another reader emptied it; reading again costs nothing
+    }
+    s_read_all(arg);
     return 0;
 }
 
@@ -324,13 +377,16 @@ s_on_message(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *ms
     hw_actor_t *self = ctx;
     if (env->kind == CP_BUS_EVENT && msg && msg->type == CP_MSG_CONFIG_CHANGED) {
         s_load_config(self);
+        s_rearm(self);              //  Power Boost turned on reads every tick
         return;
     }
     //  We request nothing: only requests matter from here on.
     if (env->kind != CP_BUS_REQUEST || !msg)
         return;
-    if (msg->type == CP_MSG_HW_COMMAND)
+    if (msg->type == CP_MSG_HW_COMMAND) {
         s_on_command(self, env, &msg->u.hw_command);
+        s_rearm(self);              //  a plug or a contactor ends the rest
+    }
     else
     if (msg->type == CP_MSG_SNAPSHOT_REQUEST)
         s_on_snapshot(self, env);
@@ -349,6 +405,7 @@ hw_actor(zsock_t *pipe, void *args)
     hw_actor_t self = {
         .hw = actor_args->hw,
         .clock = actor_args->clock,
+        .changes_fd = -1,
     };
     self.connectors = self.hw->ops->connector_count(self.hw);
     self.core = hw_core_new(self.connectors);
@@ -371,17 +428,16 @@ hw_actor(zsock_t *pipe, void *args)
         self.config = config_store_open_reader(actor_args->options, err, sizeof(err));
     s_load_config(&self);
     cp_bus_subscribe(cp_shell_bus(self.shell), "config.changed");
-    if (cp_loop_timer(cp_shell_loop(self.shell), HW_CORE_TICK_MS, 0, s_on_tick, &self) < 0) {
-        cp_error(HW_LOG, "cannot start: no timer");
-        config_store_destroy(&self.config);
-        cp_shell_destroy(&self.shell);
-        hw_core_destroy(&self.core);
-        return;
+    if (self.hw->ops->changes_fd) {
+        int fd = self.hw->ops->changes_fd(self.hw);
+        if (fd >= 0 && cp_loop_fd(cp_shell_loop(self.shell), fd, s_on_changes, &self) == 0)
+            self.changes_fd = fd;
     }
     //  Announce every connector at once (the core says FIRST for each), so
     //  that subscribers already listening need not ask for a snapshot.
     self.started_ms = cp_clock_mono_ms(self.clock);
     s_publish_all(&self, false, true);
+    s_rearm(&self);
     cp_shell_run(self.shell);
     config_store_destroy(&self.config);
     cp_shell_destroy(&self.shell);

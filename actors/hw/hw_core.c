@@ -132,6 +132,33 @@ hw_core_published(hw_core_t *self, const hw_connector_state_t *state, int64_t no
     last->at_ms = now_ms;
 }
 
+bool
+hw_core_at_rest(const hw_core_t *self)
+{
+    assert(self);
+    for (int i = 0; i < self->connectors; i++) {
+        const hw_core_last_t *last = &self->last[i];
+        const hw_connector_state_t *s = &last->state;
+        if (!last->valid || s->plugged || s->ev_requesting || s->contactor_closed || s->power_w > 0
+        ||  s->pilot != 'A' || strncmp(s->fault, "none", sizeof(s->fault)) != 0)
+            return false;
+    }
+    return true;
+}
+
+int64_t
+hw_core_next_refresh(const hw_core_t *self)
+{
+    assert(self);
+    int64_t next = INT64_MAX;
+    for (int i = 0; i < self->connectors; i++) {
+        int64_t due = self->last[i].valid ? self->last[i].at_ms + HW_CORE_REFRESH_MS : 0;
+        if (due < next)
+            next = due;
+    }
+    return next;
+}
+
 void
 hw_core_reset(hw_core_t *self)
 {

@@ -80,6 +80,16 @@ void hw_core_published(hw_core_t *self, const hw_connector_state_t *state, int64
 //  Forget everything published, so that the next decide says FIRST.
 void hw_core_reset(hw_core_t *self);
 
+//  Whether the shell may stop reading every HW_CORE_TICK_MS: true when
+//  every connector was published and, as last published, is at rest — no
+//  car plugged or asking, contactor open, no power, pilot A, no fault.
+//  Then nothing the tick watches changes without a step the driver can
+//  announce (hw.h, changes_fd), and only the refresh is due.
+bool hw_core_at_rest(const hw_core_t *self);
+//  When the next level-triggered refresh of a connector falls due (mono
+//  ms): the earliest last publish + HW_CORE_REFRESH_MS.
+int64_t hw_core_next_refresh(const hw_core_t *self);
+
 //  The grid meter (hw.grid): publish on first sight, when it falls silent
 //  or answers again, when the current moves by more than a small band, and
 //  every HW_CORE_GRID_REFRESH_MS (Power Boost treats a silence of a few

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -48,6 +49,8 @@ typedef struct {
     //  Any command to the board makes them stale.
     hw_connector_state_t recent[HW_MAX_CONNECTORS + 1];
     int64_t recent_at_us[HW_MAX_CONNECTORS + 1];     //  0 = none
+    //  Readable when a report stepped or the link went down (changes_fd).
+    int changes;
 } link_t;
 
 void
@@ -81,6 +84,17 @@ s_connect(const char *path)
     return fd;
 }
 
+//  Wake whoever waits on changes_fd. An eventfd counts: one read empties
+//  it however many steps came first.
+static void
+s_announce(link_t *self)
+{
+    uint64_t one = 1;
+    if (self->changes >= 0 && write(self->changes, &one, sizeof(one)) < 0) {
+        //  EAGAIN: the counter is full, so it is readable anyway
+    }
+}
+
 static void
 s_down(link_t *self, const char *why)
 {
@@ -88,6 +102,8 @@ s_down(link_t *self, const char *why)
         close(self->fd);
         cp_warn(LINK_LOG, "link to the board down: %s", why);
     }
+    if (self->fd >= 0 || self->link.up)
+        s_announce(self);
     self->fd = -1;
     self->link.up = false;
     self->link.pet_read = false;
@@ -279,9 +295,13 @@ static void
 s_remember(link_t *self, const hw_connector_state_t *state)
 {
     pthread_mutex_lock(&self->mutex);
+    bool stepped = !self->recent_at_us[state->connector]
+                || hw_connector_stepped(&self->recent[state->connector], state);
     self->recent[state->connector] = *state;
     self->recent_at_us[state->connector] = s_now_us();
     pthread_mutex_unlock(&self->mutex);
+    if (stepped)
+        s_announce(self);
 }
 
 //  --------------------------------------------------------------------------
@@ -531,8 +551,17 @@ s_destroy(hw_driver_t *driver)
     link_t *self = driver->impl;
     if (self->fd >= 0)
         close(self->fd);
+    if (self->changes >= 0)
+        close(self->changes);
     pthread_mutex_destroy(&self->mutex);
     free(self);
+}
+
+static int
+s_changes_fd(hw_driver_t *driver)
+{
+    link_t *self = driver->impl;
+    return self->changes;
 }
 
 static const hw_driver_ops_t s_ops = {
@@ -549,6 +578,7 @@ static const hw_driver_ops_t s_ops = {
     .safety_set_earthing = s_safety_set_earthing,
     .safety_feed_read = s_safety_feed_read,
     .link_state = s_link_state,
+    .changes_fd = s_changes_fd,
     .destroy = s_destroy,
 };
 
@@ -572,6 +602,7 @@ hw_board_link_new(const char *socket_path, int role, cp_clock_t *clock, char *er
     self->clock = clock;
     self->role = role;
     self->fd = -1;
+    self->changes = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);     //  -1: the hw actor reads on its tick
     self->driver.ops = &s_ops;
     self->driver.impl = self;
     if (s_up(self) != 0) {

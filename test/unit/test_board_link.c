@@ -256,6 +256,39 @@ test_board_that_claims_pet_read(void **state)
     s_finish(f);
 }
 
+//  The hw actor sleeps at rest and wakes on changes_fd: a report that
+//  stepped (read by the safety tick) makes it readable, one that did not
+//  leaves it quiet, and so does a link going down.
+static bool
+s_changes(fixture_t *f)
+{
+    int fd = f->link->ops->changes_fd(f->link);
+    assert_true(fd >= 0);
+    uint64_t count = 0;
+    return read(fd, &count, sizeof(count)) == (ssize_t) sizeof(count) && count > 0;
+}
+
+static void
+test_changes_announced(void **state)
+{
+    fixture_t *f = s_start(2, BOARD_NEW);
+    s_changes(f);                       //  whatever linking announced
+    hw_connector_state_t states[HW_MAX_CONNECTORS];
+    bool readable[HW_MAX_CONNECTORS];
+    assert_int_equal(hw_driver_feed_read(f->link, 500, states, readable), 0);
+    s_changes(f);                       //  the first reports are steps from nothing
+    assert_int_equal(hw_driver_feed_read(f->link, 500, states, readable), 0);
+    assert_false(s_changes(f));         //  nothing stepped
+    s_plug_2(f);
+    assert_int_equal(hw_driver_feed_read(f->link, 500, states, readable), 0);
+    assert_true(s_changes(f));          //  the car arrived
+    assert_false(s_changes(f));         //  one read empties it
+    s_stop_server(f);
+    assert_int_equal(hw_driver_feed_read(f->link, 500, states, readable), -1);
+    assert_true(s_changes(f));          //  the link went down
+    s_finish(f);
+}
+
 static void
 test_link_down(void **state)
 {
@@ -281,6 +314,7 @@ main(void)
         cmocka_unit_test(test_board_without_pet_read),
         cmocka_unit_test(test_board_that_claims_pet_read),
         cmocka_unit_test(test_link_down),
+        cmocka_unit_test(test_changes_announced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

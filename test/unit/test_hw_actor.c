@@ -59,6 +59,59 @@ test_core_new(void **state)
     assert_null(core);
 }
 
+//  The shell stops its fast tick only while every connector, as last
+//  published, is at rest, and then sleeps until the earliest refresh.
+static void
+test_core_at_rest(void **state)
+{
+    hw_core_t *core = hw_core_new(2);
+    hw_connector_state_t a = s_state(1);
+    hw_connector_state_t b = s_state(2);
+    assert_false(hw_core_at_rest(core));                //  nothing published yet
+    assert_int_equal(hw_core_next_refresh(core), 0);
+    hw_core_published(core, &a, 1000);
+    assert_false(hw_core_at_rest(core));                //  connector 2 not yet
+    hw_core_published(core, &b, 3000);
+    assert_true(hw_core_at_rest(core));
+    assert_int_equal(hw_core_next_refresh(core), 1000 + HW_CORE_REFRESH_MS);
+    hw_connector_state_t st;
+    st = b; st.plugged = true;           hw_core_published(core, &st, 4000); assert_false(hw_core_at_rest(core));
+    st = b; st.pilot = 'B';              hw_core_published(core, &st, 4000); assert_false(hw_core_at_rest(core));
+    st = b; st.ev_requesting = true;     hw_core_published(core, &st, 4000); assert_false(hw_core_at_rest(core));
+    st = b; st.contactor_closed = true;  hw_core_published(core, &st, 4000); assert_false(hw_core_at_rest(core));
+    st = b; st.power_w = 10;             hw_core_published(core, &st, 4000); assert_false(hw_core_at_rest(core));
+    st = b; snprintf(st.fault, sizeof(st.fault), "rcd");
+    hw_core_published(core, &st, 4000);
+    assert_false(hw_core_at_rest(core));
+    hw_core_published(core, &b, 4000);
+    assert_true(hw_core_at_rest(core));
+    hw_core_destroy(&core);
+}
+
+//  What the board link announces to the hw actor: steps, not the measured
+//  values that move on their own.
+static void
+test_connector_stepped(void **state)
+{
+    hw_connector_state_t a = s_state(1);
+    hw_connector_state_t st;
+    st = a; st.energy_wh = 5; st.power_w = 3; st.current_a = 1; st.voltage_v = 231; st.temperature_c = 26;
+    assert_false(hw_connector_stepped(&a, &st));
+    st = a; st.plugged = true;           assert_true(hw_connector_stepped(&a, &st));
+    st = a; st.pilot = 'B';              assert_true(hw_connector_stepped(&a, &st));
+    st = a; st.ev_requesting = true;     assert_true(hw_connector_stepped(&a, &st));
+    st = a; st.contactor_closed = true;  assert_true(hw_connector_stepped(&a, &st));
+    st = a; st.locked = true;            assert_true(hw_connector_stepped(&a, &st));
+    st = a; st.permitted = true;         assert_true(hw_connector_stepped(&a, &st));
+    st = a; st.tamper = true;            assert_true(hw_connector_stepped(&a, &st));
+    st = a; st.left_away = true;         assert_true(hw_connector_stepped(&a, &st));
+    st = a; st.board_continuous = true;  assert_true(hw_connector_stepped(&a, &st));
+    st = a; st.offered_a = 16;           assert_true(hw_connector_stepped(&a, &st));
+    st = a; st.safety_cap_a = 10;        assert_true(hw_connector_stepped(&a, &st));
+    st = a; snprintf(st.fault, sizeof(st.fault), "overtemp");
+    assert_true(hw_connector_stepped(&a, &st));
+}
+
 static void
 test_core_first_then_quiet(void **state)
 {
@@ -763,6 +816,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_core_new),
         cmocka_unit_test(test_core_first_then_quiet),
+        cmocka_unit_test(test_core_at_rest),
+        cmocka_unit_test(test_connector_stepped),
         cmocka_unit_test(test_core_change),
         cmocka_unit_test(test_core_energy_while_power),
         cmocka_unit_test(test_core_grid_publish),
