@@ -1897,6 +1897,37 @@ wsclient_event_recv (wsclient_t *self)
     return event;
 }
 
+//  Hosted, linked, nothing queued or half-sent before it: write the frame
+//  at once. The owner's thread is lws' own, outside any lws callback (the
+//  owner handles events after wsclient_service returns), so this skips the
+//  writable round trip of the queue — ask for POLLOUT, wake for it, drop
+//  it: two epoll_ctl and an epoll_wait per frame, most of a 1-key
+//  GetConfiguration's system calls (issue 12). What the socket does not
+//  take, lws keeps and sends when writable, before anything written after
+//  it; a frame queued earlier keeps the queue's path, so none overtakes
+//  another. 1 written, 0 not now (queue it), -1 the link failed.
+static int
+s_write_now (wsclient_t *self, s_outmsg_t *msg)
+{
+    if (!self->uv || !self->wsi || !self->established)
+        return 0;
+    pthread_mutex_lock (&self->mutex);
+    bool clear = self->connected && !self->stop && !self->disconnect_requested && !self->queue_head;
+    pthread_mutex_unlock (&self->mutex);
+    if (!clear || lws_partial_buffered (self->wsi))
+        return 0;
+    if (lws_write (self->wsi, msg->buf + LWS_PRE, msg->len, LWS_WRITE_TEXT) < 0) {
+        //  As a failed write from the queue: the link is dropped (at the
+        //  next service), and the owner hears it closed.
+        fprintf (stderr, "wsclient: write failed, dropping connection\n");
+        self->closing_by_us = true;
+        self->timers_changed = true;
+        lws_set_timeout (self->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return -1;
+    }
+    return 1;
+}
+
 int
 wsclient_send (wsclient_t *self, const char *text, size_t len)
 {
@@ -1909,6 +1940,11 @@ wsclient_send (wsclient_t *self, const char *text, size_t len)
     msg->len = len;
     if (len)
         memcpy (msg->buf + LWS_PRE, text, len);
+    int now = s_write_now (self, msg);
+    if (now != 0) {
+        free (msg);
+        return now > 0 ? 0 : -1;
+    }
 
     pthread_mutex_lock (&self->mutex);
     if (!self->connected || !self->context || self->stop) {
