@@ -141,9 +141,12 @@ s_publish_grid(hw_actor_t *self, double charger_a, bool force)
     if (!force && !self->grid_every_tick && now - self->grid_read_ms < HW_CORE_REFRESH_MS)
         return;
     hw_grid_state_t grid;
+    //  The attempt counts as the read: a charger without a grid meter is
+    //  asked again at the next refresh, not at every wake-up (s_rearm
+    //  would otherwise find the read overdue at once, again and again).
+    self->grid_read_ms = now;
     if (!self->hw->ops->read_grid || self->hw->ops->read_grid(self->hw, &grid) != 0)
         return;                             //  no grid meter installed
-    self->grid_read_ms = now;
     if (!force && !hw_core_grid_decide(self->core, &grid, now))
         return;
     cp_msg_t msg;
@@ -194,7 +197,10 @@ s_rearm(hw_actor_t *self)
         int64_t next = hw_core_next_refresh(self->core);
         if (self->hw->ops->read_grid && self->grid_read_ms + HW_CORE_REFRESH_MS < next)
             next = self->grid_read_ms + HW_CORE_REFRESH_MS;
-        delay = next - now;
+        //  Never sooner than a tick: a refresh that could not be published
+        //  stays overdue, and must not spin the loop until it is.
+        if (next - now > delay)
+            delay = next - now;
     }
     cp_shell_rearm(self->shell, &self->tick_timer, delay, s_on_tick, self, "hardware readings are late");
 }
