@@ -24,7 +24,7 @@ export function threadDeltas(before, after, per) {
   const rows = [];
   for (const [tid, a] of after) {
     const b = before.get(tid);
-    if (b) rows.push({ name: a.name, cpuNs: (a.cpuNs - b.cpuNs) / per, switches: (a.switches - b.switches) / per });
+    if (b) rows.push({ tid, name: a.name, cpuNs: (a.cpuNs - b.cpuNs) / per, switches: (a.switches - b.switches) / per });
   }
   return rows.sort((x, y) => y.cpuNs - x.cpuNs);
 }
