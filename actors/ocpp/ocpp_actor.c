@@ -7,7 +7,9 @@
  *         → routes: owner actor, else NotSupported / NotImplemented
  *         → ocpp_inbound request to the owner; its reply is validated
  *           against the Response schema before it leaves, so a bug in an
- *           actor becomes an InternalError, never an invalid frame.
+ *           actor becomes an InternalError, never an invalid frame
+ *           (GetConfiguration, answered here as text, is checked as it is
+ *           written instead: s_get_configuration).
  * Registration survives a restart of this actor within one process run
  * (table ocpp_session, keyed by the run id); a new process boots afresh.
  *
