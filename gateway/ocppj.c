@@ -546,6 +546,17 @@ ocppj_encode_result(const char *id, const json_t *payload)
     return finish(array, push_borrowed(array, payload));
 }
 
+void
+ocppj_write_result_head(jwriter_t *w, const char *id)
+{
+    assert(w && id);
+    assert(strlen(id) <= OCPPJ_MAX_ID);
+    _Static_assert(OCPPJ_CALLRESULT == 3, "the head below spells the type");
+    jwriter_raw(w, "[3,");
+    jwriter_string(w, id, 0);
+    jwriter_raw(w, ",");
+}
+
 char *
 ocppj_encode_error(const char *id, ocppj_error_t code, const char *description, const json_t *details)
 {

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
+#include "gateway/jwriter.h"
 
 /* The CALLERROR codes of OCPP-J 1.6 table 7, plus OCPPJ_OK for "no error".
  * Shared with schema.h so validation maps straight onto a CALLERROR. */
@@ -113,6 +114,11 @@ void ocppj_frame_clear(ocppj_frame_t *frame);
  * id is at most OCPPJ_MAX_ID bytes, payloads are JSON objects. */
 char *ocppj_encode_call(const char *id, const char *action, const json_t *payload);
 char *ocppj_encode_result(const char *id, const json_t *payload);
+/* A CALLRESULT written as text (gateway/jwriter.h), for a payload built
+ * as text rather than as a jansson object: the head `[3,"<id>",` here, then
+ * the caller appends the payload object and "]". The same bytes
+ * ocppj_encode_result writes for the same payload. */
+void ocppj_write_result_head(jwriter_t *w, const char *id);
 /* description NULL → ""; details NULL → {} (OCPP-J 4.2.3: "If there are no
  * error details you MUST fill in an empty object"). code must not be
  * OCPPJ_OK. A description that is not valid UTF-8 is cut at the first bad

@@ -15,8 +15,9 @@ fi
 flags=(-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I.)
 out="$build/fuzz"
 mkdir -p "$out"
-clang "${flags[@]}" fuzz/fuzz_ocppj.c gateway/ocppj.c gateway/schema.c "$build/generated/ocpp_schemas.c" \
+clang "${flags[@]}" fuzz/fuzz_ocppj.c gateway/ocppj.c gateway/jwriter.c gateway/schema.c "$build/generated/ocpp_schemas.c" \
   $(pkg-config --cflags --libs jansson) -lm -o "$out/fuzz_ocppj"
+clang "${flags[@]}" fuzz/fuzz_jwriter.c gateway/jwriter.c $(pkg-config --cflags --libs jansson) -o "$out/fuzz_jwriter"
 clang "${flags[@]}" fuzz/fuzz_msg.c messages/msg.c $(pkg-config --cflags --libs msgpack) -o "$out/fuzz_msg"
 clang "${flags[@]}" fuzz/fuzz_page_request.c gateway/page_request.c actors/config/config_keys.c \
   actors/config/ocpp_settings.c gateway/wsclient.c actors/smartcharging/local_limits.c \
@@ -28,7 +29,7 @@ clang "${flags[@]}" fuzz/fuzz_board_proto.c hw/board/board_proto.c hw/board/simb
 clang "${flags[@]}" fuzz/fuzz_cert.c actors/security/cert_info.c -lmbedx509 -lmbedcrypto -o "$out/fuzz_cert"
 clang "${flags[@]}" fuzz/fuzz_firmware_sig.c actors/firmware/firmware_sig.c -lmbedx509 -lmbedcrypto \
   -o "$out/fuzz_firmware_sig"
-for h in fuzz_ocppj fuzz_msg fuzz_page_request fuzz_board_proto fuzz_cert fuzz_firmware_sig; do
+for h in fuzz_ocppj fuzz_jwriter fuzz_msg fuzz_page_request fuzz_board_proto fuzz_cert fuzz_firmware_sig; do
   corpus="$out/corpus-$h"
   mkdir -p "$corpus"
   [ "$h" = fuzz_ocppj ] && cp -r fuzz/corpus/. "$corpus/" 2>/dev/null || true

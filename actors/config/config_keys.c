@@ -374,6 +374,19 @@ s_options_security_profile(const cp_options_t *opts)
     return 0;
 }
 
+//  snprintf(buf, size, "%s", text) without parsing a format: a full
+//  GetConfiguration takes ~30 defaults, and the format parser cost more
+//  than the copies.
+static void
+s_copy(char *buf, size_t size, const char *text)
+{
+    size_t len = strlen(text);
+    if (len > size - 1)
+        len = size - 1;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+}
+
 void
 config_keys_default(const config_key_def_t *def, const cp_options_t *opts,
                     char *buf, size_t size)
@@ -392,7 +405,7 @@ config_keys_default(const config_key_def_t *def, const cp_options_t *opts,
             snprintf(buf, size, "%d", s_options_security_profile(opts));
             break;
         case CONFIG_DEFAULT_OCPP_ENABLED:
-            snprintf(buf, size, "%s", opts && opts->csms_url[0] ? "true" : "false");
+            s_copy(buf, size, opts && opts->csms_url[0] ? "true" : "false");
             break;
         case CONFIG_DEFAULT_CSMS_URL:
             //  GetConfiguration shows this key: a password in the user info
@@ -403,11 +416,11 @@ config_keys_default(const config_key_def_t *def, const cp_options_t *opts,
                 buf[0] = '\0';
             break;
         case CONFIG_DEFAULT_IDENTITY:
-            snprintf(buf, size, "%s", opts ? opts->id : "");
+            s_copy(buf, size, opts ? opts->id : "");
             break;
         case CONFIG_DEFAULT_CONST:
         default:
-            snprintf(buf, size, "%s", def->default_value ? def->default_value : "");
+            s_copy(buf, size, def->default_value ? def->default_value : "");
             break;
     }
 }

@@ -25,9 +25,16 @@ struct _config_store_t {
     //  sqlite3_exec on every GetConfiguration (issue 12: a third of it)
     sqlite3_stmt *begin;
     sqlite3_stmt *commit;
+    sqlite3_stmt *rows;            //  config_store_each_row
+    //  Table indexes sorted by name (strcmp, the column's BINARY
+    //  collation): a row's key found by bisection, not by a linear
+    //  case-insensitive scan per row.
+    size_t *by_name;
+    size_t key_count;
 };
 
 static const char s_select_sql[] = "SELECT value FROM config WHERE key = ?1";
+static const char s_rows_sql[] = "SELECT key, value FROM config";
 static const char s_upsert_sql[] = "INSERT INTO config (key, value) VALUES (?1, ?2) "
                                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 
@@ -199,6 +206,12 @@ config_store_seed(sqlite3 *db, const cp_options_t *opts)
     return result;
 }
 
+static int
+s_by_name_cmp(const void *a, const void *b)
+{
+    return strcmp(config_keys_at(*(const size_t *) a)->name, config_keys_at(*(const size_t *) b)->name);
+}
+
 //  A store on db; the tables must exist (config_store_seed made them).
 static config_store_t *
 s_new(sqlite3 *db, const cp_options_t *opts, bool reader)
@@ -211,9 +224,20 @@ s_new(sqlite3 *db, const cp_options_t *opts, bool reader)
     self->db = db;
     self->opts = opts;
     self->reader = reader;
+    self->key_count = config_keys_count();
+    self->by_name = malloc(self->key_count * sizeof(size_t));
+    if (!self->by_name) {
+        cp_error(COMPONENT, "out of memory");
+        config_store_destroy(&self);       //  closes a reader's connection
+        return NULL;
+    }
+    for (size_t i = 0; i < self->key_count; i++)
+        self->by_name[i] = i;
+    qsort(self->by_name, self->key_count, sizeof(size_t), s_by_name_cmp);
     if (cp_store_prepare(db, s_select_sql, &self->select) != 0
     ||  cp_store_prepare(db, "BEGIN", &self->begin) != 0
     ||  cp_store_prepare(db, "COMMIT", &self->commit) != 0
+    ||  cp_store_prepare(db, s_rows_sql, &self->rows) != 0
     ||  (!reader && cp_store_prepare(db, s_upsert_sql, &self->upsert) != 0)) {
         cp_error(COMPONENT, "the configuration tables are not usable (seeded at start-up by"
                             " config_store_seed)");
@@ -255,6 +279,8 @@ config_store_destroy(config_store_t **self_p)
         sqlite3_finalize(self->upsert);
         sqlite3_finalize(self->begin);
         sqlite3_finalize(self->commit);
+        sqlite3_finalize(self->rows);
+        free(self->by_name);
         if (self->reader)
             cp_store_close(&self->db);
         free(self);
@@ -280,7 +306,13 @@ s_lookup(config_store_t *self, const config_key_def_t *def, char *buf, size_t si
     if (rc == SQLITE_ROW) {
         const unsigned char *text = sqlite3_column_text(self->select, 0);
         if (text) {
-            snprintf(buf, size, "%s", (const char *) text);
+            //  snprintf's truncation without parsing a format, ~45 times
+            //  per full GetConfiguration.
+            size_t len = (size_t) sqlite3_column_bytes(self->select, 0);
+            if (len > size - 1)
+                len = size - 1;
+            memcpy(buf, text, len);
+            buf[len] = '\0';
             found = 1;
         }
         else
@@ -308,6 +340,16 @@ config_store_get(config_store_t *self, const char *key, char *buf, size_t size)
     const config_key_def_t *def = config_keys_find(key);
     if (!def)
         return CONFIG_STORE_UNKNOWN;
+    return config_store_get_def(self, def, buf, size);
+}
+
+int
+config_store_get_def(config_store_t *self, const config_key_def_t *def, char *buf, size_t size)
+{
+    assert(self);
+    assert(def);
+    assert(buf && size > 0);
+    buf[0] = '\0';
     if (!def->readonly) {
         int found = s_lookup(self, def, buf, size);
         if (found < 0) {
@@ -319,6 +361,52 @@ config_store_get(config_store_t *self, const char *key, char *buf, size_t size)
     }
     config_keys_default(def, self->opts, buf, size);
     return CONFIG_STORE_OK;
+}
+
+//  The definition of a stored row's key, by its exact spelling (rows are
+//  written under the table's name, and s_lookup matches exactly too).
+static const config_key_def_t *
+s_row_def(config_store_t *self, const char *key)
+{
+    size_t low = 0, high = self->key_count;
+    while (low < high) {
+        size_t mid = low + (high - low) / 2;
+        const config_key_def_t *def = config_keys_at(self->by_name[mid]);
+        int cmp = strcmp(def->name, key);
+        if (cmp == 0)
+            return def;
+        if (cmp < 0)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    return NULL;
+}
+
+int
+config_store_each_row(config_store_t *self, config_store_row_fn *fn, void *arg)
+{
+    assert(self);
+    assert(fn);
+    int rc;
+    while ((rc = sqlite3_step(self->rows)) == SQLITE_ROW) {
+        const char *key = (const char *) sqlite3_column_text(self->rows, 0);
+        const config_key_def_t *def = key ? s_row_def(self, key) : NULL;
+        if (!def || def->readonly)
+            continue;
+        const char *value = (const char *) sqlite3_column_text(self->rows, 1);
+        if (!value) {
+            //  NOT NULL column: only out of memory gets here.
+            cp_error(COMPONENT, "read %s: out of memory", def->name);
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        fn(def, value, (size_t) sqlite3_column_bytes(self->rows, 1), arg);
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_NOMEM)
+        cp_error(COMPONENT, "read the configuration: %s", sqlite3_errmsg(self->db));
+    sqlite3_reset(self->rows);
+    return rc == SQLITE_DONE ? CONFIG_STORE_OK : CONFIG_STORE_ERROR;
 }
 
 int

@@ -87,6 +87,21 @@ int config_store_get(config_store_t *self, const char *key, char *buf, size_t si
 //  warning. Use config_store_get for the error code.
 int64_t config_store_get_int(config_store_t *self, const char *key, int64_t fallback);
 bool config_store_get_bool(config_store_t *self, const char *key, bool fallback);
+//  The same for a key already looked up (config_keys_at/find): no second
+//  search of the table by name, for callers that walk the table.
+int config_store_get_def(config_store_t *self, const config_key_def_t *def, char *buf,
+                         size_t size);
+//  Every stored row at once, in one statement (one read transaction, one
+//  pass over the table instead of a lookup per key: the full
+//  GetConfiguration). fn gets the key's definition and its stored value,
+//  len bytes, valid during the call only. Rows that config_store_get would
+//  not read are skipped: those of unknown keys (a later version's) and of
+//  read-only keys (derived, never stored; a hand-edited database).
+//  Keys without a row read as their default (config_keys_default).
+//  CONFIG_STORE_OK, or _ERROR (logged) when SQLite failed.
+typedef void (config_store_row_fn)(const config_key_def_t *def, const char *value, size_t len,
+                                   void *arg);
+int config_store_each_row(config_store_t *self, config_store_row_fn *fn, void *arg);
 //  True if the store holds a row for key (not just a default).
 int config_store_has(config_store_t *self, const char *key, bool *present);
 

@@ -7,7 +7,9 @@
  *         → routes: owner actor, else NotSupported / NotImplemented
  *         → ocpp_inbound request to the owner; its reply is validated
  *           against the Response schema before it leaves, so a bug in an
- *           actor becomes an InternalError, never an invalid frame.
+ *           actor becomes an InternalError, never an invalid frame
+ *           (GetConfiguration, answered here as text, is checked as it is
+ *           written instead: s_get_configuration).
  * Registration survives a restart of this actor within one process run
  * (table ocpp_session, keyed by the run id); a new process boots afresh.
  *
@@ -42,6 +44,7 @@
 #include "actors/ocpp/trigger_message.h"
 #include "actors/security/cp_cert_store.h"
 #include "actors/security/security_raise.h"
+#include "gateway/jwriter.h"
 #include "gateway/ocppj.h"
 #include "gateway/schema.h"
 #include "gateway/wsclient.h"
@@ -546,24 +549,48 @@ s_tr_call(void *ctx, const char *action, json_t *payload)
     free(text);
 }
 
-//  GetConfiguration from the actor's read-only configuration (routes.c).
-//  NULL with *answered set when a CALLERROR went out instead.
-static json_t *
-s_get_configuration(ocpp_actor_t *self, ocppj_frame_t *frame, bool *answered)
+//  GetConfiguration from the actor's read-only configuration (routes.c),
+//  written as text straight into the frame (get_configuration.c says why).
+//  Every other local answer is checked against its Response schema before
+//  it leaves; this one is valid by construction and checked as it is
+//  written (a value that would break the schema is an InternalError, as
+//  the schema check would make it). Builds with asserts (the sanitizer
+//  runs of the tests) still parse it back and check it against the schema
+//  as well, so a change that breaks the construction is caught there.
+static void
+s_get_configuration(ocpp_actor_t *self, ocppj_frame_t *frame)
 {
     char code[40] = "", description[200] = "";
-    json_t *response = get_configuration_build(self->config, frame->payload, code, sizeof(code),
-                                               description, sizeof(description));
-    if (!response) {
+    jwriter_t *w = jwriter_new();
+    int rc = -1;
+    if (w) {
+        ocppj_write_result_head(w, frame->id);
+        rc = get_configuration_write(self->config, frame->payload, w, code, sizeof(code),
+                                     description, sizeof(description));
+        jwriter_raw(w, "]");
+        if (rc == 0 && jwriter_failed(w))
+            rc = -1;                //  out of memory closing the frame
+    }
+    if (rc != 0) {
         ocppj_error_t error = OCPPJ_INTERNAL_ERROR;
         if (code[0])
             ocppj_error_from_name(code, &error);
         cp_warn("ocpp", "GetConfiguration answered with %s: %s", code[0] ? code : "InternalError",
                 description[0] ? description : "out of memory");
         s_send_error(self, frame->id, error, description[0] ? description : "out of memory");
-        *answered = true;
+        jwriter_destroy(&w);
+        return;
     }
-    return response;
+#ifndef NDEBUG
+    json_t *sent = json_loads(jwriter_text(w), JSON_REJECT_DUPLICATES, NULL);
+    char why[256] = "";
+    assert(sent);
+    assert(schema_set_validate(self->schemas, "GetConfigurationResponse", json_array_get(sent, 2),
+                               why, sizeof(why)) == OCPPJ_OK);
+    json_decref(sent);
+#endif
+    s_fx_send(self, jwriter_text(w));
+    jwriter_destroy(&w);
 }
 
 //  Operations the ocpp actor answers itself: the answer leaves first, then
@@ -571,15 +598,12 @@ s_get_configuration(ocpp_actor_t *self, ocppj_frame_t *frame, bool *answered)
 static void
 s_answer_locally(ocpp_actor_t *self, ocppj_frame_t *frame)
 {
+    if (streq(frame->action, "GetConfiguration")) {
+        s_get_configuration(self, frame);
+        return;
+    }
     trigger_deferred_t deferred = { 0 };
     json_t *response = NULL;
-    if (streq(frame->action, "GetConfiguration")) {
-        bool answered = false;
-        response = s_get_configuration(self, frame, &answered);
-        if (answered)
-            return;
-    }
-    else
     if (streq(frame->action, "TriggerMessage"))
         response = trigger_message(frame->payload, self->options->connectors, ocpp_core_registration(self->core),
                                    &deferred);

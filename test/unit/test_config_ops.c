@@ -17,6 +17,7 @@
 #include "actors/config/change_configuration.h"
 #include "actors/config/config_actor.h"
 #include "actors/config/get_configuration.h"
+#include "gateway/schema.h"
 #include "messages/msg.h"
 #include "supervisor/bus.h"
 #include "supervisor/clock.h"
@@ -234,6 +235,113 @@ test_get_too_many_keys(void **state)
     assert_int_equal(get_configuration_handle(f->store, "[1", &out, code, sizeof(code),
                                               description, sizeof(description)), -1);
     assert_string_equal(code, "FormationViolation");
+}
+
+//  The answer is written as text (get_configuration.c): it must be what the
+//  jansson tree of before dumped, byte for byte — each key through
+//  config_store_get, in table order, aliases last, member order key,
+//  readonly, value — and pass the official schema.
+static char *
+s_reference(fixture_t *f, const char *request_text)
+{
+    json_t *request = json_loads(request_text, 0, NULL);
+    json_t *keys = json_object_get(request, "key");
+    json_t *known = json_array(), *unknown = json_array();
+    size_t asked = json_array_size(keys);
+    size_t total = asked ? asked : config_keys_count() + config_keys_alias_count();
+    for (size_t i = 0; i < total; i++) {
+        const char *name = asked ? json_string_value(json_array_get(keys, i))
+                         : i < config_keys_count() ? config_keys_at(i)->name
+                         : config_keys_alias_at(i - config_keys_count());
+        const config_key_def_t *def = config_keys_find(name);
+        if (!def) {
+            json_array_append_new(unknown, json_string(name));
+            continue;
+        }
+        const char *alias = config_keys_alias(name);
+        json_t *entry = json_pack("{s:s, s:b}", "key", alias ? alias : def->name,
+                                  "readonly", def->readonly || def->local_only);
+        if (!def->write_only) {
+            char value[CONFIG_VALUE_MAX + 1];
+            assert_int_equal(config_store_get(f->store, def->name, value, sizeof(value)), CONFIG_STORE_OK);
+            json_object_set_new(entry, "value", json_string(value));
+        }
+        json_array_append_new(known, entry);
+    }
+    json_t *response = json_pack("{s:o}", "configurationKey", known);
+    if (json_array_size(unknown))
+        json_object_set(response, "unknownKey", unknown);
+    json_decref(unknown);
+    char *text = json_dumps(response, JSON_COMPACT);
+    json_decref(response);
+    json_decref(request);
+    return text;
+}
+
+static void
+test_get_text_as_jansson(void **state)
+{
+    fixture_t *f = *state;
+    schema_set_t *schemas = schema_set_new();
+    assert_non_null(schemas);
+    //  Values that need escaping, and characters beyond ASCII.
+    assert_string_equal(s_change(f, "CpoName", "Stadtwerke \"Süd\" \\ GmbH"), "Accepted");
+    assert_string_equal(s_change(f, "MeterValueSampleInterval", "15"), "Accepted");
+    static const char *const requests[] = {
+        "{}", "{\"key\":[]}", "{\"key\":[\"HeartbeatInterval\"]}", "{\"key\":[\"Foo\"]}",
+        "{\"key\":[\"authenabled\",\"Nope\",\"CPONAME\",\"AuthorizationKey\",\"b\\\"ad\\u00e4\"]}",
+    };
+    for (size_t r = 0; r < sizeof(requests) / sizeof(requests[0]); r++) {
+        char *response = NULL;
+        char code[40], description[256];
+        assert_int_equal(get_configuration_handle(f->store, requests[r], &response, code, sizeof(code),
+                                                  description, sizeof(description)), 0);
+        char *expected = s_reference(f, requests[r]);
+        assert_string_equal(response, expected);
+        json_t *json = json_loads(response, JSON_REJECT_DUPLICATES, NULL);
+        char why[256] = "";
+        assert_int_equal(schema_set_validate(schemas, "GetConfigurationResponse", json, why, sizeof(why)),
+                         OCPPJ_OK);
+        json_decref(json);
+        free(expected);
+        free(response);
+    }
+    schema_set_destroy(&schemas);
+}
+
+//  A stored value the schema would refuse (only a hand-edited database
+//  holds one): InternalError, never an invalid frame — neither in the full
+//  list nor when that key is asked for; other keys still answer.
+static void
+test_get_unsendable_value(void **state)
+{
+    fixture_t *f = *state;
+    static const char *const rows[] = {
+        "UPDATE config SET value = CAST(X'636166E978' AS TEXT) WHERE key = 'CpoName'", //  not UTF-8
+        "UPDATE config SET value = CAST(X'636166C3' AS TEXT) WHERE key = 'CpoName'",   //  cut
+    };
+    assert_string_equal(s_change(f, "CpoName", "x"), "Accepted");
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        assert_int_equal(cp_store_exec(f->db, rows[r]), 0);
+        static const char *const requests[] = { "{}", "{\"key\":[\"CpoName\"]}" };
+        for (size_t q = 0; q < 2; q++) {
+            char *response = NULL;
+            char code[40], description[256];
+            assert_int_equal(get_configuration_handle(f->store, requests[q], &response, code,
+                                                      sizeof(code), description, sizeof(description)), -1);
+            assert_null(response);
+            assert_string_equal(code, "InternalError");
+        }
+        json_t *response = s_get_configuration(f, "{\"key\":[\"HeartbeatInterval\"]}");
+        json_decref(response);
+    }
+    //  A row longer than CiString500 (hand-written) is cut to 500, as before.
+    assert_int_equal(cp_store_exec(f->db, "UPDATE config SET value = printf('%.600c', 'a')"
+                                          " WHERE key = 'CpoName'"), 0);
+    json_t *response = s_get_configuration(f, "{}");
+    const char *value = json_string_value(json_object_get(s_find_entry(response, "CpoName"), "value"));
+    assert_int_equal(strlen(value), CONFIG_VALUE_MAX);
+    json_decref(response);
 }
 
 //  --------------------------------------------------------------------------
@@ -739,6 +847,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_get_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_known_and_unknown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_too_many_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_text_as_jansson, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_unsendable_value, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_then_get, setup, teardown),
         cmocka_unit_test_setup_teardown(test_authorization_key_encoding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_authorization_key, setup, teardown),

@@ -697,6 +697,30 @@ test_clear_is_idempotent(void **state)
     ocppj_frame_clear(NULL);
 }
 
+/* A CALLRESULT written as text: the same bytes as ocppj_encode_result for
+ * the same payload, an id that needs escaping included. */
+static void
+test_write_result_head(void **state)
+{
+    (void) state;
+    static const char *const ids[] = { "42", "a\"b\\c", "" };
+    json_t *payload = json_pack("{s:[{s:s,s:b}]}", "configurationKey", "key", "K", "readonly", 1);
+    char *body = json_dumps(payload, JSON_COMPACT);
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        jwriter_t *w = jwriter_new();
+        ocppj_write_result_head(w, ids[i]);
+        jwriter_raw(w, body);
+        jwriter_raw(w, "]");
+        char *expected = ocppj_encode_result(ids[i], payload);
+        assert_false(jwriter_failed(w));
+        assert_string_equal(jwriter_text(w), expected);
+        free(expected);
+        jwriter_destroy(&w);
+    }
+    free(body);
+    json_decref(payload);
+}
+
 int
 main(void)
 {
@@ -725,6 +749,7 @@ main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_actions_known),
         cmocka_unit_test(test_clear_is_idempotent),
+        cmocka_unit_test(test_write_result_head),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
