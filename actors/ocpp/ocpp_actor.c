@@ -1305,9 +1305,8 @@ ocpp_actor(zsock_t *pipe, void *args)
     self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
     if (self->db)
         self->config = config_store_open_reader(self->options, err, sizeof(err));
-    self->schemas = schema_set_new();
-    if (!self->shell || !self->db || !self->config || !self->schemas) {
-        cp_error("ocpp", "cannot start: %s", !self->db || !self->config ? err : "no bus or schemas");
+    if (!self->shell || !self->db || !self->config) {
+        cp_error("ocpp", "cannot start: %s", !self->db || !self->config ? err : "no bus");
         goto done;
     }
     //  Unique ids across restarts of this actor and of the process: a
@@ -1339,6 +1338,17 @@ ocpp_actor(zsock_t *pipe, void *args)
     cp_bus_subscribe(cp_shell_bus(self->shell), "config.changed");
     cp_bus_subscribe(cp_shell_bus(self->shell), "security.state");
     s_apply_ws_config(self);
+    //  Dial now, before the rest of the start: the central system answers
+    //  the WebSocket upgrade while the schemas compile (a few ms, on the
+    //  way to BootNotification otherwise). No frame can arrive before the
+    //  loop's next turn of the client, and by then they are compiled.
+    if (self->ws)
+        s_ws_service(self, cp_shell_loop(self->shell));
+    self->schemas = schema_set_new();
+    if (!self->schemas) {
+        cp_error("ocpp", "cannot start: no schemas");
+        goto done;
+    }
     s_fx_state_changed(self);
     s_publish_clock(self);          //  level-triggered: the offset in force
     s_rearm(self);
