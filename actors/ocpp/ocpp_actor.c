@@ -434,9 +434,7 @@ s_pm_start(ocpp_actor_t *self)
 {
     int committed = -1, target = 0;
     sqlite3_stmt *stmt = NULL;
-    if (cp_store_exec(self->db, "CREATE TABLE IF NOT EXISTS ocpp_profile (id INTEGER PRIMARY KEY CHECK (id = 1),"
-                                " committed INTEGER NOT NULL, target INTEGER NOT NULL)") == 0
-    &&  sqlite3_prepare_v2(self->db, "SELECT committed, target FROM ocpp_profile WHERE id = 1", -1, &stmt,
+    if (sqlite3_prepare_v2(self->db, "SELECT committed, target FROM ocpp_profile WHERE id = 1", -1, &stmt,
                            NULL) == SQLITE_OK
     &&  sqlite3_step(stmt) == SQLITE_ROW) {
         committed = sqlite3_column_int(stmt, 0);
@@ -1222,9 +1220,6 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
 static void
 s_restore_session(ocpp_actor_t *self)
 {
-    cp_store_exec(self->db, "CREATE TABLE IF NOT EXISTS ocpp_session (id INTEGER PRIMARY KEY CHECK (id = 1),"
-                            " run_id TEXT NOT NULL, registration TEXT NOT NULL,"
-                            " interval INTEGER NOT NULL, boot_count INTEGER NOT NULL)");
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(self->db, "SELECT run_id, registration, interval, boot_count FROM ocpp_session"
                            " WHERE id = 1", -1, &stmt, NULL) != SQLITE_OK)
@@ -1246,9 +1241,6 @@ s_restore_session(ocpp_actor_t *self)
 static void
 s_restore_clock(ocpp_actor_t *self)
 {
-    if (cp_store_exec(self->db, "CREATE TABLE IF NOT EXISTS ocpp_clock (id INTEGER PRIMARY KEY CHECK (id = 1),"
-                                " run_id TEXT NOT NULL, offset_ms INTEGER NOT NULL)") != 0)
-        return;
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(self->db, "SELECT run_id, offset_ms FROM ocpp_clock WHERE id = 1", -1, &stmt, NULL)
         != SQLITE_OK) {
@@ -1276,9 +1268,7 @@ s_next_incarnation(ocpp_actor_t *self)
 {
     int64_t n = 0;
     sqlite3_stmt *stmt = NULL;
-    if (cp_store_exec(self->db, "CREATE TABLE IF NOT EXISTS ocpp_incarnation"
-                                " (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)") == 0
-    &&  sqlite3_prepare_v2(self->db, "INSERT INTO ocpp_incarnation VALUES (1, 1)"
+    if (sqlite3_prepare_v2(self->db, "INSERT INTO ocpp_incarnation VALUES (1, 1)"
                            " ON CONFLICT (id) DO UPDATE SET n = n + 1 RETURNING n", -1, &stmt, NULL) == SQLITE_OK
     &&  sqlite3_step(stmt) == SQLITE_ROW)
         n = sqlite3_column_int64(stmt, 0);
@@ -1287,6 +1277,25 @@ s_next_incarnation(ocpp_actor_t *self)
     sqlite3_finalize(stmt);
     //  Fall back to the clock so ids stay unique even if the store failed.
     return n > 0 ? n : cp_clock_wall_ms(self->clock);
+}
+
+//  The actor's tables: the registration and the clock offset kept across
+//  its restarts within a run, the incarnation counter (message ids), the
+//  security profile migration.
+static const char s_schema[] =
+    "CREATE TABLE IF NOT EXISTS ocpp_session (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " run_id TEXT NOT NULL, registration TEXT NOT NULL,"
+    " interval INTEGER NOT NULL, boot_count INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS ocpp_clock (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " run_id TEXT NOT NULL, offset_ms INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS ocpp_incarnation (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS ocpp_profile (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " committed INTEGER NOT NULL, target INTEGER NOT NULL);";
+
+const char *
+ocpp_actor_schema(void)
+{
+    return s_schema;
 }
 
 void
@@ -1309,6 +1318,9 @@ ocpp_actor(zsock_t *pipe, void *args)
         cp_error("ocpp", "cannot start: %s", !self->db || !self->config ? err : "no bus");
         goto done;
     }
+    //  Not fatal: each use of a table copes with its failure (the ids fall
+    //  back to the clock), and it is logged.
+    cp_store_schema(self->db, s_schema);
     //  Unique ids across restarts of this actor and of the process: a
     //  durable incarnation number prefixes the per-incarnation counter.
     char id_prefix[22];
