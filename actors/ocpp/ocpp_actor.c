@@ -96,6 +96,10 @@ typedef struct {
     char link_root[65];            //  the trust anchor of the wss:// link up now ("" = none)
     profile_migration_t pm;        //  A05: a higher SecurityProfile on trial
     int profile_applied;           //  the SecurityProfile the link was built with (-1 = none)
+    //  What table ocpp_session says for this run (s_persist_session)
+    bool kept_accepted;            //  registration Accepted, kept across a restart
+    int kept_interval;             //  ... with this heartbeat interval
+    int64_t kept_boot_count;       //  ... and boot count
 } ocpp_actor_t;
 
 static int64_t s_now(ocpp_actor_t *self) { return cp_clock_mono_ms(self->clock); }
@@ -182,9 +186,20 @@ s_fx_complete(void *ctx, const char *requester, uint64_t corr, const char *outco
     cp_msg_destroy(&msg);
 }
 
+//  Only what a restart in this run acts on is written: an Accepted
+//  registration (with its interval and boot count), or that there is none.
+//  Any other state (connecting, connected, Pending, a row of another run)
+//  boots afresh, so a change among those writes nothing: every write is a
+//  sync, and the connected state's came before the BootNotification.
 static void
 s_persist_session(ocpp_actor_t *self)
 {
+    bool accepted = !self->resetting && ocpp_core_registration(self->core) == OCPP_REG_ACCEPTED;
+    int interval = ocpp_core_heartbeat_interval(self->core);
+    int64_t boot_count = ocpp_core_boot_count(self->core);
+    if (accepted == self->kept_accepted
+    &&  (!accepted || (interval == self->kept_interval && boot_count == self->kept_boot_count)))
+        return;
     sqlite3_stmt *stmt = NULL;
     const char *sql = "INSERT OR REPLACE INTO ocpp_session (id, run_id, registration, interval, boot_count)"
                       " VALUES (1, ?, ?, ?, ?)";
@@ -197,10 +212,15 @@ s_persist_session(ocpp_actor_t *self)
     //  incarnation registers again with BootNotification (4.2.1, 5.14).
     sqlite3_bind_text(stmt, 2, self->resetting ? "None" : ocpp_reg_name(ocpp_core_registration(self->core)), -1,
                       SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 3, ocpp_core_heartbeat_interval(self->core));
-    sqlite3_bind_int64(stmt, 4, ocpp_core_boot_count(self->core));
+    sqlite3_bind_int(stmt, 3, interval);
+    sqlite3_bind_int64(stmt, 4, boot_count);
     if (sqlite3_step(stmt) != SQLITE_DONE)
         cp_error("ocpp", "cannot persist session: %s", sqlite3_errmsg(self->db));
+    else {
+        self->kept_accepted = accepted;
+        self->kept_interval = interval;
+        self->kept_boot_count = boot_count;
+    }
     sqlite3_finalize(stmt);
 }
 
@@ -1230,6 +1250,9 @@ s_restore_session(ocpp_actor_t *self)
         if (run_id && reg && streq(run_id, self->options->run_id) && streq(reg, "Accepted")) {
             ocpp_core_restore(self->core, OCPP_REG_ACCEPTED, sqlite3_column_int(stmt, 2),
                               sqlite3_column_int64(stmt, 3));
+            self->kept_accepted = true;
+            self->kept_interval = sqlite3_column_int(stmt, 2);
+            self->kept_boot_count = sqlite3_column_int64(stmt, 3);
             cp_info("ocpp", "restarted: registration Accepted earlier in this run is kept");
         }
     }
