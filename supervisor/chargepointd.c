@@ -276,13 +276,17 @@ main(int argc, char **argv)
         close(lock_fd);
         return 2;
     }
-    cp_store_close(&db);
+    //  db stays open until the supervisor's store watch holds a connection
+    //  of its own: closed now, as the last connection, it would checkpoint
+    //  the WAL and delete it, and the actors' connections would make it
+    //  again, all on the way to BootNotification.
     //  The simulated power board is a process of its own (hw/board): start
     //  it when none runs for this state dir, before ZeroMQ starts threads.
     char board_path[PATH_MAX];
     hw_board_socket_path(options.state_dir, board_path, sizeof(board_path));
     if (s_start_board(&options, err, sizeof(err)) != 0) {
         fprintf(stderr, "chargepointd: %s\n", err);
+        cp_store_close(&db);
         close(lock_fd);
         return 2;
     }
@@ -332,6 +336,7 @@ main(int argc, char **argv)
         }
     }
     cp_supervisor_t *supervisor = cp_supervisor_new(&options, clock, hw, err, sizeof(err));
+    cp_store_close(&db);
     if (!supervisor) {
         fprintf(stderr, "chargepointd: %s\n", err);
         httpd_destroy(&httpd);
