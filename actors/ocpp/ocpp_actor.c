@@ -1344,17 +1344,12 @@ ocpp_actor(zsock_t *pipe, void *args)
     //  Not fatal: each use of a table copes with its failure (the ids fall
     //  back to the clock), and it is logged.
     cp_store_schema(self->db, s_schema);
-    //  Unique ids across restarts of this actor and of the process: a
-    //  durable incarnation number prefixes the per-incarnation counter.
-    char id_prefix[22];
-    snprintf(id_prefix, sizeof(id_prefix), "%llx", (unsigned long long) s_next_incarnation(self));
     ocpp_core_config_t core_config = {
         .vendor = self->options->vendor, .model = self->options->model,
         .serial = self->options->serial, .firmware = self->options->firmware,
         .call_timeout_ms = 1000 * (int) s_config_int(self, "MessageTimeout", 30),
         .heartbeat_interval_s = (int) s_config_int(self, "HeartbeatInterval", 300),
         .boot_retry_s = 30,
-        .id_prefix = id_prefix,
     };
     ocpp_core_effects_t effects = {
         .send = s_fx_send, .complete = s_fx_complete, .state_changed = s_fx_state_changed,
@@ -1379,6 +1374,14 @@ ocpp_actor(zsock_t *pipe, void *args)
     //  loop's next turn of the client, and by then they are compiled.
     if (self->ws)
         s_ws_service(self, cp_shell_loop(self->shell));
+    //  Unique ids across restarts of this actor and of the process: a
+    //  durable incarnation number prefixes the per-incarnation counter.
+    //  Set before the loop turns, so before the first CALL; written after
+    //  the dial, so its sync (and any wait for the write lock) overlaps
+    //  the central system's answer.
+    char id_prefix[22];
+    snprintf(id_prefix, sizeof(id_prefix), "%llx", (unsigned long long) s_next_incarnation(self));
+    ocpp_core_set_id_prefix(self->core, id_prefix);
     self->schemas = schema_set_new();
     if (!self->schemas) {
         cp_error("ocpp", "cannot start: no schemas");
