@@ -17,9 +17,16 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "actors/auth/auth_cache.h"
+#include "actors/auth/local_list.h"
 #include "actors/config/config_store.h"
 #include "actors/firmware/firmware_store.h"
+#include "actors/ocpp/ocpp_actor.h"
+#include "actors/security/security_store.h"
+#include "actors/smartcharging/profile_store.h"
+#include "actors/transaction/outbox.h"
 #include "actors/transaction/transaction_actor.h"
+#include "actors/transaction/tx_store.h"
 #include "gateway/httpd.h"
 #include "gateway/wsclient.h"
 #include "hw/board/board_link.h"
@@ -132,6 +139,33 @@ s_open_log_file(const cp_options_t *options)
         cp_warn("main", "no persistent log in %s: %s", dir, strerror(errno));
 }
 
+//  Every store's tables, in one transaction before any actor starts: on a
+//  first start one sync instead of one per store, each taken by an actor
+//  while the others wait for the write lock (issue 12); at every start
+//  the actors then find their tables and only read. Each store still owns
+//  its schema (and creates it when opened on its own).
+static int
+s_make_tables(sqlite3 *db)
+{
+    const char *schemas[] = {
+        auth_cache_schema(), local_list_schema(), firmware_store_schema(), ocpp_actor_schema(),
+        security_store_schema(), sc_store_schema(), outbox_schema(), tx_store_schema(),
+    };
+    size_t count = sizeof(schemas) / sizeof(schemas[0]);
+    size_t size = 1;
+    for (size_t i = 0; i < count; i++)
+        size += strlen(schemas[i]);
+    char *sql = malloc(size);
+    if (!sql)
+        return -1;
+    sql[0] = '\0';
+    for (size_t i = 0; i < count; i++)
+        strcat(sql, schemas[i]);
+    int rc = cp_store_schema(db, sql);
+    free(sql);
+    return rc;
+}
+
 //  Start the simulated board beside this executable unless one runs.
 static int
 s_start_board(const cp_options_t *options, char *err, size_t err_size)
@@ -235,20 +269,24 @@ main(int argc, char **argv)
     //  start-up password) before any actor reads it: here, once, and
     //  nowhere else (actors, and in --split their processes, only read).
     sqlite3 *db = cp_store_open(options.state_dir, err, sizeof(err));
-    if (!db || config_store_seed(db, &options) != CONFIG_STORE_OK) {
+    if (!db || s_make_tables(db) != 0 || config_store_seed(db, &options) != CONFIG_STORE_OK) {
         fprintf(stderr, "chargepointd: cannot initialise the configuration store%s%s\n", db ? "" : ": ",
                 db ? "" : err);
         cp_store_close(&db);
         close(lock_fd);
         return 2;
     }
-    cp_store_close(&db);
+    //  db stays open until the supervisor's store watch holds a connection
+    //  of its own: closed now, as the last connection, it would checkpoint
+    //  the WAL and delete it, and the actors' connections would make it
+    //  again, all on the way to BootNotification.
     //  The simulated power board is a process of its own (hw/board): start
     //  it when none runs for this state dir, before ZeroMQ starts threads.
     char board_path[PATH_MAX];
     hw_board_socket_path(options.state_dir, board_path, sizeof(board_path));
     if (s_start_board(&options, err, sizeof(err)) != 0) {
         fprintf(stderr, "chargepointd: %s\n", err);
+        cp_store_close(&db);
         close(lock_fd);
         return 2;
     }
@@ -298,6 +336,7 @@ main(int argc, char **argv)
         }
     }
     cp_supervisor_t *supervisor = cp_supervisor_new(&options, clock, hw, err, sizeof(err));
+    cp_store_close(&db);
     if (!supervisor) {
         fprintf(stderr, "chargepointd: %s\n", err);
         httpd_destroy(&httpd);

@@ -193,8 +193,19 @@ int
 cp_store_schema(sqlite3 *db, const char *sql)
 {
     assert(db && sql);
-    //  IMMEDIATE: the write lock now, under the busy handler, rather than
-    //  an upgrade midway that SQLite may refuse without waiting.
+    //  Most often every table is there already (main makes them all before
+    //  the actors start): in a deferred transaction CREATE … IF NOT EXISTS
+    //  then only reads, and takes no write lock, so an actor's start does
+    //  not queue behind the others' writes.
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK) {
+        if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK
+        &&  sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+            return 0;
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    //  A table to make: IMMEDIATE takes the write lock now, under the busy
+    //  handler, rather than an upgrade midway that SQLite may refuse
+    //  without waiting (what can make the attempt above fail).
     if (cp_store_exec(db, "BEGIN IMMEDIATE") != 0)
         return -1;
     if (cp_store_exec(db, sql) != 0 || cp_store_exec(db, "COMMIT") != 0) {

@@ -44,7 +44,8 @@ int cp_store_restrict_mode(const char *state_dir, char *err, size_t err_size);
 //  Execute SQL without results; -1 and logs on failure.
 int cp_store_exec(sqlite3 *db, const char *sql);
 //  A store's tables (CREATE … IF NOT EXISTS, indexes) in one transaction:
-//  on a first start one sync per store instead of one per statement.
+//  on a first start one sync per store instead of one per statement; when
+//  they all exist, a read without the write lock.
 int cp_store_schema(sqlite3 *db, const char *sql);
 //  Prepare one statement, logging SQLite's reason with the SQL on failure
 //  (*stmt is then NULL). 0 or -1. The store files prepare once, at open.

@@ -37,6 +37,17 @@ s_exec(auth_cache_t *self, const char *sql)
     return 0;
 }
 
+static const char s_schema[] =
+    "CREATE TABLE IF NOT EXISTS auth_cache (id_tag TEXT PRIMARY KEY COLLATE NOCASE,"
+    " status TEXT NOT NULL, parent_id_tag TEXT NOT NULL DEFAULT '',"
+    " expiry_ms INTEGER NOT NULL DEFAULT 0, used INTEGER NOT NULL DEFAULT 0);";
+
+const char *
+auth_cache_schema(void)
+{
+    return s_schema;
+}
+
 auth_cache_t *
 auth_cache_new(sqlite3 *db, int64_t capacity)
 {
@@ -48,9 +59,7 @@ auth_cache_new(sqlite3 *db, int64_t capacity)
     self->db = db;
     self->capacity = capacity;
     sqlite3_stmt *max = NULL;
-    if (s_exec(self, "CREATE TABLE IF NOT EXISTS auth_cache (id_tag TEXT PRIMARY KEY COLLATE NOCASE,"
-                     " status TEXT NOT NULL, parent_id_tag TEXT NOT NULL DEFAULT '',"
-                     " expiry_ms INTEGER NOT NULL DEFAULT 0, used INTEGER NOT NULL DEFAULT 0)") != 0
+    if (s_exec(self, s_schema) != 0
      || sqlite3_prepare_v2(db, "SELECT id_tag, status, parent_id_tag, expiry_ms FROM auth_cache WHERE id_tag = ?",
                            -1, &self->find, NULL) != SQLITE_OK
      || sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(used), 0) FROM auth_cache", -1, &max, NULL) != SQLITE_OK

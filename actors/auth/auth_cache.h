@@ -39,6 +39,10 @@ typedef struct _auth_cache_t auth_cache_t;
 
 //  db is borrowed; capacity ≥ 1. NULL on a SQLite error (logged).
 auth_cache_t *auth_cache_new(sqlite3 *db, int64_t capacity);
+//  Its tables (CREATE … IF NOT EXISTS). main creates every store's in one
+//  transaction before the actors start; _new creates them too, for a store
+//  opened on its own.
+const char *auth_cache_schema(void);
 //  Flushes pending recency, then frees.
 void auth_cache_destroy(auth_cache_t **self_p);
 

@@ -31,6 +31,19 @@ local_list_status_name(local_list_status_t status)
     return "Failed";
 }
 
+static const char s_schema[] =
+    "CREATE TABLE IF NOT EXISTS auth_list (id_tag TEXT PRIMARY KEY COLLATE NOCASE,"
+    " status TEXT NOT NULL, parent_id_tag TEXT NOT NULL DEFAULT '',"
+    " expiry_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS auth_list_meta (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " version INTEGER NOT NULL);";
+
+const char *
+local_list_schema(void)
+{
+    return s_schema;
+}
+
 local_list_t *
 local_list_new(sqlite3 *db)
 {
@@ -39,12 +52,7 @@ local_list_new(sqlite3 *db)
     if (!self)
         return NULL;
     self->db = db;
-    if (cp_store_schema(db,
-            "CREATE TABLE IF NOT EXISTS auth_list (id_tag TEXT PRIMARY KEY COLLATE NOCASE,"
-            " status TEXT NOT NULL, parent_id_tag TEXT NOT NULL DEFAULT '',"
-            " expiry_ms INTEGER NOT NULL DEFAULT 0);"
-            "CREATE TABLE IF NOT EXISTS auth_list_meta (id INTEGER PRIMARY KEY CHECK (id = 1),"
-            " version INTEGER NOT NULL);") != 0
+    if (cp_store_schema(db, s_schema) != 0
      || sqlite3_prepare_v2(db, "SELECT id_tag, status, parent_id_tag, expiry_ms FROM auth_list"
                            " WHERE id_tag = ?", -1, &self->find, NULL) != SQLITE_OK
      || sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM auth_list", -1, &self->count, NULL) != SQLITE_OK

@@ -65,6 +65,10 @@ typedef struct _local_list_t local_list_t;
 //  db is borrowed. Creates the tables if missing. NULL on a SQLite error
 //  (logged).
 local_list_t *local_list_new(sqlite3 *db);
+//  Its tables (CREATE … IF NOT EXISTS). main creates every store's in one
+//  transaction before the actors start; _new creates them too, for a store
+//  opened on its own.
+const char *local_list_schema(void);
 void local_list_destroy(local_list_t **self_p);
 
 //  The version GetLocalListVersion reports: 0 when the list is empty;

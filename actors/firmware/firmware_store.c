@@ -26,6 +26,12 @@ static const char s_schema[] =
     " held INTEGER NOT NULL, version TEXT NOT NULL, reports TEXT NOT NULL, run_id TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS firmware_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
+const char *
+firmware_store_schema(void)
+{
+    return s_schema;
+}
+
 firmware_store_t *
 firmware_store_new(sqlite3 *db)
 {

@@ -26,6 +26,10 @@ typedef struct _firmware_store_t firmware_store_t;
 
 //  db is borrowed. Creates the tables if needed. NULL on a SQLite error (logged).
 firmware_store_t *firmware_store_new(sqlite3 *db);
+//  Its tables (CREATE … IF NOT EXISTS). main creates every store's in one
+//  transaction before the actors start; _new creates them too, for a store
+//  opened on its own.
+const char *firmware_store_schema(void);
 void firmware_store_destroy(firmware_store_t **self_p);
 
 //  Write the job (step NONE deletes it) with the run id; 0 or -1 (logged).

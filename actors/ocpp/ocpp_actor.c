@@ -99,6 +99,10 @@ typedef struct {
     char link_root[65];            //  the trust anchor of the wss:// link up now ("" = none)
     profile_migration_t pm;        //  A05: a higher SecurityProfile on trial
     int profile_applied;           //  the SecurityProfile the link was built with (-1 = none)
+    //  What table ocpp_session says for this run (s_persist_session)
+    bool kept_accepted;            //  registration Accepted, kept across a restart
+    int kept_interval;             //  ... with this heartbeat interval
+    int64_t kept_boot_count;       //  ... and boot count
 } ocpp_actor_t;
 
 static int64_t s_now(ocpp_actor_t *self) { return cp_clock_mono_ms(self->clock); }
@@ -185,9 +189,20 @@ s_fx_complete(void *ctx, const char *requester, uint64_t corr, const char *outco
     cp_msg_destroy(&msg);
 }
 
+//  Only what a restart in this run acts on is written: an Accepted
+//  registration (with its interval and boot count), or that there is none.
+//  Any other state (connecting, connected, Pending, a row of another run)
+//  boots afresh, so a change among those writes nothing: every write is a
+//  sync, and the connected state's came before the BootNotification.
 static void
 s_persist_session(ocpp_actor_t *self)
 {
+    bool accepted = !self->resetting && ocpp_core_registration(self->core) == OCPP_REG_ACCEPTED;
+    int interval = ocpp_core_heartbeat_interval(self->core);
+    int64_t boot_count = ocpp_core_boot_count(self->core);
+    if (accepted == self->kept_accepted
+    &&  (!accepted || (interval == self->kept_interval && boot_count == self->kept_boot_count)))
+        return;
     sqlite3_stmt *stmt = NULL;
     const char *sql = "INSERT OR REPLACE INTO ocpp_session (id, run_id, registration, interval, boot_count)"
                       " VALUES (1, ?, ?, ?, ?)";
@@ -200,10 +215,15 @@ s_persist_session(ocpp_actor_t *self)
     //  incarnation registers again with BootNotification (4.2.1, 5.14).
     sqlite3_bind_text(stmt, 2, self->resetting ? "None" : ocpp_reg_name(ocpp_core_registration(self->core)), -1,
                       SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 3, ocpp_core_heartbeat_interval(self->core));
-    sqlite3_bind_int64(stmt, 4, ocpp_core_boot_count(self->core));
+    sqlite3_bind_int(stmt, 3, interval);
+    sqlite3_bind_int64(stmt, 4, boot_count);
     if (sqlite3_step(stmt) != SQLITE_DONE)
         cp_error("ocpp", "cannot persist session: %s", sqlite3_errmsg(self->db));
+    else {
+        self->kept_accepted = accepted;
+        self->kept_interval = interval;
+        self->kept_boot_count = boot_count;
+    }
     sqlite3_finalize(stmt);
 }
 
@@ -437,9 +457,7 @@ s_pm_start(ocpp_actor_t *self)
 {
     int committed = -1, target = 0;
     sqlite3_stmt *stmt = NULL;
-    if (cp_store_exec(self->db, "CREATE TABLE IF NOT EXISTS ocpp_profile (id INTEGER PRIMARY KEY CHECK (id = 1),"
-                                " committed INTEGER NOT NULL, target INTEGER NOT NULL)") == 0
-    &&  sqlite3_prepare_v2(self->db, "SELECT committed, target FROM ocpp_profile WHERE id = 1", -1, &stmt,
+    if (sqlite3_prepare_v2(self->db, "SELECT committed, target FROM ocpp_profile WHERE id = 1", -1, &stmt,
                            NULL) == SQLITE_OK
     &&  sqlite3_step(stmt) == SQLITE_ROW) {
         committed = sqlite3_column_int(stmt, 0);
@@ -1246,9 +1264,6 @@ s_handler(cp_shell_t *shell, const cp_bus_envelope_t *env, const cp_msg_t *msg, 
 static void
 s_restore_session(ocpp_actor_t *self)
 {
-    cp_store_exec(self->db, "CREATE TABLE IF NOT EXISTS ocpp_session (id INTEGER PRIMARY KEY CHECK (id = 1),"
-                            " run_id TEXT NOT NULL, registration TEXT NOT NULL,"
-                            " interval INTEGER NOT NULL, boot_count INTEGER NOT NULL)");
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(self->db, "SELECT run_id, registration, interval, boot_count FROM ocpp_session"
                            " WHERE id = 1", -1, &stmt, NULL) != SQLITE_OK)
@@ -1259,6 +1274,9 @@ s_restore_session(ocpp_actor_t *self)
         if (run_id && reg && streq(run_id, self->options->run_id) && streq(reg, "Accepted")) {
             ocpp_core_restore(self->core, OCPP_REG_ACCEPTED, sqlite3_column_int(stmt, 2),
                               sqlite3_column_int64(stmt, 3));
+            self->kept_accepted = true;
+            self->kept_interval = sqlite3_column_int(stmt, 2);
+            self->kept_boot_count = sqlite3_column_int64(stmt, 3);
             cp_info("ocpp", "restarted: registration Accepted earlier in this run is kept");
         }
     }
@@ -1270,9 +1288,6 @@ s_restore_session(ocpp_actor_t *self)
 static void
 s_restore_clock(ocpp_actor_t *self)
 {
-    if (cp_store_exec(self->db, "CREATE TABLE IF NOT EXISTS ocpp_clock (id INTEGER PRIMARY KEY CHECK (id = 1),"
-                                " run_id TEXT NOT NULL, offset_ms INTEGER NOT NULL)") != 0)
-        return;
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(self->db, "SELECT run_id, offset_ms FROM ocpp_clock WHERE id = 1", -1, &stmt, NULL)
         != SQLITE_OK) {
@@ -1300,9 +1315,7 @@ s_next_incarnation(ocpp_actor_t *self)
 {
     int64_t n = 0;
     sqlite3_stmt *stmt = NULL;
-    if (cp_store_exec(self->db, "CREATE TABLE IF NOT EXISTS ocpp_incarnation"
-                                " (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)") == 0
-    &&  sqlite3_prepare_v2(self->db, "INSERT INTO ocpp_incarnation VALUES (1, 1)"
+    if (sqlite3_prepare_v2(self->db, "INSERT INTO ocpp_incarnation VALUES (1, 1)"
                            " ON CONFLICT (id) DO UPDATE SET n = n + 1 RETURNING n", -1, &stmt, NULL) == SQLITE_OK
     &&  sqlite3_step(stmt) == SQLITE_ROW)
         n = sqlite3_column_int64(stmt, 0);
@@ -1311,6 +1324,25 @@ s_next_incarnation(ocpp_actor_t *self)
     sqlite3_finalize(stmt);
     //  Fall back to the clock so ids stay unique even if the store failed.
     return n > 0 ? n : cp_clock_wall_ms(self->clock);
+}
+
+//  The actor's tables: the registration and the clock offset kept across
+//  its restarts within a run, the incarnation counter (message ids), the
+//  security profile migration.
+static const char s_schema[] =
+    "CREATE TABLE IF NOT EXISTS ocpp_session (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " run_id TEXT NOT NULL, registration TEXT NOT NULL,"
+    " interval INTEGER NOT NULL, boot_count INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS ocpp_clock (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " run_id TEXT NOT NULL, offset_ms INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS ocpp_incarnation (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS ocpp_profile (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " committed INTEGER NOT NULL, target INTEGER NOT NULL);";
+
+const char *
+ocpp_actor_schema(void)
+{
+    return s_schema;
 }
 
 void
@@ -1329,22 +1361,19 @@ ocpp_actor(zsock_t *pipe, void *args)
     self->db = cp_store_open(self->options->state_dir, err, sizeof(err));
     if (self->db)
         self->config = config_store_open_reader(self->options, err, sizeof(err));
-    self->schemas = schema_set_new();
-    if (!self->shell || !self->db || !self->config || !self->schemas) {
-        cp_error("ocpp", "cannot start: %s", !self->db || !self->config ? err : "no bus or schemas");
+    if (!self->shell || !self->db || !self->config) {
+        cp_error("ocpp", "cannot start: %s", !self->db || !self->config ? err : "no bus");
         goto done;
     }
-    //  Unique ids across restarts of this actor and of the process: a
-    //  durable incarnation number prefixes the per-incarnation counter.
-    char id_prefix[22];
-    snprintf(id_prefix, sizeof(id_prefix), "%llx", (unsigned long long) s_next_incarnation(self));
+    //  Not fatal: each use of a table copes with its failure (the ids fall
+    //  back to the clock), and it is logged.
+    cp_store_schema(self->db, s_schema);
     ocpp_core_config_t core_config = {
         .vendor = self->options->vendor, .model = self->options->model,
         .serial = self->options->serial, .firmware = self->options->firmware,
         .call_timeout_ms = 1000 * (int) s_config_int(self, "MessageTimeout", 30),
         .heartbeat_interval_s = (int) s_config_int(self, "HeartbeatInterval", 300),
         .boot_retry_s = 30,
-        .id_prefix = id_prefix,
     };
     ocpp_core_effects_t effects = {
         .send = s_fx_send, .complete = s_fx_complete, .state_changed = s_fx_state_changed,
@@ -1363,6 +1392,25 @@ ocpp_actor(zsock_t *pipe, void *args)
     cp_bus_subscribe(cp_shell_bus(self->shell), "config.changed");
     cp_bus_subscribe(cp_shell_bus(self->shell), "security.state");
     s_apply_ws_config(self);
+    //  Dial now, before the rest of the start: the central system answers
+    //  the WebSocket upgrade while the schemas compile (a few ms, on the
+    //  way to BootNotification otherwise). No frame can arrive before the
+    //  loop's next turn of the client, and by then they are compiled.
+    if (self->ws)
+        s_ws_service(self, cp_shell_loop(self->shell));
+    //  Unique ids across restarts of this actor and of the process: a
+    //  durable incarnation number prefixes the per-incarnation counter.
+    //  Set before the loop turns, so before the first CALL; written after
+    //  the dial, so its sync (and any wait for the write lock) overlaps
+    //  the central system's answer.
+    char id_prefix[22];
+    snprintf(id_prefix, sizeof(id_prefix), "%llx", (unsigned long long) s_next_incarnation(self));
+    ocpp_core_set_id_prefix(self->core, id_prefix);
+    self->schemas = schema_set_new();
+    if (!self->schemas) {
+        cp_error("ocpp", "cannot start: no schemas");
+        goto done;
+    }
     s_fx_state_changed(self);
     s_publish_clock(self);          //  level-triggered: the offset in force
     s_rearm(self);

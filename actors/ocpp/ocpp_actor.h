@@ -7,4 +7,8 @@
 #define CP_ACTORS_OCPP_ACTOR_H
 #include <czmq.h>
 void ocpp_actor(zsock_t *pipe, void *args);
+//  Its tables (CREATE … IF NOT EXISTS). main creates every store's in one
+//  transaction before the actors start; the actor creates them too, when
+//  started on a store of its own.
+const char *ocpp_actor_schema(void);
 #endif

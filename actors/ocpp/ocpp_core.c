@@ -621,6 +621,13 @@ ocpp_core_set_heartbeat_interval(ocpp_core_t *self, int64_t now, int seconds)
     s_changed(self);
 }
 
+void
+ocpp_core_set_id_prefix(ocpp_core_t *self, const char *prefix)
+{
+    assert(self && prefix);
+    snprintf(self->id_prefix, sizeof(self->id_prefix), "%s", prefix);
+}
+
 ocpp_conn_t ocpp_core_connection(const ocpp_core_t *self) { return self->conn; }
 ocpp_reg_t ocpp_core_registration(const ocpp_core_t *self) { return self->reg; }
 int ocpp_core_heartbeat_interval(const ocpp_core_t *self) { return self->interval_s; }

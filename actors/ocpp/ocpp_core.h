@@ -111,6 +111,9 @@ void ocpp_core_trigger_heartbeat(ocpp_core_t *self, int64_t now);
 void ocpp_core_set_heartbeat_interval(ocpp_core_t *self, int64_t now, int seconds);
 //  MessageTimeout: the response timeout of CALLs sent from now on.
 void ocpp_core_set_call_timeout(ocpp_core_t *self, int ms);
+//  The unique-id prefix of CALLs sent from now on (config.id_prefix),
+//  for a shell that learns it after creating the core.
+void ocpp_core_set_id_prefix(ocpp_core_t *self, const char *prefix);
 
 ocpp_conn_t ocpp_core_connection(const ocpp_core_t *self);
 ocpp_reg_t ocpp_core_registration(const ocpp_core_t *self);

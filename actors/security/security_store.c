@@ -29,6 +29,12 @@ static const char s_schema[] =
     " at_ms INTEGER NOT NULL, sent INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS security_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
+const char *
+security_store_schema(void)
+{
+    return s_schema;
+}
+
 security_store_t *
 security_store_new(sqlite3 *db)
 {

@@ -48,6 +48,10 @@ typedef struct {
 } security_event_row_t;
 
 security_store_t *security_store_new(sqlite3 *db);
+//  Its tables (CREATE … IF NOT EXISTS). main creates every store's in one
+//  transaction before the actors start; _new creates them too, for a store
+//  opened on its own.
+const char *security_store_schema(void);
 void security_store_destroy(security_store_t **self_p);
 
 //  Certificates. type NULL = all. Fills up to max into out (free with

@@ -131,6 +131,17 @@ s_load(sc_store_t *self)
     return 0;
 }
 
+static const char s_schema[] =
+    "CREATE TABLE IF NOT EXISTS sc_profiles (id INTEGER PRIMARY KEY,"
+    " connector INTEGER NOT NULL, purpose TEXT NOT NULL, stack_level INTEGER NOT NULL,"
+    " tx_local INTEGER NOT NULL DEFAULT 0, profile TEXT NOT NULL);";
+
+const char *
+sc_store_schema(void)
+{
+    return s_schema;
+}
+
 sc_store_t *
 sc_store_new(sqlite3 *db)
 {
@@ -139,9 +150,7 @@ sc_store_new(sqlite3 *db)
     if (!self)
         return NULL;
     self->db = db;
-    if (s_exec(self, "CREATE TABLE IF NOT EXISTS sc_profiles (id INTEGER PRIMARY KEY,"
-                     " connector INTEGER NOT NULL, purpose TEXT NOT NULL, stack_level INTEGER NOT NULL,"
-                     " tx_local INTEGER NOT NULL DEFAULT 0, profile TEXT NOT NULL)") != 0
+    if (s_exec(self, s_schema) != 0
         || s_reserve(self, 16) != 0 || s_load(self) != 0)
         sc_store_destroy(&self);
     return self;

@@ -42,6 +42,10 @@ typedef struct {
 //  db is borrowed. Creates the table if needed and loads every row (a row
 //  that no longer parses is logged and dropped). NULL on a SQLite error.
 sc_store_t *sc_store_new(sqlite3 *db);
+//  Its tables (CREATE … IF NOT EXISTS). main creates every store's in one
+//  transaction before the actors start; _new creates them too, for a store
+//  opened on its own.
+const char *sc_store_schema(void);
 void sc_store_destroy(sc_store_t **self_p);
 
 //  The installed profiles (borrowed; valid until the next change).

@@ -245,6 +245,12 @@ s_bury(outbox_t *self, sqlite3_stmt *stmt, const char *reason)
     return 0;
 }
 
+const char *
+outbox_schema(void)
+{
+    return s_schema;
+}
+
 outbox_t *
 outbox_new(sqlite3 *db, size_t capacity)
 {

@@ -115,6 +115,10 @@ typedef struct {
 //  tables if missing. capacity (> 0) = max queued messages, e.g. 1000.
 //  NULL on a SQLite error (logged).
 outbox_t *outbox_new(sqlite3 *db, size_t capacity);
+//  Its tables (CREATE … IF NOT EXISTS). main creates every store's in one
+//  transaction before the actors start; _new creates them too, for a store
+//  opened on its own.
+const char *outbox_schema(void);
 void outbox_destroy(outbox_t **self_p);
 //  While the store is known to fail (store_health.h) the actor has said so
 //  once, loudly: each further failed statement is logged at debug only.

@@ -142,6 +142,12 @@ s_rollback(tx_store_t *self)
 
 //  --------------------------------------------------------------------------
 
+const char *
+tx_store_schema(void)
+{
+    return s_schema;
+}
+
 tx_store_t *
 tx_store_new(sqlite3 *db)
 {

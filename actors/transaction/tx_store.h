@@ -84,6 +84,10 @@ typedef struct {
 //  Creates the tables if missing and prepares every statement. NULL on a
 //  SQLite error (logged).
 tx_store_t *tx_store_new(sqlite3 *db);
+//  Its tables (CREATE … IF NOT EXISTS). main creates every store's in one
+//  transaction before the actors start; _new creates them too, for a store
+//  opened on its own.
+const char *tx_store_schema(void);
 void tx_store_destroy(tx_store_t **self_p);
 
 //  While the store is known to fail (store_health.h) the actor has said so

@@ -267,6 +267,21 @@ test_boot_is_first_frame(void **state)
     assert_int_equal(f->rec.ndone, 0);
 }
 
+//  The shell learns its prefix (a durable counter) after creating the core,
+//  but before the link is up: the first CALL already carries it.
+static void
+test_id_prefix_set_later(void **state)
+{
+    fixture_t *f = *state;
+    ocpp_core_set_id_prefix(f->core, "2a");
+    ocpp_core_connected(f->core, 1000);
+    assert_int_equal(f->rec.nsent, 1);
+    ocppj_frame_t frame = sent_frame(&f->rec, 0);
+    assert_string_equal(frame.action, "BootNotification");
+    assert_true(strncmp(frame.id, "2a-", 3) == 0);
+    ocppj_frame_clear(&frame);
+}
+
 static void
 test_boot_accepted_then_heartbeat(void **state)
 {
@@ -1069,6 +1084,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_boot_is_first_frame, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_id_prefix_set_later, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transaction_resend_deduplicated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_huge_interval_clamped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_boot_accepted_then_heartbeat, setup, teardown),
