@@ -115,18 +115,24 @@
     F(TEXT, payload, 0)
 
 /* outcome: result | error | timeout | rejected (not sent: not registered,
- * queue full, shutting down). */
+ * queue full, shutting down). received_seq (here, in ocpp_inbound and in
+ * ocpp_late): cp_msg_seq_now() when the ocpp actor took the frame off the
+ * link, so actors reached by different paths can still tell the central
+ * system's order (auth: an IdTagInfo answered before a ClearCache is not
+ * cached after it). */
 #define CP_MSG_OCPP_RESULT(F)           \
     F(STR, outcome, 12)                 \
     F(TEXT, payload, 0)                 \
     F(STR, error_code, 40)              \
-    F(STR, error_description, 255)
+    F(STR, error_description, 255)      \
+    F(I64, received_seq, 0)
 
 /* ocpp → owning actor (request): a validated CALL from the central
  * system. Reply: ocpp_inbound_reply. */
 #define CP_MSG_OCPP_INBOUND(F)          \
     F(STR, action, 40)                  \
-    F(TEXT, payload, 0)
+    F(TEXT, payload, 0)                 \
+    F(I64, received_seq, 0)
 
 /* error_code empty → CALLRESULT with payload; else CALLERROR. */
 #define CP_MSG_OCPP_INBOUND_REPLY(F)    \
@@ -231,12 +237,14 @@
 
 /* transaction → auth (event "auth.idtaginfo"): an IdTagInfo the central
  * system returned in StartTransaction.conf / StopTransaction.conf, for the
- * authorization cache. expiry_date: ISO 8601 or "". */
+ * authorization cache. expiry_date: ISO 8601 or "". received_seq: the
+ * answer's ocpp_result.received_seq (0: unknown). */
 #define CP_MSG_AUTH_IDTAGINFO(F)        \
     F(STR, id_tag, 20)                  \
     F(STR, status, 16)                  \
     F(STR, parent_id_tag, 20)           \
-    F(STR, expiry_date, 32)
+    F(STR, expiry_date, 32)             \
+    F(I64, received_seq, 0)
 
 /* smartcharging → all (event "sc.limit.<n>"): the current limit that
  * applies to connector n now (the minimum of the OCPP composite schedule
@@ -331,7 +339,8 @@
 #define CP_MSG_OCPP_LATE(F)             \
     F(STR, action, 40)                  \
     F(TEXT, call_payload, 0)            \
-    F(TEXT, result_payload, 0)
+    F(TEXT, result_payload, 0)          \
+    F(I64, received_seq, 0)
 
 /* firmware → transaction (request): installing firmware must not cut a
  * charging session, and no new one may start while it waits. hold true:

@@ -33,6 +33,7 @@
 #include "hw/board/board_proto.h"
 #include "supervisor/actor_proc.h"
 #include "supervisor/clock.h"
+#include "supervisor/control.h"
 #include "supervisor/log.h"
 #include "supervisor/options.h"
 #include "supervisor/secret_args.h"
@@ -322,10 +323,10 @@ main(int argc, char **argv)
             CP_VERSION, options.id[0] ? options.id : "-", url, options.connectors, options.state_dir);
     //  The status page first: a port that is taken is a configuration
     //  error to report before any actor starts. It reaches the supervisor
-    //  through the control endpoint, like cpctl.
+    //  through the control endpoint, like cpctl, by its in-process twin.
     httpd_t *httpd = NULL;
     if (strcmp(options.http, "off") != 0) {
-        httpd_config_t http = { .listen = options.http, .control = options.control,
+        httpd_config_t http = { .listen = options.http, .control = CP_CONTROL_INPROC,
                                 .sim = strcmp(options.hw, "sim") == 0 };
         httpd = httpd_new(&http, err, sizeof(err));
         if (!httpd) {

@@ -476,9 +476,14 @@ cp_control_new(const cp_options_t *options, cp_clock_t *clock, cp_bus_t *bus, co
         return NULL;
     }
     zsock_set_linger(self->router, 0);
-    if (zsock_bind(self->router, "%s", options->control) < 0) {
-        snprintf(err, err_size, "cannot bind the control endpoint %s: %s", options->control,
-                 zmq_strerror(zmq_errno()));
+    const char *failed = NULL;
+    if (zsock_bind(self->router, "%s", options->control) < 0)
+        failed = options->control;
+    else
+    if (strcmp(options->control, CP_CONTROL_INPROC) != 0 && zsock_bind(self->router, CP_CONTROL_INPROC) < 0)
+        failed = CP_CONTROL_INPROC;
+    if (failed) {
+        snprintf(err, err_size, "cannot bind the control endpoint %s: %s", failed, zmq_strerror(zmq_errno()));
         cp_control_destroy(&self);
         return NULL;
     }

@@ -45,6 +45,12 @@ typedef struct _cp_control_t cp_control_t;
 cp_control_t *cp_control_new(const cp_options_t *options, cp_clock_t *clock, cp_bus_t *bus,
                              const cp_control_host_t *host, char *err, size_t err_size);
 void cp_control_destroy(cp_control_t **self_p);
+//  The same endpoint for the process's own clients (the status page): an
+//  inproc:// twin of options->control, so that they do not talk through a
+//  socket file, each connection with its own ZMTP engine and buffers on
+//  both ends (~25 KB), and can connect before the endpoint is bound.
+#define CP_CONTROL_INPROC "inproc://cp-control"
+
 //  The ROUTER socket to poll.
 zsock_t *cp_control_socket(cp_control_t *self);
 //  Call used(arg, socket) after every answer sent on it, so that its owner

@@ -68,6 +68,11 @@ typedef struct {
     pending_t pending[PENDING_MAX];
     int64_t flushed_at;
     int64_t seen_ocpp;             //  newest ocpp.state seq (cp_msg_stale)
+    //  When the last ClearCache was taken off the link (received_seq): an
+    //  IdTagInfo the central system sent before it — a StopTransaction.conf
+    //  just ahead of it, whose event comes the long way round through the
+    //  transaction actor — must not fill the cache again after the clear.
+    int64_t cleared_seq;
 } auth_actor_t;
 
 static int64_t s_mono(auth_actor_t *self) { return cp_clock_mono_ms(self->clock); }
@@ -149,12 +154,17 @@ s_reply_offline(auth_actor_t *self, const cp_bus_envelope_t *env, const char *id
     s_reply(self, env, id_tag, d.status, d.parent_id_tag, d.source);
 }
 
-//  The cache learns an IdTagInfo from the central system.
+//  The cache learns an IdTagInfo from the central system, received off the
+//  link at received_seq (0: unknown, learnt).
 static void
-s_learn(auth_actor_t *self, const auth_entry_t *entry)
+s_learn(auth_actor_t *self, const auth_entry_t *entry, int64_t received_seq)
 {
     if (!self->cache_enabled)
         return;
+    if (received_seq && received_seq < self->cleared_seq) {
+        cp_info(LOG, "%s: its IdTagInfo was sent before the last ClearCache: not cached", entry->id_tag);
+        return;
+    }
     auth_entry_t listed;
     if (self->list_enabled && local_list_find(self->list, entry->id_tag, &listed) == 1) {
         //  3.5.3: never cached. A different verdict is a LocalListConflict
@@ -210,7 +220,7 @@ s_on_authorize_result(auth_actor_t *self, pending_t *p, const cp_bus_envelope_t 
     }
     json_decref(conf);
     snprintf(entry.id_tag, sizeof(entry.id_tag), "%s", p->id_tag);
-    s_learn(self, &entry);
+    s_learn(self, &entry, r->received_seq);
     for (int i = 0; i < p->count; i++)
         s_reply(self, &p->waiters[i], p->id_tag, entry.status, entry.parent_id_tag, AUTH_SOURCE_CSMS);
     s_pending_clear(p);
@@ -328,7 +338,7 @@ s_on_idtaginfo(auth_actor_t *self, const cp_msg_auth_idtaginfo_t *info)
     }
     if (info->expiry_date[0] && entry.expiry_ms <= 0)
         entry.expiry_ms = 1;
-    s_learn(self, &entry);
+    s_learn(self, &entry, info->received_seq);
 }
 
 static void
@@ -359,8 +369,12 @@ s_on_inbound(auth_actor_t *self, const cp_bus_envelope_t *env, const cp_msg_ocpp
     if (streq(in->action, "GetLocalListVersion"))
         response = get_local_list_version(&ctx, request);
     else
-    if (streq(in->action, "ClearCache"))
+    if (streq(in->action, "ClearCache")) {
         response = clear_cache(&ctx, request);
+        const char *status = json_string_value(json_object_get(response, "status"));
+        if (status && streq(status, "Accepted"))
+            self->cleared_seq = in->received_seq ? in->received_seq : cp_msg_seq_now();
+    }
     (void) cp_shell_reply_ocpp(self->shell, env, LOG, in->action, response, ctx.reason);
     json_decref(response);
     json_decref(request);

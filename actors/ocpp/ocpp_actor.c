@@ -185,6 +185,7 @@ s_fx_complete(void *ctx, const char *requester, uint64_t corr, const char *outco
     cp_msg_set_text(&msg->u.ocpp_result.payload, payload);
     cp_msg_set_str(msg->u.ocpp_result.error_code, error_code ? error_code : "");
     cp_msg_set_str(msg->u.ocpp_result.error_description, error_description ? error_description : "");
+    msg->u.ocpp_result.received_seq = cp_msg_seq_now();    //  frames are handled in the link's order
     cp_shell_reply(self->shell, &env, msg, true);
     cp_msg_destroy(&msg);
 }
@@ -377,6 +378,8 @@ s_fx_late(void *ctx, const char *requester, const char *action, const char *call
     if (streq(requester, "ocpp"))
         return;                     //  our own (triggered): nobody waits for it
     cp_msg_t *msg = cp_msg_new(CP_MSG_OCPP_LATE);
+    if (msg)
+        msg->u.ocpp_late.received_seq = cp_msg_seq_now();
     if (msg && cp_msg_set_str(msg->u.ocpp_late.action, action) == 0
     &&  cp_msg_set_text(&msg->u.ocpp_late.call_payload, call_payload) == 0
     &&  cp_msg_set_text(&msg->u.ocpp_late.result_payload, result_payload) == 0)
@@ -702,6 +705,7 @@ s_dispatch_call(ocpp_actor_t *self, ocppj_frame_t *frame)
     cp_msg_t *msg = cp_msg_new(CP_MSG_OCPP_INBOUND);
     cp_msg_set_str(msg->u.ocpp_inbound.action, frame->action);
     cp_msg_set_text(&msg->u.ocpp_inbound.payload, payload);
+    msg->u.ocpp_inbound.received_seq = cp_msg_seq_now();
     free(payload);
     uint64_t corr = cp_shell_request_within(self->shell, owner, msg, INBOUND_TIMEOUT_MS);
     cp_msg_destroy(&msg);

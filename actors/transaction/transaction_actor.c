@@ -511,7 +511,7 @@ s_outbox_next(tx_actor_t *self)
 //  Every IdTagInfo the central system returns feeds the authorization
 //  cache (spec 3.4.1): published for the auth actor.
 static void
-s_publish_idtaginfo(tx_actor_t *self, int64_t tx_local, bool stop_tag, const json_t *info)
+s_publish_idtaginfo(tx_actor_t *self, int64_t tx_local, bool stop_tag, const json_t *info, int64_t received_seq)
 {
     if (!json_is_object(info))
         return;
@@ -527,6 +527,7 @@ s_publish_idtaginfo(tx_actor_t *self, int64_t tx_local, bool stop_tag, const jso
     const char *expiry = json_string_value(json_object_get(info, "expiryDate"));
     cp_msg_set_str(msg->u.auth_idtaginfo.parent_id_tag, parent ? parent : "");
     cp_msg_set_str(msg->u.auth_idtaginfo.expiry_date, expiry ? expiry : "");
+    msg->u.auth_idtaginfo.received_seq = received_seq;
     cp_shell_publish(self->shell, "auth.idtaginfo", msg);
     cp_msg_destroy(&msg);
 }
@@ -560,13 +561,15 @@ s_outbox_result(tx_actor_t *self, const cp_msg_t *msg)
                     (long long) tx_id, status ? status : "?");
             session_on_start_confirmed(self->session, s_now(self), self->outbox_tx_local, (int64_t) tx_id,
                                        status ? status : "Accepted");
-            s_publish_idtaginfo(self, self->outbox_tx_local, false, json_object_get(conf, "idTagInfo"));
+            s_publish_idtaginfo(self, self->outbox_tx_local, false, json_object_get(conf, "idTagInfo"),
+                                msg->u.ocpp_result.received_seq);
             json_decref(conf);
         }
         else
         if (streq(self->outbox_action, "StopTransaction")) {
             json_t *conf = json_loads(msg->u.ocpp_result.payload ? msg->u.ocpp_result.payload : "{}", 0, NULL);
-            s_publish_idtaginfo(self, self->outbox_tx_local, true, json_object_get(conf, "idTagInfo"));
+            s_publish_idtaginfo(self, self->outbox_tx_local, true, json_object_get(conf, "idTagInfo"),
+                                msg->u.ocpp_result.received_seq);
             json_decref(conf);
         }
         if (outbox_ack(self->outbox, self->outbox_id) < 0)
@@ -639,6 +642,7 @@ s_take_late(tx_actor_t *self, const cp_msg_ocpp_late_t *late)
         snprintf(self->outbox_action, sizeof(self->outbox_action), "%s", head.action);
         cp_msg_set_str(result->u.ocpp_result.outcome, "result");
         cp_msg_set_text(&result->u.ocpp_result.payload, late->result_payload);
+        result->u.ocpp_result.received_seq = late->received_seq;
         s_outbox_result(self, result);
         cp_msg_destroy(&result);
     }

@@ -233,13 +233,15 @@ s_link(bench_t *b, bool online)
     zclock_sleep(100);
 }
 
-//  An inbound CALL from "ocpp"; returns the response payload (decref).
+//  An inbound CALL from "ocpp", taken off the link at received_seq (0:
+//  unknown); returns the response payload (decref).
 static json_t *
-s_inbound(bench_t *b, const char *action, const char *payload)
+s_inbound_at(bench_t *b, const char *action, const char *payload, int64_t received_seq)
 {
     cp_msg_t *req = cp_msg_new(CP_MSG_OCPP_INBOUND);
     cp_msg_set_str(req->u.ocpp_inbound.action, action);
     cp_msg_set_text(&req->u.ocpp_inbound.payload, payload);
+    req->u.ocpp_inbound.received_seq = received_seq;
     uint64_t corr = cp_bus_request(b->ocpp, "auth", req);
     cp_msg_destroy(&req);
     cp_bus_envelope_t env;
@@ -255,6 +257,42 @@ s_inbound(bench_t *b, const char *action, const char *payload)
     if (schema_set_validate(b->schemas, name, response, why, sizeof(why)) != OCPPJ_OK)
         fail_msg("%s: %s", name, why);
     return response;
+}
+
+static json_t *
+s_inbound(bench_t *b, const char *action, const char *payload)
+{
+    return s_inbound_at(b, action, payload, 0);
+}
+
+//  "transaction" publishes what a Start/StopTransaction.conf said of id_tag.
+static void
+s_idtaginfo(bench_t *b, const char *id_tag, int64_t received_seq)
+{
+    cp_msg_t *info = cp_msg_new(CP_MSG_AUTH_IDTAGINFO);
+    cp_msg_set_str(info->u.auth_idtaginfo.id_tag, id_tag);
+    cp_msg_set_str(info->u.auth_idtaginfo.status, "Accepted");
+    info->u.auth_idtaginfo.received_seq = received_seq;
+    assert_int_equal(cp_bus_publish(b->tx, "auth.idtaginfo", info), 0);
+    cp_msg_destroy(&info);
+}
+
+//  Offline, ask for id_tag until the cache answers it (the event that
+//  cached it travels another path than the ask), within 5 s.
+static void
+s_await_cached(bench_t *b, const char *id_tag, bool republish)
+{
+    for (int attempt = 0; attempt < 50; attempt++) {
+        if (republish)
+            s_idtaginfo(b, id_tag, 0);
+        cp_msg_t *r = s_result(b, s_ask(b, id_tag));
+        bool cached = streq(r->u.auth_result.source, "cache");
+        cp_msg_destroy(&r);
+        if (cached)
+            return;
+        zclock_sleep(100);
+    }
+    fail_msg("%s never answered from the cache", id_tag);
 }
 
 static void
@@ -306,6 +344,31 @@ test_authorize_failure_uses_offline_rules(void **state)
     //  The late answer is ignored.
     s_answer(b, &env, "result", "{\"idTagInfo\": {\"status\": \"Invalid\"}}");
     s_expect_result(b, s_ask(b, "CARD3"), "Accepted", "offline", "");
+}
+
+//  A StopTransaction.conf just ahead of a ClearCache on the link: its
+//  IdTagInfo reaches auth the long way (through the transaction actor),
+//  maybe after the ClearCache. Taken in the central system's order, it
+//  was cleared: it must not be cached after the clear; one answered after
+//  the clear is.
+static void
+test_idtaginfo_before_clear_cache_stays_cleared(void **state)
+{
+    bench_t *b = *state;
+    s_set_key(b, "AuthorizationCacheEnabled", "true");
+    s_set_key(b, "LocalAuthorizeOffline", "true");
+    s_set_key(b, "AllowOfflineTxForUnknownId", "false");
+    s_start(b, false);
+    s_await_cached(b, "WARM", true);        //  the publish path works
+    int64_t before_clear = cp_msg_seq_now();
+    json_t *cleared = s_inbound_at(b, "ClearCache", "{}", cp_msg_seq_now());
+    assert_string_equal(json_string_value(json_object_get(cleared, "status")), "Accepted");
+    json_decref(cleared);
+    s_idtaginfo(b, "OLDCARD", before_clear);
+    s_idtaginfo(b, "NEWCARD", cp_msg_seq_now());
+    s_await_cached(b, "NEWCARD", false);    //  published after OLDCARD: both taken in
+    s_expect_result(b, s_ask(b, "OLDCARD"), "Invalid", "offline", "");
+    s_expect_result(b, s_ask(b, "WARM"), "Invalid", "offline", "");
 }
 
 static void
@@ -400,6 +463,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_online_authorize_then_cache_offline, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_authorize_failure_uses_offline_rules, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_send_local_list_then_offline, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_idtaginfo_before_clear_cache_stays_cleared, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_tokens_and_free_charging, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
