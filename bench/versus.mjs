@@ -1,7 +1,8 @@
 // versus.mjs — issue 12's table: chargepointd against the reference embedded OCPP 1.6 client
 // (MicroOcpp's simulator, measured on this machine type with the same kind of central system;
 // its figures are quoted from the issue, ours measured here, in one run):
-//   - start → BootNotification at a raw loopback central system (fresh state dir, board included);
+//   - start → BootNotification at a raw loopback central system (fresh state dir, board included;
+//     then with the board already running; then switched on again on the state the one before left);
 //   - VmRSS and Pss idle and connected, 2 connectors;
 //   - idle CPU (schedstat of every thread) and system calls per second (perf, else strace);
 //   - GetConfiguration of one key as a raw frame: p50 / p99 round trip and sequential calls/s;
@@ -68,9 +69,10 @@ class RawCsms {
 
 // boardFirst: the simulated board is started (and awaited) before the controller, as on a
 // charger, where the power board runs before and after the controller; otherwise the controller
-// starts it, and the start includes the board's.
-async function startController(csms, extra = [], boardFirst = false) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cpd-versus-'));
+// starts it, and the start includes the board's. reuseDir: the state dir a clean stop left (its
+// database kept, its board powered down with the controller): a charger switched on again.
+async function startController(csms, extra = [], boardFirst = false, reuseDir = null) {
+  const dir = reuseDir || fs.mkdtempSync(path.join(os.tmpdir(), 'cpd-versus-'));
   if (boardFirst) {
     spawn(path.join(build, 'chargepoint-simboard'), ['--state-dir', dir, '--connectors', '2'],
       { stdio: 'ignore', detached: true }).unref();
@@ -88,9 +90,16 @@ async function startController(csms, extra = [], boardFirst = false) {
   return { child, dir, bootMs: csms.bootAt ? Number(csms.bootAt - t0) / 1e6 : NaN };
 }
 
-async function stopController(c) {
+async function stopController(c, keepState = false) {
   c.child.kill('SIGTERM');
   await new Promise((r) => c.child.on('exit', r));
+  if (keepState) {
+    // a clean stop powers the board down: wait until it has gone (its socket with it)
+    const until = Date.now() + 5000;
+    while (Date.now() < until
+           && spawnSync('pgrep', ['-f', `chargepoint-simboard.*${c.dir}`]).status === 0) await sleep(2);
+    return;
+  }
   // the simulated board outlives the controller by design: end it with its state dir
   spawnSync('pkill', ['-KILL', '-f', `chargepoint-simboard.*${c.dir}`]);
   fs.rmSync(c.dir, { recursive: true, force: true });
@@ -149,14 +158,17 @@ const mb = (kb) => (kb / 1024).toFixed(1);
 
 const csms = new RawCsms();
 await csms.start();
-const bootTimes = [], bootTimesBoardUp = [];
+const bootTimes = [], bootTimesBoardUp = [], bootTimesRestart = [];
 for (let i = 0; i < boots; i++) {
   const c = await startController(csms);
   bootTimes.push(c.bootMs);
   await stopController(c);
   const b = await startController(csms, [], true);
   bootTimesBoardUp.push(b.bootMs);
-  await stopController(b);
+  await stopController(b, true);
+  const r = await startController(csms, [], true, b.dir);
+  bootTimesRestart.push(r.bootMs);
+  await stopController(r);
 }
 
 const c = await startController(csms);
@@ -216,6 +228,9 @@ row('start → BootNotification, median (min) ms', '14.5', `${f1(bootP50)} (${f1
 const bootUpP50 = q(bootTimesBoardUp, 0.5);
 row('same, the board already running (as on a charger), median (min) ms', '14.5',
   `${f1(bootUpP50)} (${f1(Math.min(...bootTimesBoardUp))})`, `${f1(bootUpP50 / 14.5)}×`);
+const restartP50 = q(bootTimesRestart, 0.5);
+row('same, switched on again: the state a clean stop left (database kept), the board up first, median (min) ms', '14.5',
+  `${f1(restartP50)} (${f1(Math.min(...bootTimesRestart))})`, `${f1(restartP50 / 14.5)}×`);
 row('VmRSS idle connected, 2 connectors (MB)', '4.9', mb(mem.rss), `${f1(mem.rss / 1024 / 4.9)}×`);
 row('Pss idle connected (MB)', '1.8', mb(mem.pss), `${f1(mem.pss / 1024 / 1.8)}×`);
 row('idle CPU, % of one core', '0.10–0.15', f2(idlePct), `${f1(idlePct / 0.125)}×`);
