@@ -7,6 +7,16 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+
+//  Monotonic time in µs, for timing one sample.
+static inline double
+bench_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
+}
 
 typedef struct {
     double mean;

@@ -30,12 +30,6 @@
 #define LOOKUPS 10000
 #define NOW 1800000000000LL
 
-static double
-s_now_us(void)
-{
-    return (double) zclock_usecs();
-}
-
 static void
 s_actor_shim(zsock_t *pipe, void *args)
 {
@@ -82,14 +76,14 @@ main(void)
     srand(42);
     for (int i = 0; i < LOOKUPS; i++) {
         const char *tag = items[rand() % LIST_SIZE].entry.id_tag;
-        double t0 = s_now_us();
+        double t0 = bench_now_us();
         auth_entry_t e;
         int found = local_list_find(list, tag, &e);
         auth_inputs_t in = { .list_enabled = true, .cache_enabled = true, .local_authorize_offline = true,
                              .list = found == 1 ? &e : NULL, .now_ms = NOW };
         auth_decision_t d;
         auth_rules_decide(&in, &d);
-        us[i] = s_now_us() - t0;
+        us[i] = bench_now_us() - t0;
         if (found != 1)
             return 1;
     }
@@ -98,7 +92,7 @@ main(void)
     for (int i = 0; i < LOOKUPS; i++) {
         char tag[16];
         snprintf(tag, sizeof(tag), "C%07d", rand() % CACHE_SIZE);
-        double t0 = s_now_us();
+        double t0 = bench_now_us();
         auth_entry_t le, ce;
         int in_list = local_list_find(list, tag, &le);
         int in_cache = auth_cache_find(cache, tag, NOW, &ce);
@@ -107,7 +101,7 @@ main(void)
                              .now_ms = NOW };
         auth_decision_t d;
         auth_rules_decide(&in, &d);
-        us[i] = s_now_us() - t0;
+        us[i] = bench_now_us() - t0;
         if (in_cache != 1)
             return 1;
     }
@@ -144,12 +138,12 @@ main(void)
         cp_msg_t *req = cp_msg_new(CP_MSG_AUTH_REQUEST);
         cp_msg_set_str(req->u.auth_request.id_tag, items[rand() % LIST_SIZE].entry.id_tag);
         cp_msg_set_str(req->u.auth_request.purpose, "start");
-        double t0 = s_now_us();
+        double t0 = bench_now_us();
         uint64_t corr = cp_bus_request(tx, "auth", req);
         cp_msg_destroy(&req);
         cp_bus_envelope_t env = { 0 };
         cp_msg_t *reply = zpoller_wait(poller, 3000) ? cp_bus_recv(tx, cp_bus_requests(tx), &env, NULL) : NULL;
-        double elapsed = s_now_us() - t0;
+        double elapsed = bench_now_us() - t0;
         if (!reply) {
             if (env.kind == CP_BUS_UNREACHABLE && i < 100) {     //  still starting
                 zclock_sleep(10);

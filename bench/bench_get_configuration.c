@@ -25,14 +25,6 @@
 #define WARMUP 1000
 #define CALLS 20000
 
-static double
-s_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
-}
-
 //  One answer as the ocpp actor writes it; its size in bytes, 0 on failure.
 static size_t
 s_answer(config_store_t *store, const json_t *request)
@@ -89,10 +81,10 @@ main(void)
         json_t *request = json_loads(requests[r][1], 0, NULL);
         size_t size = 0;
         for (int i = 0; i < WARMUP + CALLS; i++) {
-            double t0 = s_now_us();
+            double t0 = bench_now_us();
             size = s_answer(store, request);
             if (i >= WARMUP)
-                us[i - WARMUP] = s_now_us() - t0;
+                us[i - WARMUP] = bench_now_us() - t0;
         }
         json_decref(request);
         if (size == 0) {

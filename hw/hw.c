@@ -11,6 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+//  Currents set by commands and by the safety path's cap move in steps,
+//  never by noise: closer than this, the same setting. NaN (a broken
+//  report) differs from everything.
+#define HW_STEP_A 0.05
+
+static bool
+s_amps_differ(double a, double b)
+{
+    return !(fabs(a - b) <= HW_STEP_A);
+}
+
 bool
 hw_connector_stepped(const hw_connector_state_t *before, const hw_connector_state_t *after)
 {
@@ -25,10 +36,9 @@ hw_connector_stepped(const hw_connector_state_t *before, const hw_connector_stat
         || before->left_away != after->left_away
         || before->tamper != after->tamper
         || strncmp(before->fault, after->fault, sizeof(before->fault)) != 0
-        //  set by commands and by the safety path's cap, never by noise
-        || fabs(before->offered_a - after->offered_a) >= 0.1
-        || fabs(before->requested_a - after->requested_a) >= 0.1
-        || fabs(before->safety_cap_a - after->safety_cap_a) >= 0.1;
+        || s_amps_differ(before->offered_a, after->offered_a)
+        || s_amps_differ(before->requested_a, after->requested_a)
+        || s_amps_differ(before->safety_cap_a, after->safety_cap_a);
 }
 
 void

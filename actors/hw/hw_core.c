@@ -21,7 +21,6 @@
 #define HW_CORE_BAND_POWER_W    50.0
 #define HW_CORE_BAND_VOLTAGE_V  2.0
 #define HW_CORE_BAND_TEMP_C     0.5
-#define HW_CORE_BAND_OFFER_A    0.05
 #define HW_CORE_BAND_GRID_A     0.2
 
 typedef struct {
@@ -77,17 +76,7 @@ hw_core_state_changed(const hw_connector_state_t *a, const hw_connector_state_t 
 {
     assert(a && b);
     return a->connector != b->connector
-        || a->plugged != b->plugged
-        || a->pilot != b->pilot
-        || a->ev_requesting != b->ev_requesting
-        || a->contactor_closed != b->contactor_closed
-        || a->locked != b->locked
-        || a->board_continuous != b->board_continuous
-        || a->left_away != b->left_away
-        || a->tamper != b->tamper
-        || strncmp(a->fault, b->fault, sizeof(a->fault)) != 0
-        || s_differs(a->offered_a, b->offered_a, HW_CORE_BAND_OFFER_A)
-        || s_differs(a->requested_a, b->requested_a, HW_CORE_BAND_OFFER_A)
+        || hw_connector_stepped(a, b)
         || s_differs(a->current_a, b->current_a, HW_CORE_BAND_CURRENT_A)
         || s_differs(a->power_w, b->power_w, HW_CORE_BAND_POWER_W)
         || s_differs(a->voltage_v, b->voltage_v, HW_CORE_BAND_VOLTAGE_V)

@@ -97,9 +97,9 @@ int64_t hw_core_next_refresh(const hw_core_t *self);
 bool hw_core_grid_decide(const hw_core_t *self, const hw_grid_state_t *grid, int64_t now_ms);
 void hw_core_grid_published(hw_core_t *self, const hw_grid_state_t *grid, int64_t now_ms);
 
-//  True when two states differ in anything the bus cares about except the
-//  energy register (measured values compare within a small dead band so a
-//  noisy real meter does not flood the bus).
+//  True when two states differ by a step (hw_connector_stepped) or in a
+//  measured value other than the energy register (compared within a small
+//  dead band so a noisy real meter does not flood the bus).
 bool hw_core_state_changed(const hw_connector_state_t *a, const hw_connector_state_t *b);
 
 //  Validate and normalize a request for a charger with `connectors`
