@@ -9,6 +9,24 @@
 #include <stdlib.h>
 #include <time.h>
 
+//  A fresh state directory for a benchmark's store, /tmp/bench-<name>-
+//  and a unique suffix (mkdtemp's template), in dir (size ≥ 64). 0, or -1.
+static inline int
+bench_dir_new(char *dir, size_t size, const char *name)
+{
+    snprintf(dir, size, "/tmp/bench-%.20s-XXXXXX", name);
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+//  Remove a directory made by bench_dir_new, with what is in it. 0, or -1.
+static inline int
+bench_dir_remove(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
 //  Monotonic time in µs, for timing one sample.
 static inline double
 bench_now_us(void)

@@ -41,8 +41,8 @@ int
 main(void)
 {
     cp_log_set_level(CP_LOG_WARN);
-    char dir[] = "/tmp/bench-auth-XXXXXX";
-    if (!mkdtemp(dir))
+    char dir[64];
+    if (bench_dir_new(dir, sizeof(dir), "auth") != 0)
         return 1;
     char err[256];
     sqlite3 *db = cp_store_open(dir, err, sizeof(err));
@@ -168,7 +168,5 @@ main(void)
     cp_clock_destroy(&clock);
     free(us);
     free(items);
-    char cmd[64];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd) == 0 && done == LOOKUPS ? 0 : 1;
+    return bench_dir_remove(dir) == 0 && done == LOOKUPS ? 0 : 1;
 }

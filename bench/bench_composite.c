@@ -74,8 +74,8 @@ int
 main(void)
 {
     cp_log_set_level(CP_LOG_ERROR);
-    char dir[] = "/tmp/bench-composite-XXXXXX";
-    if (!mkdtemp(dir))
+    char dir[64];
+    if (bench_dir_new(dir, sizeof(dir), "composite") != 0)
         return 1;
     char err[256];
     sqlite3 *db = cp_store_open(dir, err, sizeof(err));
@@ -139,7 +139,5 @@ main(void)
     free(us);
     sc_store_destroy(&store);
     cp_store_close(&db);
-    char cmd[64];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : 1;
+    return bench_dir_remove(dir) == 0 ? 0 : 1;
 }

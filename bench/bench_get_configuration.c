@@ -46,8 +46,8 @@ int
 main(void)
 {
     cp_log_set_level(CP_LOG_WARN);
-    char dir[] = "/tmp/bench-getconf-XXXXXX";
-    if (!mkdtemp(dir))
+    char dir[64];
+    if (bench_dir_new(dir, sizeof(dir), "getconf") != 0)
         return 1;
     cp_options_t opts;
     memset(&opts, 0, sizeof(opts));
@@ -98,9 +98,7 @@ main(void)
     config_store_destroy(&store);
     config_store_destroy(&writer);
     cp_store_close(&db);
-    char cmd[64];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    if (system(cmd) != 0)
+    if (bench_dir_remove(dir) != 0)
         fprintf(stderr, "bench_get_configuration: %s not removed\n", dir);
     return status;
 }
