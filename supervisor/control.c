@@ -21,6 +21,11 @@ typedef struct {
     zframe_t *client;              //  cpctl routing id
     int64_t deadline;
     char actor[CP_BUS_NAME_MAX];
+    //  The request, kept to send again if the actor was starting (not yet
+    //  on the bus) when it went: parked until the actor serves.
+    char *request;
+    size_t request_size;
+    bool parked;
 } pending_t;
 
 struct _cp_control_t {
@@ -68,6 +73,10 @@ static void
 s_pending_clear(pending_t *p)
 {
     zframe_destroy(&p->client);
+    free(p->request);
+    p->request = NULL;
+    p->request_size = 0;
+    p->parked = false;
     p->corr = 0;
 }
 
@@ -79,12 +88,19 @@ s_forward(cp_control_t *self, zframe_t *client, const char *actor, const cp_msg_
     for (int i = 0; i < CP_CONTROL_PENDING_MAX && !free_slot; i++)
         if (self->pending[i].corr == 0)
             free_slot = &self->pending[i];
-    uint64_t corr = free_slot ? cp_bus_request(self->bus, actor, msg) : 0;
+    char *request = NULL;
+    size_t request_size = 0;
+    uint64_t corr = 0;
+    if (free_slot && cp_msg_encode(msg, &request, &request_size) == 0)
+        corr = cp_bus_request(self->bus, actor, msg);
     if (!corr) {
+        free(request);
         s_reply(self, client, 1, "controller busy: request not sent");
         return;
     }
     free_slot->corr = corr;
+    free_slot->request = request;
+    free_slot->request_size = request_size;
     free_slot->client = zframe_dup(client);
     free_slot->deadline = cp_clock_mono_ms(self->clock) + CP_CONTROL_TIMEOUT_MS;
     snprintf(free_slot->actor, sizeof(free_slot->actor), "%s", actor);
@@ -418,6 +434,14 @@ cp_control_on_reply(cp_control_t *self, const cp_bus_envelope_t *env, const cp_m
             p = &self->pending[i];
     if (!p)
         return false;
+    if (env->kind == CP_BUS_UNREACHABLE && self->host.actor_starting
+        && self->host.actor_starting(self->host.ctx, p->actor)
+        && cp_clock_mono_ms(self->clock) < p->deadline) {
+        //  Restarting, or started but not yet on the bus: the command waits
+        //  for it (cp_control_actor_serving) instead of failing.
+        p->parked = true;
+        return true;
+    }
     if (env->kind == CP_BUS_UNREACHABLE || !msg) {
         char text[128];
         snprintf(text, sizeof(text), "actor %s is not running right now; try again", p->actor);
@@ -437,6 +461,31 @@ cp_control_on_use(cp_control_t *self, cp_socket_used_fn *used, void *arg)
     self->used_arg = arg;
 }
 
+//  Send a parked request again, under a new correlation id.
+static void
+s_resend(cp_control_t *self, pending_t *p)
+{
+    char why[64];
+    cp_msg_t *msg = cp_msg_decode(p->request, p->request_size, why, sizeof(why));
+    uint64_t corr = msg ? cp_bus_request(self->bus, p->actor, msg) : 0;
+    cp_msg_destroy(&msg);
+    if (corr) {
+        p->corr = corr;
+        p->parked = false;
+    }
+}
+
+void
+cp_control_actor_serving(cp_control_t *self, const char *name)
+{
+    assert(self && name);
+    for (int i = 0; i < CP_CONTROL_PENDING_MAX; i++) {
+        pending_t *p = &self->pending[i];
+        if (p->corr && p->parked && streq(p->actor, name))
+            s_resend(self, p);
+    }
+}
+
 void
 cp_control_expire(cp_control_t *self)
 {
@@ -446,10 +495,15 @@ cp_control_expire(cp_control_t *self)
         pending_t *p = &self->pending[i];
         if (p->corr && now > p->deadline) {
             char text[128];
-            snprintf(text, sizeof(text), "actor %s did not answer in time", p->actor);
+            snprintf(text, sizeof(text), p->parked ? "actor %s is not running right now; try again"
+                                                   : "actor %s did not answer in time", p->actor);
             s_reply(self, p->client, 1, text);
             s_pending_clear(p);
         }
+        else
+        if (p->corr && p->parked)
+            s_resend(self, p);          //  on the bus by now, perhaps, though not heard serving
+
     }
 }
 

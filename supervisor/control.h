@@ -10,7 +10,8 @@
  * board, config for configuration keys, ocpp for DataTransfer), forwarded
  * on the supervisor's bus; the reply, "not running", or no answer within
  * CP_CONTROL_TIMEOUT_MS becomes the answer to cpctl, so cpctl never waits
- * on a dead actor. What only the supervisor knows (status, the actor table,
+ * on a dead actor. An actor that is restarting is not dead: a command sent
+ * while it was not yet on the bus waits for it, within the same deadline. What only the supervisor knows (status, the actor table,
  * fault injection) it asks of its host through cp_control_host_t.
  */
 #ifndef CP_SUPERVISOR_CONTROL_H
@@ -37,6 +38,11 @@ typedef struct {
     //  `actor kill|hang NAME` (fault = "kill" or "hang"): 0 done, or 1 with
     //  the reason filled.
     int (*actor_fault)(void *ctx, const char *name, const char *fault, char *reason, size_t size);
+    //  Optional. True while the actor is being (re)started and has not yet
+    //  been heard serving: a command it could not take yet (the broker
+    //  found no such peer) waits for it, until cp_control_actor_serving or
+    //  the next expire tick sends it again, within the command's deadline.
+    bool (*actor_starting)(void *ctx, const char *name);
 } cp_control_host_t;
 
 typedef struct _cp_control_t cp_control_t;
@@ -61,7 +67,11 @@ void cp_control_on_command(cp_control_t *self);
 //  A final reply or unreachable notice on the bus: true when it answered a
 //  forwarded command (consumed), false when it is someone else's.
 bool cp_control_on_reply(cp_control_t *self, const cp_bus_envelope_t *env, const cp_msg_t *msg);
-//  Answer "did not answer in time" for forwarded commands past their deadline.
+//  The actor was heard serving: send it the commands that waited for it.
+void cp_control_actor_serving(cp_control_t *self, const char *name);
+//  Answer "did not answer in time" (or "not running", when it waited for
+//  the actor to start) for forwarded commands past their deadline; send
+//  the waiting ones again.
 void cp_control_expire(cp_control_t *self);
 //  The usage line of a command (NULL when there is no such command).
 const char *cp_control_usage(const char *command);

@@ -55,6 +55,9 @@
 #define STOP_GRACE_MS 3000
 //  A tick later than this was a stall of the whole process, discounted.
 #define STALL_MS 500
+//  For this long after an actor is first heard from, a command the broker
+//  could not route to it still waits for it (s_host_actor_starting).
+#define SERVING_SETTLE_MS 1000
 
 typedef enum {
     ACTOR_RUNNING,
@@ -84,6 +87,10 @@ typedef struct _actor_slot_t {
     int64_t hung_at;
     int64_t start_at;              //  WAITING / DEGRADED: when it starts again
     int64_t down_at;               //  when it went down (0: serving), for the restart latency
+    //  Heard from (a pong) since it was last started, and when: until
+    //  then its bus socket may not be connected yet (control.h).
+    bool serving;
+    int64_t serving_at;
     //  Split mode: the actor runs as a thread inside this other actor's
     //  process (safety in hw, actor_proc.h), reached through its pipe.
     struct _actor_slot_t *host;
@@ -229,6 +236,7 @@ s_actor_running(cp_supervisor_t *self, actor_slot_t *slot)
     slot->state = ACTOR_RUNNING;
     slot->last_pong = cp_clock_mono_ms(self->clock);
     slot->hung_at = 0;
+    slot->serving = false;
     s_announce(self, slot, "running");
     s_ping(self, slot, true);
 }
@@ -466,6 +474,12 @@ s_on_pong(cp_supervisor_t *self, actor_slot_t *slot, int64_t at)
 {
     if (at > slot->last_pong)
         slot->last_pong = at;
+    if (!slot->serving && slot->state == ACTOR_RUNNING) {
+        slot->serving = true;
+        slot->serving_at = cp_clock_mono_ms(self->clock);
+        if (self->control)
+            cp_control_actor_serving(self->control, slot->def->name);
+    }
     if (slot->down_at && slot->state == ACTOR_RUNNING) {
         cp_info("supervisor", "actor %s serving again %lld ms after it went down", slot->def->name,
                 (long long) (at - slot->down_at));
@@ -866,6 +880,21 @@ s_host_actor_fault(void *ctx, const char *name, const char *fault, char *reason,
     return 0;
 }
 
+//  Restarting, or started and not yet heard from (or only just: a process
+//  may answer its pipe before its bus socket has connected).
+static bool
+s_host_actor_starting(void *ctx, const char *name)
+{
+    cp_supervisor_t *self = ctx;
+    const actor_slot_t *slot = s_actor_find(self, name);
+    if (!slot)
+        return false;
+    if (slot->state == ACTOR_WAITING)
+        return true;
+    return slot->state == ACTOR_RUNNING
+        && (!slot->serving || cp_clock_mono_ms(self->clock) - slot->serving_at < SERVING_SETTLE_MS);
+}
+
 //  --------------------------------------------------------------------------
 
 //  A send went through one of the loop's sockets: look at it before waiting.
@@ -908,7 +937,7 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
     }
     cp_services_set_bus(self->services, self->bus);
     cp_control_host_t host = { .ctx = self, .status = s_host_status, .actor_list = s_host_actor_list,
-                               .actor_fault = s_host_actor_fault };
+                               .actor_fault = s_host_actor_fault, .actor_starting = s_host_actor_starting };
     self->control = cp_control_new(options, clock, self->bus, &host, err, err_size);
     if (!self->control) {
         cp_supervisor_destroy(&self);

@@ -40,6 +40,7 @@ typedef struct {
     zsock_t *client;               //  cpctl
     char fault_name[64], fault_kind[16];
     int fault_code;
+    const char *starting;          //  the actor the host calls starting, if any
 } fixture_t;
 
 static json_t *
@@ -65,6 +66,13 @@ s_host_fault(void *ctx, const char *name, const char *fault, char *reason, size_
     return f->fault_code;
 }
 
+static bool
+s_host_starting(void *ctx, const char *name)
+{
+    fixture_t *f = ctx;
+    return f->starting && streq(f->starting, name);
+}
+
 static int
 s_setup(void **state)
 {
@@ -86,7 +94,7 @@ s_setup(void **state)
     assert_non_null(f->bus);
     assert_non_null(f->hw);
     cp_control_host_t host = { .ctx = f, .status = s_host_status, .actor_list = s_host_list,
-                               .actor_fault = s_host_fault };
+                               .actor_fault = s_host_fault, .actor_starting = s_host_starting };
     char err[256];
     f->control = cp_control_new(&f->options, f->clock, f->bus, &host, err, sizeof(err));
     assert_non_null(f->control);
@@ -305,6 +313,76 @@ test_forwarded_unreachable(void **state)
     assert_string_equal(buf, "actor config is not running right now; try again");
 }
 
+//  True when the client has an answer within ms.
+static bool
+s_answered_within(fixture_t *f, int ms)
+{
+    zpoller_t *poller = zpoller_new(f->client, NULL);
+    bool answered = zpoller_wait(poller, ms) != NULL;
+    zpoller_destroy(&poller);
+    return answered;
+}
+
+//  config is restarting: the command is not refused, it waits; once the
+//  actor is on the bus and heard serving it gets the command and cpctl
+//  its answer. (The actor that connects is routable only once the broker
+//  has taken its connection: until then each resend comes back
+//  unreachable and waits again, as it would for a real restart.)
+static void
+test_forwarded_waits_for_a_starting_actor(void **state)
+{
+    fixture_t *f = *state;
+    char buf[512];
+    f->starting = "config";
+    s_send(f, (const char *const[]) { "config", "get", "HeartbeatInterval", NULL });
+    s_pump_reply(f);                                //  unreachable: parked, consumed
+    assert_false(s_answered_within(f, 50));
+
+    cp_bus_t *config = cp_bus_new(&f->ep, "config");
+    assert_non_null(config);
+    f->starting = NULL;                             //  heard serving
+    cp_msg_t *req = NULL;
+    cp_bus_envelope_t env;
+    for (int64_t deadline = zclock_mono() + WAIT_MS; !req && zclock_mono() < deadline; ) {
+        cp_control_actor_serving(f->control, "config");
+        req = bench_recv(config, cp_bus_requests(config), &env, 100);
+        if (!req) {
+            f->starting = "config";                 //  not routable yet: it waits again
+            s_pump_reply(f);
+            f->starting = NULL;
+        }
+    }
+    assert_non_null(req);
+    assert_int_equal(req->type, CP_MSG_CONFIG_GET);
+    cp_msg_destroy(&req);
+    cp_msg_t *reply = cp_msg_new(CP_MSG_CONFIG_VALUES);
+    assert_int_equal(cp_msg_set_text(&reply->u.config_values.json, "[{\"key\":\"HeartbeatInterval\"}]"), 0);
+    cp_bus_reply(config, &env, reply, true);
+    cp_msg_destroy(&reply);
+    s_pump_reply(f);
+    assert_int_equal(s_answer(f, buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "[{\"key\":\"HeartbeatInterval\"}]");
+    cp_bus_destroy(&config);
+}
+
+//  An actor that never comes back within the deadline: "not running".
+static void
+test_forwarded_wait_ends_at_the_deadline(void **state)
+{
+    fixture_t *f = *state;
+    char buf[512];
+    f->starting = "config";
+    s_send(f, (const char *const[]) { "config", "get", "HeartbeatInterval", NULL });
+    s_pump_reply(f);
+    cp_control_expire(f->control);                  //  sent again: unreachable again, waits again
+    s_pump_reply(f);
+    assert_false(s_answered_within(f, 50));
+    cp_clock_advance(f->clock, CP_CONTROL_TIMEOUT_MS + 1);
+    cp_control_expire(f->control);
+    assert_int_equal(s_answer(f, buf, sizeof(buf)), 1);
+    assert_string_equal(buf, "actor config is not running right now; try again");
+}
+
 //  The hw actor takes the request and never answers.
 static void
 test_forwarded_timeout(void **state)
@@ -372,6 +450,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_refusals, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_forwarded_reply, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_forwarded_unreachable, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_forwarded_waits_for_a_starting_actor, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_forwarded_wait_ends_at_the_deadline, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_forwarded_timeout, s_setup, s_teardown),
         cmocka_unit_test(test_reset_schedule),
     };
