@@ -71,3 +71,19 @@ hw_driver_feed_read(hw_driver_t *self, int timeout_ms, hw_connector_state_t *sta
         return self->ops->safety_feed_read(self, timeout_ms, states, readable);
     return hw_driver_feed_then_read(self, timeout_ms, states, readable);
 }
+
+int
+hw_driver_rest_read(hw_driver_t *self, int timeout_ms, hw_connector_state_t *states, bool *readable)
+{
+    assert(self && states && readable);
+    if (self->ops->safety_rest_read)
+        return self->ops->safety_rest_read(self, timeout_ms, states, readable);
+    if (!self->ops->safety_rest)
+        return -2;
+    if (self->ops->safety_rest(self, timeout_ms) != 0)
+        return -1;
+    int connectors = self->ops->connector_count(self);
+    for (int n = 1; n <= connectors && n <= HW_MAX_CONNECTORS; n++)
+        readable[n - 1] = self->ops->read(self, n, &states[n - 1]) == 0;
+    return 0;
+}

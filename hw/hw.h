@@ -15,6 +15,8 @@
 #include <stdint.h>
 
 #define HW_MAX_CONNECTORS 8
+//  The longest safety_rest a driver honours (a longer one is capped).
+#define HW_REST_MAX_MS 10000
 
 typedef struct {
     int connector;                 //  1-based
@@ -58,6 +60,9 @@ typedef struct {
     uint64_t bad_frames;           //  frames from the board that failed to decode
     uint64_t links;                //  links this driver made (1 + reconnections)
     bool pet_read;                 //  the board feeds and reports in one exchange (safety_feed_read)
+    bool rest;                     //  the board rests: safety_rest_read, notices (notice_fds)
+    bool resting;                  //  the last feed was a rest (safety_rest_read)
+    uint64_t notices;              //  NOTICE frames the board sent on this driver's links
 } hw_link_state_t;
 
 //  The household grid meter at the installation's connection point (the
@@ -112,6 +117,26 @@ typedef struct {
     //  with a board, one exchange instead of 1 + connectors (issue 12).
     //  NULL op: hw_driver_feed_read does safety_feed then read.
     int (*safety_feed_read)(hw_driver_t *self, int timeout_ms, hw_connector_state_t *states, bool *readable);
+    //  A charger at rest (no cable, every contactor open, no trip): keep
+    //  the permissions for timeout_ms (HW_REST_MAX_MS at most) without
+    //  arming the contactors, which close only within a safety_feed's
+    //  timeout; refused (-1) while any contactor is closed. The safety
+    //  actor rests instead of feeding every 200 ms, and learns of a step
+    //  from notice_fds. NULL op: the driver cannot rest.
+    int (*safety_rest)(hw_driver_t *self, int timeout_ms);
+    //  safety_rest and a read of every connector in one call (as
+    //  safety_feed_read): 0; -1 refused (a contactor closed) or the link
+    //  down; -2 the board cannot rest. NULL op: hw_driver_rest_read does
+    //  safety_rest then read, or answers -2.
+    int (*safety_rest_read)(hw_driver_t *self, int timeout_ms, hw_connector_state_t *states, bool *readable);
+    //  What a resting safety actor waits on, beside its timer: fds[0] and
+    //  fds[1] turn readable when the board announced a step (a NOTICE
+    //  arriving, or taken in by another thread's exchange). fds[1] is
+    //  emptied with one 8-byte read; fds[0] is emptied by the next
+    //  safety_rest_read or safety_feed_read. Their numbers do not change
+    //  while the driver lives. NULL op: nothing is announced (a driver in
+    //  this process is read at every tick).
+    void (*notice_fds)(hw_driver_t *self, int fds[2]);
     //  The link to a board outside this process: 0 with *out filled. NULL
     //  op: the hardware is in this process (no link to report).
     int (*link_state)(hw_driver_t *self, hw_link_state_t *out);
@@ -145,4 +170,8 @@ void hw_driver_destroy(hw_driver_t **self_p);
 int hw_driver_feed_read(hw_driver_t *self, int timeout_ms, hw_connector_state_t *states, bool *readable);
 //  The same without the op: always safety_feed, then read.
 int hw_driver_feed_then_read(hw_driver_t *self, int timeout_ms, hw_connector_state_t *states, bool *readable);
+//  Rest and read every connector: the driver's safety_rest_read, or
+//  safety_rest then one read per connector. 0; -1 refused or failed; -2
+//  the driver cannot rest (the caller feeds instead).
+int hw_driver_rest_read(hw_driver_t *self, int timeout_ms, hw_connector_state_t *states, bool *readable);
 #endif

@@ -810,13 +810,15 @@ s_host_status(void *ctx)
         self->hw->ops->link_state(self->hw, &link);
         char boot[16];
         snprintf(boot, sizeof(boot), "%08x", link.boot_id);
-        json_object_set_new(root, "board", json_pack("{s:s, s:s, s:b, s:b, s:I, s:I, s:I}", "link",
+        json_object_set_new(root, "board", json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:I, s:I, s:I, s:I}", "link",
                                                      link.up ? "up" : "down", "bootId", boot,
                                                      "continuous", link.continuous, "petRead",
-                                                     link.pet_read, "rttUs",
+                                                     link.pet_read, "rest", link.rest, "resting",
+                                                     link.resting, "rttUs",
                                                      (json_int_t) link.rtt_us, "badFrames",
                                                      (json_int_t) link.bad_frames, "links",
-                                                     (json_int_t) link.links));
+                                                     (json_int_t) link.links, "notices",
+                                                     (json_int_t) link.notices));
     }
     json_t *actors = json_array();
     for (int i = 0; i < self->actor_count; i++) {

@@ -12,7 +12,12 @@
  * years: the permission is sent only when the board's fresh report differs
  * from the verdict (a board whose watchdog forgot it says so in the very
  * next report), and the tick slows to SAFETY_QUIET_TICK_MS while every
- * connector is quiet.
+ * connector is quiet. A driver that can rest (hw.h safety_rest) is rested
+ * instead while every connector is quiet, every SAFETY_REST_TICK_MS, and
+ * wakes the tick at once when the board announces a step (notice_fds):
+ * an idle charger's safety actor then makes a few system calls a second
+ * instead of fifteen (issue 12). The first tick that is no longer quiet
+ * feeds the watchdog before anything else, so that a contactor may close.
  */
 #include "actors/safety/safety_actor.h"
 
@@ -20,6 +25,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "actors/config/config_store.h"
 #include "actors/safety/safety_core.h"
 #include "hw/hw.h"
@@ -38,6 +44,9 @@ typedef struct {
     int connectors;
     int tick_timer;             //  re-armed by every tick (SAFETY_TICK_MS or the quiet one)
     bool quiet;                 //  every connector quiet at the last tick
+    bool resting;               //  the last tick rested the driver (hw_driver_rest_read)
+    int notice_fds[2];          //  the driver's (notice_fds), -1: none
+    bool watching;              //  notice_fds in the loop
     bool feed_failing;
     bool permit_failing[HW_MAX_CONNECTORS];
     bool publish_due[HW_MAX_CONNECTORS];    //  changed, not yet published
@@ -161,23 +170,73 @@ s_feed_read(safety_t *self, hw_connector_state_t *states, bool *readable)
     }
 }
 
+static int s_on_notice(cp_loop_t *loop, int fd, void *arg);
+
+//  Wait on the board's notices while resting, not otherwise (a feeding
+//  tick reads every connector anyway).
+static void
+s_watch_notices(safety_t *self, bool watch)
+{
+    if (watch == self->watching || self->notice_fds[0] < 0)
+        return;
+    cp_loop_t *loop = cp_shell_loop(self->shell);
+    for (int i = 0; i < 2; i++) {
+        if (!watch)
+            cp_loop_fd_end(loop, self->notice_fds[i]);
+        else
+        if (cp_loop_fd(loop, self->notice_fds[i], s_on_notice, self) != 0) {
+            //  Then the rest tick alone finds a step, a second late at most.
+            cp_warn(SAFETY_LOG, "cannot wait on the board's notices");
+            return;
+        }
+    }
+    self->watching = watch;
+}
+
+//  Rest while every connector was quiet at the last tick and the driver
+//  can, and announces steps (true); else feed. Either way read every
+//  connector. (A driver that announces nothing is not rested: a car
+//  would wait for the next rest tick to be seen.)
+static bool
+s_rest_or_feed(safety_t *self, hw_connector_state_t *states, bool *readable)
+{
+    if (self->quiet && self->notice_fds[0] >= 0
+        && hw_driver_rest_read(self->hw, SAFETY_REST_MS, states, readable) == 0) {
+        if (self->feed_failing)
+            cp_info(SAFETY_LOG, "the driver accepts the watchdog feed again");
+        self->feed_failing = false;
+        return true;
+    }
+    //  Not quiet, refused (a contactor closed), a link down, or a driver
+    //  that cannot rest: the feed as always.
+    s_feed_read(self, states, readable);
+    return false;
+}
+
 static int
 s_on_tick(cp_loop_t *loop, int timer_id, void *arg)
 {
     safety_t *self = arg;
+    self->tick_timer = -1;
     hw_connector_state_t states[HW_MAX_CONNECTORS];
     bool readable[HW_MAX_CONNECTORS];
-    s_feed_read(self, states, readable);
+    bool rested = s_rest_or_feed(self, states, readable);
     int64_t now = cp_clock_mono_ms(self->clock);
     bool quiet = true;
     for (int n = 1; n <= self->connectors; n++)
         quiet &= s_check_connector(self, n, readable[n - 1] ? &states[n - 1] : NULL, now);
-    if (quiet != self->quiet)
-        cp_debug(SAFETY_LOG, "every connector %s: evaluated every %d ms", quiet ? "quiet" : "no longer quiet",
-                 quiet ? SAFETY_QUIET_TICK_MS : SAFETY_TICK_MS);
+    //  A cable arrived while resting: feed at once, so that nothing waits
+    //  on the next tick to close a contactor.
+    if (rested && !quiet && self->hw->ops->safety_feed(self->hw, SAFETY_WATCHDOG_MS) != 0)
+        cp_warn(SAFETY_LOG, "cannot feed the watchdog after resting: the next tick feeds again");
+    int delay = !quiet ? SAFETY_TICK_MS : rested ? SAFETY_REST_TICK_MS : SAFETY_QUIET_TICK_MS;
+    if (quiet != self->quiet || rested != self->resting)
+        cp_debug(SAFETY_LOG, "every connector %s: %s every %d ms", quiet ? "quiet" : "no longer quiet",
+                 rested ? "resting the board" : "evaluated", delay);
     self->quiet = quiet;
-    self->tick_timer = cp_loop_timer(cp_shell_loop(self->shell), quiet ? SAFETY_QUIET_TICK_MS : SAFETY_TICK_MS, 1,
-                                   s_on_tick, self);
+    self->resting = rested && quiet;
+    s_watch_notices(self, self->resting);
+    self->tick_timer = cp_loop_timer(cp_shell_loop(self->shell), (size_t) delay, 1, s_on_tick, self);
     if (self->tick_timer < 0) {
         //  Nothing would feed the watchdog any more: leave, and let the
         //  supervisor restart us (the board keeps everything open meanwhile).
@@ -185,6 +244,24 @@ s_on_tick(cp_loop_t *loop, int timer_id, void *arg)
         return -1;
     }
     return 0;
+}
+
+//  The board announced a step while resting: evaluate now, not at the
+//  next rest tick.
+static int
+s_on_notice(cp_loop_t *loop, int fd, void *arg)
+{
+    safety_t *self = arg;
+    if (self->tick_timer >= 0)
+        cp_loop_timer_end(loop, self->tick_timer);
+    int rc = s_on_tick(loop, 0, self);
+    //  The tick's own exchange took the notice in (and said so on the
+    //  eventfd): nothing more is owed for it.
+    uint64_t count;
+    if (read(self->notice_fds[1], &count, sizeof(count)) < 0) {
+        //  EAGAIN: nothing noted
+    }
+    return rc;
 }
 
 static void
@@ -250,7 +327,11 @@ safety_actor(zsock_t *pipe, void *args)
     safety_t self = {
         .hw = actor_args->hw,
         .clock = actor_args->clock,
+        .tick_timer = -1,
+        .notice_fds = { -1, -1 },
     };
+    if (self.hw->ops->notice_fds)
+        self.hw->ops->notice_fds(self.hw, self.notice_fds);
     self.connectors = self.hw->ops->connector_count(self.hw);
     //  Whatever happens next, nothing closes on a permission given before
     //  we (re)started: the time nobody supervised is unknown.

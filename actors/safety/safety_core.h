@@ -93,6 +93,12 @@
 //  for a stalled thread; a dead actor's contactors open within 500 ms,
 //  seen on the bus within 500 + 250 ms (the hw actor's read period).
 #define SAFETY_WATCHDOG_MS          500
+//  ... and a driver that can rest (hw.h safety_rest): while every
+//  connector is quiet the shell rests instead, once a second, keeping the
+//  permissions for three (a contactor cannot close meanwhile without a
+//  feed), and the board announces any step (notice_fds) at once.
+#define SAFETY_REST_TICK_MS         1000
+#define SAFETY_REST_MS              3000
 #define SAFETY_REFRESH_MS           5000    //  level-triggered republish
 #define SAFETY_RETRIES_PER_HOUR     3
 #define SAFETY_RETRY_WINDOW_MS      (3600 * 1000)

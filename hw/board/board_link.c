@@ -5,6 +5,10 @@
  * an earlier, timed-out request is skipped, a corrupt frame is counted and
  * skipped, and a board that does not answer in time is taken for down (the
  * socket is closed, so that no late reply is mistaken for a later one).
+ * A NOTICE (a board's unasked word that a connector stepped while the
+ * safety actor rests it) can come before or after any reply: whichever
+ * exchange takes it in says so on an eventfd, and the socket keeps one
+ * descriptor number for life, so that the resting actor can wait on both.
  */
 #define _GNU_SOURCE
 #include "hw/board/board_link.h"
@@ -36,7 +40,14 @@ typedef struct {
     cp_clock_t *clock;              //  borrowed
     char path[108];
     int role;
-    int fd;                         //  -1 while down
+    int fd;                         //  -1 while down, else sock
+    //  The link's socket always sits at this one number, an idle eventfd
+    //  there while the link is down (dup3), so that a resting safety actor
+    //  can wait on it across relinks (notice_fds) without ever polling a
+    //  number that was closed and handed to some other file.
+    int sock;
+    int idle;                       //  an eventfd never written: never readable
+    int noticed;                    //  eventfd: a NOTICE taken in by an exchange
     int64_t recv_timeout_us;        //  the fd's SO_RCVTIMEO (0: not set yet)
     int connectors;                 //  from the first HELLO: immutable after
     uint8_t seq;
@@ -95,11 +106,35 @@ s_announce(link_t *self)
     }
 }
 
+//  A NOTICE from the board (mutex held): wake a resting safety actor.
+static void
+s_noticed(link_t *self)
+{
+    uint64_t one = 1;
+    self->link.notices++;
+    if (write(self->noticed, &one, sizeof(one)) < 0) {
+        //  EAGAIN: the counter is full, so it is readable anyway
+    }
+}
+
+//  Is this decoded frame a NOTICE (taken in), rather than a reply?
+static bool
+s_is_notice(link_t *self, const board_frame_t *frame)
+{
+    if (frame->seq != BOARD_NOTICE_SEQ || frame->type != BOARD_NOTICE)
+        return false;
+    s_noticed(self);
+    return true;
+}
+
 static void
 s_down(link_t *self, const char *why)
 {
     if (self->fd >= 0) {
-        close(self->fd);
+        //  Closes the socket (the last reference to it) and leaves the
+        //  number to the idle eventfd.
+        if (dup3(self->idle, self->sock, O_CLOEXEC) < 0)
+            shutdown(self->sock, SHUT_RDWR);
         cp_warn(LINK_LOG, "link to the board down: %s", why);
     }
     if (self->fd >= 0 || self->link.up)
@@ -107,6 +142,8 @@ s_down(link_t *self, const char *why)
     self->fd = -1;
     self->link.up = false;
     self->link.pet_read = false;
+    self->link.rest = false;
+    self->link.resting = false;
     memset(self->recent_at_us, 0, sizeof(self->recent_at_us));
     board_decoder_init(&self->decoder);
     self->retry_at = cp_clock_mono_ms(self->clock) + BOARD_LINK_RETRY_MS;
@@ -130,13 +167,29 @@ s_recv_timeout(link_t *self, int64_t us)
     return 0;
 }
 
+//  Frames already received behind a reply (mutex held): only a NOTICE
+//  can follow it, one request being in flight at a time; left in the
+//  decoder it would wait for the next exchange.
+static void
+s_drain_notices(link_t *self)
+{
+    board_frame_t frame;
+    char reason[96];
+    int got;
+    while ((got = board_decoder_next(&self->decoder, &frame, reason, sizeof(reason))) != 0)
+        if (got < 0 || !s_is_notice(self, &frame))
+            self->link.bad_frames++;
+}
+
 //  Send a request and wait for its reply (mutex held, link up). 0 with
 //  *reply, or -1 (the link is then down).
 static int
 s_exchange(link_t *self, uint8_t type, const uint8_t *payload, size_t len, board_frame_t *reply)
 {
     uint8_t frame[BOARD_MAX_FRAME];
-    uint8_t seq = ++self->seq;
+    if (++self->seq == BOARD_NOTICE_SEQ)
+        self->seq++;                            //  never a notice's
+    uint8_t seq = self->seq;
     size_t size = board_frame_encode(type, seq, payload, len, frame, sizeof(frame));
     assert(size > 0);
     if (s_recv_timeout(self, BOARD_LINK_TIMEOUT_MS * 1000) != 0) {
@@ -158,8 +211,11 @@ s_exchange(link_t *self, uint8_t type, const uint8_t *payload, size_t len, board
             cp_warn(LINK_LOG, "bad frame from the board skipped: %s", reason);
             continue;
         }
+        if (got == 1 && s_is_notice(self, reply))
+            continue;
         if (got == 1 && reply->seq == seq) {
             self->link.rtt_us = s_now_us() - start;
+            s_drain_notices(self);
             return 0;
         }
         if (got == 1)
@@ -192,12 +248,18 @@ s_up(link_t *self)
         return 0;
     if (cp_clock_mono_ms(self->clock) < self->retry_at)
         return -1;
-    self->fd = s_connect(self->path);
+    int fd = s_connect(self->path);
     self->recv_timeout_us = 0;
-    if (self->fd < 0) {
+    if (fd >= 0 && dup3(fd, self->sock, O_CLOEXEC) < 0) {
+        close(fd);
+        fd = -1;
+    }
+    if (fd < 0) {
         self->retry_at = cp_clock_mono_ms(self->clock) + BOARD_LINK_RETRY_MS;
         return -1;
     }
+    close(fd);
+    self->fd = self->sock;
     board_decoder_init(&self->decoder);
     uint8_t hello[2] = { BOARD_VERSION, (uint8_t) self->role };
     board_frame_t reply;
@@ -220,6 +282,7 @@ s_up(link_t *self)
     self->link.up = true;
     self->link.continuous = flags & BOARD_HELLO_CONTINUOUS;
     self->link.pet_read = flags & BOARD_HELLO_PET_READ;
+    self->link.rest = flags & BOARD_HELLO_REST;
     self->link.boot_id = boot;
     self->link.link_gen = gen;
     self->link.links++;
@@ -236,7 +299,8 @@ s_call(link_t *self, uint8_t type, const board_cursor_t *payload, board_frame_t 
     pthread_mutex_lock(&self->mutex);
     int rc = s_up(self) == 0 ? s_exchange(self, type, payload ? payload->data : NULL,
                                           payload ? payload->pos : 0, reply) : -1;
-    if (type != BOARD_READ && type != BOARD_GRID_READ && type != BOARD_PET && type != BOARD_PET_READ)
+    if (type != BOARD_READ && type != BOARD_GRID_READ && type != BOARD_PET && type != BOARD_PET_READ
+    &&  type != BOARD_PET_REST)
         memset(self->recent_at_us, 0, sizeof(self->recent_at_us));
     pthread_mutex_unlock(&self->mutex);
     return rc;
@@ -432,15 +496,24 @@ s_safety_feed(hw_driver_t *driver, int timeout_ms)
     board_cursor_t w;
     board_cursor_writer(&w, buf, sizeof(buf));
     board_put_u16(&w, (uint16_t) timeout_ms);
-    return s_ack_call(driver->impl, BOARD_PET, &w, NULL, 0);
+    link_t *self = driver->impl;
+    int rc = s_ack_call(self, BOARD_PET, &w, NULL, 0);
+    if (rc == 0) {
+        pthread_mutex_lock(&self->mutex);
+        self->link.resting = false;
+        pthread_mutex_unlock(&self->mutex);
+    }
+    return rc;
 }
 
-//  PET_READ for connectors first..first+count-1 into states[0..count-1].
-//  1: fed and read; 0: the board refused the pet (or answered nonsense),
-//  the connectors are read one by one; -1: the link is down; -2: the
-//  board does not know PET_READ.
+//  PET_READ (or PET_REST) for connectors first..first+count-1 into
+//  states[0..count-1]. 1: fed (rested) and read; 0: the board refused
+//  (or answered nonsense), and after a refused PET_READ the connectors
+//  are read one by one; -1: the link is down; -2: the board does not know
+//  the request.
 static int
-s_pet_read(link_t *self, int timeout_ms, int first, int count, hw_connector_state_t *states, bool *readable)
+s_pet_read(link_t *self, uint8_t type, int timeout_ms, int first, int count, hw_connector_state_t *states,
+           bool *readable)
 {
     uint8_t buf[4];
     board_cursor_t w;
@@ -449,7 +522,7 @@ s_pet_read(link_t *self, int timeout_ms, int first, int count, hw_connector_stat
     board_put_u8(&w, (uint8_t) first);
     board_put_u8(&w, (uint8_t) count);
     board_frame_t reply;
-    if (s_call(self, BOARD_PET_READ, &w, &reply) != 0)
+    if (s_call(self, type, &w, &reply) != 0)
         return -1;
     if (reply.type == BOARD_STATES) {
         bool good = board_states_decode(reply.payload, reply.len, states, count) == count;
@@ -460,6 +533,9 @@ s_pet_read(link_t *self, int timeout_ms, int first, int count, hw_connector_stat
                 readable[i] = true;
                 s_remember(self, &states[i]);
             }
+            pthread_mutex_lock(&self->mutex);
+            self->link.resting = type == BOARD_PET_REST;
+            pthread_mutex_unlock(&self->mutex);
             return 1;
         }
         s_count_bad_frame(self);
@@ -471,7 +547,10 @@ s_pet_read(link_t *self, int timeout_ms, int first, int count, hw_connector_stat
             return -2;
     }
     //  Refused (or nonsense): the pet did not count; each connector is
-    //  still read, so that the safety actor sees what it can.
+    //  still read, so that the safety actor sees what it can (a refused
+    //  rest is followed by a feed that reads them anyway).
+    if (type == BOARD_PET_REST)
+        return 0;
     for (int i = 0; i < count; i++)
         readable[i] = s_read(&self->driver, first + i, &states[i]) == 0;
     return 0;
@@ -493,7 +572,8 @@ s_safety_feed_read(hw_driver_t *driver, int timeout_ms, hw_connector_state_t *st
         int count = self->connectors - first + 1;
         if (count > BOARD_STATES_MAX)
             count = BOARD_STATES_MAX;
-        int got = s_pet_read(self, timeout_ms, first, count, &states[first - 1], &readable[first - 1]);
+        int got = s_pet_read(self, BOARD_PET_READ, timeout_ms, first, count, &states[first - 1],
+                             &readable[first - 1]);
         if (got == -1)
             return -1;
         if (got == -2) {
@@ -509,6 +589,44 @@ s_safety_feed_read(hw_driver_t *driver, int timeout_ms, hw_connector_state_t *st
             rc = -1;
     }
     return rc;
+}
+
+static int
+s_safety_rest_read(hw_driver_t *driver, int timeout_ms, hw_connector_state_t *states, bool *readable)
+{
+    link_t *self = driver->impl;
+    pthread_mutex_lock(&self->mutex);
+    bool rest = self->link.rest;
+    pthread_mutex_unlock(&self->mutex);
+    if (!rest || timeout_ms < 1 || timeout_ms > 65535)
+        return -2;
+    for (int n = 1; n <= self->connectors; n++)
+        readable[n - 1] = false;
+    for (int first = 1; first <= self->connectors; first += BOARD_STATES_MAX) {
+        int count = self->connectors - first + 1;
+        if (count > BOARD_STATES_MAX)
+            count = BOARD_STATES_MAX;
+        int got = s_pet_read(self, BOARD_PET_REST, timeout_ms, first, count, &states[first - 1],
+                             &readable[first - 1]);
+        if (got == -2) {
+            cp_warn(LINK_LOG, "the board does not know PET_REST after all: it is fed at every tick from now on");
+            pthread_mutex_lock(&self->mutex);
+            self->link.rest = false;
+            pthread_mutex_unlock(&self->mutex);
+            return -2;
+        }
+        if (got != 1)
+            return -1;
+    }
+    return 0;
+}
+
+static void
+s_notice_fds(hw_driver_t *driver, int fds[2])
+{
+    link_t *self = driver->impl;
+    fds[0] = self->sock;
+    fds[1] = self->noticed;
 }
 
 static int
@@ -549,8 +667,12 @@ static void
 s_destroy(hw_driver_t *driver)
 {
     link_t *self = driver->impl;
-    if (self->fd >= 0)
-        close(self->fd);
+    if (self->sock >= 0)
+        close(self->sock);
+    if (self->idle >= 0)
+        close(self->idle);
+    if (self->noticed >= 0)
+        close(self->noticed);
     if (self->changes >= 0)
         close(self->changes);
     pthread_mutex_destroy(&self->mutex);
@@ -577,6 +699,8 @@ static const hw_driver_ops_t s_ops = {
     .safety_permit = s_safety_permit,
     .safety_set_earthing = s_safety_set_earthing,
     .safety_feed_read = s_safety_feed_read,
+    .safety_rest_read = s_safety_rest_read,
+    .notice_fds = s_notice_fds,
     .link_state = s_link_state,
     .changes_fd = s_changes_fd,
     .destroy = s_destroy,
@@ -603,6 +727,14 @@ hw_board_link_new(const char *socket_path, int role, cp_clock_t *clock, char *er
     self->role = role;
     self->fd = -1;
     self->changes = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);     //  -1: the hw actor reads on its tick
+    self->idle = eventfd(0, EFD_CLOEXEC);
+    self->sock = self->idle >= 0 ? fcntl(self->idle, F_DUPFD_CLOEXEC, 0) : -1;
+    self->noticed = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (self->sock < 0 || self->noticed < 0) {
+        snprintf(err, err_size, "cannot make the link's descriptors: %s", strerror(errno));
+        s_destroy(&self->driver);
+        return NULL;
+    }
     self->driver.ops = &s_ops;
     self->driver.impl = self;
     if (s_up(self) != 0) {

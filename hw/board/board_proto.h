@@ -53,11 +53,22 @@ typedef enum {
     //  (the safety actor's tick), for a board whose HELLO_ACK says
     //  BOARD_HELLO_PET_READ: u16 timeout ms, u8 first connector, u8 count → STATES
     BOARD_PET_READ   = 0x0C,
+    //  PET_READ for a charger at rest, for a board whose HELLO_ACK says
+    //  BOARD_HELLO_REST: u16 rest timeout ms, u8 first, u8 count → STATES.
+    //  Refused while any contactor is closed. It keeps the permissions for
+    //  the rest timeout (capped to BOARD_REST_MAX_MS) but arms nothing: a
+    //  contactor closes only within BOARD_WATCHDOG_MS of a PET or PET_READ.
+    //  From it on, until the next PET or PET_READ, the board sends NOTICE
+    //  when a connector steps, so the controller need not ask often.
+    BOARD_PET_REST   = 0x0D,
     BOARD_ACK        = 0x80,    //  u8 status, str reason
     BOARD_HELLO_ACK  = 0x81,    //  u8 version, u8 connectors, u8 flags, u32 boot id, u32 link generation
     BOARD_STATE      = 0x82,    //  see board_state_encode
     BOARD_GRID       = 0x89,    //  u8 ok, u32 mA
-    BOARD_STATES     = 0x8A     //  u8 count, count × STATE payload (board_states_encode)
+    BOARD_STATES     = 0x8A,    //  u8 count, count × STATE payload (board_states_encode)
+    //  Unsolicited, SEQ BOARD_NOTICE_SEQ: u8 connector — its report
+    //  stepped (hw_connector_stepped) while the controller rests: read it.
+    BOARD_NOTICE     = 0x8B
 } board_type_t;
 
 typedef enum {
@@ -76,6 +87,13 @@ typedef enum {
 //  flag falls back to the requests of before when it is clear — so every
 //  board works with every controller (docs/board-protocol.md).
 #define BOARD_HELLO_PET_READ   0x02
+//  HELLO_ACK flag: the board answers PET_REST and sends NOTICE.
+#define BOARD_HELLO_REST       0x04
+//  The longest PET_REST the board honours (a longer one is capped).
+#define BOARD_REST_MAX_MS      HW_REST_MAX_MS
+//  The SEQ of a NOTICE: a controller that sends PET_REST never gives a
+//  request this SEQ, so a notice is never taken for a reply.
+#define BOARD_NOTICE_SEQ       0
 
 #define BOARD_STATE_LEN     56          //  a STATE payload (board_state_encode)
 //  STATE records in one STATES frame: 3, after its count byte. A board

@@ -40,6 +40,11 @@ struct _simboard_t {
     bool wd_armed;
     int64_t pet_mono, pet_wall;
     int pet_timeout;
+    //  PET_REST: from it until the next PET or PET_READ (or the link's
+    //  end) a connector whose report steps away from notice_base is
+    //  announced (simboard_notices).
+    bool resting;
+    hw_connector_state_t notice_base[HW_MAX_CONNECTORS];
     //  The state file, written by a thread of its own: the board's loop
     //  (the watchdog, the answers to the controller) never waits on the
     //  disk — a frozen or slow filesystem on the Linux side is no reason
@@ -250,6 +255,7 @@ simboard_client_gone(simboard_t *self, bool controller)
 {
     if (!controller || self->controllers == 0)
         return;
+    self->resting = false;
     if (--self->controllers == 0) {
         //  A new outage begins: what happens during it is reported to the
         //  next controller, and only that.
@@ -286,6 +292,7 @@ s_hello(simboard_t *self, uint8_t seq, board_frame_t *reply, bool controller)
     if (controller) {
         self->link_gen++;
         self->controllers++;
+        self->resting = false;
     }
     bool continuous = self->link_gen > 1 || self->restored_clean;
     board_cursor_t w;
@@ -293,7 +300,7 @@ s_hello(simboard_t *self, uint8_t seq, board_frame_t *reply, bool controller)
     board_put_u8(&w, BOARD_VERSION);
     board_put_u8(&w, (uint8_t) self->count);
     board_put_u8(&w, (uint8_t) ((continuous ? BOARD_HELLO_CONTINUOUS : 0)
-                              | (self->without_pet_read ? 0 : BOARD_HELLO_PET_READ)));
+                              | (self->without_pet_read ? 0 : BOARD_HELLO_PET_READ | BOARD_HELLO_REST)));
     board_put_u32(&w, self->boot_id);
     board_put_u32(&w, self->link_gen);
     reply->type = BOARD_HELLO_ACK;
@@ -364,7 +371,40 @@ s_pet(simboard_t *self, int timeout)
     self->pet_mono = cp_clock_mono_ms(self->clock);
     self->pet_wall = cp_clock_wall_ms(self->clock);
     self->pet_timeout = timeout;
+    self->resting = false;
     return 0;
+}
+
+//  PET_READ and PET_REST: STATE of connectors first..first+count-1 in
+//  one STATES reply (the request already checked).
+static void
+s_states_reply(simboard_t *self, uint8_t seq, int first, int count, board_frame_t *reply)
+{
+    hw_connector_state_t states[BOARD_STATES_MAX];
+    for (int i = 0; i < count; i++)
+        s_report(self, first + i, &states[i]);
+    if (self->resting)
+        for (int i = 0; i < count; i++)
+            self->notice_base[first + i - 1] = states[i];
+    reply->type = BOARD_STATES;
+    reply->seq = seq;
+    reply->len = (uint8_t) board_states_encode(states, count, reply->payload, sizeof(reply->payload));
+}
+
+uint32_t
+simboard_notices(simboard_t *self)
+{
+    if (!self->resting)
+        return 0;
+    uint32_t stepped = 0;
+    for (int n = 1; n <= self->count; n++) {
+        hw_connector_state_t now;
+        if (s_report(self, n, &now) == 0 && hw_connector_stepped(&self->notice_base[n - 1], &now)) {
+            self->notice_base[n - 1] = now;
+            stepped |= 1u << (n - 1);
+        }
+    }
+    return stepped;
 }
 
 void
@@ -479,12 +519,31 @@ simboard_handle(simboard_t *self, const board_frame_t *req, board_frame_t *reply
                 s_ack(reply, req->seq, BOARD_ACK_REFUSED, "watchdog timeout out of range");
                 return;
             }
-            hw_connector_state_t states[BOARD_STATES_MAX];
-            for (int i = 0; i < count; i++)
-                s_report(self, first + i, &states[i]);
-            reply->type = BOARD_STATES;
-            reply->seq = req->seq;
-            reply->len = (uint8_t) board_states_encode(states, count, reply->payload, sizeof(reply->payload));
+            s_states_reply(self, req->seq, first, count, reply);
+            return;
+        }
+        case BOARD_PET_REST: {
+            int timeout = board_get_u16(&r);
+            int first = board_get_u8(&r);
+            int count = board_get_u8(&r);
+            if (self->without_pet_read) {
+                snprintf(reason, sizeof(reason), "unknown frame type 0x%02x", req->type);
+                s_ack(reply, req->seq, BOARD_ACK_UNKNOWN, reason);
+                return;
+            }
+            if (!board_cursor_done(&r) || count < 1 || count > BOARD_STATES_MAX)
+                break;
+            if (first < 1 || first + count - 1 > self->count) {
+                s_ack(reply, req->seq, BOARD_ACK_REFUSED, "no such connector");
+                return;
+            }
+            if (sim->ops->safety_rest(sim, timeout) != 0) {
+                s_ack(reply, req->seq, BOARD_ACK_REFUSED, "a contactor is closed (or the timeout is out of "
+                      "range): feed the watchdog");
+                return;
+            }
+            self->resting = true;
+            s_states_reply(self, req->seq, first, count, reply);
             return;
         }
         case BOARD_PERMIT: {

@@ -34,7 +34,8 @@ void simboard_destroy(simboard_t **self_p);
 int simboard_connectors(const simboard_t *self);
 uint32_t simboard_boot_id(const simboard_t *self);
 //  From now on, answer as a board made before PET_READ existed: no
-//  BOARD_HELLO_PET_READ flag, PET_READ answered ACK UNKNOWN — what a
+//  BOARD_HELLO_PET_READ flag, PET_READ answered ACK UNKNOWN (and no
+//  BOARD_HELLO_REST, PET_REST the same) — what a
 //  charger maker's older firmware does, so that the controller's fallback
 //  to PET + READ is tested against the real thing.
 void simboard_without_pet_read(simboard_t *self);
@@ -61,6 +62,13 @@ void simboard_tick(simboard_t *self);
 //  between the controller's requests instead of waking every 10 ms.
 int simboard_tick_due_ms(const simboard_t *self);
 #define SIMBOARD_TICK_MAX_MS 1000
+
+//  The connectors (bit n - 1 for connector n) whose report stepped
+//  (hw_connector_stepped) since the controller last read it, while the
+//  controller rests (from a PET_REST to the next PET or PET_READ): each
+//  is owed a NOTICE on the controller's link. 0 when not resting. Call
+//  after every request served and every tick.
+uint32_t simboard_notices(simboard_t *self);
 
 //  Save the state now; clean marks a deliberate power-down.
 void simboard_save(simboard_t *self, bool clean);

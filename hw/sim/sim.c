@@ -77,6 +77,9 @@ typedef struct {
     bool armed;
     int64_t fed_ms;
     int timeout_ms;
+    //  safety_rest: the permissions are kept until then (0: not resting),
+    //  while the contactors stay open unless a feed arms them.
+    int64_t rest_until_ms;
     //  The household behind the grid meter (Power Boost).
     double house_load_a;           //  per phase, without the charger
     bool grid_silent;              //  the meter stopped answering
@@ -187,21 +190,30 @@ s_enforce(sim_t *self)
     int64_t now = cp_clock_mono_ms(self->clock);
     bool expired = self->armed && !hw_sim_watchdog_ok(true, self->fed_ms, self->timeout_ms, now);
     int64_t expiry = self->fed_ms + self->timeout_ms;
+    //  A rest keeps the permissions (not the contactors) past the expiry;
+    //  a rest that ran out with nothing armed forgets them too.
+    bool resting = self->rest_until_ms && now <= self->rest_until_ms;
+    bool rest_over = self->rest_until_ms && !resting && (!self->armed || expired);
     for (int i = 0; i < self->count; i++) {
         sim_connector_t *c = &self->connectors[i];
         if (expired) {
             //  Energy stopped when the watchdog ran out, not when we noticed.
             if (c->contactor_closed)
                 s_meter_update_to(c, expiry);
-            c->permitted = false;
+            if (!resting)
+                c->permitted = false;
         }
-        if (c->contactor_closed && (!self->armed || !c->permitted)) {
+        if (rest_over)
+            c->permitted = false;
+        if (c->contactor_closed && (expired || !self->armed || !c->permitted)) {
             s_meter_update_to(c, expired ? expiry : now);
             s_open(c);
         }
     }
     if (expired)
         self->armed = false;
+    if (rest_over)
+        self->rest_until_ms = 0;
 }
 
 static bool
@@ -494,6 +506,7 @@ s_safety_feed(hw_driver_t *driver, int timeout_ms)
     self->armed = true;
     self->fed_ms = cp_clock_mono_ms(self->clock);
     self->timeout_ms = timeout_ms;
+    self->rest_until_ms = 0;                //  a feed ends the rest
     pthread_mutex_unlock(&self->mutex);
     return 0;
 }
@@ -509,9 +522,10 @@ s_safety_permit(hw_driver_t *driver, int connector, bool permitted, double cap_a
     s_enforce(self);
     sim_connector_t *c = s_connector(self, connector);
     int rc = -1;
-    //  Forbidding always works; permitting needs a live watchdog, so that
-    //  a permission can never outlive the safety path that gave it.
-    if (c && (!permitted || self->armed)) {
+    //  Forbidding always works; permitting needs a live watchdog (or a
+    //  rest), so that a permission can never outlive the safety path that
+    //  gave it.
+    if (c && (!permitted || self->armed || self->rest_until_ms)) {
         s_meter_update(self, c);
         c->permitted = permitted;
         c->cap_a = cap_a;
@@ -547,6 +561,27 @@ s_destroy(hw_driver_t *driver)
     free(self);
 }
 
+static int
+s_safety_rest(hw_driver_t *driver, int timeout_ms)
+{
+    assert(driver && driver->impl);
+    sim_t *self = driver->impl;
+    if (timeout_ms < HW_SIM_WATCHDOG_MIN_MS)
+        return -1;
+    if (timeout_ms > HW_REST_MAX_MS)
+        timeout_ms = HW_REST_MAX_MS;
+    pthread_mutex_lock(&self->mutex);
+    s_enforce(self);
+    bool closed = false;
+    for (int i = 0; i < self->count; i++)
+        closed |= self->connectors[i].contactor_closed;
+    //  Only an idle charger rests: a closed contactor needs the feed.
+    if (!closed)
+        self->rest_until_ms = cp_clock_mono_ms(self->clock) + timeout_ms;
+    pthread_mutex_unlock(&self->mutex);
+    return closed ? -1 : 0;
+}
+
 static const hw_driver_ops_t s_ops = {
     .connector_count = s_connector_count,
     .read = s_read,
@@ -556,6 +591,7 @@ static const hw_driver_ops_t s_ops = {
     .read_grid = s_read_grid,
     .simulate = s_simulate,
     .safety_feed = s_safety_feed,
+    .safety_rest = s_safety_rest,
     .safety_permit = s_safety_permit,
     .safety_set_earthing = s_safety_set_earthing,
     .destroy = s_destroy,

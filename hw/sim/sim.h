@@ -30,7 +30,10 @@
  *     connector is permitted (safety_permit). When the watchdog expires,
  *     every contactor opens as of the expiry instant and every permission
  *     is forgotten (a restarted safety path must re-approve); a withdrawn
- *     permission opens the contactor at once. The offer the EV sees is
+ *     permission opens the contactor at once. safety_rest (refused while
+ *     a contactor is closed) keeps the permissions for its timeout
+ *     without arming anything: a contactor closes only within a feed's
+ *     timeout; a feed ends the rest. The offer the EV sees is
  *     min(requested offer, safety cap when > 0). Expiry is checked on
  *     every driver call, and the hw actor reads every 250 ms.
  * What the controller decides (contactor, lock, offer) the simulator only

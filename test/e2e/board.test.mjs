@@ -101,6 +101,27 @@ test('cpctl status shows the board link; the board keeps the car and the meter w
   await cp.waitStatus((x) => x.board?.link === 'down', 5000, 'cpctl status shows the board link down');
 });
 
+test('an idle charger rests the board (PET_REST): a car plugged at rest is announced by the board (NOTICE) '
+  + 'and reaches the central system; with the car there the watchdog is fed again', async (t) => {
+  const { csms, cp } = await startPair(t, HERE, { csms: { bootInterval: 300 } });
+  t.after(() => { try { board(cp, 'power-down'); } catch { /* already down */ } });
+  await waitBooted(cp);
+  await csms.waitFor(statusNotification(1, 'Available'), 20000);
+  const idle = await cp.waitStatus((x) => x.board?.resting === true, 10000, 'the safety actor rests the board');
+  assert.equal(idle.board.rest, true, 'the simulated board offers PET_REST');
+  const since = csms.mark();
+  await cp.cpctlOk('plug', '1');
+  await csms.waitFor(statusNotification(1, 'Preparing'), 20000, since);
+  const plugged = await cp.waitStatus((x) => x.board?.resting === false, 10000,
+    'a car is there: the watchdog is fed, not rested');
+  assert.ok(plugged.board.notices > idle.board.notices,
+    `the board announced the car (notices ${idle.board.notices} → ${plugged.board.notices})`);
+  const since2 = csms.mark();
+  await cp.cpctlOk('unplug', '1');
+  await csms.waitFor(statusNotification(1, 'Available'), 20000, since2);
+  await cp.waitStatus((x) => x.board?.resting === true, 10000, 'idle again: resting again');
+});
+
 test('a board without PET_READ (older firmware) gets PET and READ apart: the controller links, charges, '
   + 'and a fault opens the contactor and is reported as before', async (t) => {
   // The board first, as a charger maker's older one: the controller finds it running.
@@ -117,6 +138,7 @@ test('a board without PET_READ (older firmware) gets PET and READ apart: the con
   const s = await cp.status();
   assert.equal(s.board?.link, 'up');
   assert.equal(s.board.petRead, false, 'the old board does not offer PET_READ');
+  assert.equal(s.board.rest, false, 'nor PET_REST: it is fed at every tick');
   const since = csms.mark();
   await cp.cpctlOk('fault', '1', 'rcd');
   await cp.waitStatus((x) => connector(x, 1)?.contactor === false, 5000, 'the contactor opens on the rcd fault');

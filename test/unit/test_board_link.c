@@ -89,6 +89,14 @@ s_server(void *arg)
         char reason[96];
         while (board_decoder_next(&dec, &req, reason, sizeof(reason)) == 1)
             s_answer(f, client, &req);
+        //  As chargepoint-simboard does: a NOTICE for each step at rest.
+        uint32_t stepped = simboard_notices(f->board);
+        for (int n = 1; n <= HW_MAX_CONNECTORS; n++)
+            if (stepped & (1u << (n - 1))) {
+                uint8_t connector = (uint8_t) n, out[BOARD_MAX_FRAME];
+                size_t len = board_frame_encode(BOARD_NOTICE, BOARD_NOTICE_SEQ, &connector, 1, out, sizeof(out));
+                assert_int_equal(send(client, out, len, MSG_NOSIGNAL), (ssize_t) len);
+            }
     }
     if (client >= 0)
         close(client);
@@ -289,6 +297,94 @@ test_changes_announced(void **state)
     s_finish(f);
 }
 
+//  A resting safety actor's wait: true when the board announced a step
+//  within 2 s (either descriptor readable), the eventfd emptied.
+static bool
+s_noticed(fixture_t *f)
+{
+    int fds[2];
+    f->link->ops->notice_fds(f->link, fds);
+    struct pollfd pfds[2] = { { .fd = fds[0], .events = POLLIN }, { .fd = fds[1], .events = POLLIN } };
+    bool noticed = poll(pfds, 2, 2000) > 0;
+    uint64_t count;
+    if (read(fds[1], &count, sizeof(count)) < 0) {
+        //  EAGAIN: the notice was still on the socket
+    }
+    return noticed;
+}
+
+static bool
+s_rest_offered(fixture_t *f)
+{
+    hw_link_state_t ls;
+    assert_int_equal(f->link->ops->link_state(f->link, &ls), 0);
+    return ls.rest;
+}
+
+//  At rest: one PET_REST a tick reads every connector; a step is
+//  announced by a NOTICE that wakes the waiter; a closed contactor makes
+//  the board refuse the rest; the descriptors keep their numbers across
+//  a relink.
+static void
+test_rest_and_notices(void **state)
+{
+    fixture_t *f = s_start(2, BOARD_NEW);
+    assert_true(s_rest_offered(f));
+    int before[2];
+    f->link->ops->notice_fds(f->link, before);
+    hw_connector_state_t states[HW_MAX_CONNECTORS];
+    bool readable[HW_MAX_CONNECTORS];
+    s_reset_counts(f);
+    assert_int_equal(hw_driver_rest_read(f->link, 3000, states, readable), 0);
+    assert_int_equal(s_count(f, BOARD_PET_REST), 1);
+    assert_int_equal(s_count(f, BOARD_PET_READ) + s_count(f, BOARD_READ) + s_count(f, BOARD_PET), 0);
+    assert_true(readable[0] && readable[1]);
+    assert_false(states[1].plugged);
+
+    s_plug_2(f);                                    //  the car arrives while resting
+    assert_true(s_noticed(f));
+    assert_int_equal(hw_driver_rest_read(f->link, 3000, states, readable), 0);
+    assert_true(states[1].plugged);
+    hw_link_state_t ls;
+    assert_int_equal(f->link->ops->link_state(f->link, &ls), 0);
+    assert_true(ls.notices >= 1);
+    //  Read, and the eventfd emptied (as the safety actor does after its
+    //  tick): nothing more is owed.
+    int fds[2];
+    f->link->ops->notice_fds(f->link, fds);
+    uint64_t count;
+    if (read(fds[1], &count, sizeof(count)) < 0) {
+        //  EAGAIN: this exchange took no notice in
+    }
+    struct pollfd pfds[2] = { { .fd = fds[0], .events = POLLIN }, { .fd = fds[1], .events = POLLIN } };
+    assert_int_equal(poll(pfds, 2, 0), 0);
+
+    assert_int_equal(hw_driver_feed_read(f->link, 500, states, readable), 0);
+    s_assert_fed(f);                                //  contactor 1 closed: no rest
+    assert_int_equal(hw_driver_rest_read(f->link, 3000, states, readable), -1);
+    s_stop_server(f);
+    assert_int_equal(hw_driver_rest_read(f->link, 3000, states, readable), -1);  //  the link goes down
+    assert_int_equal(hw_driver_rest_read(f->link, 3000, states, readable), -2);  //  down: no rest offered
+    f->link->ops->notice_fds(f->link, fds);
+    assert_int_equal(fds[0], before[0]);
+    assert_int_equal(fds[1], before[1]);
+    assert_int_equal(poll(pfds, 2, 0), 0);          //  a link that is down announces nothing
+    s_finish(f);
+}
+
+static void
+test_old_board_does_not_rest(void **state)
+{
+    fixture_t *f = s_start(2, BOARD_OLD);
+    assert_false(s_rest_offered(f));
+    hw_connector_state_t states[HW_MAX_CONNECTORS];
+    bool readable[HW_MAX_CONNECTORS];
+    s_reset_counts(f);
+    assert_int_equal(hw_driver_rest_read(f->link, 3000, states, readable), -2);
+    assert_int_equal(s_count(f, BOARD_PET_REST), 0);
+    s_finish(f);
+}
+
 static void
 test_link_down(void **state)
 {
@@ -315,6 +411,8 @@ main(void)
         cmocka_unit_test(test_board_that_claims_pet_read),
         cmocka_unit_test(test_link_down),
         cmocka_unit_test(test_changes_announced),
+        cmocka_unit_test(test_rest_and_notices),
+        cmocka_unit_test(test_old_board_does_not_rest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

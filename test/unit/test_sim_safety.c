@@ -293,6 +293,61 @@ test_welding(void **state)
     assert_true(s_read(f, 1).voltage_after_open_v == 0);
 }
 
+static int
+s_rest(fixture_t *f, int ms)
+{
+    return f->hw->ops->safety_rest(f->hw, ms);
+}
+
+//  Resting keeps the permissions past the feed's timeout, for the rest's,
+//  but never lets a contactor close: that needs a live feed.
+static void
+test_rest_keeps_permissions_not_contactors(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(s_feed(f), 0);
+    assert_int_equal(s_permit(f, 1, true, 0), 0);
+    assert_int_equal(s_rest(f, 3000), 0);
+    s_car(f, 1);
+    cp_clock_advance(f->clock, WATCHDOG_MS + 1);      //  the feed ran out
+    assert_true(s_read(f, 1).permitted);              //  kept by the rest
+    assert_int_equal(s_close(f, 1), -1);              //  but nothing closes
+    assert_false(s_read(f, 1).contactor_closed);
+    assert_int_equal(s_permit(f, 2, true, 0), 0);     //  a resting safety path may approve
+    assert_int_equal(s_rest(f, 3000), 0);             //  rested again: kept on
+    cp_clock_advance(f->clock, 2999);
+    assert_true(s_read(f, 1).permitted);
+    cp_clock_advance(f->clock, 2);                    //  the rest ran out: forgotten
+    assert_false(s_read(f, 1).permitted);
+    assert_false(s_read(f, 2).permitted);
+    assert_int_equal(s_permit(f, 1, true, 0), -1);    //  nothing live to approve under
+    //  A feed ends the rest: the car may charge, under the feed's timeout.
+    assert_int_equal(s_rest(f, 3000), 0);
+    assert_int_equal(s_feed(f), 0);
+    assert_int_equal(s_permit(f, 1, true, 0), 0);
+    assert_int_equal(s_close(f, 1), 0);
+    assert_int_equal(s_rest(f, 3000), -1);            //  refused: a contactor is closed
+    cp_clock_advance(f->clock, WATCHDOG_MS + 1);
+    hw_connector_state_t st = s_read(f, 1);
+    assert_false(st.contactor_closed);                //  the feed's bound, rest or not
+    assert_false(st.permitted);
+}
+
+//  A rest is capped (HW_REST_MAX_MS) and needs a sensible timeout.
+static void
+test_rest_bounds(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(s_rest(f, 0), -1);
+    assert_int_equal(s_feed(f), 0);
+    assert_int_equal(s_permit(f, 1, true, 0), 0);
+    assert_int_equal(s_rest(f, 60000), 0);
+    cp_clock_advance(f->clock, HW_REST_MAX_MS);
+    assert_true(s_read(f, 1).permitted);
+    cp_clock_advance(f->clock, 1);
+    assert_false(s_read(f, 1).permitted);
+}
+
 static void
 test_bad_arguments(void **state)
 {
@@ -323,6 +378,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_cap_limits_offer, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_welding, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_bad_arguments, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_rest_keeps_permissions_not_contactors, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_rest_bounds, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -65,6 +65,24 @@ s_send(client_t *c, const board_frame_t *f)
         cp_warn("board", "cannot answer a client: %s", strerror(errno));
 }
 
+//  A NOTICE to every controller for each connector that stepped while
+//  the controller rests (simboard_notices): it reads them at once instead
+//  of asking every 200 ms.
+static void
+s_notify(simboard_t *board, client_t *clients, int count)
+{
+    uint32_t stepped = simboard_notices(board);
+    for (int n = 1; stepped && n <= HW_MAX_CONNECTORS; n++) {
+        if (!(stepped & (1u << (n - 1))))
+            continue;
+        board_frame_t notice = { .type = BOARD_NOTICE, .seq = BOARD_NOTICE_SEQ, .len = 1 };
+        notice.payload[0] = (uint8_t) n;
+        for (int i = 0; i < count; i++)
+            if (clients[i].controller)
+                s_send(&clients[i], &notice);
+    }
+}
+
 //  Serve one client's bytes. false when it is gone (or the board must stop).
 static bool
 s_serve(simboard_t *board, client_t *c, bool *power_down)
@@ -187,6 +205,7 @@ s_run(const char *dir, int connectors, bool without_pet_read)
             }
         }
         simboard_tick(board);
+        s_notify(board, clients, count);
         int64_t now = cp_clock_mono_ms(clock);
         if (now - checked >= DIR_CHECK_MS) {
             checked = now;
