@@ -556,15 +556,14 @@ s_pet_read(link_t *self, uint8_t type, int timeout_ms, int first, int count, hw_
     return 0;
 }
 
+//  PET_READ or PET_REST for every connector, one request per
+//  BOARD_STATES_MAX of them. 0: every one fed (rested) and read; -1: one
+//  was refused, or the link is down; -2: the board does not know the
+//  request after all — believed for what it does, not what its HELLO_ACK
+//  said, for as long as this link lasts.
 static int
-s_safety_feed_read(hw_driver_t *driver, int timeout_ms, hw_connector_state_t *states, bool *readable)
+s_states_all(link_t *self, uint8_t type, int timeout_ms, hw_connector_state_t *states, bool *readable)
 {
-    link_t *self = driver->impl;
-    pthread_mutex_lock(&self->mutex);
-    bool pet_read = self->link.pet_read;
-    pthread_mutex_unlock(&self->mutex);
-    if (!pet_read || timeout_ms < 1 || timeout_ms > 65535)
-        return hw_driver_feed_then_read(driver, timeout_ms, states, readable);
     for (int n = 1; n <= self->connectors; n++)
         readable[n - 1] = false;
     int rc = 0;
@@ -572,23 +571,37 @@ s_safety_feed_read(hw_driver_t *driver, int timeout_ms, hw_connector_state_t *st
         int count = self->connectors - first + 1;
         if (count > BOARD_STATES_MAX)
             count = BOARD_STATES_MAX;
-        int got = s_pet_read(self, BOARD_PET_READ, timeout_ms, first, count, &states[first - 1],
-                             &readable[first - 1]);
-        if (got == -1)
-            return -1;
+        int got = s_pet_read(self, type, timeout_ms, first, count, &states[first - 1], &readable[first - 1]);
         if (got == -2) {
-            //  It said it knew PET_READ: believe what it does, not what it
-            //  said, for as long as this link lasts.
-            cp_warn(LINK_LOG, "the board does not know PET_READ after all: PET and READ from now on");
+            bool rest = type == BOARD_PET_REST;
+            cp_warn(LINK_LOG, "the board does not know %s after all: %s from now on", rest ? "PET_REST" : "PET_READ",
+                    rest ? "fed at every tick" : "PET and READ");
             pthread_mutex_lock(&self->mutex);
-            self->link.pet_read = false;
+            if (rest)
+                self->link.rest = false;
+            else
+                self->link.pet_read = false;
             pthread_mutex_unlock(&self->mutex);
-            return hw_driver_feed_then_read(driver, timeout_ms, states, readable);
+            return -2;
         }
+        if (got == -1 || (got == 0 && type == BOARD_PET_REST))
+            return -1;
         if (got == 0)
             rc = -1;
     }
     return rc;
+}
+
+static int
+s_safety_feed_read(hw_driver_t *driver, int timeout_ms, hw_connector_state_t *states, bool *readable)
+{
+    link_t *self = driver->impl;
+    pthread_mutex_lock(&self->mutex);
+    bool pet_read = self->link.pet_read;
+    pthread_mutex_unlock(&self->mutex);
+    int rc = pet_read && timeout_ms >= 1 && timeout_ms <= 65535
+           ? s_states_all(self, BOARD_PET_READ, timeout_ms, states, readable) : -2;
+    return rc == -2 ? hw_driver_feed_then_read(driver, timeout_ms, states, readable) : rc;
 }
 
 static int
@@ -600,25 +613,7 @@ s_safety_rest_read(hw_driver_t *driver, int timeout_ms, hw_connector_state_t *st
     pthread_mutex_unlock(&self->mutex);
     if (!rest || timeout_ms < 1 || timeout_ms > 65535)
         return -2;
-    for (int n = 1; n <= self->connectors; n++)
-        readable[n - 1] = false;
-    for (int first = 1; first <= self->connectors; first += BOARD_STATES_MAX) {
-        int count = self->connectors - first + 1;
-        if (count > BOARD_STATES_MAX)
-            count = BOARD_STATES_MAX;
-        int got = s_pet_read(self, BOARD_PET_REST, timeout_ms, first, count, &states[first - 1],
-                             &readable[first - 1]);
-        if (got == -2) {
-            cp_warn(LINK_LOG, "the board does not know PET_REST after all: it is fed at every tick from now on");
-            pthread_mutex_lock(&self->mutex);
-            self->link.rest = false;
-            pthread_mutex_unlock(&self->mutex);
-            return -2;
-        }
-        if (got != 1)
-            return -1;
-    }
-    return 0;
+    return s_states_all(self, BOARD_PET_REST, timeout_ms, states, readable);
 }
 
 static void

@@ -498,7 +498,8 @@ simboard_handle(simboard_t *self, const board_frame_t *req, board_frame_t *reply
             s_ack(reply, req->seq, BOARD_ACK_OK, "");
             return;
         }
-        case BOARD_PET_READ: {
+        case BOARD_PET_READ:
+        case BOARD_PET_REST: {
             int timeout = board_get_u16(&r);
             int first = board_get_u8(&r);
             int count = board_get_u8(&r);
@@ -515,34 +516,17 @@ simboard_handle(simboard_t *self, const board_frame_t *req, board_frame_t *reply
                 s_ack(reply, req->seq, BOARD_ACK_REFUSED, "no such connector");
                 return;
             }
-            if (s_pet(self, timeout) != 0) {
+            if (req->type == BOARD_PET_READ && s_pet(self, timeout) != 0) {
                 s_ack(reply, req->seq, BOARD_ACK_REFUSED, "watchdog timeout out of range");
                 return;
             }
-            s_states_reply(self, req->seq, first, count, reply);
-            return;
-        }
-        case BOARD_PET_REST: {
-            int timeout = board_get_u16(&r);
-            int first = board_get_u8(&r);
-            int count = board_get_u8(&r);
-            if (self->without_pet_read) {
-                snprintf(reason, sizeof(reason), "unknown frame type 0x%02x", req->type);
-                s_ack(reply, req->seq, BOARD_ACK_UNKNOWN, reason);
-                return;
-            }
-            if (!board_cursor_done(&r) || count < 1 || count > BOARD_STATES_MAX)
-                break;
-            if (first < 1 || first + count - 1 > self->count) {
-                s_ack(reply, req->seq, BOARD_ACK_REFUSED, "no such connector");
-                return;
-            }
-            if (sim->ops->safety_rest(sim, timeout) != 0) {
+            if (req->type == BOARD_PET_REST && sim->ops->safety_rest(sim, timeout) != 0) {
                 s_ack(reply, req->seq, BOARD_ACK_REFUSED, "a contactor is closed (or the timeout is out of "
                       "range): feed the watchdog");
                 return;
             }
-            self->resting = true;
+            if (req->type == BOARD_PET_REST)
+                self->resting = true;
             s_states_reply(self, req->seq, first, count, reply);
             return;
         }
