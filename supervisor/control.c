@@ -554,6 +554,10 @@ cp_control_destroy(cp_control_t **self_p)
     for (int i = 0; i < CP_CONTROL_PENDING_MAX; i++)
         if (self->pending[i].corr)
             s_pending_clear(&self->pending[i]);
+    //  A closed socket's inproc names are freed later, by libzmq's reaper;
+    //  unbound, they are free now, for the next control in this process.
+    if (self->router && strcmp(self->options->control, CP_CONTROL_INPROC) != 0)
+        zsock_unbind(self->router, CP_CONTROL_INPROC);
     zsock_destroy(&self->router);
     free(self);
     *self_p = NULL;
