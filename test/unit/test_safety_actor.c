@@ -4,8 +4,10 @@
  * Checks what the fail-safe promise rests on: the actor approves safe
  * connectors by itself at start, a trip opens the contactor directly in
  * the driver within a tick and is published as safety_state, a snapshot
- * returns every connector, a clean stop withdraws every permission, and a
- * crashed actor's contactors open by the hw watchdog alone.
+ * returns every connector, a clean stop withdraws every permission, a
+ * crashed actor's contactors open by the hw watchdog alone, and a driver
+ * that can rest (the board link) is rested while the charger is idle and
+ * fed again once a car is announced.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,9 +16,12 @@
 #include <cmocka.h>
 
 #include <czmq.h>
+#include <stdatomic.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include "actors/safety/safety_actor.h"
 #include "actors/safety/safety_core.h"
 #include "hw/hw.h"
@@ -37,7 +42,38 @@ typedef struct {
     cp_actor_args_t args;
     zactor_t *actor;
     cp_bus_t *tester;
+    hw_driver_t *sim;               //  the simulator under a resting driver, or NULL
+    hw_driver_t resting;
 } bench_t;
+
+//  A driver that rests and announces steps, as the board link does: the
+//  simulator's ops with notice_fds, counting rests and feeds.
+static bool s_want_resting;
+static const hw_driver_ops_t *s_sim_ops;
+static hw_driver_ops_t s_resting_ops;
+static atomic_int s_rests, s_feeds;
+static int s_idle_fd = -1, s_notice_fd = -1;
+
+static int
+s_counting_rest(hw_driver_t *driver, int timeout_ms)
+{
+    atomic_fetch_add(&s_rests, 1);
+    return s_sim_ops->safety_rest(driver, timeout_ms);
+}
+
+static int
+s_counting_feed(hw_driver_t *driver, int timeout_ms)
+{
+    atomic_fetch_add(&s_feeds, 1);
+    return s_sim_ops->safety_feed(driver, timeout_ms);
+}
+
+static void
+s_notice_fds(hw_driver_t *driver, int fds[2])
+{
+    fds[0] = s_idle_fd;
+    fds[1] = s_notice_fd;
+}
 
 static void
 s_shim(zsock_t *pipe, void *args)
@@ -87,6 +123,20 @@ s_setup(void **state)
     assert_non_null(b->clock);
     b->hw = hw_sim_new(2, b->clock);
     assert_non_null(b->hw);
+    if (s_want_resting) {
+        b->sim = b->hw;
+        s_sim_ops = b->sim->ops;
+        s_resting_ops = *b->sim->ops;
+        s_resting_ops.safety_rest = s_counting_rest;
+        s_resting_ops.safety_feed = s_counting_feed;
+        s_resting_ops.notice_fds = s_notice_fds;
+        atomic_store(&s_rests, 0);
+        atomic_store(&s_feeds, 0);
+        s_idle_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        s_notice_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        b->resting = (hw_driver_t) { .ops = &s_resting_ops, .impl = b->sim->impl };
+        b->hw = &b->resting;
+    }
     //  the controller's offer (a board powers on offering nothing)
     assert_int_equal(b->hw->ops->set_offered_current(b->hw, 1, 32), 0);
     assert_int_equal(b->hw->ops->set_offered_current(b->hw, 2, 32), 0);
@@ -119,7 +169,14 @@ s_teardown(void **state)
         zactor_destroy(&b->actor);
     cp_bus_destroy(&b->tester);
     zactor_destroy(&b->broker);
-    hw_driver_destroy(&b->hw);
+    if (b->sim) {
+        hw_driver_destroy(&b->sim);
+        close(s_idle_fd);
+        close(s_notice_fd);
+        s_want_resting = false;
+    }
+    else
+        hw_driver_destroy(&b->hw);
     cp_clock_destroy(&b->clock);
     bench_state_dir_remove(b->dir);
     free(b);
@@ -165,6 +222,47 @@ s_charge(bench_t *b, int n)
     s_sim(b, n, "ev_charge", NULL);
     assert_int_equal(b->hw->ops->set_contactor(b->hw, n, true), 0);
     assert_true(s_read(b, n).power_w > 0);
+}
+
+static int
+s_setup_resting(void **state)
+{
+    s_want_resting = true;
+    return s_setup(state);
+}
+
+//  Until *counter reaches at least target (5 s at most).
+static void
+s_wait_count(atomic_int *counter, int target, const char *what)
+{
+    for (int64_t deadline = zclock_mono() + 5000; zclock_mono() < deadline; zclock_sleep(10))
+        if (atomic_load(counter) >= target)
+            return;
+    fail_msg("%s: %d, not %d", what, atomic_load(counter), target);
+}
+
+//  Idle, with a driver that can rest and announce: rested, not fed; a
+//  step announced wakes it, and with a car there it feeds again (so a
+//  contactor may close) and no longer rests.
+static void
+test_rests_when_idle_and_wakes_on_notice(void **state)
+{
+    bench_t *b = *state;
+    s_wait_count(&s_rests, 2, "rests of an idle charger");
+    int feeds = atomic_load(&s_feeds);
+    s_wait_count(&s_rests, atomic_load(&s_rests) + 2, "rests go on");
+    assert_int_equal(atomic_load(&s_feeds), feeds);          //  and nothing is fed meanwhile
+    assert_true(s_read(b, 1).permitted);                     //  the permissions kept
+
+    s_sim(b, 1, "plug", NULL);
+    uint64_t one = 1;
+    assert_int_equal(write(s_notice_fd, &one, sizeof(one)), (ssize_t) sizeof(one));
+    s_wait_count(&s_feeds, feeds + 1, "feeds once a car is announced");
+    int rests = atomic_load(&s_rests);
+    s_wait_count(&s_feeds, atomic_load(&s_feeds) + 3, "feeds go on");
+    assert_int_equal(atomic_load(&s_rests), rests);          //  no rest with a car there
+    s_sim(b, 1, "ev_charge", NULL);
+    assert_int_equal(b->hw->ops->set_contactor(b->hw, 1, true), 0);
 }
 
 static void
@@ -343,6 +441,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_trip_opens_directly, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_rests_when_idle_and_wakes_on_notice, s_setup_resting, s_teardown),
         cmocka_unit_test_setup_teardown(test_earthing_system, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_snapshot, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_clean_stop_withdraws, s_setup, s_teardown),
