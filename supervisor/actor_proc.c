@@ -2,6 +2,8 @@
 #include "supervisor/actor_proc.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -14,7 +16,7 @@
 #include "supervisor/shell.h"
 
 int
-cp_proc_spawn(cp_proc_t *self, const cp_options_t *options, const char *name)
+cp_proc_spawn(cp_proc_t *self, const cp_options_t *options, const char *name, const cp_clock_steer_t *steer)
 {
     self->incarnation++;
     char endpoint[PATH_MAX + 32];
@@ -29,7 +31,7 @@ cp_proc_spawn(cp_proc_t *self, const cp_options_t *options, const char *name)
     }
     zsock_set_sndtimeo(self->pipe, 0);
     //  The child's command line: ours, plus who it is and where to talk.
-    char **argv = calloc((size_t) options->argc + 12, sizeof(char *));
+    char **argv = calloc((size_t) options->argc + 14, sizeof(char *));
     if (!argv)
         return -1;
     int n = 0;
@@ -43,6 +45,11 @@ cp_proc_spawn(cp_proc_t *self, const cp_options_t *options, const char *name)
     argv[n++] = (char *) options->run_id;
     argv[n++] = "--bus";
     argv[n++] = (char *) options->bus_prefix;
+    char steer_arg[80];
+    snprintf(steer_arg, sizeof(steer_arg), "%" PRId64 ":%" PRId64 ":%" PRId64, steer->from_ms, steer->to_ms,
+             steer->start_ms);
+    argv[n++] = "--clock-steer";
+    argv[n++] = steer_arg;
     argv[n] = NULL;
     //  Execute the binary by its real path so the actor processes carry
     //  the program's name (ps, pgrep, gdb -p).
@@ -149,6 +156,9 @@ s_embedded_new(const cp_actor_def_t *def, const cp_options_t *options, cp_clock_
         free(self);
         return NULL;
     }
+    cp_clock_steer_t steer;
+    cp_clock_steer(clock, &steer);
+    cp_clock_set_steer(self->args.clock, &steer);
     return self;
 }
 
@@ -267,6 +277,12 @@ cp_proc_child_main(const cp_options_t *options)
     }
     zsys_init();
     cp_clock_t *clock = cp_clock_new_system();
+    cp_clock_steer_t steer;
+    //  The central system's time in force when the supervisor started us
+    //  (the shell follows it from here on).
+    if (clock && sscanf(options->clock_steer, "%" SCNd64 ":%" SCNd64 ":%" SCNd64, &steer.from_ms, &steer.to_ms,
+                        &steer.start_ms) == 3)
+        cp_clock_set_steer(clock, &steer);
     //  Only the hw process drives the board (its own process, hw/board):
     //  a restart of it re-links to a board that never stopped.
     hw_driver_t *hw = NULL;

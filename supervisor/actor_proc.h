@@ -19,6 +19,7 @@
 
 #include <czmq.h>
 #include <sys/types.h>
+#include "supervisor/clock.h"
 #include "supervisor/options.h"
 
 typedef struct {
@@ -28,7 +29,9 @@ typedef struct {
 } cp_proc_t;
 
 //  Parent side ---------------------------------------------------------
-int cp_proc_spawn(cp_proc_t *self, const cp_options_t *options, const char *name);
+//  Start actor `name` as a process of its own; steer is the central
+//  system's time in force, which it starts with (hidden --clock-steer).
+int cp_proc_spawn(cp_proc_t *self, const cp_options_t *options, const char *name, const cp_clock_steer_t *steer);
 //  Ask to stop ($TERM), wait up to grace_ms, then SIGKILL; frees the pipe.
 void cp_proc_reap(cp_proc_t *self, int grace_ms);
 //  1 when the process has exited (reason filled), else 0.

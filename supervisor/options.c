@@ -85,6 +85,7 @@ s_apply(cp_options_t *self, const char *name, const char *value, char *err, size
     else if (streq_(name, "actor"))     rc = SET_STR(self->actor, value);
     else if (streq_(name, "pipe"))      rc = SET_STR(self->pipe, value);
     else if (streq_(name, "run-id"))    rc = SET_STR(self->run_id, value);
+    else if (streq_(name, "clock-steer")) rc = SET_STR(self->clock_steer, value);
     else if (streq_(name, "connectors")) {
         if (s_int(value, 1, 8, &self->connectors) != 0) {
             snprintf(err, err_size, "--connectors must be 1..8, not '%s'", value);

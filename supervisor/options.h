@@ -51,6 +51,7 @@ typedef struct {
     char **argv;
     char actor[32];                //  hidden --actor NAME
     char pipe[PATH_MAX + 32];      //  hidden --pipe ENDPOINT
+    char clock_steer[80];          //  hidden --clock-steer FROM:TO:START (ms)
     int log_level;                 //  cp_log_level_t
     //  identity reported in BootNotification
     char vendor[21];

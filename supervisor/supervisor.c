@@ -105,6 +105,7 @@ struct _cp_supervisor_t {
     cp_bus_t *bus;
     cp_control_t *control;
     cp_status_t *status;
+    int64_t clock_seen;            //  newest clock.offset seq (s_on_clock_offset)
     cp_policy_t *policy;
     cp_reset_t *reset;
     cp_poller_t *poller;
@@ -288,7 +289,9 @@ s_actor_start(cp_supervisor_t *self, actor_slot_t *slot)
         return 0;
     }
     if (self->options->split) {
-        if (cp_proc_spawn(&slot->proc, self->options, slot->def->name) != 0)
+        cp_clock_steer_t steer;
+        cp_clock_steer(self->clock, &steer);
+        if (cp_proc_spawn(&slot->proc, self->options, slot->def->name, &steer) != 0)
             return -1;
         cp_poller_add(self->poller, slot->proc.pipe, CP_LOOP_TOUCHED_ONLY);
         cp_info("supervisor", "actor %s started as process %d (restarts %d)", slot->def->name,
@@ -305,9 +308,14 @@ s_actor_start(cp_supervisor_t *self, actor_slot_t *slot)
     slot->args->bus = self->ep;
     slot->args->options = self->options;
     //  Its own clock: the shell sets the central system's offset on it.
+    //  It starts with the offset in force (s_on_clock_offset), not the
+    //  host's time, for whatever it stamps before its shell hears it.
     slot->args->clock = cp_clock_new_like(self->clock);
     if (!slot->args->clock)
         return -1;
+    cp_clock_steer_t steer;
+    cp_clock_steer(self->clock, &steer);
+    cp_clock_set_steer(slot->args->clock, &steer);
     slot->args->hw = self->hw;
     slot->args->pong_in_memory = true;
     slot->progress_seen = 0;
@@ -730,6 +738,19 @@ s_on_request(cp_supervisor_t *self, const cp_bus_envelope_t *env, const cp_msg_t
     cp_msg_destroy(&reply);
 }
 
+//  The central system's time, as the ocpp actor announces it: followed
+//  here only to hand it to every actor (re)started from now on, so that a
+//  restarted actor stamps nothing with the host's time in the moment
+//  before its shell has asked for the offset (shell.h).
+static void
+s_on_clock_offset(cp_supervisor_t *self, const cp_msg_clock_offset_t *offset)
+{
+    if (cp_msg_stale(offset->seq, &self->clock_seen))
+        return;
+    cp_clock_set_steer(self->clock, &(cp_clock_steer_t) {
+        .from_ms = offset->slew_from_ms, .to_ms = offset->offset_ms, .start_ms = offset->slew_start_ms });
+}
+
 static void
 s_on_bus(cp_supervisor_t *self, zsock_t *sock)
 {
@@ -738,6 +759,9 @@ s_on_bus(cp_supervisor_t *self, zsock_t *sock)
     cp_msg_t *msg = cp_bus_recv(self->bus, sock, &env, &dropped);
     if (dropped)
         return;
+    if (env.kind == CP_BUS_EVENT && msg && msg->type == CP_MSG_CLOCK_OFFSET)
+        s_on_clock_offset(self, &msg->u.clock_offset);
+    else
     if (env.kind == CP_BUS_EVENT || env.kind == CP_BUS_PARTIAL) {
         if (msg)
             cp_status_absorb(self->status, msg);
@@ -938,6 +962,7 @@ cp_supervisor_new(const cp_options_t *options, cp_clock_t *clock, hw_driver_t *h
         return NULL;
     }
     cp_services_set_bus(self->services, self->bus);
+    cp_bus_subscribe(self->bus, "clock.offset");      //  s_on_clock_offset
     cp_control_host_t host = { .ctx = self, .status = s_host_status, .actor_list = s_host_actor_list,
                                .actor_fault = s_host_actor_fault, .actor_starting = s_host_actor_starting };
     self->control = cp_control_new(options, clock, self->bus, &host, err, err_size);
