@@ -52,14 +52,21 @@ hw_driver_destroy(hw_driver_t **self_p)
     *self_p = NULL;
 }
 
+//  Read every connector, one read each.
+static void
+s_read_all(hw_driver_t *self, hw_connector_state_t *states, bool *readable)
+{
+    int connectors = self->ops->connector_count(self);
+    for (int n = 1; n <= connectors && n <= HW_MAX_CONNECTORS; n++)
+        readable[n - 1] = self->ops->read(self, n, &states[n - 1]) == 0;
+}
+
 int
 hw_driver_feed_then_read(hw_driver_t *self, int timeout_ms, hw_connector_state_t *states, bool *readable)
 {
     assert(self && states && readable);
     int rc = self->ops->safety_feed(self, timeout_ms);
-    int connectors = self->ops->connector_count(self);
-    for (int n = 1; n <= connectors && n <= HW_MAX_CONNECTORS; n++)
-        readable[n - 1] = self->ops->read(self, n, &states[n - 1]) == 0;
+    s_read_all(self, states, readable);
     return rc;
 }
 
@@ -82,8 +89,6 @@ hw_driver_rest_read(hw_driver_t *self, int timeout_ms, hw_connector_state_t *sta
         return -2;
     if (self->ops->safety_rest(self, timeout_ms) != 0)
         return -1;
-    int connectors = self->ops->connector_count(self);
-    for (int n = 1; n <= connectors && n <= HW_MAX_CONNECTORS; n++)
-        readable[n - 1] = self->ops->read(self, n, &states[n - 1]) == 0;
+    s_read_all(self, states, readable);
     return 0;
 }

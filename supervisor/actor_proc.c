@@ -150,15 +150,12 @@ s_embedded_new(const cp_actor_def_t *def, const cp_options_t *options, cp_clock_
     snprintf(self->args.name, sizeof(self->args.name), "%s", def->name);
     cp_bus_endpoints_init(&self->args.bus, options->bus_prefix);
     self->args.options = options;
-    self->args.clock = cp_clock_new_like(clock);       //  its own, like every actor's
+    self->args.clock = cp_clock_new_following(clock);  //  its own, like every actor's
     self->args.hw = hw;
     if (!self->args.clock) {
         free(self);
         return NULL;
     }
-    cp_clock_steer_t steer;
-    cp_clock_steer(clock, &steer);
-    cp_clock_set_steer(self->args.clock, &steer);
     return self;
 }
 

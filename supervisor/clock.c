@@ -197,6 +197,15 @@ cp_clock_set_steer(cp_clock_t *self, const cp_clock_steer_t *steer)
     s_set_steer(self, *steer);
 }
 
+cp_clock_t *
+cp_clock_new_following(const cp_clock_t *model)
+{
+    cp_clock_t *self = cp_clock_new_like(model);
+    if (self)
+        s_set_steer(self, s_steer(model));
+    return self;
+}
+
 void
 cp_clock_advance(cp_clock_t *self, int64_t ms)
 {

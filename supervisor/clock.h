@@ -55,6 +55,9 @@ cp_clock_t *cp_clock_new_virtual(int64_t mono_ms, int64_t wall_ms);
 //  A new clock of the model's kind, without its offset: a system clock,
 //  or a virtual clock reading what the model reads now (advanced apart).
 cp_clock_t *cp_clock_new_like(const cp_clock_t *model);
+//  The same, taking over the model's steer: a clock that reads the
+//  model's wall time (an actor started with the offset in force).
+cp_clock_t *cp_clock_new_following(const cp_clock_t *model);
 void cp_clock_destroy(cp_clock_t **self_p);
 
 int64_t cp_clock_mono_ms(const cp_clock_t *self);

@@ -202,11 +202,18 @@ s_clock_offset(cp_shell_t *self, const cp_bus_envelope_t *env, const cp_msg_t *m
 {
     if (!msg || msg->type != CP_MSG_CLOCK_OFFSET || (env->kind != CP_BUS_EVENT && env->kind != CP_BUS_PARTIAL))
         return false;
-    const cp_msg_clock_offset_t *co = &msg->u.clock_offset;
-    if (self->args->clock && !cp_msg_stale(co->seq, &self->clock_seen))
-        cp_clock_set_steer(self->args->clock, &(cp_clock_steer_t) {
-            .from_ms = co->slew_from_ms, .to_ms = co->offset_ms, .start_ms = co->slew_start_ms });
+    if (self->args->clock)
+        cp_shell_follow_offset(self->args->clock, &self->clock_seen, &msg->u.clock_offset);
     return true;
+}
+
+void
+cp_shell_follow_offset(cp_clock_t *clock, int64_t *seen, const cp_msg_clock_offset_t *offset)
+{
+    assert(clock && seen && offset);
+    if (!cp_msg_stale(offset->seq, seen))
+        cp_clock_set_steer(clock, &(cp_clock_steer_t) {
+            .from_ms = offset->slew_from_ms, .to_ms = offset->offset_ms, .start_ms = offset->slew_start_ms });
 }
 
 //  --------------------------------------------------------------------------

@@ -63,6 +63,10 @@ cp_bus_t *cp_shell_bus(cp_shell_t *self);
 cp_actor_args_t *cp_shell_args(cp_shell_t *self);
 const cp_options_t *cp_shell_options(cp_shell_t *self);
 cp_clock_t *cp_shell_clock(cp_shell_t *self);
+//  Apply a clock.offset (event or snapshot part) to clock unless it is
+//  older than *seen (cp_msg_stale): how every shell follows the central
+//  system's time, and the supervisor too, for the actors it starts.
+void cp_shell_follow_offset(cp_clock_t *clock, int64_t *seen, const cp_msg_clock_offset_t *offset);
 const char *cp_shell_name(cp_shell_t *self);
 
 //  Runs the loop until $TERM (returns 0) or a fault injection (returns -1).

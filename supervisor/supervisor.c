@@ -310,12 +310,9 @@ s_actor_start(cp_supervisor_t *self, actor_slot_t *slot)
     //  Its own clock: the shell sets the central system's offset on it.
     //  It starts with the offset in force (s_on_clock_offset), not the
     //  host's time, for whatever it stamps before its shell hears it.
-    slot->args->clock = cp_clock_new_like(self->clock);
+    slot->args->clock = cp_clock_new_following(self->clock);
     if (!slot->args->clock)
         return -1;
-    cp_clock_steer_t steer;
-    cp_clock_steer(self->clock, &steer);
-    cp_clock_set_steer(slot->args->clock, &steer);
     slot->args->hw = self->hw;
     slot->args->pong_in_memory = true;
     slot->progress_seen = 0;
@@ -745,10 +742,7 @@ s_on_request(cp_supervisor_t *self, const cp_bus_envelope_t *env, const cp_msg_t
 static void
 s_on_clock_offset(cp_supervisor_t *self, const cp_msg_clock_offset_t *offset)
 {
-    if (cp_msg_stale(offset->seq, &self->clock_seen))
-        return;
-    cp_clock_set_steer(self->clock, &(cp_clock_steer_t) {
-        .from_ms = offset->slew_from_ms, .to_ms = offset->offset_ms, .start_ms = offset->slew_start_ms });
+    cp_shell_follow_offset(self->clock, &self->clock_seen, offset);
 }
 
 static void

@@ -153,21 +153,25 @@ s_check_connector(safety_t *self, int n, const hw_connector_state_t *report, int
     return safety_core_quiet(report, &v);
 }
 
+//  The watchdog fed (or rested) or not: its failure is logged when it
+//  starts and when it ends.
+static void
+s_fed(safety_t *self, bool fed)
+{
+    if (!fed && !self->feed_failing)
+        cp_error(SAFETY_LOG, "the driver refuses the watchdog feed: contactors stay open");
+    else
+    if (fed && self->feed_failing)
+        cp_info(SAFETY_LOG, "the driver accepts the watchdog feed again");
+    self->feed_failing = !fed;
+}
+
 //  Feed the watchdog and read every connector (one call: hw.h
-//  safety_feed_read); the feed's failure is logged when it starts and ends.
+//  safety_feed_read).
 static void
 s_feed_read(safety_t *self, hw_connector_state_t *states, bool *readable)
 {
-    if (hw_driver_feed_read(self->hw, SAFETY_WATCHDOG_MS, states, readable) != 0) {
-        if (!self->feed_failing)
-            cp_error(SAFETY_LOG, "the driver refuses the watchdog feed: contactors stay open");
-        self->feed_failing = true;
-    }
-    else {
-        if (self->feed_failing)
-            cp_info(SAFETY_LOG, "the driver accepts the watchdog feed again");
-        self->feed_failing = false;
-    }
+    s_fed(self, hw_driver_feed_read(self->hw, SAFETY_WATCHDOG_MS, states, readable) == 0);
 }
 
 static int s_on_notice(cp_loop_t *loop, int fd, void *arg);
@@ -180,15 +184,18 @@ s_watch_notices(safety_t *self, bool watch)
     if (watch == self->watching || self->notice_fds[0] < 0)
         return;
     cp_loop_t *loop = cp_shell_loop(self->shell);
-    for (int i = 0; i < 2; i++) {
-        if (!watch)
-            cp_loop_fd_end(loop, self->notice_fds[i]);
-        else
-        if (cp_loop_fd(loop, self->notice_fds[i], s_on_notice, self) != 0) {
-            //  Then the rest tick alone finds a step, a second late at most.
-            cp_warn(SAFETY_LOG, "cannot wait on the board's notices");
-            return;
-        }
+    if (!watch) {
+        cp_loop_fd_end(loop, self->notice_fds[0]);
+        cp_loop_fd_end(loop, self->notice_fds[1]);
+    }
+    else
+    if (cp_loop_fd(loop, self->notice_fds[0], s_on_notice, self) != 0
+    ||  cp_loop_fd(loop, self->notice_fds[1], s_on_notice, self) != 0) {
+        //  Both or neither. Then the rest tick alone finds a step, a
+        //  second late at most.
+        cp_loop_fd_end(loop, self->notice_fds[0]);
+        cp_warn(SAFETY_LOG, "cannot wait on the board's notices");
+        return;
     }
     self->watching = watch;
 }
@@ -202,9 +209,7 @@ s_rest_or_feed(safety_t *self, hw_connector_state_t *states, bool *readable)
 {
     if (self->quiet && self->notice_fds[0] >= 0
         && hw_driver_rest_read(self->hw, SAFETY_REST_MS, states, readable) == 0) {
-        if (self->feed_failing)
-            cp_info(SAFETY_LOG, "the driver accepts the watchdog feed again");
-        self->feed_failing = false;
+        s_fed(self, true);
         return true;
     }
     //  Not quiet, refused (a contactor closed), a link down, or a driver

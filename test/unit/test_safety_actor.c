@@ -18,9 +18,11 @@
 #include <czmq.h>
 #include <stdatomic.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 #include "actors/safety/safety_actor.h"
 #include "actors/safety/safety_core.h"
@@ -51,20 +53,42 @@ typedef struct {
 static bool s_want_resting;
 static const hw_driver_ops_t *s_sim_ops;
 static hw_driver_ops_t s_resting_ops;
-static atomic_int s_rests, s_feeds;
+//  The counts change under s_count_lock and wake s_count_changed, so a
+//  test waits for the call itself, not for time to pass.
+static int s_rests, s_feeds;
+static pthread_mutex_t s_count_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t s_count_changed = PTHREAD_COND_INITIALIZER;
 static int s_idle_fd = -1, s_notice_fd = -1;
+
+static void
+s_count_up(int *counter)
+{
+    pthread_mutex_lock(&s_count_lock);
+    (*counter)++;
+    pthread_cond_broadcast(&s_count_changed);
+    pthread_mutex_unlock(&s_count_lock);
+}
+
+static int
+s_count(const int *counter)
+{
+    pthread_mutex_lock(&s_count_lock);
+    int value = *counter;
+    pthread_mutex_unlock(&s_count_lock);
+    return value;
+}
 
 static int
 s_counting_rest(hw_driver_t *driver, int timeout_ms)
 {
-    atomic_fetch_add(&s_rests, 1);
+    s_count_up(&s_rests);
     return s_sim_ops->safety_rest(driver, timeout_ms);
 }
 
 static int
 s_counting_feed(hw_driver_t *driver, int timeout_ms)
 {
-    atomic_fetch_add(&s_feeds, 1);
+    s_count_up(&s_feeds);
     return s_sim_ops->safety_feed(driver, timeout_ms);
 }
 
@@ -130,8 +154,7 @@ s_setup(void **state)
         s_resting_ops.safety_rest = s_counting_rest;
         s_resting_ops.safety_feed = s_counting_feed;
         s_resting_ops.notice_fds = s_notice_fds;
-        atomic_store(&s_rests, 0);
-        atomic_store(&s_feeds, 0);
+        s_rests = s_feeds = 0;             //  the actor is not running yet
         s_idle_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         s_notice_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         b->resting = (hw_driver_t) { .ops = &s_resting_ops, .impl = b->sim->impl };
@@ -231,14 +254,21 @@ s_setup_resting(void **state)
     return s_setup(state);
 }
 
-//  Until *counter reaches at least target (5 s at most).
+//  Until *counter reaches at least target, woken by each count (5 s at most).
 static void
-s_wait_count(atomic_int *counter, int target, const char *what)
+s_wait_count(const int *counter, int target, const char *what)
 {
-    for (int64_t deadline = zclock_mono() + 5000; zclock_mono() < deadline; zclock_sleep(10))
-        if (atomic_load(counter) >= target)
-            return;
-    fail_msg("%s: %d, not %d", what, atomic_load(counter), target);
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 5;
+    pthread_mutex_lock(&s_count_lock);
+    int rc = 0;
+    while (*counter < target && rc == 0)
+        rc = pthread_cond_timedwait(&s_count_changed, &s_count_lock, &deadline);
+    int value = *counter;
+    pthread_mutex_unlock(&s_count_lock);
+    if (value < target)
+        fail_msg("%s: %d, not %d", what, value, target);
 }
 
 //  Idle, with a driver that can rest and announce: rested, not fed; a
@@ -249,18 +279,18 @@ test_rests_when_idle_and_wakes_on_notice(void **state)
 {
     bench_t *b = *state;
     s_wait_count(&s_rests, 2, "rests of an idle charger");
-    int feeds = atomic_load(&s_feeds);
-    s_wait_count(&s_rests, atomic_load(&s_rests) + 2, "rests go on");
-    assert_int_equal(atomic_load(&s_feeds), feeds);          //  and nothing is fed meanwhile
+    int feeds = s_count(&s_feeds);
+    s_wait_count(&s_rests, s_count(&s_rests) + 2, "rests go on");
+    assert_int_equal(s_count(&s_feeds), feeds);          //  and nothing is fed meanwhile
     assert_true(s_read(b, 1).permitted);                     //  the permissions kept
 
     s_sim(b, 1, "plug", NULL);
     uint64_t one = 1;
     assert_int_equal(write(s_notice_fd, &one, sizeof(one)), (ssize_t) sizeof(one));
     s_wait_count(&s_feeds, feeds + 1, "feeds once a car is announced");
-    int rests = atomic_load(&s_rests);
-    s_wait_count(&s_feeds, atomic_load(&s_feeds) + 3, "feeds go on");
-    assert_int_equal(atomic_load(&s_rests), rests);          //  no rest with a car there
+    int rests = s_count(&s_rests);
+    s_wait_count(&s_feeds, s_count(&s_feeds) + 3, "feeds go on");
+    assert_int_equal(s_count(&s_rests), rests);          //  no rest with a car there
     s_sim(b, 1, "ev_charge", NULL);
     assert_int_equal(b->hw->ops->set_contactor(b->hw, 1, true), 0);
 }
