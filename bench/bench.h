@@ -1,6 +1,8 @@
 /* bench.h — what the C benchmarks share: the summary of a run of timed
  * samples (mean, median, 99th percentile) and the table row the µs
- * benchmarks print. Header-only: each bench_*.c is a program of its own.
+ * benchmarks print, and their state directories (which the unit tests'
+ * test/unit/bench.h makes its own from). Header-only: each bench_*.c is a
+ * program of its own.
  */
 #ifndef CP_BENCH_BENCH_H
 #define CP_BENCH_BENCH_H

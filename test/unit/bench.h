@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "actors/config/config_store.h"
+#include "bench/bench.h"
 #include "supervisor/bus.h"
 #include "supervisor/store.h"
 
@@ -61,13 +62,13 @@ bench_recv(cp_bus_t *bus, zsock_t *which, cp_bus_envelope_t *env, int timeout_ms
     return msg;
 }
 
-//  A fresh /tmp/test-NAME-XXXXXX state directory in dir (>= 64 bytes).
+//  A fresh state directory in dir (>= 64 bytes), as the benchmarks make
+//  theirs (bench/bench.h); the test fails when it cannot be made.
 static inline void
 bench_state_dir(char *dir, size_t size, const char *name)
 {
     assert_true(size >= 64);
-    snprintf(dir, size, "/tmp/test-%.20s-XXXXXX", name);
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(bench_dir_new(dir, size, name), 0);
 }
 
 //  Run command with sh in dir, its output discarded; the test fails if it
@@ -115,9 +116,7 @@ bench_read_file(const char *dir, const char *name)
 static inline void
 bench_state_dir_remove(const char *dir)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(bench_dir_remove(dir), 0);
 }
 
 //  What chargepointd's main does before any actor starts: seed the
