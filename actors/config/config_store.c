@@ -5,27 +5,43 @@
 #include "actors/config/config_store.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <mbedtls/sha256.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "supervisor/log.h"
 #include "supervisor/store.h"
 
 #define COMPONENT "config"
 
 struct _config_store_t {
-    sqlite3 *db;                   //  borrowed (writer) or owned (reader)
+    //  Borrowed (writer); a reader's own, open only while it reloads, or
+    //  for life where the version counter is not to be had.
+    sqlite3 *db;
     const cp_options_t *opts;      //  borrowed
     bool reader;                   //  config_store_open_reader: never writes
-    bool reading;                  //  config_store_read_begin opened a transaction
-    sqlite3_stmt *select;
+    bool reading;                  //  read_begin: a writer's transaction, a reader's snapshot
+    //  The version counter every writer steps after each commit, mapped
+    //  from the state dir (CONFIG_STORE_VERSION_SUFFIX); NULL: none.
+    uint64_t *version;
+    //  A reader's copy of the stored rows: the value of config_keys_at(i)
+    //  at cache[i], NULL when the key has no row (its default applies).
+    //  Valid while *version still reads cache_version.
+    char **cache;
+    bool cache_valid;
+    uint64_t cache_version;
+    sqlite3_stmt *select;          //  writers only
     sqlite3_stmt *upsert;          //  writers only
     //  config_store_read_begin/end: prepared once, not parsed by
     //  sqlite3_exec on every GetConfiguration (issue 12: a third of it)
-    sqlite3_stmt *begin;
-    sqlite3_stmt *commit;
-    sqlite3_stmt *rows;            //  config_store_each_row
+    sqlite3_stmt *begin;           //  writers only
+    sqlite3_stmt *commit;          //  writers only
+    sqlite3_stmt *rows;            //  each_row; a reader's reload
     //  Table indexes sorted by name (strcmp, the column's BINARY
     //  collation): a row's key found by bisection, not by a linear
     //  case-insensitive scan per row.
@@ -77,6 +93,168 @@ s_rollback(sqlite3 *db)
     //  After some errors SQLite has already rolled back; that is fine.
     if (!sqlite3_get_autocommit(db))
         cp_store_exec(db, "ROLLBACK");
+}
+
+//  The configuration's version counter: eight bytes beside the database,
+//  mapped shared by every store of the state dir in every process, and
+//  stepped by a writer after each commit (and when it starts, in case the
+//  one before it died between a commit and its step). A reader keeps its
+//  copy of the rows while the counter reads what it read before loading
+//  them: one memory load per read, where a read through SQLite costs a
+//  read transaction and its two fcntl() locks (issue 12). Created by the
+//  first store of the state dir (config_store_seed, before any actor),
+//  written through once so that its block is allocated: a store into a
+//  mapped page without one would raise SIGBUS on a full disk. NULL when
+//  the file cannot be made or read; readers then read through SQLite.
+static uint64_t *
+s_version_map(const char *state_dir)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s%s", state_dir, CP_STORE_FILE, CONFIG_STORE_VERSION_SUFFIX);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0) {
+        uint64_t zero = 0;
+        if (pwrite(fd, &zero, sizeof(zero), 0) != (ssize_t) sizeof(zero)) {
+            cp_warn(COMPONENT, "cannot write %s: %s", path, strerror(errno));
+            close(fd);
+            unlink(path);
+            return NULL;
+        }
+    }
+    else
+    if (errno == EEXIST)
+        fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_size < (off_t) sizeof(uint64_t)) {
+        //  Being made by another store this very moment, or not to be had.
+        cp_warn(COMPONENT, "%s is not usable%s%s", path, fd < 0 ? ": " : "", fd < 0 ? strerror(errno) : "");
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    void *map = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    return map == MAP_FAILED ? NULL : (uint64_t *) map;
+}
+
+static void
+s_version_unmap(uint64_t **version_p)
+{
+    if (*version_p)
+        munmap(*version_p, sizeof(uint64_t));
+    *version_p = NULL;
+}
+
+static void
+s_version_step(uint64_t *version)
+{
+    if (version)
+        __atomic_add_fetch(version, 1, __ATOMIC_RELEASE);
+}
+
+static uint64_t
+s_version_read(const config_store_t *self)
+{
+    return self->version ? __atomic_load_n(self->version, __ATOMIC_ACQUIRE) : 0;
+}
+
+//  The definition of a stored row's key, by its exact spelling (rows are
+//  written under the table's name, and s_lookup matches exactly too), and
+//  its index in the table.
+static const config_key_def_t *
+s_row_def(config_store_t *self, const char *key, size_t *index)
+{
+    size_t low = 0, high = self->key_count;
+    while (low < high) {
+        size_t mid = low + (high - low) / 2;
+        const config_key_def_t *def = config_keys_at(self->by_name[mid]);
+        int cmp = strcmp(def->name, key);
+        if (cmp == 0) {
+            if (index)
+                *index = self->by_name[mid];
+            return def;
+        }
+        if (cmp < 0)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    return NULL;
+}
+
+static void
+s_cache_free(char **cache, size_t count)
+{
+    for (size_t i = 0; cache && i < count; i++)
+        free(cache[i]);
+    free(cache);
+}
+
+//  A reader's copy of the rows, read anew in one statement: through the
+//  connection it holds, or one opened for the read and closed after it.
+//  The rows config_store_get would not read are left out, as in
+//  config_store_each_row. 0, or -1 (logged; the copy before is kept).
+static int
+s_reload(config_store_t *self)
+{
+    uint64_t version = s_version_read(self);      //  before the rows: see s_version_map
+    bool own = !self->db;
+    char err[256] = "";
+    if (own) {
+        self->db = cp_store_open_readonly(self->opts->state_dir, err, sizeof(err));
+        if (!self->db || cp_store_prepare(self->db, s_rows_sql, &self->rows) != 0) {
+            cp_error(COMPONENT, "read the configuration: %s", err[0] ? err : "the tables are not usable");
+            cp_store_close(&self->db);
+            return -1;
+        }
+    }
+    char **cache = calloc(self->key_count, sizeof(char *));
+    int rc = cache ? SQLITE_ROW : SQLITE_NOMEM;
+    while (cache && (rc = sqlite3_step(self->rows)) == SQLITE_ROW) {
+        const char *key = (const char *) sqlite3_column_text(self->rows, 0);
+        size_t index;
+        const config_key_def_t *def = key ? s_row_def(self, key, &index) : NULL;
+        if (!def || def->readonly)
+            continue;
+        const char *value = (const char *) sqlite3_column_text(self->rows, 1);
+        size_t len = (size_t) sqlite3_column_bytes(self->rows, 1);
+        free(cache[index]);
+        cache[index] = value ? malloc(len + 1) : NULL;
+        if (!cache[index]) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        memcpy(cache[index], value, len + 1);
+    }
+    if (rc != SQLITE_DONE)
+        cp_error(COMPONENT, "read the configuration: %s",
+                 rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(self->db));
+    sqlite3_reset(self->rows);
+    if (own) {
+        sqlite3_finalize(self->rows);
+        self->rows = NULL;
+        cp_store_close(&self->db);
+    }
+    if (rc != SQLITE_DONE) {
+        s_cache_free(cache, self->key_count);
+        return -1;
+    }
+    s_cache_free(self->cache, self->key_count);
+    self->cache = cache;
+    self->cache_version = version;
+    self->cache_valid = true;
+    return 0;
+}
+
+//  A reader's copy, read anew if a writer has committed since it was
+//  taken (always, without the counter), except inside read_begin/end.
+static int
+s_fresh(config_store_t *self)
+{
+    if (self->cache_valid
+    &&  (self->reading || (self->version && s_version_read(self) == self->cache_version)))
+        return 0;
+    return s_reload(self);
 }
 
 //  Insert seeds from the config file where no row exists yet.
@@ -203,6 +381,10 @@ config_store_seed(sqlite3 *db, const cp_options_t *opts)
         result = CONFIG_STORE_OK;
     sqlite3_finalize(insert);
     sqlite3_finalize(seeder.upsert);
+    //  Makes the version file before any actor starts (s_version_map).
+    uint64_t *version = s_version_map(opts->state_dir);
+    s_version_step(version);
+    s_version_unmap(&version);
     return result;
 }
 
@@ -212,9 +394,10 @@ s_by_name_cmp(const void *a, const void *b)
     return strcmp(config_keys_at(*(const size_t *) a)->name, config_keys_at(*(const size_t *) b)->name);
 }
 
-//  A store on db; the tables must exist (config_store_seed made them).
+//  A writer on db, or a reader (db NULL; err says why it failed); the
+//  tables must exist (config_store_seed made them).
 static config_store_t *
-s_new(sqlite3 *db, const cp_options_t *opts, bool reader)
+s_new(sqlite3 *db, const cp_options_t *opts, bool reader, char *err, size_t err_size)
 {
     config_store_t *self = calloc(1, sizeof(*self));
     if (!self) {
@@ -224,24 +407,48 @@ s_new(sqlite3 *db, const cp_options_t *opts, bool reader)
     self->db = db;
     self->opts = opts;
     self->reader = reader;
+    snprintf(err, err_size, "out of memory");
     self->key_count = config_keys_count();
     self->by_name = malloc(self->key_count * sizeof(size_t));
     if (!self->by_name) {
         cp_error(COMPONENT, "out of memory");
-        config_store_destroy(&self);       //  closes a reader's connection
+        config_store_destroy(&self);
         return NULL;
     }
     for (size_t i = 0; i < self->key_count; i++)
         self->by_name[i] = i;
     qsort(self->by_name, self->key_count, sizeof(size_t), s_by_name_cmp);
-    if (cp_store_prepare(db, s_select_sql, &self->select) != 0
-    ||  cp_store_prepare(db, "BEGIN", &self->begin) != 0
-    ||  cp_store_prepare(db, "COMMIT", &self->commit) != 0
-    ||  cp_store_prepare(db, s_rows_sql, &self->rows) != 0
-    ||  (!reader && cp_store_prepare(db, s_upsert_sql, &self->upsert) != 0)) {
-        cp_error(COMPONENT, "the configuration tables are not usable (seeded at start-up by"
-                            " config_store_seed)");
-        config_store_destroy(&self);       //  closes a reader's connection
+    self->version = s_version_map(opts->state_dir);
+    if (!reader) {
+        if (cp_store_prepare(db, s_select_sql, &self->select) != 0
+        ||  cp_store_prepare(db, "BEGIN", &self->begin) != 0
+        ||  cp_store_prepare(db, "COMMIT", &self->commit) != 0
+        ||  cp_store_prepare(db, s_rows_sql, &self->rows) != 0
+        ||  cp_store_prepare(db, s_upsert_sql, &self->upsert) != 0) {
+            cp_error(COMPONENT, "the configuration tables are not usable (seeded at start-up by"
+                                " config_store_seed)");
+            config_store_destroy(&self);
+            return NULL;
+        }
+        //  The writer before this one may have died between a commit and
+        //  its step: readers read anew.
+        s_version_step(self->version);
+        return self;
+    }
+    //  A reader: its first copy now (no store, no reader); its connection
+    //  closed after it unless there is no counter to say when to read again.
+    if (!self->version) {
+        self->db = cp_store_open_readonly(opts->state_dir, err, err_size);
+        if (!self->db || cp_store_prepare(self->db, s_rows_sql, &self->rows) != 0) {
+            if (self->db)
+                snprintf(err, err_size, "the configuration tables are not usable");
+            config_store_destroy(&self);
+            return NULL;
+        }
+    }
+    if (s_reload(self) != 0) {
+        snprintf(err, err_size, "the configuration tables are not usable");
+        config_store_destroy(&self);
         return NULL;
     }
     return self;
@@ -252,7 +459,8 @@ config_store_new(sqlite3 *db, const cp_options_t *opts)
 {
     assert(db);
     assert(opts);
-    return s_new(db, opts, false);
+    char err[64];
+    return s_new(db, opts, false, err, sizeof(err));
 }
 
 config_store_t *
@@ -260,13 +468,7 @@ config_store_open_reader(const cp_options_t *opts, char *err, size_t err_size)
 {
     assert(opts);
     assert(err && err_size > 0);
-    sqlite3 *db = cp_store_open_readonly(opts->state_dir, err, err_size);
-    if (!db)
-        return NULL;
-    config_store_t *self = s_new(db, opts, true);
-    if (!self)
-        snprintf(err, err_size, "the configuration tables are not usable");
-    return self;
+    return s_new(NULL, opts, true, err, err_size);
 }
 
 void
@@ -281,6 +483,8 @@ config_store_destroy(config_store_t **self_p)
         sqlite3_finalize(self->commit);
         sqlite3_finalize(self->rows);
         free(self->by_name);
+        s_cache_free(self->cache, self->key_count);
+        s_version_unmap(&self->version);
         if (self->reader)
             cp_store_close(&self->db);
         free(self);
@@ -350,6 +554,21 @@ config_store_get_def(config_store_t *self, const config_key_def_t *def, char *bu
     assert(def);
     assert(buf && size > 0);
     buf[0] = '\0';
+    if (!def->readonly && self->reader) {
+        if (s_fresh(self) != 0)
+            return CONFIG_STORE_ERROR;
+        const char *row = self->cache[(size_t) (def - config_keys_at(0))];
+        if (row) {
+            //  snprintf's truncation without parsing a format, as s_lookup
+            size_t len = strlen(row);
+            if (len > size - 1)
+                len = size - 1;
+            memcpy(buf, row, len);
+            buf[len] = '\0';
+            return CONFIG_STORE_OK;
+        }
+    }
+    else
     if (!def->readonly) {
         int found = s_lookup(self, def, buf, size);
         if (found < 0) {
@@ -363,35 +582,24 @@ config_store_get_def(config_store_t *self, const config_key_def_t *def, char *bu
     return CONFIG_STORE_OK;
 }
 
-//  The definition of a stored row's key, by its exact spelling (rows are
-//  written under the table's name, and s_lookup matches exactly too).
-static const config_key_def_t *
-s_row_def(config_store_t *self, const char *key)
-{
-    size_t low = 0, high = self->key_count;
-    while (low < high) {
-        size_t mid = low + (high - low) / 2;
-        const config_key_def_t *def = config_keys_at(self->by_name[mid]);
-        int cmp = strcmp(def->name, key);
-        if (cmp == 0)
-            return def;
-        if (cmp < 0)
-            low = mid + 1;
-        else
-            high = mid;
-    }
-    return NULL;
-}
 
 int
 config_store_each_row(config_store_t *self, config_store_row_fn *fn, void *arg)
 {
     assert(self);
     assert(fn);
+    if (self->reader) {
+        if (s_fresh(self) != 0)
+            return CONFIG_STORE_ERROR;
+        for (size_t i = 0; i < self->key_count; i++)
+            if (self->cache[i])
+                fn(config_keys_at(i), self->cache[i], strlen(self->cache[i]), arg);
+        return CONFIG_STORE_OK;
+    }
     int rc;
     while ((rc = sqlite3_step(self->rows)) == SQLITE_ROW) {
         const char *key = (const char *) sqlite3_column_text(self->rows, 0);
-        const config_key_def_t *def = key ? s_row_def(self, key) : NULL;
+        const config_key_def_t *def = key ? s_row_def(self, key, NULL) : NULL;
         if (!def || def->readonly)
             continue;
         const char *value = (const char *) sqlite3_column_text(self->rows, 1);
@@ -420,6 +628,12 @@ config_store_has(config_store_t *self, const char *key, bool *present)
         return CONFIG_STORE_UNKNOWN;
     if (def->readonly)
         return CONFIG_STORE_OK;
+    if (self->reader) {
+        if (s_fresh(self) != 0)
+            return CONFIG_STORE_ERROR;
+        *present = self->cache[(size_t) (def - config_keys_at(0))] != NULL;
+        return CONFIG_STORE_OK;
+    }
     char value[CONFIG_VALUE_MAX + 1];
     int found = s_lookup(self, def, value, sizeof(value));
     if (found < 0)
@@ -499,6 +713,7 @@ config_store_set(config_store_t *self, const char *key, const char *canonical_va
         s_rollback(self->db);
         return CONFIG_STORE_ERROR;
     }
+    s_version_step(self->version);
     return CONFIG_STORE_OK;
 }
 
@@ -506,6 +721,12 @@ void
 config_store_read_begin(config_store_t *self)
 {
     assert(self);
+    if (self->reader) {
+        //  One copy for every read up to read_end.
+        self->reading = false;
+        self->reading = s_fresh(self) == 0;
+        return;
+    }
     //  Only when no transaction is open (a writer's seeding holds one).
     self->reading = sqlite3_get_autocommit(self->db) && sqlite3_step(self->begin) == SQLITE_DONE;
     sqlite3_reset(self->begin);
@@ -515,7 +736,7 @@ void
 config_store_read_end(config_store_t *self)
 {
     assert(self);
-    if (self->reading) {
+    if (self->reading && !self->reader) {
         sqlite3_step(self->commit);
         sqlite3_reset(self->commit);
     }

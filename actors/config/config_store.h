@@ -25,6 +25,18 @@
  * (or, switched on and off around the reads, protect nothing). Not
  * SQLITE_OPEN_READONLY: see cp_store_open_readonly for why.
  *
+ * A reader keeps a copy of the rows and holds no connection between
+ * reads (issue 12: eleven readers were eleven connections, ~60 KB of heap
+ * each, and every read a read transaction with two fcntl() locks). Every
+ * writer steps a version counter after each commit: a shared mapping of
+ * the state dir's CP_STORE_FILE CONFIG_STORE_VERSION_SUFFIX, eight bytes,
+ * the same page in every process. A read compares the counter with the
+ * one its copy was taken under, and only on a difference opens a
+ * connection, reads every row in one statement and closes it. A write is
+ * therefore seen by every read that starts after config_store_set has
+ * returned, in any process, as before. Where the file cannot be had, a
+ * reader keeps its connection and reads the rows anew for every read.
+ *
  * Seeding happens once, at start-up, in one place: chargepointd's main
  * calls config_store_seed before any actor starts (in --split, before
  * any actor process exists; those never seed). It creates the tables and
@@ -54,6 +66,9 @@
 #include "actors/config/config_keys.h"
 #include "supervisor/options.h"
 
+//  The version counter beside the database (see above).
+#define CONFIG_STORE_VERSION_SUFFIX "-confver"
+
 //  Results of every config_store call.
 #define CONFIG_STORE_OK        0
 #define CONFIG_STORE_ERROR    -1    //  SQLite failed (already logged)
@@ -71,8 +86,9 @@ int config_store_seed(sqlite3 *db, const cp_options_t *opts);
 //  outlive the store. NULL on a SQLite error or when the tables are
 //  missing (config_store_seed did not run), logged.
 config_store_t *config_store_new(sqlite3 *db, const cp_options_t *opts);
-//  A reader of opts->state_dir's store on a read-only connection it opens
-//  and closes itself. NULL with err on failure.
+//  A reader of opts->state_dir's store, its first copy of the rows taken
+//  (through a read-only connection it opens and closes itself). NULL with
+//  err on failure.
 config_store_t *config_store_open_reader(const cp_options_t *opts, char *err, size_t err_size);
 void config_store_destroy(config_store_t **self_p);
 
@@ -114,8 +130,9 @@ const cp_options_t *config_store_options(config_store_t *self);
 
 //  Many reads as one: the reads between begin and end see one snapshot
 //  and cost one read transaction instead of one each (a full
-//  GetConfiguration reads ~45 keys). Nesting inside a transaction the
-//  caller holds is allowed and changes nothing.
+//  GetConfiguration reads ~45 keys; a reader: one look at the version
+//  counter). Nesting inside a transaction the caller holds is allowed and
+//  changes nothing.
 void config_store_read_begin(config_store_t *self);
 void config_store_read_end(config_store_t *self);
 

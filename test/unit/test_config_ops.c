@@ -38,7 +38,7 @@ typedef struct {
 static void
 s_remove_dir(const char *dir)
 {
-    static const char *const files[] = { "", "-wal", "-shm", "-journal" };
+    static const char *const files[] = { "", "-wal", "-shm", "-journal", CONFIG_STORE_VERSION_SUFFIX };
     char path[256];
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s%s", dir, CP_STORE_FILE, files[i]);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "actors/config/config_store.h"
@@ -29,7 +30,7 @@ typedef struct {
 static void
 s_remove_dir(const char *dir)
 {
-    static const char *const files[] = { "", "-wal", "-shm", "-journal" };
+    static const char *const files[] = { "", "-wal", "-shm", "-journal", CONFIG_STORE_VERSION_SUFFIX };
     char path[256];
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s%s", dir, CP_STORE_FILE, files[i]);
@@ -518,6 +519,115 @@ test_each_row(void **state)
     assert_int_equal(config_store_each_row(f->store, s_on_row, &seen), CONFIG_STORE_ERROR);
 }
 
+//  What SQLite holds allocated in this process: a connection open is
+//  tens of KB (its schema, statements and page cache).
+#define CONNECTION_BYTES 8192
+
+static void
+s_on_reader_row(const config_key_def_t *def, const char *value, size_t len, void *arg)
+{
+    int *rows = arg;
+    assert_int_equal(strlen(value), len);
+    if (strcmp(def->name, "HeartbeatInterval") == 0)
+        assert_string_equal(value, "77");
+    (*rows)++;
+}
+
+//  A reader keeps a copy of the rows and holds no connection between
+//  reads; a writer's commit (here, in another process, as in --split)
+//  steps the version counter and the next read takes a new copy. A row
+//  written past the store (not by a writer) is not seen until a writer
+//  commits: the copy is read again only on the counter's word.
+static void
+test_reader_copy(void **state)
+{
+    fixture_t *f = *state;
+    s_add_seed(&f->opts, "HeartbeatInterval", "120");
+    s_open(f);
+    sqlite3_int64 held = sqlite3_memory_used();
+    char err[256] = "";
+    config_store_t *reader = config_store_open_reader(&f->opts, err, sizeof(err));
+    assert_non_null(reader);
+    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 120);
+    assert_true(sqlite3_memory_used() - held < CONNECTION_BYTES);
+    //  Past the store: the copy stands.
+    assert_int_equal(cp_store_exec(f->db, "UPDATE config SET value = '55' WHERE key = 'HeartbeatInterval'"), 0);
+    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 120);
+    //  A writer in another process commits: read anew, both rows.
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char child_err[256];
+        sqlite3 *db = cp_store_open(f->dir, child_err, sizeof(child_err));
+        config_store_t *writer = db ? config_store_new(db, &f->opts) : NULL;
+        int rc = writer ? config_store_set(writer, "MeterValueSampleInterval", "33") : -1;
+        _exit(rc == CONFIG_STORE_OK ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 55);
+    assert_int_equal(config_store_get_int(reader, "MeterValueSampleInterval", -1), 33);
+    assert_true(sqlite3_memory_used() - held < CONNECTION_BYTES);
+    //  Within read_begin/end one copy, even across a commit.
+    config_store_read_begin(reader);
+    assert_int_equal(config_store_set(f->store, "HeartbeatInterval", "77"), CONFIG_STORE_OK);
+    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 55);
+    config_store_read_end(reader);
+    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 77);
+    //  The writer's rows, as the writer lists them.
+    int reader_rows = 0, writer_rows = 0;
+    assert_int_equal(config_store_each_row(reader, s_on_reader_row, &reader_rows), CONFIG_STORE_OK);
+    assert_int_equal(config_store_each_row(f->store, s_on_reader_row, &writer_rows), CONFIG_STORE_OK);
+    assert_int_equal(reader_rows, writer_rows);
+    assert_int_equal(reader_rows, 2);
+    bool present = false;
+    assert_int_equal(config_store_has(reader, "MeterValueSampleInterval", &present), CONFIG_STORE_OK);
+    assert_true(present);
+    assert_int_equal(config_store_has(reader, "ClockAlignedDataInterval", &present), CONFIG_STORE_OK);
+    assert_false(present);
+    //  A writer that starts steps the counter: the one before may have
+    //  died between its commit and its step.
+    assert_int_equal(cp_store_exec(f->db, "UPDATE config SET value = '66' WHERE key = 'HeartbeatInterval'"), 0);
+    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 77);
+    config_store_t *second = config_store_new(f->db, &f->opts);
+    assert_non_null(second);
+    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 66);
+    config_store_destroy(&second);
+    //  A copy that cannot be read again is an error, not a stale answer.
+    assert_int_equal(config_store_set(f->store, "HeartbeatInterval", "88"), CONFIG_STORE_OK);
+    assert_int_equal(cp_store_exec(f->db, "ALTER TABLE config RENAME TO config_moved"), 0);
+    char value[16] = "x";
+    assert_int_equal(config_store_get(reader, "HeartbeatInterval", value, sizeof(value)), CONFIG_STORE_ERROR);
+    assert_string_equal(value, "");
+    assert_int_equal(cp_store_exec(f->db, "ALTER TABLE config_moved RENAME TO config"), 0);
+    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 88);
+    config_store_destroy(&reader);
+}
+
+//  Without the version counter (its path taken by a directory), readers
+//  keep a connection and read every row anew each time: slower, never
+//  stale.
+static void
+test_reader_without_counter(void **state)
+{
+    fixture_t *f = *state;
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s%s", f->dir, CP_STORE_FILE, CONFIG_STORE_VERSION_SUFFIX);
+    assert_int_equal(mkdir(path, 0700), 0);
+    s_open(f);
+    char err[256] = "";
+    config_store_t *reader = config_store_open_reader(&f->opts, err, sizeof(err));
+    assert_non_null(reader);
+    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 300);
+    assert_int_equal(cp_store_exec(f->db, "INSERT INTO config (key, value) VALUES ('HeartbeatInterval', '9')"), 0);
+    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 9);
+    assert_int_equal(config_store_set(f->store, "HeartbeatInterval", "10"), CONFIG_STORE_OK);
+    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 10);
+    config_store_destroy(&reader);
+    assert_int_equal(rmdir(path), 0);
+}
+
 int
 main(void)
 {
@@ -537,6 +647,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_reader_connection_refuses_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_set_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_each_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_copy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_without_counter, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
