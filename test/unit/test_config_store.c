@@ -546,6 +546,12 @@ test_reader_copy(void **state)
     s_open(f);
     sqlite3_int64 held = sqlite3_memory_used();
     char err[256] = "";
+    //  The measure works: a connection open and used is counted.
+    sqlite3 *probe = cp_store_open_readonly(f->dir, err, sizeof(err));
+    assert_non_null(probe);
+    assert_int_equal(cp_store_exec(probe, "SELECT count(*) FROM config"), 0);
+    assert_true(sqlite3_memory_used() - held >= CONNECTION_BYTES);
+    cp_store_close(&probe);
     config_store_t *reader = config_store_open_reader(&f->opts, err, sizeof(err));
     assert_non_null(reader);
     assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 120);
@@ -632,6 +638,8 @@ int
 main(void)
 {
     cp_log_set_level(CP_LOG_ERROR);
+    //  test_reader_copy counts what SQLite holds (a build may default it off).
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_defaults_and_derived, setup, teardown),
         cmocka_unit_test_setup_teardown(test_typed_readers, setup, teardown),
