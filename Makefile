@@ -24,11 +24,12 @@ CMAKE_V     = $(if $(filter 1,$(V)),-v)
 all: build
 
 # Packages by purpose (scripts/install-deps.sh): building, + the demo's Node.js, + tests' tools.
-# `deps` also fetches Debian's zeromq3 and czmq source trees into third_party/zmq-sources for
-# the bundled build (CP_BUNDLED_ZMQ, on by default; scripts/zmq-sources.sh): once, then a no-op.
+# `deps` also fetches Debian's zeromq3, czmq and sqlite3 source trees into third_party/sources
+# for the bundled builds (CP_BUNDLED_ZMQ, CP_BUNDLED_SQLITE, on by default;
+# scripts/bundled-sources.sh): once, then a no-op.
 deps:
 	@./scripts/install-deps.sh build
-	@./scripts/zmq-sources.sh
+	@./scripts/bundled-sources.sh
 deps-demo:
 	@./scripts/install-deps.sh demo
 deps-test:
@@ -101,9 +102,9 @@ cross:
 	@JOBS=$(JOBS) ./scripts/cross.sh $(ARCH) build-$(ARCH)
 
 # The build dirs (with the bundled libzmq/czmq built in them); the fetched sources in
-# third_party/zmq-sources stay, as apt's packages do: `make distclean` removes them too.
+# third_party/sources stay, as apt's packages do: `make distclean` removes them too.
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
 
 distclean: clean
-	rm -rf third_party/zmq-sources
+	rm -rf third_party/sources

@@ -8,7 +8,7 @@
 # 7.6 -> 3.6 ms, start -> BootNotification median 48.6 -> 40.2 ms (30
 # interleaved starts). On by default (CMakeLists.txt). The sources are Debian's
 # own patched trees, of the versions the -dev packages install, fetched by
-# scripts/zmq-sources.sh (`make` runs it); both are built once per build dir
+# scripts/bundled-sources.sh (`make` runs it); both are built once per build dir
 # (~50 s on 2 cores), then cached like the rest.
 #
 # One change to libzmq's compile-time configuration: a pipe's queue grows in
@@ -26,13 +26,11 @@
 # check can never fire here.
 include(ExternalProject)
 
-set(CP_ZMQ_SOURCES "${CMAKE_SOURCE_DIR}/third_party/zmq-sources" CACHE PATH
-    "where scripts/zmq-sources.sh put Debian's zeromq3 and czmq source trees")
-file(GLOB CP_ZMQ_SRC LIST_DIRECTORIES true "${CP_ZMQ_SOURCES}/zeromq3-*")
-file(GLOB CP_CZMQ_SRC LIST_DIRECTORIES true "${CP_ZMQ_SOURCES}/czmq-*")
+file(GLOB CP_ZMQ_SRC LIST_DIRECTORIES true "${CP_BUNDLED_SOURCES}/zeromq3-*")
+file(GLOB CP_CZMQ_SRC LIST_DIRECTORIES true "${CP_BUNDLED_SOURCES}/czmq-*")
 if(NOT CP_ZMQ_SRC OR NOT CP_CZMQ_SRC)
-  message(FATAL_ERROR "CP_BUNDLED_ZMQ: no zeromq3-* and czmq-* source trees in ${CP_ZMQ_SOURCES}: "
-                      "run scripts/zmq-sources.sh (make does), or configure with -DCP_BUNDLED_ZMQ=OFF "
+  message(FATAL_ERROR "CP_BUNDLED_ZMQ: no zeromq3-* and czmq-* source trees in ${CP_BUNDLED_SOURCES}: "
+                      "run scripts/bundled-sources.sh (make does), or configure with -DCP_BUNDLED_ZMQ=OFF "
                       "to link Debian's libzmq and libczmq instead")
 endif()
 list(SORT CP_ZMQ_SRC)                      # several versions fetched over time: the newest

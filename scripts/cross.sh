@@ -137,9 +137,10 @@ configure() {
   nice cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchain-$triplet.cmake" -DCP_CROSS_OVERLAY="$overlay"
 }
-# The bundled ZeroMQ and CZMQ (CP_BUNDLED_ZMQ, the default) are cross-built from the same
-# Debian sources as the native build (the toolchain file names the C++ compiler libzmq needs).
-step "Debian's zeromq3 and czmq sources (scripts/zmq-sources.sh)" "$root/scripts/zmq-sources.sh"
+# The bundled ZeroMQ, CZMQ and SQLite (CP_BUNDLED_ZMQ, CP_BUNDLED_SQLITE, the defaults) are
+# cross-built from the same Debian sources as the native build (the toolchain file names the
+# C++ compiler libzmq needs; SQLite's amalgamation is made on the build machine, once).
+step "Debian's zeromq3, czmq and sqlite3 sources (scripts/bundled-sources.sh)" "$root/scripts/bundled-sources.sh"
 step "configuring $build ($triplet-gcc)" configure
 build_v=(); [ "$verbose" = 1 ] && build_v=(-v)
 step "building (-j$jobs)" nice cmake --build "$build" -j "$jobs" "${build_v[@]}"
