@@ -77,6 +77,18 @@ arena_alloc(arena_t *arena, size_t size)
     return p;   /* zeroed: chunks come from calloc and are never reused */
 }
 
+/* A copy of a schema's string in the arena: the parsed document is freed
+ * once compiled (its jansson objects were ~200 KB that a running
+ * controller kept only for the names the nodes pointed into). */
+static const char *
+arena_strdup(arena_t *arena, const char *text, size_t len)
+{
+    char *copy = arena_alloc(arena, len + 1);
+    if (copy)
+        memcpy(copy, text, len + 1);
+    return copy;
+}
+
 static void
 arena_free(arena_t *arena)
 {
@@ -114,7 +126,7 @@ typedef enum { FMT_NONE = 0, FMT_DATE_TIME, FMT_URI } format_t;
 typedef struct node node_t;
 
 typedef struct {
-    const char *name;     /* borrowed from the parsed schema document */
+    const char *name;     /* in the arena */
     const node_t *schema;
 } prop_t;
 
@@ -123,11 +135,14 @@ struct node {
     unsigned types;               /* TY_* mask, 0 = any type */
     const prop_t *props;
     size_t prop_count;
-    const char **required;        /* borrowed names */
+    const char **required;        /* names, in the arena */
     size_t required_count;
     bool additional_forbidden;    /* additionalProperties: false */
     const node_t *additional;     /* additionalProperties: {schema} */
-    const json_t *enumeration;    /* borrowed array, NULL = no enum */
+    const char **enum_values;     /* in the arena: an enum of strings (OCPP's) */
+    const size_t *enum_lengths;
+    size_t enum_count;            /* 0 = none of strings */
+    const json_t *enumeration;    /* any other enum, a copy the set keeps */
     json_int_t max_length;        /* -1 = none */
     json_int_t min_items;         /* -1 = none */
     const node_t *items;          /* NULL = any items */
@@ -137,12 +152,12 @@ struct node {
 
 typedef struct {
     const char *name;     /* borrowed from the blob table */
-    json_t *doc;          /* kept alive: nodes borrow its strings */
     const node_t *root;
 } entry_t;
 
 struct _schema_set_t {
     arena_t arena;
+    json_t *kept;         /* the copies node->enumeration points to */
     entry_t *entries;     /* sorted by name for bsearch */
     size_t count;
 };
@@ -151,6 +166,7 @@ struct _schema_set_t {
 
 typedef struct {
     arena_t *arena;
+    json_t *kept;                 /* the set's */
     const char *schema_name;
     const json_t *definitions;    /* root "definitions" object or NULL */
     const char **def_names;
@@ -260,7 +276,9 @@ compile_properties(compiler_t *c, const json_t *props, node_t *out, int depth)
     json_t *value;
     /* jansson iterates in insertion order, so properties keep schema order. */
     json_object_foreach((json_t *) props, key, value) {
-        table[i].name = key;
+        table[i].name = arena_strdup(c->arena, key, strlen(key));
+        if (!table[i].name)
+            return compile_fail(c, "out of memory", NULL);
         if (!json_is_object(value))
             return compile_fail(c, "property schema is not an object", key);
         if (!compile_child(c, value, &table[i].schema, depth))
@@ -282,12 +300,50 @@ compile_required(compiler_t *c, const json_t *required, node_t *out)
     if (!names)
         return compile_fail(c, "out of memory", NULL);
     for (size_t i = 0; i < count; i++) {
-        names[i] = json_string_value(json_array_get(required, i));
-        if (!names[i])
+        const json_t *name = json_array_get(required, i);
+        if (!json_is_string(name))
             return compile_fail(c, "required entry is not a string", NULL);
+        names[i] = arena_strdup(c->arena, json_string_value(name), json_string_length(name));
+        if (!names[i])
+            return compile_fail(c, "out of memory", NULL);
     }
     out->required = names;
     out->required_count = count;
+    return true;
+}
+
+/* Every OCPP 1.6 enum is a list of strings, kept as a table of them; any
+ * other enum (none of OCPP's) as a copy compared with jansson's equality. */
+static bool
+compile_enum(compiler_t *c, const json_t *values, node_t *out)
+{
+    if (!json_is_array(values) || json_array_size(values) == 0)
+        return compile_fail(c, "enum is not a non-empty array", NULL);
+    size_t count = json_array_size(values);
+    size_t i;
+    const json_t *value;
+    json_array_foreach(values, i, value) {
+        if (!json_is_string(value)) {
+            json_t *copy = json_deep_copy(values);
+            if (!copy || json_array_append_new(c->kept, copy) != 0)
+                return compile_fail(c, "out of memory", NULL);
+            out->enumeration = copy;
+            return true;
+        }
+    }
+    const char **texts = arena_alloc(c->arena, count * sizeof *texts);
+    size_t *lengths = arena_alloc(c->arena, count * sizeof *lengths);
+    if (!texts || !lengths)
+        return compile_fail(c, "out of memory", NULL);
+    json_array_foreach(values, i, value) {
+        lengths[i] = json_string_length(value);
+        texts[i] = arena_strdup(c->arena, json_string_value(value), lengths[i]);
+        if (!texts[i])
+            return compile_fail(c, "out of memory", NULL);
+    }
+    out->enum_values = texts;
+    out->enum_lengths = lengths;
+    out->enum_count = count;
     return true;
 }
 
@@ -335,11 +391,8 @@ compile_node(compiler_t *c, const json_t *js, node_t *out, int depth)
         else if (!json_is_true(v))
             return compile_fail(c, "bad additionalProperties", NULL);
     }
-    if ((v = json_object_get(js, "enum"))) {
-        if (!json_is_array(v) || json_array_size(v) == 0)
-            return compile_fail(c, "enum is not a non-empty array", NULL);
-        out->enumeration = v;
-    }
+    if ((v = json_object_get(js, "enum")) && !compile_enum(c, v, out))
+        return false;
     if ((v = json_object_get(js, "maxLength")) && !compile_count(c, v, "maxLength", &out->max_length))
         return false;
     if ((v = json_object_get(js, "minItems")) && !compile_count(c, v, "minItems", &out->min_items))
@@ -426,24 +479,27 @@ schema_set_new_from(const cp_schema_blob_t *blobs, size_t count, char *err, size
     if (!self)
         return NULL;
     self->entries = calloc(count ? count : 1, sizeof *self->entries);
-    if (!self->entries) {
-        free(self);
+    self->kept = json_array();
+    if (!self->entries || !self->kept) {
+        schema_set_destroy(&self);
         return NULL;
     }
     for (size_t i = 0; i < count; i++) {
         entry_t *entry = &self->entries[self->count];
         json_error_t error;
         entry->name = blobs[i].name;
-        entry->doc = json_loads(blobs[i].text, JSON_REJECT_DUPLICATES, &error);
-        if (!entry->doc) {
+        json_t *doc = json_loads(blobs[i].text, JSON_REJECT_DUPLICATES, &error);
+        if (!doc) {
             if (err_size > 0)
                 snprintf(err, err_size, "%s: %s (line %d)", entry->name, error.text, error.line);
             schema_set_destroy(&self);
             return NULL;
         }
-        self->count++;   /* counted now so that destroy frees this doc on failure */
-        compiler_t compiler = {.arena = &self->arena, .schema_name = entry->name};
-        if (!compile_document(&compiler, entry->doc)) {
+        self->count++;
+        compiler_t compiler = {.arena = &self->arena, .kept = self->kept, .schema_name = entry->name};
+        bool compiled = compile_document(&compiler, doc);
+        json_decref(doc);   /* the nodes hold copies of what they need */
+        if (!compiled) {
             if (err_size > 0)
                 snprintf(err, err_size, "%s", compiler.err);
             schema_set_destroy(&self);
@@ -483,9 +539,8 @@ schema_set_destroy(schema_set_t **self_p)
     if (!self_p || !*self_p)
         return;
     schema_set_t *self = *self_p;
-    for (size_t i = 0; i < self->count; i++)
-        json_decref(self->entries[i].doc);
     free(self->entries);
+    json_decref(self->kept);
     arena_free(&self->arena);
     free(self);
     *self_p = NULL;
@@ -734,22 +789,23 @@ types_text(unsigned types, char *buf, size_t size)
 }
 
 static bool
-in_enum(const json_t *enumeration, const json_t *inst)
+in_enum(const node_t *node, const json_t *inst)
 {
     size_t i;
     const json_t *value;
-    const char *s = json_string_value(inst);
-    size_t len = s ? json_string_length(inst) : 0;
-    json_array_foreach(enumeration, i, value) {
-        /* Every OCPP enum is a list of strings: compare those directly,
-         * fall back to jansson's deep equality for anything else. */
-        if (s && json_is_string(value)) {
-            if (json_string_length(value) == len && memcmp(json_string_value(value), s, len) == 0)
+    if (node->enumeration) {
+        json_array_foreach(node->enumeration, i, value)
+            if (json_equal(value, inst))
                 return true;
-        }
-        else if (json_equal(value, inst))
-            return true;
+        return false;
     }
+    const char *s = json_string_value(inst);
+    if (!s)
+        return false;
+    size_t len = json_string_length(inst);
+    for (i = 0; i < node->enum_count; i++)
+        if (node->enum_lengths[i] == len && memcmp(node->enum_values[i], s, len) == 0)
+            return true;
     return false;
 }
 
@@ -856,7 +912,7 @@ validate_node(vctx_t *ctx, const node_t *node, const json_t *inst, int depth)
         return fail(ctx, OCPPJ_TYPE_CONSTRAINT_VIOLATION, "expected %s",
                     types_text(node->types, expected, sizeof expected));
     }
-    if (node->enumeration && !in_enum(node->enumeration, inst))
+    if ((node->enum_count || node->enumeration) && !in_enum(node, inst))
         return fail(ctx, OCPPJ_PROPERTY_CONSTRAINT_VIOLATION, "not one of the allowed values");
 
     switch (type) {

@@ -868,6 +868,46 @@ test_concurrent_use_is_stateless(void **state)
     }
 }
 
+/* ------------------------------------------------ what a set holds */
+
+/* jansson's live allocations, counted through its allocator hooks. */
+static long s_json_live;
+
+static void *
+s_counting_malloc(size_t size)
+{
+    s_json_live++;
+    return malloc(size);
+}
+
+static void
+s_counting_free(void *ptr)
+{
+    if (ptr)
+        s_json_live--;
+    free(ptr);
+}
+
+/* A compiled set keeps no parsed schema document: the nodes hold copies
+ * of the names and enum strings they need (a controller kept ~200 KB of
+ * jansson objects for them). Only a non-string enum is kept, as a copy. */
+static void
+test_compiled_set_holds_no_documents(void **state)
+{
+    (void) state;
+    json_set_alloc_funcs(s_counting_malloc, s_counting_free);
+    s_json_live = 0;
+    schema_set_t *set = schema_set_new();
+    assert_non_null(set);
+    assert_true(s_json_live <= 2);         /* the empty list of kept enums */
+    check(set, "BootNotification", "{\"chargePointVendor\":\"V\",\"chargePointModel\":\"M\"}", OK, NULL);
+    check(set, "ChangeAvailability", "{\"connectorId\":1,\"type\":\"Operative\"}", OK, NULL);
+    check(set, "ChangeAvailability", "{\"connectorId\":1,\"type\":\"Up\"}", PROPERTY, "type: not one of");
+    schema_set_destroy(&set);
+    assert_int_equal(s_json_live, 0);
+    json_set_alloc_funcs(malloc, free);
+}
+
 int
 main(void)
 {
@@ -893,6 +933,7 @@ main(void)
         cmocka_unit_test(test_custom_schemas),
         cmocka_unit_test(test_every_schema),
         cmocka_unit_test(test_concurrent_use_is_stateless),
+        cmocka_unit_test(test_compiled_set_holds_no_documents),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
