@@ -4,16 +4,13 @@
  */
 #include "actors/config/config_store.h"
 
+#include "actors/config/config_copy.h"
+
 #include <assert.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <mbedtls/sha256.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "supervisor/log.h"
 #include "supervisor/store.h"
 
@@ -26,15 +23,12 @@ struct _config_store_t {
     const cp_options_t *opts;      //  borrowed
     bool reader;                   //  config_store_open_reader: never writes
     bool reading;                  //  read_begin: a writer's transaction, a reader's snapshot
-    //  The version counter every writer steps after each commit, mapped
-    //  from the state dir (CONFIG_STORE_VERSION_SUFFIX); NULL: none.
+    //  The version counter every writer steps around each commit, mapped
+    //  from the state dir (config_copy.h); NULL: none.
     uint64_t *version;
-    //  A reader's copy of the stored rows: the value of config_keys_at(i)
-    //  at cache[i], NULL when the key has no row (its default applies).
-    //  Valid while *version still reads cache_version.
-    char **cache;
-    bool cache_valid;
-    uint64_t cache_version;
+    //  A reader's copy of the stored rows, valid while *version still
+    //  reads what it was taken under.
+    config_copy_t *copy;
     sqlite3_stmt *select;          //  writers only
     sqlite3_stmt *upsert;          //  writers only
     //  config_store_read_begin/end: prepared once, not parsed by
@@ -95,85 +89,18 @@ s_rollback(sqlite3 *db)
         cp_store_exec(db, "ROLLBACK");
 }
 
-//  The configuration's version counter: eight bytes beside the database,
-//  mapped shared by every store of the state dir in every process, and
-//  stepped by a writer after each commit (and when it starts, in case the
-//  one before it died between a commit and its step). A reader keeps its
-//  copy of the rows while the counter reads what it read before loading
-//  them: one memory load per read, where a read through SQLite costs a
-//  read transaction and its two fcntl() locks (issue 12). Created by the
-//  first store of the state dir (config_store_seed, before any actor),
-//  written through once so that its block is allocated: a store into a
-//  mapped page without one would raise SIGBUS on a full disk. NULL when
-//  the file cannot be made or read; readers then read through SQLite.
-static uint64_t *
-s_version_map(const char *state_dir)
-{
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s%s", state_dir, CP_STORE_FILE, CONFIG_STORE_VERSION_SUFFIX);
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd >= 0) {
-        uint64_t zero = 0;
-        if (pwrite(fd, &zero, sizeof(zero), 0) != (ssize_t) sizeof(zero)) {
-            cp_warn(COMPONENT, "cannot write %s: %s", path, strerror(errno));
-            close(fd);
-            unlink(path);
-            return NULL;
-        }
-    }
-    else
-    if (errno == EEXIST)
-        fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || st.st_size < (off_t) sizeof(uint64_t)) {
-        //  Being made by another store this very moment, or not to be had.
-        cp_warn(COMPONENT, "%s is not usable%s%s", path, fd < 0 ? ": " : "", fd < 0 ? strerror(errno) : "");
-        if (fd >= 0)
-            close(fd);
-        return NULL;
-    }
-    void *map = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd);
-    return map == MAP_FAILED ? NULL : (uint64_t *) map;
-}
-
-static void
-s_version_unmap(uint64_t **version_p)
-{
-    if (*version_p)
-        munmap(*version_p, sizeof(uint64_t));
-    *version_p = NULL;
-}
-
-static void
-s_version_step(uint64_t *version)
-{
-    if (version)
-        __atomic_add_fetch(version, 1, __ATOMIC_RELEASE);
-}
-
-static uint64_t
-s_version_read(const config_store_t *self)
-{
-    return self->version ? __atomic_load_n(self->version, __ATOMIC_ACQUIRE) : 0;
-}
-
 //  The definition of a stored row's key, by its exact spelling (rows are
-//  written under the table's name, and s_lookup matches exactly too), and
-//  its index in the table.
+//  written under the table's name, and s_lookup matches exactly too).
 static const config_key_def_t *
-s_row_def(config_store_t *self, const char *key, size_t *index)
+s_row_def(config_store_t *self, const char *key)
 {
     size_t low = 0, high = self->key_count;
     while (low < high) {
         size_t mid = low + (high - low) / 2;
         const config_key_def_t *def = config_keys_at(self->by_name[mid]);
         int cmp = strcmp(def->name, key);
-        if (cmp == 0) {
-            if (index)
-                *index = self->by_name[mid];
+        if (cmp == 0)
             return def;
-        }
         if (cmp < 0)
             low = mid + 1;
         else
@@ -182,79 +109,53 @@ s_row_def(config_store_t *self, const char *key, size_t *index)
     return NULL;
 }
 
-static void
-s_cache_free(char **cache, size_t count)
-{
-    for (size_t i = 0; cache && i < count; i++)
-        free(cache[i]);
-    free(cache);
-}
-
-//  A reader's copy of the rows, read anew in one statement: through the
-//  connection it holds, or one opened for the read and closed after it.
-//  The rows config_store_get would not read are left out, as in
-//  config_store_each_row. 0, or -1 (logged; the copy before is kept).
+//  A reader's copy, taken anew if a writer has committed since (always,
+//  without the counter), except inside read_begin/end: from this
+//  process's slot if another reader took it already, else through the
+//  reader's connection, or one opened for the read and closed after it.
+//  While the counter is odd a writer is between its steps (or died there):
+//  a copy taken then is neither kept for the next read nor shared.
 static int
-s_reload(config_store_t *self)
+s_fresh(config_store_t *self)
 {
-    uint64_t version = s_version_read(self);      //  before the rows: see s_version_map
-    bool own = !self->db;
-    char err[256] = "";
-    if (own) {
-        self->db = cp_store_open_readonly(self->opts->state_dir, err, sizeof(err));
-        if (!self->db || cp_store_prepare(self->db, s_rows_sql, &self->rows) != 0) {
+    uint64_t version = config_version_read(self->version);   //  before the rows
+    bool settled = self->version && !(version & 1);
+    if (self->copy && (self->reading || (settled && config_copy_version(self->copy) == version)))
+        return 0;
+    config_copy_t *copy = settled ? config_copy_shared(self->opts->state_dir, version) : NULL;
+    if (!copy) {
+        bool own = !self->db;
+        char err[256] = "";
+        if (own
+        &&  (!(self->db = cp_store_open_readonly(self->opts->state_dir, err, sizeof(err)))
+        ||   cp_store_prepare(self->db, s_rows_sql, &self->rows) != 0)) {
             cp_error(COMPONENT, "read the configuration: %s", err[0] ? err : "the tables are not usable");
             cp_store_close(&self->db);
             return -1;
         }
-    }
-    char **cache = calloc(self->key_count, sizeof(char *));
-    int rc = cache ? SQLITE_ROW : SQLITE_NOMEM;
-    while (cache && (rc = sqlite3_step(self->rows)) == SQLITE_ROW) {
-        const char *key = (const char *) sqlite3_column_text(self->rows, 0);
-        size_t index;
-        const config_key_def_t *def = key ? s_row_def(self, key, &index) : NULL;
-        if (!def || def->readonly)
-            continue;
-        const char *value = (const char *) sqlite3_column_text(self->rows, 1);
-        size_t len = (size_t) sqlite3_column_bytes(self->rows, 1);
-        free(cache[index]);
-        cache[index] = value ? malloc(len + 1) : NULL;
-        if (!cache[index]) {
-            rc = SQLITE_NOMEM;
-            break;
+        copy = config_copy_take(self->db, self->rows, version);
+        if (own) {
+            sqlite3_finalize(self->rows);
+            self->rows = NULL;
+            cp_store_close(&self->db);
         }
-        memcpy(cache[index], value, len + 1);
+        if (!copy)
+            return -1;
+        if (settled)
+            config_copy_share(self->opts->state_dir, copy);
     }
-    if (rc != SQLITE_DONE)
-        cp_error(COMPONENT, "read the configuration: %s",
-                 rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(self->db));
-    sqlite3_reset(self->rows);
-    if (own) {
-        sqlite3_finalize(self->rows);
-        self->rows = NULL;
-        cp_store_close(&self->db);
-    }
-    if (rc != SQLITE_DONE) {
-        s_cache_free(cache, self->key_count);
-        return -1;
-    }
-    s_cache_free(self->cache, self->key_count);
-    self->cache = cache;
-    self->cache_version = version;
-    self->cache_valid = true;
+    config_copy_release(&self->copy);
+    self->copy = copy;
     return 0;
 }
 
-//  A reader's copy, read anew if a writer has committed since it was
-//  taken (always, without the counter), except inside read_begin/end.
-static int
-s_fresh(config_store_t *self)
+//  A writer's steps around a commit (config_copy.h): odd while it writes,
+//  even again after.
+static void
+s_settle(uint64_t *version)
 {
-    if (self->cache_valid
-    &&  (self->reading || (self->version && s_version_read(self) == self->cache_version)))
-        return 0;
-    return s_reload(self);
+    if (config_version_read(version) & 1)
+        config_version_step(version);
 }
 
 //  Insert seeds from the config file where no row exists yet.
@@ -381,10 +282,20 @@ config_store_seed(sqlite3 *db, const cp_options_t *opts)
         result = CONFIG_STORE_OK;
     sqlite3_finalize(insert);
     sqlite3_finalize(seeder.upsert);
-    //  Makes the version file before any actor starts (s_version_map).
-    uint64_t *version = s_version_map(opts->state_dir);
-    s_version_step(version);
-    s_version_unmap(&version);
+    //  The counter's file made before any actor starts, settled, and the
+    //  first copy left for this process's readers (config_copy.h).
+    uint64_t *version = config_version_map(opts->state_dir);
+    if (version && result == CONFIG_STORE_OK) {
+        s_settle(version);
+        sqlite3_stmt *rows = NULL;
+        config_copy_t *copy = cp_store_prepare(db, s_rows_sql, &rows) == 0
+                            ? config_copy_take(db, rows, config_version_read(version)) : NULL;
+        if (copy)
+            config_copy_share(opts->state_dir, copy);
+        config_copy_release(&copy);
+        sqlite3_finalize(rows);
+    }
+    config_version_unmap(&version);
     return result;
 }
 
@@ -418,7 +329,7 @@ s_new(sqlite3 *db, const cp_options_t *opts, bool reader, char *err, size_t err_
     for (size_t i = 0; i < self->key_count; i++)
         self->by_name[i] = i;
     qsort(self->by_name, self->key_count, sizeof(size_t), s_by_name_cmp);
-    self->version = s_version_map(opts->state_dir);
+    self->version = config_version_map(opts->state_dir);
     if (!reader) {
         if (cp_store_prepare(db, s_select_sql, &self->select) != 0
         ||  cp_store_prepare(db, "BEGIN", &self->begin) != 0
@@ -430,9 +341,8 @@ s_new(sqlite3 *db, const cp_options_t *opts, bool reader, char *err, size_t err_
             config_store_destroy(&self);
             return NULL;
         }
-        //  The writer before this one may have died between a commit and
-        //  its step: readers read anew.
-        s_version_step(self->version);
+        //  The writer before this one may have died between its steps.
+        s_settle(self->version);
         return self;
     }
     //  A reader: its first copy now (no store, no reader); its connection
@@ -446,7 +356,7 @@ s_new(sqlite3 *db, const cp_options_t *opts, bool reader, char *err, size_t err_
             return NULL;
         }
     }
-    if (s_reload(self) != 0) {
+    if (s_fresh(self) != 0) {
         snprintf(err, err_size, "the configuration tables are not usable");
         config_store_destroy(&self);
         return NULL;
@@ -483,8 +393,8 @@ config_store_destroy(config_store_t **self_p)
         sqlite3_finalize(self->commit);
         sqlite3_finalize(self->rows);
         free(self->by_name);
-        s_cache_free(self->cache, self->key_count);
-        s_version_unmap(&self->version);
+        config_copy_release(&self->copy);
+        config_version_unmap(&self->version);
         if (self->reader)
             cp_store_close(&self->db);
         free(self);
@@ -557,7 +467,7 @@ config_store_get_def(config_store_t *self, const config_key_def_t *def, char *bu
     if (!def->readonly && self->reader) {
         if (s_fresh(self) != 0)
             return CONFIG_STORE_ERROR;
-        const char *row = self->cache[(size_t) (def - config_keys_at(0))];
+        const char *row = config_copy_row(self->copy, (size_t) (def - config_keys_at(0)));
         if (row) {
             //  snprintf's truncation without parsing a format, as s_lookup
             size_t len = strlen(row);
@@ -591,15 +501,17 @@ config_store_each_row(config_store_t *self, config_store_row_fn *fn, void *arg)
     if (self->reader) {
         if (s_fresh(self) != 0)
             return CONFIG_STORE_ERROR;
-        for (size_t i = 0; i < self->key_count; i++)
-            if (self->cache[i])
-                fn(config_keys_at(i), self->cache[i], strlen(self->cache[i]), arg);
+        for (size_t i = 0; i < self->key_count; i++) {
+            const char *row = config_copy_row(self->copy, i);
+            if (row)
+                fn(config_keys_at(i), row, strlen(row), arg);
+        }
         return CONFIG_STORE_OK;
     }
     int rc;
     while ((rc = sqlite3_step(self->rows)) == SQLITE_ROW) {
         const char *key = (const char *) sqlite3_column_text(self->rows, 0);
-        const config_key_def_t *def = key ? s_row_def(self, key, NULL) : NULL;
+        const config_key_def_t *def = key ? s_row_def(self, key) : NULL;
         if (!def || def->readonly)
             continue;
         const char *value = (const char *) sqlite3_column_text(self->rows, 1);
@@ -631,7 +543,7 @@ config_store_has(config_store_t *self, const char *key, bool *present)
     if (self->reader) {
         if (s_fresh(self) != 0)
             return CONFIG_STORE_ERROR;
-        *present = self->cache[(size_t) (def - config_keys_at(0))] != NULL;
+        *present = config_copy_row(self->copy, (size_t) (def - config_keys_at(0))) != NULL;
         return CONFIG_STORE_OK;
     }
     char value[CONFIG_VALUE_MAX + 1];
@@ -706,15 +618,17 @@ config_store_set(config_store_t *self, const char *key, const char *canonical_va
         return CONFIG_STORE_UNKNOWN;
     if (cp_store_exec(self->db, "BEGIN IMMEDIATE") != 0)
         return CONFIG_STORE_ERROR;
+    int rc = CONFIG_STORE_OK;
+    config_version_step(self->version);        //  odd: a write under way
     if (s_bind_text(self->db, self->upsert, 1, def->name) != 0
     ||  s_bind_text(self->db, self->upsert, 2, canonical_value) != 0
     ||  s_step_done(self->db, self->upsert, "write") != 0
     ||  cp_store_exec(self->db, "COMMIT") != 0) {
         s_rollback(self->db);
-        return CONFIG_STORE_ERROR;
+        rc = CONFIG_STORE_ERROR;
     }
-    s_version_step(self->version);
-    return CONFIG_STORE_OK;
+    config_version_step(self->version);        //  even: settled
+    return rc;
 }
 
 void

@@ -27,15 +27,13 @@
  *
  * A reader keeps a copy of the rows and holds no connection between
  * reads (issue 12: eleven readers were eleven connections, ~60 KB of heap
- * each, and every read a read transaction with two fcntl() locks). Every
- * writer steps a version counter after each commit: a shared mapping of
- * the state dir's CP_STORE_FILE CONFIG_STORE_VERSION_SUFFIX, eight bytes,
- * the same page in every process. A read compares the counter with the
- * one its copy was taken under, and only on a difference opens a
- * connection, reads every row in one statement and closes it. A write is
+ * each, and every read a read transaction with two fcntl() locks). A
+ * version counter that every writer steps around each commit says when
+ * the copy is out of date; the readers of one process share the newest
+ * copy, and the seeding leaves the first (config_copy.h). A write is
  * therefore seen by every read that starts after config_store_set has
- * returned, in any process, as before. Where the file cannot be had, a
- * reader keeps its connection and reads the rows anew for every read.
+ * returned, in any process, as before. Where the counter's file cannot be
+ * had, a reader keeps its connection and reads the rows anew every time.
  *
  * Seeding happens once, at start-up, in one place: chargepointd's main
  * calls config_store_seed before any actor starts (in --split, before

@@ -10,12 +10,14 @@
 #include <cmocka.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "actors/config/config_copy.h"
 #include "actors/config/config_store.h"
 #include "supervisor/log.h"
 #include "supervisor/store.h"
@@ -592,14 +594,29 @@ test_reader_copy(void **state)
     assert_true(present);
     assert_int_equal(config_store_has(reader, "ClockAlignedDataInterval", &present), CONFIG_STORE_OK);
     assert_false(present);
-    //  A writer that starts steps the counter: the one before may have
-    //  died between its commit and its step.
+    //  A writer that died between its steps (the counter odd, its commit
+    //  landed): every read goes to SQLite, until a writer starts and
+    //  settles the counter; then copies are kept again.
+    uint64_t *version = config_version_map(f->dir);
+    assert_non_null(version);
+    config_version_step(version);
     assert_int_equal(cp_store_exec(f->db, "UPDATE config SET value = '66' WHERE key = 'HeartbeatInterval'"), 0);
-    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 77);
+    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 66);
+    assert_int_equal(cp_store_exec(f->db, "UPDATE config SET value = '67' WHERE key = 'HeartbeatInterval'"), 0);
+    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 67);
     config_store_t *second = config_store_new(f->db, &f->opts);
     assert_non_null(second);
-    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 66);
+    assert_int_equal(config_version_read(version) & 1, 0);
+    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 67);
+    assert_int_equal(cp_store_exec(f->db, "UPDATE config SET value = '68' WHERE key = 'HeartbeatInterval'"), 0);
+    assert_int_equal(config_store_get_int(reader, "HeartbeatInterval", -1), 67);
     config_store_destroy(&second);
+    //  A writer that starts on a settled counter leaves it, and the copies.
+    uint64_t settled = config_version_read(version);
+    second = config_store_new(f->db, &f->opts);
+    assert_int_equal(config_version_read(version), settled);
+    config_store_destroy(&second);
+    config_version_unmap(&version);
     //  A copy that cannot be read again is an error, not a stale answer.
     assert_int_equal(config_store_set(f->store, "HeartbeatInterval", "88"), CONFIG_STORE_OK);
     assert_int_equal(cp_store_exec(f->db, "ALTER TABLE config RENAME TO config_moved"), 0);
@@ -634,6 +651,92 @@ test_reader_without_counter(void **state)
     assert_int_equal(rmdir(path), 0);
 }
 
+//  The readers of one state dir in one process share a copy: the seeding
+//  leaves the first, so a reader opens no connection to start; after a
+//  commit the first reader takes a new copy and the next one shares it.
+static void
+test_readers_share_a_copy(void **state)
+{
+    fixture_t *f = *state;
+    s_add_seed(&f->opts, "HeartbeatInterval", "120");
+    s_open(f);
+    sqlite3_int64 held = sqlite3_memory_used();
+    char err[256] = "";
+    config_store_t *first = config_store_open_reader(&f->opts, err, sizeof(err));
+    config_store_t *second = config_store_open_reader(&f->opts, err, sizeof(err));
+    assert_non_null(first);
+    assert_non_null(second);
+    //  No SQLite work at all: the seeding's copy (and not one connection).
+    assert_int_equal(sqlite3_memory_used(), held);
+    assert_int_equal(config_store_get_int(second, "HeartbeatInterval", -1), 120);
+    assert_int_equal(config_store_set(f->store, "HeartbeatInterval", "130"), CONFIG_STORE_OK);
+    assert_int_equal(config_store_get_int(first, "HeartbeatInterval", -1), 130);
+    //  Past the store, then the second reader: the first one's copy.
+    assert_int_equal(cp_store_exec(f->db, "UPDATE config SET value = '140' WHERE key = 'HeartbeatInterval'"), 0);
+    assert_int_equal(config_store_get_int(second, "HeartbeatInterval", -1), 130);
+    config_store_destroy(&first);
+    config_store_destroy(&second);
+}
+
+//  Readers on threads of their own while a writer changes a key: every
+//  read is one of the values written, and the last is seen by all.
+typedef struct {
+    fixture_t *f;
+    atomic_bool *done;
+    int reads, bad;
+    int64_t last;
+} s_reading_t;
+
+static void *
+s_read_until_done(void *arg)
+{
+    s_reading_t *r = arg;
+    char err[256];
+    config_store_t *reader = config_store_open_reader(&r->f->opts, err, sizeof(err));
+    if (!reader) {
+        r->bad++;
+        return NULL;
+    }
+    bool stop = false;
+    while (!stop) {
+        stop = atomic_load(r->done);      //  one more read after the last write
+        int64_t value = config_store_get_int(reader, "MeterValueSampleInterval", -1);
+        if (value < 1000 || value > 1100)
+            r->bad++;
+        r->last = value;
+        r->reads++;
+    }
+    config_store_destroy(&reader);
+    return NULL;
+}
+
+static void
+test_readers_on_threads(void **state)
+{
+    fixture_t *f = *state;
+    s_add_seed(&f->opts, "MeterValueSampleInterval", "1000");
+    s_open(f);
+    atomic_bool done = false;
+    pthread_t threads[4];
+    s_reading_t readers[4];
+    for (int i = 0; i < 4; i++) {
+        readers[i] = (s_reading_t) { .f = f, .done = &done };
+        assert_int_equal(pthread_create(&threads[i], NULL, s_read_until_done, &readers[i]), 0);
+    }
+    for (int value = 1001; value <= 1100; value++) {
+        char text[16];
+        snprintf(text, sizeof(text), "%d", value);
+        assert_int_equal(config_store_set(f->store, "MeterValueSampleInterval", text), CONFIG_STORE_OK);
+    }
+    atomic_store(&done, true);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(readers[i].bad, 0);
+        assert_true(readers[i].reads > 0);
+        assert_int_equal(readers[i].last, 1100);
+    }
+}
+
 int
 main(void)
 {
@@ -657,6 +760,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_each_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_without_counter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readers_share_a_copy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readers_on_threads, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
