@@ -19,15 +19,25 @@
 
 #define COMPONENT "config"
 
+//  One mapping of a state dir's counter per process, however many stores
+//  use it (each mapping of the page counted again in the resident size),
+//  guarded by s_maps_lock.
+typedef struct s_map {
+    struct s_map *next;
+    char *path;
+    uint64_t *counter;
+    int users;
+} s_map_t;
+
+static pthread_mutex_t s_maps_lock = PTHREAD_MUTEX_INITIALIZER;
+static s_map_t *s_maps;
+
 //  The counter's file is written through once when made, so that its
 //  block is allocated: a store into a mapped page without one raises
 //  SIGBUS on a full disk.
-uint64_t *
-config_version_map(const char *state_dir)
+static uint64_t *
+s_counter_map(const char *path)
 {
-    assert(state_dir);
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s%s", state_dir, CP_STORE_FILE, CONFIG_STORE_VERSION_SUFFIX);
     int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd >= 0) {
         uint64_t start = 0;
@@ -56,13 +66,59 @@ config_version_map(const char *state_dir)
     return map == MAP_FAILED ? NULL : (uint64_t *) map;
 }
 
+uint64_t *
+config_version_map(const char *state_dir)
+{
+    assert(state_dir);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s%s", state_dir, CP_STORE_FILE, CONFIG_STORE_VERSION_SUFFIX);
+    uint64_t *counter = NULL;
+    pthread_mutex_lock(&s_maps_lock);
+    s_map_t *map = s_maps;
+    while (map && strcmp(map->path, path) != 0)
+        map = map->next;
+    if (!map && (counter = s_counter_map(path))) {
+        map = calloc(1, sizeof(*map));
+        if (map && (map->path = strdup(path))) {
+            map->counter = counter;
+            map->next = s_maps;
+            s_maps = map;
+        }
+        else {
+            free(map);
+            map = NULL;
+            munmap(counter, sizeof(uint64_t));
+        }
+    }
+    if (map) {
+        map->users++;
+        counter = map->counter;
+    }
+    pthread_mutex_unlock(&s_maps_lock);
+    return map ? counter : NULL;
+}
+
 void
 config_version_unmap(uint64_t **version_p)
 {
     assert(version_p);
-    if (*version_p)
-        munmap(*version_p, sizeof(uint64_t));
+    uint64_t *counter = *version_p;
     *version_p = NULL;
+    if (!counter)
+        return;
+    pthread_mutex_lock(&s_maps_lock);
+    s_map_t **link = &s_maps;
+    while (*link && (*link)->counter != counter)
+        link = &(*link)->next;
+    s_map_t *map = *link;
+    assert(map);
+    if (map && --map->users == 0) {
+        *link = map->next;
+        munmap(map->counter, sizeof(uint64_t));
+        free(map->path);
+        free(map);
+    }
+    pthread_mutex_unlock(&s_maps_lock);
 }
 
 void

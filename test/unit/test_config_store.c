@@ -651,6 +651,21 @@ test_reader_without_counter(void **state)
     assert_int_equal(rmdir(path), 0);
 }
 
+//  Mappings of the state dir's version counter in this process.
+static int
+s_counter_mappings(const fixture_t *f)
+{
+    char path[256], line[512];
+    snprintf(path, sizeof(path), "%s/%s%s", f->dir, CP_STORE_FILE, CONFIG_STORE_VERSION_SUFFIX);
+    FILE *maps = fopen("/proc/self/maps", "r");
+    assert_non_null(maps);
+    int count = 0;
+    while (fgets(line, sizeof(line), maps))
+        count += strstr(line, path) != NULL;
+    fclose(maps);
+    return count;
+}
+
 //  The readers of one state dir in one process share a copy: the seeding
 //  leaves the first, so a reader opens no connection to start; after a
 //  commit the first reader takes a new copy and the next one shares it.
@@ -668,6 +683,8 @@ test_readers_share_a_copy(void **state)
     assert_non_null(second);
     //  No SQLite work at all: the seeding's copy (and not one connection).
     assert_int_equal(sqlite3_memory_used(), held);
+    //  One mapping of the counter for the writer and both readers.
+    assert_int_equal(s_counter_mappings(f), 1);
     assert_int_equal(config_store_get_int(second, "HeartbeatInterval", -1), 120);
     assert_int_equal(config_store_set(f->store, "HeartbeatInterval", "130"), CONFIG_STORE_OK);
     assert_int_equal(config_store_get_int(first, "HeartbeatInterval", -1), 130);
@@ -676,6 +693,9 @@ test_readers_share_a_copy(void **state)
     assert_int_equal(config_store_get_int(second, "HeartbeatInterval", -1), 130);
     config_store_destroy(&first);
     config_store_destroy(&second);
+    assert_int_equal(s_counter_mappings(f), 1);
+    s_close(f);
+    assert_int_equal(s_counter_mappings(f), 0);
 }
 
 //  Readers on threads of their own while a writer changes a key: every
