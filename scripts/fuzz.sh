@@ -21,7 +21,7 @@ clang "${flags[@]}" fuzz/fuzz_jwriter.c gateway/jwriter.c $(pkg-config --cflags 
 clang "${flags[@]}" fuzz/fuzz_msg.c messages/msg.c $(pkg-config --cflags --libs msgpack) -o "$out/fuzz_msg"
 clang "${flags[@]}" fuzz/fuzz_page_request.c gateway/page_request.c actors/config/config_keys.c \
   actors/config/ocpp_settings.c gateway/wsclient.c actors/smartcharging/local_limits.c \
-  actors/smartcharging/composite.c actors/smartcharging/profile.c actors/config/config_store.c \
+  actors/smartcharging/composite.c actors/smartcharging/profile.c actors/config/config_store.c actors/config/config_copy.c \
   supervisor/store.c supervisor/clock.c supervisor/log.c \
   $(pkg-config --cflags --libs jansson libwebsockets libuv libczmq sqlite3) -lmbedx509 -lmbedcrypto -lm -o "$out/fuzz_page_request"
 clang "${flags[@]}" fuzz/fuzz_board_proto.c hw/board/board_proto.c hw/board/simboard.c hw/sim/sim.c hw/pilot.c \
