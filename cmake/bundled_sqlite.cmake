@@ -30,14 +30,12 @@
 # with the build before, VmRSS idle 10.3, 10.3 -> 9.6, 9.7 MB, --split
 # summed 84.9 -> 77.5 MB, start -> BootNotification unchanged in the noise
 # (25.9, 24.0 -> 21.0, 23.4 ms).
-file(GLOB CP_SQLITE_SRC LIST_DIRECTORIES true "${CP_BUNDLED_SOURCES}/sqlite3-*")
+cp_bundled_tree(CP_SQLITE_SRC "sqlite3-*")
 if(NOT CP_SQLITE_SRC OR NOT EXISTS "${CP_SQLITE_SRC}/amalgamation/sqlite3.c")
   message(FATAL_ERROR "CP_BUNDLED_SQLITE: no sqlite3-*/amalgamation/sqlite3.c in ${CP_BUNDLED_SOURCES}: "
                       "run scripts/bundled-sources.sh (make does), or configure with "
                       "-DCP_BUNDLED_SQLITE=OFF to link Debian's libsqlite3")
 endif()
-list(SORT CP_SQLITE_SRC)                   # several versions fetched over time: the newest
-list(GET CP_SQLITE_SRC -1 CP_SQLITE_SRC)
 add_library(cp_sqlite STATIC ${CP_SQLITE_SRC}/amalgamation/sqlite3.c)
 target_include_directories(cp_sqlite PUBLIC ${CP_SQLITE_SRC}/amalgamation)
 target_compile_definitions(cp_sqlite PRIVATE

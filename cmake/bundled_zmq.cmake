@@ -26,17 +26,13 @@
 # check can never fire here.
 include(ExternalProject)
 
-file(GLOB CP_ZMQ_SRC LIST_DIRECTORIES true "${CP_BUNDLED_SOURCES}/zeromq3-*")
-file(GLOB CP_CZMQ_SRC LIST_DIRECTORIES true "${CP_BUNDLED_SOURCES}/czmq-*")
+cp_bundled_tree(CP_ZMQ_SRC "zeromq3-*")
+cp_bundled_tree(CP_CZMQ_SRC "czmq-*")
 if(NOT CP_ZMQ_SRC OR NOT CP_CZMQ_SRC)
   message(FATAL_ERROR "CP_BUNDLED_ZMQ: no zeromq3-* and czmq-* source trees in ${CP_BUNDLED_SOURCES}: "
                       "run scripts/bundled-sources.sh (make does), or configure with -DCP_BUNDLED_ZMQ=OFF "
                       "to link Debian's libzmq and libczmq instead")
 endif()
-list(SORT CP_ZMQ_SRC)                      # several versions fetched over time: the newest
-list(GET CP_ZMQ_SRC -1 CP_ZMQ_SRC)
-list(SORT CP_CZMQ_SRC)
-list(GET CP_CZMQ_SRC -1 CP_CZMQ_SRC)
 
 set(CP_ZMQ_PREFIX ${CMAKE_BINARY_DIR}/zmq-min)
 set(CP_ZMQ_FLAGS "-ffunction-sections -fdata-sections")

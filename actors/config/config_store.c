@@ -345,8 +345,9 @@ s_new(sqlite3 *db, const cp_options_t *opts, bool reader, char *err, size_t err_
         s_settle(self->version);
         return self;
     }
-    //  A reader: its first copy now (no store, no reader); its connection
-    //  closed after it unless there is no counter to say when to read again.
+    //  A reader takes its first copy now (no tables: no reader), through a
+    //  connection it keeps only when there is no counter to say when to
+    //  read again.
     if (!self->version) {
         self->db = cp_store_open_readonly(opts->state_dir, err, err_size);
         if (!self->db || cp_store_prepare(self->db, s_rows_sql, &self->rows) != 0) {
