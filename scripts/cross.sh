@@ -66,6 +66,8 @@ target_pkgs=(libzmq3-dev libmsgpack-dev libmbedtls-dev libcmocka-dev libsqlite3-
              libjansson-dev libcurl4-openssl-dev zlib1g-dev
              libczmq4 libwebsockets17          # runtime halves of the overlay packages
              libuv1-dev libwebsockets-evlib-uv # lws on the ocpp actor's loop (wsclient.h)
+             libssl-dev                        # libwebsockets.h includes openssl/ssl.h, whose
+                                               # opensslconf.h is per architecture
              uuid-dev libsystemd-dev libcap-dev) # what their .pc files name
 overlay_pkgs=(libczmq-dev:libczmq4 libwebsockets-dev:libwebsockets17)   # dev:runtime
 
