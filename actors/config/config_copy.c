@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "actors/config/config_keys.h"
 #include "actors/config/config_store.h"
@@ -134,6 +135,49 @@ config_version_read(const uint64_t *version)
     return version ? __atomic_load_n(version, __ATOMIC_ACQUIRE) : 0;
 }
 
+//  The table's indexes sorted by name (strcmp, the column's BINARY
+//  collation), made once per process: a stored row's key found by
+//  bisection, exactly as spelled (rows are written under the table's
+//  name, and a writer's lookup matches exactly too).
+static size_t *s_by_name;
+static pthread_once_t s_by_name_once = PTHREAD_ONCE_INIT;
+
+static int
+s_by_name_cmp(const void *a, const void *b)
+{
+    return strcmp(config_keys_at(*(const size_t *) a)->name, config_keys_at(*(const size_t *) b)->name);
+}
+
+static void
+s_by_name_make(void)
+{
+    size_t count = config_keys_count();
+    s_by_name = malloc(count * sizeof(size_t));
+    if (!s_by_name)
+        return;                     //  config_copy_take reports it
+    for (size_t i = 0; i < count; i++)
+        s_by_name[i] = i;
+    qsort(s_by_name, count, sizeof(size_t), s_by_name_cmp);
+}
+
+//  The table index of a stored row's key; -1 when no key is spelled so.
+static ssize_t
+s_row_index(const char *key)
+{
+    size_t low = 0, high = config_keys_count();
+    while (low < high) {
+        size_t mid = low + (high - low) / 2;
+        int cmp = strcmp(config_keys_at(s_by_name[mid])->name, key);
+        if (cmp == 0)
+            return (ssize_t) s_by_name[mid];
+        if (cmp < 0)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    return -1;
+}
+
 struct _config_copy_t {
     int refs;                       //  atomic
     uint64_t version;
@@ -145,8 +189,9 @@ config_copy_t *
 config_copy_take(sqlite3 *db, sqlite3_stmt *rows, uint64_t version)
 {
     assert(db && rows);
+    pthread_once(&s_by_name_once, s_by_name_make);
     size_t count = config_keys_count();
-    config_copy_t *self = calloc(1, sizeof(*self) + count * sizeof(char *));
+    config_copy_t *self = s_by_name ? calloc(1, sizeof(*self) + count * sizeof(char *)) : NULL;
     int rc = self ? SQLITE_ROW : SQLITE_NOMEM;
     if (self) {
         self->refs = 1;
@@ -154,12 +199,11 @@ config_copy_take(sqlite3 *db, sqlite3_stmt *rows, uint64_t version)
         self->count = count;
     }
     while (self && (rc = sqlite3_step(rows)) == SQLITE_ROW) {
-        //  Exactly as stored: rows are written under the table's name.
         const char *key = (const char *) sqlite3_column_text(rows, 0);
-        const config_key_def_t *def = key ? config_keys_find(key) : NULL;
-        if (!def || def->readonly || strcmp(def->name, key) != 0)
+        ssize_t found = key ? s_row_index(key) : -1;
+        if (found < 0 || config_keys_at((size_t) found)->readonly)
             continue;
-        size_t index = (size_t) (def - config_keys_at(0));
+        size_t index = (size_t) found;
         const char *value = (const char *) sqlite3_column_text(rows, 1);
         size_t len = (size_t) sqlite3_column_bytes(rows, 1);
         free(self->rows[index]);

@@ -4,12 +4,13 @@
  *
  * The version counter. Eight bytes beside the database (CP_STORE_FILE
  * CONFIG_STORE_VERSION_SUFFIX), mapped shared by every store of the state
- * dir in every process. A writer steps it after each commit (and when it
- * starts, in case the writer before it died between a commit and its
- * step). A reader keeps its copy of the rows while the counter reads what
- * it read before taking them: one memory load per read, where a read
- * through SQLite costs a read transaction and its two fcntl() locks
- * (issue 12).
+ * dir in every process (one mapping per process). A writer steps it
+ * around each commit: odd while it writes, even again after; a writer that
+ * starts on an odd counter (the one before it died between its steps)
+ * settles it. A reader keeps its copy of the rows while the counter reads
+ * what it read, even, before taking them: one memory load per read, where
+ * a read through SQLite costs a read transaction and its two fcntl()
+ * locks (issue 12).
  *
  * Copies. A copy is the config table's rows as config_store_get reads
  * them, taken under one value of the counter, immutable and counted. The
@@ -41,9 +42,11 @@ uint64_t config_version_read(const uint64_t *version);
 typedef struct _config_copy_t config_copy_t;
 
 //  A copy of the rows rows (a statement of "SELECT key, value FROM config",
-//  stepped to its end and reset here) under version. Rows of unknown or
-//  read-only keys are left out, as config_store_each_row does. NULL on a
-//  SQLite error or out of memory (logged).
+//  stepped to its end and reset here) under version: the one rule for the
+//  rows that count, every reader's and config_store_each_row's. Rows of
+//  unknown keys (a later version's, or not spelled as the table spells
+//  them) and of read-only keys (derived, never stored) are left out. NULL
+//  on a SQLite error or out of memory (logged).
 config_copy_t *config_copy_take(sqlite3 *db, sqlite3_stmt *rows, uint64_t version);
 //  The value of config_keys_at(index), NULL when the key has no row.
 const char *config_copy_row(const config_copy_t *self, size_t index);

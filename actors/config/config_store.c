@@ -36,11 +36,6 @@ struct _config_store_t {
     sqlite3_stmt *begin;           //  writers only
     sqlite3_stmt *commit;          //  writers only
     sqlite3_stmt *rows;            //  each_row; a reader's reload
-    //  Table indexes sorted by name (strcmp, the column's BINARY
-    //  collation): a row's key found by bisection, not by a linear
-    //  case-insensitive scan per row.
-    size_t *by_name;
-    size_t key_count;
 };
 
 static const char s_select_sql[] = "SELECT value FROM config WHERE key = ?1";
@@ -89,34 +84,15 @@ s_rollback(sqlite3 *db)
         cp_store_exec(db, "ROLLBACK");
 }
 
-//  The definition of a stored row's key, by its exact spelling (rows are
-//  written under the table's name, and s_lookup matches exactly too).
-static const config_key_def_t *
-s_row_def(config_store_t *self, const char *key)
-{
-    size_t low = 0, high = self->key_count;
-    while (low < high) {
-        size_t mid = low + (high - low) / 2;
-        const config_key_def_t *def = config_keys_at(self->by_name[mid]);
-        int cmp = strcmp(def->name, key);
-        if (cmp == 0)
-            return def;
-        if (cmp < 0)
-            low = mid + 1;
-        else
-            high = mid;
-    }
-    return NULL;
-}
-
 //  A reader's copy, taken anew if a writer has committed since (always,
 //  without the counter), except inside read_begin/end: from this
 //  process's slot if another reader took it already, else through the
-//  reader's connection, or one opened for the read and closed after it.
-//  While the counter is odd a writer is between its steps (or died there):
-//  a copy taken then is neither kept for the next read nor shared.
+//  reader's connection, opened for the read and closed after it unless
+//  there is no counter to say when to read again. While the counter is
+//  odd a writer is between its steps (or died there): a copy taken then
+//  is neither kept for the next read nor shared. 0, or -1 with err.
 static int
-s_fresh(config_store_t *self)
+s_fresh(config_store_t *self, char *err, size_t err_size)
 {
     uint64_t version = config_version_read(self->version);   //  before the rows
     bool settled = self->version && !(version & 1);
@@ -124,29 +100,39 @@ s_fresh(config_store_t *self)
         return 0;
     config_copy_t *copy = settled ? config_copy_shared(self->opts->state_dir, version) : NULL;
     if (!copy) {
-        bool own = !self->db;
-        char err[256] = "";
-        if (own
-        &&  (!(self->db = cp_store_open_readonly(self->opts->state_dir, err, sizeof(err)))
+        if (!self->db
+        &&  (!(self->db = cp_store_open_readonly(self->opts->state_dir, err, err_size))
         ||   cp_store_prepare(self->db, s_rows_sql, &self->rows) != 0)) {
-            cp_error(COMPONENT, "read the configuration: %s", err[0] ? err : "the tables are not usable");
+            if (self->db)
+                snprintf(err, err_size, "the configuration tables are not usable");
+            cp_error(COMPONENT, "read the configuration: %s", err);
             cp_store_close(&self->db);
             return -1;
         }
         copy = config_copy_take(self->db, self->rows, version);
-        if (own) {
+        if (self->version) {
             sqlite3_finalize(self->rows);
             self->rows = NULL;
             cp_store_close(&self->db);
         }
-        if (!copy)
+        if (!copy) {
+            snprintf(err, err_size, "the configuration tables are not usable");
             return -1;
+        }
         if (settled)
             config_copy_share(self->opts->state_dir, copy);
     }
     config_copy_release(&self->copy);
     self->copy = copy;
     return 0;
+}
+
+//  s_fresh for a read: the reason is logged already.
+static int
+s_fresh_read(config_store_t *self)
+{
+    char err[256];
+    return s_fresh(self, err, sizeof(err));
 }
 
 //  A writer's steps around a commit (config_copy.h): odd while it writes,
@@ -299,16 +285,9 @@ config_store_seed(sqlite3 *db, const cp_options_t *opts)
     return result;
 }
 
-static int
-s_by_name_cmp(const void *a, const void *b)
-{
-    return strcmp(config_keys_at(*(const size_t *) a)->name, config_keys_at(*(const size_t *) b)->name);
-}
-
-//  A writer on db, or a reader (db NULL; err says why it failed); the
-//  tables must exist (config_store_seed made them).
+//  A store of either kind, its counter mapped (NULL only out of memory).
 static config_store_t *
-s_new(sqlite3 *db, const cp_options_t *opts, bool reader, char *err, size_t err_size)
+s_new(sqlite3 *db, const cp_options_t *opts, bool reader)
 {
     config_store_t *self = calloc(1, sizeof(*self));
     if (!self) {
@@ -318,50 +297,7 @@ s_new(sqlite3 *db, const cp_options_t *opts, bool reader, char *err, size_t err_
     self->db = db;
     self->opts = opts;
     self->reader = reader;
-    snprintf(err, err_size, "out of memory");
-    self->key_count = config_keys_count();
-    self->by_name = malloc(self->key_count * sizeof(size_t));
-    if (!self->by_name) {
-        cp_error(COMPONENT, "out of memory");
-        config_store_destroy(&self);
-        return NULL;
-    }
-    for (size_t i = 0; i < self->key_count; i++)
-        self->by_name[i] = i;
-    qsort(self->by_name, self->key_count, sizeof(size_t), s_by_name_cmp);
     self->version = config_version_map(opts->state_dir);
-    if (!reader) {
-        if (cp_store_prepare(db, s_select_sql, &self->select) != 0
-        ||  cp_store_prepare(db, "BEGIN", &self->begin) != 0
-        ||  cp_store_prepare(db, "COMMIT", &self->commit) != 0
-        ||  cp_store_prepare(db, s_rows_sql, &self->rows) != 0
-        ||  cp_store_prepare(db, s_upsert_sql, &self->upsert) != 0) {
-            cp_error(COMPONENT, "the configuration tables are not usable (seeded at start-up by"
-                                " config_store_seed)");
-            config_store_destroy(&self);
-            return NULL;
-        }
-        //  The writer before this one may have died between its steps.
-        s_settle(self->version);
-        return self;
-    }
-    //  A reader takes its first copy now (no tables: no reader), through a
-    //  connection it keeps only when there is no counter to say when to
-    //  read again.
-    if (!self->version) {
-        self->db = cp_store_open_readonly(opts->state_dir, err, err_size);
-        if (!self->db || cp_store_prepare(self->db, s_rows_sql, &self->rows) != 0) {
-            if (self->db)
-                snprintf(err, err_size, "the configuration tables are not usable");
-            config_store_destroy(&self);
-            return NULL;
-        }
-    }
-    if (s_fresh(self) != 0) {
-        snprintf(err, err_size, "the configuration tables are not usable");
-        config_store_destroy(&self);
-        return NULL;
-    }
     return self;
 }
 
@@ -370,8 +306,23 @@ config_store_new(sqlite3 *db, const cp_options_t *opts)
 {
     assert(db);
     assert(opts);
-    char err[64];
-    return s_new(db, opts, false, err, sizeof(err));
+    config_store_t *self = s_new(db, opts, false);
+    if (!self)
+        return NULL;
+    //  The tables must exist: config_store_seed made them.
+    if (cp_store_prepare(db, s_select_sql, &self->select) != 0
+    ||  cp_store_prepare(db, "BEGIN", &self->begin) != 0
+    ||  cp_store_prepare(db, "COMMIT", &self->commit) != 0
+    ||  cp_store_prepare(db, s_rows_sql, &self->rows) != 0
+    ||  cp_store_prepare(db, s_upsert_sql, &self->upsert) != 0) {
+        cp_error(COMPONENT, "the configuration tables are not usable (seeded at start-up by"
+                            " config_store_seed)");
+        config_store_destroy(&self);
+        return NULL;
+    }
+    //  The writer before this one may have died between its steps.
+    s_settle(self->version);
+    return self;
 }
 
 config_store_t *
@@ -379,7 +330,12 @@ config_store_open_reader(const cp_options_t *opts, char *err, size_t err_size)
 {
     assert(opts);
     assert(err && err_size > 0);
-    return s_new(NULL, opts, true, err, err_size);
+    snprintf(err, err_size, "out of memory");
+    config_store_t *self = s_new(NULL, opts, true);
+    //  Its first copy now: no tables, no reader.
+    if (self && s_fresh(self, err, err_size) != 0)
+        config_store_destroy(&self);
+    return self;
 }
 
 void
@@ -393,7 +349,6 @@ config_store_destroy(config_store_t **self_p)
         sqlite3_finalize(self->begin);
         sqlite3_finalize(self->commit);
         sqlite3_finalize(self->rows);
-        free(self->by_name);
         config_copy_release(&self->copy);
         config_version_unmap(&self->version);
         if (self->reader)
@@ -466,7 +421,7 @@ config_store_get_def(config_store_t *self, const config_key_def_t *def, char *bu
     assert(buf && size > 0);
     buf[0] = '\0';
     if (!def->readonly && self->reader) {
-        if (s_fresh(self) != 0)
+        if (s_fresh_read(self) != 0)
             return CONFIG_STORE_ERROR;
         const char *row = config_copy_row(self->copy, (size_t) (def - config_keys_at(0)));
         if (row) {
@@ -499,35 +454,20 @@ config_store_each_row(config_store_t *self, config_store_row_fn *fn, void *arg)
 {
     assert(self);
     assert(fn);
-    if (self->reader) {
-        if (s_fresh(self) != 0)
-            return CONFIG_STORE_ERROR;
-        for (size_t i = 0; i < self->key_count; i++) {
-            const char *row = config_copy_row(self->copy, i);
-            if (row)
-                fn(config_keys_at(i), row, strlen(row), arg);
-        }
-        return CONFIG_STORE_OK;
+    //  A writer reads the rows through its connection into a copy of its
+    //  own: one rule, config_copy_take's, for the rows that count.
+    config_copy_t *copy = NULL;
+    if (self->reader ? s_fresh_read(self) != 0
+                     : !(copy = config_copy_take(self->db, self->rows, 0)))
+        return CONFIG_STORE_ERROR;
+    const config_copy_t *rows = self->reader ? self->copy : copy;
+    for (size_t i = 0; i < config_keys_count(); i++) {
+        const char *row = config_copy_row(rows, i);
+        if (row)
+            fn(config_keys_at(i), row, strlen(row), arg);
     }
-    int rc;
-    while ((rc = sqlite3_step(self->rows)) == SQLITE_ROW) {
-        const char *key = (const char *) sqlite3_column_text(self->rows, 0);
-        const config_key_def_t *def = key ? s_row_def(self, key) : NULL;
-        if (!def || def->readonly)
-            continue;
-        const char *value = (const char *) sqlite3_column_text(self->rows, 1);
-        if (!value) {
-            //  NOT NULL column: only out of memory gets here.
-            cp_error(COMPONENT, "read %s: out of memory", def->name);
-            rc = SQLITE_NOMEM;
-            break;
-        }
-        fn(def, value, (size_t) sqlite3_column_bytes(self->rows, 1), arg);
-    }
-    if (rc != SQLITE_DONE && rc != SQLITE_NOMEM)
-        cp_error(COMPONENT, "read the configuration: %s", sqlite3_errmsg(self->db));
-    sqlite3_reset(self->rows);
-    return rc == SQLITE_DONE ? CONFIG_STORE_OK : CONFIG_STORE_ERROR;
+    config_copy_release(&copy);
+    return CONFIG_STORE_OK;
 }
 
 int
@@ -542,7 +482,7 @@ config_store_has(config_store_t *self, const char *key, bool *present)
     if (def->readonly)
         return CONFIG_STORE_OK;
     if (self->reader) {
-        if (s_fresh(self) != 0)
+        if (s_fresh_read(self) != 0)
             return CONFIG_STORE_ERROR;
         *present = config_copy_row(self->copy, (size_t) (def - config_keys_at(0))) != NULL;
         return CONFIG_STORE_OK;
@@ -639,7 +579,7 @@ config_store_read_begin(config_store_t *self)
     if (self->reader) {
         //  One copy for every read up to read_end.
         self->reading = false;
-        self->reading = s_fresh(self) == 0;
+        self->reading = s_fresh_read(self) == 0;
         return;
     }
     //  Only when no transaction is open (a writer's seeding holds one).
