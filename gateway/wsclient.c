@@ -38,6 +38,7 @@
 
 #define _GNU_SOURCE             //  strcasestr, explicit_bzero
 #include "gateway/wsclient.h"
+#include "gateway/wsclient_tls.h"
 
 #include <sys/prctl.h>
 #include <czmq.h>
@@ -45,17 +46,12 @@
 #include <uv.h>
 #include <arpa/inet.h>
 #include <netdb.h>
-#if !defined(LWS_WITH_MBEDTLS)
-#include <openssl/ssl.h>        //  the SSL_OP_* option bits only: lws links OpenSSL
-#endif
 #include <mbedtls/base64.h>
-#include <mbedtls/sha256.h>
 #include <mbedtls/error.h>
 #include <mbedtls/x509_crt.h>
 
 #include <assert.h>
 #include <ctype.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -67,14 +63,6 @@
 #include <time.h>
 #include <unistd.h>
 
-//  TLS 1.2 cipher suites offered on a wss:// link, AEAD only: ECDHE with
-//  AES-GCM first (forward secrecy, RECOMMENDED by A00.FR.318), then the
-//  whitepaper's TLS_RSA_WITH_AES_*_GCM pair, which is all a central system
-//  with an RSA certificate must support (A00.FR.317).
-#define WSCLIENT_TLS12_CIPHERS \
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:" \
-    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:" \
-    "AES128-GCM-SHA256:AES256-GCM-SHA384"
 #define WSCLIENT_DEFAULT_BACKOFF_MIN_MS 1000
 #define WSCLIENT_DEFAULT_BACKOFF_MAX_MS 60000
 #define WSCLIENT_DEFAULT_MAX_FRAME      (64 * 1024)
@@ -147,13 +135,11 @@ struct _wsclient_t {
     struct lws_context *dying;      //  being destroyed (lws clears it when done)
     s_config_t config;
     char *auth_header;              //  "Basic ...", secret: wiped on free
+    wsclient_tls_t *tls;            //  the context's TLS (wss:), or NULL
     struct lws *wsi;                //  the current attempt's connection, or NULL
     uintptr_t generation;           //  tag of the current attempt (never 0)
     bool attempt_open;              //  an attempt is under way or linked
-    char root_fp [65];              //  this attempt's trust anchor (SHA256 hex of its DER)
-    int tls_alert;                  //  the first TLS alert of this attempt's handshake (-1: none)
-    bool tcp_up;                    //  ... its TCP connection was made (the server spoke or was spoken to)
-    int root_depth;                 //  ... its depth in the chain (-1: none yet)
+    bool tcp_up;                    //  this attempt's TCP connection was made (the server spoke or was spoken to)
     bool established;               //  ... and its handshake is done
     int64_t attempt_started_us;     //  lws_now_usecs() when it began
     lws_sorted_usec_list_t sul_watchdog;
@@ -775,9 +761,8 @@ s_connect (wsclient_t *self)
     s_emit_str (self, "connecting", target);
 
     self->fail_reason [0] = '\0';
-    self->root_fp [0] = '\0';
-    self->root_depth = -1;
-    self->tls_alert = -1;
+    if (self->tls)
+        wsclient_tls_attempt_begin (self->tls);
     self->tcp_up = false;
     self->closing_by_us = false;
     self->peer_closed = false;
@@ -867,15 +852,15 @@ s_attempt_failed (wsclient_t *self, const char *reason)
     s_rx_reset (self);
     if (self->tearing_down)
         return;                 //  the context is going; no report, no retry
-    //  A TLS alert explains a handshake lws only calls "SSL err"
-    if (!self->fail_reason [0] && self->tls_alert == 70)
-        snprintf (self->fail_reason, sizeof (self->fail_reason),
-                  "TLS: no common TLS version (protocol_version alert; this charger needs TLS 1.2 or above)");
+    //  The server's certificate refused, or an alert: what explains a
+    //  handshake lws only calls "SSL err"
+    const wsclient_tls_attempt_t *tls = self->tls ? wsclient_tls_attempt (self->tls) : NULL;
+    const char *alert_reason = tls ? wsclient_tls_alert_reason (tls->alert) : NULL;
+    if (!self->fail_reason [0] && tls && tls->refusal [0])
+        snprintf (self->fail_reason, sizeof (self->fail_reason), "%s", tls->refusal);
     else
-    if (!self->fail_reason [0] && (self->tls_alert == 40 || self->tls_alert == 71))
-        snprintf (self->fail_reason, sizeof (self->fail_reason),
-                  "TLS: no common cipher suite (%s alert)", self->tls_alert == 40 ? "handshake_failure"
-                                                                           : "insufficient_security");
+    if (!self->fail_reason [0] && alert_reason)
+        snprintf (self->fail_reason, sizeof (self->fail_reason), "%s", alert_reason);
     const char *why = self->fail_reason [0] ? self->fail_reason : reason;
     fprintf (stderr, "wsclient: connection attempt failed: %s\n", why);
     s_emit_str (self, "error", why);
@@ -960,8 +945,13 @@ s_failure_reason (wsclient_t *self, struct lws *wsi, const char *in, size_t len,
             detail [--n] = '\0';
     }
     unsigned status = wsi ? lws_http_client_http_response (wsi) : 0;
+    const wsclient_tls_attempt_t *tls = self->tls ? wsclient_tls_attempt (self->tls) : NULL;
+    bool server_spoke = self->tcp_up || (tls && tls->server_spoke);
     if (self->fail_reason [0])
         snprintf (reason, size, "%s", self->fail_reason);
+    else
+    if (tls && tls->refusal [0])
+        snprintf (reason, size, "%s", tls->refusal);
     else
     if (status && status != 101)
         snprintf (reason, size, "HTTP %u%s%s", status, detail [0] ? ": " : "", detail);
@@ -981,7 +971,7 @@ s_failure_reason (wsclient_t *self, struct lws *wsi, const char *in, size_t len,
     ||  strstr (detail, "connect failed")
     //  On a libuv loop (hosted) lws reports a refused or unreachable TCP
     //  connect only as a hang-up before the handshake
-    ||  (!self->tcp_up && self->tls_alert < 0 && strstr (detail, "closed before established")))
+    ||  (!server_spoke && (!tls || tls->alert < 0) && strstr (detail, "closed before established")))
         //  lws 4.1 says "Unable to connect" when every address of the host
         //  refused or could not be reached; errno is gone by now
         snprintf (reason, size, "connection refused or unreachable (%s)", detail);
@@ -1076,103 +1066,6 @@ s_hangup_secs (const s_config_t *config)
     return ping + (ping > 2 ? ping : 2);
 }
 
-//  Record why OpenSSL refused the server certificate. lws only logs the
-//  reason and then reports a generic "SSL err"; the owner needs the real
-//  one ("unable to get local issuer certificate", "hostname mismatch").
-//  This file does not link OpenSSL itself (lws owns that dependency), so
-//  the two reporting functions are looked up in the libcrypto lws loaded.
-static void
-s_note_cert_failure (wsclient_t *self, void *x509_store_ctx)
-{
-    if (self->fail_reason [0])
-        return;                 //  keep the first (deepest) reason
-    const char *detail = NULL;
-#if !defined(LWS_WITH_MBEDTLS)
-    int (*get_error) (void *) = NULL;
-    const char *(*error_string) (long) = NULL;
-    //  POSIX allows converting dlsym's void * to a function pointer
-    *(void **) &get_error = dlsym (RTLD_DEFAULT, "X509_STORE_CTX_get_error");
-    *(void **) &error_string = dlsym (RTLD_DEFAULT, "X509_verify_cert_error_string");
-    if (x509_store_ctx && get_error && error_string)
-        detail = error_string (get_error (x509_store_ctx));
-#endif
-    snprintf (self->fail_reason, sizeof (self->fail_reason),
-              "TLS: certificate verify failed%s%s", detail ? ": " : "", detail ? detail : "");
-}
-
-//  Remember the deepest certificate OpenSSL accepted while verifying the
-//  server's chain: the trust anchor (CentralSystemRootCertificate or
-//  --ca-file) the link stands on. Looked up like s_note_cert_failure.
-static void
-s_note_chain_cert (wsclient_t *self, void *x509_store_ctx)
-{
-#if !defined(LWS_WITH_MBEDTLS)
-    int (*get_depth) (void *) = NULL;
-    void *(*get_cert) (void *) = NULL;
-    int (*to_der) (void *, unsigned char **) = NULL;
-    *(void **) &get_depth = dlsym (RTLD_DEFAULT, "X509_STORE_CTX_get_error_depth");
-    *(void **) &get_cert = dlsym (RTLD_DEFAULT, "X509_STORE_CTX_get_current_cert");
-    *(void **) &to_der = dlsym (RTLD_DEFAULT, "i2d_X509");
-    if (!x509_store_ctx || !get_depth || !get_cert || !to_der)
-        return;
-    int depth = get_depth (x509_store_ctx);
-    void *cert = get_cert (x509_store_ctx);
-    if (!cert || depth <= self->root_depth)
-        return;
-    int len = to_der (cert, NULL);
-    unsigned char *der = len > 0 ? malloc ((size_t) len) : NULL;
-    unsigned char *p = der;
-    unsigned char sum [32];
-    if (der && to_der (cert, &p) == len && mbedtls_sha256_ret (der, (size_t) len, sum, 0) == 0) {
-        for (int i = 0; i < 32; i++)
-            snprintf (self->root_fp + 2 * i, 3, "%02x", sum [i]);
-        self->root_depth = depth;
-    }
-    free (der);
-#else
-    (void) self;
-    (void) x509_store_ctx;
-#endif
-}
-
-//  OpenSSL's message callback (SSL_CTX_set_msg_callback), set on the
-//  client context with this wsclient as its argument: it sees every TLS
-//  record, and keeps the first alert of a handshake, sent or received. lws
-//  reports a refused handshake only as "SSL err"; the alert says why
-//  (protocol_version: no common TLS version; handshake_failure /
-//  insufficient_security: no common cipher suite), which the whitepaper
-//  wants raised as InvalidTLSVersion / InvalidTLSCipherSuite.
-static void
-s_tls_msg (int write_p, int version, int content_type, const void *buf, size_t len, void *ssl, void *arg)
-{
-    (void) write_p;
-    (void) version;
-    (void) ssl;
-    wsclient_t *self = (wsclient_t *) arg;
-    if (self && content_type == 21 && len >= 2 && self->tls_alert < 0 && !self->established)
-        self->tls_alert = ((const unsigned char *) buf) [1];
-}
-
-//  Hook s_tls_msg into the client SSL_CTX (looked up like the rest: lws
-//  owns the OpenSSL dependency).
-static void
-s_hook_tls_alerts (wsclient_t *self, void *ssl_ctx)
-{
-#if !defined(LWS_WITH_MBEDTLS)
-    void (*set_cb) (void *, void (*) (int, int, int, const void *, size_t, void *, void *)) = NULL;
-    long (*ctrl) (void *, int, long, void *) = NULL;
-    *(void **) &set_cb = dlsym (RTLD_DEFAULT, "SSL_CTX_set_msg_callback");
-    *(void **) &ctrl = dlsym (RTLD_DEFAULT, "SSL_CTX_ctrl");
-    if (!ssl_ctx || !set_cb || !ctrl)
-        return;
-    set_cb (ssl_ctx, s_tls_msg);
-    ctrl (ssl_ctx, SSL_CTRL_SET_MSG_CALLBACK_ARG, 0, self);
-#else
-    (void) self;
-    (void) ssl_ctx;
-#endif
-}
-
 static int
 s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -1183,22 +1076,12 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
     if (!self)
         return lws_callback_http_dummy (wsi, reason, user, in, len);
 
+    int rc = 0;
+    if (self->tls
+    &&  wsclient_tls_callback (self->tls, wsi, (int) reason, user, in, len, s_is_current (self, wsi), &rc))
+        return rc;
+
     switch (reason) {
-        case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
-            s_hook_tls_alerts (self, user);
-            break;
-
-        case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
-            if (s_is_current (self, wsi))
-                self->tcp_up = true;
-            //  len is OpenSSL's preverify_ok; we never overrule a failure
-            if (len == 0 && s_is_current (self, wsi))
-                s_note_cert_failure (self, user);
-            else
-            if (len == 1 && s_is_current (self, wsi))
-                s_note_chain_cert (self, user);
-            break;
-
         case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
             if (s_is_current (self, wsi))
                 self->tcp_up = true;
@@ -1244,7 +1127,8 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
             bool have_queue = self->queue_head != NULL;
             pthread_mutex_unlock (&self->mutex);
             fprintf (stderr, "wsclient: connected\n");
-            s_emit_str (self, "connected", self->root_fp [0] ? self->root_fp : NULL);
+            const char *root_fp = self->tls ? wsclient_tls_attempt (self->tls)->root_fp : "";
+            s_emit_str (self, "connected", root_fp [0] ? root_fp : NULL);
             if (have_queue)
                 lws_callback_on_writable (wsi);
             break;
@@ -1254,6 +1138,8 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
             if (!s_is_current (self, wsi))
                 break;
             char why [WSCLIENT_REASON_MAX + 64];
+            if (self->tls)
+                wsclient_tls_failed (self->tls, wsi);
             s_failure_reason (self, wsi, (const char *) in, len, why, sizeof (why));
             //  s_failure_reason already preferred a recorded deeper reason
             self->fail_reason [0] = '\0';
@@ -1369,30 +1255,8 @@ s_context_new (wsclient_t *self)
     //  One link, plus lws' own descriptors (its wake-up pipe, DNS): lws
     //  would otherwise size its table by the open-file limit (httpd.c).
     info.fd_limit_per_thread = 16;
-    if (self->config.tls) {
-        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-        info.client_ssl_ca_filepath = self->config.ca_file;
-        //  An operator who names a CA bundle trusts exactly that bundle:
-        //  lws would add the system store (SSL_CERT_FILE, /etc/ssl) too,
-        //  and then any public CA could vouch for a fake central system
-        if (self->config.ca_file)
-            info.options |= LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
-        //  Security profile 3: the Charge Point certificate, presented
-        //  when the server asks for one (read here, at every new
-        //  configuration: a new certificate needs a reconfigure)
-        info.client_ssl_cert_filepath = self->config.client_cert;
-        info.client_ssl_private_key_filepath = self->config.client_key;
-#if !defined(LWS_WITH_MBEDTLS)
-        //  TLS 1.2 or above only (whitepaper A00.FR.312/416), whatever the
-        //  system's OpenSSL configuration allows, and no TLS compression
-        //  (A00.FR.320/424)
-        info.ssl_client_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1
-                                    | SSL_OP_NO_COMPRESSION;
-        //  The whitepaper's suites (A00.FR.318/422) and the other AEAD
-        //  ECDHE ones; TLS 1.3's own suites are all acceptable
-        info.client_ssl_cipher_list = WSCLIENT_TLS12_CIPHERS;
-#endif
-    }
+    if (self->tls)
+        wsclient_tls_context_info (self->tls, &info);
     //  Ping / hangup policy for the connection (see s_hangup_secs)
     memset (&self->idle_policy, 0, sizeof (self->idle_policy));
     if (self->config.ping_interval_s > 0) {
@@ -1476,8 +1340,24 @@ s_context_up (wsclient_t *self, unsigned *delay_ms)
         *delay_ms = self->config.backoff_max_ms;
         return -1;
     }
+    //  The trust anchors and the charger's certificate, read at every new
+    //  configuration: a new certificate needs a reconfigure
+    if (self->config.tls) {
+        char err [WSCLIENT_REASON_MAX] = "";
+        self->tls = wsclient_tls_new (self->config.ca_file, self->config.client_cert,
+                                      self->config.client_key, self->config.host, err, sizeof (err));
+        if (!self->tls) {
+            char why [WSCLIENT_REASON_MAX + 8];
+            snprintf (why, sizeof (why), "TLS: %s", err);
+            fprintf (stderr, "wsclient: %s\n", why);
+            s_emit_str (self, "error", why);
+            *delay_ms = self->config.backoff_max_ms;
+            return -1;
+        }
+    }
     struct lws_context *context = s_context_new (self);
     if (!context) {
+        wsclient_tls_destroy (&self->tls);
         //  Typically an unreadable CA file: nothing lws can retry
         s_emit_str (self, "error", self->config.tls
                     ? "TLS: cannot set up client context (CA file?)"
@@ -1555,6 +1435,9 @@ s_context_down (wsclient_t *self)
         if (self->dying)
             fprintf (stderr, "wsclient: lws context not destroyed on its loop\n");
     }
+    if (!self->dying)
+        //  (a context lws could not finish may still use its TLS: kept)
+        wsclient_tls_destroy (&self->tls);
     self->dying = NULL;
     self->tearing_down = false;
     self->attempt_open = false;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# bundled-sources.sh [DIR] — Debian's source trees of zeromq3, czmq and sqlite3 (the
+# bundled-sources.sh [DIR] — Debian's source trees of zeromq3, czmq, sqlite3 and libwebsockets (the
 # versions the -dev packages install, with Debian's patches applied) into DIR (default
 # third_party/sources, ignored by git), for the bundled builds of cmake/bundled_zmq.cmake
-# (-DCP_BUNDLED_ZMQ=ON) and cmake/bundled_sqlite.cmake (-DCP_BUNDLED_SQLITE=ON). SQLite's
+# (-DCP_BUNDLED_ZMQ=ON), cmake/bundled_sqlite.cmake (-DCP_BUNDLED_SQLITE=ON) and
+# cmake/bundled_lws.cmake (-DCP_BUNDLED_LWS=ON). SQLite's
 # tree is turned into its amalgamation (sqlite3-*/amalgamation/sqlite3.c, the one file
 # SQLite's own build makes from its sources, with tclsh), which any compiler, a cross one
 # included, then builds with the controller's options. Idempotent. apt-get source needs
@@ -17,14 +18,16 @@ cd "$dir"
 # was fetched is noted in .fetched, so an upgrade of the -dev packages fetches again.
 version() { dpkg-query -W -f='${source:Version}\n' "$1" | head -1; }
 want="zeromq3=$(version libzmq3-dev) czmq=$(version libczmq-dev) sqlite3=$(version libsqlite3-dev)"
+want="$want libwebsockets=$(version libwebsockets-dev)"
 complete() {
   compgen -G 'zeromq3-*/src/config.hpp' >/dev/null && compgen -G 'czmq-*/include/czmq.h' >/dev/null \
-    && compgen -G 'sqlite3-*/amalgamation/sqlite3.c' >/dev/null
+    && compgen -G 'sqlite3-*/amalgamation/sqlite3.c' >/dev/null \
+    && compgen -G 'libwebsockets-*/include/libwebsockets.h' >/dev/null
 }
 if [ "$(cat .fetched 2>/dev/null)" = "$want" ] && complete; then
   exit 0
 fi
-rm -rf zeromq3-* zeromq3_* czmq-* czmq_* sqlite3-* sqlite3_* .fetched   # another version, or half a fetch
+rm -rf zeromq3-* zeromq3_* czmq-* czmq_* sqlite3-* sqlite3_* libwebsockets-* libwebsockets_* .fetched   # another version, or half a fetch
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 if ! grep -rqs '^Types:.*deb-src\|^deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/; then
   # shellcheck disable=SC1091
