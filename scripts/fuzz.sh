@@ -20,7 +20,7 @@ clang "${flags[@]}" fuzz/fuzz_ocppj.c gateway/ocppj.c gateway/jwriter.c gateway/
 clang "${flags[@]}" fuzz/fuzz_jwriter.c gateway/jwriter.c $(pkg-config --cflags --libs jansson) -o "$out/fuzz_jwriter"
 clang "${flags[@]}" fuzz/fuzz_msg.c messages/msg.c $(pkg-config --cflags --libs msgpack) -o "$out/fuzz_msg"
 clang "${flags[@]}" fuzz/fuzz_page_request.c gateway/page_request.c actors/config/config_keys.c \
-  actors/config/ocpp_settings.c gateway/wsclient.c actors/smartcharging/local_limits.c \
+  actors/config/ocpp_settings.c gateway/wsclient.c gateway/wsclient_tls.c actors/smartcharging/local_limits.c \
   actors/smartcharging/composite.c actors/smartcharging/profile.c actors/config/config_store.c actors/config/config_copy.c \
   supervisor/store.c supervisor/clock.c supervisor/log.c \
   $(pkg-config --cflags --libs jansson libwebsockets libuv libczmq sqlite3) -lmbedx509 -lmbedcrypto -lm -o "$out/fuzz_page_request"
