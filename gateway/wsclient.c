@@ -1435,8 +1435,9 @@ s_context_down (wsclient_t *self)
         if (self->dying)
             fprintf (stderr, "wsclient: lws context not destroyed on its loop\n");
     }
-    if (!self->dying)
-        //  (a context lws could not finish may still use its TLS: kept)
+    //  A context lws could not finish on its loop may still use its TLS
+    //  (threaded, lws_context_destroy finished it)
+    if (!self->uv || !self->dying)
         wsclient_tls_destroy (&self->tls);
     self->dying = NULL;
     self->tearing_down = false;
