@@ -17,6 +17,12 @@
       mbedTLS 2.28 checks a certificate's name against its DNS names only;
       a URL's IP address is matched here against the iPAddress names. An
       alert is read from the connection when lws reports the failure.
+      Three CBC suites are offered last and refused if chosen: without
+      them a server limited to TLS 1.0/1.1 could not say so (s_suites).
+      Each connection's verify callback has a small record of its own
+      (s_link_t), made with its configuration and freed when lws destroys
+      the connection, so a connection of an abandoned attempt is still
+      verified, and reports nothing.
     - OpenSSL (Debian's lws): lws takes the files and the options in the
       context's creation info; OpenSSL's verify and message callbacks give
       the refusal, the trust anchor and the alerts. This file links no
