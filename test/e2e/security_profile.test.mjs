@@ -90,6 +90,8 @@ describe('installed CentralSystemRootCertificates verify the wss:// link', () =>
       await cp.cpctlOk('config', 'set', 'CentralSystemUrl', odd.url);
       await cp.waitLog(/security event InvalidTLSCipherSuite: TLS: no common cipher suite/, 15000, since);
       assert.equal(old.connections.length + odd.connections.length, 0);
+      // Refused in the TLS handshake: no upgrade request, so no Basic password, reached either
+      assert.equal(old.attempts.length + odd.attempts.length, 0);
       since = good.mark();
       await cp.cpctlOk('config', 'set', 'CentralSystemUrl', good.url);
       await good.waitFor(() => ['InvalidTLSVersion', 'InvalidTLSCipherSuite']
