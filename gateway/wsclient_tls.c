@@ -33,12 +33,12 @@
 
 #define _GNU_SOURCE
 #include "gateway/wsclient_tls.h"
+#include "gateway/wsclient.h"
 
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 #if defined(LWS_WITH_MBEDTLS)
 #include <mbedtls/asn1.h>
-#include <mbedtls/error.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/ssl_ciphersuites.h>
@@ -307,16 +307,14 @@ s_load_anchors (wsclient_tls_t *self, const char *ca_file, char *err, size_t err
         path = getenv ("SSL_CERT_FILE");
     if (!path)
         path = WSCLIENT_TLS_SYSTEM_BUNDLE;
-    int rc = mbedtls_x509_crt_parse_file (&self->anchors, path);
+    mbedtls_x509_crt_parse_file (&self->anchors, path);
     const char *dir = ca_file ? NULL : getenv ("SSL_CERT_DIR");
     if (dir)
         mbedtls_x509_crt_parse_path (&self->anchors, dir);
     if (ca_file && !self->anchors.version) {
-        char detail [128] = "";
-        if (rc < 0)
-            mbedtls_strerror (rc, detail, sizeof (detail));
-        snprintf (err, err_size, "CA file %s holds no usable PEM certificate%s%s",
-                  ca_file, detail [0] ? ": " : "", detail);
+        //  Changed since the owner checked it: the same check says why
+        if (wsclient_check_ca_file (ca_file, err, err_size) == 0)
+            snprintf (err, err_size, "CA file %s holds no usable PEM certificate", ca_file);
         return -1;
     }
     //  No system store: nothing is trusted, and every server's certificate
@@ -340,40 +338,24 @@ s_load_own (wsclient_tls_t *self, const char *cert, const char *key, char *err, 
     return 0;
 }
 
-wsclient_tls_t *
-wsclient_tls_new (const char *ca_file, const char *client_cert, const char *client_key,
-                  const char *host, char *err, size_t err_size)
+//  Read this configuration's trust anchors and the charger's certificate.
+static int
+s_load (wsclient_tls_t *self, const char *ca_file, const char *client_cert, const char *client_key,
+        char *err, size_t err_size)
 {
-    assert (host && err);
-    wsclient_tls_t *self = (wsclient_tls_t *) calloc (1, sizeof (wsclient_tls_t));
-    if (!self) {
-        snprintf (err, err_size, "out of memory");
-        return NULL;
-    }
     mbedtls_x509_crt_init (&self->anchors);
     mbedtls_x509_crt_init (&self->own_chain);
     mbedtls_pk_init (&self->own_key);
-    wsclient_tls_attempt_begin (self);
-    self->host = strdup (host);
-    if (!self->host) {
-        snprintf (err, err_size, "out of memory");
-        wsclient_tls_destroy (&self);
-        return NULL;
-    }
-    err [0] = '\0';
-    if (s_load_anchors (self, ca_file, err, err_size) != 0
-    ||  (client_cert && client_key && s_load_own (self, client_cert, client_key, err, err_size) != 0))
-        wsclient_tls_destroy (&self);
-    return self;
+    if (s_load_anchors (self, ca_file, err, err_size) != 0)
+        return -1;
+    if (client_cert && client_key)
+        return s_load_own (self, client_cert, client_key, err, err_size);
+    return 0;
 }
 
-void
-wsclient_tls_destroy (wsclient_tls_t **self_p)
+static void
+s_unload (wsclient_tls_t *self)
 {
-    assert (self_p);
-    wsclient_tls_t *self = *self_p;
-    if (!self)
-        return;
     while (self->links) {
         s_link_t *next = self->links->next;
         free (self->links);
@@ -382,9 +364,6 @@ wsclient_tls_destroy (wsclient_tls_t **self_p)
     mbedtls_x509_crt_free (&self->anchors);
     mbedtls_x509_crt_free (&self->own_chain);
     mbedtls_pk_free (&self->own_key);
-    free (self->host);
-    free (self);
-    *self_p = NULL;
 }
 
 void
@@ -522,42 +501,28 @@ s_hook_alerts (wsclient_tls_t *self, void *ssl_ctx)
     ctrl (ssl_ctx, SSL_CTRL_SET_MSG_CALLBACK_ARG, 0, self);
 }
 
-wsclient_tls_t *
-wsclient_tls_new (const char *ca_file, const char *client_cert, const char *client_key,
-                  const char *host, char *err, size_t err_size)
+//  Keep the file names for lws, which reads them when it makes the context.
+static int
+s_load (wsclient_tls_t *self, const char *ca_file, const char *client_cert, const char *client_key,
+        char *err, size_t err_size)
 {
-    assert (host && err);
-    wsclient_tls_t *self = (wsclient_tls_t *) calloc (1, sizeof (wsclient_tls_t));
-    if (!self) {
-        snprintf (err, err_size, "out of memory");
-        return NULL;
-    }
-    wsclient_tls_attempt_begin (self);
-    self->host = strdup (host);
     self->ca_file = s_strdup_or_null (ca_file);
     self->client_cert = s_strdup_or_null (client_cert);
     self->client_key = s_strdup_or_null (client_key);
-    if (!self->host || (ca_file && !self->ca_file) || (client_cert && !self->client_cert)
+    if ((ca_file && !self->ca_file) || (client_cert && !self->client_cert)
     ||  (client_key && !self->client_key)) {
         snprintf (err, err_size, "out of memory");
-        wsclient_tls_destroy (&self);
+        return -1;
     }
-    return self;
+    return 0;
 }
 
-void
-wsclient_tls_destroy (wsclient_tls_t **self_p)
+static void
+s_unload (wsclient_tls_t *self)
 {
-    assert (self_p);
-    wsclient_tls_t *self = *self_p;
-    if (!self)
-        return;
-    free (self->host);
     free (self->ca_file);
     free (self->client_cert);
     free (self->client_key);
-    free (self);
-    *self_p = NULL;
 }
 
 void
@@ -620,3 +585,39 @@ wsclient_tls_failed (wsclient_tls_t *self, struct lws *wsi)
     (void) wsi;
 }
 #endif
+
+//  --------------------------------------------------------------------------
+//  Either library
+
+wsclient_tls_t *
+wsclient_tls_new (const char *ca_file, const char *client_cert, const char *client_key,
+                  const char *host, char *err, size_t err_size)
+{
+    assert (host && err);
+    err [0] = '\0';
+    wsclient_tls_t *self = (wsclient_tls_t *) calloc (1, sizeof (wsclient_tls_t));
+    if (!self) {
+        snprintf (err, err_size, "out of memory");
+        return NULL;
+    }
+    wsclient_tls_attempt_begin (self);
+    self->host = strdup (host);
+    if (!self->host)
+        snprintf (err, err_size, "out of memory");
+    if (!self->host || s_load (self, ca_file, client_cert, client_key, err, err_size) != 0)
+        wsclient_tls_destroy (&self);
+    return self;
+}
+
+void
+wsclient_tls_destroy (wsclient_tls_t **self_p)
+{
+    assert (self_p);
+    wsclient_tls_t *self = *self_p;
+    if (!self)
+        return;
+    s_unload (self);
+    free (self->host);
+    free (self);
+    *self_p = NULL;
+}
