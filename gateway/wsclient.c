@@ -950,9 +950,6 @@ s_failure_reason (wsclient_t *self, struct lws *wsi, const char *in, size_t len,
     if (self->fail_reason [0])
         snprintf (reason, size, "%s", self->fail_reason);
     else
-    if (tls && tls->refusal [0])
-        snprintf (reason, size, "%s", tls->refusal);
-    else
     if (status && status != 101)
         snprintf (reason, size, "HTTP %u%s%s", status, detail [0] ? ": " : "", detail);
     else

@@ -39,6 +39,7 @@
 #include <mbedtls/x509_crt.h>
 #if defined(LWS_WITH_MBEDTLS)
 #include <mbedtls/asn1.h>
+#include <mbedtls/cipher.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/ssl_ciphersuites.h>
@@ -58,7 +59,6 @@
 //  whitepaper's TLS_RSA_WITH_AES_*_GCM pair, which is all a central system
 //  with an RSA certificate must support (A00.FR.317).
 #if defined(LWS_WITH_MBEDTLS)
-#define WSCLIENT_TLS_ACCEPTED 6
 static const int s_suites [] = {
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
     MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
@@ -71,7 +71,8 @@ static const int s_suites [] = {
     //  InvalidTLSVersion (A00.FR.315/419) from InvalidTLSCipherSuite. With
     //  these it answers with its version, which mbedTLS refuses
     //  (protocol_version); a TLS 1.2 server that picks one of them is
-    //  refused by s_verify before the charger sends anything of its own.
+    //  refused by s_verify before the charger sends anything of its own:
+    //  of what it offers, the charger accepts the AEAD suites only.
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
     MBEDTLS_TLS_RSA_WITH_AES_128_CBC_SHA,
     0
@@ -212,6 +213,17 @@ s_ip_name_matches (const mbedtls_x509_crt *crt, const char *host)
     return false;
 }
 
+//  True when suite is one of the AEAD suites s_suites offers first
+//  (mbedTLS accepts no suite the charger did not offer).
+static bool
+s_aead (int suite)
+{
+    const mbedtls_ssl_ciphersuite_t *info = mbedtls_ssl_ciphersuite_from_id (suite);
+    const mbedtls_cipher_info_t *cipher = info ? mbedtls_cipher_info_from_type (info->cipher) : NULL;
+    return cipher && (cipher->mode == MBEDTLS_MODE_GCM || cipher->mode == MBEDTLS_MODE_CCM
+                   || cipher->mode == MBEDTLS_MODE_CHACHAPOLY);
+}
+
 //  mbedTLS' verify callback: once per certificate of the server's chain,
 //  from its trust anchor (or the topmost one it sent) down to its own.
 static int
@@ -222,10 +234,7 @@ s_verify (void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
     //  The suite is chosen by now (ServerHello came before the server's
     //  certificate): one of the version probes above is refused here
     int suite = link->ssl->session_negotiate ? link->ssl->session_negotiate->ciphersuite : 0;
-    bool accepted = false;
-    for (int i = 0; i < WSCLIENT_TLS_ACCEPTED; i++)
-        accepted = accepted || s_suites [i] == suite;
-    if (!accepted) {
+    if (!s_aead (suite)) {
         if (link->current && !self->attempt.refusal [0])
             snprintf (self->attempt.refusal, sizeof (self->attempt.refusal),
                       "TLS: no common cipher suite (the server chose %s, not an AEAD suite)",

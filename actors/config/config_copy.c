@@ -160,22 +160,18 @@ s_by_name_make(void)
     qsort(s_by_name, count, sizeof(size_t), s_by_name_cmp);
 }
 
+static int
+s_name_is(const void *key, const void *index)
+{
+    return strcmp((const char *) key, config_keys_at(*(const size_t *) index)->name);
+}
+
 //  The table index of a stored row's key; -1 when no key is spelled so.
 static ssize_t
 s_row_index(const char *key)
 {
-    size_t low = 0, high = config_keys_count();
-    while (low < high) {
-        size_t mid = low + (high - low) / 2;
-        int cmp = strcmp(config_keys_at(s_by_name[mid])->name, key);
-        if (cmp == 0)
-            return (ssize_t) s_by_name[mid];
-        if (cmp < 0)
-            low = mid + 1;
-        else
-            high = mid;
-    }
-    return -1;
+    const size_t *index = bsearch(key, s_by_name, config_keys_count(), sizeof(size_t), s_name_is);
+    return index ? (ssize_t) *index : -1;
 }
 
 struct _config_copy_t {
