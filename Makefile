@@ -24,8 +24,8 @@ CMAKE_V     = $(if $(filter 1,$(V)),-v)
 all: build
 
 # Packages by purpose (scripts/install-deps.sh): building, + the demo's Node.js, + tests' tools.
-# `deps` also fetches Debian's zeromq3, czmq and sqlite3 source trees into third_party/sources
-# for the bundled builds (CP_BUNDLED_ZMQ, CP_BUNDLED_SQLITE, on by default;
+# `deps` also fetches Debian's zeromq3, czmq, sqlite3 and libwebsockets source trees into
+# third_party/sources for the bundled builds (CP_BUNDLED_ZMQ, CP_BUNDLED_SQLITE, CP_BUNDLED_LWS, on by default;
 # scripts/bundled-sources.sh): once, then a no-op.
 deps:
 	@./scripts/install-deps.sh build

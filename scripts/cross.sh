@@ -65,9 +65,10 @@ host_pkgs=("crossbuild-essential-$arch" qemu-user-static binfmt-support cmake pk
 target_pkgs=(libzmq3-dev libmsgpack-dev libmbedtls-dev libcmocka-dev libsqlite3-dev
              libjansson-dev libcurl4-openssl-dev zlib1g-dev
              libczmq4 libwebsockets17          # runtime halves of the overlay packages
-             libuv1-dev libwebsockets-evlib-uv # lws on the ocpp actor's loop (wsclient.h)
-             libssl-dev                        # libwebsockets.h includes openssl/ssl.h, whose
-                                               # opensslconf.h is per architecture
+             libuv1-dev libwebsockets-evlib-uv # lws on the ocpp actor's loop (wsclient.h): libuv_a.a
+                                               # in the bundled lws, the plugin in Debian's
+             libssl-dev                        # Debian's libwebsockets.h includes openssl/ssl.h,
+                                               # whose opensslconf.h is per architecture
              uuid-dev libsystemd-dev libcap-dev) # what their .pc files name
 overlay_pkgs=(libczmq-dev:libczmq4 libwebsockets-dev:libwebsockets17)   # dev:runtime
 
@@ -139,10 +140,10 @@ configure() {
   nice cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchain-$triplet.cmake" -DCP_CROSS_OVERLAY="$overlay"
 }
-# The bundled ZeroMQ, CZMQ and SQLite (CP_BUNDLED_ZMQ, CP_BUNDLED_SQLITE, the defaults) are
+# The bundled ZeroMQ, CZMQ, SQLite and libwebsockets (CP_BUNDLED_*, the defaults) are
 # cross-built from the same Debian sources as the native build (the toolchain file names the
 # C++ compiler libzmq needs; SQLite's amalgamation is made on the build machine, once).
-step "Debian's zeromq3, czmq and sqlite3 sources (scripts/bundled-sources.sh)" "$root/scripts/bundled-sources.sh"
+step "Debian's zeromq3, czmq, sqlite3 and libwebsockets sources (scripts/bundled-sources.sh)" "$root/scripts/bundled-sources.sh"
 step "configuring $build ($triplet-gcc)" configure
 build_v=(); [ "$verbose" = 1 ] && build_v=(-v)
 step "building (-j$jobs)" nice cmake --build "$build" -j "$jobs" "${build_v[@]}"
